@@ -1,0 +1,23 @@
+/** `tsad config check|dump`: validate a configuration file, or print the effective configuration. */
+import type { Command } from 'commander';
+import { loadConfig } from '../../config/load.js';
+import { renderConfig } from '../../config/render.js';
+
+export function registerConfig(program: Command): void {
+  const cmd = program.command('config').description('check or print the configuration');
+  cmd
+    .command('check')
+    .description('validate the configuration (exit 78 with file, line and key on error)')
+    .option('-c, --config <file>', 'configuration file (default: built-in defaults)')
+    .action((opts: { config?: string }) => {
+      loadConfig(opts.config);
+      process.stdout.write(`${opts.config ?? '(built-in defaults)'}: OK\n`);
+    });
+  cmd
+    .command('dump')
+    .description('print the effective configuration in tsad.conf syntax, with comments')
+    .option('-c, --config <file>', 'configuration file (default: built-in defaults)')
+    .action((opts: { config?: string }) => {
+      process.stdout.write(renderConfig(loadConfig(opts.config)));
+    });
+}

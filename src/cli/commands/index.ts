@@ -1,0 +1,6 @@
+/** Every subcommand registers itself on the program; order here is the order in --help. */
+import type { Command } from 'commander';
+import { registerAnalyze } from './analyze.js';
+import { registerConfig } from './config.js';
+
+export const COMMANDS: ReadonlyArray<(program: Command) => void> = [registerAnalyze, registerConfig];

@@ -1,0 +1,56 @@
+#!/usr/bin/env node
+/**
+ * tsad command line: one commander program, one module per subcommand under
+ * commands/. This is the only file that calls process.exit: commands throw,
+ * and the error kind picks the exit code (0 ok, 1 runtime, 2 usage, 78 config).
+ */
+import { Command, CommanderError } from 'commander';
+import { ConfigError, EX_CONFIG } from '../config/errors.js';
+import { UsageError } from './usage-error.js';
+import { COMMANDS } from './commands/index.js';
+import { VERSION } from './version.js';
+
+export function buildProgram(): Command {
+  const program = new Command('tsad')
+    .description('Port-scan attack detector for Linux firewalls (iptables, ip6tables, nftables LOG lines)')
+    .version(VERSION, '-V, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ outputError: (str, write) => write(str) })
+    .exitOverride();
+  for (const register of COMMANDS) register(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end through exitOverride with exitCode 0.
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    if (err instanceof UsageError) {
+      process.stderr.write(`tsad: ${err.message}\n`);
+      return 2;
+    }
+    if (err instanceof ConfigError) {
+      process.stderr.write(`tsad: configuration error: ${err.message}\n`);
+      return EX_CONFIG;
+    }
+    process.stderr.write(`tsad: ${err instanceof Error ? err.message : String(err)}\n`);
+    if (process.env.TSAD_DEBUG) process.stderr.write(`${(err as Error).stack ?? ''}\n`);
+    return 1;
+  }
+}
+
+main(process.argv).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`tsad: ${String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

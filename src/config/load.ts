@@ -1,0 +1,130 @@
+/**
+ * Loads psad-syntax configuration: `KEY value;` per line, `#` comments,
+ * `$VAR` expansion (from keys set earlier in the file or their defaults, and
+ * from the environment for names that are not keys). With no file, the
+ * built-in defaults are used; they are identical to the shipped etc/tsad.conf
+ * (a test keeps the two in step).
+ */
+import { readFileSync } from 'node:fs';
+import { ConfigError } from './errors.js';
+import { KeyValueError } from './key-types.js';
+import { KEYS, type Config } from './keys/index.js';
+
+export interface ConfigEntry {
+  key: string;
+  raw: string;
+  line: number;
+}
+
+/** Splits config text into entries. Throws ConfigError for a line that is not `KEY value;`. */
+export function parseConfigText(text: string, file: string): ConfigEntry[] {
+  const out: ConfigEntry[] = [];
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = (lines[i] ?? '').trim();
+    if (line === '' || line.startsWith('#')) continue;
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)\s+(.*)$/.exec(line) ?? /^([A-Za-z_][A-Za-z0-9_]*)(;.*)$/.exec(line);
+    if (!m) throw new ConfigError(file, i + 1, '', `cannot read line "${truncate(line)}": expected "KEY value;"`);
+    const key = m[1] as string;
+    const rest = m[2] as string;
+    const semi = findTerminator(rest);
+    if (semi < 0) throw new ConfigError(file, i + 1, key, 'missing ";" at the end of the value');
+    const after = rest.slice(semi + 1).trim();
+    if (after !== '' && !after.startsWith('#')) throw new ConfigError(file, i + 1, key, `unexpected text after ";": "${truncate(after)}"`);
+    out.push({ key, raw: rest.slice(0, semi).trim(), line: i + 1 });
+  }
+  return out;
+}
+
+/** Index of the `;` ending the value, skipping any inside double quotes. */
+function findTerminator(s: string): number {
+  let quoted = false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 34 /* " */) quoted = !quoted;
+    else if (c === 59 /* ; */ && !quoted) return i;
+  }
+  return -1;
+}
+
+const VAR_RE = /\$([A-Za-z_][A-Za-z0-9_]*)/g;
+
+export interface LoadOptions {
+  /** Keys that are not tsad keys are collected here instead of failing (psad import). */
+  unknownKeys?: ConfigEntry[];
+}
+
+/** Builds a Config from entries: defaults first, then each entry parsed and validated. */
+export function buildConfig(entries: readonly ConfigEntry[], file: string, opts: LoadOptions = {}): Config {
+  const values: Record<string, unknown> = {};
+  const rawByKey = new Map<string, string>();
+  const seen = new Map<string, number>();
+  for (const [k, def] of Object.entries(KEYS)) rawByKey.set(k, def.format(def.default));
+
+  const expand = (e: ConfigEntry): string => {
+    let v = e.raw;
+    for (let round = 0; round < 20 && v.includes('$'); round++) {
+      v = v.replace(VAR_RE, (_m, name: string) => {
+        const known = rawByKey.get(name) ?? process.env[name];
+        if (known === undefined) throw new ConfigError(file, e.line, e.key, `unknown variable $${name}`);
+        return known;
+      });
+    }
+    return v;
+  };
+
+  for (const e of entries) {
+    const def = KEYS[e.key];
+    if (def === undefined) {
+      if (opts.unknownKeys) { opts.unknownKeys.push(e); continue; }
+      throw new ConfigError(file, e.line, e.key, 'unknown key (see tsad.conf(5) for the list of keys)');
+    }
+    const expanded = expand(e);
+    let parsed: unknown;
+    try {
+      parsed = def.parse(expanded);
+    } catch (err) {
+      if (err instanceof KeyValueError) throw new ConfigError(file, e.line, e.key, err.message);
+      throw err;
+    }
+    if (def.repeatable) {
+      // The first occurrence replaces the default list; later ones append.
+      const prev = seen.has(e.key) ? (values[e.key] as unknown[]) : [];
+      values[e.key] = [...prev, ...(parsed as unknown[])];
+      rawByKey.set(e.key, expanded);
+    } else {
+      const before = seen.get(e.key);
+      if (before !== undefined) throw new ConfigError(file, e.line, e.key, `already set on line ${before}`);
+      values[e.key] = parsed;
+      rawByKey.set(e.key, expanded);
+    }
+    seen.set(e.key, e.line);
+  }
+  for (const [k, def] of Object.entries(KEYS)) if (!(k in values)) values[k] = def.default;
+  return Object.freeze(values) as Config;
+}
+
+/** The built-in defaults (identical to the shipped etc/tsad.conf). */
+export function defaultConfig(): Config {
+  return buildConfig([], '(defaults)');
+}
+
+/** Reads and validates a config file; throws ConfigError naming file, line and key. */
+export function loadConfigFile(path: string, opts: LoadOptions = {}): Config {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(path, 0, '', `cannot read the file: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  return buildConfig(parseConfigText(text, path), path, opts);
+}
+
+/** `-c FILE` when given, the built-in defaults otherwise. */
+export function loadConfig(path: string | undefined): Config {
+  return path === undefined ? defaultConfig() : loadConfigFile(path);
+}
+
+function truncate(s: string): string {
+  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+}

@@ -1,0 +1,76 @@
+/**
+ * The JSON report contract (`analyze --json`, `status --json`). Field names
+ * are promises to users' scripts: add fields, never rename these.
+ */
+import type { Direction } from './packet.js';
+
+export type DangerLevel = 0 | 1 | 2 | 3 | 4 | 5;
+
+export type ScanType =
+  | 'SYN' | 'CONNECT' | 'FIN' | 'NULL' | 'XMAS' | 'ACK' | 'MAIMON' | 'WINDOW'
+  | 'UDP' | 'PROTO' | 'ICMP' | 'SWEEP';
+
+export interface ProtoReport {
+  packets: number;
+  /** Lowest and highest destination port; absent for protocols without ports. */
+  portRange?: [number, number];
+  /** Distinct destination ports. */
+  ports?: number;
+  /** TCP flag combination (netfilter order, e.g. `SYN`, `URG PSH FIN`, `NULL`) -> packets. */
+  flags?: Record<string, number>;
+}
+
+export interface SignatureReport {
+  msg: string;
+  sid: number;
+  dl: number;
+  hits: number;
+}
+
+export interface ReputationReport {
+  feed: string;
+  dl: number;
+}
+
+export interface SourceReport {
+  src: string;
+  addresses?: string[];
+  dl: DangerLevel;
+  packets: number;
+  destinations: number;
+  direction: Direction;
+  protocols: Record<string, ProtoReport>;
+  scanTypes: ScanType[];
+  tool: string | null;
+  signatures: SignatureReport[];
+  invalidIcmp: string[];
+  os: string | null;
+  country: string | null;
+  asn: number | null;
+  reputation: ReputationReport[];
+  firstSeen: string;
+  lastSeen: string;
+  blocked: { until: string | null } | null;
+  [extra: string]: unknown;
+}
+
+export interface ReportSummary {
+  lines: number;
+  firewallLines: number;
+  skipped: Record<string, number>;
+  sources: number;
+  dangerLevels: Record<'1' | '2' | '3' | '4' | '5', number>;
+  firstSeen: string | null;
+  lastSeen: string | null;
+  [extra: string]: unknown;
+}
+
+export interface Report {
+  version: 1;
+  summary: ReportSummary;
+  sources: SourceReport[];
+  topPorts: Array<{ proto: string; port: number; packets: number }>;
+  topSignatures: Array<{ msg: string; sid: number; dl: number; hits: number; sources: number; proto: string }>;
+  logPrefixes: Record<string, number>;
+  [extra: string]: unknown;
+}
