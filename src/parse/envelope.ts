@@ -1,0 +1,135 @@
+/**
+ * The envelope around a netfilter payload: where the payload starts, the
+ * record time, the host and the log prefix (text between the kernel
+ * envelope and `IN=`: `DROP`, `[UFW BLOCK]`, `Shorewall:net-fw:DROP:`).
+ */
+import type { Packet } from '../model/packet.js';
+import type { ParseContext } from './context.js';
+import { findTimestamp, timestampAt, uptimeAt, type TimeResult } from './syslog-time.js';
+
+/**
+ * Index of the `IN=` that starts the payload, or -1. It must be followed by
+ * `IN=<name> OUT=` so that a prefix or program text containing `IN=` is not
+ * taken for it; no separator is required before it (Shorewall writes
+ * `...:DROP:IN=eth0`).
+ */
+export function findPayload(s: string, from: number): number {
+  let i = s.indexOf('IN=', from);
+  while (i >= 0) {
+    const sp = s.indexOf(' ', i + 3);
+    if (sp > 0 && sp - i < 24 && s.startsWith('OUT=', sp + 1)) return i;
+    i = s.indexOf('IN=', i + 3);
+  }
+  return -1;
+}
+
+const scratch: TimeResult = { ts: 0, end: 0 };
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+/** `PRI,SEQ,USEC,FLAGS;` header of a /dev/kmsg record: returns the index after `;`, or -1. */
+function kmsgHeader(s: string, p: Packet, ctx: ParseContext): number {
+  let k = 0;
+  while (isDigit(s.charCodeAt(k))) k++;
+  if (k === 0 || s.charCodeAt(k) !== 44) return -1;
+  k++;
+  while (isDigit(s.charCodeAt(k))) k++; // sequence number
+  if (s.charCodeAt(k) !== 44) return -1;
+  const u0 = ++k;
+  let usec = 0;
+  while (isDigit(s.charCodeAt(k))) usec = usec * 10 + (s.charCodeAt(k++) - 48);
+  if (k === u0 || s.charCodeAt(k) !== 44) return -1;
+  const semi = s.indexOf(';', k);
+  if (semi < 0 || semi - k > 8) return -1;
+  p.ts = ctx.bootTime + usec / 1000;
+  return semi + 1;
+}
+
+/** Trimmed prefix text in s[from, to), with a leading kernel `[uptime]` stamp removed. */
+function prefixText(s: string, from: number, to: number, p: Packet): void {
+  while (from < to && s.charCodeAt(from) === 32) from++;
+  if (s.charCodeAt(from) === 91 && uptimeAt(s, from, scratch) && scratch.end <= to) {
+    from = scratch.end;
+    while (from < to && s.charCodeAt(from) === 32) from++;
+  }
+  while (to > from && s.charCodeAt(to - 1) === 32) to--;
+  p.prefix = from < to ? s.slice(from, to) : '';
+}
+
+/** Host name: the word just before `end` (which points at `kernel:` or the tag). */
+function hostBefore(s: string, end: number, from: number): string {
+  let e = end;
+  while (e > from && s.charCodeAt(e - 1) === 32) e--;
+  let b = e;
+  while (b > from && s.charCodeAt(b - 1) !== 32) b--;
+  return b < e ? s.slice(b, e) : '';
+}
+
+/**
+ * Fills p.ts, p.host and p.prefix from the text before the payload at
+ * `payload`. Records without their own clock (dmesg, kmsg) use boot time
+ * plus uptime.
+ */
+export function parseEnvelope(s: string, payload: number, p: Packet, ctx: ParseContext): void {
+  const c0 = s.charCodeAt(0);
+  let start = 0;
+  if (isDigit(c0)) {
+    const after = kmsgHeader(s, p, ctx);
+    if (after >= 0) { prefixText(s, after, payload, p); return; }
+  } else if (c0 === 91 /* [ */ && uptimeAt(s, 0, scratch)) {
+    // bare dmesg, or journalctl short-monotonic (`[ 463.25] host kernel: ...`)
+    p.ts = ctx.bootTime + scratch.ts;
+    start = scratch.end;
+  } else if (c0 === 60 /* < */) {
+    const gt = s.indexOf('>');
+    if (gt > 0 && gt < 5) start = gt + 1;
+    if (s.charCodeAt(start) === 49 && s.charCodeAt(start + 1) === 32) return rfc5424(s, start + 2, payload, p, ctx);
+  }
+  const kernel = s.lastIndexOf('kernel:', payload);
+  const headEnd = kernel >= start ? kernel : payload;
+  if (Number.isNaN(p.ts)) {
+    const found = start === 0 ? findTimestamp(s, headEnd, ctx, scratch) : timestampAt(s, start, ctx, scratch);
+    if (found) {
+      p.ts = scratch.ts;
+      start = scratch.end;
+    }
+  }
+  if (kernel >= start) {
+    p.host = hostBefore(s, kernel, start);
+    prefixText(s, kernel + 7, payload, p);
+    if (Number.isNaN(p.ts) && uptimeAt(s, skipSpaces(s, kernel + 7), scratch)) p.ts = ctx.bootTime + scratch.ts;
+  } else {
+    prefixText(s, start, payload, p);
+  }
+}
+
+function skipSpaces(s: string, i: number): number {
+  while (s.charCodeAt(i) === 32) i++;
+  return i;
+}
+
+/** RFC 5424 after `<PRI>1 `: TIMESTAMP HOST APP PROCID MSGID SD MSG. */
+function rfc5424(s: string, i: number, payload: number, p: Packet, ctx: ParseContext): void {
+  if (timestampAt(s, i, ctx, scratch)) p.ts = scratch.ts;
+  let k = s.indexOf(' ', i);
+  const fields: number[] = [];
+  for (let n = 0; n < 4 && k >= 0 && k < payload; n++) {
+    fields.push(k + 1);
+    k = s.indexOf(' ', k + 1);
+  }
+  const hostStart = fields[0];
+  if (hostStart !== undefined) {
+    const e = s.indexOf(' ', hostStart);
+    p.host = e > hostStart ? s.slice(hostStart, e) : '';
+  }
+  // After MSGID comes structured data: `-` or `[...]` groups.
+  let msg = k >= 0 ? k + 1 : payload;
+  if (s.charCodeAt(msg) === 45) msg += 2;
+  else if (s.charCodeAt(msg) === 91) {
+    const close = s.indexOf('] ', msg);
+    msg = close >= 0 && close < payload ? close + 2 : payload;
+  }
+  prefixText(s, Math.min(msg, payload), payload, p);
+}

@@ -1,0 +1,3 @@
+/** The parse stage: log line text to Packet. */
+export { parseLine, finishParse, type ParseResult } from './parse-line.js';
+export { createParseContext, type ParseContext, type ParseOptions } from './context.js';
