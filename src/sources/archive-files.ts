@@ -1,0 +1,79 @@
+/**
+ * Archived log files: plain or gzip (detected by magic bytes, not by name),
+ * `-` for stdin, and the order a rotated set must be read in (oldest first:
+ * kern.log.3.gz kern.log.2.gz kern.log.1 kern.log, or dated suffixes).
+ */
+import { createReadStream, openSync, readSync, closeSync, statSync } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { basename } from 'node:path';
+
+const READ_CHUNK = 1 << 20;
+
+function isGzip(path: string): boolean {
+  const fd = openSync(path, 'r');
+  try {
+    const b = Buffer.alloc(2);
+    return readSync(fd, b, 0, 2, 0) === 2 && b[0] === 0x1f && b[1] === 0x8b;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** A readable of the file's text bytes (decompressed when gzip). `-` is stdin. */
+export function openLog(path: string): Readable {
+  if (path === '-') return process.stdin;
+  statSync(path); // throws ENOENT/EACCES with the path in the message
+  const raw = createReadStream(path, { highWaterMark: READ_CHUNK });
+  if (!isGzip(path)) return raw;
+  const gunzip = createGunzip({ chunkSize: READ_CHUNK });
+  raw.once('error', (err) => gunzip.destroy(err));
+  return raw.pipe(gunzip);
+}
+
+/** Modification time of a file (ms), used as the reference for syslog year inference. */
+export function fileTime(path: string): number {
+  if (path === '-') return Date.now();
+  try {
+    return statSync(path).mtimeMs;
+  } catch {
+    return Date.now();
+  }
+}
+
+interface Rotated {
+  path: string;
+  base: string;
+  /** Rotation rank: larger is older; the live file is -1. */
+  age: number;
+}
+
+function rotation(path: string): Rotated {
+  const name = basename(path).replace(/\.(gz|bz2|xz|zst)$/, '');
+  const numbered = /^(.*)\.(\d{1,4})$/.exec(name);
+  if (numbered) return { path, base: numbered[1] as string, age: Number(numbered[2]) };
+  // logrotate dateext: kern.log-20261101 (older dates are older files)
+  const dated = /^(.*)-(\d{8})(\d{2})?$/.exec(name);
+  if (dated) return { path, base: dated[1] as string, age: 1e12 - Number(`${dated[2]}${dated[3] ?? '00'}`) };
+  return { path, base: name, age: -1 };
+}
+
+/**
+ * Orders files so each rotated set is read oldest first. Sets keep the
+ * position of their first member in the argument list; other files keep
+ * their place.
+ */
+export function orderRotated(paths: readonly string[]): string[] {
+  const groups = new Map<string, Rotated[]>();
+  const order: string[] = [];
+  for (const p of paths) {
+    const r = rotation(p);
+    const key = p === '-' ? `-${order.length}` : r.base;
+    if (!groups.has(key)) {
+      groups.set(key, []);
+      order.push(key);
+    }
+    groups.get(key)?.push(r);
+  }
+  return order.flatMap((k) => (groups.get(k) ?? []).sort((a, b) => b.age - a.age).map((r) => r.path));
+}
