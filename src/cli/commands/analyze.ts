@@ -1,6 +1,126 @@
-/** `tsad analyze`: placeholder until the pipeline lands (replaced in this session). */
+/**
+ * `tsad analyze [FILE...]`: archived logs (plain, gzip, `-` for stdin, a
+ * rotated set read oldest first) or the journal, scored exactly as the
+ * daemon would have scored them live, reported as text, JSON or CSV.
+ */
 import type { Command } from 'commander';
+import { Option } from 'commander';
+import { loadConfig } from '../../config/load.js';
+import { fileTime, openJournal, openLog, orderRotated, pipeLines } from '../../sources/index.js';
+import { createParseContext } from '../../parse/index.js';
+import { csvHeader, csvRow, DEFAULT_CSV_FIELDS, renderText, unknownCsvFields } from '../../report/index.js';
+import { UsageError } from '../usage-error.js';
+import { buildAnalysis, type AnalysisOptions } from '../../daemon/analysis.js';
+import { bootTimeMs } from '../../daemon/boot-time.js';
+import { parseIntOption, parseTimeOption } from '../option-parsers.js';
+
+interface AnalyzeOpts {
+  config?: string;
+  journal?: boolean;
+  journalFile?: string;
+  since?: string;
+  until?: string;
+  json?: boolean;
+  csv?: boolean;
+  csvFields?: string;
+  autoDl?: string;
+  signatures?: string;
+  minDl?: number;
+  top?: number;
+  year?: number;
+  dns?: boolean;
+  geoip: boolean;
+  sigs: boolean;
+}
 
 export function registerAnalyze(program: Command): void {
-  program.command('analyze [files...]').description('analyze archived firewall logs');
+  program
+    .command('analyze')
+    .description('analyze archived firewall logs (kern.log, rotated .gz sets, stdin, the journal) and report per source')
+    .argument('[files...]', 'log files: plain or gzip, "-" for stdin; a rotated set is read oldest first (default: IPT_SYSLOG_FILE)')
+    .option('-c, --config <file>', 'configuration file (default: built-in defaults, identical to etc/tsad.conf)')
+    .option('--journal', 'read kernel messages from the system journal (journalctl -k -o json)')
+    .option('--journal-file <file>', 'read kernel messages from a journal file (journalctl --file)')
+    .option('--since <time>', 'only packets at or after this time (passed to journalctl; ISO 8601 for files)')
+    .option('--until <time>', 'only packets before this time')
+    .option('--json', 'print the JSON report')
+    .option('--csv', 'print packet fields as CSV instead of a report')
+    .option('--csv-fields <list>', `comma separated CSV fields (default: ${DEFAULT_CSV_FIELDS.join(',')})`)
+    .option('--auto-dl <file>', 'auto_dl file (psad syntax) assigning danger levels to addresses')
+    .option('--signatures <path>', 'signature file or directory (default: the shipped signatures)')
+    .option('--no-sigs', 'disable signature matching')
+    .option('--no-geoip', 'do not look up countries')
+    .option('--dns', 'reverse-resolve reported sources (off by default in analyze)')
+    .addOption(new Option('--min-dl <n>', 'only report sources at or above this danger level').argParser(parseIntOption(0, 5)))
+    .addOption(new Option('--top <n>', 'entries in each top-N section (default: STATUS_SIGS/IP/PORTS_THRESHOLD)').argParser(parseIntOption(1, 100000)))
+    .addOption(new Option('--year <yyyy>', 'year of RFC 3164 timestamps (default: inferred)').argParser(parseIntOption(1970, 9999)))
+    .action(async (files: string[], opts: AnalyzeOpts) => {
+      await analyze(files, opts);
+    });
+}
+
+/** psad's per-section limits, or --top N for all three. */
+export function topLimits(cfg: { STATUS_SIGS_THRESHOLD: number; STATUS_IP_THRESHOLD: number; STATUS_PORTS_THRESHOLD: number }, top?: number): { sigs: number; ips: number; ports: number } {
+  return top !== undefined ? { sigs: top, ips: top, ports: top } : { sigs: cfg.STATUS_SIGS_THRESHOLD, ips: cfg.STATUS_IP_THRESHOLD, ports: cfg.STATUS_PORTS_THRESHOLD };
+}
+
+async function analyze(files: string[], opts: AnalyzeOpts): Promise<void> {
+  if (opts.journal && opts.journalFile) throw new UsageError('use either --journal or --journal-file, not both');
+  if ((opts.journal || opts.journalFile) && files.length > 0) throw new UsageError('files cannot be combined with --journal/--journal-file');
+  if (opts.csv && opts.json) throw new UsageError('use either --csv or --json, not both');
+  const csvFields = opts.csvFields ? opts.csvFields.split(',').map((s) => s.trim()) : DEFAULT_CSV_FIELDS;
+  const badFields = unknownCsvFields(csvFields);
+  if (badFields.length > 0) throw new UsageError(`unknown CSV field(s): ${badFields.join(', ')}`);
+  const since = opts.since !== undefined ? parseTimeOption(opts.since, '--since') : undefined;
+  const until = opts.until !== undefined ? parseTimeOption(opts.until, '--until') : undefined;
+
+  const cfg = loadConfig(opts.config);
+  const out = process.stdout;
+  const aopts: AnalysisOptions = {
+    cfg,
+    autoDlFile: opts.autoDl,
+    signaturesPath: opts.signatures,
+    signatures: opts.sigs,
+    geoip: opts.geoip,
+    dns: opts.dns === true,
+    since,
+    until,
+    warn: (m) => process.stderr.write(`tsad: warning: ${m}\n`),
+  };
+  if (opts.csv) {
+    out.write(`${csvHeader(csvFields)}\n`);
+    aopts.onPacket = (p) => out.write(`${csvRow(p, csvFields)}\n`);
+  }
+  const analysis = await buildAnalysis(aopts);
+  const year = opts.year ?? (cfg.SYSLOG_YEAR > 0 ? cfg.SYSLOG_YEAR : undefined);
+  let failures = 0;
+  const inputs: string[] = [];
+
+  if (opts.journal || opts.journalFile) {
+    inputs.push(opts.journalFile ? `journal file ${opts.journalFile}` : 'the system journal');
+    const j = openJournal({ file: opts.journalFile, since: opts.since, until: opts.until });
+    const ctx = createParseContext({ year });
+    await Promise.all([pipeLines(j.stdout, analysis.sink(ctx), cfg.MAX_LINE_LENGTH), j.done]);
+    analysis.pipeline.end(ctx);
+  } else {
+    const list = orderRotated(files.length > 0 ? files : [cfg.IPT_SYSLOG_FILE]);
+    for (const f of list) {
+      inputs.push(f);
+      const ctx = createParseContext({ year, refTime: fileTime(f), bootTime: bootTimeMs() });
+      try {
+        await pipeLines(openLog(f), analysis.sink(ctx), cfg.MAX_LINE_LENGTH);
+      } catch (err) {
+        failures++;
+        process.stderr.write(`tsad: ${f}: ${(err as Error).message}\n`);
+      }
+      analysis.pipeline.end(ctx);
+    }
+  }
+
+  if (!opts.csv) {
+    const report = await analysis.report(opts.minDl ?? 0);
+    if (opts.json) out.write(`${JSON.stringify(report, null, 2)}\n`);
+    else out.write(renderText(report, { mode: 'analyze', top: topLimits(cfg, opts.top), minDl: Math.max(opts.minDl ?? 0, cfg.MIN_DANGER_LEVEL), inputs, color: out.isTTY === true }));
+  }
+  if (failures > 0) process.exitCode = 1;
 }

@@ -12,6 +12,7 @@ import * as daemon from './daemon.js';
 import * as blocking from './blocking.js';
 import * as email from './email.js';
 import * as fleet from './fleet.js';
+import * as report from './report.js';
 
 export interface Section {
   readonly title: string;
@@ -19,13 +20,14 @@ export interface Section {
 }
 
 /** Sections in file order. */
-export const SECTIONS: readonly Section[] = [input, detect, signatures, enrich, daemon, blocking, email, fleet];
+export const SECTIONS: readonly Section[] = [input, detect, signatures, enrich, report, daemon, blocking, email, fleet];
 
 const ALL = {
   ...input.keys,
   ...detect.keys,
   ...signatures.keys,
   ...enrich.keys,
+  ...report.keys,
   ...daemon.keys,
   ...blocking.keys,
   ...email.keys,

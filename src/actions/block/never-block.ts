@@ -1,0 +1,129 @@
+/**
+ * Addresses tsad never blocks. Hard rules hold whatever the config and even
+ * for `tsad block --force`: loopback, unspecified, multicast, broadcast and
+ * the host's own addresses. Soft rules hold by default and can be switched
+ * off per kind (gateways, resolvers, SSH peers) or bypassed with --force:
+ * default gateways, /etc/resolv.conf name servers, established SSH peers,
+ * BLOCK_WHITELIST and auto_dl danger level 0. A prefix that would contain a
+ * protected address is refused too.
+ */
+import type { Config } from '../../config/keys/index.js';
+import type { Cidr } from '../../net/address.js';
+import { canonicalCidr, mappedIPv4, overlaps } from './cidr.js';
+import { gatherHostFacts, type HostFacts } from './host-facts.js';
+import { execRunner } from './runner.js';
+import type { Runner } from './types.js';
+
+interface Protected {
+  cidr: Cidr;
+  text: string;
+  reason: string;
+  hard: boolean;
+}
+
+const SPECIAL: ReadonlyArray<[string, string]> = [
+  ['127.0.0.0/8', 'loopback'],
+  ['::1', 'loopback'],
+  ['0.0.0.0/8', 'unspecified address'],
+  ['::', 'unspecified address'],
+  ['224.0.0.0/4', 'multicast'],
+  ['ff00::/8', 'multicast'],
+  ['255.255.255.255', 'broadcast'],
+];
+
+export interface NeverBlockOptions {
+  run?: Runner;
+  resolvConf?: string;
+  /** auto_dl entries with danger level 0 (addresses or CIDRs). */
+  dl0?: readonly string[];
+  /** Caller's own test (for example auto_dl DL 0 lookups): a reason when `cidr` must not be blocked, else null. */
+  ignored?: (cidr: string) => string | null;
+}
+
+export interface CheckOptions {
+  /** Skip the soft rules (manual --force); the hard rules still apply. */
+  force?: boolean;
+}
+
+export class NeverBlock {
+  #entries: Protected[] = [];
+  #refreshedAt = 0;
+  readonly #cfg: Config;
+  readonly #opts: NeverBlockOptions;
+
+  private constructor(cfg: Config, opts: NeverBlockOptions) {
+    this.#cfg = cfg;
+    this.#opts = opts;
+  }
+
+  /** Reads the host's addresses, gateways, resolvers and SSH peers and builds the rules. */
+  static async discover(cfg: Config, opts: NeverBlockOptions = {}): Promise<NeverBlock> {
+    const nb = new NeverBlock(cfg, opts);
+    await nb.refresh();
+    return nb;
+  }
+
+  /** Milliseconds since the host facts were last read. */
+  get ageMs(): number {
+    return Date.now() - this.#refreshedAt;
+  }
+
+  /** Re-reads the host facts (addresses, routes and SSH sessions change). */
+  async refresh(): Promise<void> {
+    const cfg = this.#cfg;
+    const facts = await gatherHostFacts({
+      run: this.#opts.run ?? execRunner,
+      resolvConf: this.#opts.resolvConf ?? '/etc/resolv.conf',
+      sshPorts: cfg.BLOCK_SSH_PORTS.map(Number),
+      gateways: cfg.BLOCK_PROTECT_GATEWAYS,
+      resolvers: cfg.BLOCK_PROTECT_RESOLVERS,
+      ssh: cfg.BLOCK_PROTECT_SSH_PEERS,
+    });
+    this.#entries = buildEntries(facts, cfg.BLOCK_WHITELIST, this.#opts.dl0 ?? []);
+    this.#refreshedAt = Date.now();
+  }
+
+  /** Why `cidr` must not be blocked, or null when it may be. */
+  check(cidr: string, opts: CheckOptions = {}): string | null {
+    const p = canonicalCidr(cidr);
+    if (p === null) return `"${cidr}" is not an address or CIDR`;
+    const targets = [p.cidr];
+    const v4 = mappedIPv4(p.cidr);
+    if (v4 !== null) targets.push(v4);
+    for (const e of this.#entries) {
+      if (opts.force && !e.hard) continue;
+      for (const t of targets) {
+        if (!overlaps(e.cidr, t)) continue;
+        return t.len < e.cidr.len ? `${p.text} contains ${e.text} (${e.reason})` : `${e.reason} (${e.text})`;
+      }
+    }
+    if (!opts.force && this.#opts.ignored) return this.#opts.ignored(p.text);
+    return null;
+  }
+
+  /** The protected prefixes with their reasons (for `tsad fw-check` and tests). */
+  describe(): Array<{ cidr: string; reason: string; hard: boolean }> {
+    return this.#entries.map((e) => ({ cidr: e.text, reason: e.reason, hard: e.hard }));
+  }
+}
+
+function buildEntries(f: HostFacts, whitelist: readonly string[], dl0: readonly string[]): Protected[] {
+  const out: Protected[] = [];
+  const seen = new Set<string>();
+  const add = (text: string, reason: string, hard: boolean): void => {
+    const p = canonicalCidr(text);
+    if (p === null || seen.has(`${p.text}|${hard}`)) return;
+    seen.add(`${p.text}|${hard}`);
+    out.push({ cidr: p.cidr, text: p.text, reason, hard });
+  };
+  for (const [c, why] of SPECIAL) add(c, why, true);
+  for (const a of f.own) add(a.addr, `own address on ${a.dev}`, true);
+  for (const b of f.broadcasts) add(b, 'broadcast', true);
+  for (const g of f.gateways) add(g, 'default gateway', false);
+  for (const r of f.resolvers) add(r, 'DNS resolver in resolv.conf', false);
+  for (const s of f.sshPeers) add(s, 'peer of an established SSH session', false);
+  for (const w of whitelist) add(w, 'BLOCK_WHITELIST', false);
+  for (const d of dl0) add(d, 'auto_dl danger level 0', false);
+  // Hard rules first so a refusal names the strongest reason.
+  return out.sort((a, b) => Number(b.hard) - Number(a.hard));
+}

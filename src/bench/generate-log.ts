@@ -1,0 +1,104 @@
+/**
+ * Deterministic kern.log generator for the benchmark: port scans, sweeps and
+ * background drops from many IPv4 and IPv6 sources, ICMP, and lines of other
+ * programs, in RFC 3164 envelopes. The same seed gives the same bytes.
+ */
+import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const COMMON_PORTS = [22, 23, 25, 53, 80, 110, 135, 139, 443, 445, 1433, 1434, 2323, 3306, 3389, 5060, 5900, 6379, 8080, 8443, 9200, 27017];
+
+function stamp(ms: number): string {
+  const d = new Date(ms);
+  const dd = String(d.getUTCDate()).padStart(2, ' ');
+  const t = d.toISOString().slice(11, 19);
+  return `${MONTHS[d.getUTCMonth()]} ${dd} ${t}`;
+}
+
+function v4(r: () => number): string {
+  return `${1 + Math.floor(r() * 222)}.${Math.floor(r() * 256)}.${Math.floor(r() * 256)}.${1 + Math.floor(r() * 254)}`;
+}
+
+function v6(r: () => number): string {
+  const g = () => Math.floor(r() * 65536).toString(16).padStart(4, '0');
+  return `2001:0db8:${g()}:${g()}:0000:0000:0000:${g()}`;
+}
+
+export interface GenerateOptions {
+  lines: number;
+  seed?: number;
+  /** Distinct background sources (address-hopping floods use a large number). */
+  sources?: number;
+}
+
+/** Writes the log; returns the byte count. */
+export async function generateLog(path: string, opt: GenerateOptions): Promise<number> {
+  const r = rng(opt.seed ?? 42);
+  const nSources = opt.sources ?? 50_000;
+  const pool4 = Array.from({ length: nSources }, () => v4(r));
+  const pool6 = Array.from({ length: Math.max(1, nSources >> 3) }, () => v6(r));
+  const scanners = Array.from({ length: 40 }, (_, i) => ({ src: i % 5 === 0 ? v6(r) : v4(r), next: 1 + Math.floor(r() * 1000), flags: ['SYN', 'FIN', 'URG PSH FIN', '', 'SYN'][i % 5] as string, udp: i % 7 === 0 }));
+  const out = createWriteStream(path, { highWaterMark: 1 << 20 });
+  let bytes = 0;
+  let t = Date.UTC(2026, 10, 20, 0, 0, 0);
+  let uptime = 86_400;
+  let buf = '';
+  for (let n = 0; n < opt.lines; n++) {
+    t += Math.floor(r() * 170); // ~12k lines per simulated minute
+    uptime += 0.0853;
+    const x = r();
+    let line: string;
+    const head = `${stamp(t)} fw1 kernel: [${uptime.toFixed(6).padStart(13, ' ')}] `;
+    if (x < 0.07) {
+      line = `${stamp(t)} fw1 sshd[${1000 + Math.floor(r() * 9000)}]: Connection closed by ${v4(r)} port ${1024 + Math.floor(r() * 60000)} [preauth]`;
+    } else if (x < 0.09) {
+      line = `${stamp(t)} fw1 CRON[${1000 + Math.floor(r() * 9000)}]: (root) CMD (command -v debian-sa1 > /dev/null && debian-sa1 1 1)`;
+    } else if (x < 0.32) {
+      const s = scanners[Math.floor(r() * scanners.length)] as (typeof scanners)[number];
+      const dport = s.next++;
+      if (s.next > 65535) s.next = 1;
+      const six = s.src.includes(':');
+      const ip = six
+        ? `SRC=${s.src} DST=2001:0db8:0000:0000:0000:0000:0000:0002 LEN=60 TC=0 HOPLIMIT=52 FLOWLBL=0`
+        : `SRC=${s.src} DST=198.51.100.2 LEN=44 TOS=0x00 PREC=0x00 TTL=${40 + Math.floor(r() * 20)} ID=${Math.floor(r() * 65536)}`;
+      line = s.udp
+        ? `${head}DROP IN=eth0 OUT= MAC=00:16:3e:aa:bb:cc:00:16:3e:dd:ee:ff:08:00 ${ip} PROTO=UDP SPT=${40000 + Math.floor(r() * 1000)} DPT=${dport} LEN=8 `
+        : `${head}DROP IN=eth0 OUT= MAC=00:16:3e:aa:bb:cc:00:16:3e:dd:ee:ff:08:00 ${ip} PROTO=TCP SPT=${40000 + Math.floor(r() * 1000)} DPT=${dport} WINDOW=1024 RES=0x00 ${s.flags}${s.flags ? ' ' : ''}URGP=0 `;
+    } else if (x < 0.36) {
+      const src = pool4[Math.floor(r() * pool4.length)] as string;
+      line = `${head}DROP IN=eth0 OUT= MAC=00:16:3e:aa:bb:cc:00:16:3e:dd:ee:ff:08:00 SRC=${src} DST=198.51.100.${2 + Math.floor(r() * 30)} LEN=84 TOS=0x00 PREC=0x00 TTL=57 ID=${Math.floor(r() * 65536)} DF PROTO=ICMP TYPE=8 CODE=0 ID=${Math.floor(r() * 65536)} SEQ=${1 + Math.floor(r() * 5)} `;
+    } else if (x < 0.42) {
+      const src = pool6[Math.floor(r() * pool6.length)] as string;
+      line = `${head}DROP IN=eth0 OUT= MAC=00:16:3e:aa:bb:cc:00:16:3e:dd:ee:ff:86:dd SRC=${src} DST=2001:0db8:0000:0000:0000:0000:0000:0002 LEN=80 TC=0 HOPLIMIT=53 FLOWLBL=${Math.floor(r() * 1048576)} PROTO=TCP SPT=${1024 + Math.floor(r() * 60000)} DPT=${COMMON_PORTS[Math.floor(r() * COMMON_PORTS.length)]} WINDOW=64800 RES=0x00 SYN URGP=0 `;
+    } else {
+      const src = pool4[Math.floor(r() * pool4.length)] as string;
+      const udp = r() < 0.15;
+      const dport = COMMON_PORTS[Math.floor(r() * COMMON_PORTS.length)] as number;
+      line = udp
+        ? `${head}DROP IN=eth0 OUT= MAC=00:16:3e:aa:bb:cc:00:16:3e:dd:ee:ff:08:00 SRC=${src} DST=198.51.100.2 LEN=40 TOS=0x00 PREC=0x00 TTL=112 ID=${Math.floor(r() * 65536)} PROTO=UDP SPT=${1024 + Math.floor(r() * 60000)} DPT=${dport} LEN=20 `
+        : `${head}DROP IN=eth0 OUT= MAC=00:16:3e:aa:bb:cc:00:16:3e:dd:ee:ff:08:00 SRC=${src} DST=198.51.100.2 LEN=60 TOS=0x00 PREC=0x00 TTL=${50 + Math.floor(r() * 70)} ID=${Math.floor(r() * 65536)} DF PROTO=TCP SPT=${1024 + Math.floor(r() * 60000)} DPT=${dport} WINDOW=${[29200, 64240, 65535, 8192][Math.floor(r() * 4)]} RES=0x00 SYN URGP=0 `;
+    }
+    buf += `${line}\n`;
+    if (buf.length > 1 << 20) {
+      bytes += Buffer.byteLength(buf);
+      if (!out.write(buf)) await once(out, 'drain');
+      buf = '';
+    }
+  }
+  bytes += Buffer.byteLength(buf);
+  out.end(buf);
+  await once(out, 'finish');
+  return bytes;
+}

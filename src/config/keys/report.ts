@@ -1,0 +1,12 @@
+/** Keys for the reports (analyze, status). */
+import { int } from '../key-types.js';
+
+export const title = 'Reports';
+
+export const keys = {
+  STATUS_SIGS_THRESHOLD: int(50, 'Entries in "Top N signature matches" of the text report (analyze and status). "--top N" overrides all three limits.', { min: 1, max: 100000 }),
+  STATUS_IP_THRESHOLD: int(25, 'Entries in "Top N attackers". psad printed one fewer than this (an off-by-one); tsad prints N.', { min: 1, max: 100000 }),
+  STATUS_PORTS_THRESHOLD: int(20, 'Entries in "Top N scanned ports".', { min: 1, max: 100000 }),
+  TOP_PORTS_LOG_THRESHOLD: int(500, 'Entries in the JSON report\'s topPorts list.', { min: 1, max: 1000000 }),
+  TOP_SIGS_LOG_THRESHOLD: int(500, 'Entries in the JSON report\'s topSignatures list.', { min: 1, max: 1000000 }),
+};

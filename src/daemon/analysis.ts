@@ -1,0 +1,116 @@
+/**
+ * Builds a scoring pipeline from a Config (auto_dl, signatures, detection,
+ * reputation feeds, GeoIP) and turns its state into the JSON report, with
+ * each reported source enriched once. Used by `tsad analyze` and, for its
+ * report, by the daemon.
+ */
+import type { Config } from '../config/keys/index.js';
+import type { Packet } from '../model/packet.js';
+import type { Report, SourceReport } from '../model/report.js';
+import { createPacketFilter, GlobalCounters, loadAutoDl, ScanTracker, sourceReport, type AutoDl } from '../detect/index.js';
+import { loadSignatureSet, signaturePaths, formatProblem } from '../signatures/index.js';
+import { FeedSet, GeoLookup, ReverseDns } from '../enrich/index.js';
+import { buildReport } from '../report/index.js';
+import type { LineSink } from '../sources/index.js';
+import type { ParseContext } from '../parse/index.js';
+import { Pipeline } from './pipeline.js';
+
+export interface AnalysisOptions {
+  cfg: Config;
+  autoDlFile?: string | undefined;
+  signaturesPath?: string | undefined;
+  signatures?: boolean;
+  geoip?: boolean;
+  dns?: boolean;
+  feeds?: boolean;
+  since?: number | undefined;
+  until?: number | undefined;
+  onPacket?: (p: Packet) => void;
+  warn: (msg: string) => void;
+}
+
+export interface Analysis {
+  pipeline: Pipeline;
+  tracker: ScanTracker;
+  sink(ctx: ParseContext): LineSink;
+  report(minDl: number): Promise<Report>;
+}
+
+/** The address to look up for a source key (`2001:db8:1:2::/64` -> its first seen address). */
+function lookupAddress(s: SourceReport): string {
+  return s.addresses?.[0] ?? s.src.replace(/\/\d+$/, '');
+}
+
+export async function buildAnalysis(o: AnalysisOptions): Promise<Analysis> {
+  const { cfg } = o;
+  let autoDl: AutoDl | undefined;
+  const autoDlPath = o.autoDlFile ?? (cfg.AUTO_DL_FILE !== '' ? cfg.AUTO_DL_FILE : undefined);
+  if (autoDlPath !== undefined) {
+    const loaded = loadAutoDl(autoDlPath, o.autoDlFile !== undefined);
+    for (const p of loaded.problems) o.warn(`${p.file}:${p.line}: ${p.reason}`);
+    autoDl = loaded.autoDl;
+  }
+  let signatures = null;
+  if (o.signatures !== false) {
+    const { set, problems } = loadSignatureSet({ paths: signaturePaths(cfg, o.signaturesPath), cfg });
+    for (const p of problems) if (!p.skipped) o.warn(formatProblem(p));
+    signatures = set;
+  }
+  const feeds = o.feeds !== false && cfg.ENABLE_REPUTATION_FEEDS ? await FeedSet.load(cfg, { fetchRemote: false }) : null;
+  const tracker = new ScanTracker(cfg, { autoDl });
+  const counters = new GlobalCounters(cfg);
+  const pipeline = new Pipeline({
+    filter: createPacketFilter(cfg, { autoDl }),
+    signatures,
+    tracker,
+    counters,
+    onPacket: o.onPacket,
+    since: o.since,
+    until: o.until,
+    reputation: feeds === null ? undefined : (addr) => feeds.match(addr),
+  });
+
+  return {
+    pipeline,
+    tracker,
+    sink(ctx) {
+      return { line: (l) => pipeline.line(l, ctx), tooLong: () => pipeline.skip('too-long') };
+    },
+    async report(minDl) {
+      const geo = o.geoip !== false && cfg.ENABLE_GEOIP ? await GeoLookup.open(cfg) : null;
+      const rdns = o.dns ? new ReverseDns({ timeoutMs: cfg.DNS_TIMEOUT * 1000 }) : null;
+      const sources: SourceReport[] = [];
+      for (const st of tracker.sources()) {
+        const s = sourceReport(st, cfg);
+        if (s.dl < minDl) continue;
+        const addr = lookupAddress(s);
+        if (geo) {
+          const g = geo.lookup(addr);
+          s.country = g.country;
+          s.asn = g.asn;
+          if (g.asOrg) s.asOrg = g.asOrg;
+        }
+        if (feeds) s.reputation = feeds.match(addr).map((m) => ({ feed: m.feed, dl: m.dl }));
+        sources.push(s);
+      }
+      if (rdns) {
+        await Promise.all(sources.map(async (s) => {
+          s.rdns = await rdns.lookup(lookupAddress(s));
+        }));
+      }
+      geo?.close();
+      return buildReport({
+        lines: pipeline.lines,
+        firewallLines: pipeline.firewallLines,
+        skipped: pipeline.skipped,
+        sources,
+        topPorts: counters.topPorts(cfg.TOP_PORTS_LOG_THRESHOLD),
+        topSignatures: counters.topSignatures(cfg.TOP_SIGS_LOG_THRESHOLD),
+        logPrefixes: counters.logPrefixes(),
+        firstSeen: pipeline.firstSeen,
+        lastSeen: pipeline.lastSeen,
+        extra: { packets: pipeline.packets, tracked: tracker.stats.tracked, evicted: tracker.stats.evicted },
+      });
+    },
+  };
+}

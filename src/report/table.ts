@@ -1,0 +1,16 @@
+/** cli-table3 rendering (the one user of cli-table3). Colour only when writing to a terminal. */
+import Table from 'cli-table3';
+
+export interface TableStyle {
+  color: boolean;
+}
+
+export function renderTable(head: string[], rows: Array<Array<string | number>>, style: TableStyle, indent = '      '): string {
+  const t = new Table({
+    head,
+    style: { head: style.color ? ['cyan'] : [], border: style.color ? ['grey'] : [], compact: true, 'padding-left': 1, 'padding-right': 1 },
+    chars: { top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '', left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: ' ' },
+  });
+  for (const r of rows) t.push(r.map(String));
+  return t.toString().split('\n').map((l) => indent + l.trimEnd()).join('\n');
+}

@@ -1,0 +1,77 @@
+/**
+ * Candidate lists so that a packet is tried only against rules that can
+ * match it: per protocol, a map from destination port (TCP, UDP, UDPLITE,
+ * SCTP) or ICMP type to rules, plus a list of rules that take any port or
+ * type, plus the `ip` rules. A packet looks at three short lists whatever
+ * the number of rules.
+ */
+import type { CompiledRule, Conditions } from './rule.js';
+import { finitePorts } from './port-set.js';
+
+/** Rules whose port list is longer than this go to the any-port list (bounds memory). */
+const MAX_INDEXED_PORTS = 256;
+
+const EMPTY: readonly CompiledRule[] = [];
+
+class ProtoIndex {
+  readonly byKey = new Map<number, CompiledRule[]>();
+  readonly any: CompiledRule[] = [];
+
+  add(r: CompiledRule, keys: number[] | null): void {
+    if (keys === null) {
+      this.any.push(r);
+      return;
+    }
+    for (const k of keys) {
+      let list = this.byKey.get(k);
+      if (list === undefined) this.byKey.set(k, (list = []));
+      if (list[list.length - 1] !== r) list.push(r);
+    }
+  }
+}
+
+/** Index keys of a rule: ports (both sides for `<>`), ICMP types, or null for the any list. */
+function keysOf(c: Conditions): number[] | null {
+  if (c.proto === 'icmp' || c.proto === 'icmp6') {
+    const t = c.itype;
+    if (t === null || t.neg || t.hi - t.lo >= MAX_INDEXED_PORTS) return null;
+    const out: number[] = [];
+    for (let v = t.lo; v <= t.hi; v++) out.push(v);
+    return out;
+  }
+  const d = finitePorts(c.dport, MAX_INDEXED_PORTS);
+  if (!c.bidir || d === null) return d;
+  const s = finitePorts(c.sport, MAX_INDEXED_PORTS);
+  return s === null ? null : [...new Set([...d, ...s])];
+}
+
+export class RuleIndex {
+  readonly #protos = new Map<string, ProtoIndex>();
+  readonly #ip: CompiledRule[] = [];
+
+  constructor(rules: readonly CompiledRule[]) {
+    for (const r of rules) {
+      if (r.cond.proto === 'ip') {
+        this.#ip.push(r);
+        continue;
+      }
+      let pi = this.#protos.get(r.cond.proto);
+      if (pi === undefined) this.#protos.set(r.cond.proto, (pi = new ProtoIndex()));
+      pi.add(r, keysOf(r.cond));
+    }
+  }
+
+  /** The rules of `proto` indexed under `key` (destination port or ICMP type). */
+  keyed(proto: string, key: number): readonly CompiledRule[] {
+    return this.#protos.get(proto)?.byKey.get(key) ?? EMPTY;
+  }
+
+  /** The rules of `proto` that take any port or type. */
+  unkeyed(proto: string): readonly CompiledRule[] {
+    return this.#protos.get(proto)?.any ?? EMPTY;
+  }
+
+  get ip(): readonly CompiledRule[] {
+    return this.#ip;
+  }
+}

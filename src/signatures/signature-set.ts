@@ -1,0 +1,123 @@
+/**
+ * A loaded, indexed rule set. match() is the per-packet hot path: it looks
+ * at three short candidate lists (see rule-index.ts) and allocates nothing
+ * when no rule fires. explain() runs every check of every candidate and says
+ * why each rule fired or not.
+ */
+import type { Packet } from '../model/packet.js';
+import type { SignatureHit } from '../model/signature.js';
+import { runChecks, type Check } from './checks.js';
+import { FwsnortHits, prefixSid } from './fwsnort.js';
+import { MatchContext } from './match-context.js';
+import { RuleIndex } from './rule-index.js';
+import type { CompiledRule, Rule } from './rule.js';
+
+export interface SidOptions {
+  /** Honour fwsnort `SID<n>` log prefixes. */
+  readonly enabled: boolean;
+  /** SNORT_SID_STR. */
+  readonly marker: string;
+  /** snort_rule_dl levels by sid. */
+  readonly levels: ReadonlyMap<number, number>;
+}
+
+export interface CheckResult {
+  readonly name: string;
+  readonly ok: boolean;
+  readonly detail: string;
+}
+
+export interface Explanation {
+  /** The rule, or null for an fwsnort sid no loaded rule describes. */
+  readonly rule: Rule | null;
+  readonly sid: number;
+  readonly msg: string;
+  readonly dl: number;
+  readonly matched: boolean;
+  /** Every check of the rule, in evaluation order. */
+  readonly checks: readonly CheckResult[];
+}
+
+const NO_SIDS: SidOptions = { enabled: false, marker: 'SID', levels: new Map() };
+
+export class SignatureSet {
+  readonly #rules: readonly CompiledRule[];
+  readonly #index: RuleIndex | null;
+  readonly #ctx = new MatchContext();
+  readonly #sids: SidOptions;
+  readonly #fwsnort: FwsnortHits;
+  readonly #bySid = new Map<number, CompiledRule>();
+  readonly #byOrd = (a: SignatureHit, b: SignatureHit): number => (this.#bySid.get(a.sid)?.ord ?? 0) - (this.#bySid.get(b.sid)?.ord ?? 0);
+
+  /** `indexed: false` tries every rule on every packet (the reference the index is tested against). */
+  constructor(rules: readonly CompiledRule[], sids: SidOptions = NO_SIDS, indexed = true) {
+    this.#rules = rules;
+    this.#index = indexed ? new RuleIndex(rules) : null;
+    this.#sids = sids;
+    for (const r of rules) if (!this.#bySid.has(r.rule.sid)) this.#bySid.set(r.rule.sid, r);
+    this.#fwsnort = new FwsnortHits(sids.levels, (sid) => this.#bySid.get(sid)?.rule);
+  }
+
+  get size(): number {
+    return this.#rules.length;
+  }
+
+  rules(): readonly Rule[] {
+    return this.#rules.map((r) => r.rule);
+  }
+
+  /** Hits in rule order, or null when nothing matched. A hit with dl 0 means: ignore the packet. */
+  match(p: Packet): SignatureHit[] | null {
+    if (this.#sids.enabled) {
+      const sid = prefixSid(p.prefix, this.#sids.marker);
+      if (sid >= 0) return [this.#fwsnort.hit(sid)];
+    }
+    this.#ctx.reset(p);
+    if (this.#index === null) return this.#collect(this.#rules, p, null);
+    const idx = this.#index;
+    const key = p.proto === 'icmp' || p.proto === 'icmp6' ? p.icmpType : p.dport;
+    let hits = this.#collect(idx.keyed(p.proto, key), p, null);
+    hits = this.#collect(idx.unkeyed(p.proto), p, hits);
+    hits = this.#collect(idx.ip, p, hits);
+    // Each list is in rule order; hits from several lists need merging.
+    if (hits !== null && hits.length > 1) hits.sort(this.#byOrd);
+    return hits;
+  }
+
+  #collect(list: readonly CompiledRule[], p: Packet, hits: SignatureHit[] | null): SignatureHit[] | null {
+    const ctx = this.#ctx;
+    for (let i = 0; i < list.length; i++) {
+      const r = list[i] as CompiledRule;
+      if (runChecks(r.checks, r.cond, p, ctx)) (hits ??= []).push(r.hit);
+    }
+    return hits;
+  }
+
+  /** Every candidate rule for the packet with the result of each of its checks. */
+  explain(p: Packet): Explanation[] {
+    if (this.#sids.enabled) {
+      const sid = prefixSid(p.prefix, this.#sids.marker);
+      if (sid >= 0) return [this.#explainSid(p, sid)];
+    }
+    this.#ctx.reset(p);
+    const out: Explanation[] = [];
+    for (const r of this.#candidates(p)) {
+      const checks = r.checks.map((c: Check) => ({ name: c.name, ok: c.test(r.cond, p, this.#ctx), detail: c.describe(r.cond, p, this.#ctx) }));
+      out.push({ rule: r.rule, sid: r.rule.sid, msg: r.rule.msg, dl: r.rule.dl, matched: checks.every((c) => c.ok), checks });
+    }
+    return out;
+  }
+
+  #candidates(p: Packet): CompiledRule[] {
+    if (this.#index === null) return [...this.#rules];
+    const key = p.proto === 'icmp' || p.proto === 'icmp6' ? p.icmpType : p.dport;
+    const all = [...this.#index.keyed(p.proto, key), ...this.#index.unkeyed(p.proto), ...this.#index.ip];
+    return all.sort((a, b) => a.ord - b.ord);
+  }
+
+  #explainSid(p: Packet, sid: number): Explanation {
+    const h = this.#fwsnort.hit(sid);
+    const detail = `log prefix "${p.prefix}" names sid ${sid}; no other signature is tried (snort_rule_dl: ${this.#sids.levels.has(sid) ? this.#sids.levels.get(sid) : 'none'})`;
+    return { rule: this.#bySid.get(sid)?.rule ?? null, sid, msg: h.msg, dl: h.dl, matched: true, checks: [{ name: 'fwsnort SID', ok: true, detail }] };
+  }
+}
