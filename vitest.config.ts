@@ -8,5 +8,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     reporters: ['default'],
+    // Syslog RFC 3164 stamps are local time; the fixtures are UTC.
+    env: { TZ: 'UTC' },
   },
 });

@@ -39,6 +39,16 @@ const MAX_RANGE_CIDRS = 64;
 
 type LineResult = Cidr[] | 'skip' | string;
 
+/** A single IPv4 host as a Cidr without the generic parser (most lines of big lists are these). */
+function hostV4(n: number): Cidr {
+  const bytes = new Uint8Array(4);
+  bytes[0] = n >>> 24;
+  bytes[1] = (n >>> 16) & 255;
+  bytes[2] = (n >>> 8) & 255;
+  bytes[3] = n & 255;
+  return { family: 4, bytes, len: 32 };
+}
+
 /** Reads a dotted quad whose octets may carry leading zeros (DShield). */
 function paddedIPv4(s: string): number | null {
   const parts = s.split('.');
@@ -90,20 +100,23 @@ function plainLine(line: string): LineResult {
     const cidrs = a !== null && b !== null ? rangeToCidrs(a, b) : null;
     return cidrs ?? `not a valid address range "${tok}"`;
   }
+  const v4 = parseIPv4(tok);
+  if (v4 !== null) return [hostV4(v4)];
   const c = parseCidr(tok);
-  return c === null ? `not an address or CIDR "${tok}"` : [c];
+  return c === null ? `not an address or CIDR: "${line.length > 60 ? `${line.slice(0, 57)}...` : line}"` : [c];
 }
 
 function dshieldTopLine(line: string): LineResult {
   const tok = firstToken(line);
   const n = paddedIPv4(tok);
-  if (n !== null) return [parseCidr(formatIPv4(n)) as Cidr];
+  if (n !== null) return [hostV4(n)];
   const c = tok.includes(':') ? parseCidr(tok) : null;
   return c === null ? `first column is not an address "${tok}"` : [c];
 }
 
 function dshieldBlockLine(line: string): LineResult {
-  const cols = line.split(/\s+/);
+  // Tab separated; an empty column must stay a column, so split on tabs when there are any.
+  const cols = line.includes('\t') ? line.split('\t').map((c) => c.trim()) : line.split(/\s+/);
   const start = paddedIPv4(cols[0] ?? '');
   if (start === null) return `first column is not an address "${cols[0] ?? ''}"`;
   const end = paddedIPv4(cols[1] ?? '');

@@ -124,6 +124,7 @@ export function parsePayload(s: string, start: number, p: Packet): SkipReason | 
   let inInner = false;
   let protoSeen = false;
   let afterUrgp = false;
+  let incomplete = false;
   while (i < end) {
     let j = s.indexOf(' ', i);
     if (j < 0) j = end;
@@ -152,7 +153,16 @@ export function parsePayload(s: string, start: number, p: Packet): SkipReason | 
     }
     const eq = s.indexOf('=', i);
     if (eq < 0 || eq > j) {
-      if (!inInner) bareWord(s, i, j, p);
+      if (j - i === 10 && s.startsWith('INCOMPLETE', i)) {
+        // `INCOMPLETE [N bytes]`: the kernel could not read the L4 header (nmap -sO sends
+        // bare protocol headers). Not a quoted packet: skip the bracket group.
+        if (!inInner) incomplete = true;
+        if (s.charCodeAt(j + 1) === 91) {
+          const close = s.indexOf(']', j + 2);
+          i = close < 0 ? end : close + 1;
+          continue;
+        }
+      } else if (!inInner) bareWord(s, i, j, p);
       i = j + 1;
       continue;
     }
@@ -229,19 +239,23 @@ export function parsePayload(s: string, start: number, p: Packet): SkipReason | 
     i = j + 1;
   }
   p.inner = inner;
-  return validate(p);
+  return validate(p, incomplete);
 }
 
 /** Checks what every scored packet needs; a line cut short loses its trailing fields. */
-function validate(p: Packet): SkipReason | null {
+function validate(p: Packet, incomplete: boolean): SkipReason | null {
   if (p.src === '' || p.dst === '') return 'truncated';
   if (p.src.indexOf(':') >= 0) p.family = 6;
   if (p.proto === '') return 'truncated';
   if (p.len === -2 || p.ttl === -2 || p.id === -2 || p.sport === -2 || p.dport === -2 || p.window === -2) return 'bad-number';
   const pn = p.protoNum;
-  if ((pn === 6 || pn === 17 || pn === 136 || pn === 132) && p.frag <= 0 && (p.sport < 0 || p.dport < 0)) return 'truncated';
-  if (pn === 6 && p.frag <= 0 && p.urgp < 0 && p.window < 0) return 'truncated';
-  if ((pn === 1 || pn === 58) && p.icmpType < 0) return 'truncated';
+  if (!incomplete && p.frag <= 0) {
+    // Headers the kernel prints in full must be there: a missing one means the line was cut.
+    // (nf_log has no SCTP decoder: it writes `PROTO=132` and no ports.)
+    if ((pn === 6 || pn === 17 || pn === 136) && (p.sport < 0 || p.dport < 0)) return 'truncated';
+    if (pn === 6 && p.urgp < 0 && p.window < 0) return 'truncated';
+    if ((pn === 1 || pn === 58) && p.icmpType < 0) return 'truncated';
+  }
   // Direction from the interfaces, as psad does: IN only = INPUT, OUT only = OUTPUT, both = FORWARD.
   p.chain = p.outIf === '' ? 'INPUT' : p.inIf === '' ? 'OUTPUT' : 'FORWARD';
   return null;

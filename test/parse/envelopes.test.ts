@@ -176,6 +176,13 @@ describe('parseLine() payload fields', () => {
   });
 });
 
+describe('parseLine() kernel markers', () => {
+  it('accepts a protocol probe whose L4 header the kernel marks INCOMPLETE', () => {
+    const p = pkt('Nov 21 08:29:18 fw1 kernel: [  663.520731] DROP IN=eth0 OUT= MAC=52:54:00:7c:a0:14:52:54:00:7c:a0:0a:08:00 SRC=198.51.100.10 DST=198.51.100.20 LEN=20 TOS=0x00 PREC=0x00 TTL=55 ID=62777 PROTO=UDPLITE INCOMPLETE [0 bytes] ');
+    expect([p.proto, p.sport, p.dport, p.inner]).toEqual(['udplite', -1, -1, null]);
+  });
+});
+
 describe('parseLine() bad input', () => {
   const c = ctx();
   it.each([

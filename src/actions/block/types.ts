@@ -14,6 +14,8 @@ export interface BlockEntry {
   family: Family;
   /** Seconds left; 0 = until removed. */
   timeoutSec: number;
+  /** Already installed with another timeout: overwrite it (kernels before 6.10 ignore a plain re-add). */
+  replace?: boolean;
 }
 
 /** One block as found in the firewall by list(). */

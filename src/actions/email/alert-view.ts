@@ -71,7 +71,7 @@ export function alertSubject(src: SourceReport): string {
   const tool = safeTool(src.tool);
   if (types.length > 0) {
     const shown = types.slice(0, 3).join('+') + (types.length > 3 ? '+...' : '');
-    parts.push(`${tool === null ? '' : `${tool} `}${shown} scan`);
+    parts.push(`${shown} scan`);
   } else if (Array.isArray(src.signatures) && src.signatures.length > 0) {
     parts.push(`${src.signatures.length} signature match${src.signatures.length === 1 ? '' : 'es'}`);
   }
@@ -82,6 +82,7 @@ export function alertSubject(src: SourceReport): string {
     .slice(0, 2)
     .map((x) => `${x.r}/${x.p}`);
   parts.push(...ranges);
+  if (tool !== null) parts.push(`by ${tool}`);
   return headerValue(parts.join(' '), 160);
 }
 

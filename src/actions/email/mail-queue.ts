@@ -33,8 +33,14 @@ export class MailQueue {
     return this.owner;
   }
 
+  /** Mails waiting: those in memory for the owner, the files in the directory for a guest. */
   get size(): number {
-    return this.messages.size;
+    if (this.owner) return this.messages.size;
+    try {
+      return this.store.fileCount();
+    } catch {
+      return 0;
+    }
   }
 
   /** Takes ownership when the directory is free; then loads every file in it. True when this process owns it. */
@@ -69,7 +75,9 @@ export class MailQueue {
       return null;
     }
     const m: QueuedMail = { v: 1, id: randomUUID(), kind, createdAt: now, attempts: 0, notBefore: 0, sources, ...content, ...extra };
-    this.insert(m);
+    // A guest only writes the file: the owner sends it, and this process must not remember it
+    // as pending (it would send it again after taking over).
+    if (this.owner) this.insert(m);
     this.store.save(m).catch((err: Error) => this.log(`mail queue: cannot write ${m.id}: ${err.message}`));
     return m;
   }

@@ -87,6 +87,11 @@ export class QueueStore {
     return out;
   }
 
+  /** Message files in the directory (for a guest, which keeps none in memory). */
+  fileCount(): number {
+    return readdirSync(this.dir).filter((n) => NAME_RE.test(n)).length;
+  }
+
   /** Writes (or rewrites) a message file. */
   save(m: QueuedMail): Promise<void> {
     const data = JSON.stringify(m);

@@ -58,7 +58,7 @@ export function statusReportMail(report: Report, text: string, prefix: string, h
   const body = bodyText(text);
   const html = renderDocumentHtml(subject, [
     renderBlockHtml(`tsad ${title} on ${host}`, maxLevel(report), summarySections(report)),
-    `<pre style="font-family:monospace;font-size:12px">${escapeHtml(body)}</pre>`,
+    `<pre>${escapeHtml(body)}</pre>`,
   ]);
   const mail: MailContent = { subject, text: body, html };
   const json = JSON.stringify(report, null, 2);

@@ -3,6 +3,7 @@
  * local sendmail binary or to an SMTP server over a pooled connection and
  * reports whether a failure is worth retrying.
  */
+import { isIP } from 'node:net';
 import nodemailer from 'nodemailer';
 import type { Config } from '../../config/keys/index.js';
 
@@ -59,7 +60,8 @@ function smtpOptions(cfg: Config, host: string) {
     secure: cfg.SMTP_SECURE === 'tls',
     requireTLS: cfg.SMTP_SECURE === 'starttls',
     ignoreTLS: cfg.SMTP_SECURE === 'none',
-    tls: { rejectUnauthorized: cfg.SMTP_TLS_VERIFY, servername: cfg.SMTP_HOST },
+    // SNI takes names only (RFC 6066); an address is verified against the certificate's IP entries.
+    tls: isIP(cfg.SMTP_HOST) === 0 ? { rejectUnauthorized: cfg.SMTP_TLS_VERIFY, servername: cfg.SMTP_HOST } : { rejectUnauthorized: cfg.SMTP_TLS_VERIFY },
     auth: cfg.SMTP_USER === '' ? undefined : { user: cfg.SMTP_USER, pass: cfg.SMTP_PASS },
     name: host,
     connectionTimeout: timeout,

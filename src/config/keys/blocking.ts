@@ -92,7 +92,7 @@ export const keys = {
   BLOCK_PROTECT_GATEWAYS: flag(true, 'Y: never block this host\'s default gateways (IPv4 and IPv6), so a scan spoofed from the gateway cannot cut the host off.', NONE),
   BLOCK_PROTECT_RESOLVERS: flag(true, 'Y: never block the name servers listed in /etc/resolv.conf.', NONE),
   BLOCK_PROTECT_SSH_PEERS: flag(true, 'Y: never block the remote ends of established SSH sessions into this host (BLOCK_SSH_PORTS), so an administrator is not locked out.', NONE),
-  BLOCK_SSH_PORTS: list(['22'], 'Local TCP ports whose established sessions count as SSH sessions for BLOCK_PROTECT_SSH_PEERS.', { validate: (p) => (/^\d{1,5}$/.test(p) && Number(p) <= 65535 ? null : `"${p}" is not a port number`) }, NONE),
+  BLOCK_SSH_PORTS: list(['22'], 'Local TCP ports whose established sessions count as SSH sessions for BLOCK_PROTECT_SSH_PEERS.', { validate: (p) => (/^\d{1,5}$/.test(p) && Number(p) <= 65535 ? null : `"${p}" is not a port number`), ...NONE }),
   BLOCK_CHECK_INTERVAL: int(30, 'Seconds between checks that tsad\'s firewall objects still exist; when a firewall reload removed them they are re-created with every live block in one batch.', { min: 1 }, NONE),
   XT_RECENT_NAME: str('tsad', 'The xt_recent list written by the xt_recent backend (/proc/net/xt_recent/NAME). The list exists once a rule such as "iptables -I INPUT -m recent --name tsad --rcheck -j DROP" is loaded.', { validate: recentName, ...NONE }),
   ETC_HOSTS_DENY_FILE: str('/etc/hosts.deny', 'The tcpwrappers file the hosts.deny backend maintains. tsad only rewrites the lines between its own marker comments.'),

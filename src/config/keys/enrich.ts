@@ -3,6 +3,7 @@
  * here so that a bad feed line is a configuration error naming file and line
  * when the file is loaded, not a surprise at run time).
  */
+import { isIP } from 'node:net';
 import { flag, int, KeyValueError, list, repeated, str, type KeyDef, type KeyTable } from '../key-types.js';
 
 export const title = 'Enrichment: GeoIP, reputation feeds, DNS';
@@ -138,12 +139,29 @@ function parsePsadForm(text: string): FeedSpec {
   return { name, dl: parseDl(dl), format: 'plain', source: parseSource(file), refreshSec: refreshSec === 0 ? 0 : Math.max(60, refreshSec), block: false, psadForm: true };
 }
 
-/** Parses one REPUTATION_FEED value (either form); throws KeyValueError saying what is wrong. */
+function parseEitherForm(v: string): FeedSpec {
+  return /^"[^"]*"\s*,/.test(v) ? parsePsadForm(v) : parseOwnForm(v);
+}
+
+/**
+ * Parses one REPUTATION_FEED value (either form); throws KeyValueError saying
+ * what is wrong. The whole value may be wrapped in one more pair of double
+ * quotes, as `config dump` writes values that contain spaces.
+ */
 export function parseFeedSpec(raw: string): FeedSpec {
   const v = raw.trim();
-  if (/^"[^"]*"\s*,/.test(v)) return parsePsadForm(v);
-  const inner = v.length >= 2 && v.startsWith('"') && v.endsWith('"') && !v.slice(1, -1).includes('"') ? v.slice(1, -1) : v;
-  return parseOwnForm(inner);
+  try {
+    return parseEitherForm(v);
+  } catch (err) {
+    if (v.length > 2 && v.startsWith('"') && v.endsWith('"')) {
+      try {
+        return parseEitherForm(v.slice(1, -1).trim());
+      } catch {
+        // Report the problem with the value as written.
+      }
+    }
+    throw err;
+  }
 }
 
 /** REPUTATION_FEED: repeatable, validated at load, kept as written (psad's form has quotes of its own). */
@@ -156,6 +174,14 @@ function feedKey(doc: string): KeyDef<readonly string[]> {
     },
     format: (v) => v.join('\n'),
   };
+}
+
+/** ADDR, IPv4:PORT or [IPv6]:PORT, as node's Resolver.setServers takes them. */
+function validResolver(v: string): string | null {
+  const m = /^\[([^\]]+)\]:(\d{1,5})$/.exec(v) ?? /^([\d.]+):(\d{1,5})$/.exec(v);
+  const addr = m ? (m[1] as string) : v;
+  const port = m ? Number(m[2]) : 53;
+  return isIP(addr) !== 0 && port > 0 && port < 65536 ? null : `"${v}" is not ADDR, IPv4:PORT or [IPv6]:PORT`;
 }
 
 function dbPath(extra: string) {
@@ -181,7 +207,7 @@ export const keys = {
   REPUTATION_FEED_MAX_BYTES: int(268435456, 'Largest feed download accepted, in bytes; a larger one is refused and the last good copy kept.', { min: 1024 }, { psad: '(none)' }),
   ENABLE_DNS_LOOKUPS: flag(true, 'Y: look up the reverse DNS name of sources for alerts and the status view, asynchronously, with DNS_TIMEOUT, never delaying detection. "tsad analyze" does it only with --dns.'),
   DNS_TIMEOUT: int(2, 'Seconds to wait for one reverse DNS answer (psad had no limit).', { min: 1, max: 60 }, { psad: '(none)' }),
-  DNS_RESOLVERS: list([], 'Comma separated name servers for reverse DNS (ADDR or ADDR:PORT, [IPv6]:PORT); NONE uses the system resolvers of /etc/resolv.conf.', { psad: '(none)', validate: (v) => (/^[0-9a-fA-F.:[\]]+$/.test(v) ? null : `"${v}" is not an address or address:port`) }),
+  DNS_RESOLVERS: list([], 'Comma separated name servers for reverse DNS (ADDR or ADDR:PORT, [IPv6]:PORT); NONE uses the system resolvers of /etc/resolv.conf.', { psad: '(none)', validate: validResolver }),
   DNS_CACHE_SIZE: int(10000, 'Number of reverse DNS answers kept in memory (least recently used are dropped).', { min: 1, max: 1000000 }, { psad: '(none)' }),
   DNS_CACHE_TTL: int(3600, 'Seconds a reverse DNS answer is reused (psad reused one for DNS_LOOKUP_THRESHOLD lookups instead). Failures are retried after a minute.', { min: 1, max: 604800 }, { psad: 'DNS_LOOKUP_THRESHOLD' }),
 } satisfies KeyTable;

@@ -13,7 +13,7 @@
  */
 import { applyCommand, queryCommand } from '../runner.js';
 import type { BackendContext, BlockBackend, BlockEntry, Family, LiveBlock } from '../types.js';
-import { chunk, type BlockTarget } from './common.js';
+import { chunk, familyOf, type BlockTarget } from './common.js';
 
 export const NFT_TABLE = 'tsad';
 export const NFT_SETS: Record<Family, string> = { 4: 'block_v4', 6: 'block_v6' };
@@ -43,13 +43,21 @@ export class NftablesBackend implements BlockBackend {
 
   async add(entries: BlockEntry[]): Promise<void> {
     if (entries.length === 0) return;
-    await this.#nft(elementBlocks(entries));
+    const fresh = entries.filter((e) => !e.replace);
+    // Before Linux 6.10 re-adding an element keeps its old timeout: replace by add, delete, add.
+    const lines: string[] = [];
+    for (const e of entries) {
+      if (!e.replace) continue;
+      const set = `inet ${NFT_TABLE} ${NFT_SETS[e.family]}`;
+      lines.push(`add element ${set} { ${elementText(e)} }`, `delete element ${set} { ${e.cidr} }`, `add element ${set} { ${elementText(e)} }`);
+    }
+    await this.#nft(`${elementBlocks(fresh)}${lines.length > 0 ? `${lines.join('\n')}\n` : ''}`);
   }
 
   async remove(cidrs: string[]): Promise<void> {
     const lines: string[] = [];
     for (const fam of [4, 6] as const) {
-      const mine = cidrs.filter((c) => (c.includes(':') ? 6 : 4) === fam);
+      const mine = cidrs.filter((c) => familyOf(c) === fam);
       // Adding first makes the delete succeed whether or not the element (still) exists.
       for (const part of chunk(mine, CHUNK)) {
         const list = part.join(', ');

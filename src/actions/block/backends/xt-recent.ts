@@ -1,0 +1,108 @@
+/**
+ * xt_recent backend: writes `+ADDR` / `-ADDR` to /proc/net/xt_recent/NAME,
+ * the list behind a rule such as
+ *   iptables -I INPUT -m recent --name tsad --rcheck -j DROP
+ * which the administrator loads (tsad does not own that rule). The list
+ * holds single addresses only, so prefixes are skipped with a warning. Each
+ * command must be its own write(2); tsad removes expired entries itself.
+ */
+import { access, open, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { canonicalCidr, isSingleAddress } from '../cidr.js';
+import type { BackendContext, BlockBackend, BlockEntry, LiveBlock } from '../types.js';
+import { familyOf } from './common.js';
+
+export interface XtRecentOptions {
+  name: string;
+  /** Directory of the lists; /proc/PID/net/xt_recent reaches another network namespace. */
+  procDir?: string;
+}
+
+export class XtRecentBackend implements BlockBackend {
+  readonly name = 'xt_recent';
+  readonly maxKernelTimeoutSec = 0;
+  readonly needsRemoveBeforeFlush = false;
+  readonly #ctx: BackendContext;
+  readonly #path: string;
+  readonly #warned = new Set<string>();
+
+  constructor(ctx: BackendContext, opts: XtRecentOptions) {
+    this.#ctx = ctx;
+    this.#path = join(opts.procDir ?? '/proc/net/xt_recent', opts.name);
+  }
+
+  async ensure(): Promise<void> {
+    if (!(await this.present()) && !this.#ctx.dryRun) {
+      throw new Error(`${this.#path} does not exist: load a rule that uses the list first, e.g. "iptables -I INPUT -m recent --name ${this.#path.split('/').pop() ?? ''} --rcheck -j DROP"`);
+    }
+  }
+
+  async add(entries: BlockEntry[]): Promise<void> {
+    const cmds: string[] = [];
+    for (const e of entries) {
+      const c = canonicalCidr(e.cidr);
+      if (c !== null && isSingleAddress(c.cidr)) cmds.push(`+${c.text}`);
+      else if (!this.#warned.has(e.cidr)) {
+        this.#warned.add(e.cidr);
+        this.#ctx.log('warn', `xt_recent holds single addresses only: ${e.cidr} is not added to ${this.#path}`);
+      }
+    }
+    await this.#write(cmds, false);
+  }
+
+  async remove(cidrs: string[]): Promise<void> {
+    await this.#write(cidrs.filter((c) => !c.includes('/')).map((c) => `-${c}`), true);
+  }
+
+  async list(): Promise<LiveBlock[]> {
+    let text: string;
+    try {
+      text = await readFile(this.#path, 'utf8');
+    } catch {
+      return [];
+    }
+    const out: LiveBlock[] = [];
+    for (const line of text.split('\n')) {
+      const m = /^src=(\S+)/.exec(line);
+      const c = m ? canonicalCidr(m[1] as string) : null;
+      if (c !== null) out.push({ cidr: c.text, family: familyOf(c.text), expiresInSec: null });
+    }
+    return out;
+  }
+
+  async flush(): Promise<void> {
+    if (await this.present()) await this.#write(['/'], false);
+  }
+
+  async present(): Promise<boolean> {
+    return access(this.#path).then(() => true, () => false);
+  }
+
+  async sync(entries: BlockEntry[]): Promise<void> {
+    await this.ensure();
+    await this.#write(['/'], false);
+    await this.add(entries);
+  }
+
+  /** One write(2) per command, as the kernel reads one command per write. */
+  async #write(cmds: string[], ignoreMissing: boolean): Promise<void> {
+    if (cmds.length === 0) return;
+    if (this.#ctx.dryRun) {
+      this.#ctx.out(cmds.map((c) => `echo ${c} > ${this.#path}\n`).join(''));
+      return;
+    }
+    const fh = await open(this.#path, 'w');
+    try {
+      for (const c of cmds) {
+        try {
+          await fh.write(`${c}\n`);
+        } catch (err) {
+          // Removing an address that is not in the list fails with ENOENT.
+          if (!(ignoreMissing && (err as NodeJS.ErrnoException).code === 'ENOENT')) throw err;
+        }
+      }
+    } finally {
+      await fh.close();
+    }
+  }
+}

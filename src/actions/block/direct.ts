@@ -1,0 +1,106 @@
+/**
+ * Direct mode for the block commands when no daemon runs: load the saved
+ * blocks from STATE_DIR/blocks.json, act on the firewall, save atomically.
+ * A firewall command that fails makes the operation fail (the daemon instead
+ * retries in the background) and nothing is saved.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Config } from '../../config/keys/index.js';
+import { writeFileAtomic } from '../../io/atomic-file.js';
+import { createBackends, type BackendOverrides } from './backends/index.js';
+import { managerTransport, type BlockTransport } from './control.js';
+import { BlockManager, type BlockGuard } from './manager.js';
+import { NeverBlock } from './never-block.js';
+import { policyFromConfig } from './policy.js';
+import { backendContext, execRunner } from './runner.js';
+import type { Logger, Runner } from './types.js';
+
+export const BLOCKS_FILE = 'blocks.json';
+
+export interface DirectOptions extends BackendOverrides {
+  config: Config;
+  stateDir: string;
+  dryRun?: boolean;
+  run?: Runner;
+  /** Warnings and errors (info is dropped). */
+  log?: Logger;
+  out?: (text: string) => void;
+  resolvConf?: string;
+  /** auto_dl danger level 0 entries. */
+  dl0?: readonly string[];
+  now?: () => number;
+}
+
+async function loadSaved(path: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new Error(`cannot read ${path}: ${(err as Error).message}`);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw new Error(`${path}: not valid JSON (${(err as Error).message}); move it away to start with no blocks`);
+  }
+}
+
+/** A guard that reads the host facts only when a block is asked for. */
+function lazyGuard(o: DirectOptions, run: Runner): BlockGuard & { ready(): Promise<void> } {
+  let nb: NeverBlock | undefined;
+  return {
+    async ready() {
+      nb ??= await NeverBlock.discover(o.config, { run, resolvConf: o.resolvConf, dl0: o.dl0 });
+    },
+    check(cidr, opts) {
+      if (!nb) throw new Error('never-block rules not loaded');
+      return nb.check(cidr, opts);
+    },
+  };
+}
+
+export async function openDirect(o: DirectOptions): Promise<BlockTransport> {
+  const path = join(o.stateDir, BLOCKS_FILE);
+  const run = o.run ?? execRunner;
+  const errors: string[] = [];
+  const log: Logger = (level, msg) => {
+    if (level === 'error') errors.push(msg);
+    if (level !== 'info') o.log?.(level, msg);
+  };
+  const ctx = backendContext({ run, dryRun: o.dryRun, out: o.out, log });
+  const guard = lazyGuard(o, run);
+  const m = BlockManager.fromJSON(await loadSaved(path), {
+    backends: createBackends(o.config, ctx, o),
+    policy: policyFromConfig(o.config),
+    guard,
+    log,
+    now: o.now,
+  });
+  const inner = managerTransport(m, o.now);
+
+  // Runs one operation: restore missing firewall objects first, fail on any backend error, then save.
+  const op = async <T>(fn: () => Promise<T>, save = true): Promise<T> => {
+    errors.length = 0;
+    await m.checkPresent();
+    const result = await fn();
+    if (errors.length > 0) throw new Error(errors.join('; '));
+    if (save && !o.dryRun) await writeFileAtomic(path, `${JSON.stringify(m.toJSON(), null, 1)}\n`, 0o600);
+    return result;
+  };
+  return {
+    block: async (req) => {
+      await guard.ready();
+      return op(() => inner.block(req));
+    },
+    unblock: (cidr) => op(() => inner.unblock(cidr)),
+    list: () => inner.list(),
+    flush: async () => {
+      errors.length = 0;
+      const n = await m.flush();
+      if (!o.dryRun) await writeFileAtomic(path, `${JSON.stringify(m.toJSON(), null, 1)}\n`, 0o600);
+      return n;
+    },
+  };
+}

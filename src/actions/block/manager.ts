@@ -1,0 +1,321 @@
+/**
+ * BlockManager: the blocks in force, their expiry, and the firewall work.
+ * Decisions come from policy.ts and the never-block rules; the records
+ * decide what the firewall must carry; BackendSet carries it, one batch per
+ * call, retrying failed backends in the background. All firewall work is
+ * serialized so a batch never interleaves with another.
+ *
+ * The daemon persists `toJSON()` atomically with its state and restores it
+ * with `BlockManager.fromJSON()` followed by `reconcile()`.
+ */
+import { canonicalCidr } from './cidr.js';
+import { BackendSet, entriesFor, type RetryOptions } from './backend-set.js';
+import { decideBlock, type BlockCandidate, type BlockPolicy, type SkipCode } from './policy.js';
+import { RecordStore, type BlockRecord, type NewRecord, type RecordChange } from './records.js';
+import { readState, writeState, type BlockStateJson, type Offender } from './state.js';
+import type { BlockBackend, Logger } from './types.js';
+
+/** What the manager needs from NeverBlock (a fake is enough for pure unit tests). */
+export interface BlockGuard {
+  check(cidr: string, opts?: { force?: boolean }): string | null;
+  refresh?(): Promise<void>;
+  readonly ageMs?: number;
+}
+
+export interface BlockManagerOptions {
+  backends: BlockBackend[];
+  policy: BlockPolicy;
+  guard: BlockGuard;
+  log?: Logger;
+  /** Epoch ms clock (tests move it). */
+  now?: () => number;
+  /** Called after every change of the records, so the owner can save them. */
+  onChange?: () => void;
+  /** Re-read the guard's host facts before a block when they are older than this (ms). Default 10 s. */
+  guardMaxAgeMs?: number;
+  /** Seconds between checks that the firewall objects still exist (BLOCK_CHECK_INTERVAL). */
+  checkIntervalSec?: number;
+  retry?: RetryOptions;
+}
+
+export interface BlockOptions {
+  /** Seconds; 0 = until removed. Default: the policy timeout for `dl` (AUTO_IDS_DANGER_LEVEL when no dl). */
+  timeoutSec?: number;
+  reason?: string;
+  dl?: number;
+  manual?: boolean;
+  /** Skip the soft never-block rules (whitelist, gateways, resolvers, SSH peers); hard rules still hold. */
+  force?: boolean;
+}
+
+export type BlockResult =
+  | { ok: true; cidr: string; expiresAt: number | null; changed: boolean; applied: boolean; coveredBy: string | null }
+  | { ok: false; cidr: string; code: SkipCode; reason: string };
+
+export class BlockManager {
+  readonly #store = new RecordStore();
+  readonly #offenders = new Map<string, Offender>();
+  readonly #recentAuto: number[] = [];
+  readonly #refused = new Set<string>();
+  readonly #set: BackendSet;
+  readonly #o: BlockManagerOptions;
+  readonly #now: () => number;
+  readonly #log: Logger;
+  #queue: Promise<unknown> = Promise.resolve();
+  #lastPresentCheck = 0;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(opts: BlockManagerOptions) {
+    this.#o = opts;
+    this.#now = opts.now ?? Date.now;
+    this.#log = opts.log ?? (() => undefined);
+    this.#set = new BackendSet(opts.backends, this.#log, opts.retry ?? { initialMs: 1000, maxMs: 300_000 });
+  }
+
+  /** Restores saved blocks; expired ones are dropped, malformed ones skipped and logged. Call reconcile() next. */
+  static fromJSON(data: unknown, opts: BlockManagerOptions): BlockManager {
+    const m = new BlockManager(opts);
+    const now = m.#now();
+    const { records, offenders, skipped } = readState(data, now);
+    if (skipped > 0) m.#log('warn', `ignored ${skipped} unreadable saved block(s)`);
+    // Outer prefixes first, so nested blocks find their container.
+    records.sort((a, b) => prefixLen(a.cidr) - prefixLen(b.cidr));
+    for (const r of records) m.#store.put(r);
+    for (const o of offenders) m.#offenders.set(o.cidr, o);
+    return m;
+  }
+
+  toJSON(): BlockStateJson {
+    return writeState(this.#store.values(), this.#offenders.values(), this.#now());
+  }
+
+  get size(): number {
+    return this.#store.size;
+  }
+
+  /** Blocks in force, outermost first, then by cidr. */
+  records(): BlockRecord[] {
+    return [...this.#store.values()].map((r) => ({ ...r })).sort((a, b) => prefixLen(a.cidr) - prefixLen(b.cidr) || a.cidr.localeCompare(b.cidr));
+  }
+
+  get(cidr: string): BlockRecord | undefined {
+    const c = canonicalCidr(cidr);
+    const r = c ? this.#store.get(c.text) : undefined;
+    return r ? { ...r } : undefined;
+  }
+
+  /** Backends waiting for a retry after a failed command. */
+  failingBackends(): string[] {
+    return this.#set.failing();
+  }
+
+  /** Blocks one address or prefix (manual blocks, the daemon's control socket, feeds). */
+  async block(cidr: string, opts: BlockOptions = {}): Promise<BlockResult> {
+    const parsed = canonicalCidr(cidr);
+    if (parsed === null) return { ok: false, cidr, code: 'invalid', reason: `"${cidr}" is not an address or CIDR` };
+    await this.#freshGuard();
+    const why = this.#o.guard.check(parsed.text, { force: opts.force });
+    if (why !== null) return this.#refuse(parsed.text, why);
+    const now = this.#now();
+    const p = this.#o.policy;
+    const dl = opts.dl ?? p.minDl;
+    const timeoutSec = opts.timeoutSec ?? (p.timeouts[Math.min(5, Math.max(1, dl)) - 1] as number);
+    const expiresAt = timeoutSec === 0 ? null : now + timeoutSec * 1000;
+    const rec: NewRecord = { cidr: parsed.text, createdAt: now, expiresAt, reason: opts.reason ?? (opts.manual ? 'manual' : `danger level ${dl}`), dl: opts.dl ?? null, manual: opts.manual ?? false };
+    return (await this.#commit([rec], now))[0] as BlockResult;
+  }
+
+  /** Scores a batch of sources with decideBlock() and applies every block in one firewall batch. */
+  async autoBlock(candidates: readonly BlockCandidate[]): Promise<BlockResult[]> {
+    if (!this.#o.policy.enabled || candidates.length === 0) return [];
+    await this.#freshGuard();
+    const now = this.#now();
+    this.#pruneRecent(now);
+    const results: BlockResult[] = [];
+    const recs: NewRecord[] = [];
+    for (const c of candidates) {
+      const canon = canonicalCidr(c.src)?.text ?? c.src;
+      const current = this.#store.get(canon);
+      const d = decideBlock(c, this.#o.policy, {
+        now,
+        blocksLastMinute: this.#recentAuto.length,
+        liveBlocks: this.#store.size + recs.length,
+        priorOffenses: this.#priorOffenses(canon, now),
+        current: current && (current.expiresAt === null || current.expiresAt > now) ? current : undefined,
+        protectedReason: this.#o.guard.check(canon),
+      });
+      if (!d.block) {
+        if (d.code === 'protected') this.#refuse(canon, d.reason);
+        if (d.code !== 'below-level' && d.code !== 'already') results.push({ ok: false, cidr: canon, code: d.code, reason: d.reason });
+        continue;
+      }
+      if (!current) this.#recentAuto.push(now);
+      recs.push({ cidr: d.cidr, createdAt: current?.createdAt ?? now, expiresAt: d.timeoutSec === 0 ? null : now + d.timeoutSec * 1000, reason: d.reason, dl: c.dl, manual: false });
+    }
+    return [...results, ...(await this.#commit(recs, now))];
+  }
+
+  /** Removes a block (and, defensively, the cidr from every backend even when tsad has no record of it). */
+  async unblock(cidr: string): Promise<{ cidr: string; removed: boolean }> {
+    const parsed = canonicalCidr(cidr);
+    if (parsed === null) throw new Error(`"${cidr}" is not an address or CIDR`);
+    const rec = this.#store.get(parsed.text);
+    if (!rec) {
+      await this.#serial(() => Promise.all(this.#o.backends.map((b) => b.remove([parsed.text]).catch(() => undefined))));
+      return { cidr: parsed.text, removed: false };
+    }
+    const change = this.#store.drop([parsed.text]);
+    await this.#serial(() => this.#set.apply(change, this.#now(), false));
+    this.#log('info', `removed block against ${parsed.text} (unblocked)`);
+    this.#changed();
+    return { cidr: parsed.text, removed: true };
+  }
+
+  /** Drops blocks that ran out; backends without kernel timeouts get the removals. Returns the cidrs. */
+  async expire(now = this.#now()): Promise<string[]> {
+    const gone = this.#store.expired(now);
+    this.#pruneOffenders(now);
+    if (gone.length === 0) return gone;
+    const change = this.#store.drop(gone);
+    await this.#serial(() => this.#set.apply(change, now, true));
+    for (const c of gone.slice(0, 20)) this.#log('info', `removed block against ${c} (expired)`);
+    if (gone.length > 20) this.#log('info', `... and ${gone.length - 20} more expired blocks removed`);
+    this.#changed();
+    return gone;
+  }
+
+  /** Re-creates tsad's firewall objects and loads every live block, one batch per backend. */
+  async reconcile(): Promise<boolean> {
+    const now = this.#now();
+    const gone = this.#store.expired(now);
+    if (gone.length > 0) {
+      this.#store.drop(gone);
+      this.#changed();
+    }
+    this.#lastPresentCheck = now;
+    return this.#serial(() => this.#set.syncAll(entriesFor(this.#store.installed(), now), now));
+  }
+
+  /** Checks that the firewall objects still exist and restores any backend that lost them. */
+  async checkPresent(): Promise<string[]> {
+    const now = this.#now();
+    this.#lastPresentCheck = now;
+    return this.#serial(() => this.#set.repairMissing(() => entriesFor(this.#store.installed(), this.#now()), now));
+  }
+
+  /** Removes every block and everything tsad created in the firewall. Returns how many blocks were dropped. */
+  async flush(): Promise<number> {
+    const n = this.#store.size;
+    const installed = this.#store.clear().map((r) => r.cidr);
+    await this.#serial(() => this.#set.flush(installed));
+    this.#log('info', `flushed ${n} block(s)`);
+    this.#changed();
+    return n;
+  }
+
+  /** Periodic work: expiry, retries of failed backends, and every checkIntervalSec the presence check. */
+  async tick(now = this.#now()): Promise<void> {
+    await this.expire(now);
+    await this.#serial(() => this.#set.retryDue(() => entriesFor(this.#store.installed(), this.#now()), now));
+    if (now - this.#lastPresentCheck >= (this.#o.checkIntervalSec ?? 30) * 1000) await this.checkPresent();
+  }
+
+  /** Runs tick() every `intervalMs` until stop(); the timer does not keep the process alive. */
+  start(intervalMs = 1000): void {
+    this.stop();
+    this.#timer = setInterval(() => {
+      this.tick().catch((err: unknown) => this.#log('error', `block maintenance failed: ${(err as Error).message}`));
+    }, intervalMs);
+    this.#timer.unref();
+  }
+
+  stop(): void {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+
+  /** Resolves when queued firewall work has finished. */
+  async idle(): Promise<void> {
+    await this.#queue.catch(() => undefined);
+  }
+
+  /** Records the blocks and applies the firewall work in one batch. */
+  async #commit(recs: NewRecord[], now: number): Promise<BlockResult[]> {
+    if (recs.length === 0) return [];
+    await this.expire(now);
+    const change: RecordChange = { install: [], replace: [], uninstall: [], forced: new Set() };
+    const results: Array<Extract<BlockResult, { ok: true }>> = [];
+    for (const r of recs) {
+      const before = this.#store.get(r.cidr);
+      const changed = !before || before.expiresAt !== r.expiresAt;
+      const c = this.#store.put(r);
+      change.install.push(...c.install);
+      change.replace.push(...c.replace);
+      change.uninstall.push(...c.uninstall);
+      for (const f of c.forced) change.forced.add(f);
+      if (!before) this.#offend(r.cidr, now);
+      const after = this.#store.get(r.cidr) as BlockRecord;
+      results.push({ ok: true, cidr: r.cidr, expiresAt: after.expiresAt, changed, applied: true, coveredBy: after.coveredBy });
+      if (changed) this.#log('info', `added block against ${r.cidr} ${r.expiresAt === null ? '(until removed)' : `for ${Math.round((r.expiresAt - now) / 1000)} seconds`}: ${r.reason}${after.coveredBy ? ` (inside blocked ${after.coveredBy})` : ''}`);
+    }
+    const ok = await this.#serial(() => this.#set.apply(change, now, false));
+    if (!ok) for (const r of results) r.applied = false;
+    this.#changed();
+    return results;
+  }
+
+  #refuse(cidr: string, reason: string): BlockResult {
+    const key = `${cidr}|${reason}`;
+    if (!this.#refused.has(key)) {
+      if (this.#refused.size >= 10_000) this.#refused.clear();
+      this.#refused.add(key);
+      this.#log('warn', `not blocking ${cidr}: ${reason}`);
+    }
+    return { ok: false, cidr, code: 'protected', reason };
+  }
+
+  async #freshGuard(): Promise<void> {
+    const g = this.#o.guard;
+    if (g.refresh && (g.ageMs ?? 0) > (this.#o.guardMaxAgeMs ?? 10_000)) await g.refresh();
+  }
+
+  #priorOffenses(cidr: string, now: number): number {
+    const o = this.#offenders.get(cidr);
+    return o && now - o.last <= this.#o.policy.offenderMemorySec * 1000 ? o.count : 0;
+  }
+
+  #offend(cidr: string, now: number): void {
+    const count = this.#priorOffenses(cidr, now) + 1;
+    this.#offenders.delete(cidr); // re-insert: Map order stays oldest-first for pruning
+    this.#offenders.set(cidr, { cidr, count, last: now });
+    if (this.#offenders.size > 200_000) this.#offenders.delete(this.#offenders.keys().next().value as string);
+  }
+
+  #pruneOffenders(now: number): void {
+    const limit = this.#o.policy.offenderMemorySec * 1000;
+    for (const [k, o] of this.#offenders) {
+      if (now - o.last <= limit) break;
+      this.#offenders.delete(k);
+    }
+  }
+
+  #pruneRecent(now: number): void {
+    while (this.#recentAuto.length > 0 && (this.#recentAuto[0] as number) <= now - 60_000) this.#recentAuto.shift();
+  }
+
+  #changed(): void {
+    this.#o.onChange?.();
+  }
+
+  #serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(fn, fn);
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+}
+
+function prefixLen(cidr: string): number {
+  const slash = cidr.indexOf('/');
+  return slash < 0 ? (cidr.includes(':') ? 128 : 32) : Number(cidr.slice(slash + 1));
+}
+

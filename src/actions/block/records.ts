@@ -1,0 +1,157 @@
+/**
+ * The set of blocks in force, and which of them the firewall carries. Blocks
+ * may nest (a /32 inside a blocked /24), but interval sets refuse
+ * overlapping elements, so only the outermost block of a nest is installed;
+ * the others wait, `coveredBy` pointing at a block that contains them, and
+ * are installed again if that one goes first. Every change returns the
+ * firewall work it implies; BlockManager carries it out.
+ */
+import type { Cidr } from '../../net/address.js';
+import { canonicalCidr, covers, isSingleAddress } from './cidr.js';
+import { PrefixIndex } from './prefix-index.js';
+import type { Family } from './types.js';
+
+export interface BlockRecord {
+  cidr: string;
+  family: Family;
+  /** Epoch ms of the first block (kept when a block is extended). */
+  createdAt: number;
+  /** Epoch ms; null = until removed. */
+  expiresAt: number | null;
+  reason: string;
+  dl: number | null;
+  manual: boolean;
+  /** A block containing this one, which the firewall carries instead; null when installed. */
+  coveredBy: string | null;
+}
+
+export interface RecordChange {
+  install: BlockRecord[];
+  /** Installed blocks whose timeout changed: the backend must overwrite them. */
+  replace: BlockRecord[];
+  uninstall: BlockRecord[];
+  /** Uninstalled cidrs that must leave the firewall now even if the kernel would expire them (nested blocks take their place). */
+  forced: Set<string>;
+}
+
+function emptyChange(): RecordChange {
+  return { install: [], replace: [], uninstall: [], forced: new Set() };
+}
+
+export type NewRecord = Omit<BlockRecord, 'coveredBy' | 'family'>;
+
+export class RecordStore {
+  readonly #records = new Map<string, BlockRecord>();
+  readonly #parsed = new Map<string, Cidr>();
+  readonly #installed = new PrefixIndex();
+
+  get size(): number {
+    return this.#records.size;
+  }
+
+  get(cidr: string): BlockRecord | undefined {
+    return this.#records.get(cidr);
+  }
+
+  values(): IterableIterator<BlockRecord> {
+    return this.#records.values();
+  }
+
+  /** Adds a block or updates the one for the same cidr. `rec.cidr` must be canonical. */
+  put(rec: NewRecord): RecordChange {
+    const change = emptyChange();
+    const parsed = canonicalCidr(rec.cidr);
+    if (parsed === null || parsed.text !== rec.cidr) throw new Error(`not a canonical cidr: ${rec.cidr}`);
+    const existing = this.#records.get(rec.cidr);
+    if (existing) {
+      const timeoutChanged = existing.expiresAt !== rec.expiresAt;
+      Object.assign(existing, { expiresAt: rec.expiresAt, reason: rec.reason, dl: rec.dl, manual: rec.manual });
+      if (existing.coveredBy === null && timeoutChanged) change.replace.push(existing);
+      return change;
+    }
+    const record: BlockRecord = { ...rec, family: parsed.cidr.family, coveredBy: null };
+    this.#records.set(rec.cidr, record);
+    this.#parsed.set(rec.cidr, parsed.cidr);
+    const outer = this.#installed.covering(parsed.cidr);
+    if (outer !== undefined) {
+      record.coveredBy = outer;
+      return change;
+    }
+    if (!isSingleAddress(parsed.cidr)) {
+      for (const other of this.#records.values()) {
+        const oc = this.#parsed.get(other.cidr) as Cidr;
+        if (other === record || other.coveredBy !== null || !covers(parsed.cidr, oc)) continue;
+        other.coveredBy = record.cidr;
+        this.#installed.delete(oc);
+        change.uninstall.push(other);
+        change.forced.add(other.cidr);
+      }
+    }
+    this.#installed.add(parsed.cidr, record.cidr);
+    change.install.push(record);
+    return change;
+  }
+
+  /** Removes blocks; nested blocks they carried are installed in their place. */
+  drop(cidrs: readonly string[]): RecordChange {
+    const change = emptyChange();
+    const removed = new Map<string, BlockRecord>();
+    for (const c of cidrs) {
+      const rec = this.#records.get(c);
+      if (!rec) continue;
+      removed.set(c, rec);
+      this.#records.delete(c);
+      if (rec.coveredBy === null) {
+        this.#installed.delete(this.#parsed.get(c) as Cidr);
+        change.uninstall.push(rec);
+      }
+      this.#parsed.delete(c);
+    }
+    if (removed.size === 0) return change;
+    const orphans: BlockRecord[] = [];
+    for (const rec of this.#records.values()) {
+      if (rec.coveredBy === null || !removed.has(rec.coveredBy)) continue;
+      // Climb to the nearest surviving container; none left means the block must be installed.
+      let up: string | null = rec.coveredBy;
+      while (up !== null && removed.has(up)) up = (removed.get(up) as BlockRecord).coveredBy;
+      rec.coveredBy = up;
+      if (up === null) orphans.push(rec);
+    }
+    orphans.sort((a, b) => (this.#parsed.get(a.cidr) as Cidr).len - (this.#parsed.get(b.cidr) as Cidr).len);
+    for (const rec of orphans) {
+      const pc = this.#parsed.get(rec.cidr) as Cidr;
+      const outer = this.#installed.covering(pc);
+      if (outer !== undefined) {
+        rec.coveredBy = outer;
+        continue;
+      }
+      this.#installed.add(pc, rec.cidr);
+      change.install.push(rec);
+    }
+    // The firewall may still hold a container (its kernel timeout rounds up): clear it before the nested ones go in.
+    if (change.install.length > 0) for (const rec of change.uninstall) change.forced.add(rec.cidr);
+    return change;
+  }
+
+  /** Cidrs whose block has run out at `now`. */
+  expired(now: number): string[] {
+    const out: string[] = [];
+    for (const r of this.#records.values()) if (r.expiresAt !== null && r.expiresAt <= now) out.push(r.cidr);
+    return out;
+  }
+
+  /** Blocks the firewall carries. */
+  installed(): BlockRecord[] {
+    const out: BlockRecord[] = [];
+    for (const r of this.#records.values()) if (r.coveredBy === null) out.push(r);
+    return out;
+  }
+
+  clear(): BlockRecord[] {
+    const installed = this.installed();
+    this.#records.clear();
+    this.#parsed.clear();
+    for (const r of installed) this.#installed.delete(canonicalCidr(r.cidr)?.cidr as Cidr);
+    return installed;
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * The saved form of the blocks (inside the daemon state, or blocks.json in
+ * direct CLI mode): times as ISO 8601 UTC so an administrator can read it.
+ * Reading is forgiving: a malformed entry is skipped and counted, an expired
+ * one is dropped.
+ */
+import { canonicalCidr } from './cidr.js';
+import type { BlockRecord, NewRecord } from './records.js';
+
+export interface Offender {
+  cidr: string;
+  /** Blocks so far within the offender memory. */
+  count: number;
+  /** Epoch ms of the latest. */
+  last: number;
+}
+
+export interface BlockJson {
+  cidr: string;
+  createdAt: string;
+  expiresAt: string | null;
+  reason: string;
+  dl: number | null;
+  manual: boolean;
+}
+
+export interface BlockStateJson {
+  version: 1;
+  savedAt: string;
+  blocks: BlockJson[];
+  offenders: Array<{ cidr: string; count: number; last: string }>;
+}
+
+export function writeState(records: Iterable<BlockRecord>, offenders: Iterable<Offender>, now: number): BlockStateJson {
+  const blocks: BlockJson[] = [];
+  for (const r of records) {
+    blocks.push({ cidr: r.cidr, createdAt: new Date(r.createdAt).toISOString(), expiresAt: r.expiresAt === null ? null : new Date(r.expiresAt).toISOString(), reason: r.reason, dl: r.dl, manual: r.manual });
+  }
+  const offs: BlockStateJson['offenders'] = [];
+  for (const o of offenders) offs.push({ cidr: o.cidr, count: o.count, last: new Date(o.last).toISOString() });
+  return { version: 1, savedAt: new Date(now).toISOString(), blocks, offenders: offs };
+}
+
+function isObj(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function time(v: unknown): number | null {
+  if (typeof v !== 'string') return null;
+  const t = Date.parse(v);
+  return Number.isFinite(t) ? t : null;
+}
+
+function readBlock(v: unknown, now: number): NewRecord | 'expired' | null {
+  if (!isObj(v) || typeof v.cidr !== 'string') return null;
+  const c = canonicalCidr(v.cidr);
+  const createdAt = time(v.createdAt);
+  const expiresAt = v.expiresAt === null ? null : time(v.expiresAt);
+  if (c === null || createdAt === null || (v.expiresAt !== null && expiresAt === null)) return null;
+  if (expiresAt !== null && expiresAt <= now) return 'expired';
+  const dl = typeof v.dl === 'number' && v.dl >= 0 && v.dl <= 5 ? v.dl : null;
+  return { cidr: c.text, createdAt, expiresAt, reason: typeof v.reason === 'string' ? v.reason : '', dl, manual: v.manual === true };
+}
+
+export function readState(data: unknown, now: number): { records: NewRecord[]; offenders: Offender[]; skipped: number } {
+  const records: NewRecord[] = [];
+  const offenders: Offender[] = [];
+  let skipped = 0;
+  if (!isObj(data) || data.version !== 1) return { records, offenders, skipped: data === undefined || data === null ? 0 : 1 };
+  const seen = new Set<string>();
+  for (const b of Array.isArray(data.blocks) ? data.blocks : []) {
+    const r = readBlock(b, now);
+    if (r === null) skipped++;
+    else if (r !== 'expired' && !seen.has(r.cidr)) {
+      seen.add(r.cidr);
+      records.push(r);
+    }
+  }
+  for (const o of Array.isArray(data.offenders) ? data.offenders : []) {
+    const last = isObj(o) ? time(o.last) : null;
+    const c = isObj(o) && typeof o.cidr === 'string' ? canonicalCidr(o.cidr) : null;
+    if (c === null || last === null || !isObj(o) || typeof o.count !== 'number' || o.count < 1) continue;
+    offenders.push({ cidr: c.text, count: Math.floor(o.count), last });
+  }
+  offenders.sort((a, b) => a.last - b.last);
+  return { records, offenders, skipped };
+}

@@ -1,0 +1,61 @@
+/**
+ * Which parsed packets are scored, in psad's order of checks: log prefix,
+ * interface, FW_MSG_SEARCH, IPv6, protocol, conntrack leftovers, port,
+ * auto_dl level 0. Every check is compiled from the configuration once, so
+ * with the defaults a packet costs a few comparisons.
+ */
+import type { Config } from '../config/keys/index.js';
+import type { Packet, SkipReason } from '../model/packet.js';
+import type { AutoDl } from './auto-dl.js';
+import { isConntrackLeftover } from './conntrack-leftover.js';
+import { PortIgnoreTable, protocolSet } from './ignore-rules.js';
+
+export type PacketFilter = (p: Packet) => SkipReason | null;
+
+/** True when the prefix holds `sidStr` followed by a digit (fwsnort's "SID2003"). */
+export function hasSnortSid(prefix: string, sidStr: string): boolean {
+  if (sidStr === '') return false;
+  for (let i = prefix.indexOf(sidStr); i >= 0; i = prefix.indexOf(sidStr, i + 1)) {
+    const c = prefix.charCodeAt(i + sidStr.length);
+    if (c >= 48 && c <= 57) return true;
+  }
+  return false;
+}
+
+function containsAny(text: string, needles: readonly string[]): boolean {
+  for (const n of needles) if (text.includes(n)) return true;
+  return false;
+}
+
+/** Reads ENABLE_SNORT_SIDS / SNORT_SID_STR when the signatures keys define them. */
+function sidString(cfg: Config): string {
+  const c = cfg as unknown as Record<string, unknown>;
+  if (c['ENABLE_SNORT_SIDS'] === false) return '';
+  return typeof c['SNORT_SID_STR'] === 'string' ? c['SNORT_SID_STR'] : 'SID';
+}
+
+export function createPacketFilter(cfg: Config, opts: { autoDl?: AutoDl } = {}): PacketFilter {
+  const ignorePrefixes = cfg.IGNORE_LOG_PREFIXES;
+  const ignoreIfs = new Set(cfg.IGNORE_INTERFACES);
+  const msgSearch = cfg.FW_SEARCH_ALL ? null : cfg.FW_MSG_SEARCH;
+  const sidStr = sidString(cfg);
+  const ipv6 = cfg.ENABLE_IPV6_DETECTION;
+  const protos = protocolSet(cfg.IGNORE_PROTOCOLS);
+  const ports = new PortIgnoreTable(cfg.IGNORE_PORTS);
+  const conntrack = cfg.IGNORE_CONNTRACK_BUG_PKTS;
+  const autoDl = opts.autoDl !== undefined && opts.autoDl.size > 0 ? opts.autoDl : null;
+
+  return (p: Packet): SkipReason | null => {
+    if (ignorePrefixes.length > 0 && p.prefix !== '' && containsAny(p.prefix, ignorePrefixes)) return 'ignored-prefix';
+    if (ignoreIfs.size > 0 && ignoreIfs.has(p.chain === 'OUTPUT' ? p.outIf : p.inIf)) return 'ignored-interface';
+    // An fwsnort SID in the prefix bypasses FW_MSG_SEARCH and the conntrack rule (as in psad).
+    const sid = sidStr !== '' && p.prefix !== '' && hasSnortSid(p.prefix, sidStr);
+    if (msgSearch !== null && !sid && !containsAny(p.prefix, msgSearch)) return 'not-matching-fw-msg-search';
+    if (!ipv6 && p.family === 6) return 'ipv6-disabled';
+    if (protos !== null && p.protoNum >= 0 && protos[p.protoNum] === 1) return 'ignored-protocol';
+    if (conntrack && !sid && isConntrackLeftover(p)) return 'conntrack-leftover';
+    if (!ports.empty && ports.has(p.protoNum, p.dport)) return 'ignored-port';
+    if (autoDl !== null && autoDl.lookupPacket(p)?.dl === 0) return 'auto-dl-ignore';
+    return null;
+  };
+}

@@ -1,0 +1,126 @@
+/**
+ * A set of ports (0-65535) that costs little for the common cases: one port
+ * inline, a sorted list of ranges for a handful of ports or contiguous
+ * scans (1-1024 is one range), and an 8 KiB bitmap once the ranges get
+ * fragmented. Memory per set is bounded by the bitmap.
+ */
+
+const MAX_RANGES = 128;
+
+export class PortSet {
+  count = 0;
+  min = -1;
+  max = -1;
+  /** Sorted [lo, hi] pairs while ranges are used; null with one port or with the bitmap. */
+  #ranges: Uint16Array | null = null;
+  #nRanges = 0;
+  #bits: Int32Array | null = null;
+
+  /** Adds a port; true when it was not in the set. */
+  add(port: number): boolean {
+    if (this.count === 0) {
+      this.count = 1;
+      this.min = this.max = port;
+      return true;
+    }
+    if (this.count === 1 && this.#ranges === null && this.#bits === null) {
+      if (port === this.min) return false;
+      this.#ranges = new Uint16Array(8);
+      this.#ranges[0] = this.#ranges[1] = this.min;
+      this.#nRanges = 1;
+    }
+    const added = this.#bits !== null ? this.#addBit(port) : this.#addRange(port);
+    if (added) {
+      this.count++;
+      if (port < this.min) this.min = port;
+      if (port > this.max) this.max = port;
+    }
+    return added;
+  }
+
+  has(port: number): boolean {
+    if (this.count === 0) return false;
+    if (this.#bits !== null) return (this.#bits[port >>> 5]! & (1 << (port & 31))) !== 0;
+    if (this.#ranges === null) return port === this.min;
+    const i = this.#find(port);
+    return i < this.#nRanges && this.#ranges[i * 2]! <= port;
+  }
+
+  /** Compact text such as "22,80,1000-1500"; at most `limit` items, then "...". */
+  toString(limit = 64): string {
+    const parts: string[] = [];
+    let lo = -1;
+    let prev = -2;
+    const flush = (): void => {
+      if (lo >= 0) parts.push(lo === prev ? String(lo) : `${lo}-${prev}`);
+    };
+    for (let p = this.min; p >= 0 && p <= this.max && parts.length <= limit; p++) {
+      if (!this.has(p)) continue;
+      if (p !== prev + 1) {
+        flush();
+        lo = p;
+      }
+      prev = p;
+    }
+    flush();
+    return parts.length > limit ? `${parts.slice(0, limit).join(',')},...` : parts.join(',');
+  }
+
+  /** Index of the first range whose hi >= port. */
+  #find(port: number): number {
+    const r = this.#ranges as Uint16Array;
+    let lo = 0;
+    let hi = this.#nRanges;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (r[mid * 2 + 1]! < port) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  #addRange(port: number): boolean {
+    let r = this.#ranges as Uint16Array;
+    const i = this.#find(port);
+    if (i < this.#nRanges && r[i * 2]! <= port) return false;
+    const joinsPrev = i > 0 && r[i * 2 - 1]! === port - 1;
+    const joinsNext = i < this.#nRanges && r[i * 2]! === port + 1;
+    if (joinsPrev && joinsNext) {
+      r[i * 2 - 1] = r[i * 2 + 1]!;
+      r.copyWithin(i * 2, i * 2 + 2, this.#nRanges * 2);
+      this.#nRanges--;
+    } else if (joinsPrev) r[i * 2 - 1] = port;
+    else if (joinsNext) r[i * 2] = port;
+    else {
+      if (this.#nRanges === MAX_RANGES) return this.#toBitmap(port);
+      if ((this.#nRanges + 1) * 2 > r.length) {
+        const bigger = new Uint16Array(r.length * 2);
+        bigger.set(r);
+        this.#ranges = r = bigger;
+      }
+      r.copyWithin(i * 2 + 2, i * 2, this.#nRanges * 2);
+      r[i * 2] = r[i * 2 + 1] = port;
+      this.#nRanges++;
+    }
+    return true;
+  }
+
+  #toBitmap(port: number): boolean {
+    const bits = new Int32Array(2048);
+    const r = this.#ranges as Uint16Array;
+    for (let i = 0; i < this.#nRanges; i++) for (let p = r[i * 2]!; p <= r[i * 2 + 1]!; p++) bits[p >>> 5] = bits[p >>> 5]! | (1 << (p & 31));
+    this.#bits = bits;
+    this.#ranges = null;
+    this.#nRanges = 0;
+    return this.#addBit(port);
+  }
+
+  #addBit(port: number): boolean {
+    const bits = this.#bits as Int32Array;
+    const w = port >>> 5;
+    const m = 1 << (port & 31);
+    if ((bits[w]! & m) !== 0) return false;
+    bits[w] = bits[w]! | m;
+    return true;
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * What scanner probes look like in LOG fields, shared by the conntrack
+ * leftover rule, the scan-type classifier and the tool guess.
+ *
+ * nmap's raw TCP probes (-sS -sF -sN -sX -sA -sW -sM) carry a window of 1024
+ * (older releases picked 1024, 2048, 3072 or 4096), never set DF, have no
+ * options except MSS 1460 on SYNs, and ACK-flagged probes carry SEQ=0.
+ */
+import { IP_DF, type Packet } from '../model/packet.js';
+
+export function isNmapWindow(w: number): boolean {
+  return w === 1024 || w === 2048 || w === 3072 || w === 4096;
+}
+
+/** Bytes of IP header: 20 plus logged IPv4 options, or 40 plus logged IPv6 extension headers. */
+export function ipHeaderLength(p: Packet): number {
+  const base = p.family === 4 ? 20 : 40;
+  if (p.ipOpts === '') return base;
+  let hex = 0;
+  for (let i = 0; i < p.ipOpts.length; i++) if (p.ipOpts.charCodeAt(i) !== 32) hex++;
+  return base + (hex >> 1);
+}
+
+/** TCP header plus payload bytes, from the IP length; -1 for fragments and unknown lengths. */
+export function tcpSegmentLength(p: Packet): number {
+  if (p.len < 0 || p.frag > 0) return -1;
+  return p.len - ipHeaderLength(p);
+}
+
+/** Bytes of TCP options: from the logged OPT hex when present, else from the length (assumes no payload). */
+export function tcpOptionBytes(p: Packet): number {
+  if (p.tcpOpts !== '') return p.tcpOpts.length >> 1;
+  const seg = tcpSegmentLength(p);
+  return seg < 20 ? -1 : seg - 20;
+}
+
+export function hasDf(p: Packet): boolean {
+  return (p.ipFlags & IP_DF) !== 0;
+}
+
+/** A 20-byte TCP header with nothing after it, sent without DF (crafted, not from a socket). */
+export function isBareRawTcp(p: Packet): boolean {
+  return tcpSegmentLength(p) === 20 && !hasDf(p);
+}
+
+/** nmap's probe shape for a non-SYN TCP scan (FIN, NULL, XMAS, ACK, Window, Maimon). */
+export function looksLikeNmapProbe(p: Packet): boolean {
+  return isNmapWindow(p.window) && isBareRawTcp(p);
+}
