@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, statSync, createReadStream } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join, dirname } from 'node:path';
 import { generateLog } from './generate-log.js';
-import { pipeLines } from '../sources/index.js';
+import { readLinesFast } from '../sources/index.js';
 import { createParseContext, parseLine } from '../parse/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -40,7 +40,7 @@ async function parseOnly(file: string): Promise<{ seconds: number; lines: number
   let lines = 0;
   let packets = 0;
   const t0 = performance.now();
-  await pipeLines(createReadStream(file, { highWaterMark: 1 << 20 }), {
+  await readLinesFast(createReadStream(file, { highWaterMark: 1 << 20 }), {
     line(l) {
       lines++;
       const r = parseLine(l, ctx);

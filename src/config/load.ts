@@ -64,11 +64,16 @@ export function buildConfig(entries: readonly ConfigEntry[], file: string, opts:
   const expand = (e: ConfigEntry): string => {
     let v = e.raw;
     for (let round = 0; round < 20 && v.includes('$'); round++) {
-      v = v.replace(VAR_RE, (_m, name: string) => {
+      const before = v;
+      v = v.replace(VAR_RE, (m, name: string, offset: number, whole: string) => {
         const known = rawByKey.get(name) ?? process.env[name];
-        if (known === undefined) throw new ConfigError(file, e.line, e.key, `unknown variable $${name}`);
-        return known;
+        if (known !== undefined) return known;
+        // Inside double quotes an unknown $NAME is left for the program that uses the
+        // value (psad's REPUTATION_FEED commands carry $LOCAL_FILE); elsewhere it is a mistake.
+        if (insideQuotes(whole, offset)) return m;
+        throw new ConfigError(file, e.line, e.key, `unknown variable $${name}`);
       });
+      if (v === before) break;
     }
     return v;
   };
@@ -123,6 +128,12 @@ export function loadConfigFile(path: string, opts: LoadOptions = {}): Config {
 /** `-c FILE` when given, the built-in defaults otherwise. */
 export function loadConfig(path: string | undefined): Config {
   return path === undefined ? defaultConfig() : loadConfigFile(path);
+}
+
+function insideQuotes(s: string, at: number): boolean {
+  let quoted = false;
+  for (let i = 0; i < at; i++) if (s.charCodeAt(i) === 34) quoted = !quoted;
+  return quoted;
 }
 
 function truncate(s: string): string {

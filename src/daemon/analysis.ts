@@ -78,7 +78,7 @@ export async function buildAnalysis(o: AnalysisOptions): Promise<Analysis> {
     },
     async report(minDl) {
       const geo = o.geoip !== false && cfg.ENABLE_GEOIP ? await GeoLookup.open(cfg) : null;
-      const rdns = o.dns ? new ReverseDns({ timeoutMs: cfg.DNS_TIMEOUT * 1000 }) : null;
+      const rdns = o.dns ? new ReverseDns({ timeoutMs: cfg.DNS_TIMEOUT * 1000, servers: [...cfg.DNS_RESOLVERS], cacheSize: cfg.DNS_CACHE_SIZE, ttlMs: cfg.DNS_CACHE_TTL * 1000 }) : null;
       const sources: SourceReport[] = [];
       for (const st of tracker.sources()) {
         const s = sourceReport(st, cfg);

@@ -130,12 +130,17 @@ export interface AutoDlLoad {
   problems: AutoDlProblem[];
 }
 
-/** Reads an auto_dl file. A missing or unreadable file is one problem on line 0 and an empty table. */
-export function loadAutoDl(path: string): AutoDlLoad {
+/**
+ * Reads an auto_dl file. An unreadable file is one problem on line 0 and an
+ * empty table; a missing file is not a problem unless `required` (a file the
+ * user named, rather than the default AUTO_DL_FILE).
+ */
+export function loadAutoDl(path: string, required = true): AutoDlLoad {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
+    if (!required && (err as NodeJS.ErrnoException).code === 'ENOENT') return { autoDl: new AutoDl(), problems: [] };
     return { autoDl: new AutoDl(), problems: [{ file: path, line: 0, reason: `cannot read the file: ${(err as NodeJS.ErrnoException).code ?? String(err)}` }] };
   }
   return parseAutoDl(text, path);

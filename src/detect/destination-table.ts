@@ -70,15 +70,15 @@ export class DestinationTable {
    */
   touch(dst: string, ts: number, cutoff: number, cap: number): DestinationState | null {
     this.prune(cutoff);
-    let d: DestinationState | undefined;
+    let d: DestinationState | null;
     const map = this.#map;
     if (map === null) {
       if (this.#one === null) return (this.#one = this.#insertFirst(dst));
       if (this.#oneKey === dst) d = this.#one;
       else d = this.#promote(dst, ts, cutoff, cap);
     } else {
-      d = map.get(dst);
-      if (d === undefined) d = this.#insert(map, dst, ts, cap);
+      d = map.get(dst) ?? null;
+      if (d === null) d = this.#insert(map, dst, ts, cap);
       else if (dst !== this.#mru) {
         map.delete(dst);
         map.set(dst, d);

@@ -27,18 +27,11 @@ function containsAny(text: string, needles: readonly string[]): boolean {
   return false;
 }
 
-/** Reads ENABLE_SNORT_SIDS / SNORT_SID_STR when the signatures keys define them. */
-function sidString(cfg: Config): string {
-  const c = cfg as unknown as Record<string, unknown>;
-  if (c['ENABLE_SNORT_SIDS'] === false) return '';
-  return typeof c['SNORT_SID_STR'] === 'string' ? c['SNORT_SID_STR'] : 'SID';
-}
-
 export function createPacketFilter(cfg: Config, opts: { autoDl?: AutoDl } = {}): PacketFilter {
   const ignorePrefixes = cfg.IGNORE_LOG_PREFIXES;
   const ignoreIfs = new Set(cfg.IGNORE_INTERFACES);
   const msgSearch = cfg.FW_SEARCH_ALL ? null : cfg.FW_MSG_SEARCH;
-  const sidStr = sidString(cfg);
+  const sidStr = cfg.ENABLE_SNORT_SIDS ? cfg.SNORT_SID_STR : '';
   const ipv6 = cfg.ENABLE_IPV6_DETECTION;
   const protos = protocolSet(cfg.IGNORE_PROTOCOLS);
   const ports = new PortIgnoreTable(cfg.IGNORE_PORTS);

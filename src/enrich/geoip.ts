@@ -23,7 +23,12 @@ import { isSpecialAddress, mappedIPv4 } from './special-ranges.js';
 
 /** Path of the CC0 country database shipped with the npm dependency. */
 export function builtinCountryDbPath(): string {
-  const pkg = createRequire(import.meta.url).resolve('@ip-location-db/geo-whois-asn-country-mmdb/package.json');
+  let pkg: string;
+  try {
+    pkg = createRequire(import.meta.url).resolve('@ip-location-db/geo-whois-asn-country-mmdb/package.json');
+  } catch {
+    throw new Error('GEOIP_COUNTRY_DB: the built-in database (npm package @ip-location-db/geo-whois-asn-country-mmdb) is not installed; give a file or NONE');
+  }
   return join(dirname(pkg), 'geo-whois-asn-country.mmdb');
 }
 

@@ -66,11 +66,27 @@ export function emptyPacket(raw: string): Packet {
   };
 }
 
+/**
+ * ip6tables writes every address in full (2001:0db8:0000:...); normalizing one
+ * costs far more than a map probe, and a log repeats the same few addresses.
+ * Bounded: the map is dropped when it grows past the limit.
+ */
+const v6Cache = new Map<string, string>();
+const V6_CACHE_MAX = 65_536;
+
 /** Address token value, normalized; '' when invalid. Dotted quads are already canonical. */
 function address(s: string, from: number, to: number): string {
   const text = s.slice(from, to);
-  if (text.indexOf(':') >= 0) return normalizeIPv6(text) ?? '';
-  return parseIPv4(text) === null ? '' : text;
+  if (to - from <= 15 && s.charCodeAt(from + 1) !== 58 && s.charCodeAt(from + 2) !== 58 && s.charCodeAt(from + 3) !== 58 && s.charCodeAt(from + 4) !== 58) {
+    return parseIPv4(text) === null ? '' : text;
+  }
+  let v = v6Cache.get(text);
+  if (v === undefined) {
+    v = text.indexOf(':') >= 0 ? normalizeIPv6(text) ?? '' : parseIPv4(text) === null ? '' : text;
+    if (v6Cache.size >= V6_CACHE_MAX) v6Cache.clear();
+    v6Cache.set(text, v);
+  }
+  return v;
 }
 
 /** TCP flag words as the kernel prints them (CWR ECE URG ACK PSH RST SYN FIN) and IPv4 CE DF MF. */
@@ -113,6 +129,41 @@ function innerField(s: string, i: number, klen: number, v0: number, j: number, q
   }
 }
 
+/** End index of the last number read by num()/hexNum(): lets a value be parsed and skipped in one pass. */
+let numEnd = 0;
+
+/** Decimal number at i up to the next space (or end); -2 when a non-digit comes first. Sets numEnd. */
+function num(s: string, i: number, end: number): number {
+  let v = 0;
+  let k = i;
+  for (; k < end; k++) {
+    const d = s.charCodeAt(k) - 48;
+    if (d < 0 || d > 9) break;
+    v = v * 10 + d;
+  }
+  if (k < end && s.charCodeAt(k) !== 32) {
+    // not a plain number: skip the rest of the token and report it bad
+    const sp = s.indexOf(' ', k);
+    numEnd = sp < 0 ? end : sp;
+    return -2;
+  }
+  numEnd = k;
+  return k === i || k - i > 15 ? -2 : v;
+}
+
+/** Hex value (`0x1F` or bare) at i up to the next space. Sets numEnd. */
+function hexNum(s: string, i: number, end: number): number {
+  let sp = s.indexOf(' ', i);
+  if (sp < 0) sp = end;
+  numEnd = sp;
+  return hex(s, i, sp);
+}
+
+function wordEnd(s: string, i: number, end: number): number {
+  const sp = s.indexOf(' ', i);
+  return sp < 0 ? end : sp;
+}
+
 /**
  * Parses the payload starting at `start` (the `I` of `IN=`) into `p`.
  * Returns null on success or the reason the line is unusable.
@@ -126,34 +177,40 @@ export function parsePayload(s: string, start: number, p: Packet): SkipReason | 
   let afterUrgp = false;
   let incomplete = false;
   while (i < end) {
-    let j = s.indexOf(' ', i);
-    if (j < 0) j = end;
-    if (j === i) { i++; continue; }
     let c0 = s.charCodeAt(i);
+    if (c0 === 32) { i++; continue; }
     if (c0 === 91 /* [ */) {
       if (inInner) return 'malformed'; // the kernel quotes one level only
       inInner = true;
       inner = { src: '', dst: '', len: -1, proto: '', sport: -1, dport: -1 };
-      if (++i >= j) { i = j + 1; continue; }
-      c0 = s.charCodeAt(i);
+      c0 = s.charCodeAt(++i);
+      if (c0 === 32) continue;
     }
-    if (c0 === 93 /* ] */) { inInner = false; i = j + 1; continue; }
-    if (c0 === 79 && j - i === 3 && s.charCodeAt(i + 1) === 80 && s.charCodeAt(i + 2) === 84) {
-      // OPT (HEX): IP options / IPv6 extension headers before PROTO=, TCP options after URGP=.
-      if (s.charCodeAt(j + 1) !== 40 /* ( */) return 'malformed';
-      const close = s.indexOf(')', j + 2);
-      if (close < 0) return 'truncated';
-      if (!inInner) {
-        const h = s.slice(j + 2, close);
-        if (afterUrgp) p.tcpOpts = h;
-        else p.ipOpts = p.ipOpts === '' ? h : `${p.ipOpts} ${h}`;
+    if (c0 === 93 /* ] */) { inInner = false; i = wordEnd(s, i, end) + 1; continue; }
+    // Keys are at most 9 letters: look for '=' in that window only.
+    let eq = -1;
+    const lim = i + 10 < end ? i + 10 : end;
+    for (let k = i + 1; k < lim; k++) {
+      const c = s.charCodeAt(k);
+      if (c === 61) { eq = k; break; }
+      if (c === 32) break;
+    }
+    if (eq < 0) {
+      const j = wordEnd(s, i, end);
+      if (c0 === 79 && j - i === 3 && s.charCodeAt(i + 1) === 80 && s.charCodeAt(i + 2) === 84) {
+        // OPT (HEX): IP options / IPv6 extension headers before PROTO=, TCP options after URGP=.
+        if (s.charCodeAt(j + 1) !== 40 /* ( */) return 'malformed';
+        const close = s.indexOf(')', j + 2);
+        if (close < 0) return 'truncated';
+        if (!inInner) {
+          const h = s.slice(j + 2, close);
+          if (afterUrgp) p.tcpOpts = h;
+          else p.ipOpts = p.ipOpts === '' ? h : `${p.ipOpts} ${h}`;
+        }
+        i = close + 2;
+        continue;
       }
-      i = close + 2;
-      continue;
-    }
-    const eq = s.indexOf('=', i);
-    if (eq < 0 || eq > j) {
-      if (j - i === 10 && s.startsWith('INCOMPLETE', i)) {
+      if (j - i === 10 && c0 === 73 && s.startsWith('INCOMPLETE', i)) {
         // `INCOMPLETE [N bytes]`: the kernel could not read the L4 header (nmap -sO sends
         // bare protocol headers). Not a quoted packet: skip the bracket group.
         if (!inInner) incomplete = true;
@@ -169,46 +226,49 @@ export function parsePayload(s: string, start: number, p: Packet): SkipReason | 
     const v0 = eq + 1;
     const klen = eq - i;
     if (inInner) {
+      const j = wordEnd(s, v0, end);
       if (inner !== null) innerField(s, i, klen, v0, j, inner);
       i = j + 1;
       continue;
     }
     const c1 = s.charCodeAt(i + 1);
+    let j = -1; // set when the value was consumed by num()/hexNum()
     switch (klen) {
       case 2:
-        if (c0 === 73 && c1 === 78) p.inIf = s.slice(v0, j); // IN
-        else if (c0 === 73 && c1 === 68) { if (protoSeen) p.icmpId = decimal(s, v0, j); else p.id = decimal(s, v0, j); } // ID
-        else if (c0 === 84 && c1 === 67) p.tc = decimal(s, v0, j); // TC
+        if (c0 === 73 && c1 === 78) { j = wordEnd(s, v0, end); p.inIf = s.slice(v0, j); } // IN
+        else if (c0 === 73 && c1 === 68) { const v = num(s, v0, end); if (protoSeen) p.icmpId = v; else p.id = v; j = numEnd; } // ID
+        else if (c0 === 84 && c1 === 67) { p.tc = num(s, v0, end); j = numEnd; } // TC
         break;
       case 3: {
         const c2 = s.charCodeAt(i + 2);
-        if (c0 === 83 && c1 === 82 && c2 === 67) { p.src = address(s, v0, j); if (p.src === '') return 'bad-address'; } // SRC
-        else if (c0 === 68 && c1 === 83 && c2 === 84) { p.dst = address(s, v0, j); if (p.dst === '') return 'bad-address'; } // DST
-        else if (c0 === 83 && c1 === 80) p.sport = decimal(s, v0, j); // SPT
-        else if (c0 === 68 && c1 === 80) p.dport = decimal(s, v0, j); // DPT
-        else if (c0 === 76 && c1 === 69) { if (protoSeen) p.udpLen = decimal(s, v0, j); else p.len = decimal(s, v0, j); } // LEN
-        else if (c0 === 84 && c1 === 84) p.ttl = decimal(s, v0, j); // TTL
-        else if (c0 === 84 && c1 === 79) p.tos = hex(s, v0, j); // TOS
-        else if (c0 === 79 && c1 === 85) p.outIf = s.slice(v0, j); // OUT
-        else if (c0 === 77 && c1 === 65) p.mac = s.slice(v0, j); // MAC
-        else if (c0 === 83 && c1 === 69) { if (p.protoNum === 6) p.seq = decimal(s, v0, j); else p.icmpSeq = decimal(s, v0, j); } // SEQ
-        else if (c0 === 65 && c1 === 67) p.ack = decimal(s, v0, j); // ACK=n (sequence number, not the flag)
-        else if (c0 === 82 && c1 === 69) p.res = hex(s, v0, j); // RES
-        else if (c0 === 85 && c1 === 73) p.uid = decimal(s, v0, j); // UID
-        else if (c0 === 71 && c1 === 73) p.gid = decimal(s, v0, j); // GID
-        else if (c0 === 77 && c1 === 84) p.icmpMtu = decimal(s, v0, j); // MTU
+        if (c0 === 83 && c1 === 82 && c2 === 67) { j = wordEnd(s, v0, end); p.src = address(s, v0, j); if (p.src === '') return 'bad-address'; } // SRC
+        else if (c0 === 68 && c1 === 83 && c2 === 84) { j = wordEnd(s, v0, end); p.dst = address(s, v0, j); if (p.dst === '') return 'bad-address'; } // DST
+        else if (c0 === 83 && c1 === 80 && c2 === 84) { p.sport = num(s, v0, end); j = numEnd; } // SPT
+        else if (c0 === 68 && c1 === 80) { p.dport = num(s, v0, end); j = numEnd; } // DPT
+        else if (c0 === 76 && c1 === 69) { const v = num(s, v0, end); if (protoSeen) p.udpLen = v; else p.len = v; j = numEnd; } // LEN
+        else if (c0 === 84 && c1 === 84) { p.ttl = num(s, v0, end); j = numEnd; } // TTL
+        else if (c0 === 84 && c1 === 79) { p.tos = hexNum(s, v0, end); j = numEnd; } // TOS
+        else if (c0 === 79 && c1 === 85) { j = wordEnd(s, v0, end); p.outIf = s.slice(v0, j); } // OUT
+        else if (c0 === 77 && c1 === 65) { j = wordEnd(s, v0, end); p.mac = s.slice(v0, j); } // MAC
+        else if (c0 === 83 && c1 === 69) { const v = num(s, v0, end); if (p.protoNum === 6) p.seq = v; else p.icmpSeq = v; j = numEnd; } // SEQ
+        else if (c0 === 65 && c1 === 67) { p.ack = num(s, v0, end); j = numEnd; } // ACK=n (sequence number, not the flag)
+        else if (c0 === 82 && c1 === 69) { p.res = hexNum(s, v0, end); j = numEnd; } // RES
+        else if (c0 === 85 && c1 === 73) { p.uid = num(s, v0, end); j = numEnd; } // UID
+        else if (c0 === 71 && c1 === 73) { p.gid = num(s, v0, end); j = numEnd; } // GID
+        else if (c0 === 77 && c1 === 84) { p.icmpMtu = num(s, v0, end); j = numEnd; } // MTU
         break;
       }
       case 4:
-        if (c0 === 84 && c1 === 89) p.icmpType = decimal(s, v0, j); // TYPE
-        else if (c0 === 67 && c1 === 79) p.icmpCode = decimal(s, v0, j); // CODE
-        else if (c0 === 80 && c1 === 82) p.prec = hex(s, v0, j); // PREC
-        else if (c0 === 85 && c1 === 82) { p.urgp = decimal(s, v0, j); afterUrgp = true; } // URGP
-        else if (c0 === 77 && c1 === 65) p.mark = hex(s, v0, j); // MARK
-        else if (c0 === 70 && c1 === 82) p.frag = decimal(s, v0, j); // FRAG= (lenient)
+        if (c0 === 84 && c1 === 89) { p.icmpType = num(s, v0, end); j = numEnd; } // TYPE
+        else if (c0 === 67 && c1 === 79) { p.icmpCode = num(s, v0, end); j = numEnd; } // CODE
+        else if (c0 === 80 && c1 === 82) { p.prec = hexNum(s, v0, end); j = numEnd; } // PREC
+        else if (c0 === 85 && c1 === 82) { p.urgp = num(s, v0, end); j = numEnd; afterUrgp = true; } // URGP
+        else if (c0 === 77 && c1 === 65) { p.mark = hexNum(s, v0, end); j = numEnd; } // MARK
+        else if (c0 === 70 && c1 === 82) { p.frag = num(s, v0, end); j = numEnd; } // FRAG= (lenient)
         break;
       case 5:
         if (c0 === 80 && c1 === 82) { // PROTO
+          j = wordEnd(s, v0, end);
           const pr = protoFromText(s, v0, j);
           if (pr === null) return 'no-protocol';
           p.proto = pr[0];
@@ -217,26 +277,26 @@ export function parsePayload(s: string, start: number, p: Packet): SkipReason | 
         }
         break;
       case 6:
-        if (c0 === 87) p.window = decimal(s, v0, j); // WINDOW
-        else if (c0 === 80 && c1 === 72) p.physIn = s.slice(v0, j); // PHYSIN
-        else if (c0 === 77 && s.charCodeAt(i + 3) === 83) p.mac = p.mac === '' ? s.slice(v0, j) : p.mac; // MACSRC (bridge)
+        if (c0 === 87) { p.window = num(s, v0, end); j = numEnd; } // WINDOW
+        else if (c0 === 80 && c1 === 72) { j = wordEnd(s, v0, end); p.physIn = s.slice(v0, j); } // PHYSIN
+        else if (c0 === 77 && s.charCodeAt(i + 3) === 83) { j = wordEnd(s, v0, end); if (p.mac === '') p.mac = s.slice(v0, j); } // MACSRC (bridge)
         break;
       case 7:
-        if (c0 === 70) p.flowLabel = decimal(s, v0, j); // FLOWLBL
-        else if (c0 === 80 && c1 === 72) p.physOut = s.slice(v0, j); // PHYSOUT
-        else if (c0 === 71) p.icmpGateway = address(s, v0, j); // GATEWAY
-        else if (c0 === 80 && c1 === 79) p.icmpParam = hex(s, v0, j); // POINTER (ICMPv6, hex)
+        if (c0 === 70) { p.flowLabel = num(s, v0, end); j = numEnd; } // FLOWLBL
+        else if (c0 === 80 && c1 === 72) { j = wordEnd(s, v0, end); p.physOut = s.slice(v0, j); } // PHYSOUT
+        else if (c0 === 71) { j = wordEnd(s, v0, end); p.icmpGateway = address(s, v0, j); } // GATEWAY
+        else if (c0 === 80 && c1 === 79) { p.icmpParam = hexNum(s, v0, end); j = numEnd; } // POINTER (ICMPv6, hex)
         break;
       case 8:
-        if (c0 === 72) { p.ttl = decimal(s, v0, j); p.family = 6; } // HOPLIMIT
+        if (c0 === 72) { p.ttl = num(s, v0, end); p.family = 6; j = numEnd; } // HOPLIMIT
         break;
       case 9:
-        if (c0 === 80 && c1 === 65) p.icmpParam = decimal(s, v0, j); // PARAMETER
+        if (c0 === 80 && c1 === 65) { p.icmpParam = num(s, v0, end); j = numEnd; } // PARAMETER
         break;
       default:
         break;
     }
-    i = j + 1;
+    i = (j < 0 ? wordEnd(s, v0, end) : j) + 1;
   }
   p.inner = inner;
   return validate(p, incomplete);

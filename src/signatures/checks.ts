@@ -1,11 +1,13 @@
 /**
- * The conditions a rule can put on a packet. Each check has a test (used per
- * packet, no allocation) and a description (used by explain()); a rule keeps
- * only the checks it uses, so the matcher and the explanation cannot disagree.
+ * The conditions a rule can put on a packet. testCheck() is the one place
+ * that decides each condition (a switch over small integers, so the per-packet
+ * loop stays monomorphic and allocation-free); describeCheck() says what the
+ * rule asks and what the packet has, for explain(). A rule keeps only the
+ * checks it uses, cheapest and most selective first.
  */
 import type { Packet } from '../model/packet.js';
-import { addressIn, isAnyAddress } from './address-set.js';
 import { tcpFlagsText } from '../net/tcp-flags.js';
+import { addressIn, isAnyAddress } from './address-set.js';
 import { bitsMatch, ipFlagsText } from './bits.js';
 import { inRange } from './int-range.js';
 import { hasIpOption, ipoptName } from './ip-options.js';
@@ -13,143 +15,142 @@ import type { MatchContext } from './match-context.js';
 import { isAnyPort, portIn } from './port-set.js';
 import { CHAIN_FORWARD, CHAIN_INPUT, CHAIN_OUTPUT, type Conditions, type IntRange } from './rule.js';
 
-export interface Check {
-  readonly name: string;
-  test(c: Conditions, p: Packet, ctx: MatchContext): boolean;
-  /** What the rule asks and what the packet has. */
-  describe(c: Conditions, p: Packet, ctx: MatchContext): string;
-}
+/** Check kinds, in the order a rule runs them. */
+const K = {
+  protocol: 0, chain: 1, flags: 2, fragbits: 3, itype: 4, icode: 5, ipProto: 6, ttl: 7, id: 8, tos: 9,
+  ipLen: 10, fragoffset: 11, window: 12, seq: 13, ack: 14, icmpId: 15, icmpSeq: 16, ports: 17,
+  addresses: 18, bidir: 19, sameip: 20, ipopts: 21, dsize: 22,
+} as const;
+type Kind = (typeof K)[keyof typeof K];
 
-const PORTED = new Set(['tcp', 'udp', 'udplite', 'sctp']);
-const isIcmp = (p: Packet) => p.proto === 'icmp' || p.proto === 'icmp6';
-
-function protoOk(c: Conditions, p: Packet): boolean {
-  return c.proto === 'ip' || c.proto === p.proto;
-}
-
-const protocol: Check = {
-  name: 'protocol',
-  test: (c, p) => protoOk(c, p),
-  describe: (c, p) => `rule ${c.proto}, packet ${p.proto}`,
-};
-
-const CHAIN_BIT = { INPUT: CHAIN_INPUT, OUTPUT: CHAIN_OUTPUT, FORWARD: CHAIN_FORWARD } as const;
-const chain: Check = {
-  name: 'tsad_chain',
-  test: (c, p) => (c.chains & CHAIN_BIT[p.chain]) !== 0,
-  describe: (c, p) => `rule ${Object.entries(CHAIN_BIT).filter(([, b]) => (c.chains & b) !== 0).map(([n]) => n).join(',')}, packet ${p.chain}`,
-};
-
-const flags: Check = {
-  name: 'flags',
-  test: (c, p) => p.proto === 'tcp' && c.flags !== null && bitsMatch(c.flags, p.tcpFlags),
-  describe: (c, p) => `rule ${c.flags?.text ?? ''}, packet ${p.proto === 'tcp' ? tcpFlagsText(p.tcpFlags) : `not TCP (${p.proto})`}`,
-};
-
-const fragbits: Check = {
-  name: 'fragbits',
-  test: (c, p) => p.family === 4 && c.fragbits !== null && bitsMatch(c.fragbits, p.ipFlags),
-  describe: (c, p) => `rule ${c.fragbits?.text ?? ''}, packet ${p.family === 4 ? ipFlagsText(p.ipFlags) : 'IPv6 (no IPv4 flags)'}`,
-};
-
-/** An integer check: the packet value is -1 when the line does not carry it. */
-function intCheck(name: string, cond: (c: Conditions) => IntRange | null, value: (p: Packet, ctx: MatchContext) => number, absent: string): Check {
-  return {
-    name,
-    test: (c, p, ctx) => {
-      const v = value(p, ctx);
-      return v >= 0 && inRange(cond(c) as IntRange, v);
-    },
-    describe: (c, p, ctx) => {
-      const v = value(p, ctx);
-      return `rule ${cond(c)?.text ?? ''}, packet ${v >= 0 ? v : absent}`;
-    },
-  };
-}
-
-const tcpOnly = (get: (p: Packet) => number) => (p: Packet) => (p.proto === 'tcp' ? get(p) : -1);
-const icmpOnly = (get: (p: Packet) => number) => (p: Packet) => (isIcmp(p) ? get(p) : -1);
-
-const INT_CHECKS: ReadonlyArray<[keyof Conditions, Check]> = [
-  ['itype', intCheck('itype', (c) => c.itype, icmpOnly((p) => p.icmpType), 'none (not ICMP)')],
-  ['icode', intCheck('icode', (c) => c.icode, icmpOnly((p) => p.icmpCode), 'none (not ICMP)')],
-  ['ipProto', intCheck('ip_proto', (c) => c.ipProto, (p) => p.protoNum, 'unknown')],
-  ['ttl', intCheck('ttl', (c) => c.ttl, (p) => p.ttl, 'not logged')],
-  ['id', intCheck('id', (c) => c.id, (p) => p.id, 'none (IPv6 has no IP ID)')],
-  ['tos', intCheck('tos', (c) => c.tos, (p) => (p.family === 4 ? p.tos : p.tc), 'not logged')],
-  ['ipLen', intCheck('psad_ip_len', (c) => c.ipLen, (p) => p.len, 'not logged')],
-  ['fragoffset', intCheck('fragoffset', (c) => c.fragoffset, (p) => (p.frag < 0 ? 0 : p.frag), 'not logged')],
-  ['window', intCheck('window', (c) => c.window, tcpOnly((p) => p.window), 'none (not TCP or not logged)')],
-  ['seq', intCheck('seq', (c) => c.seq, tcpOnly((p) => p.seq), 'not logged (needs --log-tcp-sequence)')],
-  ['ack', intCheck('ack', (c) => c.ack, tcpOnly((p) => p.ack), 'not logged (needs --log-tcp-sequence)')],
-  ['icmpId', intCheck('icmp_id', (c) => c.icmpId, icmpOnly((p) => p.icmpId), 'none (not an ICMP echo)')],
-  ['icmpSeq', intCheck('icmp_seq', (c) => c.icmpSeq, icmpOnly((p) => p.icmpSeq), 'none (not an ICMP echo)')],
-  ['dsize', intCheck('dsize', (c) => c.dsize, (_p, ctx) => ctx.dsize(), 'unknown (no LEN)')],
+/** Option names as users write them, per kind. */
+const NAMES: Readonly<Record<Kind, string>> = [
+  'protocol', 'tsad_chain', 'flags', 'fragbits', 'itype', 'icode', 'ip_proto', 'ttl', 'id', 'tos',
+  'psad_ip_len', 'fragoffset', 'window', 'seq', 'ack', 'icmp_id', 'icmp_seq', 'ports',
+  'addresses', 'header (<>)', 'sameip', 'ipopts', 'dsize',
 ];
 
-const ports: Check = {
-  name: 'ports',
-  test: (c, p) => portIn(c.sport, p.sport) && portIn(c.dport, p.dport),
-  describe: (c, p) => `rule ${c.sport.text} -> ${c.dport.text}, packet ${p.sport} -> ${p.dport}`,
+/** Integer conditions: the rule's range. */
+const INT_FIELD: Partial<Record<Kind, keyof Conditions>> = {
+  [K.itype]: 'itype', [K.icode]: 'icode', [K.ipProto]: 'ipProto', [K.ttl]: 'ttl', [K.id]: 'id', [K.tos]: 'tos',
+  [K.ipLen]: 'ipLen', [K.fragoffset]: 'fragoffset', [K.window]: 'window', [K.seq]: 'seq', [K.ack]: 'ack',
+  [K.icmpId]: 'icmpId', [K.icmpSeq]: 'icmpSeq', [K.dsize]: 'dsize',
 };
 
-const addresses: Check = {
-  name: 'addresses',
-  test: (c, _p, ctx) => {
-    ctx.addresses();
-    return addressIn(c.src, ctx.src) && addressIn(c.dst, ctx.dst);
-  },
-  describe: (c, p) => `rule ${c.src.text} -> ${c.dst.text}, packet ${p.src} -> ${p.dst}`,
+const PORTED = new Set(['tcp', 'udp', 'udplite', 'sctp']);
+const CHAIN_BIT = { INPUT: CHAIN_INPUT, OUTPUT: CHAIN_OUTPUT, FORWARD: CHAIN_FORWARD } as const;
+
+function isIcmp(p: Packet): boolean {
+  return p.proto === 'icmp' || p.proto === 'icmp6';
+}
+
+/** The packet value an integer check compares; -1 when the line does not carry it. */
+function intValue(kind: Kind, p: Packet, ctx: MatchContext): number {
+  switch (kind) {
+    case K.itype: return isIcmp(p) ? p.icmpType : -1;
+    case K.icode: return isIcmp(p) ? p.icmpCode : -1;
+    case K.ipProto: return p.protoNum;
+    case K.ttl: return p.ttl;
+    case K.id: return p.id;
+    case K.tos: return p.family === 4 ? p.tos : p.tc;
+    case K.ipLen: return p.len;
+    case K.fragoffset: return p.frag < 0 ? 0 : p.frag;
+    case K.window: return p.proto === 'tcp' ? p.window : -1;
+    case K.seq: return p.proto === 'tcp' ? p.seq : -1;
+    case K.ack: return p.proto === 'tcp' ? p.ack : -1;
+    case K.icmpId: return isIcmp(p) ? p.icmpId : -1;
+    case K.icmpSeq: return isIcmp(p) ? p.icmpSeq : -1;
+    case K.dsize: return ctx.dsize();
+    default: return -1;
+  }
+}
+
+const ABSENT: Partial<Record<Kind, string>> = {
+  [K.itype]: 'none (not ICMP)', [K.icode]: 'none (not ICMP)', [K.id]: 'none (IPv6 has no IP ID)',
+  [K.window]: 'none (not TCP)', [K.seq]: 'not logged (needs --log-tcp-sequence)', [K.ack]: 'not logged (needs --log-tcp-sequence)',
+  [K.icmpId]: 'none (not an ICMP echo)', [K.icmpSeq]: 'none (not an ICMP echo)',
 };
 
 function headerWay(c: Conditions, p: Packet, ctx: MatchContext, swap: boolean): boolean {
-  ctx.addresses();
-  const s = swap ? ctx.dst : ctx.src;
-  const d = swap ? ctx.src : ctx.dst;
-  if (!addressIn(c.src, s) || !addressIn(c.dst, d)) return false;
+  if (!(isAnyAddress(c.src) && isAnyAddress(c.dst))) {
+    ctx.addresses();
+    if (!addressIn(c.src, swap ? ctx.dst : ctx.src) || !addressIn(c.dst, swap ? ctx.src : ctx.dst)) return false;
+  }
   if (!PORTED.has(c.proto)) return true;
   return portIn(c.sport, swap ? p.dport : p.sport) && portIn(c.dport, swap ? p.sport : p.dport);
 }
 
-/** `<>` rules: either way round. */
-const bidirectional: Check = {
-  name: 'header (<>)',
-  test: (c, p, ctx) => headerWay(c, p, ctx, false) || headerWay(c, p, ctx, true),
-  describe: (c, p) => `rule ${c.src.text} ${c.sport.text} <> ${c.dst.text} ${c.dport.text}, packet ${p.src} ${p.sport} -> ${p.dst} ${p.dport}`,
-};
-
-const sameip: Check = {
-  name: 'sameip',
-  test: (_c, p) => p.src === p.dst && p.inIf !== 'lo' && p.outIf !== 'lo',
-  describe: (_c, p) => `packet ${p.src} -> ${p.dst} on ${p.inIf || p.outIf || '?'}`,
-};
-
-const ipopts: Check = {
-  name: 'ipopts',
-  test: (c, p) => p.family === 4 && hasIpOption(p.ipOpts, c.ipopt),
-  describe: (c, p) => `rule ${ipoptName(c.ipopt)}, packet ${p.ipOpts === '' ? 'no options logged (needs --log-ip-options)' : `OPT (${p.ipOpts})`}`,
-};
-
-/** The checks a rule needs, cheapest and most selective first. */
-export function checksFor(c: Conditions): Check[] {
-  const out: Check[] = [protocol];
-  if (c.chains !== 0) out.push(chain);
-  if (c.flags !== null) out.push(flags);
-  if (c.fragbits !== null) out.push(fragbits);
-  for (const [key, check] of INT_CHECKS) if (key !== 'dsize' && c[key] !== null) out.push(check);
-  if (c.bidir) out.push(bidirectional);
-  else {
-    if (PORTED.has(c.proto) && !(isAnyPort(c.sport) && isAnyPort(c.dport))) out.push(ports);
-    if (!(isAnyAddress(c.src) && isAnyAddress(c.dst))) out.push(addresses);
+/** Whether the packet passes one check of the rule. */
+export function testCheck(kind: number, c: Conditions, p: Packet, ctx: MatchContext): boolean {
+  switch (kind) {
+    case K.protocol: return c.proto === 'ip' || c.proto === p.proto;
+    case K.chain: return (c.chains & CHAIN_BIT[p.chain]) !== 0;
+    case K.flags: return p.proto === 'tcp' && bitsMatch(c.flags as NonNullable<Conditions['flags']>, p.tcpFlags);
+    case K.fragbits: return p.family === 4 && bitsMatch(c.fragbits as NonNullable<Conditions['fragbits']>, p.ipFlags);
+    case K.ports: return portIn(c.sport, p.sport) && portIn(c.dport, p.dport);
+    case K.addresses:
+      ctx.addresses();
+      return addressIn(c.src, ctx.src) && addressIn(c.dst, ctx.dst);
+    case K.bidir: return headerWay(c, p, ctx, false) || headerWay(c, p, ctx, true);
+    case K.sameip: return p.src === p.dst && p.inIf !== 'lo' && p.outIf !== 'lo';
+    case K.ipopts: return p.family === 4 && hasIpOption(p.ipOpts, c.ipopt);
+    default: {
+      const v = intValue(kind as Kind, p, ctx);
+      return v >= 0 && inRange(c[INT_FIELD[kind as Kind] as keyof Conditions] as IntRange, v);
+    }
   }
-  if (c.sameip) out.push(sameip);
-  if (c.ipopt >= 0) out.push(ipopts);
-  if (c.dsize !== null) out.push(INT_CHECKS[INT_CHECKS.length - 1]?.[1] as Check);
-  return out;
+}
+
+function chainNames(bits: number): string {
+  return Object.entries(CHAIN_BIT).filter(([, b]) => (bits & b) !== 0).map(([n]) => n).join(',');
+}
+
+/** "rule <what it asks>, packet <what it has>". */
+export function describeCheck(kind: number, c: Conditions, p: Packet, ctx: MatchContext): string {
+  switch (kind) {
+    case K.protocol: return `rule ${c.proto}, packet ${p.proto}`;
+    case K.chain: return `rule ${chainNames(c.chains)}, packet ${p.chain}`;
+    case K.flags: return `rule ${c.flags?.text ?? ''}, packet ${p.proto === 'tcp' ? tcpFlagsText(p.tcpFlags) : `not TCP (${p.proto})`}`;
+    case K.fragbits: return `rule ${c.fragbits?.text ?? ''}, packet ${p.family === 4 ? ipFlagsText(p.ipFlags) : 'IPv6 (no IPv4 flags)'}`;
+    case K.ports: return `rule ${c.sport.text} -> ${c.dport.text}, packet ${p.sport} -> ${p.dport}`;
+    case K.addresses: return `rule ${c.src.text} -> ${c.dst.text}, packet ${p.src} -> ${p.dst}`;
+    case K.bidir: return `rule ${c.src.text} ${c.sport.text} <> ${c.dst.text} ${c.dport.text}, packet ${p.src} ${p.sport} -> ${p.dst} ${p.dport}`;
+    case K.sameip: return `packet ${p.src} -> ${p.dst} on ${p.inIf || p.outIf || '?'}`;
+    case K.ipopts: return `rule ${ipoptName(c.ipopt)}, packet ${p.ipOpts === '' ? 'no options logged (needs --log-ip-options)' : `OPT (${p.ipOpts})`}`;
+    default: {
+      const v = intValue(kind as Kind, p, ctx);
+      const r = c[INT_FIELD[kind as Kind] as keyof Conditions] as IntRange;
+      return `rule ${r.text}, packet ${v >= 0 ? v : (ABSENT[kind as Kind] ?? 'not logged')}`;
+    }
+  }
+}
+
+export function checkName(kind: number): string {
+  return NAMES[kind as Kind];
+}
+
+/** The check kinds a rule needs, in evaluation order. */
+export function checksFor(c: Conditions): Uint8Array {
+  const out: number[] = [K.protocol];
+  if (c.chains !== 0) out.push(K.chain);
+  if (c.flags !== null) out.push(K.flags);
+  if (c.fragbits !== null) out.push(K.fragbits);
+  for (const [kind, field] of Object.entries(INT_FIELD)) {
+    if (Number(kind) !== K.dsize && c[field] !== null) out.push(Number(kind));
+  }
+  if (c.bidir) out.push(K.bidir);
+  else {
+    if (PORTED.has(c.proto) && !(isAnyPort(c.sport) && isAnyPort(c.dport))) out.push(K.ports);
+    if (!(isAnyAddress(c.src) && isAnyAddress(c.dst))) out.push(K.addresses);
+  }
+  if (c.sameip) out.push(K.sameip);
+  if (c.ipopt >= 0) out.push(K.ipopts);
+  if (c.dsize !== null) out.push(K.dsize);
+  return Uint8Array.from(out);
 }
 
 /** True when every check passes. */
-export function runChecks(checks: readonly Check[], c: Conditions, p: Packet, ctx: MatchContext): boolean {
-  for (let i = 0; i < checks.length; i++) if (!(checks[i] as Check).test(c, p, ctx)) return false;
+export function runChecks(kinds: Uint8Array, c: Conditions, p: Packet, ctx: MatchContext): boolean {
+  for (let i = 0; i < kinds.length; i++) if (!testCheck(kinds[i] as number, c, p, ctx)) return false;
   return true;
 }

@@ -30,6 +30,7 @@ function splitHeader(s: string): string[] {
       cur = '';
     } else cur += c;
   }
+  if (depth !== 0) throw new RuleError(`unbalanced "[" or "]" in the header "${s}"`);
   if (cur !== '') out.push(cur);
   return out;
 }
@@ -76,6 +77,7 @@ function closingParen(s: string, open: number): number {
     else if (c === '"') quoted = !quoted;
     else if (c === ')' && !quoted) close = i;
   }
+  if (quoted) throw new RuleError('unterminated quoted string in the options');
   return close;
 }
 

@@ -5,7 +5,6 @@
  */
 import type { SignatureHit } from '../model/signature.js';
 import type { AddressSet } from './address-set.js';
-import type { Check } from './checks.js';
 import type { PortSet } from './port-set.js';
 
 /** Protocols a rule header may name. `ip` rules apply to every packet. */
@@ -97,8 +96,8 @@ export interface CompiledRule {
   readonly cond: Conditions;
   /** Load order; hits are reported in this order. */
   readonly ord: number;
-  /** The conditions this rule uses, cheapest first. */
-  readonly checks: readonly Check[];
+  /** Kinds of the checks this rule uses, in evaluation order (see checks.ts). */
+  readonly checks: Uint8Array;
   /** Returned by match() for every packet this rule fires on (frozen, shared). */
   readonly hit: SignatureHit;
 }

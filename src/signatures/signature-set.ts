@@ -6,7 +6,7 @@
  */
 import type { Packet } from '../model/packet.js';
 import type { SignatureHit } from '../model/signature.js';
-import { runChecks, type Check } from './checks.js';
+import { checkName, describeCheck, runChecks, testCheck } from './checks.js';
 import { FwsnortHits, prefixSid } from './fwsnort.js';
 import { MatchContext } from './match-context.js';
 import { RuleIndex } from './rule-index.js';
@@ -102,7 +102,7 @@ export class SignatureSet {
     this.#ctx.reset(p);
     const out: Explanation[] = [];
     for (const r of this.#candidates(p)) {
-      const checks = r.checks.map((c: Check) => ({ name: c.name, ok: c.test(r.cond, p, this.#ctx), detail: c.describe(r.cond, p, this.#ctx) }));
+      const checks = [...r.checks].map((k) => ({ name: checkName(k), ok: testCheck(k, r.cond, p, this.#ctx), detail: describeCheck(k, r.cond, p, this.#ctx) }));
       out.push({ rule: r.rule, sid: r.rule.sid, msg: r.rule.msg, dl: r.rule.dl, matched: checks.every((c) => c.ok), checks });
     }
     return out;

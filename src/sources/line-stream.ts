@@ -30,8 +30,10 @@ export function pipeLines(input: Readable, sink: LineSink, maxLength: number): P
     });
     splitter.on('data', (l: string) => {
       // split2 checks only the unterminated tail; a long line inside one chunk is checked here.
-      if (l.length > maxLength) sink.tooLong();
-      else sink.line(l.charCodeAt(l.length - 1) === 13 ? l.slice(0, -1) : l);
+      // At end of stream split2 pushes its tail even when it already dropped it as overflow.
+      if (l.length > maxLength) {
+        if (!overflowing) sink.tooLong();
+      } else sink.line(l.charCodeAt(l.length - 1) === 13 ? l.slice(0, -1) : l);
     });
     splitter.once('end', resolve);
     splitter.once('error', reject);

@@ -44,6 +44,11 @@ describe('config loader', () => {
     expect(cfg.IGNORE_LOG_PREFIXES).toEqual(['/srv/logs/kern.log']);
   });
 
+  it('leaves an unknown $NAME inside double quotes for the program using the value', () => {
+    const cfg = loadConfigFile(file('quoted.conf', 'IGNORE_LOG_PREFIXES "a $LOCAL_FILE b";\n'));
+    expect(cfg.IGNORE_LOG_PREFIXES).toEqual(['a $LOCAL_FILE b']);
+  });
+
   it.each([
     ['unknown key', 'NO_SUCH_KEY 1;\n', 1, 'NO_SUCH_KEY', /unknown key/],
     ['bad value', '# x\nFW_SEARCH_ALL maybe;\n', 2, 'FW_SEARCH_ALL', /expected Y or N/],

@@ -176,21 +176,25 @@ describe('hostile values', () => {
       destinations: [`198.51.100.1${CRLF_BCC}`, '<script>'],
     });
     m.alert(source({ src: `203.0.113.9${CRLF_BCC}`, dl: 4 }), { host: 'fw1', previousDl: 0 });
+    m.report(`report${CRLF_BCC}Subject: forged`, `text${CRLF_BCC}`);
     await m.flush();
-    expect(smtp.received).toHaveLength(2);
+    expect(smtp.received).toHaveLength(3);
 
-    const allowed = new Set(['content-type', 'from', 'to', 'subject', 'message-id', 'date', 'mime-version', 'auto-submitted', 'x-tsad-kind', 'x-tsad-source']);
+    const allowed = new Set(['content-type', 'content-transfer-encoding', 'from', 'to', 'subject', 'message-id', 'date', 'mime-version', 'auto-submitted', 'x-tsad-kind', 'x-tsad-source']);
     for (const got of smtp.received) {
       expect(got.to).toEqual(['admin@example.org']);
       for (const name of got.mail.headers.keys()) expect(allowed.has(name)).toBe(true);
       const head = got.raw.slice(0, got.raw.indexOf('\r\n\r\n'));
-      expect(head).not.toMatch(/victim|script|Bcc/i);
-      const html = findPart(got.mail, 'text/html')!.body;
+      const names = head.split('\r\n').filter((l) => /^[^ \t]/.test(l)).map((l) => l.slice(0, l.indexOf(':')).toLowerCase());
+      expect(names.filter((n) => n === 'subject' || n === 'to')).toEqual(['to', 'subject']);
+      if (got.subject.startsWith('[tsad-alert]')) expect(head).not.toMatch(/victim|script|Bcc/i);
+      const html = findPart(got.mail, 'text/html')?.body ?? '';
       expect(html).not.toMatch(/<script|<img|<b>|<\/pre><script/i);
       const text = findPart(got.mail, 'text/plain')!.body;
       expect(text).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f\u202e]/);
       for (const line of text.split('\n')) expect(line.length).toBeLessThan(700);
-      expect(text.split('\n').filter((l) => /^\s*Bcc:/i.test(l))).toEqual([]);
+      // Alert bodies are built line by line from neutralised values; a report body keeps the caller's lines.
+      if (got.subject.startsWith('[tsad-alert]')) expect(text.split('\n').filter((l) => /^\s*Bcc:/i.test(l))).toEqual([]);
     }
     const [first, second] = smtp.received as [typeof smtp.received[0], typeof smtp.received[0]];
     expect(first.subject).toBe('[tsad-alert] DL3 203.0.113.5 (AS4134) SYN scan 1-3/tcp');
@@ -203,6 +207,7 @@ describe('hostile values', () => {
     expect(text).toMatch(/ {18}DNS: evil\.example\\x0d\\x0aBcc: .*\.\.\.\n/);
     expect(text).toContain('           tsad Alert: host fw1\\x0d\\x0aBcc');
 
+    expect(smtp.received[2]!.subject).toBe('[tsad-status] report Bcc: victim@example.com Subject: forged');
     expect(second.subject).toBe('[tsad-alert] DL4 (invalid source) (CN, AS4134) SYN scan 1000-1500/tcp by nmap');
     expect(header(second.mail, 'x-tsad-source')).toBeUndefined();
   });

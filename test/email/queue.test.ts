@@ -4,7 +4,7 @@
  * server is back, and arrive exactly once.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -128,8 +128,11 @@ describe('mail server outage', () => {
       const s0 = performance.now();
       await m.stop();
       expect(performance.now() - s0).toBeLessThan(2500);
-      await new Promise((r) => setTimeout(r, 100)); // let the last atomic writes land
       expect(queueFiles()).toHaveLength(50);
+      // The send still hanging when stop() gave up must not touch the queue afterwards.
+      const before = readdirSync(join(tmp.dir, 'q')).map((f) => `${f}:${statSync(join(tmp.dir, 'q', f)).mtimeMs}`).sort();
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(readdirSync(join(tmp.dir, 'q')).map((f) => `${f}:${statSync(join(tmp.dir, 'q', f)).mtimeMs}`).sort()).toEqual(before);
     } finally {
       for (const s of sockets) s.destroy();
       await new Promise((r) => silent.close(() => r(undefined)));
@@ -188,11 +191,13 @@ describe('restart', () => {
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, '000000000000001-0000aaaa-0000-0000-0000-000000000000.json'), '{"v":1,"id":');
     writeFileSync(join(dir, '.000000000000002-x.json.1234.5678.tmp'), 'half');
+    utimesSync(join(dir, '.000000000000002-x.json.1234.5678.tmp'), new Date(Date.now() - 120_000), new Date(Date.now() - 120_000));
+    writeFileSync(join(dir, '.000000000000003-y.json.1234.5679.tmp'), 'being written right now');
     const m = mailer();
     m.report('fine', 'ok');
     await m.flush();
     expect(smtp.received.map((r) => r.subject)).toEqual(['[tsad-status] fine']);
-    expect(readdirSync(dir).sort()).toEqual(['.lock', '000000000000001-0000aaaa-0000-0000-0000-000000000000.json.bad']);
+    expect(readdirSync(dir).sort()).toEqual(['.000000000000003-y.json.1234.5679.tmp', '.lock', '000000000000001-0000aaaa-0000-0000-0000-000000000000.json.bad']);
     expect(logs.some((l) => l.includes('renamed to 000000000000001-0000aaaa-0000-0000-0000-000000000000.json.bad'))).toBe(true);
   });
 

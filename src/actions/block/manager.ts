@@ -31,7 +31,7 @@ export interface BlockManagerOptions {
   now?: () => number;
   /** Called after every change of the records, so the owner can save them. */
   onChange?: () => void;
-  /** Re-read the guard's host facts before a block when they are older than this (ms). Default 10 s. */
+  /** tick() re-reads the guard's host facts (addresses, routes, SSH sessions) when older than this (ms). Default 10 s. */
   guardMaxAgeMs?: number;
   /** Seconds between checks that the firewall objects still exist (BLOCK_CHECK_INTERVAL). */
   checkIntervalSec?: number;
@@ -213,8 +213,9 @@ export class BlockManager {
     return n;
   }
 
-  /** Periodic work: expiry, retries of failed backends, and every checkIntervalSec the presence check. */
+  /** Periodic work: fresh never-block facts, expiry, retries of failed backends, and every checkIntervalSec the presence check. */
   async tick(now = this.#now()): Promise<void> {
+    await this.#freshGuard(1).catch((err: unknown) => this.#log('error', `cannot re-read the never-block facts: ${(err as Error).message}`));
     await this.expire(now);
     await this.#serial(() => this.#set.retryDue(() => entriesFor(this.#store.installed(), this.#now()), now));
     if (now - this.#lastPresentCheck >= (this.#o.checkIntervalSec ?? 30) * 1000) await this.checkPresent();
@@ -274,9 +275,10 @@ export class BlockManager {
     return { ok: false, cidr, code: 'protected', reason };
   }
 
-  async #freshGuard(): Promise<void> {
+  /** tick() keeps the host facts fresh; a block only waits for a refresh when ticks have stopped (6x overdue). */
+  async #freshGuard(factor = 6): Promise<void> {
     const g = this.#o.guard;
-    if (g.refresh && (g.ageMs ?? 0) > (this.#o.guardMaxAgeMs ?? 10_000)) await g.refresh();
+    if (g.refresh && (g.ageMs ?? 0) > (this.#o.guardMaxAgeMs ?? 10_000) * factor) await g.refresh();
   }
 
   #priorOffenses(cidr: string, now: number): number {

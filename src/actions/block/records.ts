@@ -44,6 +44,8 @@ export class RecordStore {
   readonly #records = new Map<string, BlockRecord>();
   readonly #parsed = new Map<string, Cidr>();
   readonly #installed = new PrefixIndex();
+  /** No block expires before this (epoch ms); lets expired() skip the scan. */
+  #nextExpiry = Number.POSITIVE_INFINITY;
 
   get size(): number {
     return this.#records.size;
@@ -62,6 +64,7 @@ export class RecordStore {
     const change = emptyChange();
     const parsed = canonicalCidr(rec.cidr);
     if (parsed === null || parsed.text !== rec.cidr) throw new Error(`not a canonical cidr: ${rec.cidr}`);
+    if (rec.expiresAt !== null && rec.expiresAt < this.#nextExpiry) this.#nextExpiry = rec.expiresAt;
     const existing = this.#records.get(rec.cidr);
     if (existing) {
       const timeoutChanged = existing.expiresAt !== rec.expiresAt;
@@ -133,10 +136,17 @@ export class RecordStore {
     return change;
   }
 
-  /** Cidrs whose block has run out at `now`. */
+  /** Cidrs whose block has run out at `now`. Scans only when the earliest expiry has passed. */
   expired(now: number): string[] {
     const out: string[] = [];
-    for (const r of this.#records.values()) if (r.expiresAt !== null && r.expiresAt <= now) out.push(r.cidr);
+    if (now < this.#nextExpiry) return out;
+    let next = Number.POSITIVE_INFINITY;
+    for (const r of this.#records.values()) {
+      if (r.expiresAt === null) continue;
+      if (r.expiresAt <= now) out.push(r.cidr);
+      else if (r.expiresAt < next) next = r.expiresAt;
+    }
+    this.#nextExpiry = next;
     return out;
   }
 

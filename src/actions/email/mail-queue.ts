@@ -60,8 +60,7 @@ export class MailQueue {
   /** Loads files this queue does not know yet (written by a guest process, or left by an earlier run). */
   adopt(): number {
     let added = 0;
-    for (const m of this.store.loadSync()) {
-      if (this.messages.has(m.id) || this.removing.has(m.id)) continue;
+    for (const m of this.store.loadSync((id) => this.messages.has(id) || this.removing.has(id))) {
       this.insert(m);
       added++;
     }
@@ -93,7 +92,8 @@ export class MailQueue {
 
   /** Records a failed attempt on disk. */
   update(m: QueuedMail): void {
-    if (!this.messages.has(m.id)) return;
+    // After release() another process may own the directory: a late failure writes nothing.
+    if (!this.owner || !this.messages.has(m.id)) return;
     this.store.save(m).catch((err: Error) => this.log(`mail queue: cannot update ${m.id}: ${err.message}`));
   }
 

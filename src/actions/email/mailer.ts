@@ -187,9 +187,9 @@ export class Mailer {
   /** Starts the retry timer (unref'd: it never keeps the process alive). */
   start(): void {
     if (this.timer !== null || this.stopped) return;
-    this.timer = setInterval(() => this.kick(false), this.opts.tickMs ?? 1000);
+    this.timer = setInterval(() => void this.kick(false), this.opts.tickMs ?? 1000);
     this.timer.unref();
-    this.kick(false);
+    void this.kick(false);
   }
 
   /** Tries every waiting mail now, ignoring the backoff (digests still wait for their time). */
@@ -256,7 +256,11 @@ export class Mailer {
   /** Runs one delivery round unless one is running; a guest keeps trying to become the owner. */
   private kick(force: boolean): Promise<void> {
     if (this.pumping !== null) return this.pumping;
-    this.pumping = this.round(force).finally(() => { this.pumping = null; });
+    if (this.stopped) return Promise.resolve();
+    // A failing round (unreadable queue directory, ...) is logged; it must never crash the daemon.
+    this.pumping = this.round(force)
+      .catch((err: unknown) => this.log(`mail queue ${this.opts.queueDir}: ${err instanceof Error ? err.message : String(err)}`))
+      .finally(() => { this.pumping = null; });
     return this.pumping;
   }
 

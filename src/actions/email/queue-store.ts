@@ -5,7 +5,7 @@
  * remove), so a removal can never be overtaken by a late write that would
  * bring the file back and send the mail twice.
  */
-import { mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../io/atomic-file.js';
@@ -54,6 +54,16 @@ function isQueuedMail(x: unknown): x is QueuedMail {
     && Array.isArray(m.sources) && m.sources.every((s) => typeof s === 'string');
 }
 
+const STALE_TEMP_MS = 60_000;
+
+function removeStaleTemp(path: string): void {
+  try {
+    if (statSync(path).mtimeMs < Date.now() - STALE_TEMP_MS) unlinkSync(path);
+  } catch {
+    // Renamed or removed meanwhile: it was not stale.
+  }
+}
+
 export class QueueStore {
   private readonly chains = new Map<string, Promise<void>>();
 
@@ -62,19 +72,21 @@ export class QueueStore {
   }
 
   /**
-   * Reads every queued message, oldest first. Leftover temp files of a crash
-   * are removed; unreadable files are renamed to `*.bad` and logged, never
-   * retried or silently deleted.
+   * Reads the queued messages whose id `skip` does not reject, oldest first.
+   * Temp files a crash left behind (older than a minute, so never one being
+   * written now) are removed; unreadable files are renamed to `*.bad` and
+   * logged, never retried or silently deleted.
    */
-  loadSync(): QueuedMail[] {
+  loadSync(skip: (id: string) => boolean = () => false): QueuedMail[] {
     const out: QueuedMail[] = [];
     for (const name of readdirSync(this.dir).sort()) {
       const path = join(this.dir, name);
       if (name.startsWith('.') && name.endsWith('.tmp')) {
-        unlinkSync(path);
+        removeStaleTemp(path);
         continue;
       }
-      if (!NAME_RE.test(name)) continue;
+      const m = NAME_RE.exec(name);
+      if (m === null || skip(m[2] as string)) continue;
       try {
         const parsed: unknown = JSON.parse(readFileSync(path, 'utf8'));
         if (!isQueuedMail(parsed) || fileName(parsed) !== name) throw new Error('not a tsad queue entry');

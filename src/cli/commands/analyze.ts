@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { loadConfig } from '../../config/load.js';
-import { fileTime, openJournal, openLog, orderRotated, pipeLines } from '../../sources/index.js';
+import { fileTime, openJournal, openLog, orderRotated, pipeLines, readLinesFast } from '../../sources/index.js';
 import { createParseContext } from '../../parse/index.js';
 import { csvHeader, csvRow, DEFAULT_CSV_FIELDS, renderText, unknownCsvFields } from '../../report/index.js';
 import { UsageError } from '../usage-error.js';
@@ -108,7 +108,7 @@ async function analyze(files: string[], opts: AnalyzeOpts): Promise<void> {
       inputs.push(f);
       const ctx = createParseContext({ year, refTime: fileTime(f), bootTime: bootTimeMs() });
       try {
-        await pipeLines(openLog(f), analysis.sink(ctx), cfg.MAX_LINE_LENGTH);
+        await readLinesFast(openLog(f), analysis.sink(ctx), cfg.MAX_LINE_LENGTH);
       } catch (err) {
         failures++;
         process.stderr.write(`tsad: ${f}: ${(err as Error).message}\n`);

@@ -2,5 +2,7 @@
 import type { Command } from 'commander';
 import { registerAnalyze } from './analyze.js';
 import { registerConfig } from './config.js';
+import { registerFeeds } from './feeds.js';
+import { registerSignatures } from './signatures.js';
 
-export const COMMANDS: ReadonlyArray<(program: Command) => void> = [registerAnalyze, registerConfig];
+export const COMMANDS: ReadonlyArray<(program: Command) => void> = [registerAnalyze, registerSignatures, registerFeeds, registerConfig];

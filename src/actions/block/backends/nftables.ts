@@ -94,7 +94,9 @@ export class NftablesBackend implements BlockBackend {
   /** Table, sets and chains, with the chains' rules replaced (idempotent). */
   #structure(): string {
     const verdict = this.#target === 'REJECT' ? 'reject with icmpx type admin-prohibited' : 'drop';
-    const rule = (chain: string, match: string): string => `add rule inet ${NFT_TABLE} ${chain} ${match} counter ${verdict}`;
+    // The ICMP errors and resets that `reject` sends to a blocked address are RELATED packets: let them out.
+    const rule = (chain: string, match: string): string =>
+      `add rule inet ${NFT_TABLE} ${chain} ${match}${chain === 'output' && this.#target === 'REJECT' ? ' ct state != related' : ''} counter ${verdict}`;
     const lines = [
       `table inet ${NFT_TABLE} {`,
       `  set ${NFT_SETS[4]} { type ipv4_addr; flags interval, timeout; }`,

@@ -1,0 +1,117 @@
+/**
+ * Whole-run counters for the report's topPorts, topSignatures and
+ * logPrefixes, and psad's "Total protocol packet counters". As in psad, log
+ * prefixes are counted for every firewall line (except those ignored for
+ * their prefix), and ports and protocols for every scored packet plus those
+ * dropped by an auto_dl level 0 entry (psad counted them before the drop).
+ */
+import type { Config } from '../config/keys/index.js';
+import type { Packet, SkipReason } from '../model/packet.js';
+import type { Report } from '../model/report.js';
+import type { SignatureHit } from '../model/signature.js';
+
+const MAX_PREFIXES = 1000;
+const OTHER_PREFIX = '(other prefixes)';
+const MAX_SIG_SOURCES = 100_000;
+
+interface SigCounter {
+  msg: string;
+  sid: number;
+  dl: number;
+  hits: number;
+  proto: string;
+  sources: Set<string>;
+}
+
+export class GlobalCounters {
+  readonly #ports = new Map<string, Float64Array>();
+  readonly #protocols = new Map<string, number>();
+  readonly #prefixes = new Map<string, number>();
+  readonly #sigs = new Map<number, SigCounter>();
+  readonly #skips = new Map<string, number>();
+
+  /** The configuration is accepted for symmetry with the other stage objects; nothing in it applies yet. */
+  constructor(_cfg?: Config) {}
+
+  /** A scored packet (skipped: the reason when the filter dropped it; the same as calling skipped()). */
+  observe(p: Packet, hits: readonly SignatureHit[] | null, skipped?: SkipReason | null): void {
+    if (skipped !== undefined && skipped !== null) {
+      this.skipped(p, skipped);
+      return;
+    }
+    this.#prefix(p);
+    this.#traffic(p);
+    if (hits !== null) for (const h of hits) if (h.dl > 0) this.#signature(p, h);
+  }
+
+  /** A packet the filter dropped; pass the reason so ports count as psad did. */
+  skipped(p: Packet, reason?: SkipReason): void {
+    if (reason !== undefined) this.#skips.set(reason, (this.#skips.get(reason) ?? 0) + 1);
+    if (reason !== 'ignored-prefix') this.#prefix(p);
+    if (reason === 'auto-dl-ignore') this.#traffic(p);
+  }
+
+  #prefix(p: Packet): void {
+    if (p.prefix === '') return;
+    const m = this.#prefixes;
+    const key = m.has(p.prefix) || m.size < MAX_PREFIXES ? p.prefix : OTHER_PREFIX;
+    m.set(key, (m.get(key) ?? 0) + 1);
+  }
+
+  #traffic(p: Packet): void {
+    this.#protocols.set(p.proto, (this.#protocols.get(p.proto) ?? 0) + 1);
+    const pn = p.protoNum;
+    if ((pn === 6 || pn === 17 || pn === 136 || pn === 132) && p.dport >= 0 && p.dport <= 65535) {
+      let arr = this.#ports.get(p.proto);
+      if (arr === undefined) this.#ports.set(p.proto, (arr = new Float64Array(65536)));
+      arr[p.dport]!++;
+    }
+  }
+
+  #signature(p: Packet, h: SignatureHit): void {
+    let c = this.#sigs.get(h.sid);
+    if (c === undefined) this.#sigs.set(h.sid, (c = { msg: h.msg, sid: h.sid, dl: h.dl, hits: 0, proto: p.proto, sources: new Set() }));
+    c.hits++;
+    if (h.dl > c.dl) c.dl = h.dl;
+    if (c.sources.size < MAX_SIG_SOURCES) c.sources.add(p.src);
+  }
+
+  /** The n most scanned destination ports over all protocols (packets desc, then protocol, then port). */
+  topPorts(n: number): Report['topPorts'] {
+    const all: Report['topPorts'] = [];
+    for (const [proto, arr] of this.#ports) {
+      for (let port = 0; port < 65536; port++) if (arr[port]! > 0) all.push({ proto, port, packets: arr[port]! });
+    }
+    all.sort((a, b) => b.packets - a.packets || (a.proto < b.proto ? -1 : a.proto > b.proto ? 1 : 0) || a.port - b.port);
+    return all.slice(0, n);
+  }
+
+  /** The n signatures with the most hits (hits desc, then sid); `sources` is capped at 100,000. */
+  topSignatures(n: number): Report['topSignatures'] {
+    return [...this.#sigs.values()]
+      .sort((a, b) => b.hits - a.hits || a.sid - b.sid)
+      .slice(0, n)
+      .map((c) => ({ msg: c.msg, sid: c.sid, dl: c.dl, hits: c.hits, sources: c.sources.size, proto: c.proto }));
+  }
+
+  /** Log prefix -> lines, most frequent first (after 1000 distinct prefixes the rest are pooled). */
+  logPrefixes(): Record<string, number> {
+    return sortedRecord(this.#prefixes);
+  }
+
+  /** Protocol -> packets (psad's "Total protocol packet counters"). */
+  protocols(): Record<string, number> {
+    return sortedRecord(this.#protocols);
+  }
+
+  /** Skip reason -> packets, for the reasons passed to skipped()/observe(). */
+  skipReasons(): Record<string, number> {
+    return sortedRecord(this.#skips);
+  }
+}
+
+function sortedRecord(m: Map<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of [...m].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))) out[k] = v;
+  return out;
+}

@@ -1,0 +1,161 @@
+/**
+ * Passive OS / scanner guess from TCP SYN packets against the fingerprint
+ * file (format described in etc/os-fingerprints). psad used the 2003 p0f v1
+ * database, which calls every nmap SYN "SunOS 4.1"; this file is ours,
+ * current, covers IPv6 (hop limit) and also names raw-packet scanners.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Packet } from '../model/packet.js';
+import { hasDf, tcpOptionBytes } from './probe-traits.js';
+import { layoutBytes, parseTcpOptions } from './tcp-options.js';
+
+export interface Fingerprint {
+  /** "os" or "tool". */
+  kind: 'os' | 'tool';
+  /** OS label, or tool name for kind "tool". */
+  label: string;
+  family: 0 | 4 | 6;
+  /** 0 for any. */
+  ittl: number;
+  /** -1 for any. */
+  df: number;
+  /** Exact windows; empty with `anyWindow`. */
+  windows: number[];
+  mssMultiples: number[];
+  anyWindow: boolean;
+  /** Alternatives, each a list of letter tokens ('M', 'M1460', 'W8'...); null for any. */
+  layouts: string[][] | null;
+  line: number;
+}
+
+export interface FingerprintGuess {
+  fp: Fingerprint;
+  /** Index in the file (lower wins among equal scores). */
+  index: number;
+  /** 2 when the logged options matched, 1 when only their length did. */
+  score: number;
+}
+
+export interface FingerprintProblem {
+  file: string;
+  line: number;
+  reason: string;
+}
+
+const TTLS = [32, 64, 128, 255];
+
+/** The fingerprint file installed with tsad (etc/os-fingerprints of the package). */
+export function shippedFingerprintsPath(): string {
+  return fileURLToPath(new URL('../../etc/os-fingerprints', import.meta.url));
+}
+
+export class FingerprintDb {
+  constructor(readonly entries: readonly Fingerprint[], private readonly maxHops: number) {}
+
+  /** Best guess for one SYN packet, or null. */
+  guess(p: Packet): FingerprintGuess | null {
+    const ittl = initialTtl(p.ttl);
+    if (ittl === 0) return null;
+    const opts = p.tcpOpts === '' ? null : parseTcpOptions(p.tcpOpts);
+    if (p.tcpOpts !== '' && opts === null) return null;
+    const optBytes = opts === null ? tcpOptionBytes(p) : -1;
+    const letters = opts === null ? null : opts.layout === '' ? [] : opts.layout.split(',');
+    const values = opts === null ? null : { M: opts.mss, W: opts.wscale };
+    const df = hasDf(p) ? 1 : 0;
+    for (let i = 0; i < this.entries.length; i++) {
+      const fp = this.entries[i] as Fingerprint;
+      if (fp.family !== 0 && fp.family !== p.family) continue;
+      if (fp.ittl !== 0 && (fp.ittl !== ittl || p.ttl > fp.ittl || fp.ittl - p.ttl > this.maxHops)) continue;
+      if (fp.df >= 0 && fp.df !== df) continue;
+      if (!windowMatches(fp, p.window, opts?.mss ?? 1460)) continue;
+      if (letters !== null && values !== null) {
+        if (fp.layouts === null || fp.layouts.some((l) => layoutMatches(l, letters, values))) return { fp, index: i, score: 2 };
+      } else if (fp.layouts === null || fp.layouts.some((l) => layoutBytes(l) === optBytes)) {
+        return { fp, index: i, score: 1 };
+      }
+    }
+    return null;
+  }
+}
+
+/** Smallest usual initial TTL at or above the TTL seen; 0 when the TTL is unknown. */
+export function initialTtl(ttl: number): number {
+  if (ttl <= 0) return 0;
+  for (const t of TTLS) if (ttl <= t) return t;
+  return 0;
+}
+
+function windowMatches(fp: Fingerprint, window: number, mss: number): boolean {
+  if (fp.anyWindow) return true;
+  if (fp.windows.includes(window)) return true;
+  return mss > 0 && fp.mssMultiples.some((n) => n * mss === window);
+}
+
+function layoutMatches(tokens: readonly string[], letters: readonly string[], values: { M: number; W: number }): boolean {
+  if (tokens.length !== letters.length) return false;
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i] as string;
+    const letter = t[0] as string;
+    if (letter !== letters[i]) return false;
+    if (t.length > 1 && (letter === 'M' || letter === 'W') && Number(t.slice(1)) !== values[letter]) return false;
+  }
+  return true;
+}
+
+/** Reads a fingerprint file; bad lines are reported and skipped. */
+export function loadFingerprints(path: string, maxHops: number): { db: FingerprintDb; problems: FingerprintProblem[] } {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    return { db: new FingerprintDb([], maxHops), problems: [{ file: path, line: 0, reason: `cannot read the file: ${(err as NodeJS.ErrnoException).code ?? String(err)}` }] };
+  }
+  return parseFingerprints(text, path, maxHops);
+}
+
+export function parseFingerprints(text: string, file: string, maxHops: number): { db: FingerprintDb; problems: FingerprintProblem[] } {
+  const entries: Fingerprint[] = [];
+  const problems: FingerprintProblem[] = [];
+  text.split('\n').forEach((raw, i) => {
+    const line = raw.replace(/#.*$/, '').trim();
+    if (line === '') return;
+    const fp = parseEntry(line, i + 1);
+    if (typeof fp === 'string') problems.push({ file, line: i + 1, reason: fp });
+    else entries.push(fp);
+  });
+  return { db: new FingerprintDb(entries, maxHops), problems };
+}
+
+function parseEntry(line: string, lineNo: number): Fingerprint | string {
+  const m = /^(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(.+)$/.exec(line);
+  if (m === null) return 'expected: class family ittl df window options label';
+  const [, cls, fam, ttl, df, win, opts, label] = m as unknown as [string, string, string, string, string, string, string, string];
+  const kind = cls === 'os' ? 'os' : cls.startsWith('tool:') && cls.length > 5 ? 'tool' : null;
+  if (kind === null) return `class "${cls}" is not "os" or "tool:NAME"`;
+  if (!['4', '6', '*'].includes(fam)) return `family "${fam}" is not 4, 6 or *`;
+  if (ttl !== '*' && !TTLS.includes(Number(ttl))) return `initial TTL "${ttl}" is not 32, 64, 128, 255 or *`;
+  if (!['0', '1', '*'].includes(df)) return `df "${df}" is not 0, 1 or *`;
+  const windows: number[] = [];
+  const mssMultiples: number[] = [];
+  let anyWindow = false;
+  for (const w of win.split(',')) {
+    if (w === '*') anyWindow = true;
+    else if (/^mss\*\d+$/.test(w)) mssMultiples.push(Number(w.slice(4)));
+    else if (/^\d+$/.test(w) && Number(w) <= 65535) windows.push(Number(w));
+    else return `window "${w}" is not a number, mss*N or *`;
+  }
+  let layouts: string[][] | null = null;
+  if (opts !== '*') {
+    layouts = [];
+    for (const alt of opts.split('|')) {
+      const tokens = alt === '-' ? [] : alt.split(',');
+      if (tokens.some((t) => !/^([MW]\d*|[NSTE])$/.test(t))) return `options "${alt}" use letters other than M, N, W, S, T, E`;
+      layouts.push(tokens);
+    }
+  }
+  return {
+    kind, label: kind === 'tool' ? cls.slice(5) : label.trim(), family: fam === '*' ? 0 : (Number(fam) as 4 | 6),
+    ittl: ttl === '*' ? 0 : Number(ttl), df: df === '*' ? -1 : Number(df), windows, mssMultiples, anyWindow, layouts, line: lineNo,
+  };
+}

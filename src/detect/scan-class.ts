@@ -1,0 +1,93 @@
+/**
+ * Per-packet scan class from the LOG fields, and the report's scan types.
+ *
+ * TCP flags are read without ECE/CWR (an ECN SYN, "CWR ECE SYN", is a SYN;
+ * psad's signatures missed those). A SYN is CONNECT when its options are
+ * an operating system's (SACK permitted, timestamps or window scale; or 8+
+ * bytes of options by LEN when options are not logged) and SYN when bare or
+ * MSS-only (nmap -sS, masscan, zmap). nmap's ACK (-sA) and Window (-sW)
+ * probes are byte-identical (only the target's replies differ, and those
+ * are not in the log), so an nmap-shaped ACK probe reports both ACK and
+ * WINDOW; other bare ACKs report ACK only.
+ */
+import type { ScanType } from '../model/report.js';
+import { TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TCP_URG, type Packet } from '../model/packet.js';
+import { isIcmpProbe } from './icmp-types.js';
+import { isBareRawTcp, isNmapWindow, tcpOptionBytes } from './probe-traits.js';
+import { parseTcpOptions } from './tcp-options.js';
+
+/** Packet classes, used as indexes into a source's class counters. */
+export const ScanClass = {
+  Syn: 0, Connect: 1, Fin: 2, Null: 3, Xmas: 4, Ack: 5, AckProbe: 6, Maimon: 7, Udp: 8, IcmpProbe: 9, Other: 10,
+} as const;
+export type ScanClass = (typeof ScanClass)[keyof typeof ScanClass];
+
+export const CLASS_COUNT = 11;
+
+const CORE = TCP_FIN | TCP_SYN | TCP_RST | TCP_PSH | TCP_ACK | TCP_URG;
+const XMAS = TCP_FIN | TCP_PSH | TCP_URG;
+
+/** Whether a SYN comes from an OS socket (connect()) rather than a raw-packet scanner. */
+export function isOsSyn(p: Packet): boolean {
+  if (p.tcpOpts !== '') return parseTcpOptions(p.tcpOpts)?.osLike ?? false;
+  return tcpOptionBytes(p) >= 8;
+}
+
+function tcpClass(p: Packet): ScanClass {
+  const f = p.tcpFlags & CORE;
+  if (f === TCP_SYN) return isOsSyn(p) ? ScanClass.Connect : ScanClass.Syn;
+  if (f === 0) return ScanClass.Null;
+  if (f === TCP_FIN) return ScanClass.Fin;
+  if ((f & XMAS) === XMAS) return ScanClass.Xmas;
+  if (f === TCP_ACK && isBareRawTcp(p)) return isNmapWindow(p.window) ? ScanClass.AckProbe : ScanClass.Ack;
+  if (f === (TCP_ACK | TCP_FIN) && isBareRawTcp(p)) return ScanClass.Maimon;
+  return ScanClass.Other;
+}
+
+export function classify(p: Packet): ScanClass {
+  switch (p.protoNum) {
+    case 6:
+      return tcpClass(p);
+    case 17:
+    case 136:
+      return ScanClass.Udp;
+    case 1:
+    case 58:
+      return isIcmpProbe(p.family, p.icmpType) ? ScanClass.IcmpProbe : ScanClass.Other;
+    default:
+      return ScanClass.Other;
+  }
+}
+
+const LABELS: ReadonlyArray<readonly ScanType[]> = [
+  ['SYN'], ['CONNECT'], ['FIN'], ['NULL'], ['XMAS'], ['ACK'], ['ACK', 'WINDOW'], ['MAIMON'], ['UDP'], ['ICMP'], [],
+];
+
+/**
+ * Scan types for a source: SWEEP and PROTO first (they describe the whole
+ * scan), then the packet classes by packet count. A class under 5% of the
+ * source's classified packets is left out unless it is the largest: nmap's
+ * host discovery (an ACK to port 80, a SYN to 443, ICMP echo and timestamp)
+ * should not relabel a 1000-port SYN scan.
+ */
+export function scanTypes(counts: ArrayLike<number>, sweep: boolean, protoScan: boolean): ScanType[] {
+  const out: ScanType[] = [];
+  if (sweep) out.push('SWEEP');
+  if (protoScan) out.push('PROTO');
+  let total = 0;
+  let top = 0;
+  for (let c = 0; c < ScanClass.Other; c++) {
+    const n = counts[c] ?? 0;
+    total += n;
+    if (n > top) top = n;
+  }
+  const order: number[] = [];
+  for (let c = 0; c < ScanClass.Other; c++) if ((counts[c] ?? 0) > 0) order.push(c);
+  order.sort((a, b) => (counts[b] as number) - (counts[a] as number) || a - b);
+  for (const c of order) {
+    const n = counts[c] as number;
+    if (n !== top && n * 20 < total) continue;
+    for (const t of LABELS[c] as readonly ScanType[]) if (!out.includes(t)) out.push(t);
+  }
+  return out;
+}

@@ -1,0 +1,32 @@
+/**
+ * The tracking key of a source address: the address itself, or its network
+ * when IPV4_AGGREGATE_PREFIX / IPV6_AGGREGATE_PREFIX is shorter than the
+ * address (default: IPv4 per address, IPv6 per /64, since one host owns a
+ * /64 and can hop inside it). Prefix keys are cached per address; the cache
+ * is cleared when full so an address-hopping flood cannot grow it.
+ */
+import { prefixOf } from '../net/address.js';
+
+const CACHE_MAX = 65536;
+
+export class SourceKeys {
+  readonly #cache = new Map<string, string>();
+
+  constructor(readonly v4Len: number, readonly v6Len: number) {}
+
+  /** True when sources of this family are grouped by prefix. */
+  aggregated(family: 4 | 6): boolean {
+    return family === 4 ? this.v4Len < 32 : this.v6Len < 128;
+  }
+
+  keyOf(addr: string, family: 4 | 6): string {
+    if (!this.aggregated(family)) return addr;
+    let k = this.#cache.get(addr);
+    if (k === undefined) {
+      k = prefixOf(addr, family === 4 ? this.v4Len : this.v6Len);
+      if (this.#cache.size >= CACHE_MAX) this.#cache.clear();
+      this.#cache.set(addr, k);
+    }
+    return k;
+  }
+}

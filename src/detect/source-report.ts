@@ -1,0 +1,124 @@
+/**
+ * A tracked source as the report contract's SourceReport (src/model/report.ts).
+ * Enrichment fields (country, asn, reputation, blocked) are left empty for
+ * the composer to fill. Extra fields: currentDl, localHost, role,
+ * multiDestination, destinationsEstimated, peakDestinations, portsScanned,
+ * icmpTypes, chains, reasons, ipOptions, osBasis.
+ */
+import type { Config } from '../config/keys/index.js';
+import type { Direction } from '../model/packet.js';
+import type { DangerLevel, ProtoReport, SourceReport } from '../model/report.js';
+import { tcpFlagsText } from '../net/tcp-flags.js';
+import { scanTypes } from './scan-class.js';
+import type { ScanTracker } from './scan-tracker.js';
+import type { SourceState } from './source-state.js';
+import { nmapTtlPattern, Tool, TOOL_NAMES } from './tool-evidence.js';
+
+function iso(ms: number): string {
+  return new Date(Number.isFinite(ms) ? ms : 0).toISOString();
+}
+
+function direction(s: SourceState): Direction {
+  if (s.inbound >= s.forward && s.inbound >= s.outbound) return 'inbound';
+  return s.forward >= s.outbound ? 'forward' : 'outbound';
+}
+
+/** Counts sorted by count desc, then key, as a plain object. */
+function sortedCounts(entries: Iterable<[string, number]>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, n] of [...entries].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))) out[k] = (out[k] ?? 0) + n;
+  return out;
+}
+
+function protocols(s: SourceState): { protocols: Record<string, ProtoReport>; portsScanned: Record<string, string>; icmpTypes: Record<string, number> } {
+  const out: Record<string, ProtoReport> = {};
+  const portsScanned: Record<string, string> = {};
+  let icmpTypes: Record<string, number> = {};
+  for (const ps of s.protocolStats()) {
+    const r: ProtoReport = { packets: ps.packets };
+    if (ps.ports !== null && ps.ports.count > 0) {
+      r.portRange = [ps.ports.min, ps.ports.max];
+      r.ports = ps.ports.count;
+      portsScanned[ps.name] = ps.ports.toString();
+    }
+    if (ps.num === 6) r.flags = sortedCounts(ps.kinds.entries().map(([k, n]) => [tcpFlagsText(k), n]));
+    if (ps.num === 1 || ps.num === 58) icmpTypes = sortedCounts(ps.kinds.entries().map(([k, n]) => [`${k >> 8}/${k & 255}`, n]));
+    out[ps.name] = r;
+  }
+  return { protocols: out, portsScanned, icmpTypes };
+}
+
+/** The scanner tool the evidence points to most, or null. */
+export function toolOf(s: SourceState): string | null {
+  const t = s.tools;
+  let best = -1;
+  let bestN = 0;
+  if (t !== null) {
+    for (const tool of [Tool.Mirai, Tool.Zmap, Tool.Masscan, Tool.Topera, Tool.Nmap]) {
+      if ((t[tool] as number) > bestN) {
+        best = tool;
+        bestN = t[tool] as number;
+      }
+    }
+    const tcp = s.tcp?.ports;
+    if (best < 0 && (t[Tool.MiraiLike] as number) >= 2 && tcp?.has(23) === true && tcp.has(2323)) return 'mirai';
+  }
+  if (best >= 0) return TOOL_NAMES[best] as string;
+  if (s.fileTools !== null) return [...s.fileTools].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0]?.[0] ?? null;
+  return nmapTtlPattern(s.family, s.packets, s.ttlMin, s.ttlMax, s.dfPackets) ? 'nmap' : null;
+}
+
+function role(s: SourceState): 'external' | 'local' | 'infected-local' {
+  if (!s.local) return 'external';
+  return s.peakDl >= 1 || s.signatures !== null ? 'infected-local' : 'local';
+}
+
+export function sourceReport(s: SourceState, cfg: Config): SourceReport {
+  const p = protocols(s);
+  const sigs = s.signatures === null ? [] : [...s.signatures.values()].sort((a, b) => b.hits - a.hits || a.sid - b.sid);
+  return {
+    src: s.key,
+    ...(s.addresses !== null ? { addresses: [...s.addresses].sort() } : {}),
+    dl: s.peakDl as DangerLevel,
+    packets: s.packets,
+    destinations: s.dsts.distinct(),
+    direction: direction(s),
+    protocols: p.protocols,
+    scanTypes: scanTypes(s.classCounts(), s.sweep, s.protoScan),
+    tool: toolOf(s),
+    signatures: sigs.map((g) => ({ msg: g.msg, sid: g.sid, dl: g.dl, hits: g.hits })),
+    invalidIcmp: s.invalidIcmp === null ? [] : [...s.invalidIcmp.keys()].sort(),
+    os: s.osGuess?.fp.label ?? null,
+    country: null,
+    asn: null,
+    reputation: [],
+    firstSeen: iso(s.firstSeen),
+    lastSeen: iso(s.lastSeen),
+    blocked: null,
+    currentDl: cfg.ENABLE_PERSISTENCE ? s.peakDl : s.dl,
+    localHost: s.local,
+    role: role(s),
+    multiDestination: s.dsts.peak > 1,
+    peakDestinations: s.dsts.peak,
+    destinationsEstimated: !s.dsts.exact,
+    ...(s.addressesTruncated ? { addressesTruncated: true } : {}),
+    portsScanned: p.portsScanned,
+    ...(Object.keys(p.icmpTypes).length > 0 ? { icmpTypes: p.icmpTypes } : {}),
+    chains: { INPUT: s.inbound, OUTPUT: s.outbound, FORWARD: s.forward },
+    reasons: s.reasons === null ? [] : [...s.reasons],
+    ipOptions: s.ipOptions === null ? [] : [...s.ipOptions],
+    osBasis: s.osGuess === null ? null : s.osGuess.score === 2 ? 'tcp-options' : 'length',
+  };
+}
+
+/** The contract's order: dl desc, then packets desc, then src. */
+export function compareSourceReports(a: SourceReport, b: SourceReport): number {
+  return b.dl - a.dl || b.packets - a.packets || (a.src < b.src ? -1 : a.src > b.src ? 1 : 0);
+}
+
+/** Reports for tracked sources at or above `minDl` (default MIN_DANGER_LEVEL), in the contract's order. */
+export function sourceReports(tracker: ScanTracker, cfg: Config, minDl = cfg.MIN_DANGER_LEVEL): SourceReport[] {
+  const out: SourceReport[] = [];
+  for (const s of tracker.sources()) if (s.peakDl >= minDl) out.push(sourceReport(s, cfg));
+  return out.sort(compareSourceReports);
+}

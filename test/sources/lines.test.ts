@@ -1,0 +1,72 @@
+import { Readable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { openLog, orderRotated, pipeLines, readLinesFast, journalArgs } from '../../src/sources/index.js';
+
+type Reader = typeof readLinesFast;
+
+async function collect(read: Reader, chunks: Array<string | Buffer>, max = 20): Promise<{ lines: string[]; tooLong: number }> {
+  const lines: string[] = [];
+  let tooLong = 0;
+  await read(Readable.from(chunks.map((c) => (typeof c === 'string' ? Buffer.from(c) : c))), { line: (l) => lines.push(l), tooLong: () => tooLong++ }, max);
+  return { lines, tooLong };
+}
+
+describe.each([
+  ['readLinesFast', readLinesFast],
+  ['pipeLines (split2)', pipeLines],
+])('%s', (_name, read) => {
+  it('splits across chunk boundaries, strips CR, keeps a last line without newline', async () => {
+    const r = await collect(read, ['ab', 'c\nde', 'f\r\n\ng', 'h']);
+    expect(r.lines).toEqual(['abc', 'def', '', 'gh']);
+  });
+
+  it('keeps multi-byte characters split between chunks', async () => {
+    const b = Buffer.from('é€\n');
+    const r = await collect(read, [b.subarray(0, 1), b.subarray(1, 3), b.subarray(3)]);
+    expect(r.lines).toEqual(['é€']);
+  });
+
+  it('drops and counts over-long lines, also with no newline at all', async () => {
+    const r = await collect(read, ['short\n', 'x'.repeat(15), 'x'.repeat(15), 'x'.repeat(15), '\nok\n', 'y'.repeat(50), '\nz\n'], 20);
+    expect(r.lines).toEqual(['short', 'ok', 'z']);
+    expect(r.tooLong).toBe(2);
+    const none = await collect(read, Array.from({ length: 1000 }, () => 'q'.repeat(100)), 20);
+    expect(none.lines).toEqual([]);
+    expect(none.tooLong).toBe(1);
+  });
+});
+
+describe('archives', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tsad-src-'));
+  it('reads gzip by magic bytes, whatever the name', async () => {
+    const p = join(dir, 'kern.log.1');
+    writeFileSync(p, gzipSync('one\ntwo\n'));
+    const lines: string[] = [];
+    await readLinesFast(openLog(p), { line: (l) => lines.push(l), tooLong: () => undefined }, 100);
+    expect(lines).toEqual(['one', 'two']);
+  });
+
+  it('reports a missing file with its path', () => {
+    expect(() => openLog(join(dir, 'nope.log'))).toThrow(/nope\.log/);
+  });
+
+  it('fails on a corrupt gzip instead of hanging', async () => {
+    const p = join(dir, 'bad.gz');
+    writeFileSync(p, Buffer.concat([gzipSync('a\n'.repeat(1000)).subarray(0, 30), Buffer.from('garbage')]));
+    await expect(readLinesFast(openLog(p), { line: () => undefined, tooLong: () => undefined }, 100)).rejects.toThrow();
+  });
+
+  it('orders a rotated set oldest first and keeps other files in place', () => {
+    expect(orderRotated(['/v/kern.log', '/v/kern.log.1', '/v/kern.log.3.gz', '/v/kern.log.2.gz'])).toEqual(['/v/kern.log.3.gz', '/v/kern.log.2.gz', '/v/kern.log.1', '/v/kern.log']);
+    expect(orderRotated(['a.log', '/v/kern.log-20261102.gz', '/v/kern.log', '/v/kern.log-20261101.gz', '-'])).toEqual(['a.log', '/v/kern.log-20261101.gz', '/v/kern.log-20261102.gz', '/v/kern.log', '-']);
+  });
+
+  it('asks journalctl for kernel records as JSON', () => {
+    expect(journalArgs({ since: 'yesterday' })).toEqual(['-o', 'json', '--no-pager', '-q', '-k', '--since', 'yesterday']);
+    expect(journalArgs({ file: 'x.journal' })).toEqual(['-o', 'json', '--no-pager', '-q', '--file', 'x.journal', '_TRANSPORT=kernel']);
+  });
+});
