@@ -27,6 +27,8 @@ function valueLines(key: string, value: unknown): string[] {
     return vals.map((v) => `${key}    ${/[;#\s]/.test(v) ? `"${v}"` : v};`);
   }
   const text = def.format(value);
+  // Secrets are not printed by `config dump` (they stay in the file only).
+  if (key.endsWith('_PASS') && text !== '' && value !== def.default) return [`${key}    "********";`];
   return [`${key}    ${text === '' ? '""' : text};`];
 }
 

@@ -10,7 +10,7 @@ import { compileRuleText, type CompiledText } from './compile-rule.js';
 import type { RuleProblem } from './problems.js';
 import type { RuleSource } from './rule-files.js';
 import { RuleError, RuleSkip } from './rule-error.js';
-import type { CompiledRule, DlSource, Rule } from './rule.js';
+import type { BitsCond, CompiledRule, DlSource, Rule } from './rule.js';
 import type { VarTable } from './vars.js';
 
 function danger(t: CompiledText, sid: number, overrides: ReadonlyMap<number, number>): { dl: number; dlSource: DlSource } {
@@ -40,7 +40,15 @@ export function compileOne(src: RuleSource, vars: VarTable, overrides: ReadonlyM
   const t = compileRuleText(src.text, vars);
   const rule = toRule(src, t, overrides);
   const hit: SignatureHit = Object.freeze({ sid: rule.sid, msg: rule.msg, dl: rule.dl, classtype: rule.classtype });
-  return { rule, cond: t.cond, ord, checks: checksFor(t.cond), hit };
+  return { rule, cond: t.cond, ord, checks: checksFor(t.cond), hit, ...flagPrefilter(t.cond.flags) };
+}
+
+/** The part of a `flags` condition that a mask test can decide (exact and `+` modes). */
+function flagPrefilter(f: BitsCond | null): { flagMask: number; flagWant: number } {
+  if (f === null) return { flagMask: 0, flagWant: 0 };
+  if (f.mode === '') return { flagMask: 0xff & ~f.ignore, flagWant: f.bits };
+  if (f.mode === '+') return { flagMask: f.bits & ~f.ignore, flagWant: f.bits & ~f.ignore };
+  return { flagMask: 0, flagWant: 0 };
 }
 
 /** The sid a rule text declares, for problem reports of rules that fail later. */

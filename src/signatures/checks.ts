@@ -7,7 +7,7 @@
  */
 import type { Packet } from '../model/packet.js';
 import { tcpFlagsText } from '../net/tcp-flags.js';
-import { addressIn, isAnyAddress } from './address-set.js';
+import { addressIn } from './address-set.js';
 import { bitsMatch, ipFlagsText } from './bits.js';
 import { inRange } from './int-range.js';
 import { hasIpOption, ipoptName } from './ip-options.js';
@@ -37,7 +37,6 @@ const INT_FIELD: Partial<Record<Kind, keyof Conditions>> = {
   [K.icmpId]: 'icmpId', [K.icmpSeq]: 'icmpSeq', [K.dsize]: 'dsize',
 };
 
-const PORTED = new Set(['tcp', 'udp', 'udplite', 'sctp']);
 const CHAIN_BIT = { INPUT: CHAIN_INPUT, OUTPUT: CHAIN_OUTPUT, FORWARD: CHAIN_FORWARD } as const;
 
 function isIcmp(p: Packet): boolean {
@@ -72,12 +71,17 @@ const ABSENT: Partial<Record<Kind, string>> = {
 };
 
 function headerWay(c: Conditions, p: Packet, ctx: MatchContext, swap: boolean): boolean {
-  if (!(isAnyAddress(c.src) && isAnyAddress(c.dst))) {
+  if (!c.anyAddresses) {
     ctx.addresses();
     if (!addressIn(c.src, swap ? ctx.dst : ctx.src) || !addressIn(c.dst, swap ? ctx.src : ctx.dst)) return false;
   }
-  if (!PORTED.has(c.proto)) return true;
+  if (!c.ported) return true;
   return portIn(c.sport, swap ? p.dport : p.sport) && portIn(c.dport, swap ? p.sport : p.dport);
+}
+
+/** `v` (-1 when the line does not carry it) satisfies the rule's range. */
+function intOk(r: IntRange | null, v: number): boolean {
+  return v >= 0 && r !== null && inRange(r, v);
 }
 
 /** Whether the packet passes one check of the rule. */
@@ -87,6 +91,20 @@ export function testCheck(kind: number, c: Conditions, p: Packet, ctx: MatchCont
     case K.chain: return (c.chains & CHAIN_BIT[p.chain]) !== 0;
     case K.flags: return p.proto === 'tcp' && bitsMatch(c.flags as NonNullable<Conditions['flags']>, p.tcpFlags);
     case K.fragbits: return p.family === 4 && bitsMatch(c.fragbits as NonNullable<Conditions['fragbits']>, p.ipFlags);
+    case K.itype: return intOk(c.itype, intValue(K.itype, p, ctx));
+    case K.icode: return intOk(c.icode, intValue(K.icode, p, ctx));
+    case K.ipProto: return intOk(c.ipProto, p.protoNum);
+    case K.ttl: return intOk(c.ttl, p.ttl);
+    case K.id: return intOk(c.id, p.id);
+    case K.tos: return intOk(c.tos, intValue(K.tos, p, ctx));
+    case K.ipLen: return intOk(c.ipLen, p.len);
+    case K.fragoffset: return intOk(c.fragoffset, intValue(K.fragoffset, p, ctx));
+    case K.window: return intOk(c.window, intValue(K.window, p, ctx));
+    case K.seq: return intOk(c.seq, intValue(K.seq, p, ctx));
+    case K.ack: return intOk(c.ack, intValue(K.ack, p, ctx));
+    case K.icmpId: return intOk(c.icmpId, intValue(K.icmpId, p, ctx));
+    case K.icmpSeq: return intOk(c.icmpSeq, intValue(K.icmpSeq, p, ctx));
+    case K.dsize: return intOk(c.dsize, ctx.dsize());
     case K.ports: return portIn(c.sport, p.sport) && portIn(c.dport, p.dport);
     case K.addresses:
       ctx.addresses();
@@ -94,10 +112,7 @@ export function testCheck(kind: number, c: Conditions, p: Packet, ctx: MatchCont
     case K.bidir: return headerWay(c, p, ctx, false) || headerWay(c, p, ctx, true);
     case K.sameip: return p.src === p.dst && p.inIf !== 'lo' && p.outIf !== 'lo';
     case K.ipopts: return p.family === 4 && hasIpOption(p.ipOpts, c.ipopt);
-    default: {
-      const v = intValue(kind as Kind, p, ctx);
-      return v >= 0 && inRange(c[INT_FIELD[kind as Kind] as keyof Conditions] as IntRange, v);
-    }
+    default: return false;
   }
 }
 
@@ -140,8 +155,8 @@ export function checksFor(c: Conditions): Uint8Array {
   }
   if (c.bidir) out.push(K.bidir);
   else {
-    if (PORTED.has(c.proto) && !(isAnyPort(c.sport) && isAnyPort(c.dport))) out.push(K.ports);
-    if (!(isAnyAddress(c.src) && isAnyAddress(c.dst))) out.push(K.addresses);
+    if (c.ported && !(isAnyPort(c.sport) && isAnyPort(c.dport))) out.push(K.ports);
+    if (!c.anyAddresses) out.push(K.addresses);
   }
   if (c.sameip) out.push(K.sameip);
   if (c.ipopt >= 0) out.push(K.ipopts);
@@ -149,8 +164,11 @@ export function checksFor(c: Conditions): Uint8Array {
   return Uint8Array.from(out);
 }
 
-/** True when every check passes. */
-export function runChecks(kinds: Uint8Array, c: Conditions, p: Packet, ctx: MatchContext): boolean {
-  for (let i = 0; i < kinds.length; i++) if (!testCheck(kinds[i] as number, c, p, ctx)) return false;
+/** Index of the first check after the protocol check (which the rule index makes redundant). */
+export const AFTER_PROTOCOL = 1;
+
+/** True when every check from `from` on passes. */
+export function runChecks(kinds: Uint8Array, from: number, c: Conditions, p: Packet, ctx: MatchContext): boolean {
+  for (let i = from; i < kinds.length; i++) if (!testCheck(kinds[i] as number, c, p, ctx)) return false;
   return true;
 }

@@ -2,7 +2,7 @@
  * One rule's text to its conditions and metadata: the header
  * (`action proto src sport dir dst dport`) and the options.
  */
-import { parseAddressSet } from './address-set.js';
+import { isAnyAddress, parseAddressSet } from './address-set.js';
 import { APP_LAYER } from './option-kinds.js';
 import { readOptions, type OptionDraft } from './options.js';
 import { parsePortSet } from './port-set.js';
@@ -66,11 +66,15 @@ export function compileRuleText(text: string, vars: VarTable): CompiledText {
   return { action, opts, cond: conditions(proto, opts, { src, dst, sport, dport, bidir: dir === '<>' }) };
 }
 
+const PORTED: ReadonlySet<RuleProto> = new Set(['tcp', 'udp', 'udplite', 'sctp']);
+
 function conditions(proto: RuleProto, o: OptionDraft, h: Pick<Conditions, 'src' | 'dst' | 'sport' | 'dport' | 'bidir'>): Conditions {
   const i = o.ints;
   return {
     proto: proto === 'icmp' && o.icmp6 ? 'icmp6' : proto,
     ...h,
+    ported: PORTED.has(proto),
+    anyAddresses: isAnyAddress(h.src) && isAnyAddress(h.dst),
     flags: o.flags,
     fragbits: o.fragbits,
     ttl: i.ttl ?? null,

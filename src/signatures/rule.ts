@@ -66,6 +66,10 @@ export interface Conditions {
   readonly dport: PortSet;
   /** `<>`: the rule also matches with source and destination swapped. */
   readonly bidir: boolean;
+  /** The protocol has ports (tcp, udp, udplite, sctp); `ip` and ICMP rules ignore the port fields. */
+  readonly ported: boolean;
+  /** Both address fields match every address. */
+  readonly anyAddresses: boolean;
   readonly flags: BitsCond | null;
   readonly fragbits: BitsCond | null;
   readonly ttl: IntRange | null;
@@ -98,6 +102,12 @@ export interface CompiledRule {
   readonly ord: number;
   /** Kinds of the checks this rule uses, in evaluation order (see checks.ts). */
   readonly checks: Uint8Array;
+  /**
+   * A necessary condition on the TCP flag byte, tested inline before the
+   * checks: (tcpFlags & flagMask) === flagWant. 0/0 when the rule has none.
+   */
+  readonly flagMask: number;
+  readonly flagWant: number;
   /** Returned by match() for every packet this rule fires on (frozen, shared). */
   readonly hit: SignatureHit;
 }

@@ -6,7 +6,7 @@
  */
 import type { Packet } from '../model/packet.js';
 import type { SignatureHit } from '../model/signature.js';
-import { checkName, describeCheck, runChecks, testCheck } from './checks.js';
+import { AFTER_PROTOCOL, checkName, describeCheck, runChecks, testCheck } from './checks.js';
 import { FwsnortHits, prefixSid } from './fwsnort.js';
 import { MatchContext } from './match-context.js';
 import { RuleIndex } from './rule-index.js';
@@ -73,22 +73,25 @@ export class SignatureSet {
       if (sid >= 0) return [this.#fwsnort.hit(sid)];
     }
     this.#ctx.reset(p);
-    if (this.#index === null) return this.#collect(this.#rules, p, null);
+    if (this.#index === null) return this.#collect(this.#rules, 0, p, null);
     const idx = this.#index;
     const key = p.proto === 'icmp' || p.proto === 'icmp6' ? p.icmpType : p.dport;
-    let hits = this.#collect(idx.keyed(p.proto, key), p, null);
-    hits = this.#collect(idx.unkeyed(p.proto), p, hits);
-    hits = this.#collect(idx.ip, p, hits);
+    // Index candidates have the packet's protocol (or are `ip` rules): skip that check.
+    let hits = this.#collect(idx.keyed(p.proto, key), AFTER_PROTOCOL, p, null);
+    hits = this.#collect(idx.unkeyed(p.proto), AFTER_PROTOCOL, p, hits);
+    hits = this.#collect(idx.ip, AFTER_PROTOCOL, p, hits);
     // Each list is in rule order; hits from several lists need merging.
     if (hits !== null && hits.length > 1) hits.sort(this.#byOrd);
     return hits;
   }
 
-  #collect(list: readonly CompiledRule[], p: Packet, hits: SignatureHit[] | null): SignatureHit[] | null {
+  #collect(list: readonly CompiledRule[], from: number, p: Packet, hits: SignatureHit[] | null): SignatureHit[] | null {
     const ctx = this.#ctx;
+    const flags = p.tcpFlags;
     for (let i = 0; i < list.length; i++) {
       const r = list[i] as CompiledRule;
-      if (runChecks(r.checks, r.cond, p, ctx)) (hits ??= []).push(r.hit);
+      if ((flags & r.flagMask) !== r.flagWant) continue;
+      if (runChecks(r.checks, from, r.cond, p, ctx)) (hits ??= []).push(r.hit);
     }
     return hits;
   }

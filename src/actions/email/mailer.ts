@@ -22,6 +22,9 @@ import { loadMailerState, StateWriter } from './state-file.js';
 import { limitNoticeMail, plainMail, statusReportMail, type StatusReportOptions } from './status-mail.js';
 import { createTransport } from './transport.js';
 
+export type { AlertExtra } from './alert-view.js';
+export type { StatusReportOptions } from './status-mail.js';
+
 export interface MailerOptions {
   /** Queue directory, e.g. `<state dir>/mail-queue`; created with mode 0700. */
   queueDir: string;

@@ -13,6 +13,7 @@ import { UsageError } from '../usage-error.js';
 import { buildAnalysis, type AnalysisOptions } from '../../daemon/analysis.js';
 import { bootTimeMs } from '../../daemon/boot-time.js';
 import { parseIntOption, parseTimeOption } from '../option-parsers.js';
+import { mailReport } from '../../daemon/mail-report.js';
 
 interface AnalyzeOpts {
   config?: string;
@@ -29,6 +30,8 @@ interface AnalyzeOpts {
   top?: number;
   year?: number;
   dns?: boolean;
+  email?: boolean;
+  stateDir?: string;
   geoip: boolean;
   sigs: boolean;
 }
@@ -51,6 +54,8 @@ export function registerAnalyze(program: Command): void {
     .option('--no-sigs', 'disable signature matching')
     .option('--no-geoip', 'do not look up countries')
     .option('--dns', 'reverse-resolve reported sources (off by default in analyze)')
+    .option('--email', 'also mail the text report (with the JSON attached) to EMAIL_ADDRESSES')
+    .option('--state-dir <dir>', 'state directory holding the mail queue (default: STATE_DIR)')
     .addOption(new Option('--min-dl <n>', 'only report sources at or above this danger level').argParser(parseIntOption(0, 5)))
     .addOption(new Option('--top <n>', 'entries in each top-N section (default: STATUS_SIGS/IP/PORTS_THRESHOLD)').argParser(parseIntOption(1, 100000)))
     .addOption(new Option('--year <yyyy>', 'year of RFC 3164 timestamps (default: inferred)').argParser(parseIntOption(1970, 9999)))
@@ -119,8 +124,16 @@ async function analyze(files: string[], opts: AnalyzeOpts): Promise<void> {
 
   if (!opts.csv) {
     const report = await analysis.report(opts.minDl ?? 0);
+    const textOpts = { mode: 'analyze' as const, top: topLimits(cfg, opts.top), minDl: Math.max(opts.minDl ?? 0, cfg.MIN_DANGER_LEVEL), inputs };
     if (opts.json) out.write(`${JSON.stringify(report, null, 2)}\n`);
-    else out.write(renderText(report, { mode: 'analyze', top: topLimits(cfg, opts.top), minDl: Math.max(opts.minDl ?? 0, cfg.MIN_DANGER_LEVEL), inputs, color: out.isTTY === true }));
+    else out.write(renderText(report, { ...textOpts, color: out.isTTY === true }));
+    if (opts.email) {
+      const mailed = await mailReport(cfg, opts.stateDir ?? cfg.STATE_DIR, report, renderText(report, { ...textOpts, color: false }), `analysis of ${inputs.join(', ')}`);
+      if (mailed.sent === 0 && !mailed.handedOff) {
+        process.stderr.write(`tsad: the report mail is queued (${mailed.error ?? 'not sent yet'}); it goes out with the daemon or the next run\n`);
+        failures++;
+      }
+    }
   }
   if (failures > 0) process.exitCode = 1;
 }
