@@ -30,6 +30,8 @@ export interface BlockBenchResult {
   latencyFullMs: { median: number; max: number };
   /** block() latency with empty sets. */
   latencyEmptyMs: { median: number; max: number };
+  /** Cost of starting any command in the namespace (`ip netns exec NS true`), included in the latencies above. */
+  netnsExecMs: { median: number; max: number };
   samples: number;
 }
 
@@ -105,7 +107,22 @@ export async function runBlockBench(ns: string, count = 100_000, samples = 20): 
     const restoreMs = performance.now() - t0;
 
     const latencyFull = await latencies(restored, run, samples, 101);
-    return { count, loadMs: Number(loadMs.toFixed(1)), loaded, restoreMs: Number(restoreMs.toFixed(1)), latencyFullMs: stats(latencyFull), latencyEmptyMs: stats(latencyEmpty), samples };
+    const overhead: number[] = [];
+    for (let i = 0; i < samples; i++) {
+      const t = performance.now();
+      await run('true', []);
+      overhead.push(performance.now() - t);
+    }
+    return {
+      count,
+      loadMs: Number(loadMs.toFixed(1)),
+      loaded,
+      restoreMs: Number(restoreMs.toFixed(1)),
+      latencyFullMs: stats(latencyFull),
+      latencyEmptyMs: stats(latencyEmpty),
+      netnsExecMs: stats(overhead),
+      samples,
+    };
   } finally {
     await exec('ip', ['netns', 'del', ns]).catch(() => undefined);
   }

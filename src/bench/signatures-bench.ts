@@ -65,7 +65,7 @@ export function benchRuleSources(total: number): RuleSource[] {
     const port = 1 + ((i * 7919) % 65535);
     const opts = proto === 'tcp' ? 'flags:S,12; ' : 'dsize:>0; ';
     const text = `alert ${proto} $EXTERNAL_NET any -> $HOME_NET ${port} (msg:"BENCH ${proto} ${port}"; ${opts}psad_id:${300000 + i}; psad_dl:2;)`;
-    out.push({ file: 'bench', line: i + 1, text, fires: [], quiet: [] });
+    out.push({ file: 'bench', line: i + 1, text, fires: [], quiet: [], testConfig: '' });
   }
   return out;
 }

@@ -7,7 +7,7 @@
 import type { Config } from '../config/keys/index.js';
 import type { Packet } from '../model/packet.js';
 import type { Report, SourceReport } from '../model/report.js';
-import { createPacketFilter, GlobalCounters, loadAutoDl, ScanTracker, sourceReport, type AutoDl } from '../detect/index.js';
+import { createPacketFilter, GlobalCounters, loadAutoDl, ScanTracker, sourceReport, type AutoDl, type LevelChangeHandler } from '../detect/index.js';
 import { loadSignatureSet, signaturePaths, formatProblem } from '../signatures/index.js';
 import { FeedSet, GeoLookup, ReverseDns } from '../enrich/index.js';
 import { buildReport } from '../report/index.js';
@@ -26,12 +26,15 @@ export interface AnalysisOptions {
   since?: number | undefined;
   until?: number | undefined;
   onPacket?: (p: Packet) => void;
+  /** Called when a source's danger level rises (the daemon's alerting and blocking hooks). */
+  onLevelChange?: LevelChangeHandler;
   warn: (msg: string) => void;
 }
 
 export interface Analysis {
   pipeline: Pipeline;
   tracker: ScanTracker;
+  counters: GlobalCounters;
   sink(ctx: ParseContext): LineSink;
   report(minDl: number): Promise<Report>;
 }
@@ -57,7 +60,7 @@ export async function buildAnalysis(o: AnalysisOptions): Promise<Analysis> {
     signatures = set;
   }
   const feeds = o.feeds !== false && cfg.ENABLE_REPUTATION_FEEDS ? await FeedSet.load(cfg, { fetchRemote: false }) : null;
-  const tracker = new ScanTracker(cfg, { autoDl });
+  const tracker = new ScanTracker(cfg, { autoDl, onLevelChange: o.onLevelChange });
   const counters = new GlobalCounters(cfg);
   const pipeline = new Pipeline({
     filter: createPacketFilter(cfg, { autoDl }),
@@ -73,6 +76,7 @@ export async function buildAnalysis(o: AnalysisOptions): Promise<Analysis> {
   return {
     pipeline,
     tracker,
+    counters,
     sink(ctx) {
       return { line: (l) => pipeline.line(l, ctx), tooLong: () => pipeline.skip('too-long') };
     },

@@ -46,6 +46,12 @@ export class Pipeline {
     this.result(parseLine(text, ctx));
   }
 
+  /** One line parsed by another parser (ulogd2 JSON). */
+  parsedLine(r: ParseResult): void {
+    this.lines++;
+    this.result(r);
+  }
+
   /** End of a stream: flushes a pending journal export record. */
   end(ctx: ParseContext): void {
     this.result(finishParse(ctx));

@@ -88,3 +88,16 @@ export function destinationLevel(r: DangerRules, packets: number, spread: number
   const s = sweepLadder(r, dsts);
   return p > s ? p : s;
 }
+
+/**
+ * Port sweep (scan type SWEEP): at least DL1_UNIQUE_HOSTS destinations in
+ * the window, most of them and at least DL1_UNIQUE_HOSTS probed on a single
+ * port (spread == PORT_RANGE_SWEEP_THRESHOLD) or pinged. psad computed the
+ * same per destination but never showed it (the alert read a field nobody
+ * set); it is judged on destinations whose probing is over (when they age
+ * out, when the episode ends, at report time), so the first packets of a
+ * multi-port scan across many hosts are not taken for a sweep.
+ */
+export function isSweep(r: DangerRules, active: number, sweepLike: number): boolean {
+  return manyDestinations(r, active) && sweepLike >= r.hosts[0] && sweepLike * 2 >= active;
+}

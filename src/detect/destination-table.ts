@@ -8,23 +8,40 @@
  * read batch). Entries are kept in last-seen order (a Map re-inserted on
  * touch), so aging out pops from the front.
  *
- * Memory: one destination needs no Map; at most `cap` destinations are
- * kept, beyond that packets still count at the source level and a small
+ * Memory: the table is itself the state of its first destination (it
+ * extends DestinationState), so a source that reaches one destination costs
+ * one object; a Map appears with the second. At most `cap` destinations are
+ * kept; beyond that packets still count at the source level and a small
  * HyperLogLog keeps estimating the lifetime distinct count.
  */
 import { HyperLogLog } from './hyperloglog.js';
 
 export class DestinationState {
-  packets = 0;
+  /** Packets to this destination (named apart from the source's own `packets`). */
+  dstPackets = 0;
   /** Lowest / highest TCP, UDP or UDP-Lite destination port; max 0 = none seen (psad's e_port). */
   portMin = 65536;
   portMax = 0;
   protocols = 0;
   proto0 = -1;
   protoBits: Int32Array | null = null;
-  lastSeen = 0;
+  dstSeen = 0;
   /** Qualified on its own counters (port spread or protocols); counted once in the table. */
   qualified = false;
+  /** Received an ICMP echo-style probe. */
+  pinged = false;
+  /** Sweep-like: probed on a single port (spread == PORT_RANGE_SWEEP_THRESHOLD) or pinged. */
+  like = false;
+
+  /** Back to a fresh state (the table reuses itself as its first destination). */
+  clearDestination(): void {
+    this.dstPackets = this.protocols = this.portMax = 0;
+    this.portMin = 65536;
+    this.proto0 = -1;
+    this.protoBits = null;
+    this.dstSeen = 0;
+    this.qualified = this.pinged = this.like = false;
+  }
 
   /** Records a protocol number; true when new for this destination. */
   addProtocol(n: number): boolean {
@@ -44,9 +61,10 @@ export class DestinationState {
   }
 }
 
-export class DestinationTable {
+export class DestinationTable extends DestinationState {
   #oneKey = '';
-  #one: DestinationState | null = null;
+  /** The first destination is in use (its state is this object's own fields). */
+  #hasOne = false;
   #map: Map<string, DestinationState> | null = null;
   #mru = '';
   /** A lower bound of the oldest last-seen in the map. */
@@ -60,7 +78,9 @@ export class DestinationTable {
   /** Highest `active` reached. */
   peak = 0;
   /** Active destinations that qualified on their own counters. */
-  qualified = 0;
+  qualifiedDsts = 0;
+  /** Active destinations that are sweep-like (see DestinationState.like). */
+  sweepLike = 0;
   /** Packets to destinations not kept because the table was full. */
   overflowPackets = 0;
 
@@ -73,8 +93,8 @@ export class DestinationTable {
     let d: DestinationState | null;
     const map = this.#map;
     if (map === null) {
-      if (this.#one === null) return (this.#one = this.#insertFirst(dst));
-      if (this.#oneKey === dst) d = this.#one;
+      if (!this.#hasOne) return this.#insertFirst(dst);
+      if (this.#oneKey === dst) d = this;
       else d = this.#promote(dst, ts, cutoff, cap);
     } else {
       d = map.get(dst) ?? null;
@@ -97,11 +117,18 @@ export class DestinationTable {
   maxActivePackets(): number {
     if (this.#maxDirty && this.#map !== null) {
       let max = 0;
-      for (const d of this.#map.values()) if (d.packets > max) max = d.packets;
+      for (const d of this.#map.values()) if (d.dstPackets > max) max = d.dstPackets;
       this.#maxPackets = max;
       this.#maxDirty = false;
     }
     return this.#maxPackets;
+  }
+
+  /** True when prune(cutoff) would drop something. */
+  wouldPrune(cutoff: number): boolean {
+    if (this.#map === null || cutoff <= this.#minSeen) return false;
+    const front = this.#map.values().next();
+    return front.done !== true && front.value.dstSeen < cutoff;
   }
 
   /** Drops destinations last seen before `cutoff`; cheap when nothing is that old. */
@@ -111,14 +138,15 @@ export class DestinationTable {
     this.#ensureHll();
     let front = Infinity;
     for (const [k, d] of map) {
-      if (d.lastSeen >= cutoff) {
-        front = d.lastSeen;
+      if (d.dstSeen >= cutoff) {
+        front = d.dstSeen;
         break;
       }
       map.delete(k);
       this.active--;
-      if (d.qualified) this.qualified--;
-      if (d.packets >= this.#maxPackets) this.#maxDirty = true;
+      if (d.qualified) this.qualifiedDsts--;
+      if (d.like) this.sweepLike--;
+      if (d.dstPackets >= this.#maxPackets) this.#maxDirty = true;
     }
     this.#minSeen = front;
     if (map.size === 0) this.#maxPackets = 0;
@@ -137,32 +165,34 @@ export class DestinationTable {
   /** Forgets the window (a new episode after a long silence); the lifetime count survives. */
   reset(): void {
     this.#ensureHll();
-    this.#one = null;
+    this.#hasOne = false;
     this.#oneKey = this.#mru = '';
     this.#map = null;
     this.#minSeen = Infinity;
-    this.active = this.qualified = this.#maxPackets = 0;
+    this.active = this.qualifiedDsts = this.sweepLike = this.#maxPackets = 0;
     this.#maxDirty = false;
   }
 
   /** Destination addresses in the window, oldest first. */
   *keys(): IterableIterator<string> {
     if (this.#map !== null) yield* this.#map.keys();
-    else if (this.#one !== null) yield this.#oneKey;
+    else if (this.#hasOne) yield this.#oneKey;
   }
 
   #insertFirst(dst: string): DestinationState {
     this.#oneKey = dst;
+    this.#hasOne = true;
+    this.clearDestination();
     this.#count(dst);
-    return new DestinationState();
+    return this;
   }
 
   #promote(dst: string, ts: number, cutoff: number, cap: number): DestinationState | null {
     const map = new Map<string, DestinationState>();
-    map.set(this.#oneKey, this.#one as DestinationState);
-    this.#minSeen = (this.#one as DestinationState).lastSeen;
+    map.set(this.#oneKey, this);
+    this.#minSeen = this.dstSeen;
     this.#map = map;
-    this.#one = null;
+    this.#hasOne = false;
     this.#oneKey = '';
     this.prune(cutoff);
     return this.#insert(map, dst, ts, cap);

@@ -37,12 +37,22 @@ export function createPacketFilter(cfg: Config, opts: { autoDl?: AutoDl } = {}):
   const ports = new PortIgnoreTable(cfg.IGNORE_PORTS);
   const conntrack = cfg.IGNORE_CONNTRACK_BUG_PKTS;
   const autoDl = opts.autoDl !== undefined && opts.autoDl.size > 0 ? opts.autoDl : null;
+  // Consecutive lines nearly always share a prefix string: remember the last answer.
+  let lastPrefix = '';
+  let lastSid = false;
+  const sidIn = (prefix: string): boolean => {
+    if (prefix !== lastPrefix) {
+      lastPrefix = prefix;
+      lastSid = hasSnortSid(prefix, sidStr);
+    }
+    return lastSid;
+  };
 
   return (p: Packet): SkipReason | null => {
     if (ignorePrefixes.length > 0 && p.prefix !== '' && containsAny(p.prefix, ignorePrefixes)) return 'ignored-prefix';
     if (ignoreIfs.size > 0 && ignoreIfs.has(p.chain === 'OUTPUT' ? p.outIf : p.inIf)) return 'ignored-interface';
     // An fwsnort SID in the prefix bypasses FW_MSG_SEARCH and the conntrack rule (as in psad).
-    const sid = sidStr !== '' && p.prefix !== '' && hasSnortSid(p.prefix, sidStr);
+    const sid = sidStr !== '' && p.prefix !== '' && sidIn(p.prefix);
     if (msgSearch !== null && !sid && !containsAny(p.prefix, msgSearch)) return 'not-matching-fw-msg-search';
     if (!ipv6 && p.family === 6) return 'ipv6-disabled';
     if (protos !== null && p.protoNum >= 0 && protos[p.protoNum] === 1) return 'ignored-protocol';

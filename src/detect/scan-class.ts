@@ -14,7 +14,7 @@ import type { ScanType } from '../model/report.js';
 import { TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TCP_URG, type Packet } from '../model/packet.js';
 import { isIcmpProbe } from './icmp-types.js';
 import { isBareRawTcp, isNmapWindow, tcpOptionBytes } from './probe-traits.js';
-import { parseTcpOptions } from './tcp-options.js';
+import { tcpOptionsOsLike } from './tcp-options.js';
 
 /** Packet classes, used as indexes into a source's class counters. */
 export const ScanClass = {
@@ -29,7 +29,7 @@ const XMAS = TCP_FIN | TCP_PSH | TCP_URG;
 
 /** Whether a SYN comes from an OS socket (connect()) rather than a raw-packet scanner. */
 export function isOsSyn(p: Packet): boolean {
-  if (p.tcpOpts !== '') return parseTcpOptions(p.tcpOpts)?.osLike ?? false;
+  if (p.tcpOpts !== '') return tcpOptionsOsLike(p.tcpOpts);
   return tcpOptionBytes(p) >= 8;
 }
 
@@ -66,9 +66,9 @@ const LABELS: ReadonlyArray<readonly ScanType[]> = [
 /**
  * Scan types for a source: SWEEP and PROTO first (they describe the whole
  * scan), then the packet classes by packet count. A class under 5% of the
- * source's classified packets is left out unless it is the largest: nmap's
- * host discovery (an ACK to port 80, a SYN to 443, ICMP echo and timestamp)
- * should not relabel a 1000-port SYN scan.
+ * source's packets is left out unless no class is larger: the few probes of
+ * nmap's host discovery should not relabel a 1000-port SYN scan, nor the
+ * TCP, UDP and ICMP probes of an IP protocol scan turn it into a TCP scan.
  */
 export function scanTypes(counts: ArrayLike<number>, sweep: boolean, protoScan: boolean): ScanType[] {
   const out: ScanType[] = [];
@@ -76,7 +76,7 @@ export function scanTypes(counts: ArrayLike<number>, sweep: boolean, protoScan: 
   if (protoScan) out.push('PROTO');
   let total = 0;
   let top = 0;
-  for (let c = 0; c < ScanClass.Other; c++) {
+  for (let c = 0; c <= ScanClass.Other; c++) {
     const n = counts[c] ?? 0;
     total += n;
     if (n > top) top = n;

@@ -13,7 +13,7 @@ import type { Config } from '../config/keys/index.js';
 import type { Packet } from '../model/packet.js';
 import type { SignatureHit } from '../model/signature.js';
 import type { AutoDl } from './auto-dl.js';
-import { dangerRules, destinationLevel, manyDestinations, packetLadder, portSpread, qualifiesAlone, sweepLadder, type DangerRules } from './danger-rules.js';
+import { dangerRules, destinationLevel, isSweep, manyDestinations, packetLadder, portSpread, qualifiesAlone, sweepLadder, type DangerRules } from './danger-rules.js';
 import type { DestinationState } from './destination-table.js';
 import { evictBatch } from './eviction.js';
 import { invalidIcmp } from './icmp-types.js';
@@ -21,7 +21,7 @@ import { ipOptionNames } from './ip-options.js';
 import { homeNet, type LocalNetworks } from './local-networks.js';
 import type { FingerprintDb } from './os-fingerprint.js';
 import { hasDf } from './probe-traits.js';
-import { classify } from './scan-class.js';
+import { classify, ScanClass } from './scan-class.js';
 import { SourceKeys } from './source-key.js';
 import { SourceState } from './source-state.js';
 import { toolEvidence } from './tool-evidence.js';
@@ -104,9 +104,9 @@ export class ScanTracker {
       s.local = true;
     } else s.forward++;
     if (s.addresses !== null) s.addAddress(p.src);
-    this.#count(s, p);
+    const cls = this.#count(s, p);
     this.#evidence(s, p, hits);
-    this.#destination(s, p, ts);
+    this.#destination(s, p, ts, cls);
     return s;
   }
 
@@ -144,30 +144,32 @@ export class ScanTracker {
       this.stats.tracked = this.#sources.size;
     } else if (ts - s.lastSeen > this.#windowMs) {
       // Silent for a whole window: what the daemon would have expired starts over.
+      this.#checkSweep(s);
       s.dsts.reset();
       s.dl = 0;
-      s.episodeStart = ts;
     }
     return s;
   }
 
-  /** Protocol, port, flag, class, tool and TTL counters. */
-  #count(s: SourceState, p: Packet): void {
+  /** Protocol, port, flag, class, tool and TTL counters; returns the packet's scan class. */
+  #count(s: SourceState, p: Packet): number {
     const ps = s.proto(p.proto, p.protoNum);
     ps.packets++;
-    if (ps.ports !== null && p.dport >= 0) ps.ports.add(p.dport);
-    if (p.protoNum === 6) ps.kinds.add(p.tcpFlags);
-    else if (p.icmpType >= 0) ps.kinds.add(p.icmpType * 256 + (p.icmpCode & 255));
+    if (ps.hasPorts && p.dport >= 0) ps.add(p.dport);
+    if (p.protoNum === 6) ps.addKind(p.tcpFlags);
+    else if (p.icmpType >= 0) ps.addKind(p.icmpType * 256 + (p.icmpCode & 255));
     const cls = classify(p);
     s.addClass(cls);
     const tool = toolEvidence(p, cls);
     if (tool >= 0) s.addTool(tool);
+    // A raw scanner's SYN says nothing about an OS; its tool is known already.
+    else if (this.#os !== null && p.protoNum === 6 && (p.tcpFlags & (SYN | ACK)) === SYN && s.osTries < OS_TRIES) this.#osGuess(s, p);
     if (p.family === 4 && p.ttl >= 0) {
       if (p.ttl < s.ttlMin) s.ttlMin = p.ttl;
       if (p.ttl > s.ttlMax) s.ttlMax = p.ttl;
       if (hasDf(p)) s.dfPackets++;
     }
-    if (this.#os !== null && p.protoNum === 6 && (p.tcpFlags & (SYN | ACK)) === SYN && s.osTries < OS_TRIES) this.#osGuess(s, p);
+    return cls;
   }
 
   #osGuess(s: SourceState, p: Packet): void {
@@ -176,11 +178,11 @@ export class ScanTracker {
     const g = (this.#os as FingerprintDb).guess(p);
     if (g === null) return;
     if (g.fp.kind === 'tool') {
-      s.addFileTool(g.fp.label);
+      s.setFileTool(g.fp.label);
       return;
     }
     const cur = s.osGuess;
-    if (cur === null || g.score > cur.score || (g.score === cur.score && g.index < cur.index)) s.osGuess = g;
+    if (cur === null || g.score > cur.score || (g.score === cur.score && g.index < cur.index)) s.setOsGuess(g);
   }
 
   /** psad's per-packet evidence: auto_dl, ICMP validity, IP options, signatures. */
@@ -208,34 +210,44 @@ export class ScanTracker {
   }
 
   /** The destination window and psad's ladders for this packet's destination. */
-  #destination(s: SourceState, p: Packet, ts: number): void {
+  #destination(s: SourceState, p: Packet, ts: number, cls: number): void {
     const r = this.#rules;
     const table = s.dsts;
-    const d = table.touch(p.dst, ts, ts - this.#windowMs, this.#maxDsts);
+    const cutoff = ts - this.#windowMs;
+    if (table.wouldPrune(cutoff)) this.#checkSweep(s);
+    const d = table.touch(p.dst, ts, cutoff, this.#maxDsts);
     const tot = table.active;
     let level = 0;
     let why = '';
     if (d !== null) {
-      this.#updateDestination(d, p, ts);
-      table.noteCount(d.packets);
-      const spread = portSpread(d.packets, d.portMin, d.portMax);
-      if (!d.qualified && qualifiesAlone(r, d.packets, spread, d.protocols)) {
+      const wasLike = d.like;
+      this.#updateDestination(d, p, ts, cls);
+      table.noteCount(d.dstPackets);
+      const spread = portSpread(d.dstPackets, d.portMin, d.portMax);
+      d.like = d.pinged || (d.portMax > 0 && spread === r.portRangeSweep);
+      if (d.like !== wasLike) table.sweepLike += d.like ? 1 : -1;
+      if (!d.qualified && qualifiesAlone(r, d.dstPackets, spread, d.protocols)) {
         d.qualified = true;
-        table.qualified++;
+        table.qualifiedDsts++;
       }
       if (d.protocols >= r.protocolScan) s.protoScan = true;
-      level = destinationLevel(r, d.packets, spread, d.protocols, tot);
+      level = destinationLevel(r, d.dstPackets, spread, d.protocols, tot);
       if (level > s.dl) why = describeDestination(p.dst, d);
-      if (manyDestinations(r, tot) && (d.portMax > 0 ? spread === r.portRangeSweep : p.protoNum === 1 || p.protoNum === 58)) s.sweep = true;
     }
     if (manyDestinations(r, tot)) level = Math.max(level, packetLadder(r, table.maxActivePackets()), sweepLadder(r, tot));
-    else if (r.sweeps && table.qualified > 0) level = Math.max(level, sweepLadder(r, tot));
+    else if (r.sweeps && table.qualifiedDsts > 0) level = Math.max(level, sweepLadder(r, tot));
     if (level > s.dl) this.#raise(s, level, why !== '' ? why : `${tot} destinations within the scan window`);
   }
 
-  #updateDestination(d: DestinationState, p: Packet, ts: number): void {
-    d.packets++;
-    if (ts > d.lastSeen) d.lastSeen = ts;
+  /** Sets the sticky SWEEP label when the destinations about to be dropped made a sweep. */
+  #checkSweep(s: SourceState): void {
+    if (!s.sweep && isSweep(this.#rules, s.dsts.active, s.dsts.sweepLike)) s.sweep = true;
+  }
+
+  #updateDestination(d: DestinationState, p: Packet, ts: number, cls: number): void {
+    d.dstPackets++;
+    if (cls === ScanClass.IcmpProbe) d.pinged = true;
+    if (ts > d.dstSeen) d.dstSeen = ts;
     const pn = p.protoNum;
     if ((pn === 6 || pn === 17 || pn === 136 || pn === 132) && p.dport >= 0) {
       if (p.dport < d.portMin) d.portMin = p.dport;
@@ -261,5 +273,5 @@ export class ScanTracker {
 function describeDestination(dst: string, d: DestinationState): string {
   const ports = d.portMax > 0 ? `, ports ${d.portMin}-${d.portMax}` : '';
   const protos = d.protocols > 1 ? `, ${d.protocols} protocols` : '';
-  return `${d.packets} packets to ${dst}${ports}${protos}`;
+  return `${d.dstPackets} packets to ${dst}${ports}${protos}`;
 }

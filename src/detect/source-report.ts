@@ -9,7 +9,8 @@ import type { Config } from '../config/keys/index.js';
 import type { Direction } from '../model/packet.js';
 import type { DangerLevel, ProtoReport, SourceReport } from '../model/report.js';
 import { tcpFlagsText } from '../net/tcp-flags.js';
-import { scanTypes } from './scan-class.js';
+import { dangerRules, isSweep } from './danger-rules.js';
+import { ScanClass, scanTypes } from './scan-class.js';
 import type { ScanTracker } from './scan-tracker.js';
 import type { SourceState } from './source-state.js';
 import { nmapTtlPattern, Tool, TOOL_NAMES } from './tool-evidence.js';
@@ -36,36 +37,54 @@ function protocols(s: SourceState): { protocols: Record<string, ProtoReport>; po
   let icmpTypes: Record<string, number> = {};
   for (const ps of s.protocolStats()) {
     const r: ProtoReport = { packets: ps.packets };
-    if (ps.ports !== null && ps.ports.count > 0) {
-      r.portRange = [ps.ports.min, ps.ports.max];
-      r.ports = ps.ports.count;
-      portsScanned[ps.name] = ps.ports.toString();
+    if (ps.hasPorts && ps.count > 0) {
+      r.portRange = [ps.min, ps.max];
+      r.ports = ps.count;
+      portsScanned[ps.name] = ps.toString();
     }
-    if (ps.num === 6) r.flags = sortedCounts(ps.kinds.entries().map(([k, n]) => [tcpFlagsText(k), n]));
-    if (ps.num === 1 || ps.num === 58) icmpTypes = sortedCounts(ps.kinds.entries().map(([k, n]) => [`${k >> 8}/${k & 255}`, n]));
+    if (ps.num === 6) r.flags = sortedCounts(ps.kinds().map(([k, n]) => [tcpFlagsText(k), n]));
+    if (ps.num === 1 || ps.num === 58) icmpTypes = sortedCounts(ps.kinds().map(([k, n]) => [`${k >> 8}/${k & 255}`, n]));
     out[ps.name] = r;
   }
   return { protocols: out, portsScanned, icmpTypes };
 }
 
-/** The scanner tool the evidence points to most, or null. */
+/**
+ * The scanner tool the evidence points to, or null. Marks that cannot occur
+ * by chance (Mirai's SEQ, Topera's headers) count at once; zmap's and
+ * masscan's IP ID marks must hold for at least half the packets, since any
+ * one packet has a 1 in 65536 chance of carrying them.
+ */
 export function toolOf(s: SourceState): string | null {
-  const t = s.tools;
-  let best = -1;
-  let bestN = 0;
-  if (t !== null) {
-    for (const tool of [Tool.Mirai, Tool.Zmap, Tool.Masscan, Tool.Topera, Tool.Nmap]) {
-      if ((t[tool] as number) > bestN) {
-        best = tool;
-        bestN = t[tool] as number;
-      }
-    }
-    const tcp = s.tcp?.ports;
-    if (best < 0 && (t[Tool.MiraiLike] as number) >= 2 && tcp?.has(23) === true && tcp.has(2323)) return 'mirai';
+  if (s.tool0 >= 0) {
+    const t = s.toolCounts();
+    const n = (tool: number): number => t[tool] as number;
+    if (n(Tool.Mirai) > 0) return 'mirai';
+    if (n(Tool.Topera) > 0) return 'topera';
+    if (n(Tool.Zmap) * 2 >= s.packets) return 'zmap';
+    if (n(Tool.Masscan) * 2 >= s.packets) return 'masscan';
+    const tcp = s.tcp;
+    if (n(Tool.MiraiLike) >= 2 && tcp !== null && tcp.has(23) && tcp.has(2323)) return 'mirai';
+    if (n(Tool.Nmap) > 0) return TOOL_NAMES[Tool.Nmap];
   }
-  if (best >= 0) return TOOL_NAMES[best] as string;
-  if (s.fileTools !== null) return [...s.fileTools].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0]?.[0] ?? null;
+  if (s.fileTool !== null) return s.fileTool;
   return nmapTtlPattern(s.family, s.packets, s.ttlMin, s.ttlMax, s.dfPackets) ? 'nmap' : null;
+}
+
+/**
+ * Packets per scan class, with nmap's host discovery folded into ICMP: when
+ * a source pings and its only TCP ports are 80 and 443 (nmap's default
+ * discovery sends an ACK to 80 and a SYN to 443 next to ICMP echo and
+ * timestamp requests), those TCP probes are part of the ping scan.
+ */
+function classCounts(s: SourceState): Uint32Array {
+  const c = Uint32Array.from(s.classCounts());
+  const tcp = s.tcp;
+  if (c[ScanClass.IcmpProbe]! > 0 && tcp !== null && tcp.count <= 2 && tcp.min >= 80 && tcp.max <= 443 && (tcp.count === 1 || (tcp.min === 80 && tcp.max === 443))) {
+    c[ScanClass.IcmpProbe] = c[ScanClass.IcmpProbe]! + c[ScanClass.Syn]! + c[ScanClass.AckProbe]!;
+    c[ScanClass.Syn] = c[ScanClass.AckProbe] = 0;
+  }
+  return c;
 }
 
 function role(s: SourceState): 'external' | 'local' | 'infected-local' {
@@ -84,7 +103,7 @@ export function sourceReport(s: SourceState, cfg: Config): SourceReport {
     destinations: s.dsts.distinct(),
     direction: direction(s),
     protocols: p.protocols,
-    scanTypes: scanTypes(s.classCounts(), s.sweep, s.protoScan),
+    scanTypes: scanTypes(classCounts(s), s.sweep || isSweep(dangerRules(cfg), s.dsts.active, s.dsts.sweepLike), s.protoScan),
     tool: toolOf(s),
     signatures: sigs.map((g) => ({ msg: g.msg, sid: g.sid, dl: g.dl, hits: g.hits })),
     invalidIcmp: s.invalidIcmp === null ? [] : [...s.invalidIcmp.keys()].sort(),

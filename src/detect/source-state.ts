@@ -11,37 +11,36 @@ import { PortSet } from './port-set.js';
 import { CLASS_COUNT } from './scan-class.js';
 import { TOOL_COUNT } from './tool-evidence.js';
 
-/** A small counter keyed by number: the first key inline, the rest in a Map. */
-export class KindCounter {
-  k0 = -1;
-  n0 = 0;
-  more: Map<number, number> | null = null;
+/**
+ * One protocol of one source: packets, destination ports (the PortSet it
+ * extends, so one object per protocol) and packet kinds (TCP flag bits, or
+ * ICMP type * 256 + code; the first kind inline, the rest in a Map).
+ */
+export class ProtoStat extends PortSet {
+  packets = 0;
+  #k0 = -1;
+  #n0 = 0;
+  #more: Map<number, number> | null = null;
 
-  add(k: number): void {
-    if (k === this.k0 || this.k0 < 0) {
-      this.k0 = k;
-      this.n0++;
+  constructor(readonly name: string, readonly num: number, readonly hasPorts: boolean) {
+    super();
+  }
+
+  addKind(k: number): void {
+    if (k === this.#k0 || this.#k0 < 0) {
+      this.#k0 = k;
+      this.#n0++;
       return;
     }
-    const m = (this.more ??= new Map());
+    const m = (this.#more ??= new Map());
     m.set(k, (m.get(k) ?? 0) + 1);
   }
 
-  entries(): Array<[number, number]> {
-    const out: Array<[number, number]> = this.k0 < 0 ? [] : [[this.k0, this.n0]];
-    if (this.more !== null) out.push(...this.more);
+  /** [kind, packets] pairs. */
+  kinds(): Array<[number, number]> {
+    const out: Array<[number, number]> = this.#k0 < 0 ? [] : [[this.#k0, this.#n0]];
+    if (this.#more !== null) out.push(...this.#more);
     return out;
-  }
-}
-
-export class ProtoStat {
-  packets = 0;
-  readonly ports: PortSet | null;
-  /** TCP flag bits, or ICMP type * 256 + code. */
-  readonly kinds = new KindCounter();
-
-  constructor(readonly name: string, readonly num: number, hasPorts: boolean) {
-    this.ports = hasPorts ? new PortSet() : null;
   }
 }
 
@@ -55,21 +54,32 @@ export interface SignatureTally {
 export const MAX_ADDRESSES = 64;
 const MAX_REASONS = 16;
 
-export class SourceState {
+/** The parts of a source that most sources never need, allocated on first use. */
+class SourceNotes {
+  addressesTruncated = false;
+  reasons: string[] | null = null;
+  others: Map<number, ProtoStat> | null = null;
+  fileTool: string | null = null;
+  osGuess: FingerprintGuess | null = null;
+  signatures: Map<number, SignatureTally> | null = null;
+  invalidIcmp: Map<string, number> | null = null;
+  ipOptions: string[] | null = null;
+}
+
+/**
+ * A source extends its destination table (one object instead of two per
+ * source: with a million sources every object counts); `dsts` names that part.
+ */
+export class SourceState extends DestinationTable {
   /** Addresses seen, when the key is a prefix (first MAX_ADDRESSES); null otherwise. */
   addresses: string[] | null;
-  addressesTruncated = false;
   firstSeen: number;
   lastSeen: number;
-  /** When the current episode began (a source silent for SCAN_TIMEOUT starts a new one). */
-  episodeStart: number;
   packets = 0;
   /** Level in the current episode (what alerts and blocking act on). */
   dl = 0;
   /** Highest level over the tracked life (what reports show). */
   peakDl = 0;
-  /** Why the level rose, oldest first (at most 16). */
-  reasons: string[] | null = null;
   inbound = 0;
   outbound = 0;
   forward = 0;
@@ -78,40 +88,93 @@ export class SourceState {
   tcp: ProtoStat | null = null;
   udp: ProtoStat | null = null;
   icmp: ProtoStat | null = null;
-  others: Map<number, ProtoStat> | null = null;
-  readonly dsts = new DestinationTable();
   cls0 = -1;
   cls0n = 0;
   classes: Uint32Array | null = null;
   sweep = false;
   protoScan = false;
+  /** Tool evidence: the first tool inline, all counts once a second one appears. */
+  tool0 = -1;
+  tool0n = 0;
   tools: Uint32Array | null = null;
-  fileTools: Map<string, number> | null = null;
   ttlMin = 256;
   ttlMax = -1;
   dfPackets = 0;
-  osGuess: FingerprintGuess | null = null;
   osTries = 0;
-  signatures: Map<number, SignatureTally> | null = null;
-  invalidIcmp: Map<string, number> | null = null;
-  ipOptions: string[] | null = null;
+  #notes: SourceNotes | null = null;
 
   constructor(readonly key: string, readonly family: 4 | 6, aggregated: boolean, ts: number, local: boolean) {
+    super();
     this.addresses = aggregated ? [] : null;
-    this.firstSeen = this.lastSeen = this.episodeStart = ts;
+    this.firstSeen = this.lastSeen = ts;
     this.local = local;
   }
 
+  get #n(): SourceNotes {
+    return (this.#notes ??= new SourceNotes());
+  }
+
+  /** More than MAX_ADDRESSES addresses were seen in the prefix. */
+  get addressesTruncated(): boolean {
+    return this.#notes?.addressesTruncated ?? false;
+  }
+
+  /** Why the level rose, oldest first (at most 16). */
+  get reasons(): readonly string[] | null {
+    return this.#notes?.reasons ?? null;
+  }
+
+  /** Protocols other than tcp, udp, icmp/icmp6, by number. */
+  get others(): ReadonlyMap<number, ProtoStat> | null {
+    return this.#notes?.others ?? null;
+  }
+
+  /** Scanner named by a "tool:" fingerprint line (the first seen). */
+  get fileTool(): string | null {
+    return this.#notes?.fileTool ?? null;
+  }
+
+  get osGuess(): FingerprintGuess | null {
+    return this.#notes?.osGuess ?? null;
+  }
+
+  get signatures(): ReadonlyMap<number, SignatureTally> | null {
+    return this.#notes?.signatures ?? null;
+  }
+
+  get invalidIcmp(): ReadonlyMap<string, number> | null {
+    return this.#notes?.invalidIcmp ?? null;
+  }
+
+  get ipOptions(): readonly string[] | null {
+    return this.#notes?.ipOptions ?? null;
+  }
+
+  setFileTool(name: string): void {
+    this.#n.fileTool ??= name;
+  }
+
+  setOsGuess(g: FingerprintGuess): void {
+    this.#n.osGuess = g;
+  }
+
+  /** The destination window of this source. */
+  get dsts(): DestinationTable {
+    return this;
+  }
+
   addClass(c: number): void {
+    if (this.classes !== null) {
+      this.classes[c]!++;
+      return;
+    }
     if (c === this.cls0 || this.cls0 < 0) {
       this.cls0 = c;
       this.cls0n++;
       return;
     }
-    if (this.classes === null) {
-      this.classes = new Uint32Array(CLASS_COUNT);
-      this.classes[this.cls0] = this.cls0n;
-    }
+    this.classes = new Uint32Array(CLASS_COUNT);
+    this.classes[this.cls0] = this.cls0n;
     this.classes[c]!++;
   }
 
@@ -124,16 +187,30 @@ export class SourceState {
   }
 
   addTool(t: number): void {
-    (this.tools ??= new Uint32Array(TOOL_COUNT))[t]!++;
+    if (this.tools !== null) {
+      this.tools[t]!++;
+      return;
+    }
+    if (t === this.tool0 || this.tool0 < 0) {
+      this.tool0 = t;
+      this.tool0n++;
+      return;
+    }
+    this.tools = new Uint32Array(TOOL_COUNT);
+    this.tools[this.tool0] = this.tool0n;
+    this.tools[t]!++;
   }
 
-  addFileTool(name: string): void {
-    const m = (this.fileTools ??= new Map());
-    m.set(name, (m.get(name) ?? 0) + 1);
+  /** Packets per tool evidence (Tool values as indexes). */
+  toolCounts(): Uint32Array {
+    if (this.tools !== null) return this.tools;
+    const out = new Uint32Array(TOOL_COUNT);
+    if (this.tool0 >= 0) out[this.tool0] = this.tool0n;
+    return out;
   }
 
   addReason(reason: string): void {
-    const r = (this.reasons ??= []);
+    const r = (this.#n.reasons ??= []);
     if (r.length < MAX_REASONS) r.push(reason);
     else r[MAX_REASONS - 1] = reason;
   }
@@ -142,11 +219,11 @@ export class SourceState {
     const a = this.addresses;
     if (a === null || a[a.length - 1] === addr || a.includes(addr)) return;
     if (a.length < MAX_ADDRESSES) a.push(addr);
-    else this.addressesTruncated = true;
+    else this.#n.addressesTruncated = true;
   }
 
   addSignature(sid: number, msg: string, dl: number): void {
-    const m = (this.signatures ??= new Map());
+    const m = (this.#n.signatures ??= new Map());
     const t = m.get(sid);
     if (t !== undefined) {
       t.hits++;
@@ -155,12 +232,12 @@ export class SourceState {
   }
 
   addInvalidIcmp(what: string): void {
-    const m = (this.invalidIcmp ??= new Map());
+    const m = (this.#n.invalidIcmp ??= new Map());
     if (m.has(what) || m.size < 32) m.set(what, (m.get(what) ?? 0) + 1);
   }
 
   addIpOptions(names: readonly string[]): void {
-    const list = (this.ipOptions ??= []);
+    const list = (this.#n.ipOptions ??= []);
     for (const n of names) if (!list.includes(n) && list.length < 16) list.push(n);
   }
 
@@ -175,7 +252,7 @@ export class SourceState {
       case 58:
         return (this.icmp ??= new ProtoStat(name, num, false));
       default: {
-        const m = (this.others ??= new Map());
+        const m = (this.#n.others ??= new Map());
         let s = m.get(num);
         if (s === undefined) m.set(num, (s = new ProtoStat(name, num, num === 132 || num === 136)));
         return s;

@@ -12,15 +12,42 @@ export interface TcpOptionsInfo {
   layout: string;
   mss: number;
   wscale: number;
-  /** True when SACK-permitted, timestamps or window scale are present (an OS socket's SYN). */
-  osLike: boolean;
 }
 
-const NONE: TcpOptionsInfo = { layout: '', mss: -1, wscale: -1, osLike: false };
+const NONE: TcpOptionsInfo = { layout: '', mss: -1, wscale: -1 };
 
+function nibble(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  const l = c | 32;
+  return l >= 97 && l <= 102 ? l - 87 : -1;
+}
+
+/** The byte at hex offset i (two digits), -1 when not hex. */
 function hexByte(s: string, i: number): number {
-  const v = Number.parseInt(s.slice(i, i + 2), 16);
-  return Number.isNaN(v) ? -1 : v;
+  const a = nibble(s.charCodeAt(i));
+  const b = nibble(s.charCodeAt(i + 1));
+  return a < 0 || b < 0 ? -1 : (a << 4) | b;
+}
+
+/**
+ * Whether the options carry window scale, SACK permitted or timestamps (an
+ * OS socket's SYN), without building the layout: the per-packet check.
+ */
+export function tcpOptionsOsLike(hex: string): boolean {
+  const n = hex.length >> 1;
+  for (let i = 0; i < n; ) {
+    const kind = hexByte(hex, i * 2);
+    if (kind <= 0) return false;
+    if (kind === 1) {
+      i++;
+      continue;
+    }
+    if (kind === 3 || kind === 4 || kind === 8) return true;
+    const len = hexByte(hex, i * 2 + 2);
+    if (len < 2) return false;
+    i += len;
+  }
+  return false;
 }
 
 const FIXED: Readonly<Record<number, [string, number]>> = { 2: ['M', 4], 3: ['W', 3], 4: ['S', 2], 8: ['T', 10] };
@@ -54,8 +81,7 @@ export function parseTcpOptions(hex: string): TcpOptionsInfo | null {
     else if (kind === 3) wscale = hexByte(hex, i * 2 + 4);
     i += len;
   }
-  const layout = letters.join(',');
-  return { layout, mss, wscale, osLike: /[STW]/.test(layout) };
+  return { layout: letters.join(','), mss, wscale };
 }
 
 const LETTER_BYTES: Readonly<Record<string, number>> = { M: 4, N: 1, W: 3, S: 2, T: 10, E: 1 };

@@ -66,9 +66,9 @@ export class ScratchAddress {
   v4 = 0;
   readonly v6 = new Uint16Array(8);
 
-  /** Decodes normalized address text; family 0 when it is not an address. */
-  load(s: string): void {
-    this.family = s.indexOf(':') >= 0 ? (loadV6(s, this.v6) ? 6 : 0) : loadV4(s, this) ? 4 : 0;
+  /** Decodes normalized address text of the given family; family 0 when it is not an address. */
+  load(s: string, family: 4 | 6): void {
+    this.family = family === 6 ? (loadV6(s, this.v6) ? 6 : 0) : loadV4(s, this) ? 4 : 0;
   }
 }
 

@@ -16,17 +16,17 @@ const TCP_LETTERS: Readonly<Record<string, number>> = {
 
 const FRAG_LETTERS: Readonly<Record<string, number>> = { M: IP_MF, D: IP_DF, R: IP_CE };
 
-function letters(s: string, table: Readonly<Record<string, number>>, what: string): { bits: number; named: number } {
+function letters(s: string, table: Readonly<Record<string, number>>, what: string): number {
   let bits = 0;
   for (const ch of s) {
     const b = table[ch.toUpperCase()];
     if (b === undefined) throw new RuleError(`${what}: unknown flag "${ch}" in "${s}"`);
     bits |= b;
   }
-  return { bits, named: bits };
+  return bits;
 }
 
-function parseBits(raw: string, table: Readonly<Record<string, number>>, what: string): { cond: BitsCond; named: number } {
+function parseBits(raw: string, table: Readonly<Record<string, number>>, what: string): BitsCond {
   const text = raw.trim();
   const [main = '', ignorePart] = text.replace(/\s+/g, '').split(',', 2);
   let body = main;
@@ -41,20 +41,20 @@ function parseBits(raw: string, table: Readonly<Record<string, number>>, what: s
   }
   if (body === '') throw new RuleError(`${what}: no flags in "${text}"`);
   if (body.includes('0') && body.length > 1) throw new RuleError(`${what}: "0" (no flags) cannot be combined with other flags`);
-  const { bits, named } = letters(body, table, what);
-  const ignore = ignorePart === undefined || ignorePart === '' ? 0 : letters(ignorePart, table, what).bits;
-  return { cond: { bits, mode, ignore, text }, named };
+  const bits = letters(body, table, what);
+  const ignore = ignorePart === undefined || ignorePart === '' ? 0 : letters(ignorePart, table, what);
+  return { bits, mode, ignore, text };
 }
 
 export function parseFlags(raw: string): BitsCond {
-  const { cond, named } = parseBits(raw, TCP_LETTERS, 'flags');
+  const cond = parseBits(raw, TCP_LETTERS, 'flags');
   // ECN bits take part only when the rule names them (see the header comment).
-  const ecn = (TCP_CWR | TCP_ECE) & ~named;
+  const ecn = (TCP_CWR | TCP_ECE) & ~cond.bits;
   return { ...cond, ignore: cond.ignore | ecn };
 }
 
 export function parseFragbits(raw: string): BitsCond {
-  return parseBits(raw, FRAG_LETTERS, 'fragbits').cond;
+  return parseBits(raw, FRAG_LETTERS, 'fragbits');
 }
 
 /** psad's `flow:established` adds ACK to the expected flags (or requires it when there is no flags option). */

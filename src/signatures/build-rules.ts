@@ -4,7 +4,7 @@
  * another rule's psad_id) by reporting the later rule instead of dying.
  */
 import type { SignatureHit } from '../model/signature.js';
-import { checksFor } from './checks.js';
+import { checksFor, withoutFlags } from './checks.js';
 import { classtypePriority, dlFromPriority } from './classtype.js';
 import { compileRuleText, type CompiledText } from './compile-rule.js';
 import type { RuleProblem } from './problems.js';
@@ -40,15 +40,22 @@ export function compileOne(src: RuleSource, vars: VarTable, overrides: ReadonlyM
   const t = compileRuleText(src.text, vars);
   const rule = toRule(src, t, overrides);
   const hit: SignatureHit = Object.freeze({ sid: rule.sid, msg: rule.msg, dl: rule.dl, classtype: rule.classtype });
-  return { rule, cond: t.cond, ord, checks: checksFor(t.cond), hit, ...flagPrefilter(t.cond.flags) };
+  const checks = checksFor(t.cond);
+  const pre = flagPrefilter(t.cond.flags);
+  const fastChecks = pre.decides && t.cond.proto === 'tcp' ? withoutFlags(checks) : checks;
+  return { rule, cond: t.cond, ord, checks, fastChecks, hit, flagMask: pre.flagMask, flagWant: pre.flagWant };
 }
 
-/** The part of a `flags` condition that a mask test can decide (exact and `+` modes). */
-function flagPrefilter(f: BitsCond | null): { flagMask: number; flagWant: number } {
-  if (f === null) return { flagMask: 0, flagWant: 0 };
-  if (f.mode === '') return { flagMask: 0xff & ~f.ignore, flagWant: f.bits };
-  if (f.mode === '+') return { flagMask: f.bits & ~f.ignore, flagWant: f.bits & ~f.ignore };
-  return { flagMask: 0, flagWant: 0 };
+/**
+ * The part of a `flags` condition that one mask test can decide; `decides`
+ * when the test is the whole condition (exact mode; `+` mode when no named
+ * bit is also ignored), so that match() can drop the flags check.
+ */
+function flagPrefilter(f: BitsCond | null): { flagMask: number; flagWant: number; decides: boolean } {
+  if (f === null) return { flagMask: 0, flagWant: 0, decides: false };
+  if (f.mode === '') return { flagMask: 0xff & ~f.ignore, flagWant: f.bits, decides: true };
+  if (f.mode === '+') return { flagMask: f.bits & ~f.ignore, flagWant: f.bits & ~f.ignore, decides: (f.bits & f.ignore) === 0 };
+  return { flagMask: 0, flagWant: 0, decides: false };
 }
 
 /** The sid a rule text declares, for problem reports of rules that fail later. */

@@ -72,8 +72,8 @@ const ABSENT: Partial<Record<Kind, string>> = {
 
 function headerWay(c: Conditions, p: Packet, ctx: MatchContext, swap: boolean): boolean {
   if (!c.anyAddresses) {
-    ctx.addresses();
-    if (!addressIn(c.src, swap ? ctx.dst : ctx.src) || !addressIn(c.dst, swap ? ctx.src : ctx.dst)) return false;
+    if (!c.srcAny && !addressIn(c.src, swap ? ctx.dst() : ctx.src())) return false;
+    if (!c.dstAny && !addressIn(c.dst, swap ? ctx.src() : ctx.dst())) return false;
   }
   if (!c.ported) return true;
   return portIn(c.sport, swap ? p.dport : p.sport) && portIn(c.dport, swap ? p.sport : p.dport);
@@ -107,8 +107,7 @@ export function testCheck(kind: number, c: Conditions, p: Packet, ctx: MatchCont
     case K.dsize: return intOk(c.dsize, ctx.dsize());
     case K.ports: return portIn(c.sport, p.sport) && portIn(c.dport, p.dport);
     case K.addresses:
-      ctx.addresses();
-      return addressIn(c.src, ctx.src) && addressIn(c.dst, ctx.dst);
+      return (c.srcAny || addressIn(c.src, ctx.src())) && (c.dstAny || addressIn(c.dst, ctx.dst()));
     case K.bidir: return headerWay(c, p, ctx, false) || headerWay(c, p, ctx, true);
     case K.sameip: return p.src === p.dst && p.inIf !== 'lo' && p.outIf !== 'lo';
     case K.ipopts: return p.family === 4 && hasIpOption(p.ipOpts, c.ipopt);
@@ -162,6 +161,11 @@ export function checksFor(c: Conditions): Uint8Array {
   if (c.ipopt >= 0) out.push(K.ipopts);
   if (c.dsize !== null) out.push(K.dsize);
   return Uint8Array.from(out);
+}
+
+/** The kinds without the flags check. */
+export function withoutFlags(kinds: Uint8Array): Uint8Array {
+  return kinds.filter((k) => k !== K.flags);
 }
 
 /** Index of the first check after the protocol check (which the rule index makes redundant). */

@@ -74,6 +74,8 @@ function conditions(proto: RuleProto, o: OptionDraft, h: Pick<Conditions, 'src' 
     proto: proto === 'icmp' && o.icmp6 ? 'icmp6' : proto,
     ...h,
     ported: PORTED.has(proto),
+    srcAny: isAnyAddress(h.src),
+    dstAny: isAnyAddress(h.dst),
     anyAddresses: isAnyAddress(h.src) && isAnyAddress(h.dst),
     flags: o.flags,
     fragbits: o.fragbits,

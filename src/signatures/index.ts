@@ -10,3 +10,4 @@ export type { SkipCategory } from './rule-error.js';
 export { readRuleSources, splitRuleFile, type RuleSource } from './rule-files.js';
 export { importRules, type ImportResult } from './import.js';
 export { maxDl } from './hits.js';
+export { exampleConfig, replayExamples, type LineReader } from './examples.js';

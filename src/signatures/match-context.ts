@@ -1,30 +1,46 @@
 /**
  * Per-packet values several checks need, computed at most once per packet
  * into reusable storage (a SignatureSet owns one context; nothing allocates).
+ * Addresses are decoded per side on first use, and not at all when the text
+ * equals the previous packet's (scans repeat the source; the destination is
+ * usually this host).
  */
 import type { Packet } from '../model/packet.js';
 import { ScratchAddress } from './address-set.js';
 import { payloadSize } from './payload-size.js';
 
+class CachedAddress {
+  readonly addr = new ScratchAddress();
+  #text = '';
+
+  get(text: string, family: 4 | 6): ScratchAddress {
+    if (text !== this.#text) {
+      this.addr.load(text, family);
+      this.#text = text;
+    }
+    return this.addr;
+  }
+}
+
 export class MatchContext {
-  readonly src = new ScratchAddress();
-  readonly dst = new ScratchAddress();
+  readonly #src = new CachedAddress();
+  readonly #dst = new CachedAddress();
   #packet: Packet | null = null;
-  #addresses = false;
   #dsize = -2;
 
   reset(p: Packet): void {
     this.#packet = p;
-    this.#addresses = false;
     this.#dsize = -2;
   }
 
-  /** Decodes both addresses on first use. */
-  addresses(): void {
-    if (this.#addresses || this.#packet === null) return;
-    this.src.load(this.#packet.src);
-    this.dst.load(this.#packet.dst);
-    this.#addresses = true;
+  src(): ScratchAddress {
+    const p = this.#packet as Packet;
+    return this.#src.get(p.src, p.family);
+  }
+
+  dst(): ScratchAddress {
+    const p = this.#packet as Packet;
+    return this.#dst.get(p.dst, p.family);
   }
 
   dsize(): number {

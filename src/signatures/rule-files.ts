@@ -3,7 +3,9 @@
  * One rule per line; a trailing backslash continues a rule on the next line;
  * `#` starts a comment line. Comment lines `# fires: <log line>` and
  * `# quiet: <log line>` just before a rule are its examples (the shipped set
- * carries them and the tests replay them).
+ * carries them; `tsad signatures check` and the tests replay them), and
+ * `# test-config: KEY value; KEY value;` lines anywhere in the file give the
+ * configuration the examples assume (HOME_NET, ...).
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,6 +18,8 @@ export interface RuleSource {
   /** Log lines the rule must fire on / must stay quiet on. */
   readonly fires: readonly string[];
   readonly quiet: readonly string[];
+  /** `KEY value;` settings from the file's `# test-config:` lines ('' when none). */
+  readonly testConfig: string;
 }
 
 /** Splits the text of one file into rules. */
@@ -24,23 +28,27 @@ export function splitRuleFile(text: string, file: string): RuleSource[] {
   const lines = text.split('\n');
   let fires: string[] = [];
   let quiet: string[] = [];
+  const testConfig: string[] = [];
   for (let i = 0; i < lines.length; i++) {
     const first = i;
     let line = (lines[i] ?? '').replace(/\r$/, '').trim();
     if (line === '') continue;
     if (line.startsWith('#')) {
-      const m = /^#\s*(fires|quiet):\s?(.*)$/.exec(line);
-      if (m) (m[1] === 'fires' ? fires : quiet).push((m[2] as string).trim());
+      const m = /^#\s*(fires|quiet|test-config):\s?(.*)$/.exec(line);
+      const value = (m?.[2] ?? '').trim();
+      if (m?.[1] === 'test-config') testConfig.push(value);
+      else if (m) (m[1] === 'fires' ? fires : quiet).push(value);
       continue;
     }
     while (line.endsWith('\\') && i + 1 < lines.length) {
       line = `${line.slice(0, -1).trimEnd()} ${(lines[++i] ?? '').replace(/\r$/, '').trim()}`;
     }
-    out.push({ file, line: first + 1, text: line, fires, quiet });
+    out.push({ file, line: first + 1, text: line, fires, quiet, testConfig: '' });
     fires = [];
     quiet = [];
   }
-  return out;
+  const tc = testConfig.join(' ');
+  return tc === '' ? out : out.map((r) => ({ ...r, testConfig: tc }));
 }
 
 /** Files a path stands for: itself, or the *.rules files of a directory. */

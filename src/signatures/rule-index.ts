@@ -1,9 +1,10 @@
 /**
  * Candidate lists so that a packet is tried only against rules that can
  * match it: per protocol, a map from destination port (TCP, UDP, UDPLITE,
- * SCTP) or ICMP type to rules, plus a list of rules that take any port or
- * type, plus the `ip` rules. A packet looks at three short lists whatever
- * the number of rules.
+ * SCTP) or ICMP type to rules, a map from source port for rules that take
+ * any destination port but name source ports (replies of reflection
+ * attacks), a list of the rules that take any port or type, and the `ip`
+ * rules. A packet looks at four short lists whatever the number of rules.
  */
 import type { CompiledRule, Conditions } from './rule.js';
 import { finitePorts } from './port-set.js';
@@ -13,20 +14,25 @@ const MAX_INDEXED_PORTS = 256;
 
 const EMPTY: readonly CompiledRule[] = [];
 
+function addAll(map: Map<number, CompiledRule[]>, keys: readonly number[], r: CompiledRule): void {
+  for (const k of keys) {
+    let list = map.get(k);
+    if (list === undefined) map.set(k, (list = []));
+    if (list[list.length - 1] !== r) list.push(r);
+  }
+}
+
 class ProtoIndex {
   readonly byKey = new Map<number, CompiledRule[]>();
+  readonly bySport = new Map<number, CompiledRule[]>();
   readonly any: CompiledRule[] = [];
 
-  add(r: CompiledRule, keys: number[] | null): void {
-    if (keys === null) {
-      this.any.push(r);
-      return;
-    }
-    for (const k of keys) {
-      let list = this.byKey.get(k);
-      if (list === undefined) this.byKey.set(k, (list = []));
-      if (list[list.length - 1] !== r) list.push(r);
-    }
+  add(r: CompiledRule): void {
+    const keys = keysOf(r.cond);
+    if (keys !== null) return addAll(this.byKey, keys, r);
+    const sports = r.cond.ported && !r.cond.bidir ? finitePorts(r.cond.sport, MAX_INDEXED_PORTS) : null;
+    if (sports !== null) return addAll(this.bySport, sports, r);
+    this.any.push(r);
   }
 }
 
@@ -57,13 +63,18 @@ export class RuleIndex {
       }
       let pi = this.#protos.get(r.cond.proto);
       if (pi === undefined) this.#protos.set(r.cond.proto, (pi = new ProtoIndex()));
-      pi.add(r, keysOf(r.cond));
+      pi.add(r);
     }
   }
 
   /** The rules of `proto` indexed under `key` (destination port or ICMP type). */
   keyed(proto: string, key: number): readonly CompiledRule[] {
     return this.#protos.get(proto)?.byKey.get(key) ?? EMPTY;
+  }
+
+  /** The rules of `proto` that take any destination port and name source port `sport`. */
+  bySport(proto: string, sport: number): readonly CompiledRule[] {
+    return this.#protos.get(proto)?.bySport.get(sport) ?? EMPTY;
   }
 
   /** The rules of `proto` that take any port or type. */

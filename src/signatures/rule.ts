@@ -68,7 +68,9 @@ export interface Conditions {
   readonly bidir: boolean;
   /** The protocol has ports (tcp, udp, udplite, sctp); `ip` and ICMP rules ignore the port fields. */
   readonly ported: boolean;
-  /** Both address fields match every address. */
+  /** The source / destination field matches every address (no decoding needed). */
+  readonly srcAny: boolean;
+  readonly dstAny: boolean;
   readonly anyAddresses: boolean;
   readonly flags: BitsCond | null;
   readonly fragbits: BitsCond | null;
@@ -100,11 +102,14 @@ export interface CompiledRule {
   readonly cond: Conditions;
   /** Load order; hits are reported in this order. */
   readonly ord: number;
-  /** Kinds of the checks this rule uses, in evaluation order (see checks.ts). */
+  /** Kinds of the checks this rule uses, in evaluation order (see checks.ts); explain() runs these. */
   readonly checks: Uint8Array;
+  /** The same without the checks the flag prefilter already decides; match() runs these after it. */
+  readonly fastChecks: Uint8Array;
   /**
    * A necessary condition on the TCP flag byte, tested inline before the
    * checks: (tcpFlags & flagMask) === flagWant. 0/0 when the rule has none.
+   * For a tcp rule in exact or `+` mode it is the whole flags condition.
    */
   readonly flagMask: number;
   readonly flagWant: number;

@@ -47,7 +47,9 @@ export class SignatureSet {
   readonly #sids: SidOptions;
   readonly #fwsnort: FwsnortHits;
   readonly #bySid = new Map<number, CompiledRule>();
-  readonly #byOrd = (a: SignatureHit, b: SignatureHit): number => (this.#bySid.get(a.sid)?.ord ?? 0) - (this.#bySid.get(b.sid)?.ord ?? 0);
+  /** Rules that fired on the current packet: the first #firedCount entries (reused storage). */
+  readonly #fired: CompiledRule[] = [];
+  #firedCount = 0;
 
   /** `indexed: false` tries every rule on every packet (the reference the index is tested against). */
   constructor(rules: readonly CompiledRule[], sids: SidOptions = NO_SIDS, indexed = true) {
@@ -73,27 +75,34 @@ export class SignatureSet {
       if (sid >= 0) return [this.#fwsnort.hit(sid)];
     }
     this.#ctx.reset(p);
-    if (this.#index === null) return this.#collect(this.#rules, 0, p, null);
-    const idx = this.#index;
-    const key = p.proto === 'icmp' || p.proto === 'icmp6' ? p.icmpType : p.dport;
-    // Index candidates have the packet's protocol (or are `ip` rules): skip that check.
-    let hits = this.#collect(idx.keyed(p.proto, key), AFTER_PROTOCOL, p, null);
-    hits = this.#collect(idx.unkeyed(p.proto), AFTER_PROTOCOL, p, hits);
-    hits = this.#collect(idx.ip, AFTER_PROTOCOL, p, hits);
-    // Each list is in rule order; hits from several lists need merging.
-    if (hits !== null && hits.length > 1) hits.sort(this.#byOrd);
-    return hits;
+    this.#firedCount = 0;
+    if (this.#index === null) this.#collect(this.#rules, 0, p);
+    else {
+      const idx = this.#index;
+      const key = p.proto === 'icmp' || p.proto === 'icmp6' ? p.icmpType : p.dport;
+      // Index candidates have the packet's protocol (or are `ip` rules): skip that check.
+      this.#collect(idx.keyed(p.proto, key), AFTER_PROTOCOL, p);
+      if (p.sport >= 0) this.#collect(idx.bySport(p.proto, p.sport), AFTER_PROTOCOL, p);
+      this.#collect(idx.unkeyed(p.proto), AFTER_PROTOCOL, p);
+      this.#collect(idx.ip, AFTER_PROTOCOL, p);
+    }
+    const n = this.#firedCount;
+    if (n === 0) return null;
+    const fired = this.#fired.slice(0, n);
+    // Each list is in rule order; rules from several lists need merging.
+    if (n > 1) fired.sort(byOrd);
+    return fired.map(hitOf);
   }
 
-  #collect(list: readonly CompiledRule[], from: number, p: Packet, hits: SignatureHit[] | null): SignatureHit[] | null {
+  /** Appends the rules of `list` that fire to #fired. */
+  #collect(list: readonly CompiledRule[], from: number, p: Packet): void {
     const ctx = this.#ctx;
     const flags = p.tcpFlags;
     for (let i = 0; i < list.length; i++) {
       const r = list[i] as CompiledRule;
       if ((flags & r.flagMask) !== r.flagWant) continue;
-      if (runChecks(r.checks, from, r.cond, p, ctx)) (hits ??= []).push(r.hit);
+      if (runChecks(r.fastChecks, from, r.cond, p, ctx)) this.#fired[this.#firedCount++] = r;
     }
-    return hits;
   }
 
   /** Every candidate rule for the packet with the result of each of its checks. */
@@ -114,7 +123,8 @@ export class SignatureSet {
   #candidates(p: Packet): CompiledRule[] {
     if (this.#index === null) return [...this.#rules];
     const key = p.proto === 'icmp' || p.proto === 'icmp6' ? p.icmpType : p.dport;
-    const all = [...this.#index.keyed(p.proto, key), ...this.#index.unkeyed(p.proto), ...this.#index.ip];
+    const bySport = p.sport >= 0 ? this.#index.bySport(p.proto, p.sport) : [];
+    const all = [...this.#index.keyed(p.proto, key), ...bySport, ...this.#index.unkeyed(p.proto), ...this.#index.ip];
     return all.sort((a, b) => a.ord - b.ord);
   }
 
@@ -123,4 +133,12 @@ export class SignatureSet {
     const detail = `log prefix "${p.prefix}" names sid ${sid}; no other signature is tried (snort_rule_dl: ${this.#sids.levels.has(sid) ? this.#sids.levels.get(sid) : 'none'})`;
     return { rule: this.#bySid.get(sid)?.rule ?? null, sid, msg: h.msg, dl: h.dl, matched: true, checks: [{ name: 'fwsnort SID', ok: true, detail }] };
   }
+}
+
+function byOrd(a: CompiledRule, b: CompiledRule): number {
+  return a.ord - b.ord;
+}
+
+function hitOf(r: CompiledRule): SignatureHit {
+  return r.hit;
 }

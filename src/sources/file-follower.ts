@@ -73,6 +73,7 @@ export class FileFollower implements LiveSource {
     this.stopped = false;
     return new Promise<void>((resolve, reject) => {
       this.fail = (err) => {
+        this.stopped = true;
         this.close();
         reject(err);
       };
@@ -128,6 +129,7 @@ export class FileFollower implements LiveSource {
     });
   }
 
+  /** Closes descriptors and watchers; the file objects stay, so position() still tells where reading stopped. */
   private close(): void {
     this.watcher?.close();
     this.watcher = null;
@@ -135,8 +137,6 @@ export class FileFollower implements LiveSource {
     this.timer = null;
     for (const f of this.old) f.close();
     this.cur?.close();
-    this.old = [];
-    this.cur = null;
   }
 
   private read(f: FollowedFile): boolean {

@@ -125,6 +125,7 @@ describe.skipIf(!ok)('nftables backend in namespaces', () => {
     expect(await setElements(t, 'block_v4')).toEqual([ADDR.a4]);
     expect(await setElements(t, 'block_v6')).toEqual(['2001:db8:a::99']);
     expect(await t.reach(t.a, ADDR.b4a)).toBe('filtered');
+    expect(lines.filter((l) => l.level === 'error')).toEqual([]);
     await manager.flush();
   });
 
@@ -173,6 +174,10 @@ describe.skipIf(!ok)('nftables backend in namespaces', () => {
     await t.holdSsh(t.c, ADDR.b4c);
     const nb = await NeverBlock.discover(cfg({ BLOCK_PROTECT_GATEWAYS: 'N' }), { run: t.runB, resolvConf: '/dev/null' });
     expect(nb.check(ADDR.c4)).toMatch(/SSH session/);
+    // Without ss, the same from /proc/net/tcp as seen inside B.
+    const noSs: typeof t.runB = (cmd, args, input) => (cmd === 'ss' ? Promise.reject(new Error('no ss')) : t.runB(cmd, args, input));
+    const viaProc = await NeverBlock.discover(cfg({ BLOCK_PROTECT_GATEWAYS: 'N' }), { run: noSs, resolvConf: '/dev/null' });
+    expect(viaProc.check(ADDR.c4)).toMatch(/SSH session/);
     const off = await NeverBlock.discover(cfg({ BLOCK_PROTECT_GATEWAYS: 'N', BLOCK_PROTECT_SSH_PEERS: 'N' }), { run: t.runB, resolvConf: '/dev/null' });
     expect(off.check(ADDR.c4)).toBeNull();
   });

@@ -35,7 +35,7 @@ test('index and brute force give the same hits in the same order', () => {
   fc.assert(
     fc.property(fc.array(rule, { minLength: 1, maxLength: 60 }), fc.array(packetLine, { minLength: 1, maxLength: 30 }), (specs, lines) => {
       const text = specs.map(([p, s, sp, dir, d, dp, x], i) => `alert ${p} ${s} ${sp} ${dir} ${d} ${dp} (msg:"r${i}"; ${x} sid:${i + 1};)`);
-      const { rules, problems } = buildRules(text.map((t, i) => ({ file: 'prop', line: i + 1, text: t, fires: [], quiet: [] })), varsFromConfig(cfg), new Map());
+      const { rules, problems } = buildRules(text.map((t, i) => ({ file: 'prop', line: i + 1, text: t, fires: [], quiet: [], testConfig: '' })), varsFromConfig(cfg), new Map());
       expect(problems).toEqual([]);
       const indexed = new SignatureSet(rules);
       const brute = new SignatureSet(rules, undefined, false);
@@ -53,7 +53,7 @@ test('the index keys rules by destination port and ICMP type (few candidates per
   const text = [];
   for (let i = 0; i < 2000; i++) text.push(`alert tcp any any -> any ${1000 + i} (msg:"p${i}"; flags:S; sid:${i + 1};)`);
   text.push('alert icmp any any -> any any (msg:"ts"; itype:13; sid:9001;)', 'alert tcp any any -> any any (msg:"null"; flags:0; sid:9002;)');
-  const { rules } = buildRules(text.map((t, i) => ({ file: 'x', line: i + 1, text: t, fires: [], quiet: [] })), varsFromConfig(config()), new Map());
+  const { rules } = buildRules(text.map((t, i) => ({ file: 'x', line: i + 1, text: t, fires: [], quiet: [], testConfig: '' })), varsFromConfig(config()), new Map());
   const set = new SignatureSet(rules);
   const syn = packet(logLine('IN=eth0 OUT= SRC=10.1.2.3 DST=10.9.9.9 LEN=40 TOS=0x00 PREC=0x00 TTL=64 ID=1 PROTO=TCP SPT=5 DPT=1500 WINDOW=512 RES=0x00 SYN URGP=0'));
   expect(set.explain(syn).map((e) => e.sid)).toEqual([501, 9002]);

@@ -11,7 +11,7 @@
 import { canonicalCidr } from './cidr.js';
 import { BackendSet, entriesFor, type RetryOptions } from './backend-set.js';
 import { decideBlock, type BlockCandidate, type BlockPolicy, type SkipCode } from './policy.js';
-import { RecordStore, type BlockRecord, type NewRecord, type RecordChange } from './records.js';
+import { emptyChange, RecordStore, type BlockRecord, type NewRecord } from './records.js';
 import { readState, writeState, type BlockStateJson, type Offender } from './state.js';
 import type { BlockBackend, Logger } from './types.js';
 
@@ -80,7 +80,8 @@ export class BlockManager {
     if (skipped > 0) m.#log('warn', `ignored ${skipped} unreadable saved block(s)`);
     // Outer prefixes first, so nested blocks find their container.
     records.sort((a, b) => prefixLen(a.cidr) - prefixLen(b.cidr));
-    for (const r of records) m.#store.put(r);
+    const ignored = emptyChange(); // reconcile() loads the firewall
+    for (const r of records) m.#store.put(r, true, ignored);
     for (const o of offenders) m.#offenders.set(o.cidr, o);
     return m;
   }
@@ -93,9 +94,9 @@ export class BlockManager {
     return this.#store.size;
   }
 
-  /** Blocks in force, outermost first, then by cidr. */
+  /** Blocks in force: IPv4 first, outer prefixes before the blocks inside them, then by cidr. */
   records(): BlockRecord[] {
-    return [...this.#store.values()].map((r) => ({ ...r })).sort((a, b) => prefixLen(a.cidr) - prefixLen(b.cidr) || a.cidr.localeCompare(b.cidr));
+    return [...this.#store.values()].map((r) => ({ ...r })).sort((a, b) => a.family - b.family || prefixLen(a.cidr) - prefixLen(b.cidr) || a.cidr.localeCompare(b.cidr));
   }
 
   get(cidr: string): BlockRecord | undefined {
@@ -135,13 +136,14 @@ export class BlockManager {
     const recs: NewRecord[] = [];
     for (const c of candidates) {
       const canon = canonicalCidr(c.src)?.text ?? c.src;
-      const current = this.#store.get(canon);
+      const found = this.#store.get(canon);
+      const current = found && (found.expiresAt === null || found.expiresAt > now) ? found : undefined;
       const d = decideBlock(c, this.#o.policy, {
         now,
         blocksLastMinute: this.#recentAuto.length,
         liveBlocks: this.#store.size + recs.length,
         priorOffenses: this.#priorOffenses(canon, now),
-        current: current && (current.expiresAt === null || current.expiresAt > now) ? current : undefined,
+        current,
         protectedReason: this.#o.guard.check(canon),
       });
       if (!d.block) {
@@ -244,16 +246,12 @@ export class BlockManager {
   async #commit(recs: NewRecord[], now: number): Promise<BlockResult[]> {
     if (recs.length === 0) return [];
     await this.expire(now);
-    const change: RecordChange = { install: [], replace: [], uninstall: [], forced: new Set() };
+    const change = emptyChange();
     const results: Array<Extract<BlockResult, { ok: true }>> = [];
     for (const r of recs) {
       const before = this.#store.get(r.cidr);
       const changed = !before || before.expiresAt !== r.expiresAt;
-      const c = this.#store.put(r);
-      change.install.push(...c.install);
-      change.replace.push(...c.replace);
-      change.uninstall.push(...c.uninstall);
-      for (const f of c.forced) change.forced.add(f);
+      this.#store.put(r, false, change);
       if (!before) this.#offend(r.cidr, now);
       const after = this.#store.get(r.cidr) as BlockRecord;
       results.push({ ok: true, cidr: r.cidr, expiresAt: after.expiresAt, changed, applied: true, coveredBy: after.coveredBy });

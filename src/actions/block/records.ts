@@ -34,7 +34,7 @@ export interface RecordChange {
   forced: Set<string>;
 }
 
-function emptyChange(): RecordChange {
+export function emptyChange(): RecordChange {
   return { install: [], replace: [], uninstall: [], forced: new Set() };
 }
 
@@ -59,9 +59,13 @@ export class RecordStore {
     return this.#records.values();
   }
 
-  /** Adds a block or updates the one for the same cidr. `rec.cidr` must be canonical. */
-  put(rec: NewRecord): RecordChange {
-    const change = emptyChange();
+  /**
+   * Adds a block or updates the one for the same cidr. `rec.cidr` must be
+   * canonical. `outerFirst` promises that no block inside this one was added
+   * before (bulk loads sorted by prefix length), which skips a full scan.
+   * The firewall work is added to `change` (a fresh one by default).
+   */
+  put(rec: NewRecord, outerFirst = false, change: RecordChange = emptyChange()): RecordChange {
     const parsed = canonicalCidr(rec.cidr);
     if (parsed === null || parsed.text !== rec.cidr) throw new Error(`not a canonical cidr: ${rec.cidr}`);
     if (rec.expiresAt !== null && rec.expiresAt < this.#nextExpiry) this.#nextExpiry = rec.expiresAt;
@@ -72,7 +76,7 @@ export class RecordStore {
       if (existing.coveredBy === null && timeoutChanged) change.replace.push(existing);
       return change;
     }
-    const record: BlockRecord = { ...rec, family: parsed.cidr.family, coveredBy: null };
+    const record: BlockRecord = { cidr: rec.cidr, family: parsed.cidr.family, createdAt: rec.createdAt, expiresAt: rec.expiresAt, reason: rec.reason, dl: rec.dl, manual: rec.manual, coveredBy: null };
     this.#records.set(rec.cidr, record);
     this.#parsed.set(rec.cidr, parsed.cidr);
     const outer = this.#installed.covering(parsed.cidr);
@@ -80,7 +84,7 @@ export class RecordStore {
       record.coveredBy = outer;
       return change;
     }
-    if (!isSingleAddress(parsed.cidr)) {
+    if (!outerFirst && !isSingleAddress(parsed.cidr)) {
       for (const other of this.#records.values()) {
         const oc = this.#parsed.get(other.cidr) as Cidr;
         if (other === record || other.coveredBy !== null || !covers(parsed.cidr, oc)) continue;

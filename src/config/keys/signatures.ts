@@ -38,7 +38,7 @@ export const keys = {
   SNORT_RULE_DL_FILE: str('/etc/tsad/snort_rule_dl', 'File of "<sid> <dl>" lines that override the danger level of a signature or of an fwsnort SID (0 to 5; 0 ignores the packet). A missing file means no overrides.'),
   ENABLE_SNORT_SIDS: flag(true, 'Y: a log prefix containing SNORT_SID_STR followed by digits (fwsnort, e.g. "[1] SID2003 ESTAB") is a hit for that Snort sid at danger level 2 (or its SNORT_RULE_DL_FILE level); such packets get no other signature matching (psad --no-snort-sids turns this off).'),
   SNORT_SID_STR: str('SID', 'The text before the sid number in fwsnort log prefixes.', { validate: (v) => (v === '' ? 'must not be empty' : null) }),
-  HOME_NET: addr('any', 'Your networks, for $HOME_NET in signature headers: "any", an address, a CIDR (IPv4 or IPv6), a dotted mask, or a list "[a,b,!c]".'),
+  HOME_NET: addr('any', 'Your networks, for $HOME_NET in signature headers: "any", an address, a CIDR (IPv4 or IPv6), a dotted mask, or a list in brackets "[192.0.2.0/24,2001:db8::/32]" (brackets make "!$HOME_NET" negate the whole list).'),
   EXTERNAL_NET: addr('any', 'Networks outside HOME_NET, for $EXTERNAL_NET in signature headers (psad\'s default is any; Snort\'s is !$HOME_NET).'),
   HTTP_SERVERS: addr('$HOME_NET', 'Web servers, for $HTTP_SERVERS in signature headers.'),
   SMTP_SERVERS: addr('$HOME_NET', 'Mail servers, for $SMTP_SERVERS in signature headers. The shipped egress rule on outbound SMTP fires only for hosts outside this list, so set it to your real mail relays.'),

@@ -6,7 +6,7 @@
  * holds single addresses only, so prefixes are skipped with a warning. Each
  * command must be its own write(2); tsad removes expired entries itself.
  */
-import { access, open, readFile } from 'node:fs/promises';
+import { access, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { canonicalCidr, isSingleAddress } from '../cidr.js';
 import type { BackendContext, BlockBackend, BlockEntry, LiveBlock } from '../types.js';
@@ -84,25 +84,20 @@ export class XtRecentBackend implements BlockBackend {
     await this.add(entries);
   }
 
-  /** One write(2) per command, as the kernel reads one command per write. */
+  /** One open and write(2) per command: the kernel takes one command per write, at file offset 0 only. */
   async #write(cmds: string[], ignoreMissing: boolean): Promise<void> {
     if (cmds.length === 0) return;
     if (this.#ctx.dryRun) {
       this.#ctx.out(cmds.map((c) => `echo ${c} > ${this.#path}\n`).join(''));
       return;
     }
-    const fh = await open(this.#path, 'w');
-    try {
-      for (const c of cmds) {
-        try {
-          await fh.write(`${c}\n`);
-        } catch (err) {
-          // Removing an address that is not in the list fails with ENOENT.
-          if (!(ignoreMissing && (err as NodeJS.ErrnoException).code === 'ENOENT')) throw err;
-        }
+    for (const c of cmds) {
+      try {
+        await writeFile(this.#path, `${c}\n`);
+      } catch (err) {
+        // Removing an address that is not in the list fails with ENOENT.
+        if (!(ignoreMissing && (err as NodeJS.ErrnoException).code === 'ENOENT')) throw err;
       }
-    } finally {
-      await fh.close();
     }
   }
 }

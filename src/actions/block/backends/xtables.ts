@@ -56,7 +56,11 @@ export function chainsHooked(s: SavedFilter): boolean {
  * sense for incoming TCP, so other traffic and the OUTPUT chain drop.
  */
 export function targetTails(target: BlockTarget, family: Family, dir: Direction, chain: string): string[] {
-  if (target === 'REJECT') return [`-j REJECT --reject-with ${family === 4 ? 'icmp-admin-prohibited' : 'icmp6-adm-prohibited'}`];
+  if (target === 'REJECT') {
+    // The ICMP errors REJECT sends to a blocked address leave through OUTPUT as RELATED packets: let them go.
+    const related = chain.endsWith('OUTPUT') ? '-m conntrack ! --ctstate RELATED ' : '';
+    return [`${related}-j REJECT --reject-with ${family === 4 ? 'icmp-admin-prohibited' : 'icmp6-adm-prohibited'}`];
+  }
   if (target === 'TARPIT' && !chain.endsWith('OUTPUT') && dir === 'src') return ['-p tcp -j TARPIT', '-j DROP'];
   return ['-j DROP'];
 }

@@ -1,0 +1,70 @@
+/**
+ * Talking to a running daemon over its control socket (the protocol is in
+ * control-protocol.ts): one request, one response line. Also a
+ * BlockTransport over the socket, so `tsad block` and friends act through
+ * the daemon when it runs (its BlockManager then owns the blocks).
+ */
+import { connect } from 'node:net';
+import type { BlockTransport, BlockView } from '../actions/block/control.js';
+import type { BlockResult } from '../actions/block/manager.js';
+import { encode, type ControlCommand, type ControlResponse } from './control-protocol.js';
+
+/** No daemon answers on the socket (none runs, or it left a stale socket). */
+export class DaemonNotRunning extends Error {
+  override name = 'DaemonNotRunning';
+}
+
+const MAX_RESPONSE = 256 << 20;
+
+export function controlRequest(path: string, cmd: ControlCommand, args: Record<string, unknown> = {}, timeoutMs = 30_000): Promise<ControlResponse> {
+  return new Promise((resolve, reject) => {
+    const s = connect(path);
+    let buf = '';
+    const fail = (err: Error): void => {
+      s.destroy();
+      reject(err);
+    };
+    s.setEncoding('utf8');
+    s.setTimeout(timeoutMs, () => fail(new Error(`the daemon did not answer "${cmd}" within ${timeoutMs / 1000} s (${path})`)));
+    s.once('connect', () => s.write(encode({ cmd, args })));
+    s.on('data', (d: string) => {
+      buf += d;
+      const nl = buf.indexOf('\n');
+      if (nl < 0) {
+        if (buf.length > MAX_RESPONSE) fail(new Error('response too long'));
+        return;
+      }
+      s.end();
+      try {
+        resolve(JSON.parse(buf.slice(0, nl)) as ControlResponse);
+      } catch {
+        reject(new Error(`the daemon sent an unreadable response on ${path}`));
+      }
+    });
+    s.once('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED') fail(new DaemonNotRunning(`no tsad daemon answers on ${path}`));
+      else if (err.code === 'EACCES' || err.code === 'EPERM') fail(new Error(`${path}: permission denied (the control socket is for root)`));
+      else fail(err);
+    });
+    s.once('end', () => {
+      if (buf.indexOf('\n') < 0) reject(new Error(`the daemon closed ${path} without answering`));
+    });
+  });
+}
+
+/** The response's payload, or an Error with the daemon's message. */
+export async function call(path: string, cmd: ControlCommand, args: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
+  const r = await controlRequest(path, cmd, args);
+  if (!r.ok) throw new Error(r.error);
+  return r;
+}
+
+/** Block commands through the daemon. */
+export function socketBlockTransport(path: string): BlockTransport {
+  return {
+    block: async (req) => (await call(path, 'block', { ...req })).result as BlockResult,
+    unblock: async (cidr) => (await call(path, 'unblock', { target: cidr })).result as { cidr: string; removed: boolean },
+    list: async () => (await call(path, 'blocks')).blocks as BlockView[],
+    flush: async () => (await call(path, 'flush')).removed as number,
+  };
+}

@@ -1,0 +1,361 @@
+/**
+ * `tsad daemon`: live sources -> the same pipeline as `analyze` -> level
+ * changes to the extensions (blocking, mail), with the state saved in one
+ * atomic snapshot (positions and scan state together), a control socket,
+ * SIGHUP reload and SIGTERM save-and-exit.
+ *
+ * Every line is handled synchronously as it arrives, and a source advances
+ * its position only after the line was handled; snapshots are only taken
+ * between event-loop tasks, so a snapshot's positions always match the
+ * scan state in it.
+ */
+import { mkdirSync } from 'node:fs';
+import type { Readable } from 'node:stream';
+import type { Config } from '../config/keys/index.js';
+import { loadConfig } from '../config/load.js';
+import { sourceReport, type SourceState } from '../detect/index.js';
+import { createParseContext, type ParseContext } from '../parse/index.js';
+import { parseUlogdJson } from '../parse/ulogd-json.js';
+import type { LiveSink } from '../sources/live-source.js';
+import { buildAnalysis, type Analysis } from './analysis.js';
+import { bootTimeMs } from './boot-time.js';
+import { ControlServer } from './control-server.js';
+import { handleControl } from './control-handlers.js';
+import { collectMetrics } from './daemon-metrics.js';
+import { fwCheck } from './fw-check/fw-check.js';
+import { FwLinesWatch } from './health.js';
+import type { DaemonExtension, ExtensionFactory, LevelChange, Logger } from './hooks.js';
+import { createLiveSource } from './live-sources.js';
+import { createLogger } from './log.js';
+import { MetricsServer } from './metrics.js';
+import { exportScan, importScan, pipelineCounters, restorePipelineCounters, scanStateSavable } from './scan-persistence.js';
+import { resolveSources, type SourceSpec } from './source-spec.js';
+import { SupervisedSource } from './source-supervisor.js';
+import { readState, setAsideState, statePath, STATE_VERSION, writeState, type DaemonState } from './state-file.js';
+import { filterReport, markBlocked, type StatusPayload } from './status-view.js';
+
+export interface DaemonOptions {
+  configPath?: string;
+  /** --source values; empty: DAEMON_SOURCES. */
+  sources: readonly string[];
+  stateDir?: string;
+  socket?: string;
+  dryRun?: boolean;
+  extensions?: readonly ExtensionFactory[];
+  log?: Logger;
+  stdin?: Readable;
+  version: string;
+}
+
+const MINUTE = 60_000;
+
+export class Daemon {
+  readonly finished: Promise<void>;
+  private resolveFinished!: () => void;
+  private analysis!: Analysis;
+  private exts: DaemonExtension[] = [];
+  private sources: SupervisedSource[] = [];
+  private contexts: ParseContext[] = [];
+  private control: ControlServer | null = null;
+  private metrics: MetricsServer | null = null;
+  private timers: NodeJS.Timeout[] = [];
+  private saveChain: Promise<void> = Promise.resolve();
+  private saveSoonTimer: NodeJS.Timeout | null = null;
+  private saves = 0;
+  private lastSaveMs = 0;
+  private levelChanges = 0;
+  private stopping = false;
+  private readonly startedAt = Date.now();
+  private readonly health: FwLinesWatch;
+  private readonly signals: Array<[NodeJS.Signals, () => void]> = [];
+
+  private constructor(private cfg: Config, private readonly o: DaemonOptions, private readonly specs: SourceSpec[], readonly stateDir: string, readonly socketPath: string, private readonly log: Logger) {
+    this.finished = new Promise((resolve) => (this.resolveFinished = resolve));
+    this.health = new FwLinesWatch(cfg.NO_FW_LINES_WARN, () => fwCheck({ searchAll: this.cfg.FW_SEARCH_ALL, msgSearch: this.cfg.FW_MSG_SEARCH }), log);
+  }
+
+  /** Loads the configuration and saved state, opens the socket, starts the sources. Throws ConfigError, SourceSpecError. */
+  static async start(o: DaemonOptions): Promise<Daemon> {
+    const log = o.log ?? createLogger();
+    const cfg = loadConfig(o.configPath);
+    const stateDir = o.stateDir ?? cfg.STATE_DIR;
+    const { specs, notes } = resolveSources(o.sources, cfg.DAEMON_SOURCES, cfg.IPT_SYSLOG_FILE);
+    for (const n of notes) log('info', n);
+    mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+    const d = new Daemon(cfg, o, specs, stateDir, o.socket ?? cfg.CONTROL_SOCKET, log);
+    // The socket first: a second daemon must stop here, before it reads or writes the state.
+    d.control = await ControlServer.listen(d.socketPath, (req) => handleControl(d.controlTarget(), req), log);
+    try {
+      await d.init();
+    } catch (err) {
+      await d.control.close();
+      throw err;
+    }
+    return d;
+  }
+
+  private async init(): Promise<void> {
+    const read = readState(this.stateDir);
+    let saved: DaemonState | null = read.state;
+    if (read.problem !== null) {
+      this.log('error', `${read.problem}; moved aside to ${setAsideState(this.stateDir)}, starting without saved state`);
+      saved = null;
+    }
+    this.analysis = await this.buildAnalysis(this.cfg);
+    const savable = scanStateSavable(this.analysis.tracker, this.analysis.counters);
+    if (!savable) this.log('warn', 'this build cannot save the scan state (the detect stage has no exportState/importState): levels start over after a restart');
+    if (saved !== null) this.restore(saved);
+    for (const f of this.o.extensions ?? []) {
+      const ext = await f({ cfg: this.cfg, stateDir: this.stateDir, dryRun: this.o.dryRun === true, log: this.log });
+      const blob = saved?.extensions[ext.name];
+      if (blob !== undefined) ext.restoreState?.(blob);
+      this.exts.push(ext);
+    }
+    for (const spec of this.specs) this.startSource(spec, saved?.positions[spec.name] ?? null);
+    this.startTimers();
+    this.trapSignals();
+    if (this.cfg.METRICS_LISTEN !== '') this.metrics = await MetricsServer.listen(this.cfg.METRICS_LISTEN, () => this.collect(), this.log);
+    if (this.cfg.ENABLE_FW_LOGGING_CHECK) void this.checkFirewall();
+    this.log('notice', `started: sources ${this.specs.map((s) => s.name).join(', ')}; state ${statePath(this.stateDir)}${saved ? ` (resumed from ${saved.savedAt})` : ' (new)'}; socket ${this.socketPath}${this.o.dryRun ? '; dry run' : ''}`);
+  }
+
+  private restore(saved: DaemonState): void {
+    restorePipelineCounters(this.analysis.pipeline, saved.pipeline);
+    if (saved.lastFirewallLineAt !== null) this.health.lastLineAt = saved.lastFirewallLineAt;
+    if (!this.cfg.IMPORT_OLD_SCANS) return;
+    try {
+      importScan(this.analysis.tracker, this.analysis.counters, saved);
+    } catch (err) {
+      this.log('error', `saved scan state unreadable (${err instanceof Error ? err.message : String(err)}); starting with none`);
+    }
+  }
+
+  private buildAnalysis(cfg: Config): Promise<Analysis> {
+    return buildAnalysis({ cfg, dns: false, warn: (m) => this.log('warn', m), onLevelChange: (s, from, to, reason) => this.levelChanged(s, from, to, reason) });
+  }
+
+  private levelChanged(s: SourceState, from: number, to: number, reason: string): void {
+    this.levelChanges++;
+    let built: ReturnType<typeof sourceReport> | null = null;
+    const ev: LevelChange = { key: s.key, family: s.family, from, to, reason, eventTime: s.lastSeen, at: Date.now(), report: () => (built ??= sourceReport(s, this.cfg)) };
+    this.log('notice', `${s.key}: danger level ${from} -> ${to} (${reason})`);
+    for (const e of this.exts) {
+      try {
+        e.onLevelChange?.(ev);
+      } catch (err) {
+        this.log('error', `${e.name}: level change handler failed: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+    this.saveSoon();
+  }
+
+  private sinkFor(spec: SourceSpec, sup: () => SupervisedSource): LiveSink {
+    const ctx = createParseContext({ bootTime: bootTimeMs() });
+    this.contexts.push(ctx);
+    const ulogd = spec.kind === 'ulogd';
+    return {
+      line: (text) => {
+        sup().countLine();
+        const p = this.analysis.pipeline;
+        const before = p.firewallLines;
+        if (ulogd) p.parsedLine(parseUlogdJson(text));
+        else p.line(text, ctx);
+        if (p.firewallLines !== before) this.health.seen(Date.now());
+      },
+      tooLong: () => this.analysis.pipeline.skip('too-long'),
+    };
+  }
+
+  private startSource(spec: SourceSpec, resume: unknown): void {
+    let sup: SupervisedSource | null = null;
+    const sink = this.sinkFor(spec, () => sup as SupervisedSource);
+    const stdin = this.o.stdin ?? process.stdin;
+    const log = (level: 'info' | 'warn', msg: string): void => this.log(level, `${spec.name}: ${msg}`);
+    sup = new SupervisedSource(spec.name, (r) => createLiveSource(spec, r, { cfg: this.cfg, sink, log, stdin }), resume, {
+      maxDelayMs: this.cfg.SOURCE_RESTART_MAX * 1000,
+      log: this.log,
+      onEnd: () => this.sourceEnded(),
+    });
+    this.sources.push(sup);
+    sup.start();
+  }
+
+  /** A source that ends by itself (stdin at EOF); when none is left the daemon saves and exits. */
+  private sourceEnded(): void {
+    if (this.sources.every((s) => s.status().state === 'ended')) {
+      this.log('notice', 'all sources ended');
+      void this.stop();
+    }
+  }
+
+  private startTimers(): void {
+    const every = (ms: number, f: () => void): void => {
+      this.timers.push(setInterval(f, ms));
+    };
+    every(this.cfg.STATE_SAVE_INTERVAL * 1000, () => void this.save());
+    every(MINUTE, () => {
+      const now = Date.now();
+      for (const c of this.contexts) c.refTime = now;
+      const n = this.analysis.tracker.expire(now);
+      if (n > 0) this.log('info', `forgot ${n} sources silent for SCAN_TIMEOUT`);
+    });
+    if (this.cfg.NO_FW_LINES_WARN > 0) every(Math.min(MINUTE, this.cfg.NO_FW_LINES_WARN * 250), () => this.health.tick(Date.now()));
+  }
+
+  private trapSignals(): void {
+    const on = (sig: NodeJS.Signals, f: () => void): void => {
+      process.on(sig, f);
+      this.signals.push([sig, f]);
+    };
+    on('SIGTERM', () => void this.stop());
+    on('SIGINT', () => void this.stop());
+    on('SIGHUP', () => void this.reload().catch(() => undefined));
+  }
+
+  private async checkFirewall(): Promise<void> {
+    try {
+      const r = await fwCheck({ searchAll: this.cfg.FW_SEARCH_ALL, msgSearch: this.cfg.FW_MSG_SEARCH });
+      for (const m of r.missing) this.log('warn', `fw-check: ${m}`);
+      if (!r.ok && r.errors.length === 0) this.log('warn', 'fw-check: no log rule found on any input path: tsad will see no firewall lines');
+    } catch (err) {
+      this.log('warn', `fw-check failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  /** Everything to save, taken synchronously (positions and the state they produced, together). */
+  snapshot(): DaemonState {
+    const positions: Record<string, unknown> = {};
+    for (const s of this.sources) positions[s.name] = s.position();
+    const extensions: Record<string, unknown> = {};
+    for (const e of this.exts) if (e.saveState) extensions[e.name] = e.saveState();
+    return {
+      version: STATE_VERSION,
+      savedAt: new Date().toISOString(),
+      pid: process.pid,
+      positions,
+      pipeline: pipelineCounters(this.analysis.pipeline),
+      ...exportScan(this.analysis.tracker, this.analysis.counters),
+      extensions,
+      lastFirewallLineAt: this.health.lastLineAt,
+    };
+  }
+
+  /** Writes a snapshot taken now; writes happen one at a time, in order. */
+  save(): Promise<void> {
+    const snap = this.snapshot();
+    this.saveChain = this.saveChain.then(async () => {
+      const t0 = performance.now();
+      try {
+        await writeState(this.stateDir, snap);
+        this.saves++;
+        this.lastSaveMs = performance.now() - t0;
+      } catch (err) {
+        this.log('error', `cannot save ${statePath(this.stateDir)}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    });
+    return this.saveChain;
+  }
+
+  /** A save within a second (after a level change: keeps the window of repeated alerts after a crash small). */
+  private saveSoon(): void {
+    if (this.saveSoonTimer !== null) return;
+    this.saveSoonTimer = setTimeout(() => {
+      this.saveSoonTimer = null;
+      void this.save();
+    }, 1000);
+  }
+
+  /** SIGHUP: new configuration, signatures, auto_dl and feeds; a bad configuration keeps the old one running. */
+  async reload(): Promise<string> {
+    let cfg: Config;
+    let next: Analysis;
+    try {
+      cfg = loadConfig(this.o.configPath);
+      next = await this.buildAnalysis(cfg);
+    } catch (err) {
+      const msg = err instanceof Error ? err.message : String(err);
+      this.log('error', `reload refused, the running configuration stays: ${msg}`);
+      throw new Error(`reload refused: ${msg}`);
+    }
+    const cur = this.analysis;
+    if (scanStateSavable(cur.tracker, cur.counters)) {
+      // Synchronous from here: no line can slip between the export and the switch.
+      restorePipelineCounters(next.pipeline, pipelineCounters(cur.pipeline));
+      importScan(next.tracker, next.counters, exportScan(cur.tracker, cur.counters));
+      this.analysis = next;
+    } else {
+      this.log('warn', 'reload: the scan state cannot be moved to new detection settings in this build; thresholds, signatures and auto_dl apply after a restart');
+    }
+    const restart = (['STATE_DIR', 'CONTROL_SOCKET', 'DAEMON_SOURCES', 'METRICS_LISTEN', 'STATE_SAVE_INTERVAL'] as const).filter((k) => JSON.stringify(cfg[k]) !== JSON.stringify(this.cfg[k]));
+    this.cfg = cfg;
+    for (const e of this.exts) {
+      await e.reload?.(cfg).catch((err: unknown) => this.log('error', `${e.name}: reload failed: ${err instanceof Error ? err.message : String(err)}`));
+    }
+    const msg = `configuration reloaded${restart.length > 0 ? `; ${restart.join(', ')} take effect at the next start` : ''}`;
+    this.log('notice', msg);
+    return msg;
+  }
+
+  private controlTarget(): Parameters<typeof handleControl>[0] {
+    return {
+      status: (o) => this.status(o),
+      blocks: () => this.exts.find((e) => e.blocks !== undefined)?.blocks ?? null,
+      reload: () => this.reload(),
+      save: async () => {
+        await this.save();
+        return statePath(this.stateDir);
+      },
+    };
+  }
+
+  async status(o: { ip?: string; minDl?: number }): Promise<StatusPayload> {
+    if (this.analysis === undefined) throw new Error('the daemon is still starting');
+    const t = this.controlTarget().blocks();
+    const blocks = t === null ? null : await t.list();
+    const report = await this.analysis.report(0);
+    if (blocks !== null) markBlocked(report, blocks);
+    const warning = this.health.current();
+    return {
+      report: filterReport(report, o),
+      blocks,
+      daemon: {
+        running: true,
+        pid: process.pid,
+        version: this.o.version,
+        startedAt: new Date(this.startedAt).toISOString(),
+        savedAt: null,
+        stateFile: statePath(this.stateDir),
+        dryRun: this.o.dryRun === true,
+        sources: this.sources.map((s) => s.status()),
+        scanStateSaved: scanStateSavable(this.analysis.tracker, this.analysis.counters),
+        levelChanges: this.levelChanges,
+        warnings: warning === null ? [] : [warning],
+        notes: this.exts.flatMap((e) => e.statusLines?.() ?? []),
+      },
+    };
+  }
+
+  private collect(): ReturnType<typeof collectMetrics> {
+    const a = this.analysis;
+    return collectMetrics({ pipeline: a.pipeline, tracker: a.tracker, sources: this.sources, extensions: this.exts, levelChanges: this.levelChanges, saves: this.saves, lastSaveMs: this.lastSaveMs });
+  }
+
+  /** SIGTERM: stop reading, let the extensions settle, save, close. */
+  async stop(): Promise<void> {
+    if (this.stopping) return this.finished;
+    this.stopping = true;
+    for (const s of this.sources) s.stop();
+    for (const t of this.timers) clearInterval(t);
+    if (this.saveSoonTimer !== null) clearTimeout(this.saveSoonTimer);
+    for (const e of this.exts) {
+      await e.stop?.().catch((err: unknown) => this.log('error', `${e.name}: stop failed: ${err instanceof Error ? err.message : String(err)}`));
+    }
+    if (this.analysis !== undefined) await this.save();
+    await this.control?.close();
+    await this.metrics?.close();
+    for (const [sig, f] of this.signals) process.off(sig, f);
+    this.log('notice', `stopped; state saved in ${statePath(this.stateDir)}`);
+    this.resolveFinished();
+    return this.finished;
+  }
+}

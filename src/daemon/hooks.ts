@@ -1,0 +1,73 @@
+/**
+ * Where blocking, alerting and other consumers plug into the daemon. The
+ * daemon knows nothing of firewalls or mail: it creates each extension from
+ * a factory at start, tells it about level changes, keeps its opaque state
+ * in the same atomic snapshot as the scan state, routes the control-socket
+ * block commands to it, and reloads and stops it with the daemon.
+ */
+import type { Config } from '../config/keys/index.js';
+import type { SourceReport } from '../model/report.js';
+import type { BlockTransport } from '../actions/block/control.js';
+
+export type LogLevel = 'error' | 'warn' | 'notice' | 'info';
+export type Logger = (level: LogLevel, msg: string) => void;
+
+/** A source's danger level went up. */
+export interface LevelChange {
+  /** Tracked key: an address, or a prefix (`2001:db8:1:2::/64`) when sources are aggregated. */
+  key: string;
+  family: 4 | 6;
+  from: number;
+  to: number;
+  reason: string;
+  /** Event time (log timestamp, ms) of the packet that raised it. */
+  eventTime: number;
+  /** Wall clock (ms) when the daemon handled that packet. */
+  at: number;
+  /** The source in the report contract's form, built on first call (without enrichment). */
+  report(): SourceReport;
+}
+
+/** One Prometheus sample: `name{labels} value`. */
+export interface MetricSample {
+  name: string;
+  help: string;
+  type: 'counter' | 'gauge';
+  value: number;
+  labels?: Record<string, string>;
+}
+
+export interface DaemonExtension {
+  /** Key of its saved state in state.json; unique among extensions. */
+  readonly name: string;
+  /**
+   * Called synchronously for every level change, in log order. Must not
+   * throw or block: start asynchronous work (a firewall command, a mail) and
+   * return. After a crash the lines since the last snapshot are read again,
+   * so a change may be announced twice; the daemon saves a snapshot within
+   * a second of each change to keep that window small.
+   */
+  onLevelChange?(ev: LevelChange): void;
+  /** The control socket's block, unblock, blocks and flush commands; at most one extension offers them. */
+  readonly blocks?: BlockTransport;
+  /** JSON-able state, written in the same snapshot as the scan state. */
+  saveState?(): unknown;
+  /** The state saved by the previous run, given once right after creation. */
+  restoreState?(saved: unknown): void;
+  /** SIGHUP with a new valid configuration. A rejection keeps the daemon running and is logged. */
+  reload?(cfg: Config): Promise<void>;
+  metrics?(): MetricSample[];
+  /** Lines for `tsad status` under the daemon header (queue lengths, backend health). */
+  statusLines?(): string[];
+  stop?(): Promise<void>;
+}
+
+export interface ExtensionContext {
+  cfg: Config;
+  stateDir: string;
+  /** `tsad daemon --dry-run`: decide, but run no firewall command. */
+  dryRun: boolean;
+  log: Logger;
+}
+
+export type ExtensionFactory = (ctx: ExtensionContext) => Promise<DaemonExtension>;

@@ -1,0 +1,50 @@
+/** Creates the live source for a --source value, resuming from its saved position. */
+import type { Readable } from 'node:stream';
+import type { Config } from '../config/keys/index.js';
+import { FileFollower, type FileFollowerPosition } from '../sources/file-follower.js';
+import { JournalFollower, type JournalPosition } from '../sources/journal-follower.js';
+import { KmsgReader, type KmsgPosition } from '../sources/kmsg-reader.js';
+import { StreamSource } from '../sources/stdin-source.js';
+import type { LiveSink, LiveSource, SourceLog } from '../sources/live-source.js';
+import type { SourceSpec } from './source-spec.js';
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** Saved positions are checked for shape: a damaged one starts the source afresh rather than crashing it. */
+function filePos(v: unknown): FileFollowerPosition | null {
+  if (!isRecord(v) || typeof v.path !== 'string' || !Array.isArray(v.files)) return null;
+  const ok = v.files.every((f) => isRecord(f) && typeof f.dev === 'number' && typeof f.ino === 'number' && typeof f.offset === 'number' && typeof f.tail === 'string');
+  return ok ? (v as unknown as FileFollowerPosition) : null;
+}
+
+function kmsgPos(v: unknown): KmsgPosition | null {
+  return isRecord(v) && typeof v.bootId === 'string' && typeof v.seq === 'number' ? { bootId: v.bootId, seq: v.seq } : null;
+}
+
+function journalPos(v: unknown): JournalPosition | null {
+  return isRecord(v) && typeof v.target === 'string' && (typeof v.cursor === 'string' || v.cursor === null) ? { target: v.target, cursor: v.cursor } : null;
+}
+
+export interface LiveSourceContext {
+  cfg: Config;
+  sink: LiveSink;
+  log: SourceLog;
+  stdin: Readable;
+}
+
+export function createLiveSource(spec: SourceSpec, resume: unknown, c: LiveSourceContext): LiveSource {
+  const max = c.cfg.MAX_LINE_LENGTH;
+  switch (spec.kind) {
+    case 'file':
+    case 'ulogd':
+      return new FileFollower({ name: spec.name, path: spec.path, sink: c.sink, maxLineLength: max, pollMs: c.cfg.FILE_POLL_INTERVAL * 1000, resume: filePos(resume), log: c.log });
+    case 'kmsg':
+      return new KmsgReader({ name: spec.name, sink: c.sink, resume: kmsgPos(resume), log: c.log });
+    case 'journald':
+      return new JournalFollower({ name: spec.name, sink: c.sink, file: spec.file, directory: spec.directory, resume: journalPos(resume), maxLineLength: max, log: c.log });
+    case 'stdin':
+      return new StreamSource(spec.name, c.stdin, c.sink, max);
+  }
+}

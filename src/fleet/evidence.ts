@@ -1,0 +1,159 @@
+/**
+ * FleetEvidence: each sensor publishes its per-source figures; Redis keeps
+ * fleet-wide HyperLogLogs of destinations and ports per source (in time
+ * buckets, so old destinations age out) and the set of sensors that saw it.
+ *
+ * publish() only queues (merged per source) and never waits for Redis; a
+ * timer sends the queue every FLEET_PUBLISH_INTERVAL, one script call per
+ * source, all in one pipeline. Each call returns the fleet-wide counts, so a
+ * source whose fleet level rose is reported through onLevelRise at once.
+ * Sending the same evidence twice changes nothing (HyperLogLogs and the
+ * per-sensor figures are idempotent), so a batch whose reply was lost is
+ * simply sent again.
+ */
+import type { FleetLogger, RedisLink } from './connection.js';
+import { detailJson, EvidenceQueue, type EvidenceItem, type PendingEvidence } from './evidence-queue.js';
+import { bucketMs, fleetDangerLevel, readFleetLevel, type FleetLevel, type LevelRules } from './fleet-level.js';
+import { LEVEL_SCALE, windowBuckets, type FleetKeys } from './keys.js';
+import { EVIDENCE } from './scripts.js';
+
+export interface FleetEvidenceOptions extends LevelRules {
+  sensor: string;
+  keys: FleetKeys;
+  queueMax: number;
+  intervalMs: number;
+  /** Called when this sensor's publish shows a source's fleet level went up. */
+  onLevelRise?: (level: FleetLevel, previous: number) => void;
+  log?: FleetLogger;
+  now?: () => number;
+}
+
+export interface EvidenceStats {
+  queued: number;
+  /** Sources dropped from a full queue while Redis was away. */
+  dropped: number;
+  /** Items or destinations refused as malformed. */
+  invalid: number;
+  /** Destinations or ports beyond the per-source bound between two sends. */
+  truncated: number;
+  /** Source updates sent. */
+  published: number;
+  failures: number;
+}
+
+/** Sources sent per round trip. */
+const BATCH = 2000;
+/** Last known fleet level per source, for rise detection. */
+const LEVEL_MEMORY = 200_000;
+/** Entries kept in the levels index (status shows the top of it). */
+const INDEX_MAX = 100_000;
+
+export class FleetEvidence {
+  readonly #link: RedisLink;
+  readonly #o: FleetEvidenceOptions;
+  readonly #queue: EvidenceQueue;
+  readonly #levels = new Map<string, number>();
+  readonly #now: () => number;
+  #published = 0;
+  #failures = 0;
+  #flushing: Promise<number> | null = null;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(link: RedisLink, o: FleetEvidenceOptions) {
+    this.#link = link;
+    this.#o = o;
+    this.#queue = new EvidenceQueue(o.queueMax);
+    this.#now = o.now ?? Date.now;
+  }
+
+  /** Queues evidence; never waits. Figures replace this sensor's earlier ones for the source. */
+  publish(batch: readonly EvidenceItem[]): void {
+    const now = this.#now();
+    for (const item of batch) this.#queue.add(item, now);
+  }
+
+  /** The source's fleet-wide figures now, with each sensor's own figures. */
+  fleetLevel(src: string): Promise<FleetLevel> {
+    return readFleetLevel(this.#link, this.#o.keys, src, this.#o, this.#now(), true);
+  }
+
+  stats(): EvidenceStats {
+    const q = this.#queue;
+    return { queued: q.size, dropped: q.dropped, invalid: q.invalid, truncated: q.truncated, published: this.#published, failures: this.#failures };
+  }
+
+  /** Sends everything queued (when connected); resolves with the number of sources sent. */
+  flush(): Promise<number> {
+    this.#flushing ??= this.#drain().finally(() => (this.#flushing = null));
+    return this.#flushing;
+  }
+
+  start(): void {
+    this.#timer = setInterval(() => void this.flush(), this.#o.intervalMs);
+    this.#timer.unref();
+  }
+
+  /** Stops the timer and tries one last send. */
+  async stop(): Promise<void> {
+    clearInterval(this.#timer);
+    await this.flush();
+  }
+
+  /** Drops index entries older than the window, and beyond its size bound. */
+  async maintain(): Promise<void> {
+    if (!this.#link.ready()) return;
+    const cutoff = this.#now() - this.#o.windowMs;
+    const calls = [1, 2, 3, 4, 5].map((d) => this.#link.call('ZREMRANGEBYSCORE', this.#o.keys.levels, d * LEVEL_SCALE, d * LEVEL_SCALE + cutoff));
+    calls.push(this.#link.call('ZREMRANGEBYRANK', this.#o.keys.levels, 0, -(INDEX_MAX + 1)));
+    await Promise.all(calls);
+  }
+
+  async #drain(): Promise<number> {
+    let sent = 0;
+    while (this.#queue.size > 0 && this.#link.ready()) {
+      const batch = this.#queue.take(BATCH);
+      const results = await Promise.allSettled(batch.map((p) => this.#send(p)));
+      const failed = batch.filter((_, i) => results[i]?.status === 'rejected');
+      sent += batch.length - failed.length;
+      this.#published += batch.length - failed.length;
+      if (failed.length > 0) {
+        this.#failures += failed.length;
+        this.#queue.putBack(failed);
+        break;
+      }
+    }
+    return sent;
+  }
+
+  async #send(p: PendingEvidence): Promise<void> {
+    const { keys, windowMs, sensor } = this.#o;
+    const now = this.#now();
+    const size = bucketMs(windowMs);
+    const buckets = windowBuckets(Math.floor(now / size));
+    const dsts = [...p.dsts];
+    const ports = [...p.ports];
+    const reply = await this.#link.run(
+      EVIDENCE,
+      [keys.seen(p.src), keys.by(p.src), ...buckets.map((b) => keys.dsts(p.src, b)), ...buckets.map((b) => keys.ports(p.src, b))],
+      [now, now - windowMs, windowMs, windowMs + size, sensor, detailJson(p), buckets.length, dsts.length, ports.length, ...dsts, ...ports],
+    );
+    const [d, n, s] = Array.isArray(reply) ? reply.map(Number) : [];
+    this.#observe(p.src, d ?? 0, n ?? 0, s ?? 0, now);
+  }
+
+  #observe(src: string, destinations: number, ports: number, sensors: number, now: number): void {
+    const dl = fleetDangerLevel(destinations, sensors, this.#o);
+    const previous = this.#levels.get(src) ?? 0;
+    if (dl === 0 && previous === 0) return;
+    this.#levels.delete(src);
+    this.#levels.set(src, dl);
+    if (this.#levels.size > LEVEL_MEMORY) this.#levels.delete(this.#levels.keys().next().value as string);
+    if (dl > 0) this.#link.call('ZADD', this.#o.keys.levels, dl * LEVEL_SCALE + now, src).catch(() => undefined);
+    if (dl <= previous || this.#o.onLevelRise === undefined) return;
+    try {
+      this.#o.onLevelRise({ src, dl, destinations, ports, sensors, packets: 0, maxLocalDl: 0, bySensor: [] }, previous);
+    } catch (err) {
+      this.#o.log?.('error', `fleet: level handler failed for ${src}: ${(err as Error).message}`);
+    }
+  }
+}

@@ -1,0 +1,138 @@
+/**
+ * The file source under rotation while a separate process writes: every
+ * line exactly once and in order, for rename rotation (the writer keeps its
+ * old descriptor for a while) and copytruncate, and across a stop and
+ * resume from the saved position with a rotation in between.
+ */
+import { appendFileSync, mkdtempSync, renameSync, rmSync, writeFileSync, copyFileSync, truncateSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FileFollower, type FileFollowerPosition } from '../../src/sources/file-follower.js';
+import type { LiveSink } from '../../src/sources/live-source.js';
+import { sequenceProblems, startWriter } from './helpers/writer.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'tsad-daemon-follow-'));
+});
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function collector(): { sink: LiveSink; lines: string[]; tooLong: number[] } {
+  const lines: string[] = [];
+  const tooLong = [0];
+  return { lines, tooLong, sink: { line: (l) => void lines.push(l), tooLong: () => void tooLong[0]!++ } };
+}
+
+function follower(path: string, sink: LiveSink, resume: FileFollowerPosition | null = null, logs: string[] = []): FileFollower {
+  return new FileFollower({ name: `file:${path}`, path, sink, maxLineLength: 8192, pollMs: 1000, resume, log: (lvl, m) => void logs.push(`${lvl} ${m}`), drainMs: 500 });
+}
+
+function seqsOf(lines: readonly string[]): number[] {
+  return lines.map((l) => Number(/seq=(\d+)/i.exec(l)?.[1]));
+}
+
+function range(from: number, to: number): number[] {
+  return Array.from({ length: to - from }, (_, i) => from + i);
+}
+
+async function until(cond: () => boolean, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('file source under rotation', () => {
+  it.each(['rename', 'copytruncate'] as const)('reads every line exactly once while the writer rotates by %s', async (mode) => {
+    const path = join(dir, 'kern.log');
+    writeFileSync(path, '');
+    const c = collector();
+    const logs: string[] = [];
+    const f = follower(path, c.sink, null, logs);
+    const running = f.run();
+    const total = 6000;
+    const w = startWriter(path, { total, perTick: 20, rotateEvery: 1000, mode, prefix: 'DROP' });
+    const r = await w.done;
+    expect(r.rotations).toBe(5);
+    await until(() => c.lines.length >= total, 10_000).catch(() => undefined);
+    await new Promise((res) => setTimeout(res, 700)); // a late duplicate would show up here
+    f.stop();
+    await running;
+    expect(sequenceProblems(c.lines, total)).toEqual([]);
+    // In order: the old file is finished before the new one is read.
+    const seqs = seqsOf(c.lines);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    expect(logs.some((l) => l.includes(mode === 'rename' ? 'rotated (renamed)' : 'truncated (copytruncate)'))).toBe(true);
+  });
+
+  it('resumes from the saved inode and offset after a rename rotation while stopped', async () => {
+    const path = join(dir, 'kern.log');
+    const line = (k: number): string => `x seq=${k} y\n`;
+    writeFileSync(path, '');
+    for (let k = 0; k < 10; k++) appendFileSync(path, line(k));
+    const c = collector();
+    // No saved position: starts at the end, like psad (old lines are not read).
+    let f = follower(path, c.sink);
+    let running = f.run();
+    for (let k = 10; k < 20; k++) appendFileSync(path, line(k));
+    await until(() => c.lines.length === 10, 5000);
+    f.stop();
+    await running;
+    const saved = f.position();
+    // While stopped: more lines, a rename rotation, lines in the new file.
+    for (let k = 20; k < 25; k++) appendFileSync(path, line(k));
+    renameSync(path, `${path}.1`);
+    for (let k = 25; k < 30; k++) appendFileSync(path, line(k));
+    const logs: string[] = [];
+    f = follower(path, c.sink, saved, logs);
+    running = f.run();
+    await until(() => c.lines.length === 20, 5000);
+    f.stop();
+    await running;
+    expect(seqsOf(c.lines)).toEqual(range(10, 30));
+    expect(logs.join('\n')).toContain('resuming rotated');
+  });
+
+  it('resumes from the copy after a copytruncate while stopped, and notices a truncation that grew past the offset', async () => {
+    const path = join(dir, 'kern.log');
+    const line = (k: number): string => `x seq=${k} padding-padding-padding\n`;
+    writeFileSync(path, '');
+    const c = collector();
+    let f = follower(path, c.sink);
+    let running = f.run();
+    for (let k = 0; k < 10; k++) appendFileSync(path, line(k));
+    await until(() => c.lines.length === 10, 5000);
+    f.stop();
+    await running;
+    const saved = f.position();
+    for (let k = 10; k < 15; k++) appendFileSync(path, line(k));
+    copyFileSync(path, `${path}.1`);
+    truncateSync(path, 0);
+    // The new content is longer than the old offset: only the fingerprint shows the truncation.
+    for (let k = 15; k < 40; k++) appendFileSync(path, line(k));
+    f = follower(path, c.sink, saved);
+    running = f.run();
+    await until(() => c.lines.length === 40, 5000);
+    f.stop();
+    await running;
+    expect(seqsOf(c.lines)).toEqual(range(0, 40));
+  });
+
+  it('skips a line longer than the limit without losing the next one', async () => {
+    const path = join(dir, 'kern.log');
+    writeFileSync(path, '');
+    const c = collector();
+    const f = new FileFollower({ name: 'f', path, sink: c.sink, maxLineLength: 100, pollMs: 1000, resume: null, log: () => undefined });
+    const running = f.run();
+    appendFileSync(path, `a seq=0 \n${'z'.repeat(5000)}\nb seq=1 \n`);
+    await until(() => c.lines.length === 2, 5000);
+    f.stop();
+    await running;
+    expect(c.lines).toEqual(['a seq=0 ', 'b seq=1 ']);
+    expect(c.tooLong[0]).toBe(1);
+  });
+});

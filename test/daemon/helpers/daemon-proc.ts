@@ -1,0 +1,115 @@
+/**
+ * Runs the built CLI's daemon as a separate process, the way systemd does,
+ * and talks to it over its control socket. Until the lead registers the
+ * daemon commands in dist/cli/main.js, the commands are run through
+ * helpers/harness.mjs (same modules from dist/, same exit codes).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CLI, ROOT, type CliResult } from '../../helpers/run-cli.js';
+import { controlRequest } from '../../../src/daemon/control-client.js';
+import type { ControlResponse } from '../../../src/daemon/control-protocol.js';
+
+const HARNESS = join(ROOT, 'test/daemon/helpers/harness.mjs');
+
+/** dist/cli/main.js when it has the daemon commands, else the harness. */
+export function cliScript(): string {
+  try {
+    if (readFileSync(join(ROOT, 'dist/cli/commands/index.js'), 'utf8').includes('registerDaemon')) return CLI;
+  } catch {
+    // not built
+  }
+  return HARNESS;
+}
+
+export function runTsad(args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cliScript(), ...args], { cwd: ROOT, env: { ...process.env, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    child.stdin.end(opts.input ?? '');
+  });
+}
+
+export interface DaemonProc {
+  proc: ChildProcess;
+  socket: string;
+  /** Everything the daemon logged so far. */
+  log(): string;
+  exited: Promise<number | null>;
+  request(cmd: Parameters<typeof controlRequest>[1], args?: Record<string, unknown>): Promise<ControlResponse>;
+  /** SIGTERM and wait; returns the exit code. */
+  stop(): Promise<number | null>;
+  kill9(): Promise<void>;
+}
+
+async function waitFor(cond: () => Promise<boolean>, ms: number, what: string): Promise<void> {
+  const end = Date.now() + ms;
+  for (;;) {
+    if (await cond()) return;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Starts `tsad daemon ARGS --socket S` and waits until the socket answers. */
+export async function startDaemon(args: string[], socket: string, opts: { stdin?: 'pipe' | 'ignore'; env?: NodeJS.ProcessEnv } = {}): Promise<DaemonProc> {
+  const proc = spawn(process.execPath, [cliScript(), 'daemon', ...args, '--socket', socket], { cwd: ROOT, env: { ...process.env, ...opts.env }, stdio: [opts.stdin ?? 'ignore', 'ignore', 'pipe'] });
+  let log = '';
+  proc.stderr?.setEncoding('utf8').on('data', (d: string) => (log += d));
+  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  let gone = false;
+  void exited.then(() => (gone = true));
+  const request: DaemonProc['request'] = (cmd, a = {}) => controlRequest(socket, cmd, a, 20_000);
+  await waitFor(async () => {
+    if (gone) throw new Error(`daemon exited during start: ${log}`);
+    try {
+      return (await request('status')).ok;
+    } catch {
+      return false;
+    }
+  }, 20_000, `the daemon socket (${log})`);
+  return {
+    proc,
+    socket,
+    log: () => log,
+    exited,
+    request,
+    stop: async () => {
+      proc.kill('SIGTERM');
+      return exited;
+    },
+    kill9: async () => {
+      proc.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+/** Polls the daemon's status until `cond` holds on its report. */
+export async function waitStatus(d: DaemonProc, cond: (r: Record<string, unknown>) => boolean, ms = 20_000): Promise<Record<string, unknown>> {
+  let last: Record<string, unknown> = {};
+  await waitFor(async () => {
+    const r = await d.request('status');
+    if (!r.ok) return false;
+    last = r;
+    return cond(r);
+  }, ms, `a status condition (last: ${JSON.stringify((last.report as { summary?: unknown } | undefined)?.summary ?? null)})`);
+  return last;
+}
+
+export interface Summary {
+  lines: number;
+  firewallLines: number;
+  skipped: Record<string, number>;
+  sources: number;
+}
+
+export function summaryOf(r: Record<string, unknown>): Summary {
+  return (r.report as { summary: Summary }).summary;
+}

@@ -1,0 +1,100 @@
+/**
+ * The example logging rulesets in etc/firewall/ load (nft -c, then nft -f;
+ * iptables-restore / ip6tables-restore --test, then for real) inside a
+ * namespace, and do what they promise: a SYN scan from the peer namespace is
+ * logged with the prefix "DROP " and TCP options, the accepted service port
+ * is not logged, and the log is rate limited (burst 20, 10 a second).
+ */
+import { readFileSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { enableNetnsLogging, loggedLines, netnsAvailable, Pair, V4, V6 } from './netns.js';
+
+const ROOT = new URL('../../', import.meta.url);
+const text = (name: string): string => readFileSync(new URL(`etc/firewall/${name}`, ROOT), 'utf8');
+const NFT = new URL('etc/firewall/tsad-logging.nft', ROOT).pathname;
+
+const available = await netnsAvailable();
+let pair: Pair | undefined;
+
+afterEach(async () => {
+  await pair?.destroy();
+  pair = undefined;
+});
+
+/** SYN-scans ports 1-300 of B from A; returns the scan's duration in seconds. */
+async function scan(p: Pair, family: 4 | 6): Promise<number> {
+  const start = Date.now();
+  const target = family === 4 ? V4.b : V6.b;
+  await p.run(p.a, ['nmap', ...(family === 6 ? ['-6'] : []), '-sS', '-n', '-Pn', '-T5', '--max-retries', '0', '-p', '1-300', target]);
+  return (Date.now() - start) / 1000;
+}
+
+/** What a scan of 300 ports (port 22 accepted) may log: never all, at most burst + rate x time. */
+function expectRateLimited(lines: string[], seconds: number, family: 4 | 6): void {
+  const src = family === 4 ? `SRC=${V4.a} ` : `SRC=${V6.a} `;
+  const mine = lines.filter((l) => l.includes(src));
+  expect(mine.length).toBeGreaterThanOrEqual(10);
+  expect(mine.length).toBeLessThanOrEqual(20 + Math.ceil(10 * (seconds + 1)));
+  expect(mine.length).toBeLessThan(299);
+  for (const l of mine) {
+    expect(l).toMatch(/DROP IN=\S+ OUT= /);
+    expect(l).toMatch(/PROTO=TCP /);
+    expect(l).not.toMatch(/ DPT=22 /);
+  }
+  // --log-tcp-options / flags tcp options: nmap's SYN carries an MSS option.
+  expect(mine.some((l) => / OPT \([0-9A-F]+\)/.test(l))).toBe(true);
+}
+
+describe.skipIf(!available)('example firewall rulesets (in network namespaces)', () => {
+  it('the files keep their promises: rate-limited LOG with prefix "DROP " before the final drop, lo and established first', () => {
+    const nft = text('tsad-logging.nft');
+    expect(nft).not.toMatch(/^\s*flush ruleset/m);
+    for (const name of ['tsad-logging.iptables', 'tsad-logging.ip6tables']) {
+      const rules = text(name).split('\n').filter((l) => l.startsWith('-A INPUT'));
+      expect(rules[0]).toBe('-A INPUT -i lo -j ACCEPT');
+      expect(rules[1]).toContain('--ctstate RELATED,ESTABLISHED -j ACCEPT');
+      expect(rules.at(-2)).toMatch(/-m limit --limit 10\/s --limit-burst 20 -j LOG --log-prefix "DROP "/);
+      expect(rules.at(-1)).toBe('-A INPUT -j DROP');
+      for (const log of text(name).split('\n').filter((l) => l.includes('-j LOG'))) expect(log).toContain('-m limit');
+    }
+    for (const log of nft.split('\n').filter((l) => /\blog\b/.test(l) && !l.trim().startsWith('#'))) expect(log).toContain('limit rate 10/second burst 20 packets log prefix "DROP "');
+  });
+
+  it('nftables: nft -c accepts it, it loads (twice: reloading replaces the table) and logs a scan rate limited', async () => {
+    await enableNetnsLogging();
+    pair = await Pair.create();
+    await pair.run(pair.b, ['nft', '-c', '-f', NFT]);
+    await pair.run(pair.b, ['nft', '-f', NFT]);
+    await pair.run(pair.b, ['nft', '-f', NFT]);
+    const { stdout } = await pair.run(pair.b, ['nft', 'list', 'ruleset']);
+    expect(stdout.match(/^table /gm)).toEqual(['table ']);
+    expect(stdout).toMatch(/policy drop;[\s\S]*iifname "lo" accept[\s\S]*ct state established,related accept[\s\S]*limit rate 10\/second burst 20 packets log prefix "DROP "/);
+    const t4 = await scan(pair, 4);
+    const t6 = await scan(pair, 6);
+    const lines = await loggedLines(pair);
+    expectRateLimited(lines, t4, 4);
+    expectRateLimited(lines, t6, 6);
+  });
+
+  it('iptables and ip6tables: --test accepts them, they load and log a scan rate limited', async () => {
+    await enableNetnsLogging();
+    pair = await Pair.create();
+    await pair.run(pair.b, ['iptables-restore', '--test'], text('tsad-logging.iptables'));
+    await pair.run(pair.b, ['ip6tables-restore', '--test'], text('tsad-logging.ip6tables'));
+    await pair.run(pair.b, ['iptables-restore'], text('tsad-logging.iptables'));
+    await pair.run(pair.b, ['ip6tables-restore'], text('tsad-logging.ip6tables'));
+    const { stdout } = await pair.run(pair.b, ['iptables', '-S', 'INPUT']);
+    expect(stdout).toContain('-P INPUT DROP');
+    const t4 = await scan(pair, 4);
+    const t6 = await scan(pair, 6);
+    const lines = await loggedLines(pair);
+    expectRateLimited(lines, t4, 4);
+    expectRateLimited(lines, t6, 6);
+  });
+
+  it('a broken ruleset is refused by the same checks (the checks can fail)', async () => {
+    pair = await Pair.create();
+    await expect(pair.run(pair.b, ['iptables-restore', '--test'], text('tsad-logging.iptables').replace('--limit-burst 20', '--limit-burst x'))).rejects.toThrow();
+    await expect(pair.run(pair.b, ['nft', '-c', '-f', '/dev/stdin'], text('tsad-logging.nft').replace('burst 20 packets', 'burst twenty packets'))).rejects.toThrow();
+  });
+});
