@@ -87,15 +87,17 @@ export function parseEnvelope(s: string, payload: number, p: Packet, ctx: ParseC
     if (gt > 0 && gt < 5) start = gt + 1;
     if (s.charCodeAt(start) === 49 && s.charCodeAt(start + 1) === 32) return rfc5424(s, start + 2, payload, p, ctx);
   }
-  const kernel = s.lastIndexOf('kernel:', payload);
-  const headEnd = kernel >= start ? kernel : payload;
   if (Number.isNaN(p.ts)) {
-    const found = start === 0 ? findTimestamp(s, headEnd, ctx, scratch) : timestampAt(s, start, ctx, scratch);
+    const found = start === 0 ? findTimestamp(s, payload, ctx, scratch) : timestampAt(s, start, ctx, scratch);
     if (found) {
       p.ts = scratch.ts;
       start = scratch.end;
     }
   }
+  // The syslog tag: the first `kernel:` after the timestamp (a forward indexOf is a fast
+  // builtin; lastIndexOf is a slow runtime call in V8).
+  let kernel = s.indexOf('kernel:', start);
+  if (kernel > payload) kernel = -1;
   if (kernel >= start) {
     p.host = hostBefore(s, kernel, start);
     prefixText(s, kernel + 7, payload, p);

@@ -89,31 +89,6 @@ function address(s: string, from: number, to: number): string {
   return v;
 }
 
-/** TCP flag words as the kernel prints them (CWR ECE URG ACK PSH RST SYN FIN) and IPv4 CE DF MF. */
-function bareWord(s: string, i: number, j: number, p: Packet): void {
-  const n = j - i;
-  const a = s.charCodeAt(i);
-  const b = s.charCodeAt(i + 1);
-  if (n === 3) {
-    const c = s.charCodeAt(i + 2);
-    if (a === 83 && b === 89 && c === 78) p.tcpFlags |= TCP_SYN;
-    else if (a === 65 && b === 67 && c === 75) p.tcpFlags |= TCP_ACK;
-    else if (a === 70 && b === 73 && c === 78) p.tcpFlags |= TCP_FIN;
-    else if (a === 82 && b === 83 && c === 84) p.tcpFlags |= TCP_RST;
-    else if (a === 80 && b === 83 && c === 72) p.tcpFlags |= TCP_PSH;
-    else if (a === 85 && b === 82 && c === 71) p.tcpFlags |= TCP_URG;
-    else if (a === 69 && b === 67 && c === 69) p.tcpFlags |= TCP_ECE;
-    else if (a === 67 && b === 87 && c === 82) p.tcpFlags |= TCP_CWR;
-  } else if (n === 2) {
-    if (a === 68 && b === 70) p.ipFlags |= IP_DF;
-    else if (a === 77 && b === 70) p.ipFlags |= IP_MF;
-    else if (a === 67 && b === 69) p.ipFlags |= IP_CE;
-  } else if (a === 70 && b === 82 && n > 5 && s.charCodeAt(i + 4) === 58) {
-    // FRAG:n (IPv4 offset, IPv6 fragment header)
-    p.frag = decimal(s, i + 5, j);
-  }
-}
-
 function innerField(s: string, i: number, klen: number, v0: number, j: number, q: InnerPacket): void {
   const a = s.charCodeAt(i);
   if (klen === 3) {
@@ -164,142 +139,167 @@ function wordEnd(s: string, i: number, end: number): number {
   return sp < 0 ? end : sp;
 }
 
+/** True when the token at i is exactly `len` chars long (followed by a space or the end). */
+function tokenIs(s: string, i: number, len: number, end: number): boolean {
+  return i + len === end || s.charCodeAt(i + len) === 32;
+}
+
 /**
  * Parses the payload starting at `start` (the `I` of `IN=`) into `p`.
  * Returns null on success or the reason the line is unusable.
+ *
+ * A hand-written lexer: the first two characters of a token select the key,
+ * '=' is checked at the key's fixed offset, numbers are read in place (their
+ * end found while reading), and only string values are skipped with indexOf.
+ * On this project's machines a JavaScript loop over every character costs
+ * several times more than these native searches.
  */
 export function parsePayload(s: string, start: number, p: Packet): SkipReason | null {
   const end = s.length;
   let i = start;
   let inner: InnerPacket | null = null;
-  let inInner = false;
   let protoSeen = false;
   let afterUrgp = false;
   let incomplete = false;
   while (i < end) {
-    let c0 = s.charCodeAt(i);
+    const c0 = s.charCodeAt(i);
     if (c0 === 32) { i++; continue; }
     if (c0 === 91 /* [ */) {
-      if (inInner) return 'malformed'; // the kernel quotes one level only
-      inInner = true;
+      if (inner !== null) return 'malformed'; // the kernel quotes one level only
+      const close = s.indexOf(']', i);
+      if (close < 0) return 'truncated';
       inner = { src: '', dst: '', len: -1, proto: '', sport: -1, dport: -1 };
-      c0 = s.charCodeAt(++i);
-      if (c0 === 32) continue;
-    }
-    if (c0 === 93 /* ] */) { inInner = false; i = wordEnd(s, i, end) + 1; continue; }
-    // Keys are at most 9 letters: look for '=' in that window only.
-    let eq = -1;
-    const lim = i + 10 < end ? i + 10 : end;
-    for (let k = i + 1; k < lim; k++) {
-      const c = s.charCodeAt(k);
-      if (c === 61) { eq = k; break; }
-      if (c === 32) break;
-    }
-    if (eq < 0) {
-      const j = wordEnd(s, i, end);
-      if (c0 === 79 && j - i === 3 && s.charCodeAt(i + 1) === 80 && s.charCodeAt(i + 2) === 84) {
-        // OPT (HEX): IP options / IPv6 extension headers before PROTO=, TCP options after URGP=.
-        if (s.charCodeAt(j + 1) !== 40 /* ( */) return 'malformed';
-        const close = s.indexOf(')', j + 2);
-        if (close < 0) return 'truncated';
-        if (!inInner) {
-          const h = s.slice(j + 2, close);
-          if (afterUrgp) p.tcpOpts = h;
-          else p.ipOpts = p.ipOpts === '' ? h : `${p.ipOpts} ${h}`;
-        }
-        i = close + 2;
-        continue;
-      }
-      if (j - i === 10 && c0 === 73 && s.startsWith('INCOMPLETE', i)) {
-        // `INCOMPLETE [N bytes]`: the kernel could not read the L4 header (nmap -sO sends
-        // bare protocol headers). Not a quoted packet: skip the bracket group.
-        if (!inInner) incomplete = true;
-        if (s.charCodeAt(j + 1) === 91) {
-          const close = s.indexOf(']', j + 2);
-          i = close < 0 ? end : close + 1;
-          continue;
-        }
-      } else if (!inInner) bareWord(s, i, j, p);
-      i = j + 1;
-      continue;
-    }
-    const v0 = eq + 1;
-    const klen = eq - i;
-    if (inInner) {
-      const j = wordEnd(s, v0, end);
-      if (inner !== null) innerField(s, i, klen, v0, j, inner);
-      i = j + 1;
+      parseInner(s, i + 1, close, inner);
+      i = close + 1;
       continue;
     }
     const c1 = s.charCodeAt(i + 1);
-    let j = -1; // set when the value was consumed by num()/hexNum()
-    switch (klen) {
-      case 2:
-        if (c0 === 73 && c1 === 78) { j = wordEnd(s, v0, end); p.inIf = s.slice(v0, j); } // IN
-        else if (c0 === 73 && c1 === 68) { const v = num(s, v0, end); if (protoSeen) p.icmpId = v; else p.id = v; j = numEnd; } // ID
-        else if (c0 === 84 && c1 === 67) { p.tc = num(s, v0, end); j = numEnd; } // TC
+    let j = -1; // end of the token when the value has been consumed
+    switch (c0) {
+      case 83: // S
+        if (c1 === 82 && s.charCodeAt(i + 3) === 61) { j = wordEnd(s, i + 4, end); p.src = address(s, i + 4, j); if (p.src === '') return 'bad-address'; } // SRC=
+        else if (c1 === 80 && s.charCodeAt(i + 3) === 61) { p.sport = num(s, i + 4, end); j = numEnd; } // SPT=
+        else if (c1 === 69 && s.charCodeAt(i + 3) === 61) { const v = num(s, i + 4, end); if (p.protoNum === 6) p.seq = v; else p.icmpSeq = v; j = numEnd; } // SEQ=
+        else if (c1 === 89 && tokenIs(s, i, 3, end)) { p.tcpFlags |= TCP_SYN; j = i + 3; } // SYN
         break;
-      case 3: {
-        const c2 = s.charCodeAt(i + 2);
-        if (c0 === 83 && c1 === 82 && c2 === 67) { j = wordEnd(s, v0, end); p.src = address(s, v0, j); if (p.src === '') return 'bad-address'; } // SRC
-        else if (c0 === 68 && c1 === 83 && c2 === 84) { j = wordEnd(s, v0, end); p.dst = address(s, v0, j); if (p.dst === '') return 'bad-address'; } // DST
-        else if (c0 === 83 && c1 === 80 && c2 === 84) { p.sport = num(s, v0, end); j = numEnd; } // SPT
-        else if (c0 === 68 && c1 === 80) { p.dport = num(s, v0, end); j = numEnd; } // DPT
-        else if (c0 === 76 && c1 === 69) { const v = num(s, v0, end); if (protoSeen) p.udpLen = v; else p.len = v; j = numEnd; } // LEN
-        else if (c0 === 84 && c1 === 84) { p.ttl = num(s, v0, end); j = numEnd; } // TTL
-        else if (c0 === 84 && c1 === 79) { p.tos = hexNum(s, v0, end); j = numEnd; } // TOS
-        else if (c0 === 79 && c1 === 85) { j = wordEnd(s, v0, end); p.outIf = s.slice(v0, j); } // OUT
-        else if (c0 === 77 && c1 === 65) { j = wordEnd(s, v0, end); p.mac = s.slice(v0, j); } // MAC
-        else if (c0 === 83 && c1 === 69) { const v = num(s, v0, end); if (p.protoNum === 6) p.seq = v; else p.icmpSeq = v; j = numEnd; } // SEQ
-        else if (c0 === 65 && c1 === 67) { p.ack = num(s, v0, end); j = numEnd; } // ACK=n (sequence number, not the flag)
-        else if (c0 === 82 && c1 === 69) { p.res = hexNum(s, v0, end); j = numEnd; } // RES
-        else if (c0 === 85 && c1 === 73) { p.uid = num(s, v0, end); j = numEnd; } // UID
-        else if (c0 === 71 && c1 === 73) { p.gid = num(s, v0, end); j = numEnd; } // GID
-        else if (c0 === 77 && c1 === 84) { p.icmpMtu = num(s, v0, end); j = numEnd; } // MTU
+      case 68: // D
+        if (c1 === 83 && s.charCodeAt(i + 3) === 61) { j = wordEnd(s, i + 4, end); p.dst = address(s, i + 4, j); if (p.dst === '') return 'bad-address'; } // DST=
+        else if (c1 === 80 && s.charCodeAt(i + 3) === 61) { p.dport = num(s, i + 4, end); j = numEnd; } // DPT=
+        else if (c1 === 70 && tokenIs(s, i, 2, end)) { p.ipFlags |= IP_DF; j = i + 2; } // DF
         break;
-      }
-      case 4:
-        if (c0 === 84 && c1 === 89) { p.icmpType = num(s, v0, end); j = numEnd; } // TYPE
-        else if (c0 === 67 && c1 === 79) { p.icmpCode = num(s, v0, end); j = numEnd; } // CODE
-        else if (c0 === 80 && c1 === 82) { p.prec = hexNum(s, v0, end); j = numEnd; } // PREC
-        else if (c0 === 85 && c1 === 82) { p.urgp = num(s, v0, end); j = numEnd; afterUrgp = true; } // URGP
-        else if (c0 === 77 && c1 === 65) { p.mark = hexNum(s, v0, end); j = numEnd; } // MARK
-        else if (c0 === 70 && c1 === 82) { p.frag = num(s, v0, end); j = numEnd; } // FRAG= (lenient)
+      case 76: // L
+        if (c1 === 69 && s.charCodeAt(i + 3) === 61) { const v = num(s, i + 4, end); if (protoSeen) p.udpLen = v; else p.len = v; j = numEnd; } // LEN=
         break;
-      case 5:
-        if (c0 === 80 && c1 === 82) { // PROTO
-          j = wordEnd(s, v0, end);
-          const pr = protoFromText(s, v0, j);
+      case 84: // T
+        if (c1 === 84 && s.charCodeAt(i + 3) === 61) { p.ttl = num(s, i + 4, end); j = numEnd; } // TTL=
+        else if (c1 === 79 && s.charCodeAt(i + 3) === 61) { p.tos = hexNum(s, i + 4, end); j = numEnd; } // TOS=
+        else if (c1 === 89 && s.charCodeAt(i + 4) === 61) { p.icmpType = num(s, i + 5, end); j = numEnd; } // TYPE=
+        else if (c1 === 67 && s.charCodeAt(i + 2) === 61) { p.tc = num(s, i + 3, end); j = numEnd; } // TC=
+        break;
+      case 80: // P
+        if (c1 === 82 && s.charCodeAt(i + 5) === 61) { // PROTO=
+          j = wordEnd(s, i + 6, end);
+          const pr = protoFromText(s, i + 6, j);
           if (pr === null) return 'no-protocol';
           p.proto = pr[0];
           p.protoNum = pr[1];
           protoSeen = true;
+        } else if (c1 === 82 && s.charCodeAt(i + 4) === 61) { p.prec = hexNum(s, i + 5, end); j = numEnd; } // PREC=
+        else if (c1 === 83 && tokenIs(s, i, 3, end)) { p.tcpFlags |= TCP_PSH; j = i + 3; } // PSH
+        else if (c1 === 72 && s.charCodeAt(i + 6) === 61) { j = wordEnd(s, i + 7, end); p.physIn = s.slice(i + 7, j); } // PHYSIN=
+        else if (c1 === 72 && s.charCodeAt(i + 7) === 61) { j = wordEnd(s, i + 8, end); p.physOut = s.slice(i + 8, j); } // PHYSOUT=
+        else if (c1 === 65 && s.charCodeAt(i + 9) === 61) { p.icmpParam = num(s, i + 10, end); j = numEnd; } // PARAMETER=
+        else if (c1 === 79 && s.charCodeAt(i + 7) === 61) { p.icmpParam = hexNum(s, i + 8, end); j = numEnd; } // POINTER= (ICMPv6, hex)
+        break;
+      case 73: // I
+        if (c1 === 78 && s.charCodeAt(i + 2) === 61) { j = wordEnd(s, i + 3, end); p.inIf = s.slice(i + 3, j); } // IN=
+        else if (c1 === 68 && s.charCodeAt(i + 2) === 61) { const v = num(s, i + 3, end); if (protoSeen) p.icmpId = v; else p.id = v; j = numEnd; } // ID=
+        else if (c1 === 78 && s.startsWith('INCOMPLETE', i)) {
+          // `INCOMPLETE [N bytes]`: the kernel could not read the L4 header (nmap -sO sends
+          // bare protocol headers). Not a quoted packet: skip the bracket group.
+          incomplete = true;
+          j = i + 10;
+          if (s.charCodeAt(j + 1) === 91) {
+            const close = s.indexOf(']', j + 2);
+            j = close < 0 ? end : close + 1;
+          }
         }
         break;
-      case 6:
-        if (c0 === 87) { p.window = num(s, v0, end); j = numEnd; } // WINDOW
-        else if (c0 === 80 && c1 === 72) { j = wordEnd(s, v0, end); p.physIn = s.slice(v0, j); } // PHYSIN
-        else if (c0 === 77 && s.charCodeAt(i + 3) === 83) { j = wordEnd(s, v0, end); if (p.mac === '') p.mac = s.slice(v0, j); } // MACSRC (bridge)
+      case 79: // O
+        if (c1 === 85 && s.charCodeAt(i + 3) === 61) { j = wordEnd(s, i + 4, end); p.outIf = s.slice(i + 4, j); } // OUT=
+        else if (c1 === 80 && s.charCodeAt(i + 2) === 84 && s.charCodeAt(i + 3) === 32) { // OPT (HEX)
+          // IP options / IPv6 extension headers before PROTO=, TCP options after URGP=.
+          if (s.charCodeAt(i + 4) !== 40 /* ( */) return 'malformed';
+          const close = s.indexOf(')', i + 5);
+          if (close < 0) return 'truncated';
+          const h = s.slice(i + 5, close);
+          if (afterUrgp) p.tcpOpts = h;
+          else p.ipOpts = p.ipOpts === '' ? h : `${p.ipOpts} ${h}`;
+          j = close + 1;
+        }
         break;
-      case 7:
-        if (c0 === 70) { p.flowLabel = num(s, v0, end); j = numEnd; } // FLOWLBL
-        else if (c0 === 80 && c1 === 72) { j = wordEnd(s, v0, end); p.physOut = s.slice(v0, j); } // PHYSOUT
-        else if (c0 === 71) { j = wordEnd(s, v0, end); p.icmpGateway = address(s, v0, j); } // GATEWAY
-        else if (c0 === 80 && c1 === 79) { p.icmpParam = hexNum(s, v0, end); j = numEnd; } // POINTER (ICMPv6, hex)
+      case 77: // M
+        if (c1 === 65 && s.charCodeAt(i + 3) === 61) { j = wordEnd(s, i + 4, end); p.mac = s.slice(i + 4, j); } // MAC=
+        else if (c1 === 65 && s.charCodeAt(i + 4) === 61) { p.mark = hexNum(s, i + 5, end); j = numEnd; } // MARK=
+        else if (c1 === 65 && s.charCodeAt(i + 6) === 61 && s.charCodeAt(i + 3) === 83) { j = wordEnd(s, i + 7, end); if (p.mac === '') p.mac = s.slice(i + 7, j); } // MACSRC= (bridge)
+        else if (c1 === 84 && s.charCodeAt(i + 3) === 61) { p.icmpMtu = num(s, i + 4, end); j = numEnd; } // MTU=
+        else if (c1 === 70 && tokenIs(s, i, 2, end)) { p.ipFlags |= IP_MF; j = i + 2; } // MF
         break;
-      case 8:
-        if (c0 === 72) { p.ttl = num(s, v0, end); p.family = 6; j = numEnd; } // HOPLIMIT
+      case 87: // W
+        if (s.charCodeAt(i + 6) === 61) { p.window = num(s, i + 7, end); j = numEnd; } // WINDOW=
         break;
-      case 9:
-        if (c0 === 80 && c1 === 65) { p.icmpParam = num(s, v0, end); j = numEnd; } // PARAMETER
+      case 82: // R
+        if (c1 === 69 && s.charCodeAt(i + 3) === 61) { p.res = hexNum(s, i + 4, end); j = numEnd; } // RES=
+        else if (c1 === 83 && tokenIs(s, i, 3, end)) { p.tcpFlags |= TCP_RST; j = i + 3; } // RST
+        break;
+      case 85: // U
+        if (c1 === 82 && s.charCodeAt(i + 4) === 61) { p.urgp = num(s, i + 5, end); j = numEnd; afterUrgp = true; } // URGP=
+        else if (c1 === 82 && tokenIs(s, i, 3, end)) { p.tcpFlags |= TCP_URG; j = i + 3; } // URG
+        else if (c1 === 73 && s.charCodeAt(i + 3) === 61) { p.uid = num(s, i + 4, end); j = numEnd; } // UID=
+        break;
+      case 65: // A
+        if (c1 === 67 && s.charCodeAt(i + 3) === 61) { p.ack = num(s, i + 4, end); j = numEnd; } // ACK=n (sequence number)
+        else if (c1 === 67 && tokenIs(s, i, 3, end)) { p.tcpFlags |= TCP_ACK; j = i + 3; } // ACK (flag)
+        break;
+      case 70: // F
+        if (c1 === 73 && tokenIs(s, i, 3, end)) { p.tcpFlags |= TCP_FIN; j = i + 3; } // FIN
+        else if (c1 === 76 && s.charCodeAt(i + 7) === 61) { p.flowLabel = num(s, i + 8, end); j = numEnd; } // FLOWLBL=
+        else if (c1 === 82 && (s.charCodeAt(i + 4) === 58 || s.charCodeAt(i + 4) === 61)) { p.frag = num(s, i + 5, end); j = numEnd; } // FRAG:n (FRAG=n)
+        break;
+      case 67: // C
+        if (c1 === 79 && s.charCodeAt(i + 4) === 61) { p.icmpCode = num(s, i + 5, end); j = numEnd; } // CODE=
+        else if (c1 === 87 && tokenIs(s, i, 3, end)) { p.tcpFlags |= TCP_CWR; j = i + 3; } // CWR
+        else if (c1 === 69 && tokenIs(s, i, 2, end)) { p.ipFlags |= IP_CE; j = i + 2; } // CE
+        break;
+      case 69: // E
+        if (c1 === 67 && tokenIs(s, i, 3, end)) { p.tcpFlags |= TCP_ECE; j = i + 3; } // ECE
+        break;
+      case 71: // G
+        if (c1 === 73 && s.charCodeAt(i + 3) === 61) { p.gid = num(s, i + 4, end); j = numEnd; } // GID=
+        else if (c1 === 65 && s.charCodeAt(i + 7) === 61) { j = wordEnd(s, i + 8, end); p.icmpGateway = address(s, i + 8, j); } // GATEWAY=
+        break;
+      case 72: // H
+        if (s.charCodeAt(i + 8) === 61) { p.ttl = num(s, i + 9, end); p.family = 6; j = numEnd; } // HOPLIMIT=
         break;
       default:
         break;
     }
-    i = (j < 0 ? wordEnd(s, v0, end) : j) + 1;
+    i = (j < 0 ? wordEnd(s, i, end) : j) + 1; // unknown tokens are skipped whole
   }
   p.inner = inner;
   return validate(p, incomplete);
+}
+
+/** The quoted packet of an ICMP error, `[SRC=... DST=... ]`, between from and close. */
+function parseInner(s: string, from: number, close: number, q: InnerPacket): void {
+  let i = from;
+  while (i < close) {
+    let j = s.indexOf(' ', i);
+    if (j < 0 || j > close) j = close;
+    const eq = s.indexOf('=', i);
+    if (eq > i && eq < j) innerField(s, i, eq - i, eq + 1, j, q);
+    i = j + 1;
+  }
 }
 
 /** Checks what every scored packet needs; a line cut short loses its trailing fields. */
