@@ -45,6 +45,14 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+// `tsad ... | head`: a closed pipe ends the output quietly instead of crashing.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
+
 main(process.argv).then(
   (code) => {
     process.exitCode = code;

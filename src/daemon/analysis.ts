@@ -78,7 +78,7 @@ export async function buildAnalysis(o: AnalysisOptions): Promise<Analysis> {
     tracker,
     counters,
     sink(ctx) {
-      return { line: (l) => pipeline.line(l, ctx), tooLong: () => pipeline.skip('too-long') };
+      return { line: (l) => pipeline.line(l, ctx), tooLong: () => pipeline.tooLong() };
     },
     async report(minDl) {
       const geo = o.geoip !== false && cfg.ENABLE_GEOIP ? await GeoLookup.open(cfg) : null;

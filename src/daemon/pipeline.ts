@@ -40,6 +40,12 @@ export class Pipeline {
     this.skipped[reason] = (this.skipped[reason] ?? 0) + 1;
   }
 
+  /** A line dropped by the reader for its length: counted as read, and skipped. */
+  tooLong(): void {
+    this.lines++;
+    this.skip('too-long');
+  }
+
   /** One line of text from any source. */
   line(text: string, ctx: ParseContext): void {
     this.lines++;

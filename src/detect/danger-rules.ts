@@ -27,6 +27,8 @@ export interface DangerRules {
   readonly protocolScan: number;
   /** False when DL1_UNIQUE_HOSTS is 0. */
   readonly sweeps: boolean;
+  /** SWEEP_MIN_DESTINATIONS (0: no SWEEP label). */
+  readonly sweepLabel: number;
 }
 
 export function dangerRules(cfg: Config): DangerRules {
@@ -37,6 +39,7 @@ export function dangerRules(cfg: Config): DangerRules {
     portRangeSweep: cfg.PORT_RANGE_SWEEP_THRESHOLD,
     protocolScan: cfg.PROTOCOL_SCAN_THRESHOLD,
     sweeps: cfg.DL1_UNIQUE_HOSTS > 0,
+    sweepLabel: cfg.SWEEP_MIN_DESTINATIONS,
   };
 }
 
@@ -90,14 +93,16 @@ export function destinationLevel(r: DangerRules, packets: number, spread: number
 }
 
 /**
- * Port sweep (scan type SWEEP): at least DL1_UNIQUE_HOSTS destinations in
- * the window, most of them and at least DL1_UNIQUE_HOSTS probed on a single
- * port (spread == PORT_RANGE_SWEEP_THRESHOLD) or pinged. psad computed the
- * same per destination but never showed it (the alert read a field nobody
- * set); it is judged on destinations whose probing is over (when they age
- * out, when the episode ends, at report time), so the first packets of a
- * multi-port scan across many hosts are not taken for a sweep.
+ * Sweep (scan type SWEEP): at least SWEEP_MIN_DESTINATIONS destinations in
+ * the window, most of them (and at least that many) probed on a single port
+ * (spread == PORT_RANGE_SWEEP_THRESHOLD) or pinged. psad marked port sweeps
+ * per destination (from DL1_UNIQUE_HOSTS destinations) but never showed it:
+ * the alert read a field nobody set. Here it is judged on destinations whose
+ * probing is over (when they age out, when the episode ends, at report
+ * time), so the first packets of a multi-port scan across many hosts are
+ * not taken for a sweep.
  */
 export function isSweep(r: DangerRules, active: number, sweepLike: number): boolean {
-  return manyDestinations(r, active) && sweepLike >= r.hosts[0] && sweepLike * 2 >= active;
+  const min = r.sweepLabel;
+  return min > 0 && active >= min && sweepLike >= min && sweepLike * 2 >= active;
 }

@@ -67,7 +67,7 @@ export class FingerprintDb {
       const fp = this.entries[i] as Fingerprint;
       if (fp.family !== 0 && fp.family !== p.family) continue;
       if (fp.ittl !== 0 && (fp.ittl !== ittl || p.ttl > fp.ittl || fp.ittl - p.ttl > this.maxHops)) continue;
-      if (fp.df >= 0 && fp.df !== df) continue;
+      if (fp.df >= 0 && p.family === 4 && fp.df !== df) continue; // IPv6 has no DF bit
       if (!windowMatches(fp, p.window, opts?.mss ?? 1460)) continue;
       if (letters !== null && values !== null) {
         if (fp.layouts === null || fp.layouts.some((l) => layoutMatches(l, letters, values))) return { fp, index: i, score: 2 };

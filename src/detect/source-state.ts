@@ -129,7 +129,7 @@ export class SourceState extends DestinationTable {
     return this.#notes?.others ?? null;
   }
 
-  /** Scanner named by a "tool:" fingerprint line (the first seen). */
+  /** Scanner named by a "tool:" fingerprint line. */
   get fileTool(): string | null {
     return this.#notes?.fileTool ?? null;
   }
@@ -150,8 +150,10 @@ export class SourceState extends DestinationTable {
     return this.#notes?.ipOptions ?? null;
   }
 
+  /** Keeps the alphabetically first tool named, so the order of packets does not matter. */
   setFileTool(name: string): void {
-    this.#n.fileTool ??= name;
+    const n = this.#n;
+    if (n.fileTool === null || name < n.fileTool) n.fileTool = name;
   }
 
   setOsGuess(g: FingerprintGuess): void {

@@ -61,7 +61,8 @@ export interface ConnectOptions {
   name?: string;
 }
 
-const RECONNECT_MAX_MS = 2000;
+/** Reconnect attempts back off to one a second: a restarted Redis is found within a second. */
+const RECONNECT_MAX_MS = 1000;
 
 function retry(failFast: boolean): (times: number) => number | null {
   return (times) => (failFast ? null : Math.min(50 * 2 ** Math.min(times, 10), RECONNECT_MAX_MS));

@@ -108,7 +108,8 @@ export class DecisionReader {
         this.#lastError = '';
       } catch (err) {
         const msg = (err as Error).message;
-        if (msg !== this.#lastError) this.#o.log?.('warn', `fleet: reading decisions: ${msg}`);
+        // Connection loss is reported once by the connection; here only errors of a live connection.
+        if (msg !== this.#lastError && this.#link.ready()) this.#o.log?.('warn', `fleet: reading decisions: ${msg}`);
         this.#lastError = msg;
         this.#check = true;
         await sleep(250);

@@ -10,12 +10,18 @@
  * Sending the same evidence twice changes nothing (HyperLogLogs and the
  * per-sensor figures are idempotent), so a batch whose reply was lost is
  * simply sent again.
+ *
+ * The sensor whose publish lifted a source also announces it on a Pub/Sub
+ * channel; every other sensor that published evidence for the source then
+ * reports the rise too (at most once per level), so all their daemons know
+ * the fleet level even when the source never comes back to them.
  */
 import type { FleetLogger, RedisLink } from './connection.js';
 import { detailJson, EvidenceQueue, type EvidenceItem, type PendingEvidence } from './evidence-queue.js';
 import { bucketMs, fleetDangerLevel, readFleetLevel, type FleetLevel, type LevelRules } from './fleet-level.js';
 import { LEVEL_SCALE, windowBuckets, type FleetKeys } from './keys.js';
 import { EVIDENCE } from './scripts.js';
+import { boundedInt, canonicalCidrText, isSensorName, parseSmallObject } from './validate.js';
 
 export interface FleetEvidenceOptions extends LevelRules {
   sensor: string;
@@ -43,7 +49,7 @@ export interface EvidenceStats {
 
 /** Sources sent per round trip. */
 const BATCH = 2000;
-/** Last known fleet level per source, for rise detection. */
+/** Sources this sensor published, with the last fleet level it knows (rise detection). */
 const LEVEL_MEMORY = 200_000;
 /** Entries kept in the levels index (status shows the top of it). */
 const INDEX_MAX = 100_000;
@@ -141,19 +147,50 @@ export class FleetEvidence {
     this.#observe(p.src, d ?? 0, n ?? 0, s ?? 0, now);
   }
 
+  /** Follows the other sensors' level announcements on `sub` (a connection given over to Pub/Sub). */
+  listen(sub: RedisLink): Promise<void> {
+    return sub.subscribe(this.#o.keys.rises, (msg) => this.#announced(msg));
+  }
+
   #observe(src: string, destinations: number, ports: number, sensors: number, now: number): void {
     const dl = fleetDangerLevel(destinations, sensors, this.#o);
+    const previous = this.#remember(src, dl);
+    if (dl > 0) this.#link.call('ZADD', this.#o.keys.levels, dl * LEVEL_SCALE + now, src).catch(() => undefined);
+    if (dl <= previous) return;
+    const notice = JSON.stringify({ src, dl, d: destinations, p: ports, s: sensors, by: this.#o.sensor });
+    this.#link.call('PUBLISH', this.#o.keys.rises, notice).catch(() => undefined);
+    this.#rise({ src, dl, destinations, ports, sensors, packets: 0, maxLocalDl: 0, bySensor: [] }, previous);
+  }
+
+  /** Another sensor's announcement: reported when this sensor has evidence for the source and knew a lower level. */
+  #announced(msg: string): void {
+    const o = parseSmallObject(msg, 512);
+    if (o === null || typeof o.src !== 'string' || canonicalCidrText(o.src) === null || typeof o.by !== 'string' || !isSensorName(o.by) || o.by === this.#o.sensor) return;
+    const dl = boundedInt(o.dl, 1, 5);
+    const destinations = boundedInt(o.d, 0, Number.MAX_SAFE_INTEGER);
+    const ports = boundedInt(o.p, 0, Number.MAX_SAFE_INTEGER);
+    const sensors = boundedInt(o.s, 0, 1_000_000);
+    const previous = this.#levels.get(o.src);
+    if (dl === null || destinations === null || ports === null || sensors === null || previous === undefined || dl <= previous) return;
+    this.#remember(o.src, dl);
+    this.#rise({ src: o.src, dl, destinations, ports, sensors, packets: 0, maxLocalDl: 0, bySensor: [] }, previous);
+  }
+
+  /** Records the level (most recent last, bounded); returns the one known before. */
+  #remember(src: string, dl: number): number {
     const previous = this.#levels.get(src) ?? 0;
-    if (dl === 0 && previous === 0) return;
     this.#levels.delete(src);
     this.#levels.set(src, dl);
     if (this.#levels.size > LEVEL_MEMORY) this.#levels.delete(this.#levels.keys().next().value as string);
-    if (dl > 0) this.#link.call('ZADD', this.#o.keys.levels, dl * LEVEL_SCALE + now, src).catch(() => undefined);
-    if (dl <= previous || this.#o.onLevelRise === undefined) return;
+    return previous;
+  }
+
+  #rise(level: FleetLevel, previous: number): void {
+    if (this.#o.onLevelRise === undefined) return;
     try {
-      this.#o.onLevelRise({ src, dl, destinations, ports, sensors, packets: 0, maxLocalDl: 0, bySensor: [] }, previous);
+      this.#o.onLevelRise(level, previous);
     } catch (err) {
-      this.#o.log?.('error', `fleet: level handler failed for ${src}: ${(err as Error).message}`);
+      this.#o.log?.('error', `fleet: level handler failed for ${level.src}: ${(err as Error).message}`);
     }
   }
 }

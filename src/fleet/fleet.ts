@@ -1,7 +1,8 @@
 /**
  * openFleet(): what the daemon calls once at start. Without FLEET_REDIS_URL
  * it returns null and nothing else happens (ioredis is not even loaded).
- * Otherwise it opens two connections (commands, and blocking stream reads),
+ * Otherwise it opens three connections (commands, blocking stream reads, and
+ * Pub/Sub for level announcements),
  * starts evidence publishing, the decision reader and a heartbeat, and
  * returns at once: Redis may be down, and the sensor works locally until it
  * is back.
@@ -56,6 +57,7 @@ export async function openFleet(cfg: Config, hooks: FleetHooks): Promise<Fleet |
   const blockMs = Math.min(1000, o.publishIntervalMs);
   const link = await connect(o.endpoint, { log, name: `tsad-${o.sensor}` });
   const reader = await connect(o.endpoint, { log: () => undefined, name: `tsad-${o.sensor}-reader`, commandTimeoutMs: blockMs + 5000 });
+  const sub = await connect(o.endpoint, { log: () => undefined, name: `tsad-${o.sensor}-sub` });
   const keys = new FleetKeys(o.prefix);
   const evidence = new FleetEvidence(link, { ...o, keys, intervalMs: o.publishIntervalMs, onLevelRise: hooks.onLevelRise, log, now });
   const decisions = new FleetDecisions(link, reader, {
@@ -71,23 +73,30 @@ export async function openFleet(cfg: Config, hooks: FleetHooks): Promise<Fleet |
     log,
     now,
   });
-  return new RunningFleet(o, link, reader, evidence, decisions, now).start();
+  await evidence.listen(sub);
+  return new RunningFleet(o, [link, reader, sub], evidence, decisions, now).start();
 }
 
 class RunningFleet implements Fleet {
   readonly sensor: string;
+  readonly #link: RedisLink;
+  readonly #links: readonly RedisLink[];
+  readonly #now: () => number;
   #timer: NodeJS.Timeout | undefined;
   #lastMaintain = 0;
 
+  /** `links`: commands first, then the stream reader and the subscriber. */
   constructor(
     readonly options: FleetOptions,
-    private readonly link: RedisLink,
-    private readonly reader: RedisLink,
+    links: readonly [RedisLink, ...RedisLink[]],
     readonly evidence: FleetEvidence,
     readonly decisions: FleetDecisions,
-    private readonly now: () => number,
+    now: () => number,
   ) {
     this.sensor = options.sensor;
+    this.#link = links[0];
+    this.#links = links;
+    this.#now = now;
   }
 
   start(): this {
@@ -95,12 +104,12 @@ class RunningFleet implements Fleet {
     this.decisions.start();
     this.#timer = setInterval(() => void this.#beat(), this.options.publishIntervalMs);
     this.#timer.unref();
-    this.link.onReady(() => void this.#beat());
+    this.#link.onReady(() => void this.#beat());
     return this;
   }
 
   connected(): boolean {
-    return this.link.ready();
+    return this.#link.ready();
   }
 
   stats(): FleetStats {
@@ -111,19 +120,19 @@ class RunningFleet implements Fleet {
     clearInterval(this.#timer);
     await Promise.all([this.evidence.stop(), this.decisions.stop()]);
     await this.#beat();
-    await Promise.all([this.link.close(), this.reader.close()]);
+    await Promise.all(this.#links.map((l) => l.close()));
   }
 
   /** Heartbeat: this sensor's last contact, stream position and counters, for `tsad status --fleet`. */
   async #beat(): Promise<void> {
-    if (!this.link.ready()) return;
-    const now = this.now();
+    if (!this.#link.ready()) return;
+    const now = this.#now();
     const hb = heartbeat(this.evidence.stats(), this.decisions.stats(), this.decisions.position(), now);
     const sensors = new FleetKeys(this.options.prefix).sensors;
-    await this.link.call('HSET', sensors, this.sensor, hb).catch(() => undefined);
+    await this.#link.call('HSET', sensors, this.sensor, hb).catch(() => undefined);
     if (now - this.#lastMaintain < MAINTAIN_EVERY_MS) return;
     this.#lastMaintain = now;
     await this.evidence.maintain().catch(() => undefined);
-    await forgetSilentSensors(this.link, sensors, now).catch(() => undefined);
+    await forgetSilentSensors(this.#link, sensors, now).catch(() => undefined);
   }
 }

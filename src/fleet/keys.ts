@@ -37,6 +37,11 @@ export class FleetKeys {
     return `${this.prefix}:levels`;
   }
 
+  /** Pub/Sub channel announcing fleet level rises (JSON), so every sensor that saw the source learns it. */
+  get rises(): string {
+    return `${this.prefix}:rises`;
+  }
+
   /** Heartbeats: hash, sensor -> JSON (last seen, stream position, counters). */
   get sensors(): string {
     return `${this.prefix}:sensors`;

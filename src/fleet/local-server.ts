@@ -5,8 +5,9 @@
  * stream.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { connect, createServer, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -34,6 +35,10 @@ export interface LocalRedisOptions {
   /** Extra `--name value` arguments. */
   args?: string[];
   port?: number;
+  /** A config file (first argument: sentinels need one they can rewrite). */
+  configFile?: string;
+  /** Serve TLS only, on the port, with these PEM files (client certificates required). */
+  tls?: { cert: string; key: string; ca: string };
 }
 
 export class LocalRedis {
@@ -57,8 +62,11 @@ export class LocalRedis {
 
   /** Starts (again) on the same port and directory; resolves when it accepts connections. */
   async restart(): Promise<void> {
-    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--save', '', '--daemonize', 'no', '--loglevel', 'warning'];
-    args.push('--appendonly', this.o.aof ? 'yes' : 'no');
+    const t = this.o.tls;
+    const args = this.o.configFile ? [this.o.configFile] : [];
+    args.push(...(t ? ['--port', '0', '--tls-port', String(this.port), '--tls-cert-file', t.cert, '--tls-key-file', t.key, '--tls-ca-cert-file', t.ca] : ['--port', String(this.port)]));
+    args.push('--bind', '127.0.0.1', '--dir', this.dir, '--daemonize', 'no', '--loglevel', 'warning');
+    if (!this.o.configFile) args.push('--save', '', '--appendonly', this.o.aof ? 'yes' : 'no');
     if (this.o.aof) args.push('--appendfsync', 'always');
     const child = spawn(REDIS_SERVER, [...args, ...(this.o.args ?? [])], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.#child = child;
@@ -88,9 +96,12 @@ export class LocalRedis {
   }
 
   #answers(): Promise<boolean> {
+    const t = this.o.tls;
     return new Promise((resolve) => {
-      const s = connect(this.port, '127.0.0.1');
-      s.once('connect', () => s.write('PING\r\n'));
+      let s: Socket;
+      const ping = () => s.write('PING\r\n');
+      if (t) s = tlsConnect({ host: '127.0.0.1', port: this.port, ca: readFileSync(t.ca), cert: readFileSync(t.cert), key: readFileSync(t.key), rejectUnauthorized: false }, ping);
+      else s = connect(this.port, '127.0.0.1', ping);
       s.once('data', (d) => {
         s.destroy();
         resolve(d.toString().startsWith('+PONG'));

@@ -156,7 +156,8 @@ export function uptimeAt(s: string, i: number, out: TimeResult): boolean {
     secs = secs * 10 + d;
     any = true;
   }
-  if (!any) return false;
+  // The kernel always prints a fraction; `[1]` is an fwsnort rule number in a prefix, not a time.
+  if (!any || s.charCodeAt(k) !== 46) return false;
   const frac = fraction(s, k, out);
   k = out.end;
   if (s.charCodeAt(k) !== 93) return false;

@@ -1,6 +1,6 @@
 /**
  * A loaded, indexed rule set. match() is the per-packet hot path: it looks
- * at three short candidate lists (see rule-index.ts) and allocates nothing
+ * at four short candidate lists (see rule-index.ts) and allocates nothing
  * when no rule fires. explain() runs every check of every candidate and says
  * why each rule fired or not.
  */

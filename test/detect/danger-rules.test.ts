@@ -64,7 +64,6 @@ describe('DL1_UNIQUE_HOSTS 0 turns destination counting off (psad put every sour
   test('many destinations no longer count; packet counts still do', () => {
     expect(destinationLevel(off, 1, 0, 1, 1000)).toBe(0);
     expect(destinationLevel(off, 150, 20, 1, 1000)).toBe(3);
-    expect(isSweep(off, 1000, 1000)).toBe(false);
   });
 });
 
@@ -75,9 +74,11 @@ test('configured thresholds replace the defaults', () => {
   expect(destinationLevel(c, 1, 0, 1, 4)).toBe(2);
 });
 
-test('isSweep needs DL1_UNIQUE_HOSTS destinations, mostly single-port or pinged', () => {
-  expect(isSweep(r, 10, 10)).toBe(true);
-  expect(isSweep(r, 9, 9)).toBe(false);
-  expect(isSweep(r, 30, 10)).toBe(false);
+test('isSweep needs SWEEP_MIN_DESTINATIONS destinations, mostly single-port or pinged', () => {
+  expect(isSweep(r, 5, 5)).toBe(true);
+  expect(isSweep(r, 4, 4)).toBe(false);
+  expect(isSweep(r, 30, 14)).toBe(false);
   expect(isSweep(r, 30, 15)).toBe(true);
+  expect(isSweep(dangerRules(cfgWith({ SWEEP_MIN_DESTINATIONS: 0 })), 100, 100)).toBe(false);
+  expect(isSweep(dangerRules(cfgWith({ DL1_UNIQUE_HOSTS: 0 })), 100, 100)).toBe(true);
 });

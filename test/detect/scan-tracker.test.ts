@@ -45,14 +45,14 @@ describe('destinations and sweeps over the event-time window', () => {
   const sweep = (n: number, gapMs = 1000, port = 445): Packet[] =>
     Array.from({ length: n }, (_, i) => pkt({ dst: `198.51.100.${(i % 250) + 1}`, ...(i >= 250 ? { dst: `192.0.2.${i - 249}` } : {}), dport: port, ts: T0 + i * gapMs }));
 
-  test.each([[9, 0], [10, 1], [20, 2], [50, 3], [100, 4], [500, 5]])('one port across %i hosts gives DL%i', (n, dl) => {
+  test.each([[4, 0], [9, 0], [10, 1], [20, 2], [50, 3], [100, 4], [500, 5]])('one port across %i hosts gives DL%i', (n, dl) => {
     const cfg = cfgWith();
     const t = new ScanTracker(cfg);
     const s = feed(t, sweep(n));
     expect(s.dl).toBe(dl);
     const r = sourceReport(s, cfg);
     expect(r.destinations).toBe(n);
-    if (n >= 10) expect(r.scanTypes[0]).toBe('SWEEP');
+    if (n >= 5) expect(r.scanTypes[0]).toBe('SWEEP'); // SWEEP_MIN_DESTINATIONS
     else expect(r.scanTypes).not.toContain('SWEEP');
   });
 

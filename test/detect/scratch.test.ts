@@ -6,13 +6,14 @@ import { ScanTracker, createPacketFilter, sourceReports, loadFingerprints, shipp
 
 test('scratch', () => {
   const cfg = defaultConfig();
-  for (const f of ['syn','connect','fin','null','xmas','ack','window','maimon','udp','proto','pingsweep','portsweep','multidst','syn6','pingsweep6']) {
+  const m = JSON.parse(readFileSync('fixtures/captured/manifest.json', 'utf8'));
+  for (const sc of m.scans) {
     const { db } = loadFingerprints(shippedFingerprintsPath(), cfg.MAX_HOPS);
     const t = new ScanTracker(cfg, { osFingerprints: db });
     const filter = createPacketFilter(cfg);
-    const ctx = createParseContext();
+    const ctx = createParseContext({ year: 2026 });
     const skips: Record<string, number> = {};
-    for (const line of readFileSync(`fixtures/detect/nmap/${f}.log`, 'utf8').split('\n')) {
+    for (const line of readFileSync(`fixtures/captured/${sc.files.rfc3164}`, 'utf8').split('\n')) {
       if (!line) continue;
       const p = parseLine(line, ctx);
       if (p === null || typeof p === 'string') { skips[String(p)] = (skips[String(p)] ?? 0) + 1; continue; }
@@ -20,6 +21,6 @@ test('scratch', () => {
       if (r) { skips[r] = (skips[r] ?? 0) + 1; continue; }
       t.observe(p, null);
     }
-    for (const s of sourceReports(t, cfg, 0)) console.log(f, JSON.stringify(skips), s.src, 'dl', s.dl, 'pk', s.packets, 'dst', s.destinations, s.scanTypes.join('/'), s.tool, s.os, JSON.stringify(s.protocols), (s.reasons as string[]).join(' | '));
+    for (const s of sourceReports(t, cfg, 0)) console.log(sc.ruleset, sc.name, JSON.stringify(sc.scanTypes), '=>', s.scanTypes.join('/'), 'dl', s.dl, 'pk', s.packets, '/', sc.packets, 'dst', s.destinations, s.tool, s.os, s.osBasis, JSON.stringify(skips));
   }
 });

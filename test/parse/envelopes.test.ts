@@ -111,6 +111,7 @@ describe('parseLine() envelopes', () => {
     expect(pkt(`Nov 21 08:35:11 fw1 kernel: INPUT:DROP: ${PAYLOAD}`).prefix).toBe('INPUT:DROP:');
     expect(pkt(`Nov 21 08:35:11 gw kernel: Shorewall:net-fw:DROP:${PAYLOAD}`).prefix).toBe('Shorewall:net-fw:DROP:');
     expect(pkt(`Nov 21 08:35:11 fw1 kernel: ${PAYLOAD}`).prefix).toBe('');
+    expect(pkt(`Nov 21 08:35:11 fw1 kernel: [ 12.000001] [1] SID2003 ESTAB ${PAYLOAD}`).prefix).toBe('[1] SID2003 ESTAB');
   });
 
   it('returns null for lines of other programs', () => {

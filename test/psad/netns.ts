@@ -5,6 +5,7 @@
  * deletes everything, also after a failure.
  */
 import { execFile } from 'node:child_process';
+import { closeSync, constants, openSync, readSync } from 'node:fs';
 import { promisify } from 'node:util';
 
 const exec = promisify(execFile);
@@ -82,10 +83,54 @@ export class Pair {
   }
 }
 
-/** Kernel log lines (dmesg) that a rule in namespace B logged for packets arriving on its veth. */
-export async function loggedLines(pair: Pair): Promise<string[]> {
-  const { stdout } = await exec('dmesg', [], { maxBuffer: 64 << 20 });
-  return stdout.split('\n').filter((l) => l.includes(`IN=${pair.vethB} `));
+/**
+ * Collects kernel log records (from /dev/kmsg, read live every 20 ms so a busy
+ * host cannot overwrite them first) that B's firewall logged for packets
+ * arriving on its veth. Records already in the ring are skipped.
+ */
+export class KmsgWatch {
+  readonly lines: string[] = [];
+  readonly #fd: number;
+  readonly #buf = Buffer.alloc(8192);
+  readonly #match: string;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(pair: Pair) {
+    this.#match = `IN=${pair.vethB} `;
+    this.#fd = openSync('/dev/kmsg', constants.O_RDONLY | constants.O_NONBLOCK);
+    this.#drain(false);
+    const poll = (): void => {
+      this.#drain(true);
+      this.#timer = setTimeout(poll, 20);
+    };
+    poll();
+  }
+
+  #drain(keep: boolean): void {
+    for (;;) {
+      let n: number;
+      try {
+        n = readSync(this.#fd, this.#buf, 0, this.#buf.length, null);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'EAGAIN') return;
+        if (code === 'EPIPE') continue; // overwritten before read; the next read resumes
+        throw err;
+      }
+      if (n === 0) return;
+      const rec = this.#buf.toString('utf8', 0, n);
+      const msg = rec.slice(rec.indexOf(';') + 1).split('\n')[0] as string;
+      if (keep && msg.includes(this.#match)) this.lines.push(msg);
+    }
+  }
+
+  /** Stops watching (after a last read) and returns what was collected. */
+  stop(): string[] {
+    clearTimeout(this.#timer);
+    this.#drain(true);
+    closeSync(this.#fd);
+    return this.lines;
+  }
 }
 
 /** LOG in a namespace other than the initial one is silent unless this switch is on (recipe in shared/README.md). */

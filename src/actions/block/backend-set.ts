@@ -82,7 +82,7 @@ export class BackendSet {
   }
 
   /** Resyncs backends whose objects vanished (a firewall reload or `nft flush ruleset` behind tsad's back). */
-  async repairMissing(entries: () => BlockEntry[], now: number): Promise<string[]> {
+  async repairMissing(entries: () => BlockEntry[], now: number, quiet = false): Promise<string[]> {
     const repaired: string[] = [];
     for (const b of this.backends) {
       if (this.#failed.has(b)) continue;
@@ -94,7 +94,8 @@ export class BackendSet {
         continue;
       }
       if (there) continue;
-      this.log('warn', `${b.name}: tsad's firewall objects are missing (firewall reloaded or flushed?); restoring them`);
+      if (quiet) this.log('info', `${b.name}: creating tsad's firewall objects`);
+      else this.log('warn', `${b.name}: tsad's firewall objects are missing (firewall reloaded or flushed?); restoring them`);
       if (await this.#sync(b, entries(), now)) repaired.push(b.name);
     }
     return repaired;

@@ -83,7 +83,7 @@ export async function openDirect(o: DirectOptions): Promise<BlockTransport> {
   // Runs one operation: restore missing firewall objects first, fail on any backend error, then save.
   const op = async <T>(fn: () => Promise<T>, save = true): Promise<T> => {
     errors.length = 0;
-    await m.checkPresent();
+    await m.checkPresent({ quiet: true });
     const result = await fn();
     if (errors.length > 0) throw new Error(errors.join('; '));
     if (save && !o.dryRun) await writeFileAtomic(path, `${JSON.stringify(m.toJSON(), null, 1)}\n`, 0o600);

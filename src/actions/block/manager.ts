@@ -12,7 +12,8 @@ import { canonicalCidr } from './cidr.js';
 import { BackendSet, entriesFor, type RetryOptions } from './backend-set.js';
 import { decideBlock, type BlockCandidate, type BlockPolicy, type SkipCode } from './policy.js';
 import { emptyChange, RecordStore, type BlockRecord, type NewRecord } from './records.js';
-import { readState, writeState, type BlockStateJson, type Offender } from './state.js';
+import { OffenderLog } from './offender-log.js';
+import { readState, writeState, type BlockStateJson } from './state.js';
 import type { BlockBackend, Logger } from './types.js';
 
 /** What the manager needs from NeverBlock (a fake is enough for pure unit tests). */
@@ -54,7 +55,7 @@ export type BlockResult =
 
 export class BlockManager {
   readonly #store = new RecordStore();
-  readonly #offenders = new Map<string, Offender>();
+  readonly #offenders: OffenderLog;
   readonly #recentAuto: number[] = [];
   readonly #refused = new Set<string>();
   readonly #set: BackendSet;
@@ -69,6 +70,7 @@ export class BlockManager {
     this.#o = opts;
     this.#now = opts.now ?? Date.now;
     this.#log = opts.log ?? (() => undefined);
+    this.#offenders = new OffenderLog(opts.policy.offenderMemorySec * 1000);
     this.#set = new BackendSet(opts.backends, this.#log, opts.retry ?? { initialMs: 1000, maxMs: 300_000 });
   }
 
@@ -82,7 +84,7 @@ export class BlockManager {
     records.sort((a, b) => prefixLen(a.cidr) - prefixLen(b.cidr));
     const ignored = emptyChange(); // reconcile() loads the firewall
     for (const r of records) m.#store.put(r, true, ignored);
-    for (const o of offenders) m.#offenders.set(o.cidr, o);
+    m.#offenders.load(offenders);
     return m;
   }
 
@@ -142,7 +144,7 @@ export class BlockManager {
         now,
         blocksLastMinute: this.#recentAuto.length,
         liveBlocks: this.#store.size + recs.length,
-        priorOffenses: this.#priorOffenses(canon, now),
+        priorOffenses: this.#offenders.prior(canon, now),
         current,
         protectedReason: this.#o.guard.check(canon),
       });
@@ -176,7 +178,7 @@ export class BlockManager {
   /** Drops blocks that ran out; backends without kernel timeouts get the removals. Returns the cidrs. */
   async expire(now = this.#now()): Promise<string[]> {
     const gone = this.#store.expired(now);
-    this.#pruneOffenders(now);
+    this.#offenders.prune(now);
     if (gone.length === 0) return gone;
     const change = this.#store.drop(gone);
     await this.#serial(() => this.#set.apply(change, now, true));
@@ -198,11 +200,15 @@ export class BlockManager {
     return this.#serial(() => this.#set.syncAll(entriesFor(this.#store.installed(), now), now));
   }
 
-  /** Checks that the firewall objects still exist and restores any backend that lost them. */
-  async checkPresent(): Promise<string[]> {
+  /**
+   * Checks that the firewall objects still exist and restores any backend
+   * that lost them. `quiet` logs the restore as info instead of a warning
+   * (first use, or a CLI run after a reboot, where nothing is amiss).
+   */
+  async checkPresent(opts: { quiet?: boolean } = {}): Promise<string[]> {
     const now = this.#now();
     this.#lastPresentCheck = now;
-    return this.#serial(() => this.#set.repairMissing(() => entriesFor(this.#store.installed(), this.#now()), now));
+    return this.#serial(() => this.#set.repairMissing(() => entriesFor(this.#store.installed(), this.#now()), now, opts.quiet ?? false));
   }
 
   /** Removes every block and everything tsad created in the firewall. Returns how many blocks were dropped. */
@@ -252,7 +258,7 @@ export class BlockManager {
       const before = this.#store.get(r.cidr);
       const changed = !before || before.expiresAt !== r.expiresAt;
       this.#store.put(r, false, change);
-      if (!before) this.#offend(r.cidr, now);
+      if (!before) this.#offenders.record(r.cidr, now);
       const after = this.#store.get(r.cidr) as BlockRecord;
       results.push({ ok: true, cidr: r.cidr, expiresAt: after.expiresAt, changed, applied: true, coveredBy: after.coveredBy });
       if (changed) this.#log('info', `added block against ${r.cidr} ${r.expiresAt === null ? '(until removed)' : `for ${Math.round((r.expiresAt - now) / 1000)} seconds`}: ${r.reason}${after.coveredBy ? ` (inside blocked ${after.coveredBy})` : ''}`);
@@ -277,26 +283,6 @@ export class BlockManager {
   async #freshGuard(factor = 6): Promise<void> {
     const g = this.#o.guard;
     if (g.refresh && (g.ageMs ?? 0) > (this.#o.guardMaxAgeMs ?? 10_000) * factor) await g.refresh();
-  }
-
-  #priorOffenses(cidr: string, now: number): number {
-    const o = this.#offenders.get(cidr);
-    return o && now - o.last <= this.#o.policy.offenderMemorySec * 1000 ? o.count : 0;
-  }
-
-  #offend(cidr: string, now: number): void {
-    const count = this.#priorOffenses(cidr, now) + 1;
-    this.#offenders.delete(cidr); // re-insert: Map order stays oldest-first for pruning
-    this.#offenders.set(cidr, { cidr, count, last: now });
-    if (this.#offenders.size > 200_000) this.#offenders.delete(this.#offenders.keys().next().value as string);
-  }
-
-  #pruneOffenders(now: number): void {
-    const limit = this.#o.policy.offenderMemorySec * 1000;
-    for (const [k, o] of this.#offenders) {
-      if (now - o.last <= limit) break;
-      this.#offenders.delete(k);
-    }
   }
 
   #pruneRecent(now: number): void {

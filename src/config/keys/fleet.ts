@@ -74,7 +74,7 @@ export function parseFleetUrl(url: string): FleetUrl {
     if (!/^[A-Za-z0-9_.-]{1,64}$/.test(master)) throw new Error('a sentinel URL names the master group after the hosts: sentinel://HOST:PORT,HOST:PORT/MASTER');
   }
   const dbText = path.shift() ?? '0';
-  if (!/^\d{1,2}$/.test(dbText) || path.length > 0) throw new Error(`"/${m[4] ?? ''}" is not a database number (0-15)`);
+  if (!/^\d{1,2}$/.test(dbText) || path.length > 0) throw new Error(`"/${m[4] ?? ''}" is not a database number (0-99)`);
   return { topology: scheme.topology, tls: scheme.tls, hosts, username: decode(user), password: decode(pass), db: Number(dbText), master };
 }
 

@@ -94,12 +94,21 @@ export async function startDaemon(args: string[], socket: string, opts: { stdin?
 /** Polls the daemon's status until `cond` holds on its report. */
 export async function waitStatus(d: DaemonProc, cond: (r: Record<string, unknown>) => boolean, ms = 20_000): Promise<Record<string, unknown>> {
   let last: Record<string, unknown> = {};
-  await waitFor(async () => {
-    const r = await d.request('status');
-    if (!r.ok) return false;
-    last = r;
-    return cond(r);
-  }, ms, `a status condition (last: ${JSON.stringify((last.report as { summary?: unknown } | undefined)?.summary ?? null)})`);
+  let error = '';
+  try {
+    await waitFor(async () => {
+      const r = await d.request('status');
+      if (!r.ok) {
+        error = r.error;
+        return false;
+      }
+      last = r;
+      return cond(r);
+    }, ms, 'a status condition');
+  } catch (err) {
+    const summary = (last.report as { summary?: unknown } | undefined)?.summary ?? null;
+    throw new Error(`${(err as Error).message}; last summary ${JSON.stringify(summary)}${error ? `; last error: ${error}` : ''}; daemon log:\n${d.log().slice(-2000)}`);
+  }
   return last;
 }
 

@@ -1,0 +1,129 @@
+import fc from 'fast-check';
+import { describe, expect, test } from 'vitest';
+import { PortSet } from '../../src/detect/port-set.js';
+import { DestinationTable } from '../../src/detect/destination-table.js';
+import { HyperLogLog } from '../../src/detect/hyperloglog.js';
+import { parseTcpOptions, tcpOptionsOsLike, layoutBytes } from '../../src/detect/tcp-options.js';
+import { invalidIcmp } from '../../src/detect/icmp-types.js';
+import { ipOptionNames } from '../../src/detect/ip-options.js';
+
+describe('PortSet', () => {
+  test('agrees with a Set for any sequence of ports', () => {
+    fc.assert(fc.property(fc.array(fc.oneof(fc.integer({ min: 0, max: 65535 }), fc.integer({ min: 20, max: 200 })), { maxLength: 3000 }), (ports) => {
+      const a = new PortSet();
+      const b = new Set<number>();
+      for (const p of ports) expect(a.add(p)).toBe(!b.has(p) && (b.add(p), true));
+      expect(a.count).toBe(b.size);
+      if (b.size > 0) {
+        expect(a.min).toBe(Math.min(...b));
+        expect(a.max).toBe(Math.max(...b));
+      }
+      for (let p = 0; p < 300; p++) expect(a.has(p)).toBe(b.has(p));
+      for (const p of b) expect(a.has(p)).toBe(true);
+    }), { numRuns: 60 });
+  });
+
+  test('contiguous scans stay one range; text form', () => {
+    const s = new PortSet();
+    for (let p = 1000; p <= 1500; p++) s.add(p);
+    s.add(22);
+    s.add(80);
+    expect(s.toString()).toBe('22,80,1000-1500');
+    expect(s.count).toBe(503);
+  });
+});
+
+describe('DestinationTable', () => {
+  test('ages destinations out of the window in last-seen order', () => {
+    const t = new DestinationTable();
+    const touch = (dst: string, ts: number): void => {
+      const d = t.touch(dst, ts, ts - 100, 1000);
+      if (d !== null) d.dstSeen = ts;
+    };
+    touch('a', 0);
+    touch('b', 10);
+    touch('c', 20);
+    touch('a', 50);
+    expect(t.active).toBe(3);
+    touch('d', 115); // cutoff 15: b (10) goes, a was refreshed at 50
+    expect([...t.keys()]).toEqual(['c', 'a', 'd']);
+    touch('e', 160); // cutoff 60: c and a go
+    expect([...t.keys()]).toEqual(['d', 'e']);
+    expect(t.active).toBe(2);
+    expect(t.peak).toBe(3);
+    expect(t.distinct()).toBe(5);
+  });
+
+  test('the table is its own first destination until a second one arrives', () => {
+    const t = new DestinationTable();
+    const d = t.touch('x', 0, -Infinity, 10);
+    expect(d).toBe(t);
+    expect(t.touch('y', 1, -Infinity, 10)).not.toBe(t);
+    expect(t.touch('x', 2, -Infinity, 10)).toBe(t);
+  });
+
+  test('a full table refuses new destinations and estimates the count', () => {
+    const t = new DestinationTable();
+    for (let i = 0; i < 300; i++) t.touch(`10.0.${i >> 8}.${i & 255}`, i, -Infinity, 50);
+    expect(t.active).toBe(50);
+    expect(t.overflowPackets).toBe(250);
+    expect(t.exact).toBe(false);
+    expect(Math.abs(t.distinct() - 300)).toBeLessThan(20);
+  });
+});
+
+test('HyperLogLog stays within a few percent', () => {
+  for (const n of [10, 100, 1000, 20000]) {
+    const h = new HyperLogLog();
+    for (let i = 0; i < n; i++) h.add(`2001:db8::${i.toString(16)}`);
+    expect(Math.abs(h.estimate() - n) / n).toBeLessThan(0.08);
+  }
+});
+
+describe('TCP options', () => {
+  test('layouts of common stacks', () => {
+    expect(parseTcpOptions('020405B40402080A61A19162000000000103030A')).toEqual({ layout: 'M,S,T,N,W', mss: 1460, wscale: 10 });
+    expect(parseTcpOptions('020405B4010303080101 0402'.replace(' ', ''))).toEqual({ layout: 'M,N,W,N,N,S', mss: 1460, wscale: 8 });
+    expect(parseTcpOptions('020405b4')).toEqual({ layout: 'M', mss: 1460, wscale: -1 });
+    expect(parseTcpOptions('')).toEqual({ layout: '', mss: -1, wscale: -1 });
+    expect(parseTcpOptions('0204')).toBeNull();
+    expect(parseTcpOptions('02040')).toBeNull();
+    expect(parseTcpOptions('ZZ')).toBeNull();
+  });
+
+  test('OS-like options (SACK, timestamps, window scale)', () => {
+    expect(tcpOptionsOsLike('020405B4')).toBe(false);
+    expect(tcpOptionsOsLike('020405B40402')).toBe(true);
+    expect(tcpOptionsOsLike('0103030A')).toBe(true);
+    expect(tcpOptionsOsLike('')).toBe(false);
+  });
+
+  test('layout byte lengths are padded to 4', () => {
+    expect(layoutBytes(['M', 'S', 'T', 'N', 'W'])).toBe(20);
+    expect(layoutBytes(['M', 'N', 'W', 'N', 'N', 'S'])).toBe(12);
+    expect(layoutBytes(['M', 'N', 'W', 'N', 'N', 'T', 'S', 'E'])).toBe(24);
+    expect(layoutBytes([])).toBe(0);
+  });
+});
+
+describe('ICMP tables', () => {
+  test('ICMPv4', () => {
+    expect(invalidIcmp(4, 8, 0)).toBeNull();
+    expect(invalidIcmp(4, 3, 13)).toBeNull();
+    expect(invalidIcmp(4, 42, 0)).toBeNull();
+    expect(invalidIcmp(4, 8, 1)).toBe('Invalid ICMP code: 1 for ICMP "Echo Request"');
+    expect(invalidIcmp(4, 44, 0)).toBe('Invalid ICMP type: 44');
+  });
+
+  test('ICMPv6, including the types psad lacked', () => {
+    for (const [t, c] of [[137, 0], [143, 0], [155, 0x8a], [161, 4], [4, 10], [1, 8], [138, 255]]) expect(invalidIcmp(6, t as number, c as number)).toBeNull();
+    expect(invalidIcmp(6, 135, 22)).toBe('Invalid ICMP6 code: 22 for ICMP6 "Neighbor Solicitation"');
+    expect(invalidIcmp(6, 162, 0)).toBe('Invalid ICMP6 type: 162');
+  });
+});
+
+test('IP option names', () => {
+  expect(ipOptionNames('830700000000000000')).toEqual(['lsrr']);
+  expect(ipOptionNames('01940400')).toEqual(['ralert']);
+  expect(ipOptionNames('0727040000000000000000000000000000000000000000000000000000000000000000000000000000')).toEqual(['rr']);
+});

@@ -1,0 +1,97 @@
+/** Fleet test helpers: a private redis-server, sensor processes, and prerequisites. */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { haveRedisServer } from '../../src/fleet/local-server.js';
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const RUNNER = fileURLToPath(new URL('./sensor-runner.mjs', import.meta.url));
+
+/** redis-server is a prerequisite: skip without it on a laptop, fail under CI=true. */
+export function requireRedis(): boolean {
+  if (haveRedisServer()) return true;
+  if (process.env.CI === 'true') throw new Error('/usr/bin/redis-server is missing (Debian package redis-server), and CI=true forbids skipping');
+  return false;
+}
+
+/** Sensor processes run dist/: fail loudly when it is missing or older than src/fleet. */
+export function requireFreshDist(): void {
+  const src = join(ROOT, 'src/fleet');
+  for (const f of readdirSync(src).filter((n) => n.endsWith('.ts'))) {
+    const js = join(ROOT, 'dist/fleet', f.replace(/\.ts$/, '.js'));
+    if (!existsSync(js) || statSync(js).mtimeMs < statSync(join(src, f)).mtimeMs) throw new Error(`${js} is missing or older than src/fleet/${f}: run "npm run build" first`);
+  }
+}
+
+/** Config text for a sensor (psad syntax). */
+export function sensorConf(url: string, name: string, extra: Record<string, string | number> = {}): string {
+  const lines = [`FLEET_REDIS_URL ${url};`, `FLEET_SENSOR_NAME ${name};`, ...Object.entries(extra).map(([k, v]) => `${k} ${v};`)];
+  return `${lines.join('\n')}\n`;
+}
+
+export type Event = Record<string, unknown> & { ev: string };
+
+export class Sensor {
+  readonly events: Event[] = [];
+  stderr = '';
+  #seq = 0;
+  #waiters: Array<{ pred: (e: Event) => boolean; resolve: (e: Event) => void }> = [];
+
+  private constructor(readonly name: string, private readonly child: ChildProcessWithoutNullStreams) {
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      const e = JSON.parse(line) as Event;
+      this.events.push(e);
+      this.#waiters = this.#waiters.filter((w) => (w.pred(e) ? (w.resolve(e), false) : true));
+    });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (this.stderr += d));
+  }
+
+  /** Starts a sensor process and waits for its `ready` event. */
+  static async start(name: string, conf: string, opts: { state?: string; refuse?: string[] } = {}): Promise<Sensor> {
+    const child = spawn(process.execPath, [RUNNER, JSON.stringify({ conf, ...opts })], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+    const s = new Sensor(name, child);
+    const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`sensor ${name} exited (${code}): ${s.stderr}`))));
+    exited.catch(() => undefined);
+    await Promise.race([s.waitFor((e) => e.ev === 'ready', 10_000), exited]);
+    return s;
+  }
+
+  /** Resolves with the first event (already seen or future) matching `pred`. */
+  waitFor(pred: (e: Event) => boolean, timeoutMs = 10_000): Promise<Event> {
+    const seen = this.events.find(pred);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`sensor ${this.name}: no matching event within ${timeoutMs} ms; stderr: ${this.stderr}`)), timeoutMs);
+      this.#waiters.push({ pred, resolve: (e) => (clearTimeout(t), resolve(e)) });
+    });
+  }
+
+  async send(cmd: string, args: Record<string, unknown> = {}): Promise<Event> {
+    const seq = ++this.#seq;
+    const reply = this.waitFor((e) => e.ev === 'reply' && e.seq === seq, 15_000);
+    this.child.stdin.write(`${JSON.stringify({ seq, cmd, ...args })}\n`);
+    const r = await reply;
+    if (typeof r.error === 'string') throw new Error(`sensor ${this.name}: ${cmd}: ${r.error}`);
+    return r;
+  }
+
+  applied(pred: (e: Event) => boolean = () => true): Event[] {
+    return this.events.filter((e) => e.ev === 'applied' && pred(e));
+  }
+
+  /** Clean exit (final send, state saved). */
+  async exit(): Promise<void> {
+    if (this.child.exitCode !== null) return;
+    const gone = new Promise((r) => this.child.once('exit', r));
+    await this.send('exit').catch(() => undefined);
+    await gone;
+  }
+
+  kill(): void {
+    if (this.child.exitCode === null) this.child.kill('SIGKILL');
+  }
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
