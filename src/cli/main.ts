@@ -9,6 +9,9 @@ import { ConfigError, EX_CONFIG } from '../config/errors.js';
 import { UsageError } from './usage-error.js';
 import { COMMANDS } from './commands/index.js';
 import { VERSION } from './version.js';
+import { setDefaultConfigLoader } from '../config/load.js';
+import { applyPsadConf } from '../config/psad-import.js';
+import { formatPsadSummary } from '../config/psad-report.js';
 
 export function buildProgram(): Command {
   const program = new Command('tsad')
@@ -16,7 +19,21 @@ export function buildProgram(): Command {
     .version(VERSION, '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ outputError: (str, write) => write(str) })
+    .option('--psad-conf <file>', 'use an existing psad.conf (and the files it names) instead of a tsad configuration; psad keys tsad does not use are listed, not errors')
     .exitOverride();
+  program.hook('preAction', (_top, action) => {
+    const o = action.optsWithGlobals<{ psadConf?: string; config?: string }>();
+    if (o.psadConf === undefined) return;
+    if (o.config !== undefined) throw new UsageError('use either -c/--config or --psad-conf, not both');
+    const file = o.psadConf;
+    let told = false;
+    setDefaultConfigLoader(() => {
+      const { cfg, report } = applyPsadConf(file);
+      if (!told) process.stderr.write(`tsad: ${formatPsadSummary(report)}\n`);
+      told = true;
+      return cfg;
+    });
+  });
   for (const register of COMMANDS) register(program);
   return program;
 }

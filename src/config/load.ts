@@ -125,9 +125,20 @@ export function loadConfigFile(path: string, opts: LoadOptions = {}): Config {
   return buildConfig(parseConfigText(text, path), path, opts);
 }
 
-/** `-c FILE` when given, the built-in defaults otherwise. */
+/**
+ * Where the configuration comes from when no -c is given: the built-in
+ * defaults, or (`tsad --psad-conf FILE`) a loader that re-reads a psad.conf
+ * each time, so a daemon reload sees the edited file.
+ */
+let defaultLoader: () => Config = defaultConfig;
+
+export function setDefaultConfigLoader(loader: () => Config): void {
+  defaultLoader = loader;
+}
+
+/** `-c FILE` when given, the default loader otherwise. */
 export function loadConfig(path: string | undefined): Config {
-  return path === undefined ? defaultConfig() : loadConfigFile(path);
+  return path === undefined ? defaultLoader() : loadConfigFile(path);
 }
 
 function insideQuotes(s: string, at: number): boolean {

@@ -42,3 +42,9 @@ export function formatPsadReport(report: PsadImportReport): string {
   }
   return `${out.join('\n')}\n`;
 }
+
+/** One line for --psad-conf: where the settings came from and how many tsad does not use. */
+export function formatPsadSummary(report: PsadImportReport): string {
+  const c = report.counts;
+  return `read psad configuration ${report.file}: ${c.same} settings kept, ${c.mapped} mapped, ${c.ignored + c.unknown} not used by tsad ("tsad config import-psad ${report.dir}" lists them)`;
+}

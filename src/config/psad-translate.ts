@@ -5,6 +5,7 @@
  * relative ones) are taken from the directory actually being read, so a copy
  * of /etc/psad elsewhere imports with its own files.
  */
+import { existsSync } from 'node:fs';
 import { basename, isAbsolute, join, normalize, resolve } from 'node:path';
 import { ConfigError } from './errors.js';
 import type { PsadConf, PsadLine } from './psad-conf.js';
@@ -181,7 +182,10 @@ function simpleMaps(b: Builder): void {
     else b.set('MAX_TRACKED_SOURCES', String(Math.max(100, n)), pairs, `MAX_TRACKED_SOURCES ${Math.max(100, n)}`);
   }
   const sigs = b.get('SIGS_FILE');
-  if (sigs !== undefined) b.set('SIGNATURES_PATH', b.path(sigs), sigs, `SIGNATURES_PATH ${b.path(sigs)}`);
+  if (sigs === undefined) return;
+  // A rule path that does not exist would leave tsad with no signatures at all.
+  if (existsSync(b.path(sigs))) b.set('SIGNATURES_PATH', b.path(sigs), sigs, `SIGNATURES_PATH ${b.path(sigs)}`);
+  else b.drop(sigs.key, `${b.path(sigs)} does not exist: SIGNATURES_PATH keeps tsad's shipped rules`);
 }
 
 /**

@@ -24,7 +24,7 @@ function valueLines(key: string, value: unknown): string[] {
   if (def.repeatable) {
     const vals = value as readonly string[];
     if (vals.length === 0) return [`#${key}    ...;`];
-    return vals.map((v) => `${key}    ${/[;#\s]/.test(v) ? `"${v}"` : v};`);
+    return vals.map((v) => `${key}    ${/[;#\s]/.test(v) && !v.startsWith('"') ? `"${v}"` : v};`);
   }
   const text = def.format(value);
   // Secrets are not printed by `config dump` (they stay in the file only).

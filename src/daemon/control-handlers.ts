@@ -54,11 +54,13 @@ export async function handleControl(t: ControlTarget, req: ControlRequest): Prom
     case 'block': {
       const force = a.force;
       if (force !== undefined && typeof force !== 'boolean') throw new Error('"force" must be true or false');
-      const result = await blocking(t).block({ target: target(a), timeoutSec: optInt(a, 'timeoutSec', 0, 2 ** 31), force: force === true, reason: optString(a, 'reason') ?? 'manual' });
-      return { result };
+      const req = { target: target(a), timeoutSec: optInt(a, 'timeoutSec', 0, 2 ** 31), force: force === true, reason: optString(a, 'reason') ?? 'manual' };
+      return { result: await blocking(t).block(req) };
     }
-    case 'unblock':
-      return { result: await blocking(t).unblock(target(a)) };
+    case 'unblock': {
+      const cidr = target(a);
+      return { result: await blocking(t).unblock(cidr) };
+    }
     case 'blocks':
       return { blocks: await blocking(t).list() };
     case 'flush':

@@ -63,12 +63,14 @@ export class FingerprintDb {
     const letters = opts === null ? null : opts.layout === '' ? [] : opts.layout.split(',');
     const values = opts === null ? null : { M: opts.mss, W: opts.wscale };
     const df = hasDf(p) ? 1 : 0;
+    // Without logged options the MSS is unknown: assume Ethernet's (1500 minus the headers).
+    const defaultMss = p.family === 6 ? 1440 : 1460;
     for (let i = 0; i < this.entries.length; i++) {
       const fp = this.entries[i] as Fingerprint;
       if (fp.family !== 0 && fp.family !== p.family) continue;
       if (fp.ittl !== 0 && (fp.ittl !== ittl || p.ttl > fp.ittl || fp.ittl - p.ttl > this.maxHops)) continue;
       if (fp.df >= 0 && p.family === 4 && fp.df !== df) continue; // IPv6 has no DF bit
-      if (!windowMatches(fp, p.window, opts?.mss ?? 1460)) continue;
+      if (!windowMatches(fp, p.window, opts?.mss ?? defaultMss)) continue;
       if (letters !== null && values !== null) {
         if (fp.layouts === null || fp.layouts.some((l) => layoutMatches(l, letters, values))) return { fp, index: i, score: 2 };
       } else if (fp.layouts === null || fp.layouts.some((l) => layoutBytes(l) === optBytes)) {

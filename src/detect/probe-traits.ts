@@ -6,7 +6,7 @@
  * (older releases picked 1024, 2048, 3072 or 4096), never set DF, have no
  * options except MSS 1460 on SYNs, and ACK-flagged probes carry SEQ=0.
  */
-import { IP_DF, type Packet } from '../model/packet.js';
+import { IP_DF, TCP_CWR, TCP_ECE, TCP_SYN, type Packet } from '../model/packet.js';
 
 export function isNmapWindow(w: number): boolean {
   return w === 1024 || w === 2048 || w === 3072 || w === 4096;
@@ -46,4 +46,36 @@ export function isBareRawTcp(p: Packet): boolean {
 /** nmap's probe shape for a non-SYN TCP scan (FIN, NULL, XMAS, ACK, Window, Maimon). */
 export function looksLikeNmapProbe(p: Packet): boolean {
   return isNmapWindow(p.window) && isBareRawTcp(p);
+}
+
+const OS_SYN_WINDOWS = new Set([1, 4, 16, 63, 512, 31337]);
+const OS_OTHER_WINDOWS = new Set([128, 256, 1024, 32768, 65535]);
+const CORE = 63;
+
+/**
+ * nmap's OS detection probes (-O), from their fixed fields: every TCP probe
+ * carries a timestamp option with TSval 0xFFFFFFFF; without logged options,
+ * the SEQ probes are SYNs with windows 1/4/16/63/512 and T5 a SYN with 31337,
+ * T2-T4, T6 and T7 non-SYN probes with 16+ bytes of options and windows
+ * 128/256/1024/32768/65535, the ECN probe a CWR ECE SYN with urgent pointer
+ * 0xF7F5; U1 is a UDP datagram with IP ID 0x1042 and 300 bytes of payload;
+ * IE1 an ICMP echo request with code 9, IE2 one with TOS 4 and 150 bytes.
+ */
+export function looksLikeNmapOsProbe(p: Packet): boolean {
+  switch (p.protoNum) {
+    case 6: {
+      if (p.tcpOpts !== '') return p.tcpOpts.includes('080AFFFFFFFF') || p.tcpOpts.includes('080affffffff');
+      if (tcpOptionBytes(p) < 12) return false;
+      const f = p.tcpFlags & CORE;
+      if ((p.tcpFlags & (TCP_ECE | TCP_CWR)) === (TCP_ECE | TCP_CWR)) return f === TCP_SYN && (p.urgp === 63477 || p.window === 3);
+      if (tcpOptionBytes(p) < 16) return false;
+      return f === TCP_SYN ? OS_SYN_WINDOWS.has(p.window) : OS_OTHER_WINDOWS.has(p.window);
+    }
+    case 17:
+      return p.udpLen === 308 && (p.family === 6 || p.id === 4162);
+    case 1:
+      return p.icmpType === 8 && (p.icmpCode === 9 || (p.icmpCode === 0 && p.tos === 4 && p.len === 178));
+    default:
+      return false;
+  }
 }

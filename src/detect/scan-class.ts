@@ -13,16 +13,16 @@
 import type { ScanType } from '../model/report.js';
 import { TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TCP_URG, type Packet } from '../model/packet.js';
 import { isIcmpProbe } from './icmp-types.js';
-import { isBareRawTcp, isNmapWindow, tcpOptionBytes } from './probe-traits.js';
+import { isBareRawTcp, isNmapWindow, looksLikeNmapOsProbe, tcpOptionBytes } from './probe-traits.js';
 import { tcpOptionsOsLike } from './tcp-options.js';
 
 /** Packet classes, used as indexes into a source's class counters. */
 export const ScanClass = {
-  Syn: 0, Connect: 1, Fin: 2, Null: 3, Xmas: 4, Ack: 5, AckProbe: 6, Maimon: 7, Udp: 8, IcmpProbe: 9, Other: 10,
+  Syn: 0, Connect: 1, Fin: 2, Null: 3, Xmas: 4, Ack: 5, AckProbe: 6, Maimon: 7, Udp: 8, IcmpProbe: 9, Other: 10, OsProbe: 11,
 } as const;
 export type ScanClass = (typeof ScanClass)[keyof typeof ScanClass];
 
-export const CLASS_COUNT = 11;
+export const CLASS_COUNT = 12;
 
 const CORE = TCP_FIN | TCP_SYN | TCP_RST | TCP_PSH | TCP_ACK | TCP_URG;
 const XMAS = TCP_FIN | TCP_PSH | TCP_URG;
@@ -44,7 +44,9 @@ function tcpClass(p: Packet): ScanClass {
   return ScanClass.Other;
 }
 
+/** The packet's scan class; nmap OS-detection probes (-O) are a class of their own, with no label. */
 export function classify(p: Packet): ScanClass {
+  if (looksLikeNmapOsProbe(p)) return ScanClass.OsProbe;
   switch (p.protoNum) {
     case 6:
       return tcpClass(p);
@@ -60,7 +62,7 @@ export function classify(p: Packet): ScanClass {
 }
 
 const LABELS: ReadonlyArray<readonly ScanType[]> = [
-  ['SYN'], ['CONNECT'], ['FIN'], ['NULL'], ['XMAS'], ['ACK'], ['ACK', 'WINDOW'], ['MAIMON'], ['UDP'], ['ICMP'], [],
+  ['SYN'], ['CONNECT'], ['FIN'], ['NULL'], ['XMAS'], ['ACK'], ['ACK', 'WINDOW'], ['MAIMON'], ['UDP'], ['ICMP'], [], [],
 ];
 
 /**
@@ -69,24 +71,26 @@ const LABELS: ReadonlyArray<readonly ScanType[]> = [
  * source's packets is left out unless no class is larger: the few probes of
  * nmap's host discovery should not relabel a 1000-port SYN scan, nor the
  * TCP, UDP and ICMP probes of an IP protocol scan turn it into a TCP scan.
+ * `minCount` is the fewest packets a class needs (the caller raises it in a
+ * protocol scan, where every protocol gets only a probe or two).
  */
-export function scanTypes(counts: ArrayLike<number>, sweep: boolean, protoScan: boolean): ScanType[] {
+export function scanTypes(counts: ArrayLike<number>, sweep: boolean, protoScan: boolean, minCount = 0): ScanType[] {
   const out: ScanType[] = [];
   if (sweep) out.push('SWEEP');
   if (protoScan) out.push('PROTO');
   let total = 0;
   let top = 0;
-  for (let c = 0; c <= ScanClass.Other; c++) {
+  for (let c = 0; c < CLASS_COUNT; c++) {
     const n = counts[c] ?? 0;
     total += n;
     if (n > top) top = n;
   }
   const order: number[] = [];
-  for (let c = 0; c < ScanClass.Other; c++) if ((counts[c] ?? 0) > 0) order.push(c);
+  for (let c = 0; c < CLASS_COUNT; c++) if ((counts[c] ?? 0) > 0 && (LABELS[c] as readonly ScanType[]).length > 0) order.push(c);
   order.sort((a, b) => (counts[b] as number) - (counts[a] as number) || a - b);
   for (const c of order) {
     const n = counts[c] as number;
-    if (n !== top && n * 20 < total) continue;
+    if (n < minCount || (n !== top && n * 20 < total)) continue;
     for (const t of LABELS[c] as readonly ScanType[]) if (!out.includes(t)) out.push(t);
   }
   return out;

@@ -2,8 +2,8 @@
  * A tracked source as the report contract's SourceReport (src/model/report.ts).
  * Enrichment fields (country, asn, reputation, blocked) are left empty for
  * the composer to fill. Extra fields: currentDl, localHost, role,
- * multiDestination, destinationsEstimated, peakDestinations, portsScanned,
- * icmpTypes, chains, reasons, ipOptions, osBasis.
+ * multiDestination, osDetection (nmap -O probes seen), destinationsEstimated,
+ * peakDestinations, portsScanned, icmpTypes, chains, reasons, ipOptions, osBasis.
  */
 import type { Config } from '../config/keys/index.js';
 import type { Direction } from '../model/packet.js';
@@ -92,8 +92,29 @@ function role(s: SourceState): 'external' | 'local' | 'infected-local' {
   return s.peakDl >= 1 || s.signatures !== null ? 'infected-local' : 'local';
 }
 
+/**
+ * Whether the source probed more than one target: two or more destination
+ * ports, or two or more destinations. One connection attempt and its
+ * retransmissions, a DNS query, or pings of one host are not scans and get
+ * no scan type (psad labelled every alert "Nmap -sT or -sS scan").
+ */
+function probedSeveral(s: SourceState): boolean {
+  if (s.dsts.distinct() >= 2 || s.protoScan) return true;
+  let ports = 0;
+  for (const ps of s.protocolStats()) if (ps.hasPorts) ports += ps.count;
+  return ports >= 2;
+}
+
+/** In a protocol scan each protocol gets a probe or two: a class needs clearly more to be a scan of its own. */
+function protoScanFloor(s: SourceState): number {
+  if (!s.protoScan) return 0;
+  const protocols = s.protocolStats().length;
+  return Math.ceil((2.5 * s.packets) / Math.max(1, protocols));
+}
+
 export function sourceReport(s: SourceState, cfg: Config): SourceReport {
   const p = protocols(s);
+  const counts = classCounts(s);
   const sigs = s.signatures === null ? [] : [...s.signatures.values()].sort((a, b) => b.hits - a.hits || a.sid - b.sid);
   return {
     src: s.key,
@@ -103,7 +124,7 @@ export function sourceReport(s: SourceState, cfg: Config): SourceReport {
     destinations: s.dsts.distinct(),
     direction: direction(s),
     protocols: p.protocols,
-    scanTypes: scanTypes(classCounts(s), s.sweep || isSweep(dangerRules(cfg), s.dsts.active, s.dsts.sweepLike), s.protoScan),
+    scanTypes: probedSeveral(s) ? scanTypes(counts, s.sweep || isSweep(dangerRules(cfg), s.dsts.active, s.dsts.sweepLike), s.protoScan, protoScanFloor(s)) : [],
     tool: toolOf(s),
     signatures: sigs.map((g) => ({ msg: g.msg, sid: g.sid, dl: g.dl, hits: g.hits })),
     invalidIcmp: s.invalidIcmp === null ? [] : [...s.invalidIcmp.keys()].sort(),
@@ -118,6 +139,7 @@ export function sourceReport(s: SourceState, cfg: Config): SourceReport {
     localHost: s.local,
     role: role(s),
     multiDestination: s.dsts.peak > 1,
+    osDetection: counts[ScanClass.OsProbe]! > 0,
     peakDestinations: s.dsts.peak,
     destinationsEstimated: !s.dsts.exact,
     ...(s.addressesTruncated ? { addressesTruncated: true } : {}),

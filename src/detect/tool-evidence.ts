@@ -50,6 +50,7 @@ function synEvidence(p: Packet): number {
 
 /** The tool a packet points to (a Tool value), or -1. `cls` is the packet's scan class. */
 export function toolEvidence(p: Packet, cls: number): number {
+  if (cls === ScanClass.OsProbe) return Tool.Nmap;
   if (p.family === 4 && p.id === 54321) return Tool.Zmap;
   if (p.protoNum !== 6) return -1;
   if (p.family === 6 && optionGroups(p.ipOpts) >= 7) return Tool.Topera;

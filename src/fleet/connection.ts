@@ -48,6 +48,10 @@ export interface RedisLink {
   subscribe(channel: string, onMessage: (message: string) => void): Promise<void>;
   /** Calls `fn` each time the connection becomes ready (also after a reconnect or failover); returns a remover. */
   onReady(fn: () => void): () => void;
+  /** The last connection error, if any (for messages). */
+  lastError(): string | null;
+  /** Calls `fn` when the client gave up for good (failFast, or closed). */
+  onEnd(fn: () => void): () => void;
   close(): Promise<void>;
 }
 
@@ -121,6 +125,8 @@ async function createClient(ep: FleetEndpoint, o: ConnectOptions): Promise<Clien
 class IoRedisLink implements RedisLink {
   readonly #c: Client;
   readonly #readyFns = new Set<() => void>();
+  readonly #endFns = new Set<() => void>();
+  #lastError: string | null = null;
   #down = false;
   #closed = false;
 
@@ -133,10 +139,14 @@ class IoRedisLink implements RedisLink {
     });
     // One line per outage, not one per reconnect attempt.
     c.on('error', (err) => {
-      if (!this.#down && !this.#closed) log('warn', `fleet: Redis ${display}: ${(err as Error).message}; working locally and queueing until it is back`);
+      this.#lastError = (err as Error).message;
+      if (!this.#down && !this.#closed) log('warn', `fleet: Redis ${display}: ${this.#lastError}; working locally and queueing until it is back`);
       this.#down = true;
     });
-    c.on('end', () => void (this.#down = true));
+    c.on('end', () => {
+      this.#down = true;
+      for (const fn of this.#endFns) fn();
+    });
   }
 
   ready(): boolean {
@@ -180,6 +190,15 @@ class IoRedisLink implements RedisLink {
     return () => void this.#readyFns.delete(fn);
   }
 
+  lastError(): string | null {
+    return this.#lastError;
+  }
+
+  onEnd(fn: () => void): () => void {
+    this.#endFns.add(fn);
+    return () => void this.#endFns.delete(fn);
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
     if (this.#c.status === 'ready') await this.#c.quit().catch(() => this.#c.disconnect());
@@ -196,18 +215,20 @@ export async function connect(ep: FleetEndpoint, o: ConnectOptions = {}): Promis
   return new IoRedisLink(client, ep.display, o.log ?? (() => undefined));
 }
 
-/** Resolves when `link` is ready, or rejects after `timeoutMs`. */
+/** Resolves when `link` is ready; rejects when it gives up (failFast) or after `timeoutMs`. */
 export function whenReady(link: RedisLink, timeoutMs: number): Promise<void> {
   if (link.ready()) return Promise.resolve();
   return new Promise((resolve, reject) => {
-    const off = link.onReady(() => {
+    const done = (err: Error | null) => {
       clearTimeout(t);
-      off();
-      resolve();
-    });
-    const t = setTimeout(() => {
-      off();
-      reject(new Error(`cannot reach Redis at ${link.display} within ${timeoutMs} ms`));
-    }, timeoutMs);
+      offReady();
+      offEnd();
+      if (err === null) resolve();
+      else reject(err);
+    };
+    const fail = (why: string) => done(new Error(`cannot reach Redis at ${link.display}: ${link.lastError() ?? why}`));
+    const offReady = link.onReady(() => done(null));
+    const offEnd = link.onEnd(() => fail('connection closed'));
+    const t = setTimeout(() => fail(`no answer within ${timeoutMs} ms`), timeoutMs);
   });
 }

@@ -87,6 +87,7 @@ export function splitRule(text: string): RuleText {
   const close = closingParen(text, open);
   if (close < 0) throw new RuleError('missing ")" after the options');
   const rest = text.slice(close + 1).trim();
-  if (rest !== '') throw new RuleError(`unexpected text after ")": "${rest.slice(0, 40)}"`);
+  // psad's own signatures file ends two rules with `);`, which psad accepts.
+  if (rest !== '' && rest !== ';') throw new RuleError(`unexpected text after ")": "${rest.slice(0, 40)}"`);
   return { header: splitHeader(text.slice(0, open).trim()), options: splitOptions(text.slice(open + 1, close)) };
 }

@@ -187,3 +187,16 @@ describe('BlockManager', () => {
     expect(b.get('203.0.113.9')!.expiresAt! - a.now()).toBe(120_000);
   });
 });
+
+describe('createBlockManager', () => {
+  it('wires backends, policy and never-block rules from the configuration', async () => {
+    const { createBlockManager } = await import('../../src/actions/block/index.js');
+    let changes = 0;
+    const m = await createBlockManager(cfg({ BLOCK_BACKEND: 'none', ENABLE_AUTO_IDS: 'Y', AUTO_IDS_DANGER_LEVEL: '4' }), { resolvConf: '/dev/null', onChange: () => changes++ });
+    expect(await m.reconcile()).toBe(true);
+    const res = await m.autoBlock([{ src: '198.51.100.7', dl: 4 }, { src: '127.0.0.1', dl: 5 }, { src: '198.51.100.8', dl: 3 }]);
+    expect(res.map((r) => [r.cidr, r.ok])).toEqual([['127.0.0.1', false], ['198.51.100.7', true]]);
+    expect(m.get('198.51.100.7')?.expiresAt).not.toBeNull();
+    expect(changes).toBeGreaterThan(0);
+  });
+});

@@ -1,18 +1,24 @@
 /** Fleet test helpers: a private redis-server, sensor processes, and prerequisites. */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { promisify } from 'node:util';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { haveRedisServer } from '../../src/fleet/local-server.js';
+import { openFleet, type Fleet } from '../../src/fleet/fleet.js';
+import type { FleetDecision } from '../../src/fleet/decision.js';
+import { buildConfig, parseConfigText } from '../../src/config/load.js';
+
+const execFileP = promisify(execFile);
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const RUNNER = fileURLToPath(new URL('./sensor-runner.mjs', import.meta.url));
 
 /** redis-server is a prerequisite: skip without it on a laptop, fail under CI=true. */
 export function requireRedis(): boolean {
-  if (haveRedisServer()) return true;
-  if (process.env.CI === 'true') throw new Error('/usr/bin/redis-server is missing (Debian package redis-server), and CI=true forbids skipping');
+  if (haveRedisServer() && existsSync('/usr/bin/redis-cli')) return true;
+  if (process.env.CI === 'true') throw new Error('/usr/bin/redis-server or redis-cli is missing (Debian packages redis-server, redis-tools), and CI=true forbids skipping');
   return false;
 }
 
@@ -95,3 +101,40 @@ export class Sensor {
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** A sensor inside the test process (for the topology tests): records what it was handed. */
+export interface TestFleet {
+  fleet: Fleet;
+  got: Array<FleetDecision & { kind: string }>;
+  log: string[];
+}
+
+export async function openTestFleet(conf: string): Promise<TestFleet> {
+  const got: TestFleet['got'] = [];
+  const log: string[] = [];
+  const cfg = buildConfig(parseConfigText(conf, 'test.conf'), 'test.conf');
+  const fleet = await openFleet(cfg, {
+    onDecisions: async (batch, kind) => {
+      got.push(...batch.map((d) => ({ ...d, kind })));
+      return batch.map(() => ({ accepted: true as const }));
+    },
+    log: (level, msg) => void log.push(`${level}: ${msg}`),
+  });
+  if (fleet === null) throw new Error('fleet mode is off');
+  return { fleet, got, log };
+}
+
+/** Polls `fn` until it returns true (or throws after `timeoutMs`). */
+export async function until(what: string, fn: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await fn())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+/** redis-cli with arguments (no shell); stdout. */
+export async function redisCli(args: string[]): Promise<string> {
+  const { stdout } = await execFileP('/usr/bin/redis-cli', args, { timeout: 30_000 });
+  return stdout;
+}

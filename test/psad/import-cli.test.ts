@@ -4,11 +4,11 @@
  * the same configuration, documents what was left out, copies the data
  * files on request and refuses to overwrite without --force.
  */
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { registerImportPsad } from '../../src/cli/commands/psad.js';
 import { UsageError } from '../../src/cli/usage-error.js';
 import { ConfigError } from '../../src/config/errors.js';
@@ -17,6 +17,7 @@ import { applyPsadConf } from '../../src/config/psad-import.js';
 
 const DEBIAN = new URL('../../fixtures/psad/debian-2.4.6/', import.meta.url).pathname.replace(/\/$/, '');
 const tmp = mkdtempSync(join(tmpdir(), 'tsad-import-psad-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 /** Runs `tsad config import-psad ARGS`; returns what it printed. */
 async function importPsad(args: string[]): Promise<{ stdout: string; stderr: string }> {

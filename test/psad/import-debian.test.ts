@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { applyPsadConf, type PsadReportRow } from '../../src/config/psad-import.js';
 import { checkPsadFiles } from '../../src/cli/commands/psad.js';
+import { formatPsadSummary } from '../../src/config/psad-report.js';
 import { loadAutoDl } from '../../src/detect/index.js';
 import { createParseContext, parseLine } from '../../src/parse/index.js';
 import { loadSignatureSet } from '../../src/signatures/index.js';
@@ -29,6 +30,7 @@ describe('Debian psad 2.4.6 /etc/psad', () => {
     expect(report.rows.map((r) => r.key).sort()).toEqual([...keys].sort());
     expect(report.counts.same + report.counts.mapped + report.counts.ignored).toBe(keys.length);
     expect(report.counts.same).toBeGreaterThan(60);
+    expect(formatPsadSummary(report)).toBe(`read psad configuration ${DIR}/psad.conf: 69 settings kept, 15 mapped, 127 not used by tsad ("tsad config import-psad ${DIR}" lists them)`);
   });
 
   it('keeps the detection thresholds and networks', () => {

@@ -2,10 +2,10 @@
  * psad.conf syntax as psad reads it, the translations of keys whose form
  * differs, and the errors (file:line:key) for a broken psad.conf.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config/errors.js';
 import { loadConfigFile } from '../../src/config/load.js';
 import { parsePsadConf } from '../../src/config/psad-conf.js';
@@ -13,6 +13,7 @@ import { applyPsadConf, type PsadImportReport } from '../../src/config/psad-impo
 import { resolvePsadPath } from '../../src/config/psad-translate.js';
 
 const root = mkdtempSync(join(tmpdir(), 'tsad-psad-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
 let n = 0;
 /** Writes psad.conf text into a fresh directory and returns the file's path. */
 function psadConf(text: string): string {
@@ -174,10 +175,19 @@ describe('keys whose form differs', () => {
   });
 
   it('a tsad key written in psad.conf wins over the value translated from a psad key', () => {
-    const { cfg, report } = applyPsadConf(psadConf('SIGS_FILE /etc/psad/signatures;\nSIGNATURES_PATH shipped;\n'));
+    const file = psadConf('SIGS_FILE signatures;\nSIGNATURES_PATH shipped;\n');
+    writeFileSync(join(file, '..', 'signatures'), '');
+    const { cfg, report } = applyPsadConf(file);
     expect(cfg.SIGNATURES_PATH).toEqual(['shipped']);
     expect(rowOf(report, 'SIGS_FILE')?.note).toBe('not applied: SIGNATURES_PATH is set on line 2');
     expect(rowOf(report, 'SIGS_FILE')?.tsad).toEqual([]);
+  });
+
+  it('a SIGS_FILE that does not exist leaves SIGNATURES_PATH at the shipped rules, and says so', () => {
+    const { cfg, report } = applyPsadConf(psadConf('PSAD_CONF_DIR /etc/psad;\nSIGS_FILE $PSAD_CONF_DIR/signatures;\n'));
+    expect(cfg.SIGNATURES_PATH).toEqual(['shipped']);
+    expect(rowOf(report, 'SIGS_FILE')).toMatchObject({ status: 'ignored', tsad: [] });
+    expect(rowOf(report, 'SIGS_FILE')?.note).toMatch(/signatures does not exist: SIGNATURES_PATH keeps tsad's shipped rules/);
   });
 
   it('psad 3.0 reputation feeds are kept in psad\'s form, with REPUTATION_FEEDS_DIR in the directory read', () => {

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load.js';
 import { renderConfig } from '../../config/render.js';
+import { registerImportPsad } from './psad.js';
 
 export function registerConfig(program: Command): void {
   const cmd = program.command('config').description('check or print the configuration');
@@ -20,4 +21,5 @@ export function registerConfig(program: Command): void {
     .action((opts: { config?: string }) => {
       process.stdout.write(renderConfig(loadConfig(opts.config)));
     });
+  registerImportPsad(cmd);
 }

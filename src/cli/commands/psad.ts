@@ -48,18 +48,18 @@ export function registerImportPsad(configCmd: Command): void {
 
 function importPsad(dir: string, opts: ImportOpts): void {
   const conf = existsSync(dir) && statSync(dir).isDirectory() ? join(dir, 'psad.conf') : dir;
+  const out = opts.output === undefined ? undefined : resolve(opts.output);
+  if (out !== undefined && existsSync(out) && opts.force !== true) throw new UsageError(`${out} exists (use --force to overwrite it)`);
   const { cfg: imported, report } = applyPsadConf(conf);
   const cfg = opts.copyFiles === undefined ? imported : copyFiles(imported, report, resolve(opts.copyFiles), opts.force === true);
   const text = importedConfText(cfg, report);
   verifyRoundTrip(text, cfg);
   const summary = `${formatPsadReport(report)}\nChecks of the psad files:\n${checkPsadFiles(cfg, report).map((l) => `  ${l}`).join('\n')}\n`;
-  if (opts.output === undefined) {
+  if (out === undefined) {
     process.stdout.write(text);
     process.stderr.write(summary);
     return;
   }
-  const out = resolve(opts.output);
-  if (existsSync(out) && opts.force !== true) throw new UsageError(`${out} exists (use --force to overwrite it)`);
   writeFileAtomicSync(out, text, 0o644);
   process.stdout.write(`${summary}\nWrote ${out}\n`);
 }

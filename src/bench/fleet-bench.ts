@@ -1,0 +1,138 @@
+/**
+ * Fleet mode figures on a private redis-server (127.0.0.1, random port):
+ *   1. shared decisions per second: one sensor decides N blocks, another
+ *      receives them through the stream (end to end, both in this process);
+ *   2. a new sensor loading the live set of 100,000 shared blocks;
+ *   3. Redis memory per shared block and per source of evidence, and the
+ *      rate at which evidence is published.
+ * A benchmark, not a test: it asserts nothing.
+ *
+ *   node dist/bench/fleet-bench.js [--decisions N] [--blocks N] [--sources N]
+ */
+import { buildConfig, parseConfigText } from '../config/load.js';
+import { openFleet, type Fleet, type FleetDecision } from '../fleet/index.js';
+import { connect, whenReady, type RedisLink } from '../fleet/connection.js';
+import { LocalRedis } from '../fleet/local-server.js';
+
+function arg(name: string, def: number): number {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? Number(process.argv[i + 1]) : def;
+}
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+const out = (s: string) => void process.stdout.write(`${s}\n`);
+
+/** The i-th benchmark address: 198.18.0.0/15 (RFC 2544), 131,072 of them. */
+function addr(i: number): string {
+  return `198.${18 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}`;
+}
+
+async function sensor(url: string, name: string, onBatch: (b: readonly FleetDecision[], kind: string) => void, extra = ''): Promise<Fleet> {
+  const cfg = buildConfig(parseConfigText(`FLEET_REDIS_URL ${url};\nFLEET_SENSOR_NAME ${name};\nFLEET_QUEUE_MAX 1000000;\nFLEET_STREAM_MAXLEN 200000;\n${extra}`, 'bench'), 'bench');
+  const f = await openFleet(cfg, { onDecisions: async (b, kind) => (onBatch(b, kind), b.map(() => ({ accepted: true as const }))) });
+  if (f === null) throw new Error('fleet mode is off');
+  const deadline = Date.now() + 10_000;
+  while (f.decisions.position() === null) {
+    if (Date.now() > deadline) throw new Error(`${name} did not start`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return f;
+}
+
+async function usedMemory(link: RedisLink): Promise<number> {
+  const info = String(await link.call('INFO', 'memory'));
+  return Number(/used_memory:(\d+)/.exec(info)?.[1] ?? Number.NaN);
+}
+
+/** N blocks from `a`, received by `b`: decisions per second end to end, and the sending rate alone. */
+async function decisionRate(url: string, n: number): Promise<void> {
+  let received = 0;
+  let done: () => void = () => undefined;
+  const all = new Promise<void>((r) => (done = r));
+  const b = await sensor(url, 'rate-b', (batch) => {
+    received += batch.length;
+    if (received >= n) done();
+  });
+  const a = await sensor(url, 'rate-a', () => undefined);
+  const exp = Date.now() + 3_600_000;
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) a.decisions.block({ cidr: addr(i), expiresAt: exp, dl: 1, reason: 'bench' });
+  await a.decisions.flush();
+  const sent = performance.now() - t0;
+  await all;
+  const total = performance.now() - t0;
+  out(`shared decisions: ${fmt(n)} blocks appended in ${(sent / 1000).toFixed(2)} s (${fmt(n / (sent / 1000))}/s); all applied on another sensor after ${(total / 1000).toFixed(2)} s (${fmt(n / (total / 1000))} decisions/s end to end)`);
+  await Promise.all([a.close(), b.close()]);
+}
+
+/** Fills the live set with `n` blocks, then times a new sensor's first load. */
+async function loadLiveSet(url: string, link: RedisLink, n: number): Promise<void> {
+  const mem0 = await usedMemory(link);
+  const a = await sensor(url, 'fill', () => undefined, 'FLEET_STREAM_MAXLEN 1000;');
+  const exp = Date.now() + 3_600_000;
+  for (let i = 0; i < n; i++) a.decisions.block({ cidr: addr(i), expiresAt: exp, dl: 3, reason: 'danger level 3' });
+  while (a.decisions.stats().queued > 0) await a.decisions.flush();
+  await a.close();
+  const logBytes = Number(await link.call('MEMORY', 'USAGE', 'tsad:{blocks}:log', 'SAMPLES', 0)) / Number(await link.call('XLEN', 'tsad:{blocks}:log'));
+  const idBytes = Number(await link.call('MEMORY', 'USAGE', 'tsad:{blocks}:ids', 'SAMPLES', 0)) / Number(await link.call('ZCARD', 'tsad:{blocks}:ids'));
+  out(`Redis memory per decision in the stream: ${fmt(logBytes)} bytes; per remembered decision id (one day): ${fmt(idBytes)} bytes`);
+  await link.call('DEL', 'tsad:{blocks}:ids', 'tsad:{blocks}:log');
+  const perBlock = ((await usedMemory(link)) - mem0) / n;
+  let loaded = 0;
+  let loadedAt = 0;
+  const t0 = performance.now();
+  const c = await sensor(url, 'newcomer', (batch, kind) => {
+    if (kind === 'snapshot') {
+      loaded = batch.length;
+      loadedAt = performance.now();
+    }
+  });
+  out(`new sensor: loaded ${fmt(loaded)} live shared blocks in ${((loadedAt - t0) / 1000).toFixed(2)} s (connect, HSCAN, validation; handed over as one batch); ready after ${((performance.now() - t0) / 1000).toFixed(2)} s`);
+  out(`Redis memory per live shared block (sorted set + details hash): ${fmt(perBlock)} bytes`);
+  await c.close();
+}
+
+/** Evidence for `n` sources (10 destinations, 3 ports each) from two sensors: rate and memory per source. */
+async function evidence(url: string, link: RedisLink, n: number): Promise<void> {
+  const mem0 = await usedMemory(link);
+  const fleets = [await sensor(url, 'ev-a', () => undefined), await sensor(url, 'ev-b', () => undefined)];
+  const t0 = performance.now();
+  fleets.forEach((f, s) => {
+    const items = Array.from({ length: n }, (_, i) => ({ src: addr(i), dsts: Array.from({ length: 5 }, (_, j) => `203.0.113.${s * 5 + j}`), ports: ['tcp/22', 'tcp/23', 'tcp/445'], packets: 5, dl: 0 }));
+    f.evidence.publish(items);
+  });
+  await Promise.all(fleets.map((f) => f.evidence.flush()));
+  const secs = (performance.now() - t0) / 1000;
+  const perSource = ((await usedMemory(link)) - mem0) / n;
+  out(`evidence: ${fmt(2 * n)} source updates published in ${secs.toFixed(2)} s (${fmt((2 * n) / secs)}/s); Redis memory per source (2 sensors, 10 destinations, 3 ports): ${fmt(perSource)} bytes`);
+  const wide = Array.from({ length: 20 }, (_, k) => ({ src: addr(n + 1), dsts: Array.from({ length: 1000 }, (_, j) => `10.${k}.${j >> 8}.${j & 255}`), packets: 1000, dl: 5 }));
+  const m1 = await usedMemory(link);
+  for (const w of wide) {
+    fleets[0]!.evidence.publish([w]);
+    await fleets[0]!.evidence.flush();
+  }
+  out(`evidence of one source that reached 20,000 destinations (dense HyperLogLog): ${fmt((await usedMemory(link)) - m1)} bytes`);
+  await Promise.all(fleets.map((f) => f.close()));
+}
+
+async function main(): Promise<void> {
+  const redis = await LocalRedis.start();
+  const link = await connect({ topology: 'standalone', hosts: [{ host: '127.0.0.1', port: redis.port }], master: '', db: 0, username: '', password: '', sentinelUsername: '', sentinelPassword: '', tls: null, display: redis.url });
+  try {
+    await whenReady(link, 5000);
+    out(`redis-server ${/redis_version:(\S+)/.exec(String(await link.call('INFO', 'server')))?.[1] ?? '?'} on ${redis.url}, node ${process.version}`);
+    await decisionRate(redis.url, arg('--decisions', 20_000));
+    await link.call('FLUSHALL');
+    await loadLiveSet(redis.url, link, arg('--blocks', 100_000));
+    await link.call('FLUSHALL');
+    await evidence(redis.url, link, arg('--sources', 10_000));
+  } finally {
+    await link.close();
+    await redis.stop();
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`fleet-bench: ${String(err)}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,70 @@
+import { describe, expect, test } from 'vitest';
+import { GlobalCounters, ScanTracker, sourceReport, sourceReports } from '../../src/detect/index.js';
+import { TCP_ACK } from '../../src/model/packet.js';
+import { T0, cfgWith, icmp, pkt, portScan } from './packet-builder.js';
+
+describe('GlobalCounters', () => {
+  test('ports and protocols of scored packets, prefixes of every firewall line, signatures', () => {
+    const c = new GlobalCounters(cfgWith());
+    for (const p of portScan(3)) c.observe(p, null);
+    c.observe(pkt({ dport: 2, prefix: '[UFW BLOCK]' }), [{ sid: 7, msg: 'x', dl: 2, classtype: '' }]);
+    c.observe(pkt({ dport: 2, src: '192.0.2.9' }), [{ sid: 7, msg: 'x', dl: 3, classtype: '' }]);
+    c.observe(pkt({ proto: 'udp', dport: 53 }), null);
+    c.observe(icmp(), null);
+    c.skipped(pkt({ dport: 9999 }), 'conntrack-leftover');
+    c.skipped(pkt({ dport: 8888, prefix: 'AUDIT' }), 'ignored-prefix');
+    c.skipped(pkt({ dport: 7777 }), 'auto-dl-ignore');
+    expect(c.topPorts(3)).toEqual([
+      { proto: 'tcp', port: 2, packets: 3 },
+      { proto: 'tcp', port: 1, packets: 1 },
+      { proto: 'tcp', port: 3, packets: 1 },
+    ]);
+    expect(c.topPorts(100).map((x) => x.port)).toContain(7777);
+    expect(c.topPorts(100).map((x) => x.port)).not.toContain(9999);
+    expect(c.logPrefixes()).toEqual({ DROP: 8, '[UFW BLOCK]': 1 });
+    expect(c.protocols()).toEqual({ tcp: 6, udp: 1, icmp: 1 });
+    expect(c.topSignatures(5)).toEqual([{ msg: 'x', sid: 7, dl: 3, hits: 2, sources: 2, proto: 'tcp' }]);
+    expect(c.skipReasons()).toEqual({ 'auto-dl-ignore': 1, 'conntrack-leftover': 1, 'ignored-prefix': 1 });
+  });
+
+  test('observe() with a skip reason is the same as skipped()', () => {
+    const c = new GlobalCounters();
+    c.observe(pkt(), null, 'ignored-port');
+    expect(c.topPorts(5)).toEqual([]);
+    expect(c.logPrefixes()).toEqual({ DROP: 1 });
+  });
+});
+
+describe('sourceReport follows the JSON contract', () => {
+  const cfg = cfgWith();
+
+  test('fields and types', () => {
+    const t = new ScanTracker(cfg);
+    for (const p of portScan(20)) t.observe(p, null);
+    t.observe(pkt({ tcpFlags: TCP_ACK, dport: 80, len: 40, tcpOpts: '', ts: T0 + 30_000 }), null);
+    const r = sourceReport(t.get('203.0.113.7')!, cfg);
+    expect(r).toMatchObject({
+      src: '203.0.113.7', dl: 2, packets: 21, destinations: 1, direction: 'inbound', scanTypes: ['SYN'], tool: 'nmap',
+      signatures: [], invalidIcmp: [], os: null, country: null, asn: null, reputation: [], blocked: null,
+      firstSeen: new Date(T0).toISOString(), lastSeen: new Date(T0 + 30_000).toISOString(),
+      localHost: false, role: 'external', currentDl: 2, portsScanned: { tcp: '1-20,80' },
+    });
+    expect(r.protocols).toEqual({ tcp: { packets: 21, portRange: [1, 80], ports: 21, flags: { SYN: 20, ACK: 1 } } });
+    expect(r.addresses).toBeUndefined();
+    expect(JSON.parse(JSON.stringify(r))).toEqual(r);
+  });
+
+  test('sourceReports: MIN_DANGER_LEVEL filter and the contract order (dl desc, packets desc, src)', () => {
+    const t = new ScanTracker(cfg);
+    for (const p of portScan(20, { src: '192.0.2.2' })) t.observe(p, null);
+    for (const p of portScan(16, { src: '192.0.2.1' })) t.observe(p, null);
+    for (const p of portScan(16, { src: '192.0.2.3' })) t.observe(p, null);
+    for (const p of portScan(5, { src: '192.0.2.4' })) t.observe(p, null);
+    t.observe(pkt({ src: '192.0.2.5' }), null);
+    expect(sourceReports(t, cfg).map((r) => [r.src, r.dl])).toEqual([
+      ['192.0.2.2', 2], ['192.0.2.1', 2], ['192.0.2.3', 2], ['192.0.2.4', 1],
+    ]);
+    expect(sourceReports(t, cfg, 0)).toHaveLength(5);
+    expect(sourceReports(t, cfgWith({ MIN_DANGER_LEVEL: 2 }))).toHaveLength(3);
+  });
+});
