@@ -27,8 +27,8 @@ function addr(i: number): string {
   return `198.${18 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}`;
 }
 
-async function sensor(url: string, name: string, onBatch: (b: readonly FleetDecision[], kind: string) => void, extra = ''): Promise<Fleet> {
-  const cfg = buildConfig(parseConfigText(`FLEET_REDIS_URL ${url};\nFLEET_SENSOR_NAME ${name};\nFLEET_QUEUE_MAX 1000000;\nFLEET_STREAM_MAXLEN 200000;\n${extra}`, 'bench'), 'bench');
+async function sensor(url: string, name: string, onBatch: (b: readonly FleetDecision[], kind: string) => void, streamMaxLen = 200_000): Promise<Fleet> {
+  const cfg = buildConfig(parseConfigText(`FLEET_REDIS_URL ${url};\nFLEET_SENSOR_NAME ${name};\nFLEET_QUEUE_MAX 1000000;\nFLEET_STREAM_MAXLEN ${streamMaxLen};\n`, 'bench'), 'bench');
   const f = await openFleet(cfg, { onDecisions: async (b, kind) => (onBatch(b, kind), b.map(() => ({ accepted: true as const }))) });
   if (f === null) throw new Error('fleet mode is off');
   const deadline = Date.now() + 10_000;
@@ -39,9 +39,16 @@ async function sensor(url: string, name: string, onBatch: (b: readonly FleetDeci
   return f;
 }
 
-async function usedMemory(link: RedisLink): Promise<number> {
-  const info = String(await link.call('INFO', 'memory'));
-  return Number(/used_memory:(\d+)/.exec(info)?.[1] ?? Number.NaN);
+/** Bytes Redis uses for the keys (MEMORY USAGE, every element counted). */
+async function keyBytes(link: RedisLink, keys: readonly string[]): Promise<number> {
+  const sizes = await Promise.all(keys.map((k) => link.call('MEMORY', 'USAGE', k, 'SAMPLES', 0)));
+  return sizes.reduce<number>((sum, b) => sum + Number(b ?? 0), 0);
+}
+
+/** Bytes of every key of one source's evidence. */
+async function sourceBytes(link: RedisLink, src: string): Promise<number> {
+  const keys = await link.call('KEYS', `tsad:{${src}}:*`);
+  return keyBytes(link, Array.isArray(keys) ? (keys as string[]) : []);
 }
 
 /** N blocks from `a`, received by `b`: decisions per second end to end, and the sending rate alone. */
@@ -67,17 +74,16 @@ async function decisionRate(url: string, n: number): Promise<void> {
 
 /** Fills the live set with `n` blocks, then times a new sensor's first load. */
 async function loadLiveSet(url: string, link: RedisLink, n: number): Promise<void> {
-  const mem0 = await usedMemory(link);
-  const a = await sensor(url, 'fill', () => undefined, 'FLEET_STREAM_MAXLEN 1000;');
+  const a = await sensor(url, 'fill', () => undefined, 1000);
   const exp = Date.now() + 3_600_000;
   for (let i = 0; i < n; i++) a.decisions.block({ cidr: addr(i), expiresAt: exp, dl: 3, reason: 'danger level 3' });
   while (a.decisions.stats().queued > 0) await a.decisions.flush();
   await a.close();
-  const logBytes = Number(await link.call('MEMORY', 'USAGE', 'tsad:{blocks}:log', 'SAMPLES', 0)) / Number(await link.call('XLEN', 'tsad:{blocks}:log'));
-  const idBytes = Number(await link.call('MEMORY', 'USAGE', 'tsad:{blocks}:ids', 'SAMPLES', 0)) / Number(await link.call('ZCARD', 'tsad:{blocks}:ids'));
+  const logBytes = (await keyBytes(link, ['tsad:{blocks}:log'])) / Number(await link.call('XLEN', 'tsad:{blocks}:log'));
+  const idBytes = (await keyBytes(link, ['tsad:{blocks}:ids'])) / Number(await link.call('ZCARD', 'tsad:{blocks}:ids'));
   out(`Redis memory per decision in the stream: ${fmt(logBytes)} bytes; per remembered decision id (one day): ${fmt(idBytes)} bytes`);
   await link.call('DEL', 'tsad:{blocks}:ids', 'tsad:{blocks}:log');
-  const perBlock = ((await usedMemory(link)) - mem0) / n;
+  const perBlock = (await keyBytes(link, ['tsad:{blocks}:live', 'tsad:{blocks}:info'])) / n;
   let loaded = 0;
   let loadedAt = 0;
   const t0 = performance.now();
@@ -94,7 +100,6 @@ async function loadLiveSet(url: string, link: RedisLink, n: number): Promise<voi
 
 /** Evidence for `n` sources (10 destinations, 3 ports each) from two sensors: rate and memory per source. */
 async function evidence(url: string, link: RedisLink, n: number): Promise<void> {
-  const mem0 = await usedMemory(link);
   const fleets = [await sensor(url, 'ev-a', () => undefined), await sensor(url, 'ev-b', () => undefined)];
   const t0 = performance.now();
   fleets.forEach((f, s) => {
@@ -103,15 +108,15 @@ async function evidence(url: string, link: RedisLink, n: number): Promise<void> 
   });
   await Promise.all(fleets.map((f) => f.evidence.flush()));
   const secs = (performance.now() - t0) / 1000;
-  const perSource = ((await usedMemory(link)) - mem0) / n;
+  const sample = Array.from({ length: 200 }, (_, i) => addr(Math.floor((i * n) / 200)));
+  const perSource = (await Promise.all(sample.map((src) => sourceBytes(link, src)))).reduce((a, b) => a + b, 0) / sample.length;
   out(`evidence: ${fmt(2 * n)} source updates published in ${secs.toFixed(2)} s (${fmt((2 * n) / secs)}/s); Redis memory per source (2 sensors, 10 destinations, 3 ports): ${fmt(perSource)} bytes`);
   const wide = Array.from({ length: 20 }, (_, k) => ({ src: addr(n + 1), dsts: Array.from({ length: 1000 }, (_, j) => `10.${k}.${j >> 8}.${j & 255}`), packets: 1000, dl: 5 }));
-  const m1 = await usedMemory(link);
   for (const w of wide) {
     fleets[0]!.evidence.publish([w]);
     await fleets[0]!.evidence.flush();
   }
-  out(`evidence of one source that reached 20,000 destinations (dense HyperLogLog): ${fmt((await usedMemory(link)) - m1)} bytes`);
+  out(`evidence of one source that reached 20,000 destinations (dense HyperLogLog): ${fmt(await sourceBytes(link, addr(n + 1)))} bytes`);
   await Promise.all(fleets.map((f) => f.close()));
 }
 

@@ -4,5 +4,6 @@ import { registerAnalyze } from './analyze.js';
 import { registerConfig } from './config.js';
 import { registerFeeds } from './feeds.js';
 import { registerSignatures } from './signatures.js';
+import { registerBlock } from './block.js';
 
-export const COMMANDS: ReadonlyArray<(program: Command) => void> = [registerAnalyze, registerSignatures, registerFeeds, registerConfig];
+export const COMMANDS: ReadonlyArray<(program: Command) => void> = [registerAnalyze, registerSignatures, registerFeeds, (p) => registerBlock(p), registerConfig];
