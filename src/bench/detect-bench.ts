@@ -56,7 +56,8 @@ function line(name: string, packets: number, m: Mark): void {
   const ms = performance.now() - m.wall;
   const cpu = process.cpuUsage(m.cpu);
   const cpuMs = (cpu.user + cpu.system) / 1000;
-  process.stdout.write(`${name.padEnd(12)} ${fmt(packets).padStart(11)} packets  ${fmt(packets / (ms / 1000)).padStart(11)} packets/s  ${(ms * 1e6 / packets).toFixed(0).padStart(5)} ns/packet wall, ${(cpuMs * 1e6 / packets).toFixed(0).padStart(5)} ns/packet CPU\n`);
+  const heapMb = process.memoryUsage().heapUsed / 1048576;
+  process.stdout.write(`${name.padEnd(12)} ${fmt(packets).padStart(11)} packets  ${fmt(packets / (ms / 1000)).padStart(11)} packets/s  ${(ms * 1e6 / packets).toFixed(0).padStart(5)} ns/packet wall, ${(cpuMs * 1e6 / packets).toFixed(0).padStart(5)} ns/packet CPU, heap ${fmt(heapMb)} MB\n`);
 }
 
 function run(cfg: Config, sources: number, scanPackets: number): void {

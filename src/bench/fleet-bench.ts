@@ -51,17 +51,35 @@ async function sourceBytes(link: RedisLink, src: string): Promise<number> {
   return keyBytes(link, Array.isArray(keys) ? (keys as string[]) : []);
 }
 
+/** One block at a time, idle fleet: time from block() on one sensor to the handler on another. */
+async function latency(a: Fleet, arm: (fn: () => void) => void, samples = 50): Promise<void> {
+  const ms: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    const got = new Promise<void>((r) => arm(r));
+    const t0 = performance.now();
+    a.decisions.block({ cidr: addr(100_000 + i), expiresAt: Date.now() + 60_000 });
+    await got;
+    ms.push(performance.now() - t0);
+  }
+  ms.sort((x, y) => x - y);
+  out(`one shared decision, block() to applied on another sensor: median ${(ms[samples >> 1] ?? 0).toFixed(1)} ms, worst ${(ms[samples - 1] ?? 0).toFixed(1)} ms (${samples} samples)`);
+}
+
 /** N blocks from `a`, received by `b`: decisions per second end to end, and the sending rate alone. */
 async function decisionRate(url: string, n: number): Promise<void> {
   let received = 0;
   let done: () => void = () => undefined;
+  let onOne: (() => void) | null = null;
   const all = new Promise<void>((r) => (done = r));
   const b = await sensor(url, 'rate-b', (batch) => {
+    if (onOne !== null) return onOne();
     received += batch.length;
     if (received >= n) done();
   });
   const a = await sensor(url, 'rate-a', () => undefined);
   const exp = Date.now() + 3_600_000;
+  await latency(a, (fn) => (onOne = fn));
+  onOne = null;
   const t0 = performance.now();
   for (let i = 0; i < n; i++) a.decisions.block({ cidr: addr(i), expiresAt: exp, dl: 1, reason: 'bench' });
   await a.decisions.flush();

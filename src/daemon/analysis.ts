@@ -85,8 +85,8 @@ export async function buildAnalysis(o: AnalysisOptions): Promise<Analysis> {
       const rdns = o.dns ? new ReverseDns({ timeoutMs: cfg.DNS_TIMEOUT * 1000, servers: [...cfg.DNS_RESOLVERS], cacheSize: cfg.DNS_CACHE_SIZE, ttlMs: cfg.DNS_CACHE_TTL * 1000 }) : null;
       const sources: SourceReport[] = [];
       for (const st of tracker.sources()) {
+        if (st.peakDl < minDl) continue; // before building the report: most sources are quiet noise
         const s = sourceReport(st, cfg);
-        if (s.dl < minDl) continue;
         const addr = lookupAddress(s);
         if (geo) {
           const g = geo.lookup(addr);

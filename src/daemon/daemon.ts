@@ -15,7 +15,6 @@ import type { Config } from '../config/keys/index.js';
 import { loadConfig } from '../config/load.js';
 import { sourceReport, type SourceState } from '../detect/index.js';
 import { createParseContext, type ParseContext } from '../parse/index.js';
-import { parseUlogdJson } from '../parse/ulogd-json.js';
 import type { LiveSink } from '../sources/live-source.js';
 import { buildAnalysis, type Analysis } from './analysis.js';
 import { bootTimeMs } from './boot-time.js';
@@ -23,16 +22,17 @@ import { ControlServer } from './control-server.js';
 import { handleControl } from './control-handlers.js';
 import { collectMetrics } from './daemon-metrics.js';
 import { fwCheck } from './fw-check/fw-check.js';
-import { FwLinesWatch } from './health.js';
+import { FwLinesWatch, logFirewallCheck } from './health.js';
 import type { DaemonExtension, ExtensionFactory, LevelChange, Logger } from './hooks.js';
-import { createLiveSource } from './live-sources.js';
+import { createLiveSource, pipelineSink } from './live-sources.js';
 import { createLogger } from './log.js';
 import { MetricsServer } from './metrics.js';
 import { exportScan, importScan, pipelineCounters, restorePipelineCounters, scanStateSavable } from './scan-persistence.js';
 import { resolveSources, type SourceSpec } from './source-spec.js';
 import { SupervisedSource } from './source-supervisor.js';
-import { readState, setAsideState, statePath, STATE_VERSION, writeState, type DaemonState } from './state-file.js';
-import { filterReport, markBlocked, type StatusPayload } from './status-view.js';
+import { readState, setAsideState, STATE_VERSION, type DaemonState } from './state-file.js';
+import { StateSaver } from './state-saver.js';
+import { filterReport, markBlocked, type DaemonInfo, type StatusPayload } from './status-view.js';
 
 export interface DaemonOptions {
   configPath?: string;
@@ -59,12 +59,11 @@ export class Daemon {
   private control: ControlServer | null = null;
   private metrics: MetricsServer | null = null;
   private timers: NodeJS.Timeout[] = [];
-  private saveChain: Promise<void> = Promise.resolve();
-  private saveSoonTimer: NodeJS.Timeout | null = null;
-  private saves = 0;
-  private lastSaveMs = 0;
+  private readonly saver: StateSaver;
   private levelChanges = 0;
   private stopping = false;
+  /** Sources are running: from here on the state may be saved. */
+  private started = false;
   private readonly startedAt = Date.now();
   private readonly health: FwLinesWatch;
   private readonly signals: Array<[NodeJS.Signals, () => void]> = [];
@@ -72,6 +71,7 @@ export class Daemon {
   private constructor(private cfg: Config, private readonly o: DaemonOptions, private readonly specs: SourceSpec[], readonly stateDir: string, readonly socketPath: string, private readonly log: Logger) {
     this.finished = new Promise((resolve) => (this.resolveFinished = resolve));
     this.health = new FwLinesWatch(cfg.NO_FW_LINES_WARN, () => fwCheck({ searchAll: this.cfg.FW_SEARCH_ALL, msgSearch: this.cfg.FW_MSG_SEARCH }), log);
+    this.saver = new StateSaver(stateDir, () => this.snapshot(), log);
   }
 
   /** Loads the configuration and saved state, opens the socket, starts the sources. Throws ConfigError, SourceSpecError. */
@@ -88,7 +88,7 @@ export class Daemon {
     try {
       await d.init();
     } catch (err) {
-      await d.control.close();
+      await d.stop(); // nothing is saved: the state on disk stays as it was
       throw err;
     }
     return d;
@@ -111,12 +111,13 @@ export class Daemon {
       if (blob !== undefined) ext.restoreState?.(blob);
       this.exts.push(ext);
     }
+    if (this.cfg.METRICS_LISTEN !== '') this.metrics = await MetricsServer.listen(this.cfg.METRICS_LISTEN, () => this.collect(), this.log);
     for (const spec of this.specs) this.startSource(spec, saved?.positions[spec.name] ?? null);
+    this.started = true;
     this.startTimers();
     this.trapSignals();
-    if (this.cfg.METRICS_LISTEN !== '') this.metrics = await MetricsServer.listen(this.cfg.METRICS_LISTEN, () => this.collect(), this.log);
-    if (this.cfg.ENABLE_FW_LOGGING_CHECK) void this.checkFirewall();
-    this.log('notice', `started: sources ${this.specs.map((s) => s.name).join(', ')}; state ${statePath(this.stateDir)}${saved ? ` (resumed from ${saved.savedAt})` : ' (new)'}; socket ${this.socketPath}${this.o.dryRun ? '; dry run' : ''}`);
+    if (this.cfg.ENABLE_FW_LOGGING_CHECK) void logFirewallCheck(this.cfg, (level, msg) => this.stopping || this.log(level, msg));
+    this.log('notice', `started: sources ${this.specs.map((s) => s.name).join(', ')}; state ${this.saver.path}${saved ? ` (resumed from ${saved.savedAt})` : ' (new)'}; socket ${this.socketPath}${this.o.dryRun ? '; dry run' : ''}`);
   }
 
   private restore(saved: DaemonState): void {
@@ -146,24 +147,13 @@ export class Daemon {
         this.log('error', `${e.name}: level change handler failed: ${err instanceof Error ? err.message : String(err)}`);
       }
     }
-    this.saveSoon();
+    this.saver.saveSoon();
   }
 
   private sinkFor(spec: SourceSpec, sup: () => SupervisedSource): LiveSink {
     const ctx = createParseContext({ bootTime: bootTimeMs() });
     this.contexts.push(ctx);
-    const ulogd = spec.kind === 'ulogd';
-    return {
-      line: (text) => {
-        sup().countLine();
-        const p = this.analysis.pipeline;
-        const before = p.firewallLines;
-        if (ulogd) p.parsedLine(parseUlogdJson(text));
-        else p.line(text, ctx);
-        if (p.firewallLines !== before) this.health.seen(Date.now());
-      },
-      tooLong: () => this.analysis.pipeline.skip('too-long'),
-    };
+    return pipelineSink({ pipeline: () => this.analysis.pipeline, ctx, ulogd: spec.kind === 'ulogd', line: () => sup().countLine(), firewallLine: () => this.health.seen(Date.now()) });
   }
 
   private startSource(spec: SourceSpec, resume: unknown): void {
@@ -192,7 +182,7 @@ export class Daemon {
     const every = (ms: number, f: () => void): void => {
       this.timers.push(setInterval(f, ms));
     };
-    every(this.cfg.STATE_SAVE_INTERVAL * 1000, () => void this.save());
+    every(this.cfg.STATE_SAVE_INTERVAL * 1000, () => void this.saver.save());
     every(MINUTE, () => {
       const now = Date.now();
       for (const c of this.contexts) c.refTime = now;
@@ -212,16 +202,6 @@ export class Daemon {
     on('SIGHUP', () => void this.reload().catch(() => undefined));
   }
 
-  private async checkFirewall(): Promise<void> {
-    try {
-      const r = await fwCheck({ searchAll: this.cfg.FW_SEARCH_ALL, msgSearch: this.cfg.FW_MSG_SEARCH });
-      for (const m of r.missing) this.log('warn', `fw-check: ${m}`);
-      if (!r.ok && r.errors.length === 0) this.log('warn', 'fw-check: no log rule found on any input path: tsad will see no firewall lines');
-    } catch (err) {
-      this.log('warn', `fw-check failed: ${err instanceof Error ? err.message : String(err)}`);
-    }
-  }
-
   /** Everything to save, taken synchronously (positions and the state they produced, together). */
   snapshot(): DaemonState {
     const positions: Record<string, unknown> = {};
@@ -238,31 +218,6 @@ export class Daemon {
       extensions,
       lastFirewallLineAt: this.health.lastLineAt,
     };
-  }
-
-  /** Writes a snapshot taken now; writes happen one at a time, in order. */
-  save(): Promise<void> {
-    const snap = this.snapshot();
-    this.saveChain = this.saveChain.then(async () => {
-      const t0 = performance.now();
-      try {
-        await writeState(this.stateDir, snap);
-        this.saves++;
-        this.lastSaveMs = performance.now() - t0;
-      } catch (err) {
-        this.log('error', `cannot save ${statePath(this.stateDir)}: ${err instanceof Error ? err.message : String(err)}`);
-      }
-    });
-    return this.saveChain;
-  }
-
-  /** A save within a second (after a level change: keeps the window of repeated alerts after a crash small). */
-  private saveSoon(): void {
-    if (this.saveSoonTimer !== null) return;
-    this.saveSoonTimer = setTimeout(() => {
-      this.saveSoonTimer = null;
-      void this.save();
-    }, 1000);
   }
 
   /** SIGHUP: new configuration, signatures, auto_dl and feeds; a bad configuration keeps the old one running. */
@@ -302,8 +257,8 @@ export class Daemon {
       blocks: () => this.exts.find((e) => e.blocks !== undefined)?.blocks ?? null,
       reload: () => this.reload(),
       save: async () => {
-        await this.save();
-        return statePath(this.stateDir);
+        await this.saver.save();
+        return this.saver.path;
       },
     };
   }
@@ -314,30 +269,30 @@ export class Daemon {
     const blocks = t === null ? null : await t.list();
     const report = await this.analysis.report(0);
     if (blocks !== null) markBlocked(report, blocks);
+    return { report: filterReport(report, o), blocks, daemon: this.info() };
+  }
+
+  private info(): DaemonInfo {
     const warning = this.health.current();
     return {
-      report: filterReport(report, o),
-      blocks,
-      daemon: {
-        running: true,
-        pid: process.pid,
-        version: this.o.version,
-        startedAt: new Date(this.startedAt).toISOString(),
-        savedAt: null,
-        stateFile: statePath(this.stateDir),
-        dryRun: this.o.dryRun === true,
-        sources: this.sources.map((s) => s.status()),
-        scanStateSaved: scanStateSavable(this.analysis.tracker, this.analysis.counters),
-        levelChanges: this.levelChanges,
-        warnings: warning === null ? [] : [warning],
-        notes: this.exts.flatMap((e) => e.statusLines?.() ?? []),
-      },
+      running: true,
+      pid: process.pid,
+      version: this.o.version,
+      startedAt: new Date(this.startedAt).toISOString(),
+      savedAt: null,
+      stateFile: this.saver.path,
+      dryRun: this.o.dryRun === true,
+      sources: this.sources.map((s) => s.status()),
+      scanStateSaved: scanStateSavable(this.analysis.tracker, this.analysis.counters),
+      levelChanges: this.levelChanges,
+      warnings: warning === null ? [] : [warning],
+      notes: this.exts.flatMap((e) => e.statusLines?.() ?? []),
     };
   }
 
   private collect(): ReturnType<typeof collectMetrics> {
     const a = this.analysis;
-    return collectMetrics({ pipeline: a.pipeline, tracker: a.tracker, sources: this.sources, extensions: this.exts, levelChanges: this.levelChanges, saves: this.saves, lastSaveMs: this.lastSaveMs });
+    return collectMetrics({ pipeline: a.pipeline, tracker: a.tracker, sources: this.sources, extensions: this.exts, levelChanges: this.levelChanges, saves: this.saver.saves, lastSaveMs: this.saver.lastSaveMs });
   }
 
   /** SIGTERM: stop reading, let the extensions settle, save, close. */
@@ -346,15 +301,15 @@ export class Daemon {
     this.stopping = true;
     for (const s of this.sources) s.stop();
     for (const t of this.timers) clearInterval(t);
-    if (this.saveSoonTimer !== null) clearTimeout(this.saveSoonTimer);
+    this.saver.cancel();
     for (const e of this.exts) {
       await e.stop?.().catch((err: unknown) => this.log('error', `${e.name}: stop failed: ${err instanceof Error ? err.message : String(err)}`));
     }
-    if (this.analysis !== undefined) await this.save();
+    if (this.started) await this.saver.save();
     await this.control?.close();
     await this.metrics?.close();
     for (const [sig, f] of this.signals) process.off(sig, f);
-    this.log('notice', `stopped; state saved in ${statePath(this.stateDir)}`);
+    this.log('notice', this.started ? `stopped; state saved in ${this.saver.path}` : 'stopped before start-up completed; saved state left as it was');
     this.resolveFinished();
     return this.finished;
   }

@@ -6,8 +6,20 @@
  * source) and that is worth a warning in the log and in `tsad status`; if
  * none exist, the warning says so instead. The next firewall line clears it.
  */
-import type { FwCheckResult } from './fw-check/fw-check.js';
+import type { Config } from '../config/keys/index.js';
+import { fwCheck, type FwCheckResult } from './fw-check/fw-check.js';
 import type { Logger } from './hooks.js';
+
+/** The start-up check (ENABLE_FW_LOGGING_CHECK): what logging is missing goes to the log. */
+export async function logFirewallCheck(cfg: Config, log: Logger): Promise<void> {
+  try {
+    const r = await fwCheck({ searchAll: cfg.FW_SEARCH_ALL, msgSearch: cfg.FW_MSG_SEARCH });
+    for (const m of r.missing) log('warn', `fw-check: ${m}`);
+    if (!r.ok && r.errors.length === 0) log('warn', 'fw-check: no log rule found on any input path: tsad will see no firewall lines');
+  } catch (err) {
+    log('warn', `fw-check failed: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
 
 export class FwLinesWatch {
   /** Wall clock (ms) of the last firewall line (or of the start). */

@@ -7,6 +7,9 @@ import { KmsgReader, type KmsgPosition } from '../sources/kmsg-reader.js';
 import { StreamSource } from '../sources/stdin-source.js';
 import type { LiveSink, LiveSource, SourceLog } from '../sources/live-source.js';
 import type { SourceSpec } from './source-spec.js';
+import type { ParseContext } from '../parse/index.js';
+import { parseUlogdJson } from '../parse/ulogd-json.js';
+import type { Pipeline } from './pipeline.js';
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -47,4 +50,30 @@ export function createLiveSource(spec: SourceSpec, resume: unknown, c: LiveSourc
     case 'stdin':
       return new StreamSource(spec.name, c.stdin, c.sink, max);
   }
+}
+
+export interface PipelineSinkOptions {
+  /** The current pipeline (a reload replaces it). */
+  pipeline: () => Pipeline;
+  ctx: ParseContext;
+  ulogd: boolean;
+  /** Every line, before it is handled. */
+  line: () => void;
+  /** A line that was a firewall line. */
+  firewallLine: () => void;
+}
+
+/** Hands a source's lines to the pipeline: ulogd2 JSON through its own parser, everything else through parseLine. */
+export function pipelineSink(o: PipelineSinkOptions): LiveSink {
+  return {
+    line: (text) => {
+      o.line();
+      const p = o.pipeline();
+      const before = p.firewallLines;
+      if (o.ulogd) p.parsedLine(parseUlogdJson(text));
+      else p.line(text, o.ctx);
+      if (p.firewallLines !== before) o.firewallLine();
+    },
+    tooLong: () => o.pipeline().skip('too-long'),
+  };
 }

@@ -82,7 +82,7 @@ export class Pipeline {
     const parts = this.parts;
     const reason = parts.filter(p);
     if (reason !== null) {
-      parts.counters.skipped(p);
+      parts.counters.skipped(p, reason);
       this.skip(reason);
       return;
     }
@@ -90,7 +90,7 @@ export class Pipeline {
     if (hits !== null) {
       // A match at DL 0 (snort_rule_dl) means: ignore packets like this one.
       if (hits.every((h) => h.dl === 0)) {
-        parts.counters.skipped(p);
+        parts.counters.skipped(p, 'signature-ignore');
         this.skip('signature-ignore');
         return;
       }

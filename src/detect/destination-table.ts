@@ -5,70 +5,32 @@
  * SCAN_TIMEOUT apart; its counters (packets, port spread, protocols) are
  * kept while it is active and dropped when it ages out, so the distinct
  * destination count is exact over the window (psad counted one 5-second
- * read batch). Entries are kept in last-seen order (a Map re-inserted on
- * touch), so aging out pops from the front.
+ * read batch).
  *
- * Memory: the table is itself the state of its first destination (it
- * extends DestinationState), so a source that reaches one destination costs
- * one object; a Map appears with the second. At most `cap` destinations are
- * kept; beyond that packets still count at the source level and a small
- * HyperLogLog keeps estimating the lifetime distinct count.
+ * Memory and speed, by size: the table is itself the state of its first
+ * destination (it extends DestinationState), so a one-destination source is
+ * one object; up to SMALL destinations live in two short arrays (searched
+ * and aged out by a plain scan, no allocation per packet); beyond that a Map
+ * kept in last-seen order (re-inserted on touch), aged out from the front.
+ * At most `cap` destinations are kept; beyond that packets still count at
+ * the source level and a small HyperLogLog estimates the lifetime count.
  */
+import { DestinationState } from './destination-state.js';
+import { NEVER } from './event-seconds.js';
 import { HyperLogLog } from './hyperloglog.js';
 
-export class DestinationState {
-  /** Packets to this destination (named apart from the source's own `packets`). */
-  dstPackets = 0;
-  /** Lowest / highest TCP, UDP or UDP-Lite destination port; max 0 = none seen (psad's e_port). */
-  portMin = 65536;
-  portMax = 0;
-  protocols = 0;
-  proto0 = -1;
-  protoBits: Int32Array | null = null;
-  dstSeen = 0;
-  /** Qualified on its own counters (port spread or protocols); counted once in the table. */
-  qualified = false;
-  /** Received an ICMP echo-style probe. */
-  pinged = false;
-  /** Sweep-like: probed on a single port (spread == PORT_RANGE_SWEEP_THRESHOLD) or pinged. */
-  like = false;
-
-  /** Back to a fresh state (the table reuses itself as its first destination). */
-  clearDestination(): void {
-    this.dstPackets = this.protocols = this.portMax = 0;
-    this.portMin = 65536;
-    this.proto0 = -1;
-    this.protoBits = null;
-    this.dstSeen = 0;
-    this.qualified = this.pinged = this.like = false;
-  }
-
-  /** Records a protocol number; true when new for this destination. */
-  addProtocol(n: number): boolean {
-    if (n === this.proto0) return false;
-    if (this.proto0 < 0) {
-      this.proto0 = n;
-      this.protocols = 1;
-      return true;
-    }
-    let bits = this.protoBits;
-    if (bits === null) bits = this.protoBits = new Int32Array(8);
-    const m = 1 << (n & 31);
-    if ((bits[n >>> 5]! & m) !== 0) return false;
-    bits[n >>> 5] = bits[n >>> 5]! | m;
-    this.protocols++;
-    return true;
-  }
-}
+const SMALL = 16;
 
 export class DestinationTable extends DestinationState {
   #oneKey = '';
   /** The first destination is in use (its state is this object's own fields). */
   #hasOne = false;
+  #keys: string[] | null = null;
+  #vals: DestinationState[] | null = null;
   #map: Map<string, DestinationState> | null = null;
   #mru = '';
-  /** A lower bound of the oldest last-seen in the map. */
-  #minSeen = Infinity;
+  /** A lower bound of the oldest last-seen (exact after each aging pass); NEVER when empty. */
+  #minSeen = NEVER;
   #hll: HyperLogLog | null = null;
   #inserted = 0;
   #maxDirty = false;
@@ -86,26 +48,22 @@ export class DestinationTable extends DestinationState {
 
   /**
    * The state for a destination, created when new (null when the table is
-   * full), after dropping destinations last seen before `cutoff`.
+   * full), after dropping destinations last seen before `cutoff`. Times are
+   * event seconds (event-seconds.ts); the caller keeps `dstSeen` current.
    */
   touch(dst: string, ts: number, cutoff: number, cap: number): DestinationState | null {
     this.prune(cutoff);
-    let d: DestinationState | null;
-    const map = this.#map;
-    if (map === null) {
-      if (!this.#hasOne) return this.#insertFirst(dst);
-      if (this.#oneKey === dst) d = this;
-      else d = this.#promote(dst, ts, cutoff, cap);
-    } else {
-      d = map.get(dst) ?? null;
-      if (d === null) d = this.#insert(map, dst, ts, cap);
-      else if (dst !== this.#mru) {
-        map.delete(dst);
-        map.set(dst, d);
-      }
-    }
-    if (d !== null) this.#mru = dst;
-    return d;
+    if (this.#map !== null) return this.#touchMap(this.#map, dst, ts, cap);
+    if (this.#keys !== null) return this.#touchSmall(dst, ts, cap);
+    if (!this.#hasOne) return this.#insertFirst(dst);
+    if (this.#oneKey === dst) return this;
+    this.#keys = [this.#oneKey];
+    this.#vals = [this];
+    this.#hasOne = false;
+    this.#oneKey = '';
+    this.#minSeen = this.dstSeen;
+    this.prune(cutoff);
+    return this.#touchSmall(dst, ts, cap);
   }
 
   /** Call after a destination's packet count grew. */
@@ -115,9 +73,9 @@ export class DestinationTable extends DestinationState {
 
   /** Highest packet count among active destinations. */
   maxActivePackets(): number {
-    if (this.#maxDirty && this.#map !== null) {
+    if (this.#maxDirty) {
       let max = 0;
-      for (const d of this.#map.values()) if (d.dstPackets > max) max = d.dstPackets;
+      for (const d of this.#states()) if (d.dstPackets > max) max = d.dstPackets;
       this.#maxPackets = max;
       this.#maxDirty = false;
     }
@@ -126,30 +84,18 @@ export class DestinationTable extends DestinationState {
 
   /** True when prune(cutoff) would drop something. */
   wouldPrune(cutoff: number): boolean {
-    if (this.#map === null || cutoff <= this.#minSeen) return false;
+    if (cutoff <= this.#minSeen) return false;
+    if (this.#vals !== null) return this.#vals.some((d) => d.dstSeen < cutoff);
+    if (this.#map === null) return false;
     const front = this.#map.values().next();
     return front.done !== true && front.value.dstSeen < cutoff;
   }
 
   /** Drops destinations last seen before `cutoff`; cheap when nothing is that old. */
   prune(cutoff: number): void {
-    const map = this.#map;
-    if (map === null || cutoff <= this.#minSeen) return;
-    this.#ensureHll();
-    let front = Infinity;
-    for (const [k, d] of map) {
-      if (d.dstSeen >= cutoff) {
-        front = d.dstSeen;
-        break;
-      }
-      map.delete(k);
-      this.active--;
-      if (d.qualified) this.qualifiedDsts--;
-      if (d.like) this.sweepLike--;
-      if (d.dstPackets >= this.#maxPackets) this.#maxDirty = true;
-    }
-    this.#minSeen = front;
-    if (map.size === 0) this.#maxPackets = 0;
+    if (cutoff <= this.#minSeen) return;
+    if (this.#vals !== null) this.#pruneSmall(cutoff);
+    else if (this.#map !== null) this.#pruneMap(this.#map, cutoff);
   }
 
   /** Distinct destinations over the source's tracked life (estimated once some aged out or overflowed). */
@@ -167,16 +113,24 @@ export class DestinationTable extends DestinationState {
     this.#ensureHll();
     this.#hasOne = false;
     this.#oneKey = this.#mru = '';
+    this.#keys = this.#vals = null;
     this.#map = null;
-    this.#minSeen = Infinity;
+    this.#minSeen = NEVER;
     this.active = this.qualifiedDsts = this.sweepLike = this.#maxPackets = 0;
     this.#maxDirty = false;
   }
 
-  /** Destination addresses in the window, oldest first. */
+  /** Destination addresses in the window. */
   *keys(): IterableIterator<string> {
     if (this.#map !== null) yield* this.#map.keys();
+    else if (this.#keys !== null) yield* this.#keys;
     else if (this.#hasOne) yield this.#oneKey;
+  }
+
+  *#states(): IterableIterator<DestinationState> {
+    if (this.#map !== null) yield* this.#map.values();
+    else if (this.#vals !== null) yield* this.#vals;
+    else if (this.#hasOne) yield this;
   }
 
   #insertFirst(dst: string): DestinationState {
@@ -187,29 +141,94 @@ export class DestinationTable extends DestinationState {
     return this;
   }
 
-  #promote(dst: string, ts: number, cutoff: number, cap: number): DestinationState | null {
-    const map = new Map<string, DestinationState>();
-    map.set(this.#oneKey, this);
-    this.#minSeen = this.dstSeen;
+  #touchSmall(dst: string, ts: number, cap: number): DestinationState | null {
+    const keys = this.#keys as string[];
+    const vals = this.#vals as DestinationState[];
+    for (let i = 0; i < keys.length; i++) if (keys[i] === dst) return vals[i] as DestinationState;
+    if (keys.length >= cap) return this.#overflow(dst);
+    if (keys.length < SMALL) {
+      const d = new DestinationState();
+      keys.push(dst);
+      vals.push(d);
+      if (ts < this.#minSeen) this.#minSeen = ts;
+      this.#count(dst);
+      return d;
+    }
+    // Too many for a scan: a Map in last-seen order, so aging out pops from the front.
+    const order = vals.map((_, i) => i).sort((a, b) => (vals[a] as DestinationState).dstSeen - (vals[b] as DestinationState).dstSeen);
+    const map = new Map<string, DestinationState>(order.map((i) => [keys[i] as string, vals[i] as DestinationState]));
+    this.#keys = this.#vals = null;
     this.#map = map;
-    this.#hasOne = false;
-    this.#oneKey = '';
-    this.prune(cutoff);
+    this.#minSeen = (vals[order[0] as number] as DestinationState).dstSeen;
     return this.#insert(map, dst, ts, cap);
   }
 
-  #insert(map: Map<string, DestinationState>, dst: string, ts: number, cap: number): DestinationState | null {
-    if (map.size >= cap) {
-      this.#ensureHll();
-      (this.#hll as HyperLogLog).add(dst);
-      this.overflowPackets++;
-      return null;
+  #touchMap(map: Map<string, DestinationState>, dst: string, ts: number, cap: number): DestinationState | null {
+    const d = map.get(dst);
+    if (d === undefined) return this.#insert(map, dst, ts, cap);
+    if (dst !== this.#mru) {
+      map.delete(dst);
+      map.set(dst, d);
+      this.#mru = dst;
     }
+    return d;
+  }
+
+  #insert(map: Map<string, DestinationState>, dst: string, ts: number, cap: number): DestinationState | null {
+    if (map.size >= cap) return this.#overflow(dst);
     const d = new DestinationState();
     map.set(dst, d);
+    this.#mru = dst;
     if (ts < this.#minSeen) this.#minSeen = ts;
     this.#count(dst);
     return d;
+  }
+
+  #overflow(dst: string): null {
+    this.#ensureHll();
+    (this.#hll as HyperLogLog).add(dst);
+    this.overflowPackets++;
+    return null;
+  }
+
+  /** Small tables: drop every expired entry and take the exact oldest of the rest. */
+  #pruneSmall(cutoff: number): void {
+    const keys = this.#keys as string[];
+    const vals = this.#vals as DestinationState[];
+    let min = NEVER;
+    for (let i = vals.length - 1; i >= 0; i--) {
+      const d = vals[i] as DestinationState;
+      if (d.dstSeen >= cutoff) {
+        if (d.dstSeen < min) min = d.dstSeen;
+        continue;
+      }
+      this.#drop(d);
+      keys.splice(i, 1);
+      vals.splice(i, 1);
+    }
+    this.#minSeen = min;
+  }
+
+  /** Large tables are in last-seen order: pop from the front. */
+  #pruneMap(map: Map<string, DestinationState>, cutoff: number): void {
+    let front = NEVER;
+    for (const [k, d] of map) {
+      if (d.dstSeen >= cutoff) {
+        front = d.dstSeen;
+        break;
+      }
+      this.#drop(d);
+      map.delete(k);
+    }
+    this.#minSeen = front;
+  }
+
+  #drop(d: DestinationState): void {
+    this.#ensureHll();
+    this.active--;
+    if (d.qualified) this.qualifiedDsts--;
+    if (d.like) this.sweepLike--;
+    if (d.dstPackets >= this.#maxPackets) this.#maxDirty = true;
   }
 
   #count(dst: string): void {

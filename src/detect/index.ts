@@ -2,11 +2,12 @@
 export { createPacketFilter, hasSnortSid, type PacketFilter } from './packet-filter.js';
 export { AutoDl, loadAutoDl, parseAutoDl, type AutoDlEntry, type AutoDlLoad, type AutoDlProblem } from './auto-dl.js';
 export { ScanTracker, type LevelChangeHandler, type TrackerOptions, type TrackerStats } from './scan-tracker.js';
-export { SourceState, ProtoStat, type SignatureTally } from './source-state.js';
+export { SourceState, type SignatureTally } from './source-state.js';
+export { ProtoStat } from './proto-stat.js';
 export { sourceReport, sourceReports, compareSourceReports, toolOf } from './source-report.js';
 export { GlobalCounters } from './global-counters.js';
 export {
-  FingerprintDb, loadFingerprints, parseFingerprints, shippedFingerprintsPath,
+  FingerprintDb, configuredFingerprints, loadFingerprints, parseFingerprints, shippedFingerprintsPath,
   type Fingerprint, type FingerprintGuess, type FingerprintProblem,
 } from './os-fingerprint.js';
 export { dangerRules, destinationLevel, packetLadder, sweepLadder, type DangerRules } from './danger-rules.js';

@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import type { Config } from '../config/keys/index.js';
 import type { Packet } from '../model/packet.js';
 import { hasDf, tcpOptionBytes } from './probe-traits.js';
 import { layoutBytes, parseTcpOptions } from './tcp-options.js';
@@ -103,6 +104,16 @@ function layoutMatches(tokens: readonly string[], letters: readonly string[], va
     if (t.length > 1 && (letter === 'M' || letter === 'W') && Number(t.slice(1)) !== values[letter]) return false;
   }
   return true;
+}
+
+/**
+ * The fingerprints OS_FINGERPRINTS_FILE names: "shipped" for the file
+ * installed with tsad, NONE for no OS guessing (db undefined).
+ */
+export function configuredFingerprints(cfg: Config): { db: FingerprintDb | undefined; problems: FingerprintProblem[] } {
+  const name = cfg.OS_FINGERPRINTS_FILE;
+  if (name.toUpperCase() === 'NONE' || name === '') return { db: undefined, problems: [] };
+  return loadFingerprints(name === 'shipped' ? shippedFingerprintsPath() : name, cfg.MAX_HOPS);
 }
 
 /** Reads a fingerprint file; bad lines are reported and skipped. */

@@ -48,21 +48,36 @@ export class PortSet {
 
   /** Compact text such as "22,80,1000-1500"; at most `limit` items, then "...". */
   toString(limit = 64): string {
+    if (this.count === 0) return '';
     const parts: string[] = [];
-    let lo = -1;
-    let prev = -2;
-    const flush = (): void => {
-      if (lo >= 0) parts.push(lo === prev ? String(lo) : `${lo}-${prev}`);
+    const push = (lo: number, hi: number): void => {
+      parts.push(lo === hi ? String(lo) : `${lo}-${hi}`);
     };
-    for (let p = this.min; p >= 0 && p <= this.max && parts.length <= limit; p++) {
-      if (!this.has(p)) continue;
-      if (p !== prev + 1) {
-        flush();
-        lo = p;
+    if (this.#bits === null) {
+      // Walk the stored ranges (never every port between min and max: a source
+      // probing 22 and 8443 would cost thousands of lookups).
+      if (this.#ranges === null) return String(this.min);
+      const r = this.#ranges;
+      for (let i = 0; i < this.#nRanges && parts.length <= limit; i++) push(r[i * 2]!, r[i * 2 + 1]!);
+    } else {
+      // Bitmap: visit set bits only, a 32-port word at a time.
+      const bits = this.#bits;
+      let lo = -1;
+      let prev = -2;
+      for (let w = this.min >>> 5; w <= this.max >>> 5 && parts.length <= limit; w++) {
+        let word = bits[w]!;
+        while (word !== 0) {
+          const p = w * 32 + (31 - Math.clz32(word & -word));
+          word &= word - 1;
+          if (p !== prev + 1) {
+            if (lo >= 0) push(lo, prev);
+            lo = p;
+          }
+          prev = p;
+        }
       }
-      prev = p;
+      if (lo >= 0) push(lo, prev);
     }
-    flush();
     return parts.length > limit ? `${parts.slice(0, limit).join(',')},...` : parts.join(',');
   }
 

@@ -29,7 +29,7 @@ const XMAS = TCP_FIN | TCP_PSH | TCP_URG;
 
 /** Whether a SYN comes from an OS socket (connect()) rather than a raw-packet scanner. */
 export function isOsSyn(p: Packet): boolean {
-  if (p.tcpOpts !== '') return tcpOptionsOsLike(p.tcpOpts);
+  if (p.tcpOpts !== '') return p.tcpOpts !== '020405B4' && tcpOptionsOsLike(p.tcpOpts); // MSS 1460 alone: the usual raw SYN
   return tcpOptionBytes(p) >= 8;
 }
 

@@ -14,7 +14,8 @@ import type { Packet } from '../model/packet.js';
 import type { SignatureHit } from '../model/signature.js';
 import type { AutoDl } from './auto-dl.js';
 import { dangerRules, destinationLevel, isSweep, manyDestinations, packetLadder, portSpread, qualifiesAlone, sweepLadder, type DangerRules } from './danger-rules.js';
-import type { DestinationState } from './destination-table.js';
+import type { DestinationState } from './destination-state.js';
+import { NEVER, toSeconds } from './event-seconds.js';
 import { evictBatch } from './eviction.js';
 import { invalidIcmp } from './icmp-types.js';
 import { ipOptionNames } from './ip-options.js';
@@ -53,6 +54,8 @@ export class ScanTracker {
   readonly #keys: SourceKeys;
   readonly #home: LocalNetworks;
   readonly #windowMs: number;
+  /** The window in seconds (NEVER with persistence). */
+  readonly #windowSec: number;
   readonly #maxSources: number;
   readonly #maxDsts: number;
   readonly #autoDl: AutoDl | null;
@@ -66,6 +69,7 @@ export class ScanTracker {
     this.#keys = new SourceKeys(cfg.IPV4_AGGREGATE_PREFIX, cfg.IPV6_AGGREGATE_PREFIX);
     this.#home = homeNet(cfg);
     this.#windowMs = cfg.ENABLE_PERSISTENCE ? Infinity : cfg.SCAN_TIMEOUT * 1000;
+    this.#windowSec = cfg.ENABLE_PERSISTENCE ? NEVER : cfg.SCAN_TIMEOUT;
     this.#maxSources = cfg.MAX_TRACKED_SOURCES;
     this.#maxDsts = Math.max(cfg.MAX_DESTINATIONS_PER_SOURCE, cfg.DL5_UNIQUE_HOSTS);
     this.#autoDl = opts.autoDl !== undefined && opts.autoDl.size > 0 ? opts.autoDl : null;
@@ -94,10 +98,10 @@ export class ScanTracker {
     let ts = p.ts;
     if (Number.isNaN(ts)) ts = this.#clock;
     else if (ts > this.#clock) this.#clock = ts;
-    const s = this.#source(p, ts);
+    const sec = toSeconds(ts);
+    const s = this.#source(p, ts, sec);
     s.packets++;
-    if (ts > s.lastSeen) s.lastSeen = ts;
-    else if (ts < s.firstSeen) s.firstSeen = ts;
+    s.seenAt(ts, sec);
     if (p.chain === 'INPUT') s.inbound++;
     else if (p.chain === 'OUTPUT') {
       s.outbound++;
@@ -106,7 +110,7 @@ export class ScanTracker {
     if (s.addresses !== null) s.addAddress(p.src);
     const cls = this.#count(s, p);
     this.#evidence(s, p, hits);
-    this.#destination(s, p, ts, cls);
+    this.#destination(s, p, ts, sec, cls);
     return s;
   }
 
@@ -131,7 +135,7 @@ export class ScanTracker {
     return n;
   }
 
-  #source(p: Packet, ts: number): SourceState {
+  #source(p: Packet, ts: number, sec: number): SourceState {
     const key = this.#keys.keyOf(p.src, p.family);
     let s = this.#sources.get(key);
     if (s === undefined) {
@@ -142,7 +146,7 @@ export class ScanTracker {
       this.#sources.set(key, s);
       this.#levels[0]!++;
       this.stats.tracked = this.#sources.size;
-    } else if (ts - s.lastSeen > this.#windowMs) {
+    } else if (sec - s.lastSecond > this.#windowSec) {
       // Silent for a whole window: what the daemon would have expired starts over.
       this.#checkSweep(s);
       s.dsts.reset();
@@ -210,18 +214,18 @@ export class ScanTracker {
   }
 
   /** The destination window and psad's ladders for this packet's destination. */
-  #destination(s: SourceState, p: Packet, ts: number, cls: number): void {
+  #destination(s: SourceState, p: Packet, ts: number, sec: number, cls: number): void {
     const r = this.#rules;
     const table = s.dsts;
-    const cutoff = ts - this.#windowMs;
+    const cutoff = this.#windowMs === Infinity ? -NEVER : toSeconds(ts - this.#windowMs);
     if (table.wouldPrune(cutoff)) this.#checkSweep(s);
-    const d = table.touch(p.dst, ts, cutoff, this.#maxDsts);
+    const d = table.touch(p.dst, sec, cutoff, this.#maxDsts);
     const tot = table.active;
     let level = 0;
     let why = '';
     if (d !== null) {
       const wasLike = d.like;
-      this.#updateDestination(d, p, ts, cls);
+      this.#updateDestination(d, p, sec, cls);
       table.noteCount(d.dstPackets);
       const spread = portSpread(d.dstPackets, d.portMin, d.portMax);
       d.like = d.pinged || (d.portMax > 0 && spread === r.portRangeSweep);
@@ -244,10 +248,10 @@ export class ScanTracker {
     if (!s.sweep && isSweep(this.#rules, s.dsts.active, s.dsts.sweepLike)) s.sweep = true;
   }
 
-  #updateDestination(d: DestinationState, p: Packet, ts: number, cls: number): void {
+  #updateDestination(d: DestinationState, p: Packet, sec: number, cls: number): void {
     d.dstPackets++;
     if (cls === ScanClass.IcmpProbe) d.pinged = true;
-    if (ts > d.dstSeen) d.dstSeen = ts;
+    if (sec > d.dstSeen) d.dstSeen = sec;
     const pn = p.protoNum;
     if ((pn === 6 || pn === 17 || pn === 136 || pn === 132) && p.dport >= 0) {
       if (p.dport < d.portMin) d.portMin = p.dport;

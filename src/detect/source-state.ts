@@ -7,42 +7,10 @@
  */
 import type { FingerprintGuess } from './os-fingerprint.js';
 import { DestinationTable } from './destination-table.js';
-import { PortSet } from './port-set.js';
+import { EPOCH_MS, toSeconds } from './event-seconds.js';
+import { ProtoStat } from './proto-stat.js';
 import { CLASS_COUNT } from './scan-class.js';
 import { TOOL_COUNT } from './tool-evidence.js';
-
-/**
- * One protocol of one source: packets, destination ports (the PortSet it
- * extends, so one object per protocol) and packet kinds (TCP flag bits, or
- * ICMP type * 256 + code; the first kind inline, the rest in a Map).
- */
-export class ProtoStat extends PortSet {
-  packets = 0;
-  #k0 = -1;
-  #n0 = 0;
-  #more: Map<number, number> | null = null;
-
-  constructor(readonly name: string, readonly num: number, readonly hasPorts: boolean) {
-    super();
-  }
-
-  addKind(k: number): void {
-    if (k === this.#k0 || this.#k0 < 0) {
-      this.#k0 = k;
-      this.#n0++;
-      return;
-    }
-    const m = (this.#more ??= new Map());
-    m.set(k, (m.get(k) ?? 0) + 1);
-  }
-
-  /** [kind, packets] pairs. */
-  kinds(): Array<[number, number]> {
-    const out: Array<[number, number]> = this.#k0 < 0 ? [] : [[this.#k0, this.#n0]];
-    if (this.#more !== null) out.push(...this.#more);
-    return out;
-  }
-}
 
 export interface SignatureTally {
   msg: string;
@@ -73,8 +41,11 @@ class SourceNotes {
 export class SourceState extends DestinationTable {
   /** Addresses seen, when the key is a prefix (first MAX_ADDRESSES); null otherwise. */
   addresses: string[] | null;
-  firstSeen: number;
-  lastSeen: number;
+  /** First and last packet, seconds since EPOCH_MS plus the millisecond (see event-seconds.ts). */
+  #firstSec: number;
+  #firstMs: number;
+  #lastSec: number;
+  #lastMs: number;
   packets = 0;
   /** Level in the current episode (what alerts and blocking act on). */
   dl = 0;
@@ -106,7 +77,10 @@ export class SourceState extends DestinationTable {
   constructor(readonly key: string, readonly family: 4 | 6, aggregated: boolean, ts: number, local: boolean) {
     super();
     this.addresses = aggregated ? [] : null;
-    this.firstSeen = this.lastSeen = ts;
+    const sec = toSeconds(ts);
+    const ms = ts - EPOCH_MS - sec * 1000;
+    this.#firstSec = this.#lastSec = sec;
+    this.#firstMs = this.#lastMs = ms;
     this.local = local;
   }
 
@@ -158,6 +132,33 @@ export class SourceState extends DestinationTable {
 
   setOsGuess(g: FingerprintGuess): void {
     this.#n.osGuess = g;
+  }
+
+  /** First packet, epoch milliseconds. */
+  get firstSeen(): number {
+    return EPOCH_MS + this.#firstSec * 1000 + this.#firstMs;
+  }
+
+  /** Last packet, epoch milliseconds. */
+  get lastSeen(): number {
+    return EPOCH_MS + this.#lastSec * 1000 + this.#lastMs;
+  }
+
+  /** Last packet, whole event seconds (event-seconds.ts). */
+  get lastSecond(): number {
+    return this.#lastSec;
+  }
+
+  /** Widens first/last seen to include `ts` (ms), whose event second is `sec`. */
+  seenAt(ts: number, sec: number): void {
+    const ms = ts - EPOCH_MS - sec * 1000;
+    if (sec > this.#lastSec || (sec === this.#lastSec && ms > this.#lastMs)) {
+      this.#lastSec = sec;
+      this.#lastMs = ms;
+    } else if (sec < this.#firstSec || (sec === this.#firstSec && ms < this.#firstMs)) {
+      this.#firstSec = sec;
+      this.#firstMs = ms;
+    }
   }
 
   /** The destination window of this source. */

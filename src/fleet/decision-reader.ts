@@ -14,7 +14,7 @@
 import type { FleetLogger, RedisLink } from './connection.js';
 import { decodeDecision, type AcceptBounds, type FleetDecision } from './decision.js';
 import type { FleetKeys } from './keys.js';
-import { compareStreamIds, isStreamId, pairs, parseSmallObject } from './validate.js';
+import { compareStreamIds, hashPairs, isStreamId, pairs, parseSmallObject } from './validate.js';
 
 export type Verdict = { accepted: true } | { accepted: false; reason: string };
 /** `live`: new decisions from the stream; `snapshot`: the whole live set (blocks held from the fleet but absent were lifted meanwhile). */
@@ -81,6 +81,12 @@ export class DecisionReader {
     return this.#pos;
   }
 
+  /** Sets the saved position; only before start(). */
+  restore(pos: string | null): void {
+    if (this.#loop !== null) throw new Error('the decision reader is already running');
+    this.#pos = pos !== null && isStreamId(pos) ? pos : null;
+  }
+
   start(): void {
     this.#running = true;
     this.#loop ??= this.#run();
@@ -119,8 +125,9 @@ export class DecisionReader {
 
   async #readOnce(): Promise<void> {
     const reply = await this.#link.call('XREAD', 'COUNT', READ_COUNT, 'BLOCK', this.#o.blockMs ?? 1000, 'STREAMS', this.#o.keys.log, this.#pos ?? '$');
-    if (!Array.isArray(reply) || reply.length === 0) return;
-    const entries: unknown = (reply[0] as unknown[])[1];
+    // [[stream, [[id, [field, value, ...]], ...]]], or null when BLOCK timed out.
+    const stream: unknown = Array.isArray(reply) ? reply[0] : null;
+    const entries: unknown = Array.isArray(stream) ? stream[1] : null;
     if (Array.isArray(entries) && entries.length > 0) await this.#process(entries);
   }
 
@@ -146,7 +153,7 @@ export class DecisionReader {
       const reply = await this.#link.call('HSCAN', k.info, cursor, 'COUNT', SCAN_COUNT);
       if (!Array.isArray(reply) || typeof reply[0] !== 'string') throw new Error('malformed HSCAN reply');
       cursor = reply[0];
-      for (const [, json] of pairs(reply[1], SCAN_COUNT * 10) ?? []) {
+      for (const [, json] of hashPairs(reply[1], SCAN_COUNT * 10, () => this.#invalid('oversized or malformed live-set entry'))) {
         const c = this.#decode(parseSmallObject(json), now);
         if (c !== null) batch.push(c);
       }
@@ -184,8 +191,7 @@ export class DecisionReader {
   #decode(rec: Record<string, unknown> | null, now: number): (Candidate & { merged: boolean }) | null {
     const d = rec === null ? ({ kind: 'invalid', reason: 'malformed entry' } as const) : decodeDecision(rec, this.#o.bounds, now);
     if (d.kind === 'invalid') {
-      // Logged, but a flood of bad entries must not flood the log.
-      if (++this.stats.invalid <= 20 || this.stats.invalid % 1000 === 0) this.#o.log?.('warn', `fleet: ignored a shared decision (${this.stats.invalid} so far): ${d.reason}`);
+      this.#invalid(d.reason);
       return null;
     }
     if (d.kind === 'expired') {
@@ -216,6 +222,11 @@ export class DecisionReader {
       if (v?.accepted === false) this.stats.refused++;
       else this.stats.applied++;
     });
+  }
+
+  /** Counted and logged, but a flood of bad entries must not flood the log. */
+  #invalid(reason: string): void {
+    if (++this.stats.invalid <= 20 || this.stats.invalid % 1000 === 0) this.#o.log?.('warn', `fleet: ignored a shared decision (${this.stats.invalid} so far): ${reason}`);
   }
 
   #remember(id: string): void {

@@ -77,6 +77,11 @@ export class FleetDecisions {
     return this.#reader.position();
   }
 
+  /** Sets the saved position (instead of the constructor option); only before start(). */
+  restore(pos: string | null): void {
+    this.#reader.restore(pos);
+  }
+
   stats(): DecisionStats {
     const b = this.#outbox;
     return { ...this.#reader.stats, queued: b.size, dropped: b.dropped, published: b.published, failures: b.failures };

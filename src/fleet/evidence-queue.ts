@@ -73,6 +73,28 @@ export class EvidenceQueue {
     this.#put(p);
   }
 
+  /**
+   * One packet's worth, for a per-packet hook: no arrays allocated. `port` is
+   * `tcp/22` or null; the figures are this sensor's current totals.
+   */
+  note(src: string, dst: string, port: string | null, packets: number, dl: number, destinations: number, lastSeen: number): void {
+    let p = this.#items.get(src);
+    if (p === undefined) {
+      if (canonicalCidrText(src) === null) {
+        this.invalid++;
+        return;
+      }
+      p = this.#empty(src);
+      this.#put(p);
+    }
+    if (!p.dsts.has(dst)) this.#union(p.dsts, [dst], (d) => normalizeAddress(d) === d);
+    if (port !== null && !p.ports.has(port)) this.#union(p.ports, [port], (x) => PORT.test(x));
+    p.packets = packets;
+    p.dl = dl >= 0 && dl <= 5 ? dl : p.dl;
+    p.destinations = destinations;
+    p.lastSeen = lastSeen;
+  }
+
   /** Removes and returns up to `n` of the oldest entries. */
   take(n: number): PendingEvidence[] {
     const out: PendingEvidence[] = [];

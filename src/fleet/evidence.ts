@@ -78,6 +78,11 @@ export class FleetEvidence {
     for (const item of batch) this.#queue.add(item, now);
   }
 
+  /** Per-packet form of publish() (see EvidenceQueue.note): `port` as `tcp/22` or null. */
+  note(src: string, dst: string, port: string | null, packets: number, dl: number, destinations: number, lastSeen = this.#now()): void {
+    this.#queue.note(src, dst, port, packets, dl, destinations, lastSeen);
+  }
+
   /** The source's fleet-wide figures now, with each sensor's own figures. */
   fleetLevel(src: string): Promise<FleetLevel> {
     return readFleetLevel(this.#link, this.#o.keys, src, this.#o, this.#now(), true);

@@ -7,7 +7,7 @@
  */
 import type { RedisLink } from './connection.js';
 import { BUCKETS, windowBuckets, type FleetKeys } from './keys.js';
-import { boundedInt, isSensorName, pairs, parseSmallObject } from './validate.js';
+import { boundedInt, hashPairs, isSensorName, parseSmallObject } from './validate.js';
 
 export interface LevelRules {
   /** DL1..DL5_UNIQUE_HOSTS; DL1 = 0 turns the destination ladder off. */
@@ -98,7 +98,7 @@ export async function readFleetLevel(link: RedisLink, keys: FleetKeys, src: stri
     link.call('HGETALL', keys.by(src)),
   ]);
   const current = new Set(Array.isArray(fresh) ? fresh : []);
-  for (const [sensor, json] of pairs(all, MAX_SENSOR_FIELDS) ?? []) {
+  for (const [sensor, json] of hashPairs(all, MAX_SENSOR_FIELDS)) {
     const e = current.has(sensor) ? parseSensorEvidence(sensor, json) : null;
     if (e === null) continue;
     level.bySensor.push(e);

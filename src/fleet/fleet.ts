@@ -27,6 +27,8 @@ export interface FleetHooks {
   onPosition?: (pos: string) => void;
   log?: FleetLogger;
   now?: () => number;
+  /** True: connect, but publish, read and heartbeat only after start(position) (for a daemon extension whose saved state arrives after creation). */
+  deferStart?: boolean;
 }
 
 export interface FleetStats {
@@ -41,6 +43,8 @@ export interface Fleet {
   readonly options: FleetOptions;
   readonly evidence: FleetEvidence;
   readonly decisions: FleetDecisions;
+  /** Starts publishing, reading and heartbeats (done by openFleet unless deferStart); `position` overrides hooks.position. */
+  start(position?: string | null): void;
   connected(): boolean;
   stats(): FleetStats;
   /** Final send of queued evidence and decisions, a last heartbeat, then disconnect. */
@@ -74,7 +78,9 @@ export async function openFleet(cfg: Config, hooks: FleetHooks): Promise<Fleet |
     now,
   });
   await evidence.listen(sub);
-  return new RunningFleet(o, [link, reader, sub], evidence, decisions, now).start();
+  const fleet = new RunningFleet(o, [link, reader, sub], evidence, decisions, now);
+  if (hooks.deferStart !== true) fleet.start();
+  return fleet;
 }
 
 class RunningFleet implements Fleet {
@@ -99,13 +105,14 @@ class RunningFleet implements Fleet {
     this.#now = now;
   }
 
-  start(): this {
+  start(position?: string | null): void {
+    if (this.#timer !== undefined) throw new Error('fleet mode is already started');
+    if (position !== undefined) this.decisions.restore(position);
     this.evidence.start();
     this.decisions.start();
     this.#timer = setInterval(() => void this.#beat(), this.options.publishIntervalMs);
     this.#timer.unref();
     this.#link.onReady(() => void this.#beat());
-    return this;
   }
 
   connected(): boolean {

@@ -6,7 +6,7 @@
 import type { RedisLink } from './connection.js';
 import type { DecisionStats } from './decisions.js';
 import type { EvidenceStats } from './evidence.js';
-import { boundedInt, isSensorName, isStreamId, pairs, parseSmallObject } from './validate.js';
+import { boundedInt, hashPairs, isSensorName, isStreamId, parseSmallObject } from './validate.js';
 
 export interface Heartbeat {
   sensor: string;
@@ -58,7 +58,7 @@ export function parseHeartbeat(sensor: string, json: string): Heartbeat | null {
 /** All heartbeats (malformed ones skipped). */
 export async function readHeartbeats(link: RedisLink, key: string): Promise<Heartbeat[]> {
   const out: Heartbeat[] = [];
-  for (const [sensor, json] of pairs(await link.call('HGETALL', key), 100_000) ?? []) {
+  for (const [sensor, json] of hashPairs(await link.call('HGETALL', key), 100_000)) {
     const h = parseHeartbeat(sensor, json);
     if (h !== null) out.push(h);
   }

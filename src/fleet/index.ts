@@ -15,3 +15,4 @@ export { FleetKeys } from './keys.js';
 export { fleetOptions, sensorName, type FleetOptions } from './options.js';
 export { fleetStatus, type FleetStatusReport, type FleetStatusOptions, type FleetSensorStatus, type FleetSourceStatus, type FleetBlockStatus } from './status.js';
 export { renderFleetStatus } from './status-text.js';
+export { applyFleetDecisions, shareAutoBlocks, shareBlocks, FLEET_REASON, type BlockTarget, type SharableTransport, type SharedResult } from './apply.js';

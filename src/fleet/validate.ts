@@ -77,7 +77,7 @@ export function parseSmallObject(s: unknown, max = MAX_FIELD): Record<string, un
   }
 }
 
-/** Pairs of a flat Redis reply `[k1, v1, k2, v2, ...]` (HGETALL, stream entry fields); null when malformed. */
+/** Pairs of a flat Redis reply `[k1, v1, k2, v2, ...]` (a stream entry's fields): null when any is malformed or oversized. */
 export function pairs(reply: unknown, maxPairs: number): Array<[string, string]> | null {
   if (!Array.isArray(reply) || reply.length % 2 !== 0 || reply.length > maxPairs * 2) return null;
   const out: Array<[string, string]> = [];
@@ -86,6 +86,23 @@ export function pairs(reply: unknown, maxPairs: number): Array<[string, string]>
     const v: unknown = reply[i + 1];
     if (typeof k !== 'string' || typeof v !== 'string' || k.length > 64 || v.length > MAX_FIELD) return null;
     out.push([k, v]);
+  }
+  return out;
+}
+
+/**
+ * Pairs of a hash reply (HGETALL, HSCAN page): malformed or oversized pairs
+ * are skipped one by one and counted through `bad`, so one hostile field
+ * cannot hide the others.
+ */
+export function hashPairs(reply: unknown, maxPairs: number, bad: () => void = () => undefined): Array<[string, string]> {
+  if (!Array.isArray(reply)) return [];
+  const out: Array<[string, string]> = [];
+  for (let i = 0; i + 1 < reply.length && out.length < maxPairs; i += 2) {
+    const k: unknown = reply[i];
+    const v: unknown = reply[i + 1];
+    if (typeof k === 'string' && typeof v === 'string' && k.length <= 64 && v.length <= MAX_FIELD) out.push([k, v]);
+    else bad();
   }
   return out;
 }

@@ -64,6 +64,7 @@ export class FileFollower implements LiveSource {
   private fail: ((err: Error) => void) | null = null;
   private done: (() => void) | null = null;
   private counts = { rotations: 0, truncations: 0, recoveredBytes: 0 };
+  private opened = false;
 
   constructor(private readonly o: FileFollowerOptions) {
     this.name = o.name;
@@ -80,6 +81,7 @@ export class FileFollower implements LiveSource {
       this.done = resolve;
       try {
         this.resume();
+        this.opened = true;
         this.watcher = watch(dirname(this.o.path), { persistent: true }, (_ev, name) => {
           if (name === null || String(name).startsWith(basename(this.o.path))) this.wake();
         });
@@ -98,7 +100,13 @@ export class FileFollower implements LiveSource {
     this.done?.();
   }
 
-  position(): FileFollowerPosition {
+  /**
+   * Where reading stands. Before the files were opened this is the position
+   * it was given; an empty list means the file did not exist yet, so it is
+   * read from its start once it appears (all of it is new).
+   */
+  position(): FileFollowerPosition | null {
+    if (!this.opened) return this.o.resume;
     const files = this.old.map((f) => f.position());
     if (this.cur) files.push(this.cur.position());
     return { path: this.o.path, files };
@@ -208,7 +216,7 @@ export class FileFollower implements LiveSource {
   private resume(): void {
     const st = statOrNull(this.o.path);
     const saved = this.o.resume !== null && this.o.resume.path === this.o.path ? this.o.resume.files : null;
-    if (saved === null || saved.length === 0) {
+    if (saved === null) {
       if (st !== null) this.cur = FollowedFile.open(this.o.path, lastLineStart(this.o.path, st.size));
       return;
     }

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { loadFingerprints, parseFingerprints, shippedFingerprintsPath, ScanTracker, sourceReport } from '../../src/detect/index.js';
+import { configuredFingerprints, loadFingerprints, parseFingerprints, shippedFingerprintsPath, ScanTracker, sourceReport } from '../../src/detect/index.js';
 import { IP_DF } from '../../src/model/packet.js';
 import { cfgWith, pkt } from './packet-builder.js';
 
@@ -55,6 +55,12 @@ test('the tracker reports the best guess; a logged-options match beats a length 
   const r = sourceReport(s, cfg);
   expect(r.os).toBe('Linux 2.6-6.x');
   expect(r.osBasis).toBe('tcp-options');
+});
+
+test('OS_FINGERPRINTS_FILE: shipped, NONE, or a path', () => {
+  expect(configuredFingerprints(cfgWith()).db?.entries.length).toBe(db.entries.length);
+  expect(configuredFingerprints(cfgWith({ OS_FINGERPRINTS_FILE: 'NONE' })).db).toBeUndefined();
+  expect(configuredFingerprints(cfgWith({ OS_FINGERPRINTS_FILE: '/nonexistent/fp' })).problems[0]?.reason).toMatch(/ENOENT/);
 });
 
 test('bad fingerprint lines are reported with their line', () => {

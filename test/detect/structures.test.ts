@@ -34,24 +34,39 @@ describe('PortSet', () => {
 });
 
 describe('DestinationTable', () => {
-  test('ages destinations out of the window in last-seen order', () => {
+  const toucher = (t: DestinationTable) => (dst: string, ts: number): void => {
+    const d = t.touch(dst, ts, ts - 100, 1000);
+    if (d !== null) d.dstSeen = ts;
+  };
+
+  test('ages destinations out of the window (small table)', () => {
     const t = new DestinationTable();
-    const touch = (dst: string, ts: number): void => {
-      const d = t.touch(dst, ts, ts - 100, 1000);
-      if (d !== null) d.dstSeen = ts;
-    };
+    const touch = toucher(t);
     touch('a', 0);
     touch('b', 10);
     touch('c', 20);
     touch('a', 50);
     expect(t.active).toBe(3);
     touch('d', 115); // cutoff 15: b (10) goes, a was refreshed at 50
-    expect([...t.keys()]).toEqual(['c', 'a', 'd']);
+    expect([...t.keys()].sort()).toEqual(['a', 'c', 'd']);
     touch('e', 160); // cutoff 60: c and a go
-    expect([...t.keys()]).toEqual(['d', 'e']);
+    expect([...t.keys()].sort()).toEqual(['d', 'e']);
     expect(t.active).toBe(2);
     expect(t.peak).toBe(3);
     expect(t.distinct()).toBe(5);
+  });
+
+  test('ages destinations out in last-seen order (large table)', () => {
+    const t = new DestinationTable();
+    const touch = toucher(t);
+    for (let i = 0; i < 20; i++) touch(`h${i}`, i);
+    touch('h0', 50);
+    expect(t.active).toBe(20);
+    expect(t.wouldPrune(5)).toBe(true);
+    touch('x', 110); // cutoff 10: h1..h9 go, h0 was refreshed at 50
+    expect([...t.keys()]).toEqual([...Array.from({ length: 10 }, (_, i) => `h${i + 10}`), 'h0', 'x']);
+    expect(t.active).toBe(12);
+    expect(t.distinct()).toBe(21);
   });
 
   test('the table is its own first destination until a second one arrives', () => {

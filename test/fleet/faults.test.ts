@@ -10,6 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalRedis } from '../../src/fleet/local-server.js';
+import { connect, whenReady } from '../../src/fleet/connection.js';
+import { fleetOptions } from '../../src/fleet/options.js';
+import { buildConfig, parseConfigText } from '../../src/config/load.js';
 import { requireFreshDist, requireRedis, Sensor, sensorConf, sleep, type Event } from './helpers.js';
 
 interface SavedState {
@@ -92,10 +95,21 @@ describe.skipIf(!requireRedis())('fleet faults', () => {
     expect(Object.keys(saved('c').applied).sort()).toEqual([x1.id, x2.id, x3.id, un1.id].map(String).sort());
   });
 
-  it('a new sensor loads the live set in one batch, then follows the stream', async () => {
+  it('a new sensor loads the live set in one batch (hostile entries skipped), then follows the stream', async () => {
+    const raw = await connect(fleetOptions(buildConfig(parseConfigText(conf('raw'), 't'), 't'))!.endpoint);
+    await whenReady(raw, 5000);
+    const exp = String(Date.now() + 60_000);
+    await raw.call('HSET', 'tsad:{blocks}:info',
+      '0.0.0.0/0', JSON.stringify({ id: 'i1', op: 'block', cidr: '0.0.0.0/0', exp, by: 'eve', at: '1' }),
+      '198.51.100.3', JSON.stringify({ id: 'i2', op: 'block', cidr: '198.51.100.3', exp, by: 'eve', at: '1', why: 'x'.repeat(3000) }),
+      '198.51.100.6', 'not json',
+      '198.51.100.7', JSON.stringify({ id: 'i3', op: 'block', cidr: '198.51.100.7', exp: '1', by: 'eve', at: '1' }));
+    await raw.close();
     const d = await start('d');
     const snap = await snapshotOf(d);
     expect(snap.map((e) => e.cidr).sort()).toEqual(['198.51.100.2', '2001:db8:bad::/48']);
+    const st = (await d.send('stats')).stats as { decisions: { invalid: number; expired: number } };
+    expect(st.decisions).toMatchObject({ invalid: 3, expired: 1 });
     expect(new Set(snap.map((e) => e.t)).size).toBe(1); // one batch
     const x4 = await sensors.get('a')!.send('block', { cidr: '198.51.100.4', timeoutSec: 60 });
     expect(await appliedOn(d, x4.id)).toMatchObject({ kind: 'live', accepted: true });

@@ -13,6 +13,8 @@ import { FleetKeys } from '../../src/fleet/keys.js';
 import { LocalRedis } from '../../src/fleet/local-server.js';
 import { fleetStatus } from '../../src/fleet/status.js';
 import { renderFleetStatus } from '../../src/fleet/status-text.js';
+import { fleetStatusSection } from '../../src/cli/commands/fleet.js';
+import { defaultConfig } from '../../src/config/load.js';
 import { requireFreshDist, requireRedis, Sensor, sensorConf, sleep } from './helpers.js';
 
 const SCANNER = '203.0.113.66';
@@ -78,7 +80,7 @@ describe.skipIf(!requireRedis())('a fleet of three sensor processes', () => {
   it('validates entries written by others: bad addresses, /0, host bits, huge timeouts, bad levels are ignored', async () => {
     const now = Date.now();
     const entry = (f: Record<string, string>) => raw.call('XADD', keys.log, '*', ...Object.entries({ op: 'block', by: 'mallory', at: String(now), dl: '5', exp: String(now + 60_000), ...f }).flat());
-    const hostile = [
+    const hostile: Array<Record<string, string>> = [
       { id: 'h1', cidr: '198.51.100.300' },
       { id: 'h2', cidr: '0.0.0.0/0' },
       { id: 'h3', cidr: '198.51.100.7/24' },
@@ -128,5 +130,10 @@ describe.skipIf(!requireRedis())('a fleet of three sensor processes', () => {
     expect(text).toContain('[+] Fleet sensors:');
     expect(text).toMatch(/^ {6}203\.0\.113\.66 +DL: 1, Dsts: 12, Sensors: 3, Pkts: 12/m);
     expect(text).toMatch(/^ {6}198\.51\.100\.99 \((59\d|600) seconds remaining\) by a: danger level 3$/m);
+    // What `tsad status --fleet` prints.
+    const json = JSON.parse(await fleetStatusSection(cfgOf('b'), { json: true, top: 5 })) as { sensor: string; sources: unknown[] };
+    expect(json).toMatchObject({ version: 1, sensor: 'b', sources: [{ src: SCANNER }] });
+    expect(await fleetStatusSection(cfgOf('b'))).toContain('[+] Top 25 fleet attackers:');
+    await expect(fleetStatusSection(defaultConfig())).rejects.toThrow(/fleet mode is off/);
   });
 });

@@ -55,7 +55,7 @@ export class Sensor {
   }
 
   /** Starts a sensor process and waits for its `ready` event. */
-  static async start(name: string, conf: string, opts: { state?: string; refuse?: string[] } = {}): Promise<Sensor> {
+  static async start(name: string, conf: string, opts: { state?: string; refuse?: string[]; netns?: string } = {}): Promise<Sensor> {
     const child = spawn(process.execPath, [RUNNER, JSON.stringify({ conf, ...opts })], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
     const s = new Sensor(name, child);
     const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`sensor ${name} exited (${code}): ${s.stderr}`))));

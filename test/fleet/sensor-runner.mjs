@@ -12,6 +12,11 @@
 // The state file plays the daemon's state.json: the block records, the ids
 // applied (with counts, so a test sees a decision applied twice) and the
 // stream position, written atomically together after every handled batch.
+//
+// With "netns":"NAME" the sensor blocks for real, as the daemon will: a
+// BlockManager on the configured backends run inside that namespace, its
+// NeverBlock rules, applyFleetDecisions() for incoming decisions and
+// shareBlocks() around the control transport for `block`/`unblock`.
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 
@@ -21,6 +26,8 @@ const { buildConfig, parseConfigText } = await import(new URL('config/load.js', 
 const { parseCidr, cidrContains } = await import(new URL('net/address.js', dist).href);
 
 const opts = JSON.parse(process.argv[2] ?? '{}');
+const mod = (p) => import(new URL(p, dist).href);
+const { applyFleetDecisions, shareBlocks } = await mod('fleet/apply.js');
 const cfg = buildConfig(parseConfigText(opts.conf, 'runner.conf'), 'runner.conf');
 const refuse = (opts.refuse ?? []).map((c) => parseCidr(c));
 const saved = opts.state && existsSync(opts.state) ? JSON.parse(readFileSync(opts.state, 'utf8')) : {};
@@ -40,8 +47,32 @@ function refused(cidr) {
   return refuse.some((r) => r.family === c.family && r.len <= c.len && cidrContains(r, c.bytes));
 }
 
+/** The real blocking stack inside `ns` (nothing of it is fleet code). */
+async function blockingIn(ns) {
+  const { BlockManager } = await mod('actions/block/manager.js');
+  const { NeverBlock } = await mod('actions/block/never-block.js');
+  const { createBackends } = await mod('actions/block/backends/index.js');
+  const { backendContext, netnsRunner } = await mod('actions/block/runner.js');
+  const { policyFromConfig } = await mod('actions/block/policy.js');
+  const run = netnsRunner(ns);
+  const guard = await NeverBlock.discover(cfg, { run, resolvConf: '/dev/null' });
+  const m = new BlockManager({ backends: createBackends(cfg, backendContext({ run })), policy: policyFromConfig(cfg), guard });
+  await m.reconcile();
+  return m;
+}
+
+const manager = opts.netns ? await blockingIn(opts.netns) : null;
+
 async function onDecisions(batch, kind) {
   const t = Date.now();
+  if (manager) {
+    const verdicts = await applyFleetDecisions(manager, batch, kind);
+    batch.forEach((d, i) => {
+      state.applied[d.id] = (state.applied[d.id] ?? 0) + 1;
+      emit({ ev: 'applied', id: d.id, op: d.op, cidr: d.cidr, by: d.by, expiresAt: d.expiresAt, kind, accepted: verdicts[i].accepted, reason: verdicts[i].reason, t });
+    });
+    return verdicts;
+  }
   return batch.map((d) => {
     state.applied[d.id] = (state.applied[d.id] ?? 0) + 1;
     const no = d.op === 'block' && refused(d.cidr);
@@ -65,23 +96,31 @@ const fleet = await openFleet(cfg, {
   log: (level, msg) => process.stderr.write(`${level}: ${msg}\n`),
 });
 
+const { managerTransport } = await mod('actions/block/control.js');
+const transport = manager ? shareBlocks(managerTransport(manager), fleet.decisions) : null;
+
 const handlers = {
   publish: (m) => (fleet.evidence.publish(m.items), {}),
   flush: async () => ({ evidence: await fleet.evidence.flush(), decisions: await fleet.decisions.flush() }),
-  block: (m) => {
+  block: async (m) => {
+    if (transport) {
+      const r = await transport.block({ target: m.cidr, timeoutSec: m.timeoutSec, reason: m.reason ?? 'manual' });
+      return { ok: r.ok, t: Date.now() };
+    }
     const expiresAt = m.timeoutSec ? Date.now() + m.timeoutSec * 1000 : null;
     state.blocks[m.cidr] = expiresAt;
     save();
     return { id: fleet.decisions.block({ cidr: m.cidr, expiresAt, dl: m.dl ?? null, reason: m.reason ?? 'manual' }).id, t: Date.now() };
   },
-  unblock: (m) => {
+  unblock: async (m) => {
+    if (transport) return { removed: (await transport.unblock(m.cidr)).removed, t: Date.now() };
     delete state.blocks[m.cidr];
     save();
     return { id: fleet.decisions.unblock(m.cidr).id, t: Date.now() };
   },
   level: async (m) => ({ level: await fleet.evidence.fleetLevel(m.src) }),
   stats: () => ({ stats: fleet.stats(), connected: fleet.connected() }),
-  blocks: () => ({ blocks: state.blocks, applied: state.applied, position: fleet.decisions.position() }),
+  blocks: () => ({ blocks: manager ? Object.fromEntries(manager.records().map((r) => [r.cidr, r.expiresAt])) : state.blocks, applied: state.applied, position: fleet.decisions.position() }),
   exit: async () => {
     await fleet.close();
     save();

@@ -12,6 +12,8 @@ import { EvidenceQueue, MAX_SET } from '../../src/fleet/evidence-queue.js';
 import { fleetDangerLevel } from '../../src/fleet/fleet-level.js';
 import { compareStreamIds } from '../../src/fleet/validate.js';
 import { parseHeartbeat } from '../../src/fleet/heartbeat.js';
+import { applyFleetDecisions, type BlockOpts, type BlockTarget } from '../../src/fleet/apply.js';
+import type { FleetDecision } from '../../src/fleet/decision.js';
 
 const cfg = (text: string) => buildConfig(parseConfigText(text, 'u.conf'), 'u.conf');
 
@@ -151,5 +153,27 @@ describe('fleet danger level', () => {
     expect([9, 10, 19, 20, 50, 100, 499, 500].map((d) => fleetDangerLevel(d, 3, r))).toEqual([0, 1, 1, 2, 3, 4, 4, 5]);
     expect(fleetDangerLevel(600, 1, r)).toBe(0);
     expect(fleetDangerLevel(600, 3, { ...r, hostLadder: [0, 20, 50, 100, 500] })).toBe(0); // DL1_UNIQUE_HOSTS 0: off
+  });
+});
+
+describe('applyFleetDecisions (logic; the real BlockManager is in apply.test.ts)', () => {
+  const now = 1_800_000_000_000;
+  const dec = (cidr: string, op: 'block' | 'unblock' = 'block'): FleetDecision => ({ id: cidr, op, cidr, expiresAt: op === 'block' ? now + 10_500 : null, dl: 2, reason: 'r', by: 'fw-2', at: now });
+
+  it('uses one batch when the target offers it, maps refusals back in order, and a snapshot lifts stale fleet blocks', async () => {
+    const calls: string[] = [];
+    const held = [{ cidr: '198.51.100.9', reason: 'fleet:fw-2: old' }, { cidr: '198.51.100.8', reason: 'local' }];
+    const target: BlockTarget = {
+      block: async () => ({ ok: true }),
+      blockMany: async (reqs: ReadonlyArray<{ cidr: string; opts: BlockOpts }>) => {
+        calls.push(`many ${reqs.map((r) => `${r.cidr}:${r.opts.timeoutSec}`).join(' ')}`);
+        return reqs.map((r) => (r.cidr === '198.51.100.2' ? { ok: false as const, reason: 'whitelisted' } : { ok: true as const }));
+      },
+      unblock: async (c) => void calls.push(`unblock ${c}`),
+      records: () => held,
+    };
+    const v = await applyFleetDecisions(target, [dec('198.51.100.1'), dec('198.51.100.2'), dec('198.51.100.3', 'unblock'), dec('198.51.100.4')], 'snapshot', now);
+    expect(v).toEqual([{ accepted: true }, { accepted: false, reason: 'whitelisted' }, { accepted: true }, { accepted: true }]);
+    expect(calls).toEqual(['unblock 198.51.100.3', 'many 198.51.100.1:11 198.51.100.2:11 198.51.100.4:11', 'unblock 198.51.100.9']);
   });
 });

@@ -56,7 +56,7 @@ export function registerAnalyze(program: Command): void {
     .option('--dns', 'reverse-resolve reported sources (off by default in analyze)')
     .option('--email', 'also mail the text report (with the JSON attached) to EMAIL_ADDRESSES')
     .option('--state-dir <dir>', 'state directory holding the mail queue (default: STATE_DIR)')
-    .addOption(new Option('--min-dl <n>', 'only report sources at or above this danger level').argParser(parseIntOption(0, 5)))
+    .addOption(new Option('--min-dl <n>', 'only report sources at or above this danger level (default: MIN_DANGER_LEVEL; 0 lists every source)').argParser(parseIntOption(0, 5)))
     .addOption(new Option('--top <n>', 'entries in each top-N section (default: STATUS_SIGS/IP/PORTS_THRESHOLD)').argParser(parseIntOption(1, 100000)))
     .addOption(new Option('--year <yyyy>', 'year of RFC 3164 timestamps (default: inferred)').argParser(parseIntOption(1970, 9999)))
     .action(async (files: string[], opts: AnalyzeOpts) => {
@@ -123,8 +123,10 @@ async function analyze(files: string[], opts: AnalyzeOpts): Promise<void> {
   }
 
   if (!opts.csv) {
-    const report = await analysis.report(opts.minDl ?? 0);
-    const textOpts = { mode: 'analyze' as const, top: topLimits(cfg, opts.top), minDl: Math.max(opts.minDl ?? 0, cfg.MIN_DANGER_LEVEL), inputs };
+    // Like psad's listings, sources below MIN_DANGER_LEVEL are counted (summary.tracked) but not listed.
+    const minDl = opts.minDl ?? cfg.MIN_DANGER_LEVEL;
+    const report = await analysis.report(minDl);
+    const textOpts = { mode: 'analyze' as const, top: topLimits(cfg, opts.top), minDl, inputs };
     if (opts.json) out.write(`${JSON.stringify(report, null, 2)}\n`);
     else out.write(renderText(report, { ...textOpts, color: out.isTTY === true }));
     if (opts.email) {

@@ -79,7 +79,7 @@ export function sequenceProblems(lines: readonly string[], n: number): string[] 
     }
     const k = Number(m[1]);
     if (k >= n) problems.push(`seq ${k} out of range`);
-    else if (seen[k]++ === 1) problems.push(`seq ${k} twice`);
+    else if ((seen[k] = (seen[k] ?? 0) + 1) === 2) problems.push(`seq ${k} twice`);
   }
   for (let k = 0; k < n; k++) if (seen[k] === 0) problems.push(`seq ${k} missing`);
   return problems.slice(0, 20);

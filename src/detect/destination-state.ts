@@ -1,0 +1,49 @@
+/**
+ * What is kept per destination of a source while it stays in the window:
+ * the counters psad's ladders read (packets, port spread, protocols) and the
+ * flags the sweep label needs.
+ */
+export class DestinationState {
+  /** Packets to this destination (named apart from the source's own `packets`). */
+  dstPackets = 0;
+  /** Lowest / highest TCP, UDP or UDP-Lite destination port; max 0 = none seen (psad's e_port). */
+  portMin = 65536;
+  portMax = 0;
+  protocols = 0;
+  proto0 = -1;
+  protoBits: Int32Array | null = null;
+  dstSeen = 0;
+  /** Qualified on its own counters (port spread or protocols); counted once in the table. */
+  qualified = false;
+  /** Received an ICMP echo-style probe. */
+  pinged = false;
+  /** Sweep-like: probed on a single port (spread == PORT_RANGE_SWEEP_THRESHOLD) or pinged. */
+  like = false;
+
+  /** Back to a fresh state (the table reuses itself as its first destination). */
+  clearDestination(): void {
+    this.dstPackets = this.protocols = this.portMax = 0;
+    this.portMin = 65536;
+    this.proto0 = -1;
+    this.protoBits = null;
+    this.dstSeen = 0;
+    this.qualified = this.pinged = this.like = false;
+  }
+
+  /** Records a protocol number; true when new for this destination. */
+  addProtocol(n: number): boolean {
+    if (n === this.proto0) return false;
+    if (this.proto0 < 0) {
+      this.proto0 = n;
+      this.protocols = 1;
+      return true;
+    }
+    let bits = this.protoBits;
+    if (bits === null) bits = this.protoBits = new Int32Array(8);
+    const m = 1 << (n & 31);
+    if ((bits[n >>> 5]! & m) !== 0) return false;
+    bits[n >>> 5] = bits[n >>> 5]! | m;
+    this.protocols++;
+    return true;
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * Fleet decisions applied through the real BlockManager and NeverBlock of
+ * each sensor (backend "none": records, no firewall), over a real Redis:
+ * `tsad block` shared through the transport wrapper, the whitelist and the
+ * hard rules refusing on the receiving side, unblocks, and a snapshot that
+ * lifts fleet blocks removed while the sensor was away.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { managerTransport } from '../../src/actions/block/control.js';
+import { BlockManager } from '../../src/actions/block/manager.js';
+import { NeverBlock } from '../../src/actions/block/never-block.js';
+import { NoneBackend } from '../../src/actions/block/backends/none.js';
+import { policyFromConfig } from '../../src/actions/block/policy.js';
+import { buildConfig, parseConfigText } from '../../src/config/load.js';
+import { applyFleetDecisions, shareBlocks, FLEET_REASON } from '../../src/fleet/apply.js';
+import { openFleet, type Fleet } from '../../src/fleet/fleet.js';
+import { LocalRedis } from '../../src/fleet/local-server.js';
+import { requireRedis, sensorConf, until } from './helpers.js';
+
+interface Host {
+  manager: BlockManager;
+  fleet: Fleet;
+  transport: ReturnType<typeof managerTransport>;
+}
+
+describe.skipIf(!requireRedis())('fleet decisions through BlockManager and NeverBlock', () => {
+  let redis: LocalRedis;
+  const hosts: Host[] = [];
+
+  async function host(name: string, extra: Record<string, string> = {}, manager?: BlockManager, position: string | null = null): Promise<Host> {
+    const cfg = buildConfig(parseConfigText(sensorConf(redis.url, name, { BLOCK_BACKEND: 'none', ...extra }), 't'), 't');
+    const m = manager ?? new BlockManager({ backends: [new NoneBackend()], policy: policyFromConfig(cfg), guard: await NeverBlock.discover(cfg, { resolvConf: '/dev/null' }) });
+    const fleet = (await openFleet(cfg, { onDecisions: (batch, kind) => applyFleetDecisions(m, batch, kind), deferStart: true }))!;
+    fleet.start(position);
+    await until(`${name} connected and loaded`, () => fleet.decisions.position() !== null);
+    const h = { manager: m, fleet, transport: shareBlocks(managerTransport(m), fleet.decisions) };
+    hosts.push(h);
+    return h;
+  }
+
+  beforeAll(async () => {
+    redis = await LocalRedis.start();
+  });
+
+  afterAll(async () => {
+    await Promise.all(hosts.map((h) => h.fleet.close()));
+    await redis?.stop();
+  });
+
+  it('shares tsad block and unblock; each receiver applies its own never-block rules', async () => {
+    const x = await host('x');
+    const y = await host('y');
+    const z = await host('z', { BLOCK_WHITELIST: '198.51.100.0/24' });
+    const r = await x.transport.block({ target: '198.51.100.30', timeoutSec: 600, reason: 'manual' });
+    expect(r.ok).toBe(true);
+    await until('y blocked it', () => y.manager.get('198.51.100.30') !== undefined, 3000);
+    const got = y.manager.get('198.51.100.30')!;
+    expect(got.reason).toBe(`${FLEET_REASON}x: manual`);
+    expect(Math.abs((got.expiresAt ?? 0) - (x.manager.get('198.51.100.30')!.expiresAt ?? 0))).toBeLessThan(1500);
+    await until('z refused it', () => z.fleet.stats().decisions.refused === 1, 3000);
+    expect(z.manager.get('198.51.100.30')).toBeUndefined();
+
+    // A sensor without the hard rules (or a hostile one) shares a loopback block: nobody applies it.
+    const bad = x.fleet.decisions.block({ cidr: '127.0.0.1', expiresAt: Date.now() + 60_000, reason: 'oops' });
+    await until('y refused the loopback block', () => y.fleet.stats().decisions.refused === 1, 3000);
+    expect(y.manager.get(bad.cidr)).toBeUndefined();
+
+    await y.transport.unblock('198.51.100.30');
+    await until('x lifted it', () => x.manager.get('198.51.100.30') === undefined, 3000);
+  });
+
+  it('a reload of the live set lifts fleet blocks that were removed meanwhile, and keeps local ones', async () => {
+    const [x, y] = hosts as [Host, Host];
+    await x.transport.block({ target: '198.51.100.32', timeoutSec: 600 });
+    await until('y blocked .32', () => y.manager.get('198.51.100.32') !== undefined, 3000);
+    await y.manager.block('203.0.113.40', { timeoutSec: 600, reason: 'local decision' });
+    await y.fleet.close();
+    await x.transport.unblock('198.51.100.32');
+    await x.transport.block({ target: '198.51.100.33', timeoutSec: 600 });
+    // y comes back with no usable position (as after a trimmed stream): it loads the live set.
+    const y2 = await host('y', {}, y.manager, null);
+    await until('y2 has .33', () => y2.manager.get('198.51.100.33') !== undefined, 3000);
+    expect(y2.manager.get('198.51.100.32')).toBeUndefined();
+    expect(y2.manager.get('203.0.113.40')?.reason).toBe('local decision');
+    expect(y2.fleet.stats().decisions.snapshots).toBe(1);
+  });
+});
