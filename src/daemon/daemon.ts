@@ -32,7 +32,7 @@ import { resolveSources, type SourceSpec } from './source-spec.js';
 import { SupervisedSource } from './source-supervisor.js';
 import { readState, setAsideState, STATE_VERSION, type DaemonState } from './state-file.js';
 import { StateSaver } from './state-saver.js';
-import { filterReport, markBlocked, type DaemonInfo, type StatusPayload } from './status-view.js';
+import { filterReport, listedLevel, markBlocked, type DaemonInfo, type StatusPayload } from './status-view.js';
 
 export interface DaemonOptions {
   configPath?: string;
@@ -105,11 +105,9 @@ export class Daemon {
     const savable = scanStateSavable(this.analysis.tracker, this.analysis.counters);
     if (!savable) this.log('warn', 'this build cannot save the scan state (the detect stage has no exportState/importState): levels start over after a restart');
     if (saved !== null) this.restore(saved);
+    const blobs = saved?.extensions ?? {};
     for (const f of this.o.extensions ?? []) {
-      const ext = await f({ cfg: this.cfg, stateDir: this.stateDir, dryRun: this.o.dryRun === true, log: this.log });
-      const blob = saved?.extensions[ext.name];
-      if (blob !== undefined) ext.restoreState?.(blob);
-      this.exts.push(ext);
+      this.exts.push(await f({ cfg: this.cfg, stateDir: this.stateDir, dryRun: this.o.dryRun === true, log: this.log, saved: (name) => blobs[name] }));
     }
     if (this.cfg.METRICS_LISTEN !== '') this.metrics = await MetricsServer.listen(this.cfg.METRICS_LISTEN, () => this.collect(), this.log);
     for (const spec of this.specs) this.startSource(spec, saved?.positions[spec.name] ?? null);
@@ -241,7 +239,7 @@ export class Daemon {
     } else {
       this.log('warn', 'reload: the scan state cannot be moved to new detection settings in this build; thresholds, signatures and auto_dl apply after a restart');
     }
-    const restart = (['STATE_DIR', 'CONTROL_SOCKET', 'DAEMON_SOURCES', 'METRICS_LISTEN', 'STATE_SAVE_INTERVAL'] as const).filter((k) => JSON.stringify(cfg[k]) !== JSON.stringify(this.cfg[k]));
+    const restart = (['STATE_DIR', 'CONTROL_SOCKET', 'DAEMON_SOURCES', 'METRICS_LISTEN', 'STATE_SAVE_INTERVAL', 'NO_FW_LINES_WARN'] as const).filter((k) => JSON.stringify(cfg[k]) !== JSON.stringify(this.cfg[k]));
     this.cfg = cfg;
     for (const e of this.exts) {
       await e.reload?.(cfg).catch((err: unknown) => this.log('error', `${e.name}: reload failed: ${err instanceof Error ? err.message : String(err)}`));
@@ -267,7 +265,7 @@ export class Daemon {
     if (this.analysis === undefined) throw new Error('the daemon is still starting');
     const t = this.controlTarget().blocks();
     const blocks = t === null ? null : await t.list();
-    const report = await this.analysis.report(0);
+    const report = await this.analysis.report(listedLevel(o, this.cfg.MIN_DANGER_LEVEL));
     if (blocks !== null) markBlocked(report, blocks);
     return { report: filterReport(report, o), blocks, daemon: this.info() };
   }

@@ -50,10 +50,8 @@ export interface DaemonExtension {
   onLevelChange?(ev: LevelChange): void;
   /** The control socket's block, unblock, blocks and flush commands; at most one extension offers them. */
   readonly blocks?: BlockTransport;
-  /** JSON-able state, written in the same snapshot as the scan state. */
+  /** JSON-able state, written in the same snapshot as the scan state (given back through ExtensionContext.saved). */
   saveState?(): unknown;
-  /** The state saved by the previous run, given once right after creation. */
-  restoreState?(saved: unknown): void;
   /** SIGHUP with a new valid configuration. A rejection keeps the daemon running and is logged. */
   reload?(cfg: Config): Promise<void>;
   metrics?(): MetricSample[];
@@ -68,6 +66,8 @@ export interface ExtensionContext {
   /** `tsad daemon --dry-run`: decide, but run no firewall command. */
   dryRun: boolean;
   log: Logger;
+  /** What the extension of this name saved in the last snapshot (undefined on a first start), e.g. for BlockManager.fromJSON. */
+  saved(name: string): unknown;
 }
 
 export type ExtensionFactory = (ctx: ExtensionContext) => Promise<DaemonExtension>;

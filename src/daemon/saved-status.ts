@@ -8,7 +8,7 @@ import type { Config } from '../config/keys/index.js';
 import { buildAnalysis } from './analysis.js';
 import { importScan, restorePipelineCounters } from './scan-persistence.js';
 import { readState, statePath } from './state-file.js';
-import { filterReport, markBlocked, type StatusPayload } from './status-view.js';
+import { filterReport, listedLevel, markBlocked, type StatusPayload } from './status-view.js';
 
 export interface SavedStatusOptions {
   cfg: Config;
@@ -29,7 +29,7 @@ export async function savedStatus(o: SavedStatusOptions): Promise<StatusPayload 
   const a = await buildAnalysis({ cfg: o.cfg, signatures: false, dns: false, warn: () => undefined });
   restorePipelineCounters(a.pipeline, s.pipeline);
   const restored = importScan(a.tracker, a.counters, s);
-  const report = await a.report(0);
+  const report = await a.report(listedLevel(o, o.cfg.MIN_DANGER_LEVEL));
   const blocks = o.blocks ? await o.blocks() : null;
   if (blocks !== null) markBlocked(report, blocks);
   return {

@@ -49,6 +49,15 @@ export function sourceFilter(ip: string): (s: SourceReport) => boolean {
   };
 }
 
+/**
+ * The lowest level listed: --min-dl, else MIN_DANGER_LEVEL as in analyze
+ * (quiet sources are counted, not listed), but every level when --ip asks
+ * about particular sources.
+ */
+export function listedLevel(o: { ip?: string; minDl?: number }, cfgMin: number): number {
+  return o.minDl ?? (o.ip !== undefined ? 0 : cfgMin);
+}
+
 /** A copy of the report with only the sources shown (the summary and top lists stay whole). */
 export function filterReport(r: Report, o: { ip?: string; minDl?: number }): Report {
   const byIp = o.ip !== undefined ? sourceFilter(o.ip) : null;

@@ -137,3 +137,13 @@ describe('scan state glue (detect objects with exportState/importState)', () => 
     expect([copy.lines, copy.firewallLines, copy.skipped, copy.firstSeen]).toEqual([10, 7, { malformed: 1 }, Number.POSITIVE_INFINITY]);
   });
 });
+
+describe('listed level', () => {
+  it('is --min-dl, else MIN_DANGER_LEVEL, but every level for --ip', async () => {
+    const { listedLevel } = await import('../../src/daemon/status-view.js');
+    expect(listedLevel({}, 1)).toBe(1);
+    expect(listedLevel({ minDl: 3 }, 1)).toBe(3);
+    expect(listedLevel({ ip: '198.51.100.7' }, 1)).toBe(0);
+    expect(listedLevel({ ip: '198.51.100.7', minDl: 2 }, 1)).toBe(2);
+  });
+});

@@ -124,11 +124,17 @@ export async function openTestFleet(conf: string): Promise<TestFleet> {
   return { fleet, got, log };
 }
 
-/** Polls `fn` until it returns true (or throws after `timeoutMs`). */
+/** Polls `fn` until it returns true (an error counts as not yet: servers restart under it); throws after `timeoutMs`. */
 export async function until(what: string, fn: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!(await fn())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+  let last = '';
+  for (;;) {
+    try {
+      if (await fn()) return;
+    } catch (err) {
+      last = ` (last error: ${(err as Error).message})`;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last}`);
     await sleep(50);
   }
 }

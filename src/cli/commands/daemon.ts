@@ -16,7 +16,7 @@ export interface DaemonCommandDeps {
 }
 
 interface DaemonOpts {
-  source: string[];
+  source?: string[];
   config?: string;
   stateDir?: string;
   socket?: string;
@@ -27,7 +27,7 @@ export function registerDaemon(program: Command, deps: DaemonCommandDeps = {}): 
   program
     .command('daemon')
     .description('follow firewall logs live in the foreground: score each line as it arrives, keep state across restarts, serve the control socket')
-    .option('--source <spec>', 'journald, journald:FILE|DIR, kmsg, file:PATH, ulogd:PATH or stdin; repeat for several (default: DAEMON_SOURCES, "auto")', (v: string, prev: string[]) => [...prev, v], [])
+    .option('--source <spec>', 'journald, journald:FILE|DIR, kmsg, file:PATH, ulogd:PATH or stdin; repeat for several (default: DAEMON_SOURCES, "auto")', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
     .option('-c, --config <file>', 'configuration file (default: built-in defaults)')
     .option('--state-dir <dir>', 'state directory (default: STATE_DIR, /var/lib/tsad)')
     .option('--socket <path>', 'control socket (default: CONTROL_SOCKET, /run/tsad/tsad.sock)')
@@ -37,7 +37,7 @@ export function registerDaemon(program: Command, deps: DaemonCommandDeps = {}): 
       try {
         d = await Daemon.start({
           configPath: opts.config,
-          sources: opts.source,
+          sources: opts.source ?? [],
           stateDir: opts.stateDir,
           socket: opts.socket,
           dryRun: opts.dryRun === true,
