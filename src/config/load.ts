@@ -105,7 +105,13 @@ export function buildConfig(entries: readonly ConfigEntry[], file: string, opts:
     }
     seen.set(e.key, e.line);
   }
-  for (const [k, def] of Object.entries(KEYS)) if (!(k in values)) values[k] = def.default;
+  for (const [k, def] of Object.entries(KEYS)) {
+    if (k in values) continue;
+    const text = def.format(def.default);
+    // A default that refers to another key ($HOME_NET) is expanded like a file value, so
+    // the built-in defaults and the shipped etc/tsad.conf give the same Config.
+    values[k] = !def.repeatable && text.includes('$') ? def.parse(expand({ key: k, raw: text, line: 0 })) : def.default;
+  }
   return Object.freeze(values) as Config;
 }
 

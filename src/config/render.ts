@@ -4,6 +4,7 @@
  * shipped file to this output so the two never drift.
  */
 import { SECTIONS, KEYS, type Config } from './keys/index.js';
+import { defaultConfig } from './load.js';
 
 function wrap(text: string, width: number, lead: string): string[] {
   const out: string[] = [];
@@ -46,11 +47,14 @@ export function renderConfig(config?: Config, header = true): string {
       '',
     );
   }
+  const defaults = defaultConfig() as Record<string, unknown>;
   for (const section of SECTIONS) {
     lines.push(`### ${section.title}`, '');
     for (const [key, def] of Object.entries(section.keys)) {
       lines.push(...wrap(def.doc, 78, '# '));
-      const value = config ? (config as Record<string, unknown>)[key] : def.default;
+      // A value equal to the default is written as the default is (keeping `$HOME_NET` references).
+      const given = config ? (config as Record<string, unknown>)[key] : def.default;
+      const value = def.format(given) === def.format(defaults[key]) ? def.default : given;
       lines.push(...valueLines(key, value), '');
     }
   }

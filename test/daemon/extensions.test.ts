@@ -58,14 +58,6 @@ function recorder(): { factory: (ctx: ExtensionContext) => Promise<DaemonExtensi
   return { rec, factory: async (ctx) => ((rec.ctx = ctx), rec.ext) };
 }
 
-async function until(cond: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 describe('daemon extension hooks', () => {
   it('delivers level changes, saves and restores extension state, routes block commands', async () => {
     const conf = writeTestConfig(dir);
@@ -81,7 +73,7 @@ describe('daemon extension hooks', () => {
     const lines = SCAN.trim().split('\n').length;
     let summary = { lines: 0 };
     for (let i = 0; i < 100 && summary.lines < lines; i++) {
-      summary = ((await controlRequest(socket, 'status')) as { report: { summary: { lines: number } } }).report.summary;
+      summary = ((await controlRequest(socket, 'status')) as unknown as { report: { summary: { lines: number } } }).report.summary;
       await new Promise((r) => setTimeout(r, 50));
     }
     expect(summary.lines).toBe(lines);
