@@ -1,6 +1,7 @@
 /**
  * A small HyperLogLog distinct counter (2^10 one-byte registers, about 3%
- * error, exact-ish below a few hundred through linear counting). Used only
+ * error, exact-ish below a few hundred through linear counting; exact and
+ * 1 KiB lighter while it has seen at most 32 distinct values). Used only
  * when a source's destinations outgrow the exact table or age out of the
  * window, so the report can still give its lifetime destination count.
  */
@@ -20,18 +21,39 @@ export function hash32(s: string): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
+/** Distinct hashes kept exactly before switching to registers (most sources reach few hosts). */
+const SPARSE_MAX = 32;
+
 export class HyperLogLog {
-  readonly #reg = new Uint8Array(M);
+  /** Registers, allocated only past SPARSE_MAX distinct hashes (1 KiB each: too much per source). */
+  #reg: Uint8Array | null = null;
+  #sparse: number[] = [];
 
   add(s: string): void {
     const h = hash32(s);
+    if (this.#reg === null) {
+      if (this.#sparse.includes(h)) return;
+      if (this.#sparse.length < SPARSE_MAX) {
+        this.#sparse.push(h);
+        return;
+      }
+      this.#reg = new Uint8Array(M);
+      for (const x of this.#sparse) this.#addHash(x);
+      this.#sparse = [];
+    }
+    this.#addHash(h);
+  }
+
+  #addHash(h: number): void {
+    const reg = this.#reg as Uint8Array;
     const idx = h >>> (32 - P);
     const rest = (h << P) >>> 0;
     const rank = rest === 0 ? 32 - P + 1 : Math.clz32(rest) + 1;
-    if (rank > this.#reg[idx]!) this.#reg[idx] = rank;
+    if (rank > reg[idx]!) reg[idx] = rank;
   }
 
   estimate(): number {
+    if (this.#reg === null) return this.#sparse.length;
     let sum = 0;
     let zeros = 0;
     for (let i = 0; i < M; i++) {

@@ -51,6 +51,7 @@ export class FleetDecisions {
   readonly #outbox: DecisionOutbox;
   readonly #reader: DecisionReader;
   #timer: NodeJS.Timeout | undefined;
+  #offReady: () => void = () => undefined;
   #lastPrune = 0;
 
   /** `link` sends; `reader` is a second connection for the blocking stream reads. */
@@ -96,12 +97,14 @@ export class FleetDecisions {
     this.#reader.start();
     this.#timer = setInterval(() => void this.#tick(), this.#o.intervalMs);
     this.#timer.unref();
+    this.#offReady = this.#link.onReady(() => void this.flush());
     void this.flush();
   }
 
   /** Stops reading, and tries one last send. */
   async stop(): Promise<void> {
     clearInterval(this.#timer);
+    this.#offReady();
     await this.#reader.stop();
     await this.flush();
   }

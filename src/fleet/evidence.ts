@@ -64,6 +64,7 @@ export class FleetEvidence {
   #failures = 0;
   #flushing: Promise<number> | null = null;
   #timer: NodeJS.Timeout | undefined;
+  #offReady: () => void = () => undefined;
 
   constructor(link: RedisLink, o: FleetEvidenceOptions) {
     this.#link = link;
@@ -102,11 +103,14 @@ export class FleetEvidence {
   start(): void {
     this.#timer = setInterval(() => void this.flush(), this.#o.intervalMs);
     this.#timer.unref();
+    // What waited through an outage goes as soon as Redis is back, not at the next tick.
+    this.#offReady = this.#link.onReady(() => void this.flush());
   }
 
   /** Stops the timer and tries one last send. */
   async stop(): Promise<void> {
     clearInterval(this.#timer);
+    this.#offReady();
     await this.flush();
   }
 

@@ -19,11 +19,13 @@ import { writeTestConfig } from './helpers/config.js';
 
 const SCAN = readFileSync(new URL('../../fixtures/captured/ipt/syn.kern.log', import.meta.url), 'utf8');
 let dir: string;
+const running: Daemon[] = [];
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'tsad-daemon-ext-'));
 });
-afterAll(() => {
+afterAll(async () => {
+  for (const d of running) await d.stop();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -67,6 +69,7 @@ describe('daemon extension hooks', () => {
     const { factory, rec } = recorder();
     const stdin = new PassThrough();
     const d = await Daemon.start({ configPath: conf, sources: ['stdin'], stateDir, socket, dryRun: true, extensions: [factory], log: quiet, stdin, version: 'test' });
+    running.push(d);
     expect(rec.ctx?.dryRun).toBe(true);
     expect(rec.ctx?.saved('recorder')).toBeUndefined();
     stdin.write(SCAN);
@@ -103,6 +106,7 @@ describe('daemon extension hooks', () => {
 
     const again = recorder();
     const d2 = await Daemon.start({ configPath: conf, sources: ['stdin'], stateDir, socket, extensions: [again.factory], log: quiet, stdin: new PassThrough(), version: 'test' });
+    running.push(d2);
     expect(again.rec.ctx?.saved('recorder')).toEqual({ blocked: ['198.51.100.10'], changes: rec.changes.length });
     expect(again.rec.ctx?.dryRun).toBe(false);
     await d2.stop();

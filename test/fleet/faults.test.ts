@@ -13,7 +13,7 @@ import { LocalRedis } from '../../src/fleet/local-server.js';
 import { connect, whenReady } from '../../src/fleet/connection.js';
 import { fleetOptions } from '../../src/fleet/options.js';
 import { buildConfig, parseConfigText } from '../../src/config/load.js';
-import { requireFreshDist, requireRedis, Sensor, sensorConf, sleep, type Event } from './helpers.js';
+import { requireFreshDist, requireRedis, Sensor, sensorConf, sleep, until, type Event } from './helpers.js';
 
 interface SavedState {
   position: string | null;
@@ -66,7 +66,7 @@ describe.skipIf(!requireRedis())('fleet faults', () => {
     const x3 = await b.send('block', { cidr: '2001:db8:bad::/48', timeoutSec: 3600 });
     const un1 = await a.send('unblock', { cidr: '198.51.100.1' });
     await a.send('publish', { items: [{ src: '198.51.100.50', dsts: ['203.0.113.1', '203.0.113.2'], packets: 2, dl: 0 }] });
-    expect(Date.now() - t0).toBeLessThan(500);
+    expect(Date.now() - t0).toBeLessThan(1000); // no call waits for Redis
     const down = (await a.send('stats')) as Event & { connected: boolean; stats: { decisions: { queued: number }; evidence: { queued: number } } };
     expect(down.connected).toBe(false);
     expect(down.stats.decisions.queued).toBe(2); // the block of .2 and the unblock of .1
@@ -83,8 +83,8 @@ describe.skipIf(!requireRedis())('fleet faults', () => {
     expect(c2.applied().every((e) => e.kind === 'live')).toBe(true);
     expect(c2.applied().map((e) => e.id)).not.toContain(x1.id); // applied before it left: not again
 
-    const level = (await b.send('level', { src: '198.51.100.50' })).level as { destinations: number };
-    expect(level.destinations).toBe(2);
+    // The evidence queued during the outage arrived too.
+    await until('the queued evidence arrived', async () => ((await b.send('level', { src: '198.51.100.50' })).level as { destinations: number }).destinations === 2, 5000);
 
     await sleep(300);
     const want = { '198.51.100.2': expect.any(Number), '2001:db8:bad::/48': expect.any(Number) };
