@@ -44,7 +44,21 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, m
   }
   await fh.close();
   await rename(tmp, path);
-  syncDirSync(dirname(path));
+  await syncDir(dirname(path));
+}
+
+/** Async variant: the daemon's event loop must not wait on a directory fsync. */
+async function syncDir(dir: string): Promise<void> {
+  try {
+    const fh = await open(dir, 'r');
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    // Some filesystems refuse fsync on directories; the rename is still atomic.
+  }
 }
 
 function syncDirSync(dir: string): void {

@@ -5,5 +5,17 @@ import { registerConfig } from './config.js';
 import { registerFeeds } from './feeds.js';
 import { registerSignatures } from './signatures.js';
 import { registerBlock } from './block.js';
+import { registerDaemon } from './daemon.js';
+import { registerStatus } from './status.js';
+import { registerFwCheck } from './fw-check.js';
 
-export const COMMANDS: ReadonlyArray<(program: Command) => void> = [registerAnalyze, registerSignatures, registerFeeds, (p) => registerBlock(p), registerConfig];
+export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
+  registerAnalyze,
+  (p) => registerDaemon(p),
+  (p) => registerStatus(p),
+  (p) => registerBlock(p),
+  registerSignatures,
+  registerFeeds,
+  registerConfig,
+  registerFwCheck,
+];
