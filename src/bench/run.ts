@@ -51,6 +51,26 @@ async function parseOnly(file: string): Promise<{ seconds: number; lines: number
   return { seconds: (performance.now() - t0) / 1000, lines, packets };
 }
 
+/**
+ * Machine calibration: the cost of merely visiting every character of every
+ * line in JavaScript (no parsing). Throughput figures from different machines
+ * compare only relative to this.
+ */
+async function charLoop(file: string): Promise<number> {
+  let spaces = 0;
+  let lines = 0;
+  const t0 = performance.now();
+  await readLinesFast(createReadStream(file, { highWaterMark: 1 << 20 }), {
+    line(l) {
+      lines++;
+      for (let i = 0; i < l.length; i++) if (l.charCodeAt(i) === 32) spaces++;
+    },
+    tooLong() {},
+  }, 8192);
+  if (spaces < 0) process.stdout.write('');
+  return (performance.now() - t0) / 1000 / lines;
+}
+
 function fmt(n: number): string {
   return Math.round(n).toLocaleString('en-US');
 }
@@ -67,6 +87,9 @@ async function main(): Promise<void> {
   }
   const mb = statSync(file).size / 1e6;
   process.stdout.write(`input: ${fmt(lines)} lines, ${mb.toFixed(1)} MB\n`);
+
+  const c = await charLoop(file);
+  process.stdout.write(`calibration: reading + visiting every character: ${fmt(1 / c)} lines/s (${(c * 1e9).toFixed(0)} ns/line)\n`);
 
   const p = await parseOnly(file);
   process.stdout.write(`parse only:  ${fmt(p.lines / p.seconds)} lines/s, ${(mb / p.seconds).toFixed(1)} MB/s, ${p.seconds.toFixed(2)} s, ${fmt(p.packets)} packets, rss now ${(process.memoryUsage().rss / 1e6).toFixed(0)} MB\n`);
