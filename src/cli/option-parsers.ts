@@ -11,9 +11,22 @@ export function parseIntOption(min: number, max: number): (v: string) => number 
   };
 }
 
-/** ISO 8601 / RFC 3339 or `YYYY-MM-DD[ HH:MM[:SS]]` (local time), or a number of seconds since the epoch. */
-export function parseTimeOption(v: string, name: string): number {
-  if (/^\d{9,}$/.test(v)) return Number(v) * 1000;
+const UNIT_MS: Record<string, number> = { s: 1000, sec: 1000, m: 60_000, min: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+
+/**
+ * ISO 8601 / RFC 3339, `YYYY-MM-DD[ HH:MM[:SS]]` (local time), seconds since
+ * the epoch (optionally as `@N`), `now`, `today`, `yesterday`, `tomorrow`, or
+ * a relative time such as `-2h`, `-30min`, `-7d` (journalctl's words).
+ */
+export function parseTimeOption(v: string, name: string, now = Date.now()): number {
+  if (/^@?\d{9,}$/.test(v)) return Number(v.replace('@', '')) * 1000;
+  const midnight = new Date(now);
+  midnight.setHours(0, 0, 0, 0);
+  const words: Record<string, number> = { now, today: midnight.getTime(), yesterday: midnight.getTime() - 86_400_000, tomorrow: midnight.getTime() + 86_400_000 };
+  const w = words[v];
+  if (w !== undefined) return w;
+  const rel = /^([+-])(\d+)\s*(s|sec|m|min|h|d|w)$/.exec(v);
+  if (rel) return now + (rel[1] === '-' ? -1 : 1) * Number(rel[2]) * (UNIT_MS[rel[3] as string] as number);
   const local = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2}))?)?$/.exec(v);
   if (local) {
     const [, y, mo, d, h, mi, s] = local;

@@ -7,13 +7,14 @@
 import type { Config } from '../config/keys/index.js';
 import type { Packet } from '../model/packet.js';
 import type { Report, SourceReport } from '../model/report.js';
-import { createPacketFilter, GlobalCounters, loadAutoDl, ScanTracker, sourceReport, type AutoDl, type LevelChangeHandler } from '../detect/index.js';
+import { createPacketFilter, GlobalCounters, loadAutoDl, ScanTracker, sourceReport, type AutoDl, type LevelChangeHandler, type SourceState } from '../detect/index.js';
 import { loadSignatureSet, signaturePaths, formatProblem } from '../signatures/index.js';
 import { FeedSet, GeoLookup, ReverseDns } from '../enrich/index.js';
 import { buildReport } from '../report/index.js';
 import type { LineSink } from '../sources/index.js';
 import type { ParseContext } from '../parse/index.js';
 import { Pipeline } from './pipeline.js';
+import { ConfigError } from '../config/errors.js';
 
 export interface AnalysisOptions {
   cfg: Config;
@@ -25,7 +26,7 @@ export interface AnalysisOptions {
   feeds?: boolean;
   since?: number | undefined;
   until?: number | undefined;
-  onPacket?: (p: Packet) => void;
+  onPacket?: (p: Packet, s: SourceState) => void;
   /** Called when a source's danger level rises (the daemon's alerting and blocking hooks). */
   onLevelChange?: LevelChangeHandler;
   warn: (msg: string) => void;
@@ -35,13 +36,29 @@ export interface Analysis {
   pipeline: Pipeline;
   tracker: ScanTracker;
   counters: GlobalCounters;
+  /** The reputation feeds the pipeline matches against (refreshed in place by the daemon), null when off. */
+  feeds: FeedSet | null;
+  /** The loaded auto_dl table, when AUTO_DL_FILE or --auto-dl names one. */
+  autoDl: AutoDl | undefined;
   sink(ctx: ParseContext): LineSink;
   report(minDl: number): Promise<Report>;
 }
 
 /** The address to look up for a source key (`2001:db8:1:2::/64` -> its first seen address). */
-function lookupAddress(s: SourceReport): string {
+export function lookupAddress(s: SourceReport): string {
   return s.addresses?.[0] ?? s.src.replace(/\/\d+$/, '');
+}
+
+/** Fills a source's country, AS and reputation feeds (the report's and the alert mails' enrichment). */
+export function enrichSource(s: SourceReport, geo: GeoLookup | null, feeds: FeedSet | null): void {
+  const addr = lookupAddress(s);
+  if (geo) {
+    const g = geo.lookup(addr);
+    s.country = g.country;
+    s.asn = g.asn;
+    if (g.asOrg) s.asOrg = g.asOrg;
+  }
+  if (feeds) s.reputation = feeds.match(addr).map((m) => ({ feed: m.feed, dl: m.dl }));
 }
 
 export async function buildAnalysis(o: AnalysisOptions): Promise<Analysis> {
@@ -50,6 +67,9 @@ export async function buildAnalysis(o: AnalysisOptions): Promise<Analysis> {
   const autoDlPath = o.autoDlFile ?? (cfg.AUTO_DL_FILE !== '' ? cfg.AUTO_DL_FILE : undefined);
   if (autoDlPath !== undefined) {
     const loaded = loadAutoDl(autoDlPath, o.autoDlFile !== undefined);
+    const first = loaded.problems[0];
+    // A file named on the command line must be usable; problems in the configured one are warnings.
+    if (first !== undefined && o.autoDlFile !== undefined) throw new ConfigError(first.file, first.line, '', first.reason);
     for (const p of loaded.problems) o.warn(`${p.file}:${p.line}: ${p.reason}`);
     autoDl = loaded.autoDl;
   }
@@ -77,6 +97,8 @@ export async function buildAnalysis(o: AnalysisOptions): Promise<Analysis> {
     pipeline,
     tracker,
     counters,
+    feeds,
+    autoDl,
     sink(ctx) {
       return { line: (l) => pipeline.line(l, ctx), tooLong: () => pipeline.tooLong() };
     },
@@ -87,14 +109,7 @@ export async function buildAnalysis(o: AnalysisOptions): Promise<Analysis> {
       for (const st of tracker.sources()) {
         if (st.peakDl < minDl) continue; // before building the report: most sources are quiet noise
         const s = sourceReport(st, cfg);
-        const addr = lookupAddress(s);
-        if (geo) {
-          const g = geo.lookup(addr);
-          s.country = g.country;
-          s.asn = g.asn;
-          if (g.asOrg) s.asOrg = g.asOrg;
-        }
-        if (feeds) s.reputation = feeds.match(addr).map((m) => ({ feed: m.feed, dl: m.dl }));
+        enrichSource(s, geo, feeds);
         sources.push(s);
       }
       if (rdns) {

@@ -84,7 +84,8 @@ export class ControlServer {
       unlinkSync(path); // left by a daemon that was killed
     }
     const sockets = new Set<Socket>();
-    const server = createServer((s) => {
+    // allowHalfOpen: a client may close its sending side after the request (nc -N, socat) and still get the answer.
+    const server = createServer({ allowHalfOpen: true }, (s) => {
       sockets.add(s);
       s.once('close', () => sockets.delete(s));
       void serve(s, handler);

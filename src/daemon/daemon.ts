@@ -29,6 +29,7 @@ import { createLogger } from './log.js';
 import { MetricsServer } from './metrics.js';
 import { exportScan, importScan, pipelineCounters, restorePipelineCounters, scanStateSavable } from './scan-persistence.js';
 import { resolveSources, type SourceSpec } from './source-spec.js';
+import { SourceNotes } from './source-notes.js';
 import { SupervisedSource } from './source-supervisor.js';
 import { readState, setAsideState, STATE_VERSION, type DaemonState } from './state-file.js';
 import { StateSaver } from './state-saver.js';
@@ -67,11 +68,19 @@ export class Daemon {
   private readonly startedAt = Date.now();
   private readonly health: FwLinesWatch;
   private readonly signals: Array<[NodeJS.Signals, () => void]> = [];
+  private notes: SourceNotes;
+  /** The raw line being handled (for the notes). */
+  private lineText = '';
 
   private constructor(private cfg: Config, private readonly o: DaemonOptions, private readonly specs: SourceSpec[], readonly stateDir: string, readonly socketPath: string, private readonly log: Logger) {
     this.finished = new Promise((resolve) => (this.resolveFinished = resolve));
     this.health = new FwLinesWatch(cfg.NO_FW_LINES_WARN, () => fwCheck({ searchAll: this.cfg.FW_SEARCH_ALL, msgSearch: this.cfg.FW_MSG_SEARCH }), log);
     this.saver = new StateSaver(stateDir, () => this.snapshot(), log);
+    this.notes = Daemon.notesFor(cfg);
+  }
+
+  private static notesFor(cfg: Config): SourceNotes {
+    return new SourceNotes({ lineLevel: cfg.EMAIL_ALERT_DANGER_LEVEL, maxLines: cfg.EMAIL_LOG_SAMPLES, prefixes: cfg.ENABLE_AUTO_IDS && cfg.ENABLE_AUTO_IDS_REGEX });
   }
 
   /** Loads the configuration and saved state, opens the socket, starts the sources. Throws ConfigError, SourceSpecError. */
@@ -107,7 +116,15 @@ export class Daemon {
     if (saved !== null) this.restore(saved);
     const blobs = saved?.extensions ?? {};
     for (const f of this.o.extensions ?? []) {
-      this.exts.push(await f({ cfg: this.cfg, stateDir: this.stateDir, dryRun: this.o.dryRun === true, log: this.log, saved: (name) => blobs[name] }));
+      this.exts.push(await f({
+        cfg: this.cfg,
+        stateDir: this.stateDir,
+        dryRun: this.o.dryRun === true,
+        log: this.log,
+        saved: (name) => blobs[name],
+        feeds: () => this.analysis.feeds,
+        autoDl: () => this.analysis.autoDl,
+      }));
     }
     if (this.cfg.METRICS_LISTEN !== '') this.metrics = await MetricsServer.listen(this.cfg.METRICS_LISTEN, () => this.collect(), this.log);
     for (const spec of this.specs) this.startSource(spec, saved?.positions[spec.name] ?? null);
@@ -130,13 +147,25 @@ export class Daemon {
   }
 
   private buildAnalysis(cfg: Config): Promise<Analysis> {
-    return buildAnalysis({ cfg, dns: false, warn: (m) => this.log('warn', m), onLevelChange: (s, from, to, reason) => this.levelChanged(s, from, to, reason) });
+    return buildAnalysis({
+      cfg,
+      dns: false,
+      warn: (m) => this.log('warn', m),
+      onLevelChange: (s, from, to, reason) => this.levelChanged(s, from, to, reason),
+      onPacket: (p, s) => this.notes.packet(p, s, this.lineText),
+    });
   }
 
   private levelChanged(s: SourceState, from: number, to: number, reason: string): void {
     this.levelChanges++;
     let built: ReturnType<typeof sourceReport> | null = null;
-    const ev: LevelChange = { key: s.key, family: s.family, from, to, reason, eventTime: s.lastSeen, at: Date.now(), report: () => (built ??= sourceReport(s, this.cfg)) };
+    const notes = this.notes;
+    const ev: LevelChange = {
+      key: s.key, family: s.family, from, to, reason, eventTime: s.lastSeen, at: Date.now(),
+      report: () => (built ??= sourceReport(s, this.cfg)),
+      samples: () => notes.lines(s),
+      logPrefixes: () => notes.prefixes(s),
+    };
     this.log('notice', `${s.key}: danger level ${from} -> ${to} (${reason})`);
     for (const e of this.exts) {
       try {
@@ -151,7 +180,14 @@ export class Daemon {
   private sinkFor(spec: SourceSpec, sup: () => SupervisedSource): LiveSink {
     const ctx = createParseContext({ bootTime: bootTimeMs() });
     this.contexts.push(ctx);
-    return pipelineSink({ pipeline: () => this.analysis.pipeline, ctx, ulogd: spec.kind === 'ulogd', line: () => sup().countLine(), firewallLine: () => this.health.seen(Date.now()) });
+    const sink = pipelineSink({ pipeline: () => this.analysis.pipeline, ctx, ulogd: spec.kind === 'ulogd', line: () => sup().countLine(), firewallLine: () => this.health.seen(Date.now()) });
+    return {
+      line: (text) => {
+        this.lineText = text;
+        sink.line(text);
+      },
+      tooLong: () => sink.tooLong(),
+    };
   }
 
   private startSource(spec: SourceSpec, resume: unknown): void {
@@ -241,6 +277,7 @@ export class Daemon {
     }
     const restart = (['STATE_DIR', 'CONTROL_SOCKET', 'DAEMON_SOURCES', 'METRICS_LISTEN', 'STATE_SAVE_INTERVAL', 'NO_FW_LINES_WARN'] as const).filter((k) => JSON.stringify(cfg[k]) !== JSON.stringify(this.cfg[k]));
     this.cfg = cfg;
+    this.notes = Daemon.notesFor(cfg);
     for (const e of this.exts) {
       await e.reload?.(cfg).catch((err: unknown) => this.log('error', `${e.name}: reload failed: ${err instanceof Error ? err.message : String(err)}`));
     }

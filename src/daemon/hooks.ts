@@ -8,6 +8,8 @@
 import type { Config } from '../config/keys/index.js';
 import type { SourceReport } from '../model/report.js';
 import type { BlockTransport } from '../actions/block/control.js';
+import type { AutoDl } from '../detect/index.js';
+import type { FeedSet } from '../enrich/index.js';
 
 export type LogLevel = 'error' | 'warn' | 'notice' | 'info';
 export type Logger = (level: LogLevel, msg: string) => void;
@@ -26,6 +28,15 @@ export interface LevelChange {
   at: number;
   /** The source in the report contract's form, built on first call (without enrichment). */
   report(): SourceReport;
+  /**
+   * The source's latest raw log lines (at most EMAIL_LOG_SAMPLES), kept
+   * while it is at or above EMAIL_ALERT_DANGER_LEVEL. The line that raised
+   * the level is included once the daemon has finished handling it, so read
+   * this after a microtask or later, not inside onLevelChange.
+   */
+  samples(): string[];
+  /** Distinct log prefixes of the source's packets (collected only with ENABLE_AUTO_IDS_REGEX); read like samples(). */
+  logPrefixes(): string[];
 }
 
 /** One Prometheus sample: `name{labels} value`. */
@@ -68,6 +79,10 @@ export interface ExtensionContext {
   log: Logger;
   /** What the extension of this name saved in the last snapshot (undefined on a first start), e.g. for BlockManager.fromJSON. */
   saved(name: string): unknown;
+  /** The reputation feeds detection uses now (a SIGHUP reload replaces them); null when ENABLE_REPUTATION_FEEDS is N. */
+  feeds(): FeedSet | null;
+  /** The auto_dl table detection uses now (for its danger level 0 entries). */
+  autoDl(): AutoDl | undefined;
 }
 
 export type ExtensionFactory = (ctx: ExtensionContext) => Promise<DaemonExtension>;

@@ -6,7 +6,7 @@
 import type { Packet, SkipReason } from '../model/packet.js';
 import type { SignatureHit } from '../model/signature.js';
 import { parseLine, finishParse, type ParseContext, type ParseResult } from '../parse/index.js';
-import type { GlobalCounters, ScanTracker } from '../detect/index.js';
+import type { GlobalCounters, ScanTracker, SourceState } from '../detect/index.js';
 
 export interface SignatureMatcher {
   match(p: Packet): SignatureHit[] | null;
@@ -17,8 +17,8 @@ export interface PipelineParts {
   signatures: SignatureMatcher | null;
   tracker: ScanTracker;
   counters: GlobalCounters;
-  /** Called for every packet that passed the filters (CSV output, raw samples). */
-  onPacket?: ((p: Packet) => void) | undefined;
+  /** Called for every packet that passed the filters, with its source's state (CSV output, raw samples). */
+  onPacket?: ((p: Packet, s: SourceState) => void) | undefined;
   /** Reputation feed matches for a source address, applied once when the source is first seen. */
   reputation?: ((addr: string) => ReadonlyArray<{ feed: string; dl: number }>) | undefined;
   /** Only packets with since <= ts < until are scored (ms; NaN timestamps always pass). */
@@ -105,6 +105,6 @@ export class Pipeline {
       // psad checks feeds per packet; a source's listing does not change between its packets.
       for (const m of parts.reputation(p.src)) parts.tracker.raise(state.key, m.dl, `reputation feed "${m.feed}"`);
     }
-    parts.onPacket?.(p);
+    parts.onPacket?.(p, state);
   }
 }

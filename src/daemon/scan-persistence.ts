@@ -16,6 +16,8 @@ import type { PipelineCounters } from './state-file.js';
 interface Persistable {
   exportState(): unknown;
   importState(saved: unknown): void;
+  /** Optional: checks and builds saved state, returning the swap (so two objects change together or not at all). */
+  prepareImport?(saved: unknown): () => void;
 }
 
 function persistable(o: object): Persistable | null {
@@ -35,13 +37,22 @@ export function exportScan(tracker: ScanTracker, counters: GlobalCounters): { sc
   return { scan: t.exportState(), counters: c.exportState() };
 }
 
-/** Restores saved detect state; returns false (nothing changed) when it cannot. Throws on a malformed snapshot. */
+function prepare(p: Persistable, saved: unknown): () => void {
+  return p.prepareImport !== undefined ? p.prepareImport(saved) : () => p.importState(saved);
+}
+
+/**
+ * Restores saved detect state; returns false (nothing changed) when it cannot.
+ * Throws on a malformed snapshot, and then (with prepareImport) changes neither object.
+ */
 export function importScan(tracker: ScanTracker, counters: GlobalCounters, saved: { scan: unknown; counters: unknown }): boolean {
   const t = persistable(tracker);
   const c = persistable(counters);
   if (t === null || c === null || saved.scan === null || saved.scan === undefined) return false;
-  t.importState(saved.scan);
-  if (saved.counters !== null && saved.counters !== undefined) c.importState(saved.counters);
+  const swapTracker = prepare(t, saved.scan);
+  const swapCounters = saved.counters !== null && saved.counters !== undefined ? prepare(c, saved.counters) : null;
+  swapTracker();
+  swapCounters?.();
   return true;
 }
 

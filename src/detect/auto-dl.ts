@@ -54,6 +54,7 @@ export class AutoDl {
   readonly #v6: Level[] = [];
   #cache = new Map<string, readonly AutoDlEntry[]>();
   #size = 0;
+  readonly #dl0: string[] = [];
 
   get size(): number {
     return this.#size;
@@ -74,9 +75,15 @@ export class AutoDl {
     if (list.length === 0) level.map.set(c, list);
     list.unshift({ source: cidrText, ...entry }); // later lines first among equals (stable sort keeps it)
     list.sort((a, b) => specificity(a) - specificity(b));
+    if (entry.dl === 0 && entry.proto < 0) this.#dl0.push(cidrText);
     this.#size++;
     this.#cache.clear();
     return true;
+  }
+
+  /** The networks of all-protocol danger level 0 entries, as written (the blocking stage never blocks them). */
+  dl0(): string[] {
+    return [...this.#dl0];
   }
 
   /** Every entry that covers the address, most specific first. */

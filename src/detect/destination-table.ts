@@ -17,9 +17,28 @@
  */
 import { DestinationState } from './destination-state.js';
 import { NEVER } from './event-seconds.js';
-import { HyperLogLog } from './hyperloglog.js';
+import { HyperLogLog, type HllSnapshot } from './hyperloglog.js';
 
-const SMALL = 16;
+/** Most destinations kept in the two short arrays. */
+export const SMALL = 16;
+
+/**
+ * The private part of a table (state-codec.ts saves and restores it; the
+ * public counters are set directly). `entries` are the destinations in the
+ * window in their order; the table's own destination appears as the table
+ * itself. The layout is how they are kept: 'none' (no entry), 'one' (the
+ * table's own only), 'small' (up to SMALL, in the arrays), 'map'.
+ */
+export interface TableSnapshot {
+  layout: 'none' | 'one' | 'small' | 'map';
+  entries: Array<[string, DestinationState]>;
+  minSeen: number;
+  mru: string;
+  hll: HllSnapshot | null;
+  inserted: number;
+  maxPackets: number;
+  maxDirty: boolean;
+}
 
 export class DestinationTable extends DestinationState {
   #oneKey = '';
@@ -118,6 +137,40 @@ export class DestinationTable extends DestinationState {
     this.#minSeen = NEVER;
     this.active = this.qualifiedDsts = this.sweepLike = this.#maxPackets = 0;
     this.#maxDirty = false;
+  }
+
+  /** The private state (the entries are the live objects, not copies). */
+  tableSnapshot(): TableSnapshot {
+    const entries: Array<[string, DestinationState]> = [];
+    const states = this.#states();
+    for (const k of this.keys()) entries.push([k, states.next().value as DestinationState]);
+    const layout = this.#map !== null ? 'map' : this.#keys !== null ? 'small' : this.#hasOne ? 'one' : 'none';
+    return { layout, entries, minSeen: this.#minSeen, mru: this.#mru, hll: this.#hll?.snapshot() ?? null, inserted: this.#inserted, maxPackets: this.#maxPackets, maxDirty: this.#maxDirty };
+  }
+
+  /**
+   * Replaces the window with checked saved state: 'one' has the table itself
+   * as its only entry (its fields already set), 'small' at most SMALL entries.
+   * active, qualifiedDsts and sweepLike follow from the entries.
+   */
+  restoreTable(t: TableSnapshot): void {
+    this.#hasOne = t.layout === 'one';
+    this.#oneKey = this.#hasOne ? (t.entries[0] as [string, DestinationState])[0] : '';
+    this.#keys = t.layout === 'small' ? t.entries.map((e) => e[0]) : null;
+    this.#vals = t.layout === 'small' ? t.entries.map((e) => e[1]) : null;
+    this.#map = t.layout === 'map' ? new Map(t.entries) : null;
+    this.#mru = t.mru;
+    this.#minSeen = t.minSeen;
+    this.#hll = t.hll === null ? null : HyperLogLog.restore(t.hll);
+    this.#inserted = t.inserted;
+    this.#maxPackets = t.maxPackets;
+    this.#maxDirty = t.maxDirty;
+    this.active = t.entries.length;
+    this.qualifiedDsts = this.sweepLike = 0;
+    for (const [, d] of t.entries) {
+      if (d.qualified) this.qualifiedDsts++;
+      if (d.like) this.sweepLike++;
+    }
   }
 
   /** Destination addresses in the window. */

@@ -9,29 +9,45 @@ import type { Config } from '../config/keys/index.js';
 import type { Packet, SkipReason } from '../model/packet.js';
 import type { Report } from '../model/report.js';
 import type { SignatureHit } from '../model/signature.js';
+import { decodeCounters, encodeCounters, type CounterMaps, type SavedCounters, type SigCounter } from './counters-state.js';
 
 const MAX_PREFIXES = 1000;
 const OTHER_PREFIX = '(other prefixes)';
 const MAX_SIG_SOURCES = 100_000;
 
-interface SigCounter {
-  msg: string;
-  sid: number;
-  dl: number;
-  hits: number;
-  proto: string;
-  sources: Set<string>;
-}
-
 export class GlobalCounters {
-  readonly #ports = new Map<string, Float64Array>();
-  readonly #protocols = new Map<string, number>();
-  readonly #prefixes = new Map<string, number>();
-  readonly #sigs = new Map<number, SigCounter>();
-  readonly #skips = new Map<string, number>();
+  #ports = new Map<string, Float64Array>();
+  #protocols = new Map<string, number>();
+  #prefixes = new Map<string, number>();
+  #sigs = new Map<number, SigCounter>();
+  #skips = new Map<string, number>();
 
   /** The configuration is accepted for symmetry with the other stage objects; nothing in it applies yet. */
   constructor(_cfg?: Config) {}
+
+  /** All counters as JSON data sharing nothing with this object (counters-state.ts). */
+  exportState(): SavedCounters {
+    return encodeCounters({ ports: this.#ports, protocols: this.#protocols, prefixes: this.#prefixes, sigs: this.#sigs, skips: this.#skips });
+  }
+
+  /** Checks saved counters and builds them apart; the returned function swaps them in. Throws, changing nothing, when unusable. */
+  prepareImport(saved: unknown): () => void {
+    const m = decodeCounters(saved, { prefixes: MAX_PREFIXES, sigSources: MAX_SIG_SOURCES });
+    return () => this.#adopt(m);
+  }
+
+  /** Replaces all counters with saved ones (exportState() of this or another instance). */
+  importState(saved: unknown): void {
+    this.prepareImport(saved)();
+  }
+
+  #adopt(m: CounterMaps): void {
+    this.#ports = m.ports;
+    this.#protocols = m.protocols;
+    this.#prefixes = m.prefixes;
+    this.#sigs = m.sigs;
+    this.#skips = m.skips;
+  }
 
   /** A scored packet (skipped: the reason when the filter dropped it; the same as calling skipped()). */
   observe(p: Packet, hits: readonly SignatureHit[] | null, skipped?: SkipReason | null): void {

@@ -8,6 +8,9 @@
 
 const P = 10;
 const M = 1 << P;
+/** Registers, and the highest rank one can hold (for checking saved state). */
+export const HLL_REGISTERS = M;
+export const HLL_MAX_RANK = 32 - P + 1;
 const ALPHA = 0.7213 / (1 + 1.079 / M);
 
 /** 32-bit FNV-1a with a final avalanche, good enough to spread address strings. */
@@ -22,12 +25,28 @@ export function hash32(s: string): number {
 }
 
 /** Distinct hashes kept exactly before switching to registers (most sources reach few hosts). */
-const SPARSE_MAX = 32;
+export const SPARSE_MAX = 32;
+
+/** The contents of a HyperLogLog (state-codec.ts saves and restores it). */
+export type HllSnapshot = { sparse: number[] } | { registers: Uint8Array };
 
 export class HyperLogLog {
   /** Registers, allocated only past SPARSE_MAX distinct hashes (1 KiB each: too much per source). */
   #reg: Uint8Array | null = null;
   #sparse: number[] = [];
+
+  /** Restores a snapshot (taken over, not copied); the caller has checked it. */
+  static restore(snap: HllSnapshot): HyperLogLog {
+    const h = new HyperLogLog();
+    if ('registers' in snap) h.#reg = snap.registers;
+    else h.#sparse = snap.sparse;
+    return h;
+  }
+
+  /** A copy of the contents. */
+  snapshot(): HllSnapshot {
+    return this.#reg === null ? { sparse: [...this.#sparse] } : { registers: this.#reg.slice() };
+  }
 
   add(s: string): void {
     const h = hash32(s);

@@ -5,7 +5,16 @@
  * fragmented. Memory per set is bounded by the bitmap.
  */
 
-const MAX_RANGES = 128;
+export const MAX_RANGES = 128;
+/** 32-bit words of the bitmap. */
+export const PORT_WORDS = 2048;
+
+/**
+ * The contents of a PortSet in its current form (state-codec.ts saves and
+ * restores it): null when empty, one port, sorted disjoint [lo, hi] pairs
+ * (2 * n values), or the bitmap.
+ */
+export type PortSetSnapshot = null | { port: number } | { ranges: Uint16Array } | { bits: Int32Array };
 
 export class PortSet {
   count = 0;
@@ -36,6 +45,53 @@ export class PortSet {
       if (port > this.max) this.max = port;
     }
     return added;
+  }
+
+  /** A copy of the contents, in the form they are kept in. */
+  portSnapshot(): PortSetSnapshot {
+    if (this.count === 0) return null;
+    if (this.#bits !== null) return { bits: this.#bits.slice() };
+    if (this.#ranges !== null) return { ranges: this.#ranges.slice(0, this.#nRanges * 2) };
+    return { port: this.min };
+  }
+
+  /** Replaces the contents (taken over; the caller has checked that ranges are sorted and disjoint). */
+  restorePorts(snap: PortSetSnapshot): void {
+    this.#ranges = this.#bits = null;
+    this.#nRanges = 0;
+    this.count = 0;
+    this.min = this.max = -1;
+    if (snap === null) return;
+    if ('port' in snap) {
+      this.count = 1;
+      this.min = this.max = snap.port;
+    } else if ('ranges' in snap) this.#restoreRanges(snap.ranges);
+    else this.#restoreBits(snap.bits);
+  }
+
+  #restoreRanges(r: Uint16Array): void {
+    const n = r.length >>> 1;
+    // Room to grow as add() expects: at least 8 values, a power of two >= 2n.
+    let cap = 8;
+    while (cap < n * 2) cap *= 2;
+    const ranges = new Uint16Array(cap);
+    ranges.set(r.subarray(0, n * 2));
+    this.#ranges = ranges;
+    this.#nRanges = n;
+    for (let i = 0; i < n; i++) this.count += r[i * 2 + 1]! - r[i * 2]! + 1;
+    this.min = r[0]!;
+    this.max = r[n * 2 - 1]!;
+  }
+
+  #restoreBits(bits: Int32Array): void {
+    this.#bits = bits;
+    for (let w = 0; w < bits.length; w++) {
+      let word = bits[w]!;
+      if (word === 0) continue;
+      if (this.min < 0) this.min = w * 32 + (31 - Math.clz32(word & -word));
+      this.max = w * 32 + (31 - Math.clz32(word));
+      for (; word !== 0; word &= word - 1) this.count++;
+    }
   }
 
   has(port: number): boolean {
@@ -121,7 +177,7 @@ export class PortSet {
   }
 
   #toBitmap(port: number): boolean {
-    const bits = new Int32Array(2048);
+    const bits = new Int32Array(PORT_WORDS);
     const r = this.#ranges as Uint16Array;
     for (let i = 0; i < this.#nRanges; i++) for (let p = r[i * 2]!; p <= r[i * 2 + 1]!; p++) bits[p >>> 5] = bits[p >>> 5]! | (1 << (p & 31));
     this.#bits = bits;

@@ -25,6 +25,14 @@ export class ProtoStat extends PortSet {
     m.set(k, (m.get(k) ?? 0) + 1);
   }
 
+  /** Replaces the kind counters with `pairs` as kinds() gives them (state-codec.ts). */
+  restoreKinds(pairs: ReadonlyArray<readonly [number, number]>): void {
+    const first = pairs[0];
+    this.#k0 = first === undefined ? -1 : first[0];
+    this.#n0 = first === undefined ? 0 : first[1];
+    this.#more = pairs.length > 1 ? new Map(pairs.slice(1).map(([k, n]) => [k, n])) : null;
+  }
+
   /** [kind, packets] pairs. */
   kinds(): Array<[number, number]> {
     const out: Array<[number, number]> = this.#k0 < 0 ? [] : [[this.#k0, this.#n0]];

@@ -26,6 +26,7 @@ import { classify, ScanClass } from './scan-class.js';
 import { SourceKeys } from './source-key.js';
 import { SourceState } from './source-state.js';
 import { toolEvidence } from './tool-evidence.js';
+import { decodeScanState, encodeScanState, fingerprintResolver, type DecodedScanState, type SavedScanState } from './tracker-state.js';
 
 export type LevelChangeHandler = (s: SourceState, from: number, to: number, reason: string) => void;
 
@@ -47,7 +48,7 @@ const OS_TRIES = 8;
 
 export class ScanTracker {
   readonly stats: TrackerStats = { tracked: 0, evicted: 0, expired: 0 };
-  readonly #sources = new Map<string, SourceState>();
+  #sources = new Map<string, SourceState>();
   /** Tracked sources per peak level, for eviction. */
   readonly #levels = [0, 0, 0, 0, 0, 0];
   readonly #rules: DangerRules;
@@ -133,6 +134,43 @@ export class ScanTracker {
     this.stats.expired += n;
     this.stats.tracked = this.#sources.size;
     return n;
+  }
+
+  /** Everything that affects later results and reports, as JSON data sharing nothing with the tracker (tracker-state.ts). */
+  exportState(): SavedScanState {
+    return encodeScanState(this.#clock, this.stats, this.#sources.values());
+  }
+
+  /**
+   * Checks saved state and builds it apart from this tracker; the returned
+   * function swaps it in. Throws (changing nothing) when the state is not
+   * usable. Lets a caller check several objects before changing any.
+   */
+  prepareImport(saved: unknown): () => void {
+    const d = decodeScanState(saved, fingerprintResolver(this.#os));
+    return () => this.#adopt(d);
+  }
+
+  /**
+   * Replaces the contents with saved state (exportState() of this or another
+   * tracker, whatever its configuration); no level change is reported. This
+   * tracker's settings apply from now on: sources beyond MAX_TRACKED_SOURCES
+   * are evicted at once, thresholds apply to the next packets.
+   */
+  importState(saved: unknown): void {
+    this.prepareImport(saved)();
+  }
+
+  #adopt(d: DecodedScanState): void {
+    this.#sources = d.sources;
+    this.#levels.fill(0);
+    for (const s of d.sources.values()) this.#levels[s.peakDl]!++;
+    this.#clock = d.clock;
+    this.stats.evicted = d.evicted;
+    this.stats.expired = d.expired;
+    const over = this.#sources.size - this.#maxSources;
+    if (over > 0) this.stats.evicted += evictBatch(this.#sources, this.#levels, over);
+    this.stats.tracked = this.#sources.size;
   }
 
   #source(p: Packet, ts: number, sec: number): SourceState {

@@ -20,10 +20,25 @@ export interface SignatureTally {
 }
 
 export const MAX_ADDRESSES = 64;
-const MAX_REASONS = 16;
+export const MAX_REASONS = 16;
+export const MAX_SIGNATURES = 256;
+export const MAX_INVALID_ICMP = 32;
+export const MAX_IP_OPTIONS = 16;
+
+/** The rare parts of a source, as restoreNotes() takes them. */
+export interface SourceNotesFields {
+  addressesTruncated: boolean;
+  reasons: string[] | null;
+  others: Map<number, ProtoStat> | null;
+  fileTool: string | null;
+  osGuess: FingerprintGuess | null;
+  signatures: Map<number, SignatureTally> | null;
+  invalidIcmp: Map<string, number> | null;
+  ipOptions: string[] | null;
+}
 
 /** The parts of a source that most sources never need, allocated on first use. */
-class SourceNotes {
+class SourceNotes implements SourceNotesFields {
   addressesTruncated = false;
   reasons: string[] | null = null;
   others: Map<number, ProtoStat> | null = null;
@@ -161,6 +176,20 @@ export class SourceState extends DestinationTable {
     }
   }
 
+  /** First and last packet as kept: [firstSec, firstMs, lastSec, lastMs] (state-codec.ts). */
+  seenSnapshot(): [number, number, number, number] {
+    return [this.#firstSec, this.#firstMs, this.#lastSec, this.#lastMs];
+  }
+
+  restoreSeen(t: readonly [number, number, number, number]): void {
+    [this.#firstSec, this.#firstMs, this.#lastSec, this.#lastMs] = t;
+  }
+
+  /** Replaces the rare parts (taken over, not copied); null when the source has none. */
+  restoreNotes(f: SourceNotesFields | null): void {
+    this.#notes = f === null ? null : Object.assign(new SourceNotes(), f);
+  }
+
   /** The destination window of this source. */
   get dsts(): DestinationTable {
     return this;
@@ -231,17 +260,17 @@ export class SourceState extends DestinationTable {
     if (t !== undefined) {
       t.hits++;
       if (dl > t.dl) t.dl = dl;
-    } else if (m.size < 256) m.set(sid, { msg, sid, dl, hits: 1 });
+    } else if (m.size < MAX_SIGNATURES) m.set(sid, { msg, sid, dl, hits: 1 });
   }
 
   addInvalidIcmp(what: string): void {
     const m = (this.#n.invalidIcmp ??= new Map());
-    if (m.has(what) || m.size < 32) m.set(what, (m.get(what) ?? 0) + 1);
+    if (m.has(what) || m.size < MAX_INVALID_ICMP) m.set(what, (m.get(what) ?? 0) + 1);
   }
 
   addIpOptions(names: readonly string[]): void {
     const list = (this.#n.ipOptions ??= []);
-    for (const n of names) if (!list.includes(n) && list.length < 16) list.push(n);
+    for (const n of names) if (!list.includes(n) && list.length < MAX_IP_OPTIONS) list.push(n);
   }
 
   /** The protocol record for a protocol, created on first use. */

@@ -24,13 +24,13 @@ export interface BlockOpts {
   reason?: string;
 }
 
-type BlockOutcome = { ok: true } | { ok: false; reason: string };
+type BlockOutcome = { ok: true; cidr: string } | { ok: false; cidr: string; reason: string };
 
 /** What applyFleetDecisions needs of a BlockManager. */
 export interface BlockTarget {
   block(cidr: string, opts: BlockOpts): Promise<BlockOutcome>;
-  /** Many blocks in one firewall batch, when the manager offers it (a snapshot of 100,000 blocks needs it). */
-  blockMany?(reqs: ReadonlyArray<{ cidr: string; opts: BlockOpts }>): Promise<readonly BlockOutcome[]>;
+  /** Blocks with the same options in one firewall batch; results carry their cidr (a snapshot of 100,000 blocks needs this). */
+  blockMany?(cidrs: readonly string[], opts: BlockOpts): Promise<readonly BlockOutcome[]>;
   unblock(cidr: string): Promise<unknown>;
   records(): ReadonlyArray<{ cidr: string; reason: string }>;
 }
@@ -49,33 +49,34 @@ function fromFleet(reason: string): boolean {
  */
 export async function applyFleetDecisions(target: BlockTarget, batch: readonly FleetDecision[], kind: ApplyKind, now = Date.now()): Promise<Verdict[]> {
   // One decision per cidr in a batch, so unblocks and blocks do not depend on each other's order.
-  const verdicts: Verdict[] = batch.map(() => ({ accepted: true }));
-  const blocks: Array<{ i: number; cidr: string; opts: BlockOpts }> = [];
-  for (const [i, d] of batch.entries()) {
-    if (d.op === 'unblock') await target.unblock(d.cidr);
-    else blocks.push({ i, cidr: d.cidr, opts: blockOpts(d, now) });
+  const verdicts = new Map<string, Verdict>();
+  const groups = new Map<string, { opts: BlockOpts; cidrs: string[] }>();
+  for (const d of batch) {
+    if (d.op === 'unblock') {
+      await target.unblock(d.cidr);
+      continue;
+    }
+    // Blocks decided together share expiry, level and reason: one firewall batch per such group.
+    const opts = blockOpts(d, now);
+    const key = `${opts.timeoutSec}|${opts.dl}|${opts.reason}`;
+    const g = groups.get(key) ?? groups.set(key, { opts, cidrs: [] }).get(key)!;
+    g.cidrs.push(d.cidr);
   }
-  const outcomes = target.blockMany ? await target.blockMany(blocks) : await blockOneByOne(target, blocks);
-  outcomes.forEach((r, k) => {
-    if (!r.ok) verdicts[(blocks[k] as { i: number }).i] = { accepted: false, reason: r.reason };
-  });
+  for (const g of groups.values()) {
+    const results = target.blockMany ? await target.blockMany(g.cidrs, g.opts) : await Promise.all(g.cidrs.map((c) => target.block(c, g.opts)));
+    for (const r of results) if (!r.ok) verdicts.set(r.cidr, { accepted: false, reason: r.reason });
+  }
   if (kind === 'snapshot') {
-    const live = new Set(blocks.map((b) => b.cidr));
+    const live = new Set(batch.filter((d) => d.op === 'block').map((d) => d.cidr));
     for (const r of target.records()) if (fromFleet(r.reason) && !live.has(r.cidr)) await target.unblock(r.cidr);
   }
-  return verdicts;
+  return batch.map((d) => verdicts.get(d.cidr) ?? { accepted: true });
 }
 
 /** The fleet's absolute expiry as this host's timeout, and a reason that marks the block as the fleet's. */
 function blockOpts(d: FleetDecision, now: number): BlockOpts {
   const timeoutSec = d.expiresAt === null ? 0 : Math.max(1, Math.ceil((d.expiresAt - now) / 1000));
   return { timeoutSec, dl: d.dl ?? undefined, reason: `${FLEET_REASON}${d.by}: ${d.reason || 'shared block'}` };
-}
-
-async function blockOneByOne(target: BlockTarget, reqs: ReadonlyArray<{ cidr: string; opts: BlockOpts }>): Promise<BlockOutcome[]> {
-  const out: BlockOutcome[] = [];
-  for (const r of reqs) out.push(await target.block(r.cidr, r.opts));
-  return out;
 }
 
 /** Shares the blocks autoBlock() added or extended (not those it kept, refused, or that came from the fleet). */

@@ -19,7 +19,6 @@ export type FleetLogger = (level: 'info' | 'warn' | 'error', msg: string) => voi
 interface Client {
   status: string;
   call(command: string, ...args: Arg[]): Promise<unknown>;
-  multi(commands: Arg[][]): { exec(): Promise<Array<[Error | null, unknown]> | null> };
   on(event: string, fn: (...args: unknown[]) => void): unknown;
   subscribe(...channels: string[]): Promise<unknown>;
   quit(): Promise<unknown>;
@@ -42,8 +41,6 @@ export interface RedisLink {
   call(command: string, ...args: Arg[]): Promise<unknown>;
   /** Every key of a script must hash to one slot (fleet keys share a hash tag). */
   run(script: LuaScript, keys: readonly string[], args: readonly Arg[]): Promise<unknown>;
-  /** MULTI/EXEC of commands on keys of one slot; the replies in order, or the first error thrown. */
-  transaction(commands: Arg[][]): Promise<unknown[]>;
   /** Puts the connection in subscriber mode (no other commands on it afterwards); resubscribes after reconnects. */
   subscribe(channel: string, onMessage: (message: string) => void): Promise<void>;
   /** Calls `fn` each time the connection becomes ready (also after a reconnect or failover); returns a remover. */
@@ -164,15 +161,6 @@ class IoRedisLink implements RedisLink {
       if (!(err as Error).message.startsWith('NOSCRIPT')) throw err;
       return this.#c.call('EVAL', script.source, keys.length, ...keys, ...args);
     }
-  }
-
-  async transaction(commands: Arg[][]): Promise<unknown[]> {
-    const res = await this.#c.multi(commands).exec();
-    if (res === null) throw new Error('transaction aborted');
-    return res.map(([err, value]) => {
-      if (err) throw err;
-      return value;
-    });
   }
 
   async subscribe(channel: string, onMessage: (message: string) => void): Promise<void> {

@@ -14,6 +14,7 @@
 import type { FleetLogger, RedisLink } from './connection.js';
 import { decodeDecision, type AcceptBounds, type FleetDecision } from './decision.js';
 import type { FleetKeys } from './keys.js';
+import { SNAPSHOT } from './scripts.js';
 import { compareStreamIds, hashPairs, isStreamId, pairs, parseSmallObject } from './validate.js';
 
 export type Verdict = { accepted: true } | { accepted: false; reason: string };
@@ -50,7 +51,6 @@ export interface ReaderStats {
 
 const READ_COUNT = 1000;
 const SEEN_MAX = 200_000;
-const SCAN_COUNT = 5000;
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
 
@@ -133,31 +133,31 @@ export class DecisionReader {
 
   /** Decides between continuing from the saved position and loading the live set. */
   async #resync(): Promise<void> {
-    const k = this.#o.keys;
-    const [first, head] = await Promise.all([this.#link.call('XRANGE', k.log, '-', '+', 'COUNT', 1), this.#link.call('XREVRANGE', k.log, '+', '-', 'COUNT', 1)]);
-    const firstId = entryId(first);
-    const headId = entryId(head);
     if (this.#pos === null) return this.#snapshot('first start');
-    if (headId !== null && compareStreamIds(headId, this.#pos) < 0) return this.#snapshot(`the stream ends at ${headId}, before this sensor's position ${this.#pos}: Redis lost data`);
-    if (firstId !== null && compareStreamIds(firstId, this.#pos) > 0) return this.#snapshot(`decisions after ${this.#pos} were trimmed from the stream while this sensor was away`);
+    const info = await this.#link.call('XINFO', 'STREAM', this.#o.keys.log).catch((err: Error) => {
+      if (/no such key/i.test(err.message)) return null;
+      throw err;
+    });
+    const gap = streamGap(info, this.#pos);
+    if (gap !== null) return this.#snapshot(gap);
   }
 
-  /** Hands over the whole live set, then continues from the stream head read before it. */
+  /**
+   * Hands over the whole live set, then continues from the stream head.
+   * Head and live set are read atomically (one script), so the position matches
+   * exactly what was handed over (no decision is handed over twice after a
+   * restart, none is missed).
+   */
   async #snapshot(why: string): Promise<void> {
-    const k = this.#o.keys;
-    const head = entryId(await this.#link.call('XREVRANGE', k.log, '+', '-', 'COUNT', 1)) ?? '0-0';
+    const reply = await this.#link.run(SNAPSHOT, [this.#o.keys.log, this.#o.keys.info], []);
+    const [head, all] = Array.isArray(reply) ? reply : [];
+    if (typeof head !== 'string' || !isStreamId(head)) throw new Error('malformed snapshot reply');
     const now = this.#o.now();
     const batch: Candidate[] = [];
-    let cursor = '0';
-    do {
-      const reply = await this.#link.call('HSCAN', k.info, cursor, 'COUNT', SCAN_COUNT);
-      if (!Array.isArray(reply) || typeof reply[0] !== 'string') throw new Error('malformed HSCAN reply');
-      cursor = reply[0];
-      for (const [, json] of hashPairs(reply[1], SCAN_COUNT * 10, () => this.#invalid('oversized or malformed live-set entry'))) {
-        const c = this.#decode(parseSmallObject(json), now);
-        if (c !== null) batch.push(c);
-      }
-    } while (cursor !== '0');
+    for (const [, json] of hashPairs(all, Number.MAX_SAFE_INTEGER, () => this.#invalid('oversized or malformed live-set entry'))) {
+      const c = this.#decode(parseSmallObject(json), now);
+      if (c !== null) batch.push(c);
+    }
     this.stats.snapshots++;
     this.#o.log?.('info', `fleet: loading ${batch.length} shared block(s) (${why})`);
     await this.#deliver(batch, 'snapshot');
@@ -245,4 +245,25 @@ function entryId(reply: unknown): string | null {
   if (!Array.isArray(reply) || reply.length === 0) return null;
   const e: unknown = reply[0];
   return Array.isArray(e) && typeof e[0] === 'string' && isStreamId(e[0]) ? e[0] : null;
+}
+
+/**
+ * Why the stream cannot be replayed from `pos` (XINFO STREAM reply, null
+ * when the stream does not exist), or null when it can: Redis lost data
+ * (the stream ends before `pos`), or entries after `pos` were trimmed (the
+ * first entry is past `pos` and entries were removed; Redis 7 counts the
+ * entries ever added, older servers do not, where it is a guess, and a
+ * needless reload is harmless).
+ */
+export function streamGap(info: unknown, pos: string): string | null {
+  const f = new Map<string, unknown>();
+  if (Array.isArray(info)) for (let i = 0; i + 1 < info.length; i += 2) f.set(String(info[i]), info[i + 1]);
+  const last = f.get('last-generated-id');
+  if (typeof last !== 'string' || !isStreamId(last)) return pos === '0-0' ? null : 'the decision stream is gone: Redis lost data';
+  if (compareStreamIds(last, pos) < 0) return `the stream ends at ${last}, before this sensor's position ${pos}: Redis lost data`;
+  const first = entryId([f.get('first-entry')]);
+  if (first === null || compareStreamIds(first, pos) <= 0) return null;
+  const added = f.get('entries-added');
+  const removed = added === undefined ? pos !== '0-0' : Number(added) > Number(f.get('length'));
+  return removed ? `decisions after ${pos} were trimmed from the stream while this sensor was away` : null;
 }

@@ -77,3 +77,15 @@ if #gone > 0 then
 end
 return #gone
 `);
+
+/**
+ * The stream head and the live set, read atomically, so a new sensor's
+ * position matches exactly what it loaded. KEYS: log, info.
+ * Returns {head id or "0-0", [cidr, JSON, ...]}.
+ */
+export const SNAPSHOT = new LuaScript(`
+local head = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
+local id = '0-0'
+if #head > 0 then id = head[1][1] end
+return { id, redis.call('HGETALL', KEYS[2]) }
+`);

@@ -96,7 +96,7 @@ export function renderText(report: Report, opt: TextOptions): string {
   if (opt.blocksSection) lines.push(...opt.blocksSection, '');
 
   lines.push('[+] IP Status Detail:');
-  const detailed = shown.filter((s) => s.dl >= Math.max(1, opt.minDl));
+  const detailed = shown.filter((s) => s.dl >= opt.minDl);
   if (detailed.length === 0) none(lines);
   for (const s of detailed) sourceDetail(s, lines);
   lines.push(`    Total scan sources: ${detailed.length}`);

@@ -145,3 +145,18 @@ describe('tsad analyze', () => {
 });
 
 void copyFileSync;
+
+describe('tsad analyze time range', () => {
+  it('filters files by --since/--until and reads journal times as instants', async () => {
+    const all = await json([SAMPLE]);
+    const mid = new Date((Date.parse(all.summary.firstSeen as string) + Date.parse(all.summary.lastSeen as string)) / 2).toISOString();
+    const early = await json(['--until', mid, SAMPLE]);
+    const late = await json(['--since', mid, SAMPLE]);
+    expect(early.summary.packets).toBeGreaterThan(0);
+    expect(late.summary.packets).toBeGreaterThan(0);
+    expect((early.summary.packets as number) + (late.summary.packets as number)).toBe(all.summary.packets);
+    expect(Date.parse(late.summary.firstSeen as string)).toBeGreaterThanOrEqual(Date.parse(mid));
+    expect((await runCli(['analyze', '--since', 'yesterday', '--until', '-1h', SAMPLE])).code).toBe(0);
+    expect((await runCli(['analyze', '--since', 'last tuesday', SAMPLE])).code).toBe(2);
+  });
+});

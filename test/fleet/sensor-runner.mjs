@@ -31,7 +31,7 @@ const { applyFleetDecisions, shareBlocks } = await mod('fleet/apply.js');
 const cfg = buildConfig(parseConfigText(opts.conf, 'runner.conf'), 'runner.conf');
 const refuse = (opts.refuse ?? []).map((c) => parseCidr(c));
 const saved = opts.state && existsSync(opts.state) ? JSON.parse(readFileSync(opts.state, 'utf8')) : {};
-const state = { position: saved.position ?? null, blocks: saved.blocks ?? {}, applied: saved.applied ?? {} };
+const state = { position: saved.position ?? null, blocks: saved.blocks ?? {}, applied: saved.applied ?? {}, fromFleet: saved.fromFleet ?? {} };
 
 const emit = (o) => process.stdout.write(`${JSON.stringify(o)}\n`);
 
@@ -73,16 +73,30 @@ async function onDecisions(batch, kind) {
     });
     return verdicts;
   }
-  return batch.map((d) => {
+  const verdicts = batch.map((d) => {
     state.applied[d.id] = (state.applied[d.id] ?? 0) + 1;
     const no = d.op === 'block' && refused(d.cidr);
-    if (!no) {
-      if (d.op === 'block') state.blocks[d.cidr] = d.expiresAt;
-      else delete state.blocks[d.cidr];
+    if (!no && d.op === 'block') {
+      state.blocks[d.cidr] = d.expiresAt;
+      state.fromFleet[d.cidr] = true;
+    } else if (d.op === 'unblock') {
+      delete state.blocks[d.cidr];
+      delete state.fromFleet[d.cidr];
     }
     emit({ ev: 'applied', id: d.id, op: d.op, cidr: d.cidr, by: d.by, expiresAt: d.expiresAt, kind, accepted: !no, t });
     return no ? { accepted: false, reason: 'never-block rule' } : { accepted: true };
   });
+  // A snapshot is the whole live set: fleet blocks missing from it were lifted meanwhile.
+  if (kind === 'snapshot') {
+    const live = new Set(batch.map((d) => d.cidr));
+    for (const cidr of Object.keys(state.fromFleet)) {
+      if (live.has(cidr)) continue;
+      delete state.fromFleet[cidr];
+      delete state.blocks[cidr];
+      emit({ ev: 'lifted', cidr, t });
+    }
+  }
+  return verdicts;
 }
 
 const fleet = await openFleet(cfg, {

@@ -12,6 +12,7 @@ import { EvidenceQueue, MAX_SET } from '../../src/fleet/evidence-queue.js';
 import { fleetDangerLevel } from '../../src/fleet/fleet-level.js';
 import { compareStreamIds } from '../../src/fleet/validate.js';
 import { parseHeartbeat } from '../../src/fleet/heartbeat.js';
+import { streamGap } from '../../src/fleet/decision-reader.js';
 import { applyFleetDecisions, type BlockOpts, type BlockTarget } from '../../src/fleet/apply.js';
 import type { FleetDecision } from '../../src/fleet/decision.js';
 
@@ -100,6 +101,21 @@ describe('decisions from other sensors', () => {
     expect(compareStreamIds('5-5', '5-5')).toBe(0);
   });
 
+  it('tells when the stream cannot be replayed from a position (XINFO STREAM)', () => {
+    const info = (o: Record<string, unknown>) => Object.entries(o).flat();
+    const v7 = (added: number) => info({ length: 3, 'last-generated-id': '50-0', 'max-deleted-entry-id': '0-0', 'entries-added': added, 'first-entry': ['40-0', ['op', 'block']] });
+    expect(streamGap(v7(3), '10-0')).toBeNull(); // nothing removed: the stream simply started after the position
+    expect(streamGap(v7(3), '0-0')).toBeNull();
+    expect(streamGap(v7(900), '10-0')).toMatch(/trimmed/);
+    expect(streamGap(v7(900), '45-0')).toBeNull(); // its position is still in the stream
+    expect(streamGap(v7(3), '60-0')).toMatch(/lost data/);
+    const v6 = info({ length: 3, 'last-generated-id': '50-0', 'first-entry': ['40-0', []] });
+    expect(streamGap(v6, '10-0')).toMatch(/trimmed/); // Redis 6: a guess
+    expect(streamGap(v6, '0-0')).toBeNull();
+    expect(streamGap(null, '0-0')).toBeNull();
+    expect(streamGap(null, '10-0')).toMatch(/lost data/);
+  });
+
   it('reads heartbeats defensively', () => {
     expect(parseHeartbeat('fw-1', '{"seen":5,"pos":"1-0","ev":{"q":2},"dec":{"ok":3,"no":-1}}')).toMatchObject({ seen: 5, position: '1-0', evidence: { queued: 2 }, decisions: { applied: 3, refused: 0 } });
     expect(parseHeartbeat('fw-1', '{"seen":"soon"}')).toBeNull();
@@ -160,20 +176,20 @@ describe('applyFleetDecisions (logic; the real BlockManager is in apply.test.ts)
   const now = 1_800_000_000_000;
   const dec = (cidr: string, op: 'block' | 'unblock' = 'block'): FleetDecision => ({ id: cidr, op, cidr, expiresAt: op === 'block' ? now + 10_500 : null, dl: 2, reason: 'r', by: 'fw-2', at: now });
 
-  it('uses one batch when the target offers it, maps refusals back in order, and a snapshot lifts stale fleet blocks', async () => {
+  it('batches blocks decided together, maps refusals back by cidr, and a snapshot lifts stale fleet blocks', async () => {
     const calls: string[] = [];
     const held = [{ cidr: '198.51.100.9', reason: 'fleet:fw-2: old' }, { cidr: '198.51.100.8', reason: 'local' }];
     const target: BlockTarget = {
-      block: async () => ({ ok: true }),
-      blockMany: async (reqs: ReadonlyArray<{ cidr: string; opts: BlockOpts }>) => {
-        calls.push(`many ${reqs.map((r) => `${r.cidr}:${r.opts.timeoutSec}`).join(' ')}`);
-        return reqs.map((r) => (r.cidr === '198.51.100.2' ? { ok: false as const, reason: 'whitelisted' } : { ok: true as const }));
+      block: async (cidr) => ({ ok: true, cidr }),
+      blockMany: async (cidrs: readonly string[], opts: BlockOpts) => {
+        calls.push(`many ${cidrs.join(' ')} for ${opts.timeoutSec}`);
+        return cidrs.map((cidr) => (cidr === '198.51.100.2' ? { ok: false as const, cidr, reason: 'whitelisted' } : { ok: true as const, cidr })).reverse();
       },
       unblock: async (c) => void calls.push(`unblock ${c}`),
       records: () => held,
     };
-    const v = await applyFleetDecisions(target, [dec('198.51.100.1'), dec('198.51.100.2'), dec('198.51.100.3', 'unblock'), dec('198.51.100.4')], 'snapshot', now);
-    expect(v).toEqual([{ accepted: true }, { accepted: false, reason: 'whitelisted' }, { accepted: true }, { accepted: true }]);
-    expect(calls).toEqual(['unblock 198.51.100.3', 'many 198.51.100.1:11 198.51.100.2:11 198.51.100.4:11', 'unblock 198.51.100.9']);
+    const v = await applyFleetDecisions(target, [dec('198.51.100.1'), dec('198.51.100.2'), dec('198.51.100.3', 'unblock'), dec('198.51.100.4'), { ...dec('198.51.100.5'), expiresAt: now + 60_000 }], 'snapshot', now);
+    expect(v).toEqual([{ accepted: true }, { accepted: false, reason: 'whitelisted' }, { accepted: true }, { accepted: true }, { accepted: true }]);
+    expect(calls).toEqual(['unblock 198.51.100.3', 'many 198.51.100.1 198.51.100.2 198.51.100.4 for 11', 'many 198.51.100.5 for 60', 'unblock 198.51.100.9']);
   });
 });

@@ -112,20 +112,34 @@ export class BlockManager {
     return this.#set.failing();
   }
 
-  /** Blocks one address or prefix (manual blocks, the daemon's control socket, feeds). */
+  /** Blocks one address or prefix (manual blocks, the daemon's control socket). */
   async block(cidr: string, opts: BlockOptions = {}): Promise<BlockResult> {
-    const parsed = canonicalCidr(cidr);
-    if (parsed === null) return { ok: false, cidr, code: 'invalid', reason: `"${cidr}" is not an address or CIDR` };
+    return (await this.blockMany([cidr], opts))[0] as BlockResult;
+  }
+
+  /** Blocks several addresses or prefixes with the same options in one firewall batch (reputation feeds with block=Y). */
+  async blockMany(cidrs: readonly string[], opts: BlockOptions = {}): Promise<BlockResult[]> {
     await this.#freshGuard();
-    const why = this.#o.guard.check(parsed.text, { force: opts.force });
-    if (why !== null) return this.#refuse(parsed.text, why);
     const now = this.#now();
     const p = this.#o.policy;
     const dl = opts.dl ?? p.minDl;
     const timeoutSec = opts.timeoutSec ?? (p.timeouts[Math.min(5, Math.max(1, dl)) - 1] as number);
     const expiresAt = timeoutSec === 0 ? null : now + timeoutSec * 1000;
-    const rec: NewRecord = { cidr: parsed.text, createdAt: now, expiresAt, reason: opts.reason ?? (opts.manual ? 'manual' : `danger level ${dl}`), dl: opts.dl ?? null, manual: opts.manual ?? false };
-    return (await this.#commit([rec], now))[0] as BlockResult;
+    const refused: BlockResult[] = [];
+    const recs: NewRecord[] = [];
+    for (const cidr of cidrs) {
+      const parsed = canonicalCidr(cidr);
+      if (parsed === null) {
+        refused.push({ ok: false, cidr, code: 'invalid', reason: `"${cidr}" is not an address or CIDR` });
+        continue;
+      }
+      const why = this.#o.guard.check(parsed.text, { force: opts.force });
+      if (why !== null) refused.push(this.#refuse(parsed.text, why));
+      else recs.push({ cidr: parsed.text, createdAt: now, expiresAt, reason: opts.reason ?? (opts.manual ? 'manual' : `danger level ${dl}`), dl: opts.dl ?? null, manual: opts.manual ?? false });
+    }
+    // Outer prefixes first, so nested blocks find their container instead of displacing it.
+    recs.sort((a, b) => prefixLen(a.cidr) - prefixLen(b.cidr));
+    return [...refused, ...(await this.#commit(recs, now))];
   }
 
   /** Scores a batch of sources with decideBlock() and applies every block in one firewall batch. */

@@ -50,7 +50,7 @@ export function registerAnalyze(program: Command): void {
     .option('--csv', 'print packet fields as CSV instead of a report')
     .option('--csv-fields <list>', `comma separated CSV fields (default: ${DEFAULT_CSV_FIELDS.join(',')})`)
     .option('--auto-dl <file>', 'auto_dl file (psad syntax) assigning danger levels to addresses')
-    .option('--signatures <path>', 'signature file or directory (default: the shipped signatures)')
+    .option('--signatures <paths>', 'comma separated signature files or directories; "shipped" is the shipped set (default: SIGNATURES_PATH)')
     .option('--no-sigs', 'disable signature matching')
     .option('--no-geoip', 'do not look up countries')
     .option('--dns', 'reverse-resolve reported sources (off by default in analyze)')
@@ -103,7 +103,9 @@ async function analyze(files: string[], opts: AnalyzeOpts): Promise<void> {
 
   if (opts.journal || opts.journalFile) {
     inputs.push(opts.journalFile ? `journal file ${opts.journalFile}` : 'the system journal');
-    const j = openJournal({ file: opts.journalFile, since: opts.since, until: opts.until });
+    // journalctl gets the instant we parsed (its own parser rejects ISO zones on older systemd).
+    const at = (ms: number | undefined) => (ms === undefined ? undefined : `@${Math.floor(ms / 1000)}`);
+    const j = openJournal({ file: opts.journalFile, since: at(since), until: at(until) });
     const ctx = createParseContext({ year });
     await Promise.all([pipeLines(j.stdout, analysis.sink(ctx), cfg.MAX_LINE_LENGTH), j.done]);
     analysis.pipeline.end(ctx);

@@ -2,21 +2,26 @@
  * `tsad block ADDR[/LEN] [--timeout S] [--force]`, `tsad unblock ADDR`,
  * `tsad blocks [--json]`, `tsad flush`.
  *
- * Each command is a function of its arguments and a BlockTransport. Today
- * the transport is direct (firewall + STATE_DIR/blocks.json, no daemon);
- * once the daemon runs, registerBlock() can be given a factory that returns
- * its control-socket transport instead, with the same output and exit codes.
+ * Each command is a function of its arguments and a BlockTransport: the
+ * running daemon's control socket when it owns the blocks (automatic
+ * blocking on), else direct (firewall + STATE_DIR/blocks.json), with the
+ * same output and exit codes either way.
  */
 import type { Command } from 'commander';
+import type { Config } from '../../config/keys/index.js';
 import { loadConfig } from '../../config/load.js';
 import { canonicalCidr } from '../../actions/block/cidr.js';
 import type { BlockTransport, BlockView } from '../../actions/block/control.js';
 import { openDirect } from '../../actions/block/direct.js';
+import { call, DaemonNotRunning, socketBlockTransport } from '../../daemon/control-client.js';
 import { UsageError } from '../usage-error.js';
 
 export interface BlockCliOptions {
   config?: string;
-  stateDir: string;
+  /** Default: STATE_DIR. */
+  stateDir?: string;
+  /** Default: CONTROL_SOCKET. */
+  socket?: string;
   dryRun?: boolean;
 }
 
@@ -25,14 +30,39 @@ type Out = (text: string) => void;
 
 const stdout: Out = (t) => void process.stdout.write(t);
 
-/** Direct mode: the firewall and blocks.json, with warnings on stderr. */
-export const directTransport: TransportFactory = (opts) =>
-  openDirect({
-    config: loadConfig(opts.config),
-    stateDir: opts.stateDir,
+function openDirectWith(config: Config, opts: BlockCliOptions): Promise<BlockTransport> {
+  return openDirect({
+    config,
+    stateDir: opts.stateDir ?? config.STATE_DIR,
     dryRun: opts.dryRun,
     log: (level, msg) => void process.stderr.write(`tsad: ${level === 'warn' ? 'warning: ' : ''}${msg}\n`),
   });
+}
+
+/** Direct mode: the firewall and blocks.json, with warnings on stderr. */
+export const directTransport: TransportFactory = (opts) => openDirectWith(loadConfig(opts.config), opts);
+
+/** The daemon's error when it runs without automatic blocking (control-handlers.ts). */
+const NOT_ENABLED = 'blocking is not enabled';
+
+/**
+ * Through the daemon when one answers on the socket and owns the blocks;
+ * directly when none runs, or it runs without automatic blocking. --dry-run
+ * is always direct: the daemon has no dry-run of single commands.
+ */
+export const daemonOrDirect: TransportFactory = async (opts) => {
+  const config = loadConfig(opts.config);
+  const socket = opts.socket ?? config.CONTROL_SOCKET;
+  if (opts.dryRun !== true) {
+    try {
+      await call(socket, 'blocks');
+      return socketBlockTransport(socket);
+    } catch (err) {
+      if (!(err instanceof DaemonNotRunning) && (err as Error).message !== NOT_ENABLED) throw err;
+    }
+  }
+  return openDirectWith(config, opts);
+};
 
 function target(arg: string): string {
   const c = canonicalCidr(arg);
@@ -94,11 +124,12 @@ export async function flushCommand(t: BlockTransport, out: Out = stdout): Promis
 function common(cmd: Command): Command {
   return cmd
     .option('-c, --config <file>', 'configuration file (default: built-in defaults)')
-    .option('--state-dir <dir>', 'where blocks.json is kept when no daemon runs', '/var/lib/tsad')
-    .option('--dry-run', 'print the firewall commands instead of running them (nothing is saved)');
+    .option('--state-dir <dir>', 'where blocks.json is kept when no daemon runs (default: STATE_DIR)')
+    .option('--socket <path>', 'control socket of the running daemon (default: CONTROL_SOCKET)')
+    .option('--dry-run', 'print the firewall commands instead of running them (nothing is saved; never through the daemon)');
 }
 
-export function registerBlock(program: Command, open: TransportFactory = directTransport): void {
+export function registerBlock(program: Command, open: TransportFactory = daemonOrDirect): void {
   common(program.command('block <addr>'))
     .description('block an address or prefix (ADDR or ADDR/LEN) in the firewall')
     .option('--timeout <seconds>', 'seconds until the block ends; 0 = until removed (default: the AUTO_IDS_DANGER_LEVEL timeout)')

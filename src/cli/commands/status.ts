@@ -5,6 +5,7 @@
  * IPv6 included, or the JSON report contract with `daemon` and `blocks`
  * added. Read-only: it never changes the firewall.
  */
+import { listedLevel } from '../../daemon/status-view.js';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { BlockView } from '../../actions/block/control.js';
@@ -25,7 +26,7 @@ export interface StatusCommandDeps {
   offlineBlocks?: (o: { cfg: Config; stateDir: string }) => Promise<BlockView[] | null>;
 }
 
-interface StatusOpts {
+export interface StatusOpts {
   config?: string;
   json?: boolean;
   ip?: string;
@@ -35,7 +36,8 @@ interface StatusOpts {
   stateDir?: string;
 }
 
-async function fetchStatus(cfg: Config, o: StatusOpts, deps: StatusCommandDeps): Promise<StatusPayload> {
+/** The running daemon's status over its socket, else the one rebuilt from its saved state. */
+export async function fetchStatus(cfg: Config, o: StatusOpts, deps: StatusCommandDeps): Promise<StatusPayload> {
   const socket = o.socket ?? cfg.CONTROL_SOCKET;
   const args = { ip: o.ip, minDl: o.minDl };
   try {
@@ -48,6 +50,23 @@ async function fetchStatus(cfg: Config, o: StatusOpts, deps: StatusCommandDeps):
   const saved = await savedStatus({ cfg, stateDir, version: VERSION, ...args, blocks: offline ? () => offline({ cfg, stateDir }) : undefined });
   if (saved === null) throw new Error(`no tsad daemon answers on ${socket} and there is no saved state in ${stateDir}`);
   return saved;
+}
+
+/** The JSON report with `daemon` and `blocks` added (`status --json`, `report --json`). */
+export function statusJson(st: StatusPayload): string {
+  return `${JSON.stringify({ ...st.report, daemon: st.daemon, blocks: st.blocks }, null, 2)}\n`;
+}
+
+/** The text status: psad's sections under the daemon header, with the blocked addresses. */
+export function statusText(st: StatusPayload, cfg: Config, o: { top?: number; minDl?: number; ip?: string; color: boolean }): string {
+  return renderText(st.report, {
+    mode: 'status',
+    top: topLimits(cfg, o.top),
+    minDl: listedLevel(o, cfg.MIN_DANGER_LEVEL),
+    statusHeader: statusHeader(st.daemon),
+    blocksSection: blocksSection(st.blocks),
+    color: o.color,
+  });
 }
 
 export function registerStatus(program: Command, deps: StatusCommandDeps = {}): void {
@@ -66,17 +85,6 @@ export function registerStatus(program: Command, deps: StatusCommandDeps = {}): 
       const cfg = loadConfig(opts.config);
       const st = await fetchStatus(cfg, opts, deps);
       const out = process.stdout;
-      if (opts.json) {
-        out.write(`${JSON.stringify({ ...st.report, daemon: st.daemon, blocks: st.blocks }, null, 2)}\n`);
-        return;
-      }
-      out.write(renderText(st.report, {
-        mode: 'status',
-        top: topLimits(cfg, opts.top),
-        minDl: Math.max(opts.minDl ?? 0, cfg.MIN_DANGER_LEVEL),
-        statusHeader: statusHeader(st.daemon),
-        blocksSection: blocksSection(st.blocks),
-        color: out.isTTY === true,
-      }));
+      out.write(opts.json ? statusJson(st) : statusText(st, cfg, { ...opts, color: out.isTTY === true }));
     });
 }

@@ -1,0 +1,218 @@
+/**
+ * Automatic blocking in the daemon (ENABLE_AUTO_IDS Y): a BlockManager from
+ * the blocking stage, fed with the level changes. Changes that arrive
+ * together (one chunk of log lines) go to the firewall as one batch. At
+ * start the saved blocks are restored and the firewall reconciled; the
+ * manager's timer then expires blocks and repairs the firewall objects
+ * every BLOCK_CHECK_INTERVAL. The blocks serve the control socket's block
+ * commands, are saved in state.json and in blocks.json (shared with direct
+ * mode), and reputation feeds with block=Y are blocked proactively.
+ */
+import { createBlockManager, managerTransport, type BlockManager, type BlockResult, type BlockTransport } from '../../actions/block/index.js';
+import { covers, canonicalCidr } from '../../actions/block/cidr.js';
+import type { Config } from '../../config/keys/index.js';
+import type { DaemonExtension, ExtensionContext, ExtensionFactory, LevelChange, MetricSample } from '../hooks.js';
+import { BLOCKING_STATE, BlocksFileWriter, blocksFilePath, newestBlocks } from './blocks-file.js';
+import { syncFeedBlocks } from './feed-blocks.js';
+import type { BlockedUntil, ExtensionHub } from './hub.js';
+
+/** Latencies kept for the status line and metrics. */
+const LATENCY_WINDOW = 100;
+const TICK_MS = 1000;
+
+export function blockingExtension(hub: ExtensionHub): ExtensionFactory {
+  return async (ctx) => {
+    const ext = new BlockingExtension(ctx, hub);
+    await ext.init();
+    return ext;
+  };
+}
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? 0 : (s[Math.floor((s.length - 1) / 2)] as number);
+}
+
+class BlockingExtension implements DaemonExtension {
+  readonly name = BLOCKING_STATE;
+  #cfg: Config;
+  /** The manager once built and reconciled; null while automatic blocking is off. Work queues behind it. */
+  #ready: Promise<BlockManager | null> = Promise.resolve(null);
+  #current: BlockManager | null = null;
+  #batch: LevelChange[] = [];
+  readonly #pending = new Map<string, Promise<void>>();
+  readonly #latencies: number[] = [];
+  #autoBlocks = 0;
+  readonly #writer: BlocksFileWriter;
+  /** What was loaded at start: saved again unchanged under --dry-run, whose blocks are not real. */
+  #loaded: unknown;
+  readonly #transport: BlockTransport;
+
+  constructor(private readonly ctx: ExtensionContext, hub: ExtensionHub) {
+    this.#cfg = ctx.cfg;
+    this.#writer = new BlocksFileWriter(blocksFilePath(ctx.stateDir), () => this.#current?.toJSON(), ctx.log);
+    this.#transport = {
+      block: async (req) => managerTransport(await this.#manager()).block(req),
+      unblock: async (cidr) => managerTransport(await this.#manager()).unblock(cidr),
+      list: async () => managerTransport(await this.#manager()).list(),
+      flush: async () => managerTransport(await this.#manager()).flush(),
+    };
+    hub.provideBlockLookup((key) => this.#blockedUntil(key));
+    hub.onFeedsChanged(() => void this.#syncFeeds());
+  }
+
+  async init(): Promise<void> {
+    this.#loaded = newestBlocks(this.ctx.saved(BLOCKING_STATE), this.ctx.stateDir);
+    if (!this.#cfg.ENABLE_AUTO_IDS) return;
+    this.#ready = this.#build(this.#cfg, this.#loaded);
+    await this.#ready;
+  }
+
+  /** The control socket's block commands, while automatic blocking is on (else `tsad block` works directly). */
+  get blocks(): BlockTransport | undefined {
+    return this.#current === null ? undefined : this.#transport;
+  }
+
+  async #manager(): Promise<BlockManager> {
+    const m = await this.#ready;
+    if (m === null) throw new Error('blocking is not enabled');
+    return m;
+  }
+
+  async #build(cfg: Config, saved: unknown): Promise<BlockManager> {
+    const { ctx } = this;
+    const m = await createBlockManager(cfg, {
+      saved,
+      onChange: () => this.#changed(),
+      log: ctx.log,
+      dryRun: ctx.dryRun,
+      out: (text) => ctx.log('notice', `dry run, not run: ${text.trimEnd()}`),
+      dl0: ctx.autoDl()?.dl0() ?? [],
+    });
+    await m.reconcile();
+    // Under --dry-run nothing was created, so the periodic presence check would "repair" it every time.
+    if (!ctx.dryRun) m.start(TICK_MS);
+    this.#current = m;
+    await syncFeedBlocks(m, ctx.feeds(), ctx.log).catch((err: unknown) => ctx.log('error', `reputation feed blocks: ${(err as Error).message}`));
+    ctx.log('info', `blocking: ${cfg.BLOCK_BACKEND.join(', ')} backend, ${m.size} saved block(s) restored`);
+    return m;
+  }
+
+  #changed(): void {
+    if (!this.ctx.dryRun) this.#writer.soon();
+  }
+
+  onLevelChange(ev: LevelChange): void {
+    if (this.#current === null || ev.to < this.#cfg.AUTO_IDS_DANGER_LEVEL) return;
+    this.#batch.push(ev);
+    // The rest of the chunk of lines being handled joins the batch; log prefixes are complete by then too.
+    if (this.#batch.length === 1) queueMicrotask(() => this.#flushBatch());
+  }
+
+  #flushBatch(): void {
+    const evs = this.#batch;
+    this.#batch = [];
+    const work = this.#ready.then(async (m) => {
+      if (m === null) return;
+      const results = await m.autoBlock(evs.map((e) => ({ src: e.key, dl: e.to, logPrefixes: e.logPrefixes() })));
+      this.#settled(evs, results, Date.now());
+    }).catch((err: unknown) => this.ctx.log('error', `automatic block failed: ${err instanceof Error ? err.message : String(err)}`));
+    for (const e of evs) this.#pending.set(e.key, work);
+    void work.then(() => {
+      for (const e of evs) if (this.#pending.get(e.key) === work) this.#pending.delete(e.key);
+    });
+  }
+
+  /** Logs each new block with the time from the line that earned it to the firewall. */
+  #settled(evs: readonly LevelChange[], results: readonly BlockResult[], done: number): void {
+    for (const r of results) {
+      if (!r.ok || !r.changed) continue;
+      this.#autoBlocks++;
+      const ev = evs.find((e) => (canonicalCidr(e.key)?.text ?? e.key) === r.cidr);
+      if (ev === undefined || !r.applied) continue;
+      const ms = done - ev.at;
+      this.#latencies.push(ms);
+      if (this.#latencies.length > LATENCY_WINDOW) this.#latencies.shift();
+      this.ctx.log('info', `${r.cidr}: in the firewall ${ms} ms after the line that raised it to DL${ev.to}${this.ctx.dryRun ? ' (dry run)' : ''}`);
+    }
+  }
+
+  async #blockedUntil(key: string): Promise<BlockedUntil | null> {
+    await this.#pending.get(key);
+    const m = this.#current;
+    const k = canonicalCidr(key);
+    if (m === null || k === null) return null;
+    const now = Date.now();
+    for (const r of m.records()) {
+      const c = canonicalCidr(r.cidr);
+      if (c === null || (r.expiresAt !== null && r.expiresAt <= now) || !covers(c.cidr, k.cidr)) continue;
+      return { until: r.expiresAt === null ? null : new Date(r.expiresAt).toISOString() };
+    }
+    return null;
+  }
+
+  async #syncFeeds(): Promise<void> {
+    const m = await this.#ready.catch(() => null);
+    if (m === null) return;
+    await syncFeedBlocks(m, this.ctx.feeds(), this.ctx.log).catch((err: unknown) => this.ctx.log('error', `reputation feed blocks: ${(err as Error).message}`));
+  }
+
+  saveState(): unknown {
+    return this.ctx.dryRun || this.#current === null ? this.#loaded : this.#current.toJSON();
+  }
+
+  /** SIGHUP: backends, policy, never-block rules and auto_dl may have changed: rebuild from the blocks in force. */
+  async reload(cfg: Config): Promise<void> {
+    this.#cfg = cfg;
+    const next = this.#ready.then(async (old) => {
+      old?.stop();
+      await old?.idle();
+      const saved = old?.toJSON() ?? this.#loaded;
+      if (!cfg.ENABLE_AUTO_IDS) {
+        if (old !== null) this.ctx.log('notice', 'automatic blocking switched off: blocks in force stay until they expire or "tsad flush"');
+        this.#current = null;
+        this.#loaded = saved;
+        return null;
+      }
+      try {
+        return await this.#build(cfg, saved);
+      } catch (err) {
+        if (old !== null && !this.ctx.dryRun) old.start(TICK_MS); // keep the blocks in force maintained
+        throw err;
+      }
+    });
+    this.#ready = next.catch(() => this.#current);
+    await next;
+  }
+
+  statusLines(): string[] {
+    const m = this.#current;
+    if (m === null) return [];
+    const failing = m.failingBackends();
+    const lat = this.#latencies.length === 0 ? '' : `; line-to-firewall latency last ${this.#latencies.at(-1) ?? 0} ms, median ${median(this.#latencies)} ms`;
+    return [`Blocking: ${this.#cfg.BLOCK_BACKEND.join(', ')}, ${m.size} block(s) in force, ${this.#autoBlocks} automatic since start${lat}${failing.length > 0 ? `; failing, retrying: ${failing.join(', ')}` : ''}`];
+  }
+
+  metrics(): MetricSample[] {
+    const m = this.#current;
+    if (m === null) return [];
+    const out: MetricSample[] = [
+      { name: 'tsad_blocks', help: 'Blocks in force.', type: 'gauge', value: m.size },
+      { name: 'tsad_auto_blocks_total', help: 'Automatic blocks added since start.', type: 'counter', value: this.#autoBlocks },
+      { name: 'tsad_block_failing_backends', help: 'Firewall backends waiting to retry a failed command.', type: 'gauge', value: m.failingBackends().length },
+    ];
+    if (this.#latencies.length > 0) {
+      out.push({ name: 'tsad_block_latency_seconds', help: 'Median time from the log line that earned a block to the block in the firewall (last 100 blocks).', type: 'gauge', value: median(this.#latencies) / 1000 });
+    }
+    return out;
+  }
+
+  async stop(): Promise<void> {
+    const m = await this.#ready.catch(() => null);
+    if (m === null) return;
+    m.stop();
+    await Promise.all(this.#pending.values());
+    await m.idle();
+    if (!this.ctx.dryRun) await this.#writer.now();
+  }
+}

@@ -1,0 +1,154 @@
+/**
+ * Alert mails from the daemon: each level change at or above
+ * EMAIL_ALERT_DANGER_LEVEL goes to the Mailer (src/actions/email), which
+ * decides (one alert per rise, EMAIL_LIMIT, throttles), queues on disk and
+ * sends in the background; a dead mail server never holds up detection.
+ * Before queueing, an alert waits (briefly) for the block its change
+ * started, so it says whether and until when the source is blocked, and is
+ * enriched with country, AS, reverse DNS, feed matches and raw log lines.
+ * Alerts are handled one after another, so they are queued in log order.
+ */
+import { hostname } from 'node:os';
+import type { Config } from '../../config/keys/index.js';
+import { Mailer } from '../../actions/email/index.js';
+import { GeoLookup, ReverseDns } from '../../enrich/index.js';
+import type { SourceReport } from '../../model/report.js';
+import { enrichSource, lookupAddress } from '../analysis.js';
+import type { DaemonExtension, ExtensionContext, ExtensionFactory, LevelChange, MetricSample } from '../hooks.js';
+import { mailQueueDir } from '../mail-report.js';
+import type { ExtensionHub } from './hub.js';
+
+/** Longest wait for the block decision before an alert is queued without it. */
+const BLOCK_WAIT_MS = 2000;
+/** Longest wait at stop for alerts still being prepared. */
+const STOP_WAIT_MS = 5000;
+
+export function mailExtension(hub: ExtensionHub): ExtensionFactory {
+  return async (ctx) => {
+    const ext = new MailExtension(ctx, hub);
+    await ext.open(ctx.cfg);
+    return ext;
+  };
+}
+
+/** `p`, or `fallback` when it has not settled within `ms`. */
+async function within<T>(p: Promise<T>, ms: number, fallback: T): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<T>((resolve) => {
+    timer = setTimeout(() => resolve(fallback), ms);
+  });
+  try {
+    return await Promise.race([p, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+class MailExtension implements DaemonExtension {
+  readonly name = 'mail';
+  #cfg: Config;
+  #mailer: Mailer | null = null;
+  #geo: GeoLookup | null = null;
+  #rdns: ReverseDns | null = null;
+  #chain: Promise<void> = Promise.resolve();
+  #alerts = 0;
+  #lastLatencyMs: number | null = null;
+  readonly #host = hostname();
+
+  constructor(private readonly ctx: ExtensionContext, private readonly hub: ExtensionHub) {
+    this.#cfg = ctx.cfg;
+  }
+
+  /** Opens the queue and the lookups for `cfg`; mail problems are logged, never fatal to the daemon. */
+  async open(cfg: Config): Promise<void> {
+    this.#cfg = cfg;
+    if (cfg.EMAIL_ADDRESSES.length === 0) return;
+    const { ctx } = this;
+    try {
+      this.#mailer = Mailer.create(cfg, { queueDir: mailQueueDir(ctx.stateDir), log: (m) => ctx.log('warn', `mail: ${m}`), host: this.#host });
+      this.#mailer.start();
+    } catch (err) {
+      ctx.log('error', `mail: cannot open the queue in ${mailQueueDir(ctx.stateDir)}: ${(err as Error).message}; no alerts will be mailed`);
+      return;
+    }
+    if (cfg.ENABLE_GEOIP) {
+      this.#geo = await GeoLookup.open(cfg).catch((err: unknown) => {
+        ctx.log('warn', `mail: GeoIP unavailable for alerts: ${(err as Error).message}`);
+        return null;
+      });
+    }
+    if (cfg.ENABLE_DNS_LOOKUPS) {
+      this.#rdns = new ReverseDns({ timeoutMs: cfg.DNS_TIMEOUT * 1000, servers: [...cfg.DNS_RESOLVERS], cacheSize: cfg.DNS_CACHE_SIZE, ttlMs: cfg.DNS_CACHE_TTL * 1000 });
+    }
+  }
+
+  onLevelChange(ev: LevelChange): void {
+    const mailer = this.#mailer;
+    if (mailer === null || ev.to < this.#cfg.EMAIL_ALERT_DANGER_LEVEL) return;
+    const src = ev.report(); // the source as it is now; later packets must not change this alert
+    this.#chain = this.#chain
+      .then(() => this.#alert(mailer, ev, src))
+      .catch((err: unknown) => this.ctx.log('error', `mail: alert for ${ev.key} failed: ${err instanceof Error ? err.message : String(err)}`));
+  }
+
+  async #alert(mailer: Mailer, ev: LevelChange, src: SourceReport): Promise<void> {
+    const [blocked, rdns] = await Promise.all([
+      within(this.hub.blockedUntil(ev.key), BLOCK_WAIT_MS, null),
+      this.#rdns === null ? Promise.resolve(null) : this.#rdns.lookup(lookupAddress(src)),
+    ]);
+    src.blocked = blocked;
+    enrichSource(src, this.#geo, this.ctx.feeds());
+    const outcome = mailer.alert(src, { host: this.#host, previousDl: ev.from, samples: ev.samples(), rdns });
+    if (outcome !== 'queued' && outcome !== 'digest') return;
+    this.#alerts++;
+    this.#lastLatencyMs = Date.now() - ev.at;
+    this.ctx.log('info', `${ev.key}: DL${ev.to} alert ${outcome === 'queued' ? 'queued' : 'added to the digest'} ${this.#lastLatencyMs} ms after the line that raised it`);
+  }
+
+  async reload(cfg: Config): Promise<void> {
+    const next = this.#chain.then(async () => {
+      await this.#close();
+      await this.open(cfg);
+    });
+    this.#chain = next.catch(() => undefined);
+    await next;
+  }
+
+  statusLines(): string[] {
+    const m = this.#mailer;
+    if (m === null) return [];
+    const s = m.stats;
+    const err = s.lastError === null || s.queued === 0 ? '' : `; last error: ${s.lastError}`;
+    return [`Mail: ${this.#alerts} alert(s) since start, ${s.sent} mail(s) sent, ${s.queued} waiting in the queue${s.owner ? '' : ' (another process owns the queue)'}${err}`];
+  }
+
+  metrics(): MetricSample[] {
+    const m = this.#mailer;
+    if (m === null) return [];
+    const s = m.stats;
+    const out: MetricSample[] = [
+      { name: 'tsad_mail_alerts_total', help: 'Alerts queued (or added to a digest) since start.', type: 'counter', value: this.#alerts },
+      { name: 'tsad_mail_sent_total', help: 'Mails the server accepted since start.', type: 'counter', value: s.sent },
+      { name: 'tsad_mail_queued', help: 'Mails waiting in the on-disk queue.', type: 'gauge', value: s.queued },
+      { name: 'tsad_mail_failed_attempts_total', help: 'Delivery attempts that failed.', type: 'counter', value: s.failedAttempts },
+    ];
+    if (this.#lastLatencyMs !== null) out.push({ name: 'tsad_mail_alert_latency_seconds', help: 'Time from the line that raised a level to its alert in the queue (last alert).', type: 'gauge', value: this.#lastLatencyMs / 1000 });
+    return out;
+  }
+
+  async #close(): Promise<void> {
+    const m = this.#mailer;
+    this.#mailer = null;
+    await m?.stop();
+    this.#geo?.close();
+    this.#geo = null;
+    this.#rdns?.close();
+    this.#rdns = null;
+  }
+
+  async stop(): Promise<void> {
+    // Alerts being prepared are queued first (on disk), so a restart sends them.
+    await within(this.#chain, STOP_WAIT_MS, undefined);
+    await this.#close();
+  }
+}

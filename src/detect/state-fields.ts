@@ -1,0 +1,137 @@
+/**
+ * Checked reading of saved detect state (JSON parsed from disk, or the
+ * plain object another instance exported) and the byte encodings it uses.
+ * Every reader throws StateError naming the field; the callers prefix the
+ * path (sources[12].dsts...) while the error travels up, so a good file
+ * costs no path strings.
+ */
+import { Buffer } from 'node:buffer';
+
+export class StateError extends Error {
+  constructor(readonly path: string, readonly problem: string) {
+    super(`${path}: ${problem}`);
+  }
+
+  /** The same problem, one level further out (`outer.` + path). */
+  within(outer: string): StateError {
+    const sep = this.path === '' || this.path.startsWith('[') ? '' : '.';
+    return new StateError(`${outer}${sep}${this.path}`, this.problem);
+  }
+}
+
+/** Runs `f`, adding `outer` to the path of a StateError it throws. */
+export function inside<T>(outer: string, f: () => T): T {
+  try {
+    return f();
+  } catch (err) {
+    throw err instanceof StateError ? err.within(outer) : err;
+  }
+}
+
+export type Fields = Record<string, unknown>;
+
+/** Checks the header of a saved state (format and version), throwing a readable Error. */
+export function checkHeader(v: unknown, format: string, version: number, what: string): Record<string, unknown> {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new Error(`saved ${what} rejected: not a JSON object`);
+  const o = v as Record<string, unknown>;
+  if (o.format !== format) throw new Error(`saved ${what} rejected: format ${short(o.format)} is not "${format}"`);
+  if (o.version !== version) throw new Error(`saved ${what} rejected: version ${short(o.version)} (this tsad reads version ${version})`);
+  return o;
+}
+
+/** Turns a StateError into the Error callers see. */
+export function rejected(what: string, err: unknown): Error {
+  return err instanceof StateError ? new Error(`saved ${what} rejected: ${err.message}`, { cause: err }) : (err as Error);
+}
+
+export function record(v: unknown, path: string): Fields {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new StateError(path, 'expected an object');
+  return v as Fields;
+}
+
+export function list(v: unknown, path: string, maxLen = Number.MAX_SAFE_INTEGER): unknown[] {
+  if (!Array.isArray(v)) throw new StateError(path, 'expected an array');
+  if (v.length > maxLen) throw new StateError(path, `more than ${maxLen} items`);
+  return v;
+}
+
+/** An integer in [min, max]. */
+export function int(v: unknown, path: string, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw new StateError(path, `expected an integer in ${min}..${max}, got ${short(v)}`);
+  return v;
+}
+
+export function finite(v: unknown, path: string): number {
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new StateError(path, `expected a number, got ${short(v)}`);
+  return v;
+}
+
+export function text(v: unknown, path: string): string {
+  if (typeof v !== 'string') throw new StateError(path, `expected a string, got ${short(v)}`);
+  return v;
+}
+
+/** An optional integer field: `def` when absent. */
+export function optInt(o: Fields, key: string, def: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+  const v = o[key];
+  return v === undefined ? def : int(v, key, min, max);
+}
+
+/** An optional flag written only when true. */
+export function optTrue(o: Fields, key: string): boolean {
+  const v = o[key];
+  if (v === undefined || v === false) return false;
+  if (v === true) return true;
+  throw new StateError(key, `expected true, got ${short(v)}`);
+}
+
+export function optText(o: Fields, key: string): string | null {
+  const v = o[key];
+  return v === undefined || v === null ? null : text(v, key);
+}
+
+export function textList(v: unknown, path: string, maxLen?: number): string[] {
+  const a = list(v, path, maxLen);
+  for (let i = 0; i < a.length; i++) text(a[i], `${path}[${i}]`);
+  return (a as string[]).slice();
+}
+
+export function intList(v: unknown, path: string, min: number, max: number, len?: number): number[] {
+  const a = list(v, path);
+  if (len !== undefined && a.length !== len) throw new StateError(path, `expected ${len} items, got ${a.length}`);
+  for (let i = 0; i < a.length; i++) int(a[i], `${path}[${i}]`, min, max);
+  return (a as number[]).slice();
+}
+
+/** Bytes as base64 text. */
+export function toBase64(b: Uint8Array): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64');
+}
+
+/** Base64 text that must decode to exactly `len` bytes. */
+export function fromBase64(v: unknown, path: string, len: number): Uint8Array {
+  const s = text(v, path);
+  if (s.length !== Math.ceil(len / 3) * 4 || !/^[A-Za-z0-9+/]*={0,2}$/.test(s)) throw new StateError(path, `expected ${len} bytes as base64`);
+  const b = Buffer.from(s, 'base64');
+  if (b.length !== len) throw new StateError(path, `expected ${len} bytes as base64, got ${b.length}`);
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength).slice();
+}
+
+/** 32-bit words as little-endian bytes (the same file on any machine). */
+export function wordsToBase64(w: Int32Array): string {
+  const b = Buffer.alloc(w.length * 4);
+  for (let i = 0; i < w.length; i++) b.writeInt32LE(w[i]!, i * 4);
+  return b.toString('base64');
+}
+
+export function wordsFromBase64(v: unknown, path: string, words: number): Int32Array {
+  const b = Buffer.from(fromBase64(v, path, words * 4));
+  const w = new Int32Array(words);
+  for (let i = 0; i < words; i++) w[i] = b.readInt32LE(i * 4);
+  return w;
+}
+
+function short(v: unknown): string {
+  const s = v === undefined ? 'nothing' : JSON.stringify(v);
+  return s.length > 40 ? `${s.slice(0, 37)}...` : s;
+}

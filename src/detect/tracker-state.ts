@@ -1,0 +1,89 @@
+/**
+ * The ScanTracker's saved state (what the daemon keeps across a restart and
+ * carries across a SIGHUP reload):
+ *
+ *   { format: "tsad-scan-state", version: 1, clock, stats: { evicted, expired },
+ *     sources: [source, ...] }   (source-codec.ts)
+ *
+ * Sources are in the tracker's order (the order eviction walks). Plain JSON
+ * data throughout, sharing nothing with the live tracker, so it can be
+ * written out after more packets arrived.
+ */
+import type { Fingerprint, FingerprintDb } from './os-fingerprint.js';
+import { decodeSource, encodeSource, type FingerprintResolver, type SavedSource } from './source-codec.js';
+import type { SourceState } from './source-state.js';
+import { StateError, checkHeader, finite, int, list, record, rejected } from './state-fields.js';
+
+export const SCAN_STATE_FORMAT = 'tsad-scan-state';
+export const SCAN_STATE_VERSION = 1;
+
+export interface SavedScanState {
+  format: typeof SCAN_STATE_FORMAT;
+  version: typeof SCAN_STATE_VERSION;
+  /** Latest event time seen (ms): the clock for lines without a timestamp. */
+  clock: number;
+  stats: { evicted: number; expired: number };
+  sources: SavedSource[];
+}
+
+export interface DecodedScanState {
+  clock: number;
+  evicted: number;
+  expired: number;
+  sources: Map<string, SourceState>;
+}
+
+export function encodeScanState(clock: number, stats: { evicted: number; expired: number }, sources: Iterable<SourceState>): SavedScanState {
+  const out: SavedSource[] = [];
+  for (const s of sources) out.push(encodeSource(s));
+  return { format: SCAN_STATE_FORMAT, version: SCAN_STATE_VERSION, clock, stats: { evicted: stats.evicted, expired: stats.expired }, sources: out };
+}
+
+/** Builds checked tracker contents apart from any tracker; throws an Error naming the bad field. */
+export function decodeScanState(v: unknown, resolve: FingerprintResolver): DecodedScanState {
+  const o = checkHeader(v, SCAN_STATE_FORMAT, SCAN_STATE_VERSION, 'scan state');
+  try {
+    const stats = record(o.stats, 'stats');
+    const out: DecodedScanState = {
+      clock: finite(o.clock, 'clock'),
+      evicted: int(stats.evicted, 'stats.evicted'),
+      expired: int(stats.expired, 'stats.expired'),
+      sources: new Map(),
+    };
+    const a = list(o.sources, 'sources');
+    for (let i = 0; i < a.length; i++) {
+      const s = decodeAt(a[i], i, resolve);
+      if (out.sources.has(s.key)) throw new StateError(`sources[${i}]`, `source ${s.key} twice`);
+      out.sources.set(s.key, s);
+    }
+    return out;
+  } catch (err) {
+    throw rejected('scan state', err);
+  }
+}
+
+function decodeAt(v: unknown, i: number, resolve: FingerprintResolver): SourceState {
+  try {
+    return decodeSource(v, resolve);
+  } catch (err) {
+    if (!(err instanceof StateError)) throw err;
+    const key = (v as { key?: unknown } | null)?.key;
+    throw err.within(typeof key === 'string' ? `sources[${i}] (${key})` : `sources[${i}]`);
+  }
+}
+
+/**
+ * Saved OS guesses name their fingerprint by label and index in the file.
+ * When the loaded file has it there, the guess points to it; otherwise to a
+ * stand-in that carries the label (all a report shows of it).
+ */
+export function fingerprintResolver(db: FingerprintDb | null): FingerprintResolver {
+  const stubs = new Map<string, Fingerprint>();
+  return (label, index) => {
+    const fp = db?.entries[index];
+    if (fp !== undefined && fp.label === label) return fp;
+    let stub = stubs.get(label);
+    if (stub === undefined) stubs.set(label, (stub = { kind: 'os', label, family: 0, ittl: 0, df: -1, windows: [], mssMultiples: [], anyWindow: true, layouts: null, line: 0 }));
+    return stub;
+  };
+}

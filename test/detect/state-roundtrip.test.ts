@@ -1,0 +1,175 @@
+/**
+ * Saving and restoring the detect state (ScanTracker and GlobalCounters
+ * exportState/importState) changes nothing that can be seen: on the real
+ * captures and on synthetic streams that reach every saved form, a restored
+ * tracker reports the same, and continuing a stream after a save/restore at
+ * any point gives what the uninterrupted stream gives (reports, counters,
+ * level changes, and the saved state itself).
+ */
+import fc from 'fast-check';
+import { describe, expect, test } from 'vitest';
+import type { Config } from '../../src/config/keys/index.js';
+import type { Packet } from '../../src/model/packet.js';
+import type { SignatureHit } from '../../src/model/signature.js';
+import { SCAN_STATE_VERSION } from '../../src/detect/index.js';
+import { T0, cfgWith, pkt, portScan } from './packet-builder.js';
+import { feed, fixturePackets, restored, richPackets, stage, syntheticHits, view, type Stage } from './state-setup.js';
+
+/** Small windows and caps, so a few thousand packets reach every layout, overflow and episode. */
+const tight = cfgWith({
+  SCAN_TIMEOUT: 600, MAX_DESTINATIONS_PER_SOURCE: 10, DL1_UNIQUE_HOSTS: 3, DL2_UNIQUE_HOSTS: 6, DL3_UNIQUE_HOSTS: 9,
+  DL4_UNIQUE_HOSTS: 12, DL5_UNIQUE_HOSTS: 40, IPV6_AGGREGATE_PREFIX: 48, MAX_TRACKED_SOURCES: 100,
+});
+const persistent = cfgWith({ ENABLE_PERSISTENCE: 'Y', IPV4_AGGREGATE_PREFIX: 30, MIN_DANGER_LEVEL: 0 });
+
+type Hits = ((p: Packet) => SignatureHit[] | null) | undefined;
+
+/** Feeds `packets` whole into one stage, and split at `at` with a save/restore in between into another; both must agree. */
+function splitAgrees(cfg: Config, packets: readonly Packet[], at: number, hits: Hits, signatures = true): void {
+  const whole = stage(cfg, { signatures });
+  feed(whole, packets.slice(0, at), hits);
+  const before = whole.events.length;
+  const saved = JSON.stringify(whole.tracker.exportState());
+  const cont: Stage = restored(whole, cfg, { signatures });
+  feed(whole, packets.slice(at), hits);
+  feed(cont, packets.slice(at), hits);
+  expect(view(cont)).toEqual(view(whole));
+  expect(cont.events).toEqual(whole.events.slice(before));
+  expect(cont.tracker.exportState()).toEqual(whole.tracker.exportState());
+  expect(cont.counters.exportState()).toEqual(whole.counters.exportState());
+  // The saved copy did not change while the original went on.
+  expect(saved).not.toBe('');
+}
+
+describe('round trip on the real captures', () => {
+  const packets = fixturePackets();
+
+  test('the captures are there and exercise the saved parts', () => {
+    expect(packets.length).toBeGreaterThan(2500);
+    const st = stage();
+    feed(st, packets);
+    const saved = st.tracker.exportState();
+    expect(saved.version).toBe(SCAN_STATE_VERSION);
+    expect(saved.sources.length).toBeGreaterThanOrEqual(2);
+    expect(saved.sources.some((s) => s.signatures !== undefined)).toBe(true);
+    expect(saved.sources.some((s) => s.os !== undefined)).toBe(true);
+    expect(saved.sources.some((s) => s.addresses !== undefined)).toBe(true);
+    expect(saved.sources.some((s) => s.dsts?.layout === 'small')).toBe(true);
+    expect(Object.keys(st.counters.logPrefixes()).length).toBeGreaterThan(0);
+  });
+
+  test('export -> JSON -> import: every source report, counter and stat is the same', () => {
+    const st = stage();
+    feed(st, packets);
+    const copy = restored(st);
+    expect(view(copy)).toEqual(view(st));
+    expect(copy.events).toEqual([]); // importing reports no level change
+    expect(copy.tracker.exportState()).toEqual(st.tracker.exportState());
+    expect(copy.counters.exportState()).toEqual(st.counters.exportState());
+  });
+
+  test('importing into a non-empty tracker replaces its contents', () => {
+    const a = stage();
+    feed(a, packets.slice(0, 500));
+    const b = stage();
+    feed(b, packets.slice(1500));
+    b.tracker.importState(JSON.parse(JSON.stringify(a.tracker.exportState())));
+    b.counters.importState(JSON.parse(JSON.stringify(a.counters.exportState())));
+    expect(view(b)).toEqual(view(a));
+  });
+
+  test('split anywhere, save, restore, continue: the same as without the split', () => {
+    fc.assert(fc.property(fc.integer({ min: 0, max: packets.length }), (at) => splitAgrees(persistent, packets, at, undefined)), { numRuns: 25 });
+  });
+
+  test('the saved object shares nothing with the tracker', () => {
+    const st = stage();
+    feed(st, packets.slice(0, 1000));
+    const saved = st.tracker.exportState();
+    const text = JSON.stringify(saved);
+    feed(st, packets.slice(1000));
+    expect(JSON.stringify(saved)).toBe(text);
+  });
+});
+
+describe('round trip on synthetic streams', () => {
+  const rich = richPackets(6000, 7);
+
+  test('the stream reaches every saved form', () => {
+    // Saved every 500 packets: windows reset after long silences, so each form shows at some point.
+    const st = stage(tight, { signatures: false });
+    const saves: Array<ReturnType<typeof st.tracker.exportState>> = [];
+    for (let at = 0; at < rich.length; at += 500) {
+      feed(st, rich.slice(at, at + 500), syntheticHits);
+      saves.push(st.tracker.exportState());
+    }
+    const text = JSON.stringify(saves);
+    for (const part of ['"layout":"map"', '"layout":"small"', '"layout":"one"', '"overflow"', '"addressesTruncated":true', '"others"', '"invalidIcmp"', '"ipOptions"', '"signatures"', '"classes"', '"tools"', '"mru"', '"minSeen"', '"fileTool"', '"os"']) {
+      expect(text, part).toContain(part);
+    }
+    const sources = saves.flatMap((s) => s.sources);
+    const ports = sources.flatMap((s) => [s.tcp?.ports, s.udp?.ports]).filter((p) => p !== undefined);
+    expect(ports.some((p) => typeof p === 'string')).toBe(true); // bitmap
+    expect(ports.some((p) => Array.isArray(p))).toBe(true); // ranges
+    expect(ports.some((p) => typeof p === 'number')).toBe(true); // one port
+    const hlls = sources.map((s) => s.dsts?.hll).filter((h) => h !== undefined);
+    expect(hlls.some((h) => typeof h === 'string')).toBe(true); // registers
+    expect(hlls.some((h) => Array.isArray(h))).toBe(true); // exact hashes
+    expect(sources.some((s) => s.dsts?.layout === 'small' && s.dsts.entries?.some((e) => (e[6] & 8) !== 0))).toBe(true); // own destination among others
+    expect(st.tracker.stats.evicted).toBeGreaterThan(0);
+  });
+
+  test('a stale maximum (the busiest destination aged out) is kept as such', () => {
+    const cfg = cfgWith({ SCAN_TIMEOUT: 60 });
+    const list = [
+      ...[0, 1, 2, 3, 4].map((i) => pkt({ dst: '198.51.100.1', dport: 20 + i, ts: T0 + i * 1000 })),
+      pkt({ dst: '198.51.100.2', ts: T0 + 50_000 }),
+      pkt({ dst: '198.51.100.3', ts: T0 + 100_000 }),
+    ];
+    const st = stage(cfg, { signatures: false });
+    feed(st, list);
+    expect(st.tracker.exportState().sources[0]?.dsts?.maxDirty).toBe(true);
+    splitAgrees(cfg, [...list, ...portScan(12, { dst: '198.51.100.4' }, 1).map((p) => ({ ...p, ts: p.ts + 101_000 }))], list.length, undefined, false);
+  });
+
+  test('export -> JSON -> import -> export is the identity', () => {
+    const st = stage(tight, { signatures: false });
+    feed(st, rich, syntheticHits);
+    const copy = restored(st, tight, { signatures: false });
+    expect(copy.tracker.exportState()).toEqual(st.tracker.exportState());
+    expect(view(copy)).toEqual(view(st));
+  });
+
+  test('split anywhere in the rich stream (tight and persistent settings): the same as without the split', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: rich.length }), fc.boolean(), (at, keep) => splitAgrees(keep ? persistent : tight, rich, at, syntheticHits, false)),
+      { numRuns: 30 },
+    );
+  });
+
+  test('random short streams, random split, with expiry between packets', () => {
+    const expiring = cfgWith({ SCAN_TIMEOUT: 60, MAX_DESTINATIONS_PER_SOURCE: 10, DL5_UNIQUE_HOSTS: 12, DL4_UNIQUE_HOSTS: 10, DL3_UNIQUE_HOSTS: 8, DL2_UNIQUE_HOSTS: 5, DL1_UNIQUE_HOSTS: 2 });
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 1_000_000 }), fc.integer({ min: 1, max: 400 }), fc.nat(), (seed, n, split) => {
+        const packets = richPackets(n, seed);
+        const at = split % (n + 1);
+        const whole = stage(expiring, { signatures: false });
+        const run = (st: Stage, list: readonly Packet[]): void => {
+          for (const [i, p] of list.entries()) {
+            feed(st, [p], syntheticHits);
+            if (i % 50 === 49 && Number.isFinite(p.ts)) st.tracker.expire(p.ts);
+          }
+        };
+        run(whole, packets.slice(0, at));
+        const before = whole.events.length;
+        const cont = restored(whole, expiring, { signatures: false });
+        run(whole, packets.slice(at));
+        run(cont, packets.slice(at));
+        expect(view(cont)).toEqual(view(whole));
+        expect(cont.events).toEqual(whole.events.slice(before));
+        expect(cont.tracker.exportState()).toEqual(whole.tracker.exportState());
+      }),
+      { numRuns: 60 },
+    );
+  });
+});
