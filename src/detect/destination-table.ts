@@ -141,9 +141,10 @@ export class DestinationTable extends DestinationState {
 
   /** The private state (the entries are the live objects, not copies). */
   tableSnapshot(): TableSnapshot {
-    const entries: Array<[string, DestinationState]> = [];
-    const states = this.#states();
-    for (const k of this.keys()) entries.push([k, states.next().value as DestinationState]);
+    let entries: Array<[string, DestinationState]>;
+    if (this.#map !== null) entries = [...this.#map];
+    else if (this.#keys !== null) entries = this.#keys.map((k, i) => [k, (this.#vals as DestinationState[])[i] as DestinationState]);
+    else entries = this.#hasOne ? [[this.#oneKey, this]] : [];
     const layout = this.#map !== null ? 'map' : this.#keys !== null ? 'small' : this.#hasOne ? 'one' : 'none';
     return { layout, entries, minSeen: this.#minSeen, mru: this.#mru, hll: this.#hll?.snapshot() ?? null, inserted: this.#inserted, maxPackets: this.#maxPackets, maxDirty: this.#maxDirty };
   }

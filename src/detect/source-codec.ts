@@ -1,196 +1,228 @@
 /**
- * Saved form of one tracked source (SourceState). Fields at their initial
- * value are left out, so the many one-packet sources of a flood stay small:
+ * Saved form of one tracked source (SourceState): one flat array, because a
+ * flood leaves hundreds of thousands of small sources, and names or nested
+ * arrays per field would be most of the file and most of the time (and of
+ * the garbage collector's work) in saving and loading it.
  *
- *   { key, family, seen: [firstSec, firstMs, lastSec, lastMs], packets,
- *     dl?, peakDl?, chains?: [INPUT, OUTPUT, FORWARD], local?, sweep?, protoScan?,
- *     addresses?: [...] (present when the key is a prefix), addressesTruncated?,
- *     tcp?, udp?, icmp?, others?: [protocol records, proto-codec.ts],
- *     cls?: [first class, packets], classes?: [per class], tool?: [first tool, packets], tools?: [per tool],
- *     ttl?: [min, max], df?, osTries?, fileTool?, os?: { label, index, score },
- *     reasons?, signatures?: [{ sid, msg, dl, hits }], invalidIcmp?: [[what, n]], ipOptions?,
- *     dsts?: destination window (table-codec.ts) }
- *
- * Times are event seconds since 2020 plus milliseconds (event-seconds.ts).
+ *   key, family, lastSec, lastMs, firstAge, firstMs   last packet in event seconds + ms
+ *                        (event-seconds.ts); the first as seconds before the last + ms
+ *   packets, dl, peakDl, inbound, outbound, forward   (chains INPUT, OUTPUT, FORWARD)
+ *   flags                1 local, 2 sweep, 4 protoScan, 8 prefix key, 16 addresses truncated,
+ *                        32/64/128: a tcp/udp/icmp record follows
+ *   cls0, cls0n, tool0, tool0n   first scan class / tool evidence and its packets (-1, 0: none)
+ *   ttlMin, ttlMax, dfPackets, osTries
+ *   tcp, udp, icmp records (proto-codec.ts), those flagged
+ *   the destination window (table-codec.ts)
+ *   rare                 optional object, only when the source has any of: addresses, others
+ *                        (protocol records, each an array), classes, tools (all counters), fileTool,
+ *                        os { label, index, score }, reasons, signatures [[sid, msg, dl, hits]],
+ *                        invalidIcmp [[what, n]], ipOptions
  */
 import type { Fingerprint, FingerprintGuess } from './os-fingerprint.js';
-import { encodeProto, decodeProtoAt, decodeSlot, type SavedProto } from './proto-codec.js';
+import { decodeProto, encodeProto, protoNames } from './proto-codec.js';
+import type { ProtoStat } from './proto-stat.js';
 import { CLASS_COUNT } from './scan-class.js';
+import { EPOCH_MS } from './event-seconds.js';
 import {
   MAX_ADDRESSES, MAX_INVALID_ICMP, MAX_IP_OPTIONS, MAX_REASONS, MAX_SIGNATURES, SourceState, type SignatureTally, type SourceNotesFields,
 } from './source-state.js';
-import { EPOCH_MS } from './event-seconds.js';
-import { StateError, finite, inside, int, intList, list, optInt, optText, optTrue, record, text, textList, type Fields } from './state-fields.js';
-import { decodeTable, encodeTable, TIME, type SavedTable } from './table-codec.js';
+import { Cursor, StateError, int, intAt, intList, list, optText, record, text, textAt, textList, type Fields } from './state-fields.js';
+import { decodeTable, encodeTable, TIME } from './table-codec.js';
 import { TOOL_COUNT } from './tool-evidence.js';
 
-export interface SavedSource {
-  key: string;
-  family: 4 | 6;
-  seen: [number, number, number, number];
-  packets: number;
-  dl?: number;
-  peakDl?: number;
-  chains?: [number, number, number];
-  local?: true;
-  sweep?: true;
-  protoScan?: true;
+/** A source, flat (see above). */
+export type SavedSource = unknown[];
+
+export interface SavedRare {
   addresses?: string[];
-  addressesTruncated?: true;
-  tcp?: SavedProto;
-  udp?: SavedProto;
-  icmp?: SavedProto;
-  others?: SavedProto[];
-  cls?: [number, number];
+  others?: unknown[][];
   classes?: number[];
-  tool?: [number, number];
   tools?: number[];
-  ttl?: [number, number];
-  df?: number;
-  osTries?: number;
   fileTool?: string;
   os?: { label: string; index: number; score: number };
   reasons?: string[];
-  signatures?: SignatureTally[];
+  signatures?: Array<[number, string, number, number]>;
   invalidIcmp?: Array<[string, number]>;
   ipOptions?: string[];
-  dsts?: SavedTable;
 }
+
+const LOCAL = 1;
+const SWEEP = 2;
+const PROTO_SCAN = 4;
+const PREFIX = 8;
+const TRUNCATED = 16;
+const TCP = 32;
+const UDP = 64;
+const ICMP = 128;
+const NAMES = { tcp: protoNames('tcp'), udp: protoNames('udp'), icmp: protoNames('icmp'), others: protoNames('rare.others') };
 
 /** Finds the fingerprint a saved OS guess names (the loaded file may differ from the one it came from). */
 export type FingerprintResolver = (label: string, index: number) => Fingerprint;
 
 export function encodeSource(s: SourceState): SavedSource {
-  const out: SavedSource = { key: s.key, family: s.family, seen: s.seenSnapshot(), packets: s.packets };
-  if (s.dl !== 0) out.dl = s.dl;
-  if (s.peakDl !== 0) out.peakDl = s.peakDl;
-  if (s.inbound + s.outbound + s.forward !== 0) out.chains = [s.inbound, s.outbound, s.forward];
-  if (s.local) out.local = true;
-  if (s.sweep) out.sweep = true;
-  if (s.protoScan) out.protoScan = true;
-  if (s.addresses !== null) out.addresses = [...s.addresses];
-  if (s.addressesTruncated) out.addressesTruncated = true;
-  if (s.tcp !== null) out.tcp = encodeProto(s.tcp);
-  if (s.udp !== null) out.udp = encodeProto(s.udp);
-  if (s.icmp !== null) out.icmp = encodeProto(s.icmp);
-  if (s.others !== null) out.others = [...s.others.values()].map(encodeProto);
-  if (s.cls0 >= 0) out.cls = [s.cls0, s.cls0n];
-  if (s.classes !== null) out.classes = Array.from(s.classes);
-  if (s.tool0 >= 0) out.tool = [s.tool0, s.tool0n];
-  if (s.tools !== null) out.tools = Array.from(s.tools);
-  if (s.ttlMin !== 256 || s.ttlMax !== -1) out.ttl = [s.ttlMin, s.ttlMax];
-  if (s.dfPackets !== 0) out.df = s.dfPackets;
-  if (s.osTries !== 0) out.osTries = s.osTries;
-  encodeNotes(s, out);
-  const dsts = encodeTable(s);
-  if (Object.keys(dsts).length > 0) out.dsts = dsts;
+  const [firstSec, firstMs, lastSec, lastMs] = s.seenSnapshot();
+  const flags = (s.local ? LOCAL : 0) | (s.sweep ? SWEEP : 0) | (s.protoScan ? PROTO_SCAN : 0) | (s.addresses !== null ? PREFIX : 0) |
+    (s.addressesTruncated ? TRUNCATED : 0) | (s.tcp !== null ? TCP : 0) | (s.udp !== null ? UDP : 0) | (s.icmp !== null ? ICMP : 0);
+  const out: SavedSource = [
+    s.key, s.family, lastSec, lastMs, lastSec - firstSec, firstMs, s.packets, s.dl, s.peakDl, s.inbound, s.outbound, s.forward, flags,
+    s.cls0, s.cls0n, s.tool0, s.tool0n, s.ttlMin, s.ttlMax, s.dfPackets, s.osTries,
+  ];
+  if (s.tcp !== null) encodeProto(s.tcp, out);
+  if (s.udp !== null) encodeProto(s.udp, out);
+  if (s.icmp !== null) encodeProto(s.icmp, out);
+  encodeTable(s, lastSec, out);
+  const rare = encodeRare(s);
+  if (rare !== null) out.push(rare);
   return out;
 }
 
-function encodeNotes(s: SourceState, out: SavedSource): void {
-  if (s.fileTool !== null) out.fileTool = s.fileTool;
+function encodeRare(s: SourceState): SavedRare | null {
+  if (s.addresses === null && s.classes === null && s.tools === null && !hasNotes(s)) return null;
+  const r: SavedRare = {};
+  if (s.addresses !== null) r.addresses = [...s.addresses];
+  if (s.others !== null) r.others = [...s.others.values()].map((p) => {
+    const a: unknown[] = [];
+    encodeProto(p, a);
+    return a;
+  });
+  if (s.classes !== null) r.classes = Array.from(s.classes);
+  if (s.tools !== null) r.tools = Array.from(s.tools);
+  if (s.fileTool !== null) r.fileTool = s.fileTool;
   const g = s.osGuess;
-  if (g !== null) out.os = { label: g.fp.label, index: g.index, score: g.score };
-  if (s.reasons !== null) out.reasons = [...s.reasons];
-  if (s.signatures !== null) out.signatures = [...s.signatures.values()].map((t) => ({ ...t }));
-  if (s.invalidIcmp !== null) out.invalidIcmp = [...s.invalidIcmp];
-  if (s.ipOptions !== null) out.ipOptions = [...s.ipOptions];
+  if (g !== null) r.os = { label: g.fp.label, index: g.index, score: g.score };
+  if (s.reasons !== null) r.reasons = [...s.reasons];
+  if (s.signatures !== null) r.signatures = [...s.signatures.values()].map((t) => [t.sid, t.msg, t.dl, t.hits]);
+  if (s.invalidIcmp !== null) r.invalidIcmp = [...s.invalidIcmp];
+  if (s.ipOptions !== null) r.ipOptions = [...s.ipOptions];
+  return r;
 }
 
-/** A checked source, built apart from any tracker. */
+function hasNotes(s: SourceState): boolean {
+  return s.others !== null || s.fileTool !== null || s.osGuess !== null || s.reasons !== null || s.signatures !== null || s.invalidIcmp !== null || s.ipOptions !== null;
+}
+
+const cursor = new Cursor();
+
+/** A checked source, built apart from any tracker; errors name the field within the source. */
 export function decodeSource(v: unknown, resolve: FingerprintResolver): SourceState {
-  const o = record(v, '');
-  const family = o.family === 4 || o.family === 6 ? o.family : fail('family', 'expected 4 or 6');
-  const s = new SourceState(text(o.key, 'key'), family, o.addresses !== undefined, EPOCH_MS, optTrue(o, 'local'));
-  s.restoreSeen(decodeSeen(o.seen));
-  s.packets = int(o.packets, 'packets');
-  s.peakDl = optInt(o, 'peakDl', 0, 0, 5);
-  s.dl = optInt(o, 'dl', 0, 0, s.peakDl);
-  if (o.chains !== undefined) [s.inbound, s.outbound, s.forward] = intList(o.chains, 'chains', 0, Number.MAX_SAFE_INTEGER, 3) as [number, number, number];
-  s.sweep = optTrue(o, 'sweep');
-  s.protoScan = optTrue(o, 'protoScan');
-  if (s.addresses !== null) s.addresses.push(...textList(o.addresses, 'addresses', MAX_ADDRESSES));
-  s.tcp = decodeSlot(o, 'tcp');
-  s.udp = decodeSlot(o, 'udp');
-  s.icmp = decodeSlot(o, 'icmp');
-  [s.cls0, s.cls0n, s.classes] = decodeCounts(o, 'cls', 'classes', CLASS_COUNT);
-  [s.tool0, s.tool0n, s.tools] = decodeCounts(o, 'tool', 'tools', TOOL_COUNT);
-  if (o.ttl !== undefined) [s.ttlMin, s.ttlMax] = decodeTtl(o.ttl);
-  s.dfPackets = optInt(o, 'df', 0);
-  s.osTries = optInt(o, 'osTries', 0);
-  s.restoreNotes(decodeNotes(o, resolve));
-  if (o.dsts !== undefined) inside('dsts', () => decodeTable(o.dsts, s));
+  const c = cursor.reset(list(v, ''));
+  const key = c.text('key');
+  const family = c.int('family', 4, 6);
+  if (family !== 4 && family !== 6) throw new StateError('family', 'expected 4 or 6');
+  const lastSec = c.int('lastSec', -TIME, TIME);
+  const lastMs = c.num('lastMs');
+  const firstSec = lastSec - c.int('firstAge', -TIME, TIME);
+  const firstMs = c.num('firstMs');
+  const packets = c.int('packets');
+  const dl = c.int('dl', 0, 5);
+  const peakDl = c.int('peakDl', 0, 5);
+  if (dl > peakDl) throw new StateError('dl', `level ${dl} above the peak level ${peakDl}`);
+  const chains = [c.int('inbound'), c.int('outbound'), c.int('forward')] as const;
+  const flags = c.int('flags', 0, 255);
+  const s = new SourceState(key, family, (flags & PREFIX) !== 0, EPOCH_MS, (flags & LOCAL) !== 0);
+  s.restoreSeen([firstSec, firstMs, lastSec, lastMs]);
+  s.packets = packets;
+  s.dl = dl;
+  s.peakDl = peakDl;
+  [s.inbound, s.outbound, s.forward] = chains;
+  s.sweep = (flags & SWEEP) !== 0;
+  s.protoScan = (flags & PROTO_SCAN) !== 0;
+  decodeCounters(c, s);
+  s.tcp = (flags & TCP) !== 0 ? slot(c, 'tcp', 6, 6) : null;
+  s.udp = (flags & UDP) !== 0 ? slot(c, 'udp', 17, 17) : null;
+  s.icmp = (flags & ICMP) !== 0 ? slot(c, 'icmp', 1, 58) : null;
+  decodeTable(c, s, lastSec);
+  if (c.left > 1) throw new StateError('', `${c.left} values after the destination window (expected at most the rare parts)`);
+  if (c.left === 1) decodeRare(record(c.next('rare'), 'rare'), s, resolve, (flags & TRUNCATED) !== 0);
+  else if ((flags & TRUNCATED) !== 0) s.restoreNotes({ ...NO_NOTES, addressesTruncated: true });
   return s;
 }
+
+function decodeCounters(c: Cursor, s: SourceState): void {
+  s.cls0 = c.int('cls0', -1, CLASS_COUNT - 1);
+  s.cls0n = c.int('cls0n', 0, 2 ** 32 - 1);
+  s.tool0 = c.int('tool0', -1, TOOL_COUNT - 1);
+  s.tool0n = c.int('tool0n', 0, 2 ** 32 - 1);
+  s.ttlMin = c.int('ttlMin', 0, 256);
+  s.ttlMax = c.int('ttlMax', -1, 255);
+  s.dfPackets = c.int('dfPackets');
+  s.osTries = c.int('osTries');
+}
+
+const NO_NOTES: SourceNotesFields = { addressesTruncated: false, reasons: null, others: null, fileTool: null, osGuess: null, signatures: null, invalidIcmp: null, ipOptions: null };
 
 function fail(path: string, problem: string): never {
   throw new StateError(path, problem);
 }
 
-function decodeSeen(v: unknown): [number, number, number, number] {
-  const a = list(v, 'seen', 4);
-  if (a.length !== 4) fail('seen', 'expected [firstSec, firstMs, lastSec, lastMs]');
-  return [int(a[0], 'seen[0]', -TIME, TIME), finite(a[1], 'seen[1]'), int(a[2], 'seen[2]', -TIME, TIME), finite(a[3], 'seen[3]')];
+/** A protocol record in a fixed slot, which must carry that slot's protocol. */
+function slot(c: Cursor, name: 'tcp' | 'udp' | 'icmp', num: number, alt: number): ProtoStat {
+  const ps = decodeProto(c, NAMES[name]);
+  if (ps.num !== num && ps.num !== alt) fail(NAMES[name].num, `protocol ${ps.num} in the ${name} slot`);
+  return ps;
 }
 
-function decodeTtl(v: unknown): [number, number] {
-  const [min, max] = intList(v, 'ttl', -1, 256, 2) as [number, number];
-  if (min < 0 || max > 255) fail('ttl', 'expected [min 0..256, max -1..255]');
-  return [min, max];
-}
-
-/** The inline first value and its count, and the full counters once a second value appeared. */
-function decodeCounts(o: Fields, inline: string, full: string, n: number): [number, number, Uint32Array | null] {
-  let first = -1;
-  let count = 0;
-  if (o[inline] !== undefined) [first, count] = intList(o[inline], inline, 0, 2 ** 32 - 1, 2) as [number, number];
-  if (first >= n) fail(inline, `index ${first} out of range`);
-  if (o[full] === undefined) return [first, count, null];
-  if (first < 0) fail(full, `counters without ${inline}`);
-  return [first, count, Uint32Array.from(intList(o[full], full, 0, 2 ** 32 - 1, n))];
-}
-
-function decodeNotes(o: Fields, resolve: FingerprintResolver): SourceNotesFields | null {
+function decodeRare(r: Fields, s: SourceState, resolve: FingerprintResolver, truncated: boolean): void {
+  if (r.addresses !== undefined) {
+    if (s.addresses === null) fail('rare.addresses', 'addresses for a source that is not a prefix');
+    s.addresses.push(...textList(r.addresses, 'rare.addresses', MAX_ADDRESSES));
+  }
+  [s.classes, s.tools] = [counters(r.classes, 'rare.classes', CLASS_COUNT, s.cls0), counters(r.tools, 'rare.tools', TOOL_COUNT, s.tool0)];
   const f: SourceNotesFields = {
-    addressesTruncated: optTrue(o, 'addressesTruncated'),
-    reasons: o.reasons === undefined ? null : textList(o.reasons, 'reasons', MAX_REASONS),
-    others: o.others === undefined ? null : decodeOthers(o.others),
-    fileTool: optText(o, 'fileTool'),
-    osGuess: o.os === undefined ? null : decodeOs(o.os, resolve),
-    signatures: o.signatures === undefined ? null : decodeSignatures(o.signatures),
-    invalidIcmp: o.invalidIcmp === undefined ? null : decodeInvalidIcmp(o.invalidIcmp),
-    ipOptions: o.ipOptions === undefined ? null : textList(o.ipOptions, 'ipOptions', MAX_IP_OPTIONS),
+    addressesTruncated: truncated,
+    reasons: r.reasons === undefined ? null : textList(r.reasons, 'rare.reasons', MAX_REASONS),
+    others: r.others === undefined ? null : decodeOthers(r.others),
+    fileTool: optText(r, 'fileTool'),
+    osGuess: r.os === undefined ? null : decodeOs(r.os, resolve),
+    signatures: r.signatures === undefined ? null : decodeSignatures(r.signatures),
+    invalidIcmp: r.invalidIcmp === undefined ? null : decodeInvalidIcmp(r.invalidIcmp),
+    ipOptions: r.ipOptions === undefined ? null : textList(r.ipOptions, 'rare.ipOptions', MAX_IP_OPTIONS),
   };
-  for (const v of Object.values(f)) if (v !== null && v !== false) return f;
-  return null;
+  const any = truncated || f.reasons !== null || f.others !== null || f.fileTool !== null || f.osGuess !== null || f.signatures !== null || f.invalidIcmp !== null || f.ipOptions !== null;
+  s.restoreNotes(any ? f : null);
 }
 
-function decodeOthers(v: unknown): SourceNotesFields['others'] {
-  const m = new Map<number, ReturnType<typeof decodeProtoAt>>();
-  const a = list(v, 'others', 256);
+/** Full per-class (per-tool) counters, which exist only once a first value is recorded inline. */
+function counters(v: unknown, path: string, n: number, first: number): Uint32Array | null {
+  if (v === undefined) return null;
+  if (first < 0) fail(path, 'counters without a first value');
+  return Uint32Array.from(intList(v, path, 0, 2 ** 32 - 1, n));
+}
+
+function decodeOthers(v: unknown): Map<number, ProtoStat> {
+  const m = new Map<number, ProtoStat>();
+  const a = list(v, 'rare.others', 256);
+  const c = new Cursor();
   for (let i = 0; i < a.length; i++) {
-    const ps = decodeProtoAt(a[i], `others[${i}]`);
-    if (ps.num === 1 || ps.num === 6 || ps.num === 17 || ps.num === 58 || m.has(ps.num)) fail(`others[${i}].num`, `protocol ${ps.num} not allowed here or twice`);
+    let ps: ProtoStat;
+    try {
+      c.reset(list(a[i], 'rare.others'));
+      ps = decodeProto(c, NAMES.others);
+      if (c.left !== 0) fail('rare.others', 'values after the record');
+    } catch (err) {
+      throw err instanceof StateError ? new StateError(`${err.path} (record ${i})`, err.problem) : err;
+    }
+    if (ps.num === 1 || ps.num === 6 || ps.num === 17 || ps.num === 58 || m.has(ps.num)) fail(`rare.others[${i}].num`, `protocol ${ps.num} not allowed here or twice`);
     m.set(ps.num, ps);
   }
   return m;
 }
 
 function decodeOs(v: unknown, resolve: FingerprintResolver): FingerprintGuess {
-  const o = inside('os', () => record(v, ''));
-  const score = int(o.score, 'os.score', 1, 2);
-  const index = int(o.index, 'os.index');
-  return { fp: resolve(text(o.label, 'os.label'), index), index, score };
+  const o = record(v, 'rare.os');
+  const score = int(o.score, 'rare.os.score', 1, 2);
+  const index = int(o.index, 'rare.os.index');
+  return { fp: resolve(text(o.label, 'rare.os.label'), index), index, score };
 }
 
 function decodeSignatures(v: unknown): Map<number, SignatureTally> {
   const m = new Map<number, SignatureTally>();
-  const a = list(v, 'signatures', MAX_SIGNATURES);
+  const a = list(v, 'rare.signatures', MAX_SIGNATURES);
   for (let i = 0; i < a.length; i++) {
-    const path = `signatures[${i}]`;
-    const o = inside(path, () => record(a[i], ''));
-    const t: SignatureTally = { sid: int(o.sid, `${path}.sid`), msg: text(o.msg, `${path}.msg`), dl: int(o.dl, `${path}.dl`, 0, 5), hits: int(o.hits, `${path}.hits`, 1) };
-    if (m.has(t.sid)) fail(`${path}.sid`, `sid ${t.sid} twice`);
+    const path = `rare.signatures[${i}]`;
+    const e = list(a[i], path, 4);
+    const t: SignatureTally = { sid: intAt(e, 0, path), msg: textAt(e, 1, path), dl: intAt(e, 2, path, 0, 5), hits: intAt(e, 3, path, 1) };
+    if (m.has(t.sid)) fail(path, `sid ${t.sid} twice`);
     m.set(t.sid, t);
   }
   return m;
@@ -198,13 +230,13 @@ function decodeSignatures(v: unknown): Map<number, SignatureTally> {
 
 function decodeInvalidIcmp(v: unknown): Map<string, number> {
   const m = new Map<string, number>();
-  const a = list(v, 'invalidIcmp', MAX_INVALID_ICMP);
+  const a = list(v, 'rare.invalidIcmp', MAX_INVALID_ICMP);
   for (let i = 0; i < a.length; i++) {
-    const path = `invalidIcmp[${i}]`;
+    const path = `rare.invalidIcmp[${i}]`;
     const e = list(a[i], path, 2);
-    const what = text(e[0], `${path}[0]`);
+    const what = textAt(e, 0, path);
     if (m.has(what)) fail(path, `"${what}" twice`);
-    m.set(what, int(e[1], `${path}[1]`, 1));
+    m.set(what, intAt(e, 1, path, 1));
   }
   return m;
 }

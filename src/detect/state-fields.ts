@@ -90,17 +90,39 @@ export function optText(o: Fields, key: string): string | null {
   return v === undefined || v === null ? null : text(v, key);
 }
 
+/** a[i] as an integer in [min, max]; the path `name[i]` is only built for an error. */
+export function intAt(a: readonly unknown[], i: number, name: string, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+  const v = a[i];
+  if (typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max) return v;
+  throw new StateError(`${name}[${i}]`, `expected an integer in ${min}..${max}, got ${short(v)}`);
+}
+
+export function textAt(a: readonly unknown[], i: number, name: string): string {
+  const v = a[i];
+  if (typeof v === 'string') return v;
+  throw new StateError(`${name}[${i}]`, `expected a string, got ${short(v)}`);
+}
+
 export function textList(v: unknown, path: string, maxLen?: number): string[] {
   const a = list(v, path, maxLen);
-  for (let i = 0; i < a.length; i++) text(a[i], `${path}[${i}]`);
+  for (let i = 0; i < a.length; i++) textAt(a, i, path);
   return (a as string[]).slice();
 }
 
 export function intList(v: unknown, path: string, min: number, max: number, len?: number): number[] {
   const a = list(v, path);
   if (len !== undefined && a.length !== len) throw new StateError(path, `expected ${len} items, got ${a.length}`);
-  for (let i = 0; i < a.length; i++) int(a[i], `${path}[${i}]`, min, max);
+  for (let i = 0; i < a.length; i++) intAt(a, i, path, min, max);
   return (a as number[]).slice();
+}
+
+/** Runs f(i), adding `name[i]` to the path of a StateError it throws (built only then). */
+export function atIndex<T>(name: string, i: number, f: (i: number) => T): T {
+  try {
+    return f(i);
+  } catch (err) {
+    throw err instanceof StateError ? err.within(`${name}[${i}]`) : err;
+  }
 }
 
 /** Bytes as base64 text. */
@@ -134,4 +156,54 @@ export function wordsFromBase64(v: unknown, path: string, words: number): Int32A
 function short(v: unknown): string {
   const s = v === undefined ? 'nothing' : JSON.stringify(v);
   return s.length > 40 ? `${s.slice(0, 37)}...` : s;
+}
+
+/**
+ * Reads a flat saved tuple front to back. Field names are passed as
+ * constants and used only in errors; one cursor is reused for every source.
+ */
+export class Cursor {
+  a: readonly unknown[] = [];
+  i = 0;
+
+  reset(a: readonly unknown[]): this {
+    this.a = a;
+    this.i = 0;
+    return this;
+  }
+
+  get left(): number {
+    return this.a.length - this.i;
+  }
+
+  /** The next value as is (for the fields with several forms). */
+  next(name: string): unknown {
+    if (this.i >= this.a.length) throw new StateError(name, 'missing (the record ends early)');
+    return this.a[this.i++];
+  }
+
+  int(name: string, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+    const v = this.a[this.i++];
+    if (typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max) return v;
+    throw new StateError(name, `expected an integer in ${min}..${max}, got ${short(v)}`);
+  }
+
+  num(name: string): number {
+    const v = this.a[this.i++];
+    if (typeof v === 'number' && Number.isFinite(v)) return v;
+    throw new StateError(name, `expected a number, got ${short(v)}`);
+  }
+
+  text(name: string): string {
+    const v = this.a[this.i++];
+    if (typeof v === 'string') return v;
+    throw new StateError(name, `expected a string, got ${short(v)}`);
+  }
+
+  /** A count of `per`-value items that must fit in what is left. */
+  count(name: string, per: number): number {
+    const n = this.int(name);
+    if (n * per > this.left) throw new StateError(name, `${n} items do not fit in the record`);
+    return n;
+  }
 }

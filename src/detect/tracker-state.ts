@@ -3,7 +3,7 @@
  * carries across a SIGHUP reload):
  *
  *   { format: "tsad-scan-state", version: 1, clock, stats: { evicted, expired },
- *     sources: [source, ...] }   (source-codec.ts)
+ *     sources: [source, ...] }   (source-codec.ts describes a source)
  *
  * Sources are in the tracker's order (the order eviction walks). Plain JSON
  * data throughout, sharing nothing with the live tracker, so it can be
@@ -67,7 +67,7 @@ function decodeAt(v: unknown, i: number, resolve: FingerprintResolver): SourceSt
     return decodeSource(v, resolve);
   } catch (err) {
     if (!(err instanceof StateError)) throw err;
-    const key = (v as { key?: unknown } | null)?.key;
+    const key = Array.isArray(v) ? (v as unknown[])[0] : undefined;
     throw err.within(typeof key === 'string' ? `sources[${i}] (${key})` : `sources[${i}]`);
   }
 }

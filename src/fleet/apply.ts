@@ -29,7 +29,9 @@ type BlockOutcome = { ok: true; cidr: string } | { ok: false; cidr: string; reas
 /** What applyFleetDecisions needs of a BlockManager. */
 export interface BlockTarget {
   block(cidr: string, opts: BlockOpts): Promise<BlockOutcome>;
-  /** Blocks with the same options in one firewall batch; results carry their cidr (a snapshot of 100,000 blocks needs this). */
+  /** Blocks, each with its own options, in one firewall batch; results carry their cidr. Preferred when offered. */
+  blockEach?(items: ReadonlyArray<{ cidr: string; opts: BlockOpts }>): Promise<readonly BlockOutcome[]>;
+  /** Blocks with the same options in one firewall batch; results carry their cidr. */
   blockMany?(cidrs: readonly string[], opts: BlockOpts): Promise<readonly BlockOutcome[]>;
   unblock(cidr: string): Promise<unknown>;
   records(): ReadonlyArray<{ cidr: string; reason: string }>;
@@ -59,18 +61,24 @@ export async function applyFleetDecisions(target: BlockTarget, batch: readonly F
     // Blocks decided together share expiry, level and reason: one firewall batch per such group.
     const opts = blockOpts(d, now);
     const key = `${opts.timeoutSec}|${opts.dl}|${opts.reason}`;
-    const g = groups.get(key) ?? groups.set(key, { opts, cidrs: [] }).get(key)!;
+    let g = groups.get(key);
+    if (g === undefined) groups.set(key, (g = { opts, cidrs: [] }));
     g.cidrs.push(d.cidr);
   }
-  for (const g of groups.values()) {
-    const results = target.blockMany ? await target.blockMany(g.cidrs, g.opts) : await Promise.all(g.cidrs.map((c) => target.block(c, g.opts)));
-    for (const r of results) if (!r.ok) verdicts.set(r.cidr, { accepted: false, reason: r.reason });
-  }
+  for (const r of await blockGroups(target, [...groups.values()])) if (!r.ok) verdicts.set(r.cidr, { accepted: false, reason: r.reason });
   if (kind === 'snapshot') {
     const live = new Set(batch.filter((d) => d.op === 'block').map((d) => d.cidr));
     for (const r of target.records()) if (fromFleet(r.reason) && !live.has(r.cidr)) await target.unblock(r.cidr);
   }
   return batch.map((d) => verdicts.get(d.cidr) ?? { accepted: true });
+}
+
+/** One firewall batch for everything (blockEach), else one per group (blockMany), else one per block. */
+async function blockGroups(target: BlockTarget, groups: ReadonlyArray<{ opts: BlockOpts; cidrs: string[] }>): Promise<BlockOutcome[]> {
+  if (target.blockEach) return [...(await target.blockEach(groups.flatMap((g) => g.cidrs.map((cidr) => ({ cidr, opts: g.opts })))))];
+  const out: BlockOutcome[] = [];
+  for (const g of groups) out.push(...(target.blockMany ? await target.blockMany(g.cidrs, g.opts) : await Promise.all(g.cidrs.map((c) => target.block(c, g.opts)))));
+  return out;
 }
 
 /** The fleet's absolute expiry as this host's timeout, and a reason that marks the block as the fleet's. */

@@ -155,7 +155,8 @@ export class DecisionReader {
     const now = this.#o.now();
     const batch: Candidate[] = [];
     for (const [, json] of hashPairs(all, Number.MAX_SAFE_INTEGER, () => this.#invalid('oversized or malformed live-set entry'))) {
-      const c = this.#decode(parseSmallObject(json), now);
+      // Every live block, also those handed over before: the batch is the complete set.
+      const c = this.#decode(parseSmallObject(json), now, false);
       if (c !== null) batch.push(c);
     }
     this.stats.snapshots++;
@@ -172,7 +173,7 @@ export class DecisionReader {
       if (!Array.isArray(e) || typeof e[0] !== 'string' || !isStreamId(e[0])) continue;
       last = e[0];
       const fields = pairs(e[1], 32);
-      const c = this.#decode(fields === null ? null : Object.fromEntries(fields), now);
+      const c = this.#decode(fields === null ? null : Object.fromEntries(fields), now, true);
       if (c === null) continue;
       if (c.decision.by === this.#o.sensor && !c.merged) {
         this.stats.own++;
@@ -187,8 +188,8 @@ export class DecisionReader {
     if (last !== null) this.#advance(last);
   }
 
-  /** Validates one record; null (counted) when invalid, expired or already handled. */
-  #decode(rec: Record<string, unknown> | null, now: number): (Candidate & { merged: boolean }) | null {
+  /** Validates one record; null (counted) when invalid, expired or (with `dedupe`) already handed over. */
+  #decode(rec: Record<string, unknown> | null, now: number, dedupe: boolean): (Candidate & { merged: boolean }) | null {
     const d = rec === null ? ({ kind: 'invalid', reason: 'malformed entry' } as const) : decodeDecision(rec, this.#o.bounds, now);
     if (d.kind === 'invalid') {
       this.#invalid(d.reason);
@@ -198,7 +199,7 @@ export class DecisionReader {
       this.stats.expired++;
       return null;
     }
-    if (this.#seen.has(d.decision.id)) {
+    if (dedupe && this.#seen.has(d.decision.id)) {
       this.stats.duplicates++;
       return null;
     }

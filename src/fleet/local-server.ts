@@ -41,6 +41,20 @@ export interface LocalRedisOptions {
   tls?: { cert: string; key: string; ca: string };
 }
 
+/** Servers still running: killed when the process exits, so a failed test leaves none behind. */
+const running = new Set<ChildProcess>();
+let exitHook = false;
+
+function track(child: ChildProcess): void {
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+  if (exitHook) return;
+  exitHook = true;
+  process.once('exit', () => {
+    for (const c of running) c.kill('SIGKILL');
+  });
+}
+
 export class LocalRedis {
   #child: ChildProcess | null = null;
 
@@ -70,6 +84,7 @@ export class LocalRedis {
     if (this.o.aof) args.push('--appendfsync', 'always');
     const child = spawn(REDIS_SERVER, [...args, ...(this.o.args ?? [])], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.#child = child;
+    track(child);
     let out = '';
     child.stdout?.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-4000)));
     child.stderr?.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-4000)));

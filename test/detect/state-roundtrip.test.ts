@@ -9,6 +9,7 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import type { Config } from '../../src/config/keys/index.js';
+import { defaultConfig } from '../../src/config/load.js';
 import type { Packet } from '../../src/model/packet.js';
 import type { SignatureHit } from '../../src/model/signature.js';
 import { SCAN_STATE_VERSION } from '../../src/detect/index.js';
@@ -23,6 +24,39 @@ const tight = cfgWith({
 const persistent = cfgWith({ ENABLE_PERSISTENCE: 'Y', IPV4_AGGREGATE_PREFIX: 30, MIN_DANGER_LEVEL: 0 });
 
 type Hits = ((p: Packet) => SignatureHit[] | null) | undefined;
+
+const ALL_FORMS = [
+  'layout one', 'layout small', 'layout map', 'own among others', 'overflow', 'hll sparse', 'hll registers', 'mru', 'max dirty',
+  'ports one', 'ports ranges', 'ports bitmap', 'kinds several', 'others', 'classes', 'tools', 'prefix key', 'addresses truncated',
+  'signatures', 'invalid icmp', 'ip options', 'os', 'file tool', 'reasons', 'sweep', 'proto bits',
+] as const;
+
+/** The forms of state the tracker holds now (each must survive a save and restore). */
+function forms(st: Stage): Set<(typeof ALL_FORMS)[number]> {
+  const f = new Set<(typeof ALL_FORMS)[number]>();
+  for (const s of st.tracker.sources()) {
+    const t = s.tableSnapshot();
+    if (t.layout !== 'none') f.add(`layout ${t.layout}`);
+    if (t.layout !== 'one' && t.entries.some(([, d]) => d === s)) f.add('own among others');
+    if (t.entries.some(([, d]) => d.protoBits !== null)) f.add('proto bits');
+    if (s.overflowPackets > 0) f.add('overflow');
+    if (t.hll !== null) f.add('registers' in t.hll ? 'hll registers' : 'hll sparse');
+    if (t.mru !== '') f.add('mru');
+    if (t.maxDirty) f.add('max dirty');
+    for (const ps of s.protocolStats()) {
+      const p = ps.portSnapshot();
+      if (p !== null) f.add('port' in p ? 'ports one' : 'ranges' in p ? 'ports ranges' : 'ports bitmap');
+      if (ps.kinds().length > 1) f.add('kinds several');
+    }
+    const checks: Array<[boolean, (typeof ALL_FORMS)[number]]> = [
+      [s.others !== null, 'others'], [s.classes !== null, 'classes'], [s.tools !== null, 'tools'], [s.addresses !== null, 'prefix key'],
+      [s.addressesTruncated, 'addresses truncated'], [s.signatures !== null, 'signatures'], [s.invalidIcmp !== null, 'invalid icmp'],
+      [s.ipOptions !== null, 'ip options'], [s.osGuess !== null, 'os'], [s.fileTool !== null, 'file tool'], [s.reasons !== null, 'reasons'], [s.sweep, 'sweep'],
+    ];
+    for (const [yes, name] of checks) if (yes) f.add(name);
+  }
+  return f;
+}
 
 /** Feeds `packets` whole into one stage, and split at `at` with a save/restore in between into another; both must agree. */
 function splitAgrees(cfg: Config, packets: readonly Packet[], at: number, hits: Hits, signatures = true): void {
@@ -50,11 +84,8 @@ describe('round trip on the real captures', () => {
     feed(st, packets);
     const saved = st.tracker.exportState();
     expect(saved.version).toBe(SCAN_STATE_VERSION);
-    expect(saved.sources.length).toBeGreaterThanOrEqual(2);
-    expect(saved.sources.some((s) => s.signatures !== undefined)).toBe(true);
-    expect(saved.sources.some((s) => s.os !== undefined)).toBe(true);
-    expect(saved.sources.some((s) => s.addresses !== undefined)).toBe(true);
-    expect(saved.sources.some((s) => s.dsts?.layout === 'small')).toBe(true);
+    const seen = forms(st);
+    for (const f of ['signatures', 'os', 'prefix key', 'layout small', 'ports ranges']) expect(seen, f).toContain(f);
     expect(Object.keys(st.counters.logPrefixes()).length).toBeGreaterThan(0);
   });
 
@@ -79,7 +110,10 @@ describe('round trip on the real captures', () => {
   });
 
   test('split anywhere, save, restore, continue: the same as without the split', () => {
-    fc.assert(fc.property(fc.integer({ min: 0, max: packets.length }), (at) => splitAgrees(persistent, packets, at, undefined)), { numRuns: 25 });
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: packets.length }), fc.boolean(), (at, keep) => splitAgrees(keep ? persistent : defaultConfig(), packets, at, undefined)),
+      { numRuns: 25 },
+    );
   });
 
   test('the saved object shares nothing with the tracker', () => {
@@ -96,26 +130,15 @@ describe('round trip on synthetic streams', () => {
   const rich = richPackets(6000, 7);
 
   test('the stream reaches every saved form', () => {
-    // Saved every 500 packets: windows reset after long silences, so each form shows at some point.
+    // Looked at every 500 packets: windows reset after long silences, so each form shows at some point.
     const st = stage(tight, { signatures: false });
-    const saves: Array<ReturnType<typeof st.tracker.exportState>> = [];
+    const seen = new Set<string>();
     for (let at = 0; at < rich.length; at += 500) {
       feed(st, rich.slice(at, at + 500), syntheticHits);
-      saves.push(st.tracker.exportState());
+      for (const f of forms(st)) seen.add(f);
     }
-    const text = JSON.stringify(saves);
-    for (const part of ['"layout":"map"', '"layout":"small"', '"layout":"one"', '"overflow"', '"addressesTruncated":true', '"others"', '"invalidIcmp"', '"ipOptions"', '"signatures"', '"classes"', '"tools"', '"mru"', '"minSeen"', '"fileTool"', '"os"']) {
-      expect(text, part).toContain(part);
-    }
-    const sources = saves.flatMap((s) => s.sources);
-    const ports = sources.flatMap((s) => [s.tcp?.ports, s.udp?.ports]).filter((p) => p !== undefined);
-    expect(ports.some((p) => typeof p === 'string')).toBe(true); // bitmap
-    expect(ports.some((p) => Array.isArray(p))).toBe(true); // ranges
-    expect(ports.some((p) => typeof p === 'number')).toBe(true); // one port
-    const hlls = sources.map((s) => s.dsts?.hll).filter((h) => h !== undefined);
-    expect(hlls.some((h) => typeof h === 'string')).toBe(true); // registers
-    expect(hlls.some((h) => Array.isArray(h))).toBe(true); // exact hashes
-    expect(sources.some((s) => s.dsts?.layout === 'small' && s.dsts.entries?.some((e) => (e[6] & 8) !== 0))).toBe(true); // own destination among others
+    // A stale maximum needs a quiet window after a busy destination: its own test below.
+    expect([...seen].sort()).toEqual(ALL_FORMS.filter((f) => f !== 'max dirty').sort());
     expect(st.tracker.stats.evicted).toBeGreaterThan(0);
   });
 
@@ -128,7 +151,7 @@ describe('round trip on synthetic streams', () => {
     ];
     const st = stage(cfg, { signatures: false });
     feed(st, list);
-    expect(st.tracker.exportState().sources[0]?.dsts?.maxDirty).toBe(true);
+    expect(forms(st)).toContain('max dirty');
     splitAgrees(cfg, [...list, ...portScan(12, { dst: '198.51.100.4' }, 1).map((p) => ({ ...p, ts: p.ts + 101_000 }))], list.length, undefined, false);
   });
 

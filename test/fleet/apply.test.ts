@@ -15,6 +15,8 @@ import { buildConfig, parseConfigText } from '../../src/config/load.js';
 import { applyFleetDecisions, shareBlocks, FLEET_REASON } from '../../src/fleet/apply.js';
 import { openFleet, type Fleet } from '../../src/fleet/fleet.js';
 import { LocalRedis } from '../../src/fleet/local-server.js';
+import { connect, whenReady } from '../../src/fleet/connection.js';
+import { fleetOptions } from '../../src/fleet/options.js';
 import { requireRedis, sensorConf, until } from './helpers.js';
 
 interface Host {
@@ -31,10 +33,10 @@ describe.skipIf(!requireRedis())('fleet decisions through BlockManager and Never
     const cfg = buildConfig(parseConfigText(sensorConf(redis.url, name, { BLOCK_BACKEND: 'none', ...extra }), 't'), 't');
     const m = manager ?? new BlockManager({ backends: [new NoneBackend()], policy: policyFromConfig(cfg), guard: await NeverBlock.discover(cfg, { resolvConf: '/dev/null' }) });
     const fleet = (await openFleet(cfg, { onDecisions: (batch, kind) => applyFleetDecisions(m, batch, kind), deferStart: true }))!;
+    const h = { manager: m, fleet, transport: shareBlocks(managerTransport(m), fleet.decisions) };
+    hosts.push(h); // closed in afterAll even when it never connects
     fleet.start(position);
     await until(`${name} connected and loaded`, () => fleet.decisions.position() !== null);
-    const h = { manager: m, fleet, transport: shareBlocks(managerTransport(m), fleet.decisions) };
-    hosts.push(h);
     return h;
   }
 
@@ -67,6 +69,28 @@ describe.skipIf(!requireRedis())('fleet decisions through BlockManager and Never
 
     await y.transport.unblock('198.51.100.30');
     await until('x lifted it', () => x.manager.get('198.51.100.30') === undefined, 3000);
+  });
+
+  it('a reload after the stream was trimmed under a connected sensor keeps the fleet blocks it already had', async () => {
+    const [x, y] = hosts as [Host, Host];
+    await x.transport.block({ target: '198.51.100.50', timeoutSec: 600 });
+    await until('y blocked .50', () => y.manager.get('198.51.100.50') !== undefined, 3000);
+    const cfg = buildConfig(parseConfigText(sensorConf(redis.url, 'raw'), 't'), 't');
+    const raw = await connect(fleetOptions(cfg)!.endpoint);
+    await whenReady(raw, 5000);
+    const clients = String(await raw.call('CLIENT', 'LIST'));
+    const readerId = /id=(\d+) [^\n]*name=tsad-y-reader/.exec(clients)?.[1];
+    expect(readerId).toBeDefined();
+    // Cut y's stream connection, and before it is back, trim everything it has read and add one entry.
+    const snapshots = y.fleet.stats().decisions.snapshots;
+    await Promise.all([
+      raw.call('CLIENT', 'KILL', 'ID', readerId!),
+      raw.call('XTRIM', 'tsad:{blocks}:log', 'MAXLEN', 0),
+      raw.call('XADD', 'tsad:{blocks}:log', '*', 'id', 'r1', 'op', 'block', 'cidr', '198.51.100.51', 'exp', String(Date.now() + 60_000), 'by', 'raw', 'at', '1'),
+    ]);
+    await raw.close();
+    await until('y reloaded the live set', () => y.fleet.stats().decisions.snapshots === snapshots + 1, 5000);
+    expect(y.manager.get('198.51.100.50')?.reason).toMatch(/^fleet:x/);
   });
 
   it('a reload of the live set lifts fleet blocks that were removed meanwhile, and keeps local ones', async () => {

@@ -87,12 +87,14 @@ export class Sensor {
     return this.events.filter((e) => e.ev === 'applied' && pred(e));
   }
 
-  /** Clean exit (final send, state saved). */
+  /** Clean exit (final send, state saved); killed when it takes longer than 10 s. */
   async exit(): Promise<void> {
     if (this.child.exitCode !== null) return;
     const gone = new Promise((r) => this.child.once('exit', r));
-    await this.send('exit').catch(() => undefined);
+    const late = setTimeout(() => this.kill(), 10_000);
+    this.child.stdin.write(`${JSON.stringify({ seq: 0, cmd: 'exit' })}\n`);
     await gone;
+    clearTimeout(late);
   }
 
   kill(): void {

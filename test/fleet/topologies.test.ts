@@ -21,7 +21,12 @@ const hour = () => Date.now() + 3_600_000;
 async function pair(conf: (name: string) => string): Promise<[TestFleet, TestFleet]> {
   const x = await openTestFleet(conf('x'));
   const y = await openTestFleet(conf('y'));
-  await until('both sensors connected and past their first load', () => x.fleet.connected() && y.fleet.connected() && y.fleet.decisions.position() !== null);
+  try {
+    await until('both sensors connected and past their first load', () => x.fleet.connected() && y.fleet.connected() && y.fleet.decisions.position() !== null);
+  } catch (err) {
+    await closeAll(x, y);
+    throw err;
+  }
   return [x, y];
 }
 

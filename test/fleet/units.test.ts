@@ -1,5 +1,5 @@
 /** Pure parts of fleet mode: configuration, decision checks, the queues, the level ladder. */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -51,6 +51,7 @@ describe('FLEET_REDIS_URL and friends', () => {
     const o = fleetOptions(cfg(`FLEET_REDIS_URL redis://u:inurl@h:1;\nFLEET_REDIS_PASSWORD_FILE ${join(dir, 'pw')};\nSCAN_TIMEOUT 600;\nFLEET_SENSOR_NAME fw-1;`))!;
     expect(o.endpoint).toMatchObject({ username: 'u', password: 'from-file', display: 'redis://h:1' });
     expect(o).toMatchObject({ sensor: 'fw-1', windowMs: 600_000, hostLadder: [10, 20, 50, 100, 500] });
+    rmSync(dir, { recursive: true, force: true });
     expect(() => fleetOptions(cfg('FLEET_REDIS_URL redis://h;\nFLEET_REDIS_PASSWORD_FILE /nonexistent/pw;'))).toThrow(/cannot read/);
     expect(() => cfg('FLEET_SENSOR_NAME a b;')).toThrow(ConfigError);
     expect(() => cfg('FLEET_KEY_PREFIX {x};')).toThrow(ConfigError);
