@@ -57,6 +57,8 @@ async function serve(socket: Socket, handler: ControlHandler): Promise<void> {
       nl = buf.indexOf('\n');
     }
   });
+  // Half-open: the client sent its last request; answer what is pending, then close our side too.
+  socket.on('end', () => void chain.then(() => socket.end()));
   socket.on('error', () => socket.destroy());
 }
 

@@ -7,7 +7,7 @@
  *     ports: [[protocol, [port, packets, port, packets, ...]], ...]  (ports ascending, only those hit),
  *     signatures: [{ sid, msg, dl, hits, proto, sources: [address, ...] }, ...] }
  */
-import { StateError, checkHeader, int, list, record, rejected, text, textList } from './state-fields.js';
+import { StateError, checkHeader, int, intAt, list, record, rejected, text, textList } from './state-fields.js';
 
 export const COUNTERS_FORMAT = 'tsad-global-counters';
 export const COUNTERS_VERSION = 1;
@@ -99,8 +99,8 @@ function decodePorts(v: unknown): Map<string, Float64Array> {
     const arr = new Float64Array(65536);
     let prev = -1;
     for (let j = 0; j < flat.length; j += 2) {
-      const port = int(flat[j], `${path}[1][${j}]`, prev + 1, 65535);
-      arr[port] = int(flat[j + 1], `${path}[1][${j + 1}]`, 1);
+      const port = intAt(flat, j, `${path}[1]`, prev + 1, 65535);
+      arr[port] = intAt(flat, j + 1, `${path}[1]`, 1);
       prev = port;
     }
     m.set(proto, arr);

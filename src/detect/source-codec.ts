@@ -110,9 +110,10 @@ export function decodeSource(v: unknown, resolve: FingerprintResolver): SourceSt
   const family = c.int('family', 4, 6);
   if (family !== 4 && family !== 6) throw new StateError('family', 'expected 4 or 6');
   const lastSec = c.int('lastSec', -TIME, TIME);
-  const lastMs = c.num('lastMs');
+  // Milliseconds within the second, with room for rounding (any finite value would do, but dates must stay valid).
+  const lastMs = c.num('lastMs', -1000, 2000);
   const firstSec = lastSec - c.int('firstAge', -TIME, TIME);
-  const firstMs = c.num('firstMs');
+  const firstMs = c.num('firstMs', -1000, 2000);
   const packets = c.int('packets');
   const dl = c.int('dl', 0, 5);
   const peakDl = c.int('peakDl', 0, 5);

@@ -19,15 +19,6 @@ export class StateError extends Error {
   }
 }
 
-/** Runs `f`, adding `outer` to the path of a StateError it throws. */
-export function inside<T>(outer: string, f: () => T): T {
-  try {
-    return f();
-  } catch (err) {
-    throw err instanceof StateError ? err.within(outer) : err;
-  }
-}
-
 export type Fields = Record<string, unknown>;
 
 /** Checks the header of a saved state (format and version), throwing a readable Error. */
@@ -61,28 +52,14 @@ export function int(v: unknown, path: string, min = 0, max = Number.MAX_SAFE_INT
   return v;
 }
 
-export function finite(v: unknown, path: string): number {
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new StateError(path, `expected a number, got ${short(v)}`);
+export function finite(v: unknown, path: string, min: number, max: number): number {
+  if (typeof v !== 'number' || !(v >= min && v <= max)) throw new StateError(path, `expected a number in ${min}..${max}, got ${short(v)}`);
   return v;
 }
 
 export function text(v: unknown, path: string): string {
   if (typeof v !== 'string') throw new StateError(path, `expected a string, got ${short(v)}`);
   return v;
-}
-
-/** An optional integer field: `def` when absent. */
-export function optInt(o: Fields, key: string, def: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
-  const v = o[key];
-  return v === undefined ? def : int(v, key, min, max);
-}
-
-/** An optional flag written only when true. */
-export function optTrue(o: Fields, key: string): boolean {
-  const v = o[key];
-  if (v === undefined || v === false) return false;
-  if (v === true) return true;
-  throw new StateError(key, `expected true, got ${short(v)}`);
 }
 
 export function optText(o: Fields, key: string): string | null {
@@ -114,15 +91,6 @@ export function intList(v: unknown, path: string, min: number, max: number, len?
   if (len !== undefined && a.length !== len) throw new StateError(path, `expected ${len} items, got ${a.length}`);
   for (let i = 0; i < a.length; i++) intAt(a, i, path, min, max);
   return (a as number[]).slice();
-}
-
-/** Runs f(i), adding `name[i]` to the path of a StateError it throws (built only then). */
-export function atIndex<T>(name: string, i: number, f: (i: number) => T): T {
-  try {
-    return f(i);
-  } catch (err) {
-    throw err instanceof StateError ? err.within(`${name}[${i}]`) : err;
-  }
 }
 
 /** Bytes as base64 text. */
@@ -188,10 +156,10 @@ export class Cursor {
     throw new StateError(name, `expected an integer in ${min}..${max}, got ${short(v)}`);
   }
 
-  num(name: string): number {
+  num(name: string, min: number, max: number): number {
     const v = this.a[this.i++];
-    if (typeof v === 'number' && Number.isFinite(v)) return v;
-    throw new StateError(name, `expected a number, got ${short(v)}`);
+    if (typeof v === 'number' && v >= min && v <= max) return v;
+    throw new StateError(name, `expected a number in ${min}..${max}, got ${short(v)}`);
   }
 
   text(name: string): string {

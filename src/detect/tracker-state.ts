@@ -12,6 +12,7 @@
 import type { Fingerprint, FingerprintDb } from './os-fingerprint.js';
 import { decodeSource, encodeSource, type FingerprintResolver, type SavedSource } from './source-codec.js';
 import type { SourceState } from './source-state.js';
+import { TIME } from './table-codec.js';
 import { StateError, checkHeader, finite, int, list, record, rejected } from './state-fields.js';
 
 export const SCAN_STATE_FORMAT = 'tsad-scan-state';
@@ -45,7 +46,7 @@ export function decodeScanState(v: unknown, resolve: FingerprintResolver): Decod
   try {
     const stats = record(o.stats, 'stats');
     const out: DecodedScanState = {
-      clock: finite(o.clock, 'clock'),
+      clock: finite(o.clock, 'clock', -TIME * 1000, TIME * 1000),
       evicted: int(stats.evicted, 'stats.evicted'),
       expired: int(stats.expired, 'stats.expired'),
       sources: new Map(),

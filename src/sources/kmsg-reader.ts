@@ -13,7 +13,7 @@
  * (facility other than kern, written to /dev/kmsg by programs) are not
  * firewall lines and are skipped, so a program cannot inject fake ones.
  */
-import { closeSync, openSync, readFileSync, readSync, constants } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, statSync, writeFileSync, constants } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import type { LiveSink, LiveSource, SourceLog } from './live-source.js';
 
@@ -98,6 +98,14 @@ export function lastKmsgSeq(path = '/dev/kmsg'): number {
   return last;
 }
 
+function wakeReader(path: string): void {
+  try {
+    if (statSync(path).isCharacterDevice()) writeFileSync(path, '<14>tsad: kmsg reader stopped\n');
+  } catch {
+    // not writable (not root): the read ends at the next kernel record
+  }
+}
+
 export class KmsgReader implements LiveSource {
   readonly name: string;
   private readonly path: string;
@@ -146,6 +154,9 @@ export class KmsgReader implements LiveSource {
     // A worker blocked in read() ends at its next record; it must not hold the process open meanwhile.
     w?.unref();
     void w?.terminate();
+    // Node joins the worker's thread at exit, so a quiet kernel log would hold the exit: write one
+    // user-space record (skipped by the reader, shown in dmesg) to end the read now.
+    if (w) wakeReader(this.path);
   }
 
   position(): KmsgPosition {

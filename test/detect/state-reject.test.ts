@@ -189,7 +189,7 @@ describe('scan state', () => {
     };
     walk(pristine, []);
     const value = fc.oneof(
-      fc.constantFrom(-1, 0, 1, 5, 6, 255, 256, 65535, 65536, 2 ** 32, 1e20, 0.5, -0.5, '', 'x', 'AAAA', true, false, null, [], {}, [0, 0], [1, 2, 3, 4]),
+      fc.constantFrom(-1, 0, 1, 5, 6, 255, 256, 65535, 65536, 2 ** 32, 2 ** 41, -(2 ** 41), 1e15, 1e20, 0.5, -0.5, '', 'x', 'AAAA', true, false, null, [], {}, [0, 0], [1, 2, 3, 4]),
       fc.jsonValue({ maxDepth: 2 }),
     );
     let refused = 0;
