@@ -10,7 +10,7 @@
  * while it runs and directly after it stopped. Also measures the time from
  * the kernel line that earned a block to the element in the kernel set.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -59,6 +59,8 @@ beforeAll(async () => {
   restoreLogging = enableNamespaceLogging();
   t = await Topology.create();
   writeFileSync(join(dir, 'auto_dl'), '198.51.100.64/28 3;\n');
+  mkdirSync(join(dir, 'feeds'));
+  writeFileSync(join(dir, 'feeds', 'block.txt'), '198.51.100.99\n192.0.2.0/28\n127.0.0.1\n');
   conf = writeConfig(dir, {
     ENABLE_AUTO_IDS: 'Y',
     AUTO_IDS_DANGER_LEVEL: '2',
@@ -66,6 +68,9 @@ beforeAll(async () => {
     BLOCK_CHECK_INTERVAL: '1',
     FW_SEARCH_ALL: 'N',
     FW_MSG_SEARCH: t.prefix,
+    ENABLE_REPUTATION_FEEDS: 'Y',
+    REPUTATION_FEEDS_DIR: join(dir, 'feeds'),
+    REPUTATION_FEED: 'name=e2e-block source=block.txt dl=1 refresh=1m block=Y',
   });
   socket = join(dir, 'tsad.sock');
   taps = await LatencyTaps.start(t);
@@ -81,6 +86,21 @@ afterAll(async () => {
 });
 
 describe.skipIf(!ok)('automatic blocking with nftables, the daemon in namespace B reading /dev/kmsg', () => {
+  it('blocks the entries of a block=Y reputation feed from the start, and follows the feed file on reload', async () => {
+    const topo = t as Topology;
+    expect(elements('block_v4').get('198.51.100.99')).toBeNull(); // no timeout: while listed
+    expect(elements('block_v4').get('192.0.2.0/28')).toBeNull();
+    expect(daemon?.log()).toContain('not blocking 127.0.0.1: loopback');
+    writeFileSync(join(dir, 'feeds', 'block.txt'), '198.51.100.98\n127.0.0.1\n');
+    expect(await daemon?.request('reload')).toMatchObject({ ok: true }); // as SIGHUP
+    await waitFor('the refreshed feed blocks', () => {
+      const e = elements('block_v4');
+      return e.has('198.51.100.98') && !e.has('198.51.100.99') && !e.has('192.0.2.0/28');
+    }, 8000, 100);
+    expect(daemon?.log()).toMatch(/reputation feeds \(block=Y\): 1 blocked, 2 no longer listed and unblocked/);
+    expect(await topo.reach(topo.c, topo.v4.bc)).toBe('open');
+  });
+
   it('blocks A after an nmap scan: a second scan sees every port filtered, C still reaches B', async () => {
     const topo = t as Topology;
     expect(await topo.reach(topo.a, topo.v4.b)).toBe('open');

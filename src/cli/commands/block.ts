@@ -13,7 +13,7 @@ import { loadConfig } from '../../config/load.js';
 import { canonicalCidr } from '../../actions/block/cidr.js';
 import type { BlockTransport, BlockView } from '../../actions/block/control.js';
 import { openDirect } from '../../actions/block/direct.js';
-import { call, DaemonNotRunning, socketBlockTransport } from '../../daemon/control-client.js';
+import { DaemonNotRunning, socketBlockTransport } from '../../daemon/control-client.js';
 import { UsageError } from '../usage-error.js';
 
 export interface BlockCliOptions {
@@ -52,16 +52,22 @@ const NOT_ENABLED = 'blocking is not enabled';
  */
 export const daemonOrDirect: TransportFactory = async (opts) => {
   const config = loadConfig(opts.config);
-  const socket = opts.socket ?? config.CONTROL_SOCKET;
-  if (opts.dryRun !== true) {
+  if (opts.dryRun === true) return openDirectWith(config, opts);
+  const daemon = socketBlockTransport(opts.socket ?? config.CONTROL_SOCKET);
+  const either = async <T>(op: (t: BlockTransport) => Promise<T>): Promise<T> => {
     try {
-      await call(socket, 'blocks');
-      return socketBlockTransport(socket);
+      return await op(daemon);
     } catch (err) {
       if (!(err instanceof DaemonNotRunning) && (err as Error).message !== NOT_ENABLED) throw err;
     }
-  }
-  return openDirectWith(config, opts);
+    return op(await openDirectWith(config, opts));
+  };
+  return {
+    block: (req) => either((t) => t.block(req)),
+    unblock: (cidr) => either((t) => t.unblock(cidr)),
+    list: () => either((t) => t.list()),
+    flush: () => either((t) => t.flush()),
+  };
 };
 
 function target(arg: string): string {

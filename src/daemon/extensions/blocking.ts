@@ -28,6 +28,10 @@ export function blockingExtension(hub: ExtensionHub): ExtensionFactory {
   };
 }
 
+function backends(cfg: Config): string {
+  return cfg.BLOCK_BACKEND.length === 0 ? 'no backend (blocks are recorded only)' : cfg.BLOCK_BACKEND.join(', ');
+}
+
 function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s.length === 0 ? 0 : (s[Math.floor((s.length - 1) / 2)] as number);
@@ -86,15 +90,17 @@ class BlockingExtension implements DaemonExtension {
       onChange: () => this.#changed(),
       log: ctx.log,
       dryRun: ctx.dryRun,
-      out: (text) => ctx.log('notice', `dry run, not run: ${text.trimEnd()}`),
+      out: (text) => {
+        for (const line of text.trimEnd().split('\n')) ctx.log('notice', `dry run: ${line}`);
+      },
       dl0: ctx.autoDl()?.dl0() ?? [],
     });
     await m.reconcile();
+    ctx.log('info', `blocking: ${backends(cfg)}, ${m.size} saved block(s) restored`);
     // Under --dry-run nothing was created, so the periodic presence check would "repair" it every time.
     if (!ctx.dryRun) m.start(TICK_MS);
     this.#current = m;
     await syncFeedBlocks(m, ctx.feeds(), ctx.log).catch((err: unknown) => ctx.log('error', `reputation feed blocks: ${(err as Error).message}`));
-    ctx.log('info', `blocking: ${cfg.BLOCK_BACKEND.join(', ')} backend, ${m.size} saved block(s) restored`);
     return m;
   }
 
@@ -112,10 +118,18 @@ class BlockingExtension implements DaemonExtension {
   #flushBatch(): void {
     const evs = this.#batch;
     this.#batch = [];
+    // One candidate per source: its highest level in the batch, timed from its first change.
+    const bySource = new Map<string, { key: string; dl: number; at: number; ev: LevelChange }>();
+    for (const e of evs) {
+      const c = bySource.get(e.key);
+      if (c === undefined) bySource.set(e.key, { key: e.key, dl: e.to, at: e.at, ev: e });
+      else c.dl = Math.max(c.dl, e.to);
+    }
+    const cands = [...bySource.values()];
     const work = this.#ready.then(async (m) => {
       if (m === null) return;
-      const results = await m.autoBlock(evs.map((e) => ({ src: e.key, dl: e.to, logPrefixes: e.logPrefixes() })));
-      this.#settled(evs, results, Date.now());
+      const results = await m.autoBlock(cands.map((c) => ({ src: c.key, dl: c.dl, logPrefixes: c.ev.logPrefixes() })));
+      this.#settled(cands, results, Date.now());
     }).catch((err: unknown) => this.ctx.log('error', `automatic block failed: ${err instanceof Error ? err.message : String(err)}`));
     for (const e of evs) this.#pending.set(e.key, work);
     void work.then(() => {
@@ -124,16 +138,16 @@ class BlockingExtension implements DaemonExtension {
   }
 
   /** Logs each new block with the time from the line that earned it to the firewall. */
-  #settled(evs: readonly LevelChange[], results: readonly BlockResult[], done: number): void {
+  #settled(cands: ReadonlyArray<{ key: string; dl: number; at: number }>, results: readonly BlockResult[], done: number): void {
     for (const r of results) {
       if (!r.ok || !r.changed) continue;
       this.#autoBlocks++;
-      const ev = evs.find((e) => (canonicalCidr(e.key)?.text ?? e.key) === r.cidr);
-      if (ev === undefined || !r.applied) continue;
-      const ms = done - ev.at;
+      const c = cands.find((x) => (canonicalCidr(x.key)?.text ?? x.key) === r.cidr);
+      if (c === undefined || !r.applied) continue;
+      const ms = done - c.at;
       this.#latencies.push(ms);
       if (this.#latencies.length > LATENCY_WINDOW) this.#latencies.shift();
-      this.ctx.log('info', `${r.cidr}: in the firewall ${ms} ms after the line that raised it to DL${ev.to}${this.ctx.dryRun ? ' (dry run)' : ''}`);
+      this.ctx.log('info', `${r.cidr}: in the firewall ${ms} ms after the line that raised it to DL${c.dl}${this.ctx.dryRun ? ' (dry run)' : ''}`);
     }
   }
 
@@ -190,7 +204,7 @@ class BlockingExtension implements DaemonExtension {
     if (m === null) return [];
     const failing = m.failingBackends();
     const lat = this.#latencies.length === 0 ? '' : `; line-to-firewall latency last ${this.#latencies.at(-1) ?? 0} ms, median ${median(this.#latencies)} ms`;
-    return [`Blocking: ${this.#cfg.BLOCK_BACKEND.join(', ')}, ${m.size} block(s) in force, ${this.#autoBlocks} automatic since start${lat}${failing.length > 0 ? `; failing, retrying: ${failing.join(', ')}` : ''}`];
+    return [`Blocking: ${backends(this.#cfg)}, ${m.size} block(s) in force, ${this.#autoBlocks} automatic since start${lat}${failing.length > 0 ? `; failing, retrying: ${failing.join(', ')}` : ''}`];
   }
 
   metrics(): MetricSample[] {

@@ -64,7 +64,7 @@ export async function offlineBlocks(o: { cfg: Config; stateDir: string }): Promi
   return managerTransport(m).list();
 }
 
-/** Writes blocks.json shortly after each change (coalesced), and once more at stop. */
+/** Writes blocks.json within a second of a change (changes in between coalesce), and once more at stop. */
 export class BlocksFileWriter {
   #timer: NodeJS.Timeout | undefined;
   #writing: Promise<void> = Promise.resolve();
@@ -73,7 +73,7 @@ export class BlocksFileWriter {
 
   soon(): void {
     if (this.#timer !== undefined) return;
-    this.#timer = setTimeout(() => void this.now(), 100);
+    this.#timer = setTimeout(() => void this.now(), 1000);
     this.#timer.unref();
   }
 

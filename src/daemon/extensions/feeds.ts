@@ -75,10 +75,9 @@ class FeedsExtension implements DaemonExtension {
     }
   }
 
-  /** SIGHUP: the daemon loaded a new FeedSet; follow it and let the blocking re-read its block=Y entries. */
+  /** SIGHUP: the daemon loaded a new FeedSet; follow it (the blocking extension re-reads the block=Y entries in its own reload). */
   async reload(): Promise<void> {
     this.schedule();
-    this.hub.feedsChanged();
   }
 
   statusLines(): string[] {

@@ -22,6 +22,8 @@ import type { ExtensionHub } from './hub.js';
 const BLOCK_WAIT_MS = 2000;
 /** Longest wait at stop for alerts still being prepared. */
 const STOP_WAIT_MS = 5000;
+/** Sources remembered as mailed about, to tell the mailer when one starts a new incident. */
+const MAX_ALERTED = 50_000;
 
 export function mailExtension(hub: ExtensionHub): ExtensionFactory {
   return async (ctx) => {
@@ -53,6 +55,8 @@ class MailExtension implements DaemonExtension {
   #chain: Promise<void> = Promise.resolve();
   #alerts = 0;
   #lastLatencyMs: number | null = null;
+  /** Sources that reached the alert level, oldest first. */
+  readonly #alerted = new Set<string>();
   readonly #host = hostname();
 
   constructor(private readonly ctx: ExtensionContext, private readonly hub: ExtensionHub) {
@@ -84,11 +88,21 @@ class MailExtension implements DaemonExtension {
 
   onLevelChange(ev: LevelChange): void {
     const mailer = this.#mailer;
-    if (mailer === null || ev.to < this.#cfg.EMAIL_ALERT_DANGER_LEVEL) return;
+    if (mailer === null) return;
+    // From level 0: detection forgot the source or its scan window ran out. A new incident: the mailer's counters start over.
+    if (ev.from === 0 && this.#alerted.delete(ev.key)) this.#chain = this.#chain.then(() => mailer.forget(ev.key));
+    if (ev.to < this.#cfg.EMAIL_ALERT_DANGER_LEVEL) return;
+    this.#remember(ev.key);
     const src = ev.report(); // the source as it is now; later packets must not change this alert
     this.#chain = this.#chain
       .then(() => this.#alert(mailer, ev, src))
       .catch((err: unknown) => this.ctx.log('error', `mail: alert for ${ev.key} failed: ${err instanceof Error ? err.message : String(err)}`));
+  }
+
+  #remember(key: string): void {
+    this.#alerted.delete(key);
+    this.#alerted.add(key);
+    if (this.#alerted.size > MAX_ALERTED) this.#alerted.delete(this.#alerted.values().next().value as string);
   }
 
   async #alert(mailer: Mailer, ev: LevelChange, src: SourceReport): Promise<void> {

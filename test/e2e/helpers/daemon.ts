@@ -110,7 +110,8 @@ export async function startDaemon(args: string[], socket: string, ns: string | n
   const request: DaemonProc['request'] = (c, x = {}) => controlRequest(socket, c, x, 20_000);
   await waitFor(`the daemon's socket ${socket}`, async () => {
     if (gone) throw new Error(`daemon exited during start:\n${log}`);
-    return request('status').then((r) => r.ok, () => false);
+    // The socket answers while extensions are still being set up; "started" comes after them.
+    return / tsad: started: /.test(log) && request('status').then((r) => r.ok, () => false);
   });
   return {
     proc,
