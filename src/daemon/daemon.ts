@@ -55,6 +55,8 @@ export class Daemon {
   private resolveFinished!: () => void;
   private analysis!: Analysis;
   private exts: DaemonExtension[] = [];
+  /** The extensions that see every packet (most see none). */
+  private packetExts: DaemonExtension[] = [];
   private sources: SupervisedSource[] = [];
   private contexts: ParseContext[] = [];
   private control: ControlServer | null = null;
@@ -124,8 +126,10 @@ export class Daemon {
         saved: (name) => blobs[name],
         feeds: () => this.analysis.feeds,
         autoDl: () => this.analysis.autoDl,
+        raise: (key, dl, reason) => this.analysis.tracker.raise(key, dl, reason),
       }));
     }
+    this.packetExts = this.exts.filter((e) => e.onPacket !== undefined);
     if (this.cfg.METRICS_LISTEN !== '') this.metrics = await MetricsServer.listen(this.cfg.METRICS_LISTEN, () => this.collect(), this.log);
     for (const spec of this.specs) this.startSource(spec, saved?.positions[spec.name] ?? null);
     this.started = true;
@@ -152,7 +156,10 @@ export class Daemon {
       dns: false,
       warn: (m) => this.log('warn', m),
       onLevelChange: (s, from, to, reason) => this.levelChanged(s, from, to, reason),
-      onPacket: (p, s) => this.notes.packet(p, s, this.lineText),
+      onPacket: (p, s) => {
+        this.notes.packet(p, s, this.lineText);
+        for (const e of this.packetExts) e.onPacket?.(p, s);
+      },
     });
   }
 

@@ -8,7 +8,8 @@
 import type { Config } from '../config/keys/index.js';
 import type { SourceReport } from '../model/report.js';
 import type { BlockTransport } from '../actions/block/control.js';
-import type { AutoDl } from '../detect/index.js';
+import type { AutoDl, SourceState } from '../detect/index.js';
+import type { Packet } from '../model/packet.js';
 import type { FeedSet } from '../enrich/index.js';
 
 export type LogLevel = 'error' | 'warn' | 'notice' | 'info';
@@ -59,6 +60,12 @@ export interface DaemonExtension {
    * a second of each change to keep that window small.
    */
   onLevelChange?(ev: LevelChange): void;
+  /**
+   * Called synchronously for every packet that passed the filters, with its
+   * source's state after the packet was counted. A hot path: no I/O, and no
+   * allocation that can be avoided.
+   */
+  onPacket?(p: Packet, s: SourceState): void;
   /** The control socket's block, unblock, blocks and flush commands; at most one extension offers them. */
   readonly blocks?: BlockTransport;
   /** JSON-able state, written in the same snapshot as the scan state (given back through ExtensionContext.saved). */
@@ -83,6 +90,12 @@ export interface ExtensionContext {
   feeds(): FeedSet | null;
   /** The auto_dl table detection uses now (for its danger level 0 entries). */
   autoDl(): AutoDl | undefined;
+  /**
+   * Raises a tracked source's danger level (never lowers it), announced to
+   * every extension as a level change; a source the daemon no longer tracks
+   * is left alone.
+   */
+  raise(key: string, dl: number, reason: string): void;
 }
 
 export type ExtensionFactory = (ctx: ExtensionContext) => Promise<DaemonExtension>;

@@ -4,7 +4,7 @@
  * A firewall command that fails makes the operation fail (the daemon instead
  * retries in the background) and nothing is saved.
  */
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../../config/keys/index.js';
 import { writeFileAtomic } from '../../io/atomic-file.js';
@@ -32,10 +32,11 @@ export interface DirectOptions extends BackendOverrides {
   now?: () => number;
 }
 
-async function loadSaved(path: string): Promise<unknown> {
+/** blocks.json as parsed JSON; undefined when missing. Throws with the file name when unreadable (shared with the daemon). */
+export function readSavedBlocks(path: string): unknown {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = readFileSync(path, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new Error(`cannot read ${path}: ${(err as Error).message}`);
@@ -71,7 +72,7 @@ export async function openDirect(o: DirectOptions): Promise<BlockTransport> {
   };
   const ctx = backendContext({ run, dryRun: o.dryRun, out: o.out, log });
   const guard = lazyGuard(o, run);
-  const m = BlockManager.fromJSON(await loadSaved(path), {
+  const m = BlockManager.fromJSON(readSavedBlocks(path), {
     backends: createBackends(o.config, ctx, o),
     policy: policyFromConfig(o.config),
     guard,

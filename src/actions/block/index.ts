@@ -17,7 +17,7 @@ export { NeverBlock, type NeverBlockOptions, type CheckOptions } from './never-b
 export { decideBlock, escalatedTimeout, policyFromConfig, type BlockCandidate, type BlockDecision, type BlockPolicy, type BlockSnapshot, type SkipCode } from './policy.js';
 export { createBackends, type BackendOverrides } from './backends/index.js';
 export { managerTransport, viewsOf, type BlockRequest, type BlockTransport, type BlockView } from './control.js';
-export { openDirect, BLOCKS_FILE, type DirectOptions } from './direct.js';
+export { openDirect, readSavedBlocks, BLOCKS_FILE, type DirectOptions } from './direct.js';
 export { execRunner, netnsRunner, CommandError, backendContext } from './runner.js';
 export type { BlockRecord } from './records.js';
 export type { BlockStateJson } from './state.js';

@@ -5,9 +5,8 @@
  * and for `tsad status` while it is down, the newer copy (by savedAt) wins,
  * so a direct `tsad unblock` made while the daemon was stopped holds.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BLOCKS_FILE, BlockManager, managerTransport, policyFromConfig, type BlockView } from '../../actions/block/index.js';
+import { BLOCKS_FILE, BlockManager, managerTransport, policyFromConfig, readSavedBlocks, type BlockView } from '../../actions/block/index.js';
 import type { Config } from '../../config/keys/index.js';
 import { writeFileAtomic } from '../../io/atomic-file.js';
 import type { Logger } from '../hooks.js';
@@ -28,19 +27,7 @@ function savedAt(v: unknown): number {
 
 /** blocks.json as parsed JSON; undefined when missing. Throws with the file name when unreadable. */
 export function readBlocksFile(stateDir: string): unknown {
-  const path = blocksFilePath(stateDir);
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new Error(`cannot read ${path}: ${(err as Error).message}`);
-  }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (err) {
-    throw new Error(`${path}: not valid JSON (${(err as Error).message}); move it away to start with no blocks`);
-  }
+  return readSavedBlocks(blocksFilePath(stateDir));
 }
 
 /** The newer of the state.json copy and blocks.json (BlockManager.toJSON() form), or undefined when there is neither. */
