@@ -3,7 +3,9 @@
  * control socket; when none answers, rebuilds the report from the state the
  * daemon saved (and says so on the first line). Text in psad's sections,
  * IPv6 included, or the JSON report contract with `daemon` and `blocks`
- * added. Read-only: it never changes the firewall.
+ * added. Read-only: it never changes the firewall. With --fleet, the fleet
+ * mode part (sensors, fleet-level sources, shared blocks) is read from Redis
+ * and added: a text section, or `fleet` in the JSON.
  */
 import { listedLevel } from '../../daemon/status-view.js';
 import type { Command } from 'commander';
@@ -11,6 +13,7 @@ import { Option } from 'commander';
 import type { BlockView } from '../../actions/block/control.js';
 import type { Config } from '../../config/keys/index.js';
 import { loadConfig } from '../../config/load.js';
+import { fleetStatus, renderFleetStatus, type FleetStatusReport } from '../../fleet/index.js';
 import { parseCidr } from '../../net/address.js';
 import { renderText } from '../../report/index.js';
 import { call, DaemonNotRunning } from '../../daemon/control-client.js';
@@ -34,7 +37,11 @@ export interface StatusOpts {
   top?: number;
   socket?: string;
   stateDir?: string;
+  fleet?: boolean;
 }
+
+/** Fleet-level sources listed by --fleet without --top. */
+const FLEET_TOP = 25;
 
 /** The running daemon's status over its socket, else the one rebuilt from its saved state. */
 export async function fetchStatus(cfg: Config, o: StatusOpts, deps: StatusCommandDeps): Promise<StatusPayload> {
@@ -52,9 +59,16 @@ export async function fetchStatus(cfg: Config, o: StatusOpts, deps: StatusComman
   return saved;
 }
 
-/** The JSON report with `daemon` and `blocks` added (`status --json`, `report --json`). */
-export function statusJson(st: StatusPayload): string {
-  return `${JSON.stringify({ ...st.report, daemon: st.daemon, blocks: st.blocks }, null, 2)}\n`;
+/** The JSON report with `daemon` and `blocks` added (`status --json`, `report --json`), and `fleet` with --fleet. */
+export function statusJson(st: StatusPayload, fleet?: FleetStatusReport): string {
+  return `${JSON.stringify({ ...st.report, daemon: st.daemon, blocks: st.blocks, ...(fleet === undefined ? {} : { fleet }) }, null, 2)}\n`;
+}
+
+/** --fleet: the fleet's status from Redis (whether or not the local daemon runs). */
+async function fetchFleet(cfg: Config, o: StatusOpts): Promise<FleetStatusReport | undefined> {
+  if (o.fleet !== true) return undefined;
+  if (cfg.FLEET_REDIS_URL === '') throw new UsageError('--fleet: fleet mode is off: set FLEET_REDIS_URL in the configuration');
+  return fleetStatus(cfg, { top: o.top ?? FLEET_TOP });
 }
 
 /** The text status: psad's sections under the daemon header, with the blocked addresses. */
@@ -80,11 +94,13 @@ export function registerStatus(program: Command, deps: StatusCommandDeps = {}): 
     .addOption(new Option('--top <n>', 'entries in each top-N section').argParser(parseIntOption(1, 100000)))
     .option('--socket <path>', 'control socket (default: CONTROL_SOCKET)')
     .option('--state-dir <dir>', 'saved state used when the daemon is not running (default: STATE_DIR)')
+    .option('--fleet', 'add fleet mode: sensors (last seen, lag), fleet-level sources and shared blocks, read from Redis')
     .action(async (opts: StatusOpts) => {
       if (opts.ip !== undefined && parseCidr(opts.ip) === null) throw new UsageError(`--ip: "${opts.ip}" is not an IPv4/IPv6 address or network`);
       const cfg = loadConfig(opts.config);
-      const st = await fetchStatus(cfg, opts, deps);
+      const [st, fleet] = await Promise.all([fetchStatus(cfg, opts, deps), fetchFleet(cfg, opts)]);
       const out = process.stdout;
-      out.write(opts.json ? statusJson(st) : statusText(st, cfg, { ...opts, color: out.isTTY === true }));
+      if (opts.json) out.write(statusJson(st, fleet));
+      else out.write(statusText(st, cfg, { ...opts, color: out.isTTY === true }) + (fleet === undefined ? '' : `\n${renderFleetStatus(fleet, opts.top ?? FLEET_TOP)}`));
     });
 }

@@ -51,6 +51,9 @@ class BlockingExtension implements DaemonExtension {
   /** What was loaded at start: saved again unchanged under --dry-run, whose blocks are not real. */
   #loaded: unknown;
   readonly #transport: BlockTransport;
+  readonly #hub: ExtensionHub;
+  /** The transport as the fleet shares it, made once sharing is known. */
+  #shared: BlockTransport | null = null;
 
   constructor(private readonly ctx: ExtensionContext, hub: ExtensionHub) {
     this.#cfg = ctx.cfg;
@@ -62,6 +65,8 @@ class BlockingExtension implements DaemonExtension {
       flush: async () => managerTransport(await this.#manager()).flush(),
     };
     hub.provideBlockLookup((key) => this.#blockedUntil(key));
+    hub.provideBlockManager(() => this.#ready.catch(() => this.#current));
+    this.#hub = hub;
     hub.onFeedsChanged(() => void this.#syncFeeds());
   }
 
@@ -74,7 +79,10 @@ class BlockingExtension implements DaemonExtension {
 
   /** The control socket's block commands, while automatic blocking is on (else `tsad block` works directly). */
   get blocks(): BlockTransport | undefined {
-    return this.#current === null ? undefined : this.#transport;
+    if (this.#current === null) return undefined;
+    const sharing = this.#hub.sharing();
+    if (sharing === null) return this.#transport;
+    return (this.#shared ??= sharing.transport(this.#transport));
   }
 
   async #manager(): Promise<BlockManager> {
@@ -130,6 +138,7 @@ class BlockingExtension implements DaemonExtension {
       if (m === null) return;
       const results = await m.autoBlock(cands.map((c) => ({ src: c.key, dl: c.dl, logPrefixes: c.ev.logPrefixes() })));
       this.#settled(cands, results, Date.now());
+      this.#hub.sharing()?.autoBlocked(results, (cidr) => cands.find((c) => (canonicalCidr(c.key)?.text ?? c.key) === cidr)?.dl ?? null);
     }).catch((err: unknown) => this.ctx.log('error', `automatic block failed: ${err instanceof Error ? err.message : String(err)}`));
     for (const e of evs) this.#pending.set(e.key, work);
     void work.then(() => {

@@ -5,35 +5,17 @@
  * helpers/harness.mjs (same modules from dist/, same exit codes).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { CLI, ROOT, type CliResult } from '../../helpers/run-cli.js';
+import { CLI, ROOT, runCli, type CliResult } from '../../helpers/run-cli.js';
 import { controlRequest } from '../../../src/daemon/control-client.js';
 import type { ControlResponse } from '../../../src/daemon/control-protocol.js';
 
-const HARNESS = join(ROOT, 'test/daemon/helpers/harness.mjs');
-
-/** dist/cli/main.js when it has the daemon commands, else the harness. */
+/** The built CLI (dist/cli/main.js): the tests always run the real program. */
 export function cliScript(): string {
-  try {
-    if (readFileSync(join(ROOT, 'dist/cli/commands/index.js'), 'utf8').includes('registerDaemon')) return CLI;
-  } catch {
-    // not built
-  }
-  return HARNESS;
+  return CLI;
 }
 
 export function runTsad(args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliScript(), ...args], { cwd: ROOT, env: { ...process.env, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(opts.input ?? '');
-  });
+  return runCli(args, opts);
 }
 
 export interface DaemonProc {

@@ -7,7 +7,8 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CLI, ROOT, type CliResult } from '../../helpers/run-cli.js';
+import { CLI, ROOT, runCli, type CliResult } from '../../helpers/run-cli.js';
+import { writeTestConfig } from '../../daemon/helpers/config.js';
 import { controlRequest } from '../../../src/daemon/control-client.js';
 import type { ControlResponse } from '../../../src/daemon/control-protocol.js';
 
@@ -45,20 +46,7 @@ export function enableNamespaceLogging(): () => void {
 
 /** A tsad.conf with quick saves and no start-up checks or lookups that cost time, plus `extra`. */
 export function writeConfig(dir: string, extra: Record<string, string>): string {
-  const keys: Record<string, string> = {
-    STATE_SAVE_INTERVAL: '1',
-    ENABLE_FW_LOGGING_CHECK: 'N',
-    NO_FW_LINES_WARN: '0',
-    ENABLE_GEOIP: 'N',
-    ENABLE_REPUTATION_FEEDS: 'N',
-    ENABLE_DNS_LOOKUPS: 'N',
-    EMAIL_ADDRESSES: 'NONE',
-    AUTO_DL_FILE: join(dir, 'auto_dl'),
-    ...extra,
-  };
-  const path = join(dir, 'tsad.conf');
-  writeFileSync(path, Object.entries(keys).map(([k, v]) => `${k} ${v};`).join('\n') + '\n');
-  return path;
+  return writeTestConfig(dir, extra);
 }
 
 function argv(ns: string | null, args: string[]): [string, string[]] {
@@ -67,16 +55,7 @@ function argv(ns: string | null, args: string[]): [string, string[]] {
 
 /** Runs `tsad ARGS` (inside namespace `ns` when given) and collects its output and exit code. */
 export function tsad(args: string[], ns: string | null = null): Promise<CliResult> {
-  const [cmd, a] = argv(ns, args);
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, a, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
+  return runCli(args, ns === null ? {} : { ns });
 }
 
 export interface DaemonProc {
