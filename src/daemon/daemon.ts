@@ -173,7 +173,8 @@ export class Daemon {
       samples: () => notes.lines(s),
       logPrefixes: () => notes.prefixes(s),
     };
-    this.log('notice', `${s.key}: danger level ${from} -> ${to} (${reason})`);
+    // The alert line of the log (journal/syslog); ALERTING_METHODS nosyslog turns it off.
+    if (!this.cfg.ALERTING_METHODS.some((m) => m.toLowerCase() === 'nosyslog')) this.log('notice', `${s.key}: danger level ${from} -> ${to} (${reason})`);
     for (const e of this.exts) {
       try {
         e.onLevelChange?.(ev);

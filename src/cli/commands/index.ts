@@ -9,6 +9,7 @@ import { registerDaemon } from './daemon.js';
 import { registerStatus } from './status.js';
 import { registerReport } from './report.js';
 import { registerFwCheck } from './fw-check.js';
+import { registerFleet } from './fleet.js';
 import { daemonExtensions, offlineBlocks } from '../../daemon/extensions/index.js';
 
 export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
@@ -21,4 +22,5 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerFeeds,
   registerConfig,
   registerFwCheck,
+  registerFleet,
 ];
