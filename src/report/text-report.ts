@@ -66,7 +66,7 @@ export function renderText(report: Report, opt: TextOptions): string {
     if (skipped.length > 0) lines.push(`[+] Skipped: ${skipped.map(([k, n]) => `${k} ${n}`).join(', ')}`);
     lines.push('[+] Assigning scan danger levels...');
     for (const n of ['1', '2', '3', '4', '5'] as const) lines.push(`    Level ${n}: ${report.summary.dangerLevels[n]} IP addresses`);
-    lines.push('', `    Tracking ${report.summary.sources} total IP addresses`, '');
+    lines.push('', `    Tracking ${typeof report.summary.tracked === 'number' ? report.summary.tracked : report.summary.sources} total IP addresses`, '');
   } else {
     lines.push(...(opt.statusHeader ?? []), '');
   }
