@@ -8,6 +8,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
 import { netnsRunner } from '../../src/actions/block/runner.js';
+import { netnsUsable, startListener } from '../helpers/netns.js';
 import type { Runner } from '../../src/actions/block/types.js';
 
 const exec = promisify(execFile);
@@ -15,16 +16,7 @@ const exec = promisify(execFile);
 export const IS_CI = process.env.CI === 'true';
 
 /** Root, iproute2 and namespaces available? */
-export async function canUseNetns(): Promise<boolean> {
-  if (process.getuid?.() !== 0) return false;
-  try {
-    await exec('ip', ['netns', 'list']);
-    await exec('nft', ['--version']);
-    return true;
-  } catch {
-    return false;
-  }
-}
+export const canUseNetns = netnsUsable;
 
 /** Skip (locally) or fail (under CI=true) when namespaces cannot be used. */
 export async function netnsAvailable(): Promise<boolean> {
@@ -102,18 +94,7 @@ export class Topology {
   }
 
   async #listen(): Promise<void> {
-    const child = spawn('ip', ['netns', 'exec', this.b, process.execPath, '-e', LISTENER], { stdio: ['ignore', 'pipe', 'inherit'] });
-    this.#children.push(child);
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('listener in B did not start')), 10_000);
-      child.stdout?.on('data', (d: Buffer) => {
-        if (d.toString().includes('listening')) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-      child.on('exit', (code) => reject(new Error(`listener exited with ${code}`)));
-    });
+    await startListener(this.b, LISTENER, (c) => this.#children.push(c));
   }
 
   /** A process living in namespace B (its /proc/PID/net is B's). */

@@ -13,16 +13,7 @@ const ip = (...args: string[]) => exec('ip', args);
 
 export const ATTACKER = '198.51.100.66';
 
-export async function netnsUsable(): Promise<boolean> {
-  if (process.getuid?.() !== 0) return false;
-  try {
-    await exec('ip', ['netns', 'list']);
-    await exec('nft', ['--version']);
-    return true;
-  } catch {
-    return false;
-  }
-}
+export { netnsUsable } from '../helpers/netns.js';
 
 export class FleetNet {
   readonly sw: string;

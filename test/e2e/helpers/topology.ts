@@ -12,6 +12,7 @@
  * accepts port 8080, where a listener answers. Names carry a random tag;
  * destroy() removes everything, also after a failure.
  */
+import { startListener } from '../../helpers/netns.js';
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
@@ -90,18 +91,7 @@ export class Topology {
   }
 
   #listen(): Promise<void> {
-    const child = spawn('ip', ['netns', 'exec', this.b, process.execPath, '-e', LISTENER], { stdio: ['ignore', 'pipe', 'inherit'] });
-    this.#children.push(child);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('listener in B did not start')), 10_000);
-      child.stdout?.on('data', (d: Buffer) => {
-        if (d.toString().includes('listening')) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-      child.once('exit', (code) => reject(new Error(`listener exited with ${code}`)));
-    });
+    return startListener(this.b, LISTENER, (c) => this.#children.push(c));
   }
 
   /** A long-running helper process inside a namespace, killed by destroy(). */

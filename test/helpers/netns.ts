@@ -1,0 +1,37 @@
+/** Network-namespace helpers shared by the kernel test suites. */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
+
+const exec = promisify(execFile);
+
+/** Root, iproute2 and nftables available? */
+export async function netnsUsable(): Promise<boolean> {
+  if (process.getuid?.() !== 0) return false;
+  try {
+    await exec('ip', ['netns', 'list']);
+    await exec('nft', ['--version']);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Starts `node -e script` inside namespace `ns` and resolves when it prints
+ * "listening". `track` receives the process at once, so a teardown kills it
+ * even when it never starts.
+ */
+export function startListener(ns: string, script: string, track: (c: ChildProcess) => void): Promise<void> {
+  const child = spawn('ip', ['netns', 'exec', ns, process.execPath, '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  track(child);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`listener in ${ns} did not start`)), 10_000);
+    child.stdout?.on('data', (d: Buffer) => {
+      if (d.toString().includes('listening')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`listener exited with ${code}`)));
+  });
+}
