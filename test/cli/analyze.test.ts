@@ -112,6 +112,13 @@ describe('tsad analyze', () => {
     expect((JSON.parse(r.stdout) as Report).summary.firewallLines).toBeGreaterThan(0);
   });
 
+  it('prints no report when no input could be read', async () => {
+    const r = await runCli(['analyze', join(tmp, 'missing.log')]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(`tsad: ${join(tmp, 'missing.log')}: no such file\n`);
+  });
+
   it('counts bad lines by reason and never crashes', async () => {
     const good = readFileSync(`${CAP}nft/syn.kern.log`, 'utf8').split('\n')[0] as string;
     const input = [good, good.slice(0, good.indexOf('DPT=')), 'x'.repeat(20000), `${good.replace(/SRC=\S+/, 'SRC=300.1.1.1')}`, 'Nov 21 08:35:11 fw1 sshd[1]: hello', '\u0000\u0001binary IN=x OUT= SRC=\ufffd', ''].join('\n');

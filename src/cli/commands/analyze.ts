@@ -118,12 +118,19 @@ async function analyze(files: string[], opts: AnalyzeOpts): Promise<void> {
         await readLinesFast(openLog(f), analysis.sink(ctx), cfg.MAX_LINE_LENGTH);
       } catch (err) {
         failures++;
-        process.stderr.write(`tsad: ${f}: ${(err as Error).message}\n`);
+        const e = err as NodeJS.ErrnoException;
+        const hint = e.code === 'ENOENT' && files.length === 0 ? ' (name log files as arguments, set IPT_SYSLOG_FILE, or use --journal)' : '';
+        process.stderr.write(`tsad: ${f}: ${e.code === 'ENOENT' ? 'no such file' : e.message}${hint}\n`);
       }
       analysis.pipeline.end(ctx);
     }
   }
 
+  // Nothing could be read at all: an empty report would only mislead.
+  if (failures > 0 && failures === inputs.length) {
+    process.exitCode = 1;
+    return;
+  }
   if (!opts.csv) {
     // Like psad's listings, sources below MIN_DANGER_LEVEL are counted (summary.tracked) but not listed.
     const minDl = opts.minDl ?? cfg.MIN_DANGER_LEVEL;
