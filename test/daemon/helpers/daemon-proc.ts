@@ -40,16 +40,24 @@ async function waitFor(cond: () => Promise<boolean>, ms: number, what: string): 
 }
 
 /** Starts `tsad daemon ARGS --socket S` and waits until the socket answers. */
-export async function startDaemon(args: string[], socket: string, opts: { stdin?: 'pipe' | 'ignore'; env?: NodeJS.ProcessEnv } = {}): Promise<DaemonProc> {
-  const proc = spawn(process.execPath, [cliScript(), 'daemon', ...args, '--socket', socket], { cwd: ROOT, env: { ...process.env, ...opts.env }, stdio: [opts.stdin ?? 'ignore', 'ignore', 'pipe'] });
+/**
+ * Starts `tsad daemon ARGS --socket SOCKET` (inside network namespace `ns` when given) and waits
+ * until it has started: its socket answers and it logged "started" (after its extensions).
+ */
+export async function startDaemon(args: string[], socket: string, opts: { stdin?: 'pipe' | 'ignore'; env?: NodeJS.ProcessEnv; ns?: string } = {}): Promise<DaemonProc> {
+  const argv = [cliScript(), 'daemon', ...args, '--socket', socket];
+  const [cmd, cmdArgs] = opts.ns === undefined ? [process.execPath, argv] : ['ip', ['netns', 'exec', opts.ns, process.execPath, ...argv]];
+  const proc = spawn(cmd, cmdArgs, { cwd: ROOT, env: { ...process.env, ...opts.env }, stdio: [opts.stdin ?? 'ignore', 'ignore', 'pipe'] });
   let log = '';
   proc.stderr?.setEncoding('utf8').on('data', (d: string) => (log += d));
   const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
   let gone = false;
   void exited.then(() => (gone = true));
-  const request: DaemonProc['request'] = (cmd, a = {}) => controlRequest(socket, cmd, a, 20_000);
+  const request: DaemonProc['request'] = (c, a = {}) => controlRequest(socket, c, a, 20_000);
   await waitFor(async () => {
     if (gone) throw new Error(`daemon exited during start: ${log}`);
+    // The socket answers while extensions are still being set up; "started" comes after them.
+    if (!/ tsad: started: /.test(log)) return false;
     try {
       return (await request('status')).ok;
     } catch {
@@ -63,7 +71,7 @@ export async function startDaemon(args: string[], socket: string, opts: { stdin?
     exited,
     request,
     stop: async () => {
-      proc.kill('SIGTERM');
+      if (!gone) proc.kill('SIGTERM');
       return exited;
     },
     kill9: async () => {
