@@ -6,7 +6,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Mailer } from '../../src/actions/email/mailer.js';
 import { findPart, header } from './mime.js';
-import { clock, smtpConfig, source, tempDir, TestSmtp } from './helpers.js';
+import { clock, smtpConfig, source, tempDir, TestSmtp, openMailEnv, closeMailEnv } from './helpers.js';
 
 let smtp: TestSmtp;
 let tmp: { dir: string; cleanup: () => void };
@@ -14,18 +14,10 @@ let mailers: Mailer[];
 let logs: string[];
 
 beforeEach(async () => {
-  smtp = new TestSmtp();
-  await smtp.start();
-  tmp = tempDir('alert');
-  mailers = [];
-  logs = [];
+  ({ smtp, tmp, mailers, logs } = await openMailEnv('alert'));
 });
 
-afterEach(async () => {
-  for (const m of mailers) await m.stop();
-  await smtp.stop();
-  tmp.cleanup();
-});
+afterEach(() => closeMailEnv({ smtp, tmp, mailers }));
 
 function mailer(values: Record<string, string | number> = {}, now = clock().now): Mailer {
   const m = Mailer.create(smtpConfig(smtp.port, values), { queueDir: `${tmp.dir}/q`, now, host: 'fw1.example.org', log: (s) => logs.push(s) });

@@ -6,6 +6,7 @@ import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { buildConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/keys/index.js';
 import type { SourceReport } from '../../src/model/report.js';
+import type { Mailer } from '../../src/actions/email/mailer.js';
 import { header, parseMime, type MimePart } from './mime.js';
 
 export interface Received {
@@ -139,4 +140,25 @@ export async function waitFor(cond: () => boolean, ms = 5000): Promise<void> {
 export function clock(start = Date.parse('2024-05-01T10:05:00Z')): { now: () => number; advance: (ms: number) => void } {
   let t = start;
   return { now: () => t, advance: (ms) => { t += ms; } };
+}
+
+/** What each mail test starts with: a running SMTP server, a temp dir, no mailers yet. */
+export interface MailEnv {
+  smtp: TestSmtp;
+  tmp: { dir: string; cleanup: () => void };
+  mailers: Mailer[];
+  logs: string[];
+}
+
+export async function openMailEnv(tag: string): Promise<MailEnv> {
+  const smtp = new TestSmtp();
+  await smtp.start();
+  return { smtp, tmp: tempDir(tag), mailers: [], logs: [] };
+}
+
+/** Stops the test's mailers, then the server, and removes the temp dir. */
+export async function closeMailEnv(env: Pick<MailEnv, 'smtp' | 'tmp' | 'mailers'>): Promise<void> {
+  for (const m of env.mailers) await m.stop();
+  await env.smtp.stop();
+  env.tmp.cleanup();
 }

@@ -6,24 +6,17 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Mailer } from '../../src/actions/email/mailer.js';
 import type { DangerLevel } from '../../src/model/report.js';
 import { findPart, header } from './mime.js';
-import { clock, smtpConfig, source, tempDir, TestSmtp } from './helpers.js';
+import { clock, smtpConfig, source, tempDir, TestSmtp, openMailEnv, closeMailEnv } from './helpers.js';
 
 let smtp: TestSmtp;
 let tmp: { dir: string; cleanup: () => void };
 let mailers: Mailer[];
 
 beforeEach(async () => {
-  smtp = new TestSmtp();
-  await smtp.start();
-  tmp = tempDir('limits');
-  mailers = [];
+  ({ smtp, tmp, mailers } = await openMailEnv('limits'));
 });
 
-afterEach(async () => {
-  for (const m of mailers) await m.stop();
-  await smtp.stop();
-  tmp.cleanup();
-});
+afterEach(() => closeMailEnv({ smtp, tmp, mailers }));
 
 function mailer(values: Record<string, string | number>, now: () => number, dir = 'q'): Mailer {
   const m = Mailer.create(smtpConfig(smtp.port, values), { queueDir: `${tmp.dir}/${dir}`, now, host: 'fw1.example.org', log: () => undefined });

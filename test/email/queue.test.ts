@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Mailer } from '../../src/actions/email/mailer.js';
 import { header } from './mime.js';
-import { clock, smtpConfig, source, tempDir, TestSmtp, waitFor } from './helpers.js';
+import { clock, smtpConfig, source, tempDir, TestSmtp, waitFor, openMailEnv, closeMailEnv } from './helpers.js';
 
 let smtp: TestSmtp;
 let tmp: { dir: string; cleanup: () => void };
@@ -18,18 +18,10 @@ let mailers: Mailer[];
 let logs: string[];
 
 beforeEach(async () => {
-  smtp = new TestSmtp();
-  await smtp.start();
-  tmp = tempDir('queue');
-  mailers = [];
-  logs = [];
+  ({ smtp, tmp, mailers, logs } = await openMailEnv('queue'));
 });
 
-afterEach(async () => {
-  for (const m of mailers) await m.stop();
-  await smtp.stop();
-  tmp.cleanup();
-});
+afterEach(() => closeMailEnv({ smtp, tmp, mailers }));
 
 function mailer(values: Record<string, string | number> = {}, now?: () => number, extra: { tickMs?: number; stopTimeoutMs?: number } = {}): Mailer {
   const m = Mailer.create(smtpConfig(smtp.port, { EMAIL_RATE_LIMIT: 0, ...values }), { queueDir: join(tmp.dir, 'q'), now, host: 'fw1.example.org', log: (s) => logs.push(s), ...extra });
