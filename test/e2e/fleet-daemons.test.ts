@@ -184,7 +184,7 @@ describe.skipIf(!ready)('three fleet daemons sharing one Redis', () => {
     const appliedBefore = await Promise.all(sensors.map(applied));
     expect(appliedBefore).toEqual([0, 1, 1]);
     await redis?.kill();
-    await waitFor('every sensor to notice the outage', async () => (await Promise.all(sensors.map(fleetNote))).every((n) => n.includes('NOT CONNECTED')), 15_000, 100);
+    await waitFor('every sensor to notice the outage', async () => (await Promise.all(sensors.map(fleetNote))).every((n) => n.includes('NOT CONNECTED')), 30_000, 100);
     // During the outage: detection, evidence and a manual block go on locally.
     for (const i of [0, 1, 2]) sweepSlice(i, ATTACKER_B, 101);
     for (const s of sensors) {
@@ -199,9 +199,9 @@ describe.skipIf(!ready)('three fleet daemons sharing one Redis', () => {
     for (const s of sensors) expect(s.d?.proc.exitCode, s.d?.log()).toBeNull();
 
     await redis?.restart();
-    await waitFor('the outage block on s1 and s3', async () => (await blocks(s1)).includes(BLOCK_OUTAGE) && (await blocks(s3)).includes(BLOCK_OUTAGE), 20_000, 50);
+    await waitFor('the outage block on s1 and s3', async () => (await blocks(s1)).includes(BLOCK_OUTAGE) && (await blocks(s3)).includes(BLOCK_OUTAGE), 30_000, 50);
     for (const s of sensors) {
-      await waitFor(`${s.name} to see ${ATTACKER_B} at fleet level after the outage`, async () => ((await source(s, ATTACKER_B))?.dl ?? 0) >= 1, 20_000, 100);
+      await waitFor(`${s.name} to see ${ATTACKER_B} at fleet level after the outage`, async () => ((await source(s, ATTACKER_B))?.dl ?? 0) >= 1, 30_000, 100);
     }
     // Give a replay (if any) time to show, then count: each sensor applied each other sensor's decision once.
     await new Promise((res) => setTimeout(res, 2500));
@@ -212,5 +212,5 @@ describe.skipIf(!ready)('three fleet daemons sharing one Redis', () => {
       expect(b.filter((c) => c === BLOCK_OUTAGE)).toHaveLength(1);
       expect(await fleetNote(s)).toMatch(/, connected; queued 0 source\(s\), 0 decision\(s\)/);
     }
-  }, 60_000);
+  }, 120_000);
 });
