@@ -41,8 +41,11 @@ export interface RedisLink {
   call(command: string, ...args: Arg[]): Promise<unknown>;
   /** Every key of a script must hash to one slot (fleet keys share a hash tag). */
   run(script: LuaScript, keys: readonly string[], args: readonly Arg[]): Promise<unknown>;
-  /** Puts the connection in subscriber mode (no other commands on it afterwards); resubscribes after reconnects. */
-  subscribe(channel: string, onMessage: (message: string) => void): Promise<void>;
+  /**
+   * Puts the connection in subscriber mode (no other commands on it afterwards); resubscribes after
+   * reconnects and calls `onSubscribed` after each confirmed (re)subscription.
+   */
+  subscribe(channel: string, onMessage: (message: string) => void, onSubscribed?: () => void): Promise<void>;
   /** Calls `fn` each time the connection becomes ready (also after a reconnect or failover); returns a remover. */
   onReady(fn: () => void): () => void;
   /** The last connection error, if any (for messages). */
@@ -163,12 +166,13 @@ class IoRedisLink implements RedisLink {
     }
   }
 
-  async subscribe(channel: string, onMessage: (message: string) => void): Promise<void> {
+  async subscribe(channel: string, onMessage: (message: string) => void, onSubscribed?: () => void): Promise<void> {
     this.#c.on('message', (ch, msg) => {
       if (ch === channel && typeof msg === 'string') onMessage(msg);
     });
     // Commands fail while disconnected: (re)subscribe whenever the connection is ready (SUBSCRIBE is idempotent).
-    const sub = () => void this.#c.subscribe(channel).catch(() => undefined);
+    // onSubscribed runs once the server confirmed: messages sent before that were not delivered.
+    const sub = () => void this.#c.subscribe(channel).then(() => onSubscribed?.(), () => undefined);
     this.onReady(sub);
     if (this.ready()) sub();
   }

@@ -158,7 +158,31 @@ export class FleetEvidence {
 
   /** Follows the other sensors' level announcements on `sub` (a connection given over to Pub/Sub). */
   listen(sub: RedisLink): Promise<void> {
-    return sub.subscribe(this.#o.keys.rises, (msg) => this.#announced(msg));
+    return sub.subscribe(this.#o.keys.rises, (msg) => this.#announced(msg), () => void this.catchUp());
+  }
+
+  /**
+   * Pub/Sub keeps nothing: announcements made while this sensor was not
+   * subscribed (Redis restarted, a reconnect) are lost. After each
+   * (re)subscription, re-read the fleet level of every source this sensor
+   * follows and report the rises it missed. When the command connection is not
+   * ready yet, it runs again as soon as it is.
+   */
+  async catchUp(): Promise<void> {
+    if (!this.#link.ready()) {
+      const off = this.#link.onReady(() => {
+        off();
+        void this.catchUp();
+      });
+      return;
+    }
+    for (const [src, known] of [...this.#levels]) {
+      if (known >= 5) continue;
+      const level = await this.fleetLevel(src).catch(() => null);
+      if (level === null || level.dl <= (this.#levels.get(src) ?? 0)) continue;
+      const previous = this.#remember(src, level.dl);
+      this.#rise(level, previous);
+    }
   }
 
   #observe(src: string, destinations: number, ports: number, sensors: number, now: number): void {
