@@ -57,6 +57,7 @@ export function enrichSource(s: SourceReport, geo: GeoLookup | null, feeds: Feed
     s.country = g.country;
     s.asn = g.asn;
     if (g.asOrg) s.asOrg = g.asOrg;
+    if (g.city) s.city = g.city;
   }
   if (feeds) s.reputation = feeds.match(addr).map((m) => ({ feed: m.feed, dl: m.dl }));
 }
@@ -93,6 +94,16 @@ export async function buildAnalysis(o: AnalysisOptions): Promise<Analysis> {
     reputation: feeds === null ? undefined : (addr) => feeds.match(addr),
   });
 
+  // Opened on the first report and kept: the daemon builds a report for every `tsad status`,
+  // and reopening would re-read the database and lose the per-address caches each time.
+  let geo: Promise<GeoLookup | null> | undefined;
+  let rdns: ReverseDns | null | undefined;
+  const enrichers = async (): Promise<{ geo: GeoLookup | null; rdns: ReverseDns | null }> => {
+    geo ??= o.geoip !== false && cfg.ENABLE_GEOIP ? GeoLookup.open(cfg) : Promise.resolve(null);
+    rdns ??= o.dns ? new ReverseDns({ timeoutMs: cfg.DNS_TIMEOUT * 1000, servers: [...cfg.DNS_RESOLVERS], cacheSize: cfg.DNS_CACHE_SIZE, ttlMs: cfg.DNS_CACHE_TTL * 1000 }) : null;
+    return { geo: await geo, rdns };
+  };
+
   return {
     pipeline,
     tracker,
@@ -103,8 +114,7 @@ export async function buildAnalysis(o: AnalysisOptions): Promise<Analysis> {
       return { line: (l) => pipeline.line(l, ctx), tooLong: () => pipeline.tooLong() };
     },
     async report(minDl) {
-      const geo = o.geoip !== false && cfg.ENABLE_GEOIP ? await GeoLookup.open(cfg) : null;
-      const rdns = o.dns ? new ReverseDns({ timeoutMs: cfg.DNS_TIMEOUT * 1000, servers: [...cfg.DNS_RESOLVERS], cacheSize: cfg.DNS_CACHE_SIZE, ttlMs: cfg.DNS_CACHE_TTL * 1000 }) : null;
+      const { geo, rdns } = await enrichers();
       const sources: SourceReport[] = [];
       for (const st of tracker.sources()) {
         if (st.peakDl < minDl) continue; // before building the report: most sources are quiet noise
@@ -117,7 +127,6 @@ export async function buildAnalysis(o: AnalysisOptions): Promise<Analysis> {
           s.rdns = await rdns.lookup(lookupAddress(s));
         }));
       }
-      geo?.close();
       return buildReport({
         lines: pipeline.lines,
         firewallLines: pipeline.firewallLines,

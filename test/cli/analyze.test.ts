@@ -167,3 +167,19 @@ describe('tsad analyze time range', () => {
     expect((await runCli(['analyze', '--since', 'last tuesday', SAMPLE])).code).toBe(2);
   });
 });
+
+describe('tsad analyze enrichment', () => {
+  it('reports city, country and AS from configured GeoLite2 databases', async () => {
+    const { buildMmdb, cityRecord, asnRecord } = await import('../enrich/helpers/mmdb-writer.js');
+    const dir = mkdtempSync(join(tmp, 'geo-'));
+    writeFileSync(join(dir, 'city.mmdb'), buildMmdb([{ cidr: '81.2.69.128/26', data: cityRecord('GB', 'London') }], { databaseType: 'GeoLite2-City', ipVersion: 6 }));
+    writeFileSync(join(dir, 'asn.mmdb'), buildMmdb([{ cidr: '81.2.69.128/26', data: asnRecord(20712, 'Example Transit') }], { databaseType: 'GeoLite2-ASN', ipVersion: 6 }));
+    const conf = join(dir, 'tsad.conf');
+    writeFileSync(conf, `GEOIP_CITY_DB ${join(dir, 'city.mmdb')};\nGEOIP_ASN_DB ${join(dir, 'asn.mmdb')};\n`);
+    const line = readFileSync(`${CAP}nft/syn.kern.log`, 'utf8').replaceAll('SRC=198.51.100.10', 'SRC=81.2.69.142');
+    const rep = await json(['-c', conf, '-'], line);
+    const src = rep.sources.find((s) => s.src === '81.2.69.142');
+    expect(src).toBeDefined();
+    expect([src?.country, src?.city, src?.asn]).toEqual(['GB', 'London', 20712]);
+  });
+});
