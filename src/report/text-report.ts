@@ -9,6 +9,11 @@
 import type { Report, SourceReport } from '../model/report.js';
 import { renderTable, type TableStyle } from './table.js';
 
+/** Entries per top-N section: psad's STATUS_*_THRESHOLD keys, or --top N for all three. */
+export function topLimits(cfg: { STATUS_SIGS_THRESHOLD: number; STATUS_IP_THRESHOLD: number; STATUS_PORTS_THRESHOLD: number }, top?: number): { sigs: number; ips: number; ports: number } {
+  return top !== undefined ? { sigs: top, ips: top, ports: top } : { sigs: cfg.STATUS_SIGS_THRESHOLD, ips: cfg.STATUS_IP_THRESHOLD, ports: cfg.STATUS_PORTS_THRESHOLD };
+}
+
 export interface TextOptions extends TableStyle {
   /** analyze mode adds the preamble and the per-level counts. */
   mode: 'analyze' | 'status';

@@ -8,7 +8,7 @@ import { Option } from 'commander';
 import { loadConfig } from '../../config/load.js';
 import { fileTime, openJournal, openLog, orderRotated, pipeLines, readLinesFast } from '../../sources/index.js';
 import { createParseContext } from '../../parse/index.js';
-import { csvHeader, csvRow, DEFAULT_CSV_FIELDS, renderText, unknownCsvFields } from '../../report/index.js';
+import { csvHeader, csvRow, DEFAULT_CSV_FIELDS, renderText, topLimits, unknownCsvFields } from '../../report/index.js';
 import { UsageError } from '../usage-error.js';
 import { buildAnalysis, type AnalysisOptions } from '../../daemon/analysis.js';
 import { bootTimeMs } from '../../daemon/boot-time.js';
@@ -62,11 +62,6 @@ export function registerAnalyze(program: Command): void {
     .action(async (files: string[], opts: AnalyzeOpts) => {
       await analyze(files, opts);
     });
-}
-
-/** psad's per-section limits, or --top N for all three. */
-export function topLimits(cfg: { STATUS_SIGS_THRESHOLD: number; STATUS_IP_THRESHOLD: number; STATUS_PORTS_THRESHOLD: number }, top?: number): { sigs: number; ips: number; ports: number } {
-  return top !== undefined ? { sigs: top, ips: top, ports: top } : { sigs: cfg.STATUS_SIGS_THRESHOLD, ips: cfg.STATUS_IP_THRESHOLD, ports: cfg.STATUS_PORTS_THRESHOLD };
 }
 
 async function analyze(files: string[], opts: AnalyzeOpts): Promise<void> {

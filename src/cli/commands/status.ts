@@ -15,14 +15,13 @@ import type { Config } from '../../config/keys/index.js';
 import { loadConfig } from '../../config/load.js';
 import { fleetStatus, renderFleetStatus, type FleetStatusReport } from '../../fleet/index.js';
 import { parseCidr } from '../../net/address.js';
-import { renderText } from '../../report/index.js';
+import { renderText, topLimits } from '../../report/index.js';
 import { call, DaemonNotRunning } from '../../daemon/control-client.js';
 import { savedStatus } from '../../daemon/saved-status.js';
 import { blocksSection, statusHeader, type StatusPayload } from '../../daemon/status-view.js';
 import { parseIntOption } from '../option-parsers.js';
 import { UsageError } from '../usage-error.js';
 import { VERSION } from '../version.js';
-import { topLimits } from './analyze.js';
 
 export interface StatusCommandDeps {
   /** The blocks recorded on disk, for the status of a stopped daemon (read-only; null: blocking not enabled). */
