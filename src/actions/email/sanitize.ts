@@ -2,13 +2,10 @@
  * Neutralises untrusted text (log data, reverse DNS names, anything a remote
  * host can influence) before it goes into a mail. Header values lose every
  * control character, so no CR/LF can start a new header; body text keeps its
- * characters visible but harmless; HTML is escaped.
+ * characters visible but harmless (io/escape-text.ts, shared with the
+ * terminal reports); HTML is escaped.
  */
-
-// C0 controls, DEL, C1 controls, and the Unicode line/paragraph separators.
-const CONTROL = /[\x00-\x1f\x7f-\x9f\u2028\u2029]/g;
-// Bidirectional overrides and isolates: they can make text display in a different order than it reads.
-const BIDI = /[\u202a-\u202e\u2066-\u2069\u200e\u200f]/g;
+import { BIDI, CONTROL, escapeText } from '../../io/escape-text.js';
 
 /** A single-line header value: controls become spaces, runs of spaces collapse, at most `max` characters. */
 export function headerValue(s: string, max = 200): string {
@@ -18,8 +15,7 @@ export function headerValue(s: string, max = 200): string {
 
 /** One line of body text from untrusted data: controls shown as `\xNN` so nothing can fake extra lines. */
 export function bodyLine(s: string, max = 500): string {
-  const shown = s.replace(BIDI, '').replace(CONTROL, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-  return clip(shown, max);
+  return clip(escapeText(s), max);
 }
 
 /** Text escaped for HTML element content and double-quoted attributes. */
