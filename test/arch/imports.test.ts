@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 
 const SRC = new URL('../../src/', import.meta.url).pathname;
 const STAGES = ['sources', 'parse', 'detect', 'signatures', 'enrich', 'actions', 'report'];
-const SHARED = ['model', 'net', 'io', 'config'];
+const SHARED = ['model', 'net', 'io', 'config', 'text'];
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((n) => {
@@ -56,6 +56,9 @@ describe('module boundaries', () => {
     ['nodemailer', 'actions'],
     ['cli-table3', 'report'],
     ['commander', 'cli'],
+    ['vega', 'report'],
+    ['vega-lite', 'report'],
+    ['@resvg/resvg-wasm', 'report'],
   ])('%s is used in %s only', (pkg, stage) => {
     const users = all.filter((f) => f.deps.includes(pkg)).map((f) => f.folder);
     expect(users.length).toBeGreaterThan(0);
