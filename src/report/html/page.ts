@@ -44,10 +44,10 @@ export function levelChip(dl: unknown): string {
   return `<span class="dl dl${l}" style="background:${LEVEL_COLOURS[l]};color:#fff">DL${l}</span>`;
 }
 
-function table(head: string[], rows: string[][], numeric: ReadonlySet<number> = new Set()): string {
+function table(head: string[], rows: string[][], numeric: ReadonlySet<number> = new Set(), id?: string): string {
   const th = head.map((h, i) => `<th${numeric.has(i) ? ' class="n"' : ''}>${escapeHtml(h)}</th>`).join('');
   const body = rows.map((r) => `<tr>${r.map((c, i) => `<td${numeric.has(i) ? ' class="n"' : ''}>${c}</td>`).join('')}</tr>`).join('\n');
-  return `<div class="scroll"><table><thead><tr>${th}</tr></thead><tbody>\n${body}\n</tbody></table></div>`;
+  return `<div class="scroll"${id === undefined ? '' : ` id="${id}"`}><table><thead><tr>${th}</tr></thead><tbody>\n${body}\n</tbody></table></div>`;
 }
 
 function figure(charts: ReadonlyMap<string, Chart>, id: string, embed: ChartEmbed): string {
@@ -124,7 +124,7 @@ function attackersSection(r: Report, top: number, links: boolean): string {
   const more = r.sources.length > shown.length ? `<p class="note">${num(r.sources.length - shown.length)} more sources are not listed here; "tsad analyze --json" (or "tsad status --json") has them all.</p>` : '';
   return [
     `<h2 id="attackers">Top ${shown.length} attackers</h2>`,
-    shown.length === 0 ? '<p class="note">no source at the listed levels</p>' : table(['#', 'Level', 'Source', 'Packets', 'Dsts', 'Scan types', 'Tool', 'Country', 'AS', 'Reputation', 'Blocked'], rows, new Set([0, 3, 4])),
+    shown.length === 0 ? '<p class="note">no source at the listed levels</p>' : table(['#', 'Level', 'Source', 'Packets', 'Dsts', 'Scan types', 'Tool', 'Country', 'AS', 'Reputation', 'Blocked'], rows, new Set([0, 3, 4]), 'attackers-table'),
     more,
   ].join('\n');
 }
@@ -183,7 +183,7 @@ function detail(s: SourceReport, i: number): string {
 function detailSection(r: Report, top: number): string {
   const shown = r.sources.slice(0, top);
   if (shown.length === 0) return '';
-  return [`<h2 id="detail">Source detail (top ${shown.length})</h2>`, ...shown.map(detail)].join('\n');
+  return [`<h2 id="detail">Source detail (top ${shown.length})</h2>`, '<div id="detail-list">', ...shown.map(detail), '</div>'].join('\n');
 }
 
 /** Entries of the port, AS, signature and prefix tables (the charts rank as many). */
@@ -225,7 +225,7 @@ function signaturesSection(r: Report, top: number): string {
 
 function prefixSection(r: Report, top: number): string {
   const rows = Object.entries(r.logPrefixes ?? {}).slice(0, top).map(([p, n]) => [`<span class="mono">${text(p, 200)}</span>`, num(n)]);
-  return ['<h2 id="prefixes">Log prefix counters</h2>', rows.length === 0 ? '<p class="note">none</p>' : table(['Prefix', 'Lines'], rows, new Set([1]))].join('\n');
+  return ['<h2 id="prefixes">Log prefix counters</h2>', rows.length === 0 ? '<p class="note">none</p>' : table(['Prefix', 'Lines'], rows, new Set([1]), 'prefix-table')].join('\n');
 }
 
 /** The report's sections. `detail`: the per-source detail list and links to it (the file and live page; not the mail). */

@@ -5,8 +5,8 @@ export const LEVEL_COLOURS = ['#777777', '#2e7d32', '#9e9d24', '#ef6c00', '#d843
 
 export const PAGE_CSS = `
 *{box-sizing:border-box}
-body{font-family:"DejaVu Sans",Helvetica,Arial,sans-serif;font-size:14px;color:#222;margin:0 auto;padding:12px;max-width:1100px;line-height:1.35}
-h1{font-size:20px;margin:4px 0}
+body{font-family:"DejaVu Sans",Helvetica,Arial,sans-serif;font-size:14px;color:#222;margin:0 auto;padding:12px;max-width:1100px;line-height:1.35;overflow-wrap:break-word}
+h1{font-size:20px;margin:4px 0;overflow-wrap:anywhere}
 h2{font-size:17px;margin:22px 0 6px;border-bottom:1px solid #ccc;padding-bottom:2px}
 h3{font-size:14px;margin:10px 0 4px}
 .meta{color:#555;margin:0 0 8px}
@@ -16,6 +16,7 @@ th{background:#f3f3f3;font-weight:600}
 td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
 .scroll{overflow-x:auto;max-width:100%}
 .grid{display:flex;flex-wrap:wrap;gap:8px 24px}
+.grid>div{min-width:0;max-width:100%}
 figure{margin:6px 0 12px;max-width:100%}
 figure svg,figure img{max-width:100%;height:auto;display:block}
 figcaption{font-weight:600;margin-bottom:4px}
