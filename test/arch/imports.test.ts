@@ -19,7 +19,10 @@ function files(dir: string): string[] {
 
 function imports(path: string): string[] {
   const text = readFileSync(path, 'utf8');
-  return [...text.matchAll(/^\s*(?:import|export)[^'"]*from\s+['"]([^'"]+)['"]/gm)].map((m) => m[1] as string);
+  const statics = [...text.matchAll(/^\s*(?:import|export)[^'"]*from\s+['"]([^'"]+)['"]/gm)].map((m) => m[1] as string);
+  // import('x'): dependencies loaded on first use count too.
+  const dynamic = [...text.matchAll(/\bimport\(\s*['"]([^'"]+)['"]\s*\)/g)].map((m) => m[1] as string);
+  return [...statics, ...dynamic];
 }
 
 const all = files(SRC).map((f) => ({ file: relative(SRC, f), folder: relative(SRC, f).split('/')[0] as string, deps: imports(f) }));
