@@ -12,7 +12,7 @@ import { VERSION } from './version.js';
 import { setDefaultConfigLoader } from '../config/load.js';
 import { applyPsadConf } from '../config/psad-import.js';
 import { formatPsadSummary } from '../config/psad-report.js';
-import { escapeLines } from '../io/escape-text.js';
+import { escapeLines } from '../text/escape.js';
 
 /** An error or notice on stderr: text from files and logs (names, lines) has its control characters escaped. */
 function say(text: string): void {

@@ -5,7 +5,7 @@
  * lines carry a UTC time stamp and the level in words.
  */
 import type { Writable } from 'node:stream';
-import { escapeText } from '../io/escape-text.js';
+import { escapeText } from '../text/escape.js';
 import type { Logger, LogLevel } from './hooks.js';
 
 const PRIORITY: Record<LogLevel, number> = { error: 3, warn: 4, notice: 5, info: 6 };

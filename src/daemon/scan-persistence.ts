@@ -107,6 +107,7 @@ export function pipelineCounters(p: Pipeline): PipelineCounters {
     skipped: { ...p.skipped },
     firstSeen: eventTime(p.firstSeen),
     lastSeen: eventTime(p.lastSeen),
+    timeline: p.timeline.exportState(),
   };
 }
 
@@ -118,4 +119,5 @@ export function restorePipelineCounters(p: Pipeline, c: PipelineCounters): void 
   for (const [k, n] of Object.entries(c.skipped)) if (count(n) > 0) p.skipped[k] = n;
   p.firstSeen = eventTime(c.firstSeen) ?? Number.POSITIVE_INFINITY;
   p.lastSeen = eventTime(c.lastSeen) ?? Number.NEGATIVE_INFINITY;
+  p.timeline.importState(c.timeline);
 }

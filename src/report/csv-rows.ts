@@ -1,5 +1,5 @@
 /** `--csv`: selected packet fields, one row per packet, RFC 4180 quoting; log text with its control characters escaped. */
-import { escapeText } from '../io/escape-text.js';
+import { escapeText } from '../text/escape.js';
 import type { Packet } from '../model/packet.js';
 import { tcpFlagsText } from '../net/tcp-flags.js';
 

@@ -1,6 +1,6 @@
 /** cli-table3 rendering (the one user of cli-table3). Colour only when writing to a terminal. */
 import Table from 'cli-table3';
-import { escapeText } from '../io/escape-text.js';
+import { escapeText } from '../text/escape.js';
 
 export interface TableStyle {
   color: boolean;

@@ -77,11 +77,12 @@ describe('hostile lines and a poisoned saved state', () => {
 
     // Poison one source as an absurd timestamp once did (a time beyond any Date), and the clock and line times with it.
     const statePath = join(stateDir, 'state.json');
-    const state = JSON.parse(readFileSync(statePath, 'utf8')) as { scan: { clock: number; sources: unknown[][] }; pipeline: { lastSeen: number } };
+    const state = JSON.parse(readFileSync(statePath, 'utf8')) as { scan: { clock: number; sources: unknown[][] }; pipeline: { lastSeen: number; timeline: number[][] } };
     const victim = state.scan.sources[1] as unknown[];
     victim[2] = 1e21;
     state.scan.clock = 1e24;
     state.pipeline.lastSeen = 1e24;
+    state.pipeline.timeline.push([1e15, 1, 0, 0, 0, 0, 0]);
     writeFileSync(statePath, JSON.stringify(state));
     const victimKey = victim[0] as string;
 

@@ -1,7 +1,7 @@
 /** The one escaping helper for untrusted text shown to people (terminal, CSV, errors, log, mail). */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { escapeLines, escapeText } from '../../src/io/escape-text.js';
+import { escapeLines, escapeText } from '../../src/text/escape.js';
 
 const RAW = /[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
 
