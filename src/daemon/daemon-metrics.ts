@@ -1,7 +1,7 @@
 /** The daemon's metric samples: lines, skips, levels, sources, saves, and whatever extensions add. */
 import type { ScanTracker } from '../detect/index.js';
 import type { DaemonExtension, MetricSample } from './hooks.js';
-import type { Pipeline } from './pipeline.js';
+import type { Pipeline } from '../pipeline/pipeline.js';
 import type { SupervisedSource } from './source-supervisor.js';
 
 export interface MetricsView {

@@ -18,7 +18,7 @@ import { sourceReport, type SourceState } from '../detect/index.js';
 import { normalizeAddress } from '../net/address.js';
 import { createParseContext, type ParseContext } from '../parse/index.js';
 import type { LiveSink } from '../sources/live-source.js';
-import { buildAnalysis, type Analysis } from './analysis.js';
+import { buildAnalysis, type Analysis } from '../pipeline/analysis.js';
 import { bootTimeMs } from './boot-time.js';
 import { ControlServer } from './control-server.js';
 import { handleControl } from './control-handlers.js';

@@ -9,7 +9,7 @@ import type { LiveSink, LiveSource, SourceLog } from '../sources/live-source.js'
 import type { SourceSpec } from './source-spec.js';
 import type { ParseContext } from '../parse/index.js';
 import { parseUlogdJson } from '../parse/ulogd-json.js';
-import type { Pipeline } from './pipeline.js';
+import type { Pipeline } from '../pipeline/pipeline.js';
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);

@@ -5,7 +5,7 @@
  */
 import type { BlockView } from '../actions/block/control.js';
 import type { Config } from '../config/keys/index.js';
-import { buildAnalysis } from './analysis.js';
+import { buildAnalysis } from '../pipeline/analysis.js';
 import { importScan, restorePipelineCounters } from './scan-persistence.js';
 import { readState, statePath } from './state-file.js';
 import { filterReport, listedLevel, markBlocked, type StatusPayload } from './status-view.js';

@@ -16,7 +16,7 @@
  */
 import { salvageCounters, salvageScanState, type GlobalCounters, type ScanTracker } from '../detect/index.js';
 import { TS_MAX, TS_MIN } from '../model/packet.js';
-import type { Pipeline } from './pipeline.js';
+import type { Pipeline } from '../pipeline/pipeline.js';
 import type { PipelineCounters } from './state-file.js';
 
 interface Persistable {

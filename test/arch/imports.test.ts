@@ -47,6 +47,13 @@ describe('module boundaries', () => {
     expect(bad).toEqual([]);
   });
 
+  it('pipeline/ (where the stages meet) imports stages and shared modules, never daemon/ or cli/', () => {
+    const bad = all
+      .filter((x) => x.folder === 'pipeline')
+      .flatMap((f) => f.deps.filter((d) => d.startsWith('.') && ['daemon', 'cli'].includes(relative(SRC, join(SRC, f.file, '..', d)).split('/')[0] as string)).map((d) => `${f.file} -> ${d}`));
+    expect(bad).toEqual([]);
+  });
+
   it('model is types only', () => {
     const decl = /^\s*(export\s+)?(default\s+)?(async\s+)?(function|class)\b/m;
     const code = all.filter((x) => x.folder === 'model').flatMap((f) => (decl.test(readFileSync(join(SRC, f.file), 'utf8')) ? [f.file] : []));

@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../src/config/load.js';
-import { buildAnalysis, type Analysis } from '../../src/daemon/analysis.js';
+import { buildAnalysis, type Analysis } from '../../src/pipeline/analysis.js';
 import { exportScan, importScan, pipelineCounters, restorePipelineCounters } from '../../src/daemon/scan-persistence.js';
 import { readState, writeState, type DaemonState } from '../../src/daemon/state-file.js';
 import type { Report } from '../../src/model/report.js';

@@ -113,7 +113,7 @@ describe('source specs and keys', () => {
 describe('scan state glue (detect objects with exportState/importState)', () => {
   it('saves and restores through the detect methods, and the pipeline counters exactly', async () => {
     const { exportScan, importScan, scanStateSavable, pipelineCounters, restorePipelineCounters } = await import('../../src/daemon/scan-persistence.js');
-    const { Pipeline } = await import('../../src/daemon/pipeline.js');
+    const { Pipeline } = await import('../../src/pipeline/pipeline.js');
     type Tracker = Parameters<typeof exportScan>[0];
     type Counters = Parameters<typeof exportScan>[1];
     // Pure logic with stand-ins: the detect stage owns the real methods.

@@ -12,7 +12,7 @@ import { describe, expect, test } from 'vitest';
 import { defaultConfig } from '../../src/config/load.js';
 import { applyPsadConf } from '../../src/config/psad-import.js';
 import type { Config } from '../../src/config/keys/index.js';
-import { buildAnalysis } from '../../src/daemon/analysis.js';
+import { buildAnalysis } from '../../src/pipeline/analysis.js';
 import { classify, ScanClass, TrafficClassifier } from '../../src/detect/index.js';
 import type { Packet } from '../../src/model/packet.js';
 import type { Report, SourceReport } from '../../src/model/report.js';

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import { applyPsadConf } from '../../src/config/psad-import.js';
-import { buildAnalysis } from '../../src/daemon/analysis.js';
+import { buildAnalysis } from '../../src/pipeline/analysis.js';
 import { createParseContext } from '../../src/parse/index.js';
 
 const expected = JSON.parse(readFileSync('fixtures/psad/psad-mode-levels.json', 'utf8')) as Record<string, Record<string, number>>;

@@ -10,7 +10,7 @@ import { fileTime, openJournal, openLog, orderRotated, pipeLines, readLinesFast 
 import { createParseContext } from '../../parse/index.js';
 import { csvHeader, csvRow, DEFAULT_CSV_FIELDS, renderText, topLimits, unknownCsvFields } from '../../report/index.js';
 import { UsageError } from '../usage-error.js';
-import { buildAnalysis, type AnalysisOptions } from '../../daemon/analysis.js';
+import { buildAnalysis, type AnalysisOptions } from '../../pipeline/analysis.js';
 import { bootTimeMs } from '../../daemon/boot-time.js';
 import { parseIntOption, parseTimeOption } from '../option-parsers.js';
 import { mailReport } from '../../daemon/mail-report.js';

@@ -13,7 +13,7 @@ import type { Config } from '../../config/keys/index.js';
 import { Mailer } from '../../actions/email/index.js';
 import { GeoLookup, ReverseDns } from '../../enrich/index.js';
 import type { SourceReport } from '../../model/report.js';
-import { enrichSource, lookupAddress } from '../analysis.js';
+import { enrichSource, lookupAddress } from '../../pipeline/analysis.js';
 import type { DaemonExtension, ExtensionContext, ExtensionFactory, LevelChange, MetricSample } from '../hooks.js';
 import { mailQueueDir } from '../mail-report.js';
 import type { ExtensionHub } from './hub.js';
