@@ -23,7 +23,7 @@ import { HyperLogLog, type HllSnapshot } from './hyperloglog.js';
 export const SMALL = 16;
 
 /**
- * The private part of a table (state-codec.ts saves and restores it; the
+ * The private part of a table (state/table-codec.ts saves and restores it; the
  * public counters are set directly). `entries` are the destinations in the
  * window in their order; the table's own destination appears as the table
  * itself. The layout is how they are kept: 'none' (no entry), 'one' (the

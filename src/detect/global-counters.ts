@@ -9,7 +9,7 @@ import type { Config } from '../config/keys/index.js';
 import type { Packet, SkipReason } from '../model/packet.js';
 import type { Report } from '../model/report.js';
 import type { SignatureHit } from '../model/signature.js';
-import { COUNTER_LIMITS, decodeCounters, encodeCounters, type CounterMaps, type SavedCounters, type SigCounter } from './counters-state.js';
+import { COUNTER_LIMITS, decodeCounters, encodeCounters, type CounterMaps, type SavedCounters, type SigCounter } from './state/counters-state.js';
 
 const MAX_PREFIXES = COUNTER_LIMITS.prefixes;
 const OTHER_PREFIX = '(other prefixes)';
@@ -25,7 +25,7 @@ export class GlobalCounters {
   /** The configuration is accepted for symmetry with the other stage objects; nothing in it applies yet. */
   constructor(_cfg?: Config) {}
 
-  /** All counters as JSON data sharing nothing with this object (counters-state.ts). */
+  /** All counters as JSON data sharing nothing with this object (state/counters-state.ts). */
   exportState(): SavedCounters {
     return encodeCounters({ ports: this.#ports, protocols: this.#protocols, prefixes: this.#prefixes, sigs: this.#sigs, skips: this.#skips });
   }

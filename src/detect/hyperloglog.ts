@@ -27,7 +27,7 @@ export function hash32(s: string): number {
 /** Distinct hashes kept exactly before switching to registers (most sources reach few hosts). */
 export const SPARSE_MAX = 32;
 
-/** The contents of a HyperLogLog (state-codec.ts saves and restores it). */
+/** The contents of a HyperLogLog (state/table-codec.ts saves and restores it). */
 export type HllSnapshot = { sparse: number[] } | { registers: Uint8Array };
 
 export class HyperLogLog {

@@ -10,7 +10,7 @@ export const MAX_RANGES = 128;
 export const PORT_WORDS = 2048;
 
 /**
- * The contents of a PortSet in its current form (state-codec.ts saves and
+ * The contents of a PortSet in its current form (state/proto-codec.ts saves and
  * restores it): null when empty, one port, sorted disjoint [lo, hi] pairs
  * (2 * n values), or the bitmap.
  */

@@ -25,7 +25,7 @@ export class ProtoStat extends PortSet {
     m.set(k, (m.get(k) ?? 0) + 1);
   }
 
-  /** Replaces the kind counters with `pairs` as kinds() gives them (state-codec.ts). */
+  /** Replaces the kind counters with `pairs` as kinds() gives them (state/proto-codec.ts). */
   restoreKinds(pairs: ReadonlyArray<readonly [number, number]>): void {
     const first = pairs[0];
     this.#k0 = first === undefined ? -1 : first[0];

@@ -26,7 +26,7 @@ import { classify, ScanClass } from './scan-class.js';
 import { SourceKeys } from './source-key.js';
 import { SourceState } from './source-state.js';
 import { toolEvidence } from './tool-evidence.js';
-import { decodeScanState, encodeScanState, fingerprintResolver, type DecodedScanState, type SavedScanState } from './tracker-state.js';
+import { decodeScanState, encodeScanState, fingerprintResolver, type DecodedScanState, type SavedScanState } from './state/tracker-state.js';
 
 export type LevelChangeHandler = (s: SourceState, from: number, to: number, reason: string) => void;
 
@@ -161,7 +161,7 @@ export class ScanTracker {
     return n;
   }
 
-  /** Everything that affects later results and reports, as JSON data sharing nothing with the tracker (tracker-state.ts). */
+  /** Everything that affects later results and reports, as JSON data sharing nothing with the tracker (state/tracker-state.ts). */
   exportState(): SavedScanState {
     return encodeScanState(this.#clock, this.stats, this.#sources.values());
   }

@@ -225,7 +225,7 @@ export class SourceState extends DestinationTable {
     }
   }
 
-  /** First and last packet as kept: [firstSec, firstMs, lastSec, lastMs] (state-codec.ts). */
+  /** First and last packet as kept: [firstSec, firstMs, lastSec, lastMs] (state/source-codec.ts). */
   seenSnapshot(): [number, number, number, number] {
     return [this.#firstSec, this.#firstMs, this.#lastSec, this.#lastMs];
   }

@@ -49,7 +49,7 @@ const at = (o: unknown, ...path: Array<string | number>): Json => path.reduce<un
 
 type Src = unknown[];
 
-/** Where the parts of a flat saved source start (as source-codec.ts lays them out). */
+/** Where the parts of a flat saved source start (as detect/state/source-codec.ts lays them out). */
 function partsOf(src: Src): { tcp?: number; udp?: number; icmp?: number; table: number; rare: number | null } {
   const flags = src[12] as number;
   const out: { tcp?: number; udp?: number; icmp?: number; table: number; rare: number | null } = { table: 0, rare: null };

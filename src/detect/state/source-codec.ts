@@ -19,18 +19,18 @@
  *                        (role when not "level"), invalidIcmp [[what, n]], ipOptions, outside (the
  *                        ports a local source probed from outside, protocol records as in others)
  */
-import type { SignatureRole } from '../model/signature.js';
-import type { Fingerprint, FingerprintGuess } from './os-fingerprint.js';
+import type { SignatureRole } from '../../model/signature.js';
+import type { Fingerprint, FingerprintGuess } from '../os-fingerprint.js';
 import { decodeProto, encodeProto, protoNames } from './proto-codec.js';
-import type { ProtoStat } from './proto-stat.js';
-import { CLASS_COUNT } from './scan-class.js';
-import { EPOCH_MS } from './event-seconds.js';
+import type { ProtoStat } from '../proto-stat.js';
+import { CLASS_COUNT } from '../scan-class.js';
+import { EPOCH_MS } from '../event-seconds.js';
 import {
   MAX_ADDRESSES, MAX_INVALID_ICMP, MAX_IP_OPTIONS, MAX_REASONS, MAX_SIGNATURES, SourceState, type SignatureTally, type SourceNotesFields,
-} from './source-state.js';
+} from '../source-state.js';
 import { Cursor, StateError, int, intAt, intList, list, optText, record, text, textAt, textList, type Fields } from './state-fields.js';
 import { decodeTable, encodeTable, TIME } from './table-codec.js';
-import { TOOL_COUNT } from './tool-evidence.js';
+import { TOOL_COUNT } from '../tool-evidence.js';
 
 /** A source, flat (see above). */
 export type SavedSource = unknown[];

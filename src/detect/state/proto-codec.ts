@@ -8,8 +8,8 @@
  * port, [lo, hi, lo, hi, ...] (sorted ranges), or the 8 KiB bitmap as
  * base64 (little-endian 32-bit words): the set keeps its form.
  */
-import { MAX_RANGES, PORT_WORDS, type PortSetSnapshot } from './port-set.js';
-import { ProtoStat } from './proto-stat.js';
+import { MAX_RANGES, PORT_WORDS, type PortSetSnapshot } from '../port-set.js';
+import { ProtoStat } from '../proto-stat.js';
 import { StateError, int, intAt, list, wordsFromBase64, wordsToBase64, type Cursor } from './state-fields.js';
 
 /** Field names for errors, made once per place a record can be. */

@@ -16,10 +16,10 @@
  * protoBits: 0 or 8 words. active, qualifiedDsts and sweepLike are counted
  * from the destinations.
  */
-import { SMALL, type DestinationTable, type TableSnapshot } from './destination-table.js';
-import { DestinationState } from './destination-state.js';
-import { NEVER } from './event-seconds.js';
-import { HLL_MAX_RANK, HLL_REGISTERS, SPARSE_MAX, type HllSnapshot } from './hyperloglog.js';
+import { SMALL, type DestinationTable, type TableSnapshot } from '../destination-table.js';
+import { DestinationState } from '../destination-state.js';
+import { NEVER } from '../event-seconds.js';
+import { HLL_MAX_RANK, HLL_REGISTERS, SPARSE_MAX, type HllSnapshot } from '../hyperloglog.js';
 import { StateError, fromBase64, int, intList, toBase64, type Cursor } from './state-fields.js';
 
 const LAYOUTS = ['none', 'one', 'small', 'map'] as const;

@@ -9,9 +9,9 @@
  * data throughout, sharing nothing with the live tracker, so it can be
  * written out after more packets arrived.
  */
-import type { Fingerprint, FingerprintDb } from './os-fingerprint.js';
+import type { Fingerprint, FingerprintDb } from '../os-fingerprint.js';
 import { decodeSource, encodeSource, type FingerprintResolver, type SavedSource } from './source-codec.js';
-import type { SourceState } from './source-state.js';
+import type { SourceState } from '../source-state.js';
 import { TIME } from './table-codec.js';
 import { StateError, checkHeader, finite, int, list, record, rejected } from './state-fields.js';
 
