@@ -27,7 +27,7 @@ function packet(): Packet {
     family: 4, src: '', dst: '192.0.2.1', len: 44, tos: 0, prec: 0, ttl: 50, id: 1, tc: -1, flowLabel: -1, ipFlags: 0, frag: -1,
     ipOpts: '', proto: 'tcp', protoNum: 6, sport: 40000, dport: 22, seq: -1, ack: -1, window: 1024, res: 0, tcpFlags: TCP_SYN,
     urgp: 0, tcpOpts: '020405B4', udpLen: -1, icmpType: -1, icmpCode: -1, icmpId: -1, icmpSeq: -1, icmpParam: -1, icmpMtu: -1,
-    icmpGateway: '', inner: null, uid: -1, gid: -1, mark: -1, raw: '',
+    icmpGateway: '', inner: null, uid: -1, gid: -1, mark: -1,
   };
 }
 

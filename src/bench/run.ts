@@ -11,8 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { join, dirname } from 'node:path';
 import { generateLog } from './generate-log.js';
 import { htmlBench } from './html-bench.js';
-import { readLinesFast } from '../sources/index.js';
-import { createParseContext, parseLine } from '../parse/index.js';
+import { readLineBytes } from '../sources/index.js';
+import { createParseContext, parseBytes } from '../parse/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
@@ -44,10 +44,10 @@ async function parseOnly(file: string): Promise<{ seconds: number; lines: number
   let lines = 0;
   let packets = 0;
   const t0 = performance.now();
-  await readLinesFast(createReadStream(file, { highWaterMark: 1 << 20 }), {
-    line(l) {
+  await readLineBytes(createReadStream(file, { highWaterMark: 1 << 20 }), {
+    bytes(b, start, end, ascii) {
       lines++;
-      const r = parseLine(l, ctx);
+      const r = parseBytes(b, start, end, ctx, ascii);
       if (r !== null && typeof r === 'object') packets++;
     },
     tooLong() {},
@@ -64,10 +64,10 @@ async function charLoop(file: string): Promise<{ perLine: number; spaces: number
   let spaces = 0;
   let lines = 0;
   const t0 = performance.now();
-  await readLinesFast(createReadStream(file, { highWaterMark: 1 << 20 }), {
-    line(l) {
+  await readLineBytes(createReadStream(file, { highWaterMark: 1 << 20 }), {
+    bytes(b, start, end) {
       lines++;
-      for (let i = 0; i < l.length; i++) if (l.charCodeAt(i) === 32) spaces++;
+      for (let i = start; i < end; i++) if (b[i] === 32) spaces++;
     },
     tooLong() {},
   }, 8192);

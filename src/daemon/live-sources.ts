@@ -63,7 +63,7 @@ export interface PipelineSinkOptions {
   firewallLine: () => void;
 }
 
-/** Hands a source's lines to the pipeline: ulogd2 JSON through its own parser, everything else through parseLine. */
+/** Hands a source's lines to the pipeline: ulogd2 JSON through its own parser, everything else through the line parser. */
 export function pipelineSink(o: PipelineSinkOptions): LiveSink {
   return {
     line: (text) => {

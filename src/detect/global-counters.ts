@@ -15,15 +15,47 @@ const MAX_PREFIXES = COUNTER_LIMITS.prefixes;
 const OTHER_PREFIX = '(other prefixes)';
 const MAX_SIG_SOURCES = COUNTER_LIMITS.sigSources;
 
+/**
+ * One thread's counters of a partitioned analysis (see absorb()): plain data
+ * a worker thread can post. Signature sources are sent as counts (the
+ * threads' sources are disjoint), with the line of each signature's first hit.
+ */
+export interface CounterPart {
+  ports: Array<[string, Float64Array]>;
+  protocols: Array<[string, number]>;
+  prefixes: Array<[string, number]>;
+  skips: Array<[string, number]>;
+  sigs: Array<{ sid: number; msg: string; dl: number; hits: number; proto: string; first: number; sources: number }>;
+}
+
+export interface CounterOptions {
+  /**
+   * Count log prefixes in observe() and skipped() (default). A partitioned
+   * analysis counts them in one thread only, for every packet, through
+   * prefix(): the first MAX_PREFIXES prefixes of the whole log are kept by
+   * name, so they must be counted in the log's order.
+   */
+  prefixes?: boolean;
+}
+
 export class GlobalCounters {
   #ports = new Map<string, Float64Array>();
   #protocols = new Map<string, number>();
   #prefixes = new Map<string, number>();
   #sigs = new Map<number, SigCounter>();
   #skips = new Map<string, number>();
+  readonly #countPrefixes: boolean;
+  /** Where each signature's first hit was (a line number), for merging threads; -1 outside a partitioned analysis. */
+  readonly #firstHit = new Map<number, number>();
+  /** Sources of a signature counted by other threads (merged counts; their addresses are not kept). */
+  readonly #moreSources = new Map<number, number>();
+  /** The line being counted (set by a partitioned pipeline), for #firstHit. */
+  seq = -1;
 
   /** The configuration is accepted for symmetry with the other stage objects; nothing in it applies yet. */
-  constructor(_cfg?: Config) {}
+  constructor(_cfg?: Config, o: CounterOptions = {}) {
+    this.#countPrefixes = o.prefixes ?? true;
+  }
 
   /** All counters as JSON data sharing nothing with this object (state/counters-state.ts). */
   exportState(): SavedCounters {
@@ -55,7 +87,7 @@ export class GlobalCounters {
       this.skipped(p, skipped);
       return;
     }
-    this.#prefix(p);
+    if (this.#countPrefixes) this.prefix(p);
     this.#traffic(p);
     if (hits !== null) for (const h of hits) if (h.dl > 0) this.#signature(p, h);
   }
@@ -63,11 +95,12 @@ export class GlobalCounters {
   /** A packet the filter dropped; pass the reason so ports count as psad did. */
   skipped(p: Packet, reason?: SkipReason): void {
     if (reason !== undefined) this.#skips.set(reason, (this.#skips.get(reason) ?? 0) + 1);
-    if (reason !== 'ignored-prefix') this.#prefix(p);
+    if (reason !== 'ignored-prefix' && this.#countPrefixes) this.prefix(p);
     if (reason === 'auto-dl-ignore') this.#traffic(p);
   }
 
-  #prefix(p: Packet): void {
+  /** Counts the packet's log prefix (observe() and skipped() do, unless prefixes are counted apart). */
+  prefix(p: Packet): void {
     if (p.prefix === '') return;
     const m = this.#prefixes;
     const key = m.has(p.prefix) || m.size < MAX_PREFIXES ? p.prefix : OTHER_PREFIX;
@@ -86,7 +119,10 @@ export class GlobalCounters {
 
   #signature(p: Packet, h: SignatureHit): void {
     let c = this.#sigs.get(h.sid);
-    if (c === undefined) this.#sigs.set(h.sid, (c = { msg: h.msg, sid: h.sid, dl: h.dl, hits: 0, proto: p.proto, sources: new Set() }));
+    if (c === undefined) {
+      this.#sigs.set(h.sid, (c = { msg: h.msg, sid: h.sid, dl: h.dl, hits: 0, proto: p.proto, sources: new Set() }));
+      if (this.seq >= 0) this.#firstHit.set(h.sid, this.seq);
+    }
     c.hits++;
     if (h.dl > c.dl) c.dl = h.dl;
     if (c.sources.size < MAX_SIG_SOURCES) c.sources.add(p.src);
@@ -107,7 +143,52 @@ export class GlobalCounters {
     return [...this.#sigs.values()]
       .sort((a, b) => b.hits - a.hits || a.sid - b.sid)
       .slice(0, n)
-      .map((c) => ({ msg: c.msg, sid: c.sid, dl: c.dl, hits: c.hits, sources: c.sources.size, proto: c.proto }));
+      .map((c) => ({ msg: c.msg, sid: c.sid, dl: c.dl, hits: c.hits, sources: Math.min(MAX_SIG_SOURCES, c.sources.size + (this.#moreSources.get(c.sid) ?? 0)), proto: c.proto }));
+  }
+
+  /** This thread's counters of a partitioned analysis, to be absorbed by the thread that reports. */
+  part(): CounterPart {
+    return {
+      ports: [...this.#ports],
+      protocols: [...this.#protocols],
+      prefixes: [...this.#prefixes],
+      skips: [...this.#skips],
+      sigs: [...this.#sigs.values()].map((c) => ({ sid: c.sid, msg: c.msg, dl: c.dl, hits: c.hits, proto: c.proto, first: this.#firstHit.get(c.sid) ?? -1, sources: c.sources.size })),
+    };
+  }
+
+  /**
+   * Adds another thread's counters of the same log (partitioned by source):
+   * sums, the highest level, each signature's message and protocol from its
+   * first hit in the log, and its sources counted up to the cap (the threads'
+   * sources are disjoint, so the sum is the number of distinct sources).
+   */
+  absorb(o: CounterPart): void {
+    for (const [proto, arr] of o.ports) {
+      const mine = this.#ports.get(proto);
+      if (mine === undefined) this.#ports.set(proto, arr);
+      else for (let i = 0; i < arr.length; i++) mine[i]! += arr[i]!;
+    }
+    addTallies(this.#protocols, o.protocols);
+    addTallies(this.#prefixes, o.prefixes);
+    addTallies(this.#skips, o.skips);
+    for (const x of o.sigs) {
+      const c = this.#sigs.get(x.sid);
+      if (c === undefined) {
+        this.#sigs.set(x.sid, { msg: x.msg, sid: x.sid, dl: x.dl, hits: x.hits, proto: x.proto, sources: new Set() });
+        this.#firstHit.set(x.sid, x.first);
+        this.#moreSources.set(x.sid, x.sources);
+        continue;
+      }
+      c.hits += x.hits;
+      if (x.dl > c.dl) c.dl = x.dl;
+      if (x.first < (this.#firstHit.get(x.sid) ?? Infinity)) {
+        c.msg = x.msg;
+        c.proto = x.proto;
+        this.#firstHit.set(x.sid, x.first);
+      }
+      this.#moreSources.set(x.sid, (this.#moreSources.get(x.sid) ?? 0) + x.sources);
+    }
   }
 
   /** Log prefix -> lines, most frequent first (after 1000 distinct prefixes the rest are pooled). */
@@ -124,6 +205,10 @@ export class GlobalCounters {
   skipReasons(): Record<string, number> {
     return sortedRecord(this.#skips);
   }
+}
+
+function addTallies(m: Map<string, number>, add: ReadonlyArray<readonly [string, number]>): void {
+  for (const [k, n] of add) m.set(k, (m.get(k) ?? 0) + n);
 }
 
 function sortedRecord(m: Map<string, number>): Record<string, number> {

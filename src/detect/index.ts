@@ -1,11 +1,11 @@
 /** The detect stage: which packets count, per-source scan state and danger levels, report parts (saved state: state/). */
 export { createPacketFilter, hasSnortSid, type PacketFilter } from './packet-filter.js';
 export { AutoDl, loadAutoDl, parseAutoDl, type AutoDlEntry, type AutoDlLoad, type AutoDlProblem } from './auto-dl.js';
-export { ScanTracker, type LevelChangeHandler, type TrackerOptions, type TrackerStats } from './scan-tracker.js';
+export { ScanTracker, type LevelChangeHandler, type TrackerOptions, type TrackerPart, type TrackerStats } from './scan-tracker.js';
 export { SourceState, type SignatureTally } from './source-state.js';
 export { ProtoStat } from './proto-stat.js';
 export { sourceReport, sourceReports, compareSourceReports, toolOf } from './source-report.js';
-export { GlobalCounters } from './global-counters.js';
+export { GlobalCounters, type CounterOptions, type CounterPart } from './global-counters.js';
 export { SCAN_STATE_FORMAT, SCAN_STATE_VERSION, salvageScanState, type SavedScanState } from './state/tracker-state.js';
 export { COUNTERS_FORMAT, COUNTERS_VERSION, salvageCounters, type SavedCounters } from './state/counters-state.js';
 export {

@@ -34,12 +34,21 @@ export interface TrackerOptions {
   autoDl?: AutoDl;
   osFingerprints?: FingerprintDb;
   onLevelChange?: LevelChangeHandler;
+  /** Most sources tracked (default MAX_TRACKED_SOURCES; a thread of a partitioned analysis keeps its share). */
+  maxSources?: number;
 }
 
 export interface TrackerStats {
   tracked: number;
   evicted: number;
   expired: number;
+}
+
+/** One thread's tracker of a partitioned analysis (exportPart()): plain data a worker thread can post. */
+export interface TrackerPart {
+  stats: TrackerStats;
+  levels: number[];
+  scan: SavedScanState;
 }
 
 const SYN = 2;
@@ -79,7 +88,7 @@ export class ScanTracker {
     this.#home = homeNet(cfg);
     this.#windowMs = cfg.ENABLE_PERSISTENCE ? Infinity : cfg.SCAN_TIMEOUT * 1000;
     this.#windowSec = cfg.ENABLE_PERSISTENCE ? NEVER : cfg.SCAN_TIMEOUT;
-    this.#maxSources = cfg.MAX_TRACKED_SOURCES;
+    this.#maxSources = opts.maxSources ?? cfg.MAX_TRACKED_SOURCES;
     this.#maxDsts = Math.max(cfg.MAX_DESTINATIONS_PER_SOURCE, cfg.DL5_UNIQUE_HOSTS);
     this.#autoDl = opts.autoDl !== undefined && opts.autoDl.size > 0 ? opts.autoDl : null;
     this.#os = opts.osFingerprints ?? null;
@@ -104,6 +113,19 @@ export class ScanTracker {
 
   get size(): number {
     return this.#sources.size;
+  }
+
+  /** Tracked sources per peak level (0-5), also those not held here after absorbPart(). */
+  levelCounts(): readonly number[] {
+    return this.#levels;
+  }
+
+  /**
+   * A scored packet of a source another thread tracks (a partitioned
+   * analysis): only its time counts here, as the clock for lines without one.
+   */
+  tick(ts: number): void {
+    if (ts > this.#clock) this.#clock = ts;
   }
 
   observe(p: Packet, hits: readonly SignatureHit[] | null): SourceState {
@@ -184,6 +206,36 @@ export class ScanTracker {
    */
   importState(saved: unknown): void {
     this.prepareImport(saved)();
+  }
+
+  /**
+   * This thread's part of a partitioned analysis: its counts, and the
+   * sources at or above `minDl` (the others are only counted), for
+   * absorbPart() of the thread that reports.
+   */
+  exportPart(minDl: number): TrackerPart {
+    const listed: SourceState[] = [];
+    for (const s of this.#sources.values()) if (s.peakDl >= minDl) listed.push(s);
+    return { stats: { ...this.stats }, levels: [...this.#levels], scan: encodeScanState(this.#clock, this.stats, listed) };
+  }
+
+  /**
+   * Adds another thread's part of the same log (the threads' sources are
+   * disjoint): its listed sources join these, its counts are added. Meant
+   * for reporting: afterwards `stats.tracked` and levelCounts() count
+   * sources this tracker does not hold.
+   */
+  absorbPart(part: TrackerPart): void {
+    const d = decodeScanState(part.scan, fingerprintResolver(this.#os));
+    for (const [k, s] of d.sources) {
+      if (this.#sources.has(k)) throw new Error(`source ${k} tracked by two threads`);
+      this.#sources.set(k, s);
+    }
+    for (let i = 0; i < 6; i++) this.#levels[i]! += part.levels[i] ?? 0;
+    if (d.clock > this.#clock) this.#clock = d.clock;
+    this.stats.tracked += part.stats.tracked;
+    this.stats.evicted += part.stats.evicted;
+    this.stats.expired += part.stats.expired;
   }
 
   #adopt(d: DecodedScanState): void {

@@ -3,8 +3,11 @@
  * nftables `log` all write the same nf_log text). Types only: every stage
  * imports this, nothing here imports a stage.
  *
- * One flat object with a fixed shape per accepted line (V8 keeps it
- * monomorphic): absent numeric fields are -1, absent strings are ''.
+ * One flat object with a fixed shape (V8 keeps it monomorphic): absent
+ * numeric fields are -1, absent strings are ''. A reader fills one record
+ * per line and reuses it for the next (parse/parse-line.ts): code that keeps
+ * packet data past the call that received it copies the fields it needs,
+ * never the Packet.
  */
 
 /** TCP flag bits as netfilter prints them (bit values follow the TCP header). */
@@ -113,8 +116,6 @@ export interface Packet {
   uid: number;
   gid: number;
   mark: number;
-  /** The whole line as read. */
-  raw: string;
 }
 
 /**

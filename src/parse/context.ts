@@ -1,4 +1,6 @@
-/** Per-stream parsing state: year inference reference, boot time, caches, journal export assembly. */
+/** Per-stream parsing state: year inference reference, boot time, caches, journal export assembly, the reused packet record. */
+import type { Packet } from '../model/packet.js';
+import { emptyPacket } from './netfilter-payload.js';
 
 export interface ParseOptions {
   /** Force the year of RFC 3164 timestamps (which carry none). */
@@ -21,6 +23,8 @@ export interface ParseContext {
   exportTs: number;
   exportHost: string;
   exportMessage: string;
+  /** The packet record parseBytes()/parseText() fill, one per reader (valid until the next line). */
+  record: Packet;
 }
 
 export function createParseContext(opts: ParseOptions = {}): ParseContext {
@@ -34,5 +38,6 @@ export function createParseContext(opts: ParseOptions = {}): ParseContext {
     exportTs: Number.NaN,
     exportHost: '',
     exportMessage: '',
+    record: emptyPacket(),
   };
 }

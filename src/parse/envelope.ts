@@ -2,10 +2,30 @@
  * The envelope around a netfilter payload: where the payload starts, the
  * record time, the host and the log prefix (text between the kernel
  * envelope and `IN=`: `DROP`, `[UFW BLOCK]`, `Shorewall:net-fw:DROP:`).
+ * Read from the line's bytes in [start, end) (line-bytes.ts).
  */
 import { TS_MAX, TS_MIN, type Packet } from '../model/packet.js';
 import type { ParseContext } from './context.js';
+import { at, bytesAre, Finder, indexIn, Interner, isDigit } from './line-bytes.js';
 import { findTimestamp, timestampAt, uptimeAt, type TimeResult } from './syslog-time.js';
+
+const IN = new Finder('IN=');
+const OUT = new Finder('OUT=');
+const KERNEL = new Finder('kernel:');
+const DPT = new Finder('DPT=');
+const SRC = new Finder('SRC=');
+const DST = new Finder(' DST=');
+
+/** Every Finder of the envelope: reset when a buffer's bytes are rewritten in place. */
+export const ENVELOPE_FINDERS: readonly Finder[] = [IN, OUT, KERNEL, DPT, SRC, DST];
+
+const prefixes = new Interner();
+const hosts = new Interner();
+
+/** The first space at or after i before end, or -1. */
+function spaceFrom(s: Uint8Array, i: number, end: number): number {
+  return indexIn(s, 32, i, end);
+}
 
 /**
  * Index of the `IN=` that starts the payload, or -1. It must be followed by
@@ -15,25 +35,25 @@ import { findTimestamp, timestampAt, uptimeAt, type TimeResult } from './syslog-
  * the devices a packet has: there the payload may start `IN=<name> PHYSIN=|MAC=|SRC=`
  * (no OUT=) or `OUT=<name> PHYSOUT=|MAC=|SRC=` (no IN=).
  */
-export function findPayload(s: string, from: number): number {
-  let i = s.indexOf('IN=', from);
+export function findPayload(s: Buffer, from: number, end: number): number {
+  let i = IN.findIn(s, from, end);
   while (i >= 0) {
-    const sp = s.indexOf(' ', i + 3);
-    if (sp > 0 && sp - i < 24 && (s.startsWith('OUT=', sp + 1) || fieldAfterDevice(s, sp + 1, 'PHYSIN='))) return i;
-    i = s.indexOf('IN=', i + 3);
+    const sp = spaceFrom(s, i + 3, Math.min(end, i + 24));
+    if (sp > 0 && (bytesAre(s, sp + 1, end, 'OUT=') || fieldAfterDevice(s, sp + 1, end, 'PHYSIN='))) return i;
+    i = IN.findIn(s, i + 3, end);
   }
-  i = s.indexOf('OUT=', from);
+  i = OUT.findIn(s, from, end);
   while (i >= 0) {
-    const sp = s.indexOf(' ', i + 4);
-    if (sp > 0 && sp - i < 25 && fieldAfterDevice(s, sp + 1, 'PHYSOUT=')) return i;
-    i = s.indexOf('OUT=', i + 4);
+    const sp = spaceFrom(s, i + 4, Math.min(end, i + 25));
+    if (sp > 0 && fieldAfterDevice(s, sp + 1, end, 'PHYSOUT=')) return i;
+    i = OUT.findIn(s, i + 4, end);
   }
   return -1;
 }
 
 /** The nf_log fields that may follow a lone IN=/OUT= device. */
-function fieldAfterDevice(s: string, k: number, phys: string): boolean {
-  return s.startsWith('SRC=', k) || s.startsWith('MAC=', k) || s.startsWith(phys, k);
+function fieldAfterDevice(s: Uint8Array, k: number, end: number, phys: string): boolean {
+  return bytesAre(s, k, end, 'SRC=') || bytesAre(s, k, end, 'MAC=') || bytesAre(s, k, end, phys);
 }
 
 /**
@@ -41,11 +61,11 @@ function fieldAfterDevice(s: string, k: number, phys: string): boolean {
  * the tail of a line run into another): nf_log fields without their start.
  * Counted as truncated instead of passing for another program's text.
  */
-export function isCutPayload(s: string): boolean {
-  const d = s.indexOf('DPT=');
-  if (d >= 0 && (d === 0 || s.charCodeAt(d - 1) === 32) && isDigit(s.charCodeAt(d + 4))) return true;
-  const src = s.indexOf('SRC=');
-  return src >= 0 && (src === 0 || s.charCodeAt(src - 1) === 32) && s.indexOf(' DST=', src) > 0;
+export function isCutPayload(s: Buffer, start: number, end: number): boolean {
+  const d = DPT.findIn(s, start, end);
+  if (d >= 0 && (d === start || s[d - 1] === 32) && isDigit(at(s, d + 4, end))) return true;
+  const src = SRC.findIn(s, start, end);
+  return src >= 0 && (src === start || s[src - 1] === 32) && DST.findIn(s, src, end) >= 0;
 }
 
 /**
@@ -59,113 +79,113 @@ function sinceBoot(ctx: ParseContext, ms: number): number {
 
 const scratch: TimeResult = { ts: 0, end: 0 };
 
-function isDigit(c: number): boolean {
-  return c >= 48 && c <= 57;
-}
-
 /** `PRI,SEQ,USEC,FLAGS;` header of a /dev/kmsg record: returns the index after `;`, or -1. */
-function kmsgHeader(s: string, p: Packet, ctx: ParseContext): number {
-  let k = 0;
-  while (isDigit(s.charCodeAt(k))) k++;
-  if (k === 0 || s.charCodeAt(k) !== 44) return -1;
+function kmsgHeader(s: Uint8Array, start: number, end: number, p: Packet, ctx: ParseContext): number {
+  let k = start;
+  while (k < end && isDigit(s[k] as number)) k++;
+  if (k === start || at(s, k, end) !== 44) return -1;
   k++;
-  while (isDigit(s.charCodeAt(k))) k++; // sequence number
-  if (s.charCodeAt(k) !== 44) return -1;
+  while (k < end && isDigit(s[k] as number)) k++; // sequence number
+  if (at(s, k, end) !== 44) return -1;
   const u0 = ++k;
   let usec = 0;
-  while (isDigit(s.charCodeAt(k))) usec = usec * 10 + (s.charCodeAt(k++) - 48);
-  if (k === u0 || s.charCodeAt(k) !== 44) return -1;
-  const semi = s.indexOf(';', k);
+  while (k < end && isDigit(s[k] as number)) usec = usec * 10 + ((s[k++] as number) - 48);
+  if (k === u0 || at(s, k, end) !== 44) return -1;
+  const semi = indexIn(s, 59, k, end);
   if (semi < 0 || semi - k > 8) return -1;
   p.ts = sinceBoot(ctx, usec / 1000);
   return semi + 1;
 }
 
 /** Trimmed prefix text in s[from, to), with a leading kernel `[uptime]` stamp removed. */
-function prefixText(s: string, from: number, to: number, p: Packet): void {
-  while (from < to && s.charCodeAt(from) === 32) from++;
-  if (s.charCodeAt(from) === 91 && uptimeAt(s, from, scratch) && scratch.end <= to) {
+function prefixText(s: Buffer, from: number, to: number, end: number, p: Packet): void {
+  while (from < to && s[from] === 32) from++;
+  if (at(s, from, end) === 91 && uptimeAt(s, from, end, scratch) && scratch.end <= to) {
     from = scratch.end;
-    while (from < to && s.charCodeAt(from) === 32) from++;
+    while (from < to && s[from] === 32) from++;
   }
-  while (to > from && s.charCodeAt(to - 1) === 32) to--;
-  p.prefix = from < to ? s.slice(from, to) : '';
+  while (to > from && s[to - 1] === 32) to--;
+  p.prefix = prefixes.get(s, from, to);
 }
 
-/** Host name: the word just before `end` (which points at `kernel:` or the tag). */
-function hostBefore(s: string, end: number, from: number): string {
-  let e = end;
-  while (e > from && s.charCodeAt(e - 1) === 32) e--;
+/** Host name: the word just before `stop` (which points at `kernel:` or the tag). */
+function hostBefore(s: Buffer, stop: number, from: number): string {
+  let e = stop;
+  while (e > from && s[e - 1] === 32) e--;
   let b = e;
-  while (b > from && s.charCodeAt(b - 1) !== 32) b--;
-  return b < e ? s.slice(b, e) : '';
+  while (b > from && s[b - 1] !== 32) b--;
+  return hosts.get(s, b, e);
 }
 
 /**
- * Fills p.ts, p.host and p.prefix from the text before the payload at
- * `payload`. Records without their own clock (dmesg, kmsg) use boot time
- * plus uptime.
+ * Fills p.ts, p.host and p.prefix from the text in [start, payload). Records
+ * without their own clock (dmesg, kmsg) use boot time plus uptime.
  */
-export function parseEnvelope(s: string, payload: number, p: Packet, ctx: ParseContext): void {
-  const c0 = s.charCodeAt(0);
-  let start = 0;
+export function parseEnvelope(s: Buffer, start: number, payload: number, end: number, p: Packet, ctx: ParseContext): void {
+  const c0 = at(s, start, end);
+  let from = start;
   if (isDigit(c0)) {
-    const after = kmsgHeader(s, p, ctx);
-    if (after >= 0) { prefixText(s, after, payload, p); return; }
-  } else if (c0 === 91 /* [ */ && uptimeAt(s, 0, scratch)) {
+    const after = kmsgHeader(s, start, end, p, ctx);
+    if (after >= 0) { prefixText(s, after, payload, end, p); return; }
+  } else if (c0 === 91 /* [ */ && uptimeAt(s, start, end, scratch)) {
     // bare dmesg, or journalctl short-monotonic (`[ 463.25] host kernel: ...`)
     p.ts = sinceBoot(ctx, scratch.ts);
-    start = scratch.end;
+    from = scratch.end;
   } else if (c0 === 60 /* < */) {
-    const gt = s.indexOf('>');
-    if (gt > 0 && gt < 5) start = gt + 1;
-    if (s.charCodeAt(start) === 49 && s.charCodeAt(start + 1) === 32) return rfc5424(s, start + 2, payload, p, ctx);
+    const gt = indexIn(s, 62, start, end);
+    if (gt > start && gt < start + 5) from = gt + 1;
+    if (at(s, from, end) === 49 && at(s, from + 1, end) === 32) return rfc5424(s, from + 2, payload, end, p, ctx);
   }
   if (Number.isNaN(p.ts)) {
-    const found = start === 0 ? findTimestamp(s, payload, ctx, scratch) : timestampAt(s, start, ctx, scratch);
+    const found = from === start ? findTimestamp(s, start, payload, end, ctx, scratch) : timestampAt(s, from, end, ctx, scratch);
     if (found) {
       p.ts = scratch.ts;
-      start = scratch.end;
+      from = scratch.end;
     }
   }
-  // The syslog tag: the first `kernel:` after the timestamp (a forward indexOf is a fast
-  // builtin; lastIndexOf is a slow runtime call in V8).
-  let kernel = s.indexOf('kernel:', start);
-  if (kernel > payload) kernel = -1;
-  if (kernel >= start) {
-    p.host = hostBefore(s, kernel, start);
-    prefixText(s, kernel + 7, payload, p);
-    if (Number.isNaN(p.ts) && uptimeAt(s, skipSpaces(s, kernel + 7), scratch)) p.ts = sinceBoot(ctx, scratch.ts);
+  // The syslog tag: the first `kernel:` after the timestamp, before the payload.
+  const kernel = KERNEL.findIn(s, from, payload);
+  if (kernel >= 0) {
+    p.host = hostBefore(s, kernel, from);
+    prefixText(s, kernel + 7, payload, end, p);
+    if (Number.isNaN(p.ts) && uptimeAt(s, skipSpaces(s, kernel + 7, end), end, scratch)) p.ts = sinceBoot(ctx, scratch.ts);
   } else {
-    prefixText(s, start, payload, p);
+    prefixText(s, from, payload, end, p);
   }
 }
 
-function skipSpaces(s: string, i: number): number {
-  while (s.charCodeAt(i) === 32) i++;
+function skipSpaces(s: Uint8Array, i: number, end: number): number {
+  while (i < end && s[i] === 32) i++;
   return i;
 }
 
 /** RFC 5424 after `<PRI>1 `: TIMESTAMP HOST APP PROCID MSGID SD MSG. */
-function rfc5424(s: string, i: number, payload: number, p: Packet, ctx: ParseContext): void {
-  if (timestampAt(s, i, ctx, scratch)) p.ts = scratch.ts;
-  let k = s.indexOf(' ', i);
+function rfc5424(s: Buffer, i: number, payload: number, end: number, p: Packet, ctx: ParseContext): void {
+  if (timestampAt(s, i, end, ctx, scratch)) p.ts = scratch.ts;
+  let k = spaceFrom(s, i, end);
   const fields: number[] = [];
   for (let n = 0; n < 4 && k >= 0 && k < payload; n++) {
     fields.push(k + 1);
-    k = s.indexOf(' ', k + 1);
+    k = spaceFrom(s, k + 1, end);
   }
   const hostStart = fields[0];
   if (hostStart !== undefined) {
-    const e = s.indexOf(' ', hostStart);
-    p.host = e > hostStart ? s.slice(hostStart, e) : '';
+    const e = spaceFrom(s, hostStart, end);
+    p.host = e > hostStart ? hosts.get(s, hostStart, e) : '';
   }
   // After MSGID comes structured data: `-` or `[...]` groups.
   let msg = k >= 0 ? k + 1 : payload;
-  if (s.charCodeAt(msg) === 45) msg += 2;
-  else if (s.charCodeAt(msg) === 91) {
-    const close = s.indexOf('] ', msg);
+  const c = at(s, msg, end);
+  if (c === 45) msg += 2;
+  else if (c === 91) {
+    const close = closeBracketSpace(s, msg, end);
     msg = close >= 0 && close < payload ? close + 2 : payload;
   }
-  prefixText(s, Math.min(msg, payload), payload, p);
+  prefixText(s, Math.min(msg, payload), payload, end, p);
+}
+
+/** The first `] ` at or after i before end, or -1. */
+function closeBracketSpace(s: Uint8Array, i: number, end: number): number {
+  for (let k = i; k + 1 < end; k++) if (s[k] === 93 && s[k + 1] === 32) return k;
+  return -1;
 }

@@ -5,13 +5,15 @@
  * separated by spaces, `OPT (HEX)` groups, and for ICMP errors the quoted
  * packet in `[ ... ]` (kept apart in p.inner, never overwriting outer fields).
  *
- * One pass with indexOf/charCodeAt: no regex, and no substring for numbers.
+ * One pass over the line's bytes (line-bytes.ts): no regex, and no
+ * substring for numbers or IPv4 addresses.
  */
-import { normalizeIPv6, parseIPv4 } from '../net/address.js';
+import { normalizeIPv6 } from '../net/address.js';
 import {
   IP_CE, IP_DF, IP_MF, TCP_ACK, TCP_CWR, TCP_ECE, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TCP_URG,
   type InnerPacket, type Packet, type SkipReason,
 } from '../model/packet.js';
+import { at, bytesAre, indexIn, Interner, isDigit, str } from './line-bytes.js';
 
 /** Field maxima: nf_log prints u8, u16, u32 and the 20-bit flow label. */
 const U8 = 0xff;
@@ -29,11 +31,11 @@ const BAD = -2;
 const RANGE = -3;
 
 /** Decimal digits in s[from, to) as a number at most max; BAD when empty or not all digits, RANGE above max. */
-function decimal(s: string, from: number, to: number, max: number): number {
+function decimal(s: Uint8Array, from: number, to: number, max: number): number {
   if (from >= to) return BAD;
   let v = 0;
   for (let i = from; i < to; i++) {
-    const d = s.charCodeAt(i) - 48;
+    const d = (s[i] as number) - 48;
     if (d < 0 || d > 9) return BAD;
     v = v * 10 + d;
   }
@@ -41,12 +43,12 @@ function decimal(s: string, from: number, to: number, max: number): number {
 }
 
 /** `0x1F` or bare hex in s[from, to) at most max; BAD when invalid, RANGE above max. */
-function hex(s: string, from: number, to: number, max: number): number {
-  if (to - from > 2 && s.charCodeAt(from + 1) === 120 && s.charCodeAt(from) === 48) from += 2;
+function hex(s: Uint8Array, from: number, to: number, max: number): number {
+  if (to - from > 2 && s[from + 1] === 120 && s[from] === 48) from += 2;
   if (from >= to) return BAD;
   let v = 0;
   for (let i = from; i < to; i++) {
-    const c = s.charCodeAt(i) | 32;
+    const c = (s[i] as number) | 32;
     const d = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : -1;
     if (d < 0) return BAD;
     v = v * 16 + d;
@@ -54,36 +56,57 @@ function hex(s: string, from: number, to: number, max: number): number {
   return v > max ? RANGE : v;
 }
 
-const PROTO_BY_NAME: Readonly<Record<string, readonly [string, number]>> = {
-  TCP: ['tcp', 6], UDP: ['udp', 17], UDPLITE: ['udplite', 136], SCTP: ['sctp', 132],
-  ICMP: ['icmp', 1], ICMPv6: ['icmp6', 58], AH: ['ah', 51], ESP: ['esp', 50],
-};
-
 /** Numbered protocols get their usual name, so `PROTO=6` and `PROTO=TCP` are one key. */
 const NAME_BY_NUMBER: Readonly<Record<number, string>> = {
   1: 'icmp', 6: 'tcp', 17: 'udp', 50: 'esp', 51: 'ah', 58: 'icmp6', 132: 'sctp', 136: 'udplite',
 };
+const PROTO_NAMES: readonly string[] = Array.from({ length: 256 }, (_, n) => NAME_BY_NUMBER[n] ?? String(n));
 
-/** A protocol name or number; null when unknown or above 255. */
-export function protoFromText(s: string, from: number, to: number): readonly [string, number] | null {
+/** The report key of protocol number n (0-255): its usual name, or the number as text. */
+export function protoName(n: number): string {
+  return PROTO_NAMES[n] as string;
+}
+
+/** The names nf_log writes for PROTO=, with their numbers. */
+const PROTO_BY_NAME: ReadonlyArray<readonly [string, number]> = [
+  ['TCP', 6], ['UDP', 17], ['UDPLITE', 136], ['SCTP', 132], ['ICMP', 1], ['ICMPv6', 58], ['AH', 51], ['ESP', 50],
+];
+
+/** A protocol name or number in [from, to): its number, or -1 when unknown or above 255. */
+function protoAt(s: Uint8Array, from: number, to: number): number {
   const n = decimal(s, from, to, U8);
-  if (n >= 0) return [NAME_BY_NUMBER[n] ?? String(n), n];
-  return n === RANGE ? null : PROTO_BY_NAME[s.slice(from, to)] ?? null;
+  if (n >= 0) return n;
+  if (n === RANGE) return -1;
+  for (const [name, num] of PROTO_BY_NAME) if (name.length === to - from && bytesAre(s, from, to, name)) return num;
+  return -1;
 }
 
 /** The direction a chain implies; detection refines FORWARD. */
 export const CHAIN_DIRECTION = { INPUT: 'inbound', OUTPUT: 'outbound', FORWARD: 'forward' } as const;
 
-export function emptyPacket(raw: string): Packet {
+export function emptyPacket(): Packet {
   return {
     ts: Number.NaN, host: '', prefix: '', chain: 'INPUT', dir: 'inbound', inIf: '', outIf: '', physIn: '', physOut: '', mac: '',
     family: 4, src: '', dst: '', len: -1, tos: -1, prec: -1, ttl: -1, id: -1, tc: -1, flowLabel: -1,
     ipFlags: 0, frag: -1, ipOpts: '', proto: '', protoNum: -1, sport: -1, dport: -1, seq: -1, ack: -1,
     window: -1, res: -1, tcpFlags: 0, urgp: -1, tcpOpts: '', udpLen: -1, icmpType: -1, icmpCode: -1,
     icmpId: -1, icmpSeq: -1, icmpParam: -1, icmpMtu: -1, icmpGateway: '', inner: null,
-    uid: -1, gid: -1, mark: -1, raw,
+    uid: -1, gid: -1, mark: -1,
   };
 }
+
+/** Sets every field of a reused record to emptyPacket()'s values (one record per reader: no object per line). */
+export function clearPacket(p: Packet): void {
+  p.ts = Number.NaN; p.host = ''; p.prefix = ''; p.chain = 'INPUT'; p.dir = 'inbound'; p.inIf = ''; p.outIf = ''; p.physIn = ''; p.physOut = ''; p.mac = '';
+  p.family = 4; p.src = ''; p.dst = ''; p.len = -1; p.tos = -1; p.prec = -1; p.ttl = -1; p.id = -1; p.tc = -1; p.flowLabel = -1;
+  p.ipFlags = 0; p.frag = -1; p.ipOpts = ''; p.proto = ''; p.protoNum = -1; p.sport = -1; p.dport = -1; p.seq = -1; p.ack = -1;
+  p.window = -1; p.res = -1; p.tcpFlags = 0; p.urgp = -1; p.tcpOpts = ''; p.udpLen = -1; p.icmpType = -1; p.icmpCode = -1;
+  p.icmpId = -1; p.icmpSeq = -1; p.icmpParam = -1; p.icmpMtu = -1; p.icmpGateway = ''; p.inner = null;
+  p.uid = -1; p.gid = -1; p.mark = -1;
+}
+
+/** Interface names and MAC headers: a few distinct values repeated on every line. */
+const names = new Interner();
 
 /**
  * ip6tables writes every address in full (2001:0db8:0000:...); normalizing one
@@ -93,15 +116,38 @@ export function emptyPacket(raw: string): Packet {
 const v6Cache = new Map<string, string>();
 const V6_CACHE_MAX = 65_536;
 
-/** Address token value, normalized; '' when invalid. Dotted quads are already canonical. */
-function address(s: string, from: number, to: number): string {
-  const text = s.slice(from, to);
-  if (to - from <= 15 && s.charCodeAt(from + 1) !== 58 && s.charCodeAt(from + 2) !== 58 && s.charCodeAt(from + 3) !== 58 && s.charCodeAt(from + 4) !== 58) {
-    return parseIPv4(text) === null ? '' : text;
+/** A dotted quad in [from, to) as parseIPv4 reads it (no leading zeros, 0-255, four parts); -1 when invalid. */
+function ipv4(s: Uint8Array, from: number, to: number): number {
+  let value = 0;
+  let part = -1;
+  let dots = 0;
+  let digits = 0;
+  for (let i = from; i < to; i++) {
+    const c = s[i] as number;
+    if (c >= 48 && c <= 57) {
+      if (digits > 0 && part === 0) return -1; // leading zero: ambiguous (octal in some tools)
+      part = part < 0 ? c - 48 : part * 10 + (c - 48);
+      if (part > 255 || ++digits > 3) return -1;
+    } else if (c === 46 && part >= 0 && dots < 3) {
+      value = value * 256 + part;
+      part = -1;
+      digits = 0;
+      dots++;
+    } else return -1;
   }
+  if (dots !== 3 || part < 0) return -1;
+  return value * 256 + part;
+}
+
+/** Address token value in [from, to), normalized; '' when invalid. Dotted quads are already canonical. */
+function address(s: Buffer, from: number, to: number, end: number): string {
+  if (to - from <= 15 && at(s, from + 1, end) !== 58 && at(s, from + 2, end) !== 58 && at(s, from + 3, end) !== 58 && at(s, from + 4, end) !== 58) {
+    return ipv4(s, from, to) < 0 ? '' : str(s, from, to);
+  }
+  const text = str(s, from, to);
   let v = v6Cache.get(text);
   if (v === undefined) {
-    v = text.indexOf(':') >= 0 ? normalizeIPv6(text) ?? '' : parseIPv4(text) === null ? '' : text;
+    v = text.indexOf(':') >= 0 ? normalizeIPv6(text) ?? '' : ipv4(s, from, to) < 0 ? '' : text;
     if (v6Cache.size >= V6_CACHE_MAX) v6Cache.clear();
     v6Cache.set(text, v);
   }
@@ -113,17 +159,17 @@ function address(s: string, from: number, to: number): string {
  * a repeated address or port (the quoted UDP header repeats LEN=: the first,
  * the IP length, is kept).
  */
-function innerField(s: string, i: number, klen: number, v0: number, j: number, q: InnerPacket): SkipReason | null {
-  const a = s.charCodeAt(i);
+function innerField(s: Buffer, i: number, klen: number, v0: number, j: number, end: number, q: InnerPacket): SkipReason | null {
+  const a = s[i] as number;
   if (klen === 3) {
-    const b = s.charCodeAt(i + 1);
+    const b = s[i + 1] as number;
     if (a === 83 && b === 82) {
       if (q.src !== '') return 'malformed';
-      return (q.src = address(s, v0, j)) === '' ? 'bad-address' : null;
+      return (q.src = address(s, v0, j, end)) === '' ? 'bad-address' : null;
     }
     if (a === 68 && b === 83) {
       if (q.dst !== '') return 'malformed';
-      return (q.dst = address(s, v0, j)) === '' ? 'bad-address' : null;
+      return (q.dst = address(s, v0, j, end)) === '' ? 'bad-address' : null;
     }
     let v = 0;
     if (a === 76) {
@@ -139,8 +185,8 @@ function innerField(s: string, i: number, klen: number, v0: number, j: number, q
     return v < 0 ? 'bad-number' : null;
   }
   if (klen === 5 && a === 80) {
-    const pr = protoFromText(s, v0, j);
-    q.proto = pr === null ? s.slice(v0, j) : pr[0];
+    const n = protoAt(s, v0, j);
+    q.proto = n < 0 ? str(s, v0, j) : protoName(n);
   }
   return null;
 }
@@ -152,18 +198,17 @@ let numEnd = 0;
  * Decimal number at i up to the next space (or end), at most max; BAD when not
  * a plain number, RANGE above max. Sets numEnd.
  */
-function num(s: string, i: number, end: number, max: number): number {
+function num(s: Uint8Array, i: number, end: number, max: number): number {
   let v = 0;
   let k = i;
   for (; k < end; k++) {
-    const d = s.charCodeAt(k) - 48;
+    const d = (s[k] as number) - 48;
     if (d < 0 || d > 9) break;
     v = v * 10 + d;
   }
-  if (k < end && s.charCodeAt(k) !== 32) {
+  if (k < end && s[k] !== 32) {
     // not a plain number: skip the rest of the token and report it bad
-    const sp = s.indexOf(' ', k);
-    numEnd = sp < 0 ? end : sp;
+    numEnd = wordEnd(s, k, end);
     return BAD;
   }
   numEnd = k;
@@ -171,9 +216,8 @@ function num(s: string, i: number, end: number, max: number): number {
 }
 
 /** Hex value (`0x1F` or bare) at i up to the next space, at most max. Sets numEnd. */
-function hexNum(s: string, i: number, end: number, max: number): number {
-  let sp = s.indexOf(' ', i);
-  if (sp < 0) sp = end;
+function hexNum(s: Uint8Array, i: number, end: number, max: number): number {
+  const sp = wordEnd(s, i, end);
   numEnd = sp;
   return hex(s, i, sp, max);
 }
@@ -183,14 +227,15 @@ function badValue(v: number, end: number): SkipReason {
   return v === BAD && numEnd >= end ? 'truncated' : 'bad-number';
 }
 
-function wordEnd(s: string, i: number, end: number): number {
-  const sp = s.indexOf(' ', i);
-  return sp < 0 ? end : sp;
+/** The next space at or after i, or end. */
+function wordEnd(s: Uint8Array, i: number, end: number): number {
+  for (; i < end; i++) if (s[i] === 32) return i;
+  return end;
 }
 
 /** True when the token at i is exactly `len` chars long (followed by a space or the end). */
-function tokenIs(s: string, i: number, len: number, end: number): boolean {
-  return i + len === end || s.charCodeAt(i + len) === 32;
+function tokenIs(s: Uint8Array, i: number, len: number, end: number): boolean {
+  return i + len === end || at(s, i + len, end) === 32;
 }
 
 /** Bits of `seen` for the keys whose value may be empty (no -1 / '' sentinel tells a repeat). */
@@ -208,9 +253,8 @@ const SEEN_SPI = 32;
  *
  * A hand-written lexer: the first two characters of a token select the key,
  * '=' is checked at the key's fixed offset, numbers are read in place (their
- * end found while reading), and only string values are skipped with indexOf.
- * On this project's machines a JavaScript loop over every character costs
- * several times more than these native searches.
+ * end found while reading), string values are cut once their end is found,
+ * and nothing past the line's end is ever read as part of it.
  *
  * Every number is checked against its field's width as nf_log prints it
  * (`bad-number`), and a key that appears twice outside the quoted packet
@@ -218,8 +262,7 @@ const SEEN_SPI = 32;
  * means two lines run together or forged text, and neither value can be
  * trusted. Both checks are comparisons on values already read.
  */
-export function parsePayload(s: string, start: number, p: Packet): SkipReason | null {
-  const end = s.length;
+export function parsePayload(s: Buffer, start: number, end: number, p: Packet): SkipReason | null {
   let i = start;
   let inner: InnerPacket | null = null;
   let protoSeen = false;
@@ -227,135 +270,135 @@ export function parsePayload(s: string, start: number, p: Packet): SkipReason | 
   let incomplete = false;
   let seen = 0;
   while (i < end) {
-    const c0 = s.charCodeAt(i);
+    const c0 = s[i] as number;
     if (c0 === 32) { i++; continue; }
     if (c0 === 91 /* [ */) {
       if (inner !== null) return 'malformed'; // the kernel quotes one level only
-      const close = s.indexOf(']', i);
+      const close = indexIn(s, 93, i, end);
       if (close < 0) return 'truncated';
       inner = { src: '', dst: '', len: -1, proto: '', sport: -1, dport: -1 };
-      const bad = parseInner(s, i + 1, close, inner);
+      const bad = parseInner(s, i + 1, close, end, inner);
       if (bad !== null) return bad;
       i = close + 1;
       continue;
     }
-    const c1 = s.charCodeAt(i + 1);
+    const c1 = at(s, i + 1, end);
     let j = -1; // end of the token when the value has been consumed
     let v = 0; // a number read (negative: bad)
     let dup = false; // the key was seen before
     switch (c0) {
       case 83: // S
-        if (c1 === 82 && s.charCodeAt(i + 3) === 61) { // SRC=
+        if (c1 === 82 && at(s, i + 3, end) === 61) { // SRC=
           dup = p.src !== '';
           j = wordEnd(s, i + 4, end);
-          if ((p.src = address(s, i + 4, j)) === '') return 'bad-address';
-        } else if (c1 === 80 && s.charCodeAt(i + 3) === 61) {
-          if (s.charCodeAt(i + 2) === 73) { dup = (seen & SEEN_SPI) !== 0; seen |= SEEN_SPI; v = hexNum(s, i + 4, end, U32); } // SPI= (AH, ESP)
+          if ((p.src = address(s, i + 4, j, end)) === '') return 'bad-address';
+        } else if (c1 === 80 && at(s, i + 3, end) === 61) {
+          if (at(s, i + 2, end) === 73) { dup = (seen & SEEN_SPI) !== 0; seen |= SEEN_SPI; v = hexNum(s, i + 4, end, U32); } // SPI= (AH, ESP)
           else { dup = p.sport !== -1; v = p.sport = num(s, i + 4, end, U16); } // SPT=
           j = numEnd;
-        } else if (c1 === 69 && s.charCodeAt(i + 3) === 61) { // SEQ=
+        } else if (c1 === 69 && at(s, i + 3, end) === 61) { // SEQ=
           if (p.protoNum === 6) { dup = p.seq !== -1; v = p.seq = num(s, i + 4, end, U32); }
           else { dup = p.icmpSeq !== -1; v = p.icmpSeq = num(s, i + 4, end, U16); }
           j = numEnd;
         } else if (c1 === 89 && tokenIs(s, i, 3, end)) { p.tcpFlags |= TCP_SYN; j = i + 3; } // SYN
         break;
       case 68: // D
-        if (c1 === 83 && s.charCodeAt(i + 3) === 61) { // DST=
+        if (c1 === 83 && at(s, i + 3, end) === 61) { // DST=
           dup = p.dst !== '';
           j = wordEnd(s, i + 4, end);
-          if ((p.dst = address(s, i + 4, j)) === '') return 'bad-address';
-        } else if (c1 === 80 && s.charCodeAt(i + 3) === 61) { dup = p.dport !== -1; v = p.dport = num(s, i + 4, end, U16); j = numEnd; } // DPT=
+          if ((p.dst = address(s, i + 4, j, end)) === '') return 'bad-address';
+        } else if (c1 === 80 && at(s, i + 3, end) === 61) { dup = p.dport !== -1; v = p.dport = num(s, i + 4, end, U16); j = numEnd; } // DPT=
         else if (c1 === 70 && tokenIs(s, i, 2, end)) { p.ipFlags |= IP_DF; j = i + 2; } // DF
         break;
       case 76: // L
-        if (c1 === 69 && s.charCodeAt(i + 3) === 61) { // LEN= (the IP length; after PROTO= the UDP length)
+        if (c1 === 69 && at(s, i + 3, end) === 61) { // LEN= (the IP length; after PROTO= the UDP length)
           if (protoSeen) { dup = p.udpLen !== -1; v = p.udpLen = num(s, i + 4, end, U16); }
           else { dup = p.len !== -1; v = p.len = num(s, i + 4, end, V6_LEN); }
           j = numEnd;
         }
         break;
       case 84: // T
-        if (c1 === 84 && s.charCodeAt(i + 3) === 61) { dup = p.ttl !== -1; v = p.ttl = num(s, i + 4, end, U8); j = numEnd; } // TTL=
-        else if (c1 === 79 && s.charCodeAt(i + 3) === 61) { dup = p.tos !== -1; v = p.tos = hexNum(s, i + 4, end, U8); j = numEnd; } // TOS=
-        else if (c1 === 89 && s.charCodeAt(i + 4) === 61) { dup = p.icmpType !== -1; v = p.icmpType = num(s, i + 5, end, U8); j = numEnd; } // TYPE=
-        else if (c1 === 67 && s.charCodeAt(i + 2) === 61) { dup = p.tc !== -1; v = p.tc = num(s, i + 3, end, U8); j = numEnd; } // TC=
+        if (c1 === 84 && at(s, i + 3, end) === 61) { dup = p.ttl !== -1; v = p.ttl = num(s, i + 4, end, U8); j = numEnd; } // TTL=
+        else if (c1 === 79 && at(s, i + 3, end) === 61) { dup = p.tos !== -1; v = p.tos = hexNum(s, i + 4, end, U8); j = numEnd; } // TOS=
+        else if (c1 === 89 && at(s, i + 4, end) === 61) { dup = p.icmpType !== -1; v = p.icmpType = num(s, i + 5, end, U8); j = numEnd; } // TYPE=
+        else if (c1 === 67 && at(s, i + 2, end) === 61) { dup = p.tc !== -1; v = p.tc = num(s, i + 3, end, U8); j = numEnd; } // TC=
         break;
       case 80: // P
-        if (c1 === 82 && s.charCodeAt(i + 5) === 61) { // PROTO=
+        if (c1 === 82 && at(s, i + 5, end) === 61) { // PROTO=
           if (protoSeen) return 'malformed';
           j = wordEnd(s, i + 6, end);
-          const pr = protoFromText(s, i + 6, j);
-          if (pr === null) return isDigit(s.charCodeAt(i + 6)) ? 'bad-number' : 'no-protocol';
-          p.proto = pr[0];
-          p.protoNum = pr[1];
+          const n = protoAt(s, i + 6, j);
+          if (n < 0) return isDigit(at(s, i + 6, end)) ? 'bad-number' : 'no-protocol';
+          p.proto = protoName(n);
+          p.protoNum = n;
           protoSeen = true;
-        } else if (c1 === 82 && s.charCodeAt(i + 4) === 61) { dup = p.prec !== -1; v = p.prec = hexNum(s, i + 5, end, U8); j = numEnd; } // PREC=
+        } else if (c1 === 82 && at(s, i + 4, end) === 61) { dup = p.prec !== -1; v = p.prec = hexNum(s, i + 5, end, U8); j = numEnd; } // PREC=
         else if (c1 === 83 && tokenIs(s, i, 3, end)) { p.tcpFlags |= TCP_PSH; j = i + 3; } // PSH
-        else if (c1 === 72 && s.charCodeAt(i + 6) === 61) { dup = (seen & SEEN_PHYSIN) !== 0; seen |= SEEN_PHYSIN; j = wordEnd(s, i + 7, end); p.physIn = s.slice(i + 7, j); } // PHYSIN=
-        else if (c1 === 72 && s.charCodeAt(i + 7) === 61) { dup = (seen & SEEN_PHYSOUT) !== 0; seen |= SEEN_PHYSOUT; j = wordEnd(s, i + 8, end); p.physOut = s.slice(i + 8, j); } // PHYSOUT=
-        else if (c1 === 65 && s.charCodeAt(i + 9) === 61) { dup = p.icmpParam !== -1; v = p.icmpParam = num(s, i + 10, end, U8); j = numEnd; } // PARAMETER=
-        else if (c1 === 79 && s.charCodeAt(i + 7) === 61) { dup = p.icmpParam !== -1; v = p.icmpParam = hexNum(s, i + 8, end, U32); j = numEnd; } // POINTER= (ICMPv6, hex)
+        else if (c1 === 72 && at(s, i + 6, end) === 61) { dup = (seen & SEEN_PHYSIN) !== 0; seen |= SEEN_PHYSIN; j = wordEnd(s, i + 7, end); p.physIn = names.get(s, i + 7, j); } // PHYSIN=
+        else if (c1 === 72 && at(s, i + 7, end) === 61) { dup = (seen & SEEN_PHYSOUT) !== 0; seen |= SEEN_PHYSOUT; j = wordEnd(s, i + 8, end); p.physOut = names.get(s, i + 8, j); } // PHYSOUT=
+        else if (c1 === 65 && at(s, i + 9, end) === 61) { dup = p.icmpParam !== -1; v = p.icmpParam = num(s, i + 10, end, U8); j = numEnd; } // PARAMETER=
+        else if (c1 === 79 && at(s, i + 7, end) === 61) { dup = p.icmpParam !== -1; v = p.icmpParam = hexNum(s, i + 8, end, U32); j = numEnd; } // POINTER= (ICMPv6, hex)
         break;
       case 73: // I
-        if (c1 === 78 && s.charCodeAt(i + 2) === 61) { dup = (seen & SEEN_IN) !== 0; seen |= SEEN_IN; j = wordEnd(s, i + 3, end); p.inIf = s.slice(i + 3, j); } // IN=
-        else if (c1 === 68 && s.charCodeAt(i + 2) === 61) { // ID= (the IP ID; after PROTO= the ICMP echo ID)
+        if (c1 === 78 && at(s, i + 2, end) === 61) { dup = (seen & SEEN_IN) !== 0; seen |= SEEN_IN; j = wordEnd(s, i + 3, end); p.inIf = names.get(s, i + 3, j); } // IN=
+        else if (c1 === 68 && at(s, i + 2, end) === 61) { // ID= (the IP ID; after PROTO= the ICMP echo ID)
           if (protoSeen) { dup = p.icmpId !== -1; v = p.icmpId = num(s, i + 3, end, U16); }
           else { dup = p.id !== -1; v = p.id = num(s, i + 3, end, U16); }
           j = numEnd;
-        } else if (c1 === 78 && s.startsWith('INCOMPLETE', i)) {
+        } else if (c1 === 78 && bytesAre(s, i, end, 'INCOMPLETE')) {
           // `INCOMPLETE [N bytes]`: the kernel could not read the L4 header (nmap -sO sends
           // bare protocol headers). Not a quoted packet: skip the bracket group.
           incomplete = true;
           j = i + 10;
-          if (s.charCodeAt(j + 1) === 91) {
-            const close = s.indexOf(']', j + 2);
+          if (at(s, j + 1, end) === 91) {
+            const close = indexIn(s, 93, j + 2, end);
             j = close < 0 ? end : close + 1;
           }
         }
         break;
       case 79: // O
-        if (c1 === 85 && s.charCodeAt(i + 3) === 61) { dup = (seen & SEEN_OUT) !== 0; seen |= SEEN_OUT; j = wordEnd(s, i + 4, end); p.outIf = s.slice(i + 4, j); } // OUT=
-        else if (c1 === 80 && s.charCodeAt(i + 2) === 84 && s.charCodeAt(i + 3) === 32) { // OPT (HEX)
+        if (c1 === 85 && at(s, i + 3, end) === 61) { dup = (seen & SEEN_OUT) !== 0; seen |= SEEN_OUT; j = wordEnd(s, i + 4, end); p.outIf = names.get(s, i + 4, j); } // OUT=
+        else if (c1 === 80 && at(s, i + 2, end) === 84 && at(s, i + 3, end) === 32) { // OPT (HEX)
           // IP options / IPv6 extension headers before PROTO=, TCP options after URGP=.
-          if (s.charCodeAt(i + 4) !== 40 /* ( */) return 'malformed';
-          const close = s.indexOf(')', i + 5);
+          if (at(s, i + 4, end) !== 40 /* ( */) return 'malformed';
+          const close = indexIn(s, 41, i + 5, end);
           if (close < 0) return 'truncated';
-          const h = s.slice(i + 5, close);
+          const h = str(s, i + 5, close);
           if (afterUrgp) p.tcpOpts = h;
           else p.ipOpts = p.ipOpts === '' ? h : `${p.ipOpts} ${h}`;
           j = close + 1;
         }
         break;
       case 77: // M
-        if (c1 === 65 && s.charCodeAt(i + 3) === 61) { dup = (seen & SEEN_MAC) !== 0; seen |= SEEN_MAC; j = wordEnd(s, i + 4, end); p.mac = s.slice(i + 4, j); } // MAC=
-        else if (c1 === 65 && s.charCodeAt(i + 4) === 61) { dup = p.mark !== -1; v = p.mark = hexNum(s, i + 5, end, U32); j = numEnd; } // MARK=
-        else if (c1 === 65 && s.charCodeAt(i + 6) === 61 && s.charCodeAt(i + 3) === 83) { j = wordEnd(s, i + 7, end); if (p.mac === '') p.mac = s.slice(i + 7, j); } // MACSRC= (bridge)
-        else if (c1 === 84 && s.charCodeAt(i + 3) === 61) { dup = p.icmpMtu !== -1; v = p.icmpMtu = num(s, i + 4, end, p.protoNum === 1 ? U16 : U32); j = numEnd; } // MTU= (ICMPv6: 32 bits)
+        if (c1 === 65 && at(s, i + 3, end) === 61) { dup = (seen & SEEN_MAC) !== 0; seen |= SEEN_MAC; j = wordEnd(s, i + 4, end); p.mac = names.get(s, i + 4, j); } // MAC=
+        else if (c1 === 65 && at(s, i + 4, end) === 61) { dup = p.mark !== -1; v = p.mark = hexNum(s, i + 5, end, U32); j = numEnd; } // MARK=
+        else if (c1 === 65 && at(s, i + 6, end) === 61 && at(s, i + 3, end) === 83) { j = wordEnd(s, i + 7, end); if (p.mac === '') p.mac = names.get(s, i + 7, j); } // MACSRC= (bridge)
+        else if (c1 === 84 && at(s, i + 3, end) === 61) { dup = p.icmpMtu !== -1; v = p.icmpMtu = num(s, i + 4, end, p.protoNum === 1 ? U16 : U32); j = numEnd; } // MTU= (ICMPv6: 32 bits)
         else if (c1 === 70 && tokenIs(s, i, 2, end)) { p.ipFlags |= IP_MF; j = i + 2; } // MF
         break;
       case 87: // W
-        if (s.charCodeAt(i + 6) === 61) { dup = p.window !== -1; v = p.window = num(s, i + 7, end, U16); j = numEnd; } // WINDOW=
+        if (at(s, i + 6, end) === 61) { dup = p.window !== -1; v = p.window = num(s, i + 7, end, U16); j = numEnd; } // WINDOW=
         break;
       case 82: // R
-        if (c1 === 69 && s.charCodeAt(i + 3) === 61) { dup = p.res !== -1; v = p.res = hexNum(s, i + 4, end, U8); j = numEnd; } // RES=
+        if (c1 === 69 && at(s, i + 3, end) === 61) { dup = p.res !== -1; v = p.res = hexNum(s, i + 4, end, U8); j = numEnd; } // RES=
         else if (c1 === 83 && tokenIs(s, i, 3, end)) { p.tcpFlags |= TCP_RST; j = i + 3; } // RST
         break;
       case 85: // U
-        if (c1 === 82 && s.charCodeAt(i + 4) === 61) { dup = p.urgp !== -1; v = p.urgp = num(s, i + 5, end, U16); j = numEnd; afterUrgp = true; } // URGP=
+        if (c1 === 82 && at(s, i + 4, end) === 61) { dup = p.urgp !== -1; v = p.urgp = num(s, i + 5, end, U16); j = numEnd; afterUrgp = true; } // URGP=
         else if (c1 === 82 && tokenIs(s, i, 3, end)) { p.tcpFlags |= TCP_URG; j = i + 3; } // URG
-        else if (c1 === 73 && s.charCodeAt(i + 3) === 61) { dup = p.uid !== -1; v = p.uid = num(s, i + 4, end, U32); j = numEnd; } // UID=
+        else if (c1 === 73 && at(s, i + 3, end) === 61) { dup = p.uid !== -1; v = p.uid = num(s, i + 4, end, U32); j = numEnd; } // UID=
         break;
       case 65: // A
-        if (c1 === 67 && s.charCodeAt(i + 3) === 61) { dup = p.ack !== -1; v = p.ack = num(s, i + 4, end, U32); j = numEnd; } // ACK=n (sequence number)
+        if (c1 === 67 && at(s, i + 3, end) === 61) { dup = p.ack !== -1; v = p.ack = num(s, i + 4, end, U32); j = numEnd; } // ACK=n (sequence number)
         else if (c1 === 67 && tokenIs(s, i, 3, end)) { p.tcpFlags |= TCP_ACK; j = i + 3; } // ACK (flag)
         break;
       case 70: // F
         if (c1 === 73 && tokenIs(s, i, 3, end)) { p.tcpFlags |= TCP_FIN; j = i + 3; } // FIN
-        else if (c1 === 76 && s.charCodeAt(i + 7) === 61) { dup = p.flowLabel !== -1; v = p.flowLabel = num(s, i + 8, end, FLOW_LABEL); j = numEnd; } // FLOWLBL=
-        else if (c1 === 82 && (s.charCodeAt(i + 4) === 58 || s.charCodeAt(i + 4) === 61)) { dup = p.frag !== -1; v = p.frag = num(s, i + 5, end, U16); j = numEnd; } // FRAG:n (FRAG=n)
+        else if (c1 === 76 && at(s, i + 7, end) === 61) { dup = p.flowLabel !== -1; v = p.flowLabel = num(s, i + 8, end, FLOW_LABEL); j = numEnd; } // FLOWLBL=
+        else if (c1 === 82 && (at(s, i + 4, end) === 58 || at(s, i + 4, end) === 61)) { dup = p.frag !== -1; v = p.frag = num(s, i + 5, end, U16); j = numEnd; } // FRAG:n (FRAG=n)
         break;
       case 67: // C
-        if (c1 === 79 && s.charCodeAt(i + 4) === 61) { dup = p.icmpCode !== -1; v = p.icmpCode = num(s, i + 5, end, U8); j = numEnd; } // CODE=
+        if (c1 === 79 && at(s, i + 4, end) === 61) { dup = p.icmpCode !== -1; v = p.icmpCode = num(s, i + 5, end, U8); j = numEnd; } // CODE=
         else if (c1 === 87 && tokenIs(s, i, 3, end)) { p.tcpFlags |= TCP_CWR; j = i + 3; } // CWR
         else if (c1 === 69 && tokenIs(s, i, 2, end)) { p.ipFlags |= IP_CE; j = i + 2; } // CE
         break;
@@ -363,15 +406,15 @@ export function parsePayload(s: string, start: number, p: Packet): SkipReason | 
         if (c1 === 67 && tokenIs(s, i, 3, end)) { p.tcpFlags |= TCP_ECE; j = i + 3; } // ECE
         break;
       case 71: // G
-        if (c1 === 73 && s.charCodeAt(i + 3) === 61) { dup = p.gid !== -1; v = p.gid = num(s, i + 4, end, U32); j = numEnd; } // GID=
-        else if (c1 === 65 && s.charCodeAt(i + 7) === 61) { // GATEWAY=
+        if (c1 === 73 && at(s, i + 3, end) === 61) { dup = p.gid !== -1; v = p.gid = num(s, i + 4, end, U32); j = numEnd; } // GID=
+        else if (c1 === 65 && at(s, i + 7, end) === 61) { // GATEWAY=
           dup = p.icmpGateway !== '';
           j = wordEnd(s, i + 8, end);
-          if ((p.icmpGateway = address(s, i + 8, j)) === '') return 'bad-address';
+          if ((p.icmpGateway = address(s, i + 8, j, end)) === '') return 'bad-address';
         }
         break;
       case 72: // H
-        if (s.charCodeAt(i + 8) === 61) { dup = p.ttl !== -1; v = p.ttl = num(s, i + 9, end, U8); p.family = 6; j = numEnd; } // HOPLIMIT=
+        if (at(s, i + 8, end) === 61) { dup = p.ttl !== -1; v = p.ttl = num(s, i + 9, end, U8); p.family = 6; j = numEnd; } // HOPLIMIT=
         break;
       default:
         break;
@@ -385,14 +428,14 @@ export function parsePayload(s: string, start: number, p: Packet): SkipReason | 
 }
 
 /** The quoted packet of an ICMP error, `[SRC=... DST=... ]`, between from and close. */
-function parseInner(s: string, from: number, close: number, q: InnerPacket): SkipReason | null {
+function parseInner(s: Buffer, from: number, close: number, end: number, q: InnerPacket): SkipReason | null {
   let i = from;
   while (i < close) {
-    let j = s.indexOf(' ', i);
-    if (j < 0 || j > close) j = close;
-    const eq = s.indexOf('=', i);
-    if (eq > i && eq < j) {
-      const bad = innerField(s, i, eq - i, eq + 1, j, q);
+    let j = indexIn(s, 32, i, close);
+    if (j < 0) j = close;
+    const eq = indexIn(s, 61, i, j);
+    if (eq > i) {
+      const bad = innerField(s, i, eq - i, eq + 1, j, end, q);
       if (bad !== null) return bad;
     }
     i = j + 1;
@@ -419,8 +462,4 @@ function validate(p: Packet, incomplete: boolean): SkipReason | null {
   p.chain = p.outIf === '' ? 'INPUT' : p.inIf === '' ? 'OUTPUT' : 'FORWARD';
   p.dir = CHAIN_DIRECTION[p.chain];
   return null;
-}
-
-function isDigit(c: number): boolean {
-  return c >= 48 && c <= 57;
 }

@@ -18,7 +18,7 @@ import {
   IP_DF, IP_MF, TCP_ACK, TCP_CWR, TCP_ECE, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TCP_URG, TS_MAX, TS_MIN, type Chain, type Packet,
 } from '../model/packet.js';
 import { normalizeAddress } from '../net/address.js';
-import { CHAIN_DIRECTION, emptyPacket, protoFromText } from './netfilter-payload.js';
+import { CHAIN_DIRECTION, emptyPacket, protoName } from './netfilter-payload.js';
 import type { ParseResult } from './parse-line.js';
 
 type Rec = Record<string, unknown>;
@@ -175,7 +175,7 @@ export function parseUlogdJson(line: string): ParseResult {
   if (src === undefined && dst === undefined) return null;
   if (src === undefined || dst === undefined) return 'truncated';
   if (src === null || dst === null) return 'bad-address';
-  const p = emptyPacket(line);
+  const p = emptyPacket();
   p.src = src;
   p.dst = dst;
   p.family = src.includes(':') ? 6 : 4;
@@ -185,8 +185,7 @@ export function parseUlogdJson(line: string): ParseResult {
   if (pn < 0 && p.family === 6) pn = num(r, 'ip6.nexthdr', U8);
   if (badNumber) return 'bad-number';
   if (pn < 0) return 'no-protocol';
-  const pr = protoFromText(String(pn), 0, String(pn).length);
-  p.proto = pr === null ? String(pn) : pr[0];
+  p.proto = protoName(pn);
   p.protoNum = pn;
   interfaces(r, p);
   ipFields(r, p);

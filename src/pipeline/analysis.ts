@@ -13,9 +13,9 @@ import {
 import { loadSignatureSet, signaturePaths, formatProblem } from '../signatures/index.js';
 import { FeedSet, GeoLookup, ReverseDns } from '../enrich/index.js';
 import { buildReport } from '../report/index.js';
-import type { LineSink } from '../sources/index.js';
+import type { ByteLineSink, LineSink } from '../sources/index.js';
 import type { ParseContext } from '../parse/index.js';
-import { Pipeline } from './pipeline.js';
+import { Pipeline, type Partition } from './pipeline.js';
 import { ConfigError } from '../config/errors.js';
 
 export interface AnalysisOptions {
@@ -31,7 +31,21 @@ export interface AnalysisOptions {
   onPacket?: (p: Packet, s: SourceState) => void;
   /** Called when a source's danger level rises (the daemon's alerting and blocking hooks). */
   onLevelChange?: LevelChangeHandler;
+  /** One thread's share of a partitioned analysis (threads.ts). */
+  partition?: Partition;
   warn: (msg: string) => void;
+}
+
+/**
+ * The sources one thread of `count` may track: its share of
+ * MAX_TRACKED_SOURCES plus four standard deviations of how unevenly a hash
+ * spreads that many sources, so that threads together evict (nearly) only
+ * where one thread would have.
+ */
+export function threadShare(max: number, count: number): number {
+  if (count <= 1) return max;
+  const share = Math.ceil(max / count);
+  return share + Math.ceil(4 * Math.sqrt(share));
 }
 
 export interface Analysis {
@@ -44,7 +58,10 @@ export interface Analysis {
   autoDl: AutoDl | undefined;
   /** Tells replies, own traffic and LAN chatter from probes; the daemon adds the host's addresses. */
   traffic: TrafficClassifier;
+  /** Lines as text (live sources, journalctl's output). */
   sink(ctx: ParseContext): LineSink;
+  /** Lines as bytes (archived files). */
+  byteSink(ctx: ParseContext): ByteLineSink;
   report(minDl: number): Promise<Report>;
 }
 
@@ -87,8 +104,9 @@ export async function buildAnalysis(o: AnalysisOptions): Promise<Analysis> {
   const feeds = o.feeds !== false && cfg.ENABLE_REPUTATION_FEEDS ? await FeedSet.load(cfg, { fetchRemote: false }) : null;
   const fingerprints = configuredFingerprints(cfg);
   for (const p of fingerprints.problems) o.warn(`${p.file}:${p.line}: ${p.reason}`);
-  const tracker = new ScanTracker(cfg, { autoDl, osFingerprints: fingerprints.db, onLevelChange: o.onLevelChange });
-  const counters = new GlobalCounters(cfg);
+  const count = o.partition?.count ?? 1;
+  const tracker = new ScanTracker(cfg, { autoDl, osFingerprints: fingerprints.db, onLevelChange: o.onLevelChange, maxSources: threadShare(cfg.MAX_TRACKED_SOURCES, count) });
+  const counters = new GlobalCounters(cfg, { prefixes: count <= 1 || o.partition?.index === 0 });
   const traffic = new TrafficClassifier(cfg);
   const pipeline = new Pipeline({
     filter: createPacketFilter(cfg, { autoDl, traffic }),
@@ -99,6 +117,7 @@ export async function buildAnalysis(o: AnalysisOptions): Promise<Analysis> {
     since: o.since,
     until: o.until,
     reputation: feeds === null ? undefined : (addr) => feeds.match(addr),
+    partition: o.partition,
   });
 
   // Opened on the first report and kept: the daemon builds a report for every `tsad status`,
@@ -120,6 +139,9 @@ export async function buildAnalysis(o: AnalysisOptions): Promise<Analysis> {
     traffic,
     sink(ctx) {
       return { line: (l) => pipeline.line(l, ctx), tooLong: () => pipeline.tooLong() };
+    },
+    byteSink(ctx) {
+      return { bytes: (b, start, end, ascii) => pipeline.bytes(b, start, end, ctx, ascii), tooLong: () => pipeline.tooLong() };
     },
     async report(minDl) {
       const { geo, rdns } = await enrichers();

@@ -2,15 +2,31 @@
  * The one place the stages meet, for analyze and the daemon alike:
  * line -> parse -> filter -> signatures -> detect, with the counters the
  * report needs. Synchronous per line; no I/O here.
+ *
+ * A partitioned pipeline (one of `count` threads reading the same log, see
+ * threads.ts) scores only the sources whose key hashes to its `index`, yet
+ * sees every line: what is learnt from all traffic (the classifier's view of
+ * this host's addresses, interfaces and flows, the clock for lines without a
+ * time, the log prefixes in log order) evolves in every thread exactly as in
+ * one, and each count is made by exactly one thread, so the threads' counts
+ * add up to those of a single pipeline.
  */
 import type { Packet, SkipReason } from '../model/packet.js';
 import type { SignatureHit } from '../model/signature.js';
-import { parseLine, finishParse, type ParseContext, type ParseResult } from '../parse/index.js';
+import { finishParse, parseBytes, parseText, type ParseContext, type ParseResult } from '../parse/index.js';
 import type { GlobalCounters, ScanTracker, SourceState } from '../detect/index.js';
 import { HourlyTimeline } from '../report/index.js';
 
 export interface SignatureMatcher {
   match(p: Packet): SignatureHit[] | null;
+  /** Whether a match can drop a packet (a rule at level 0); a partitioned pipeline matches others' packets only then. */
+  readonly ignores?: boolean;
+}
+
+/** This pipeline's share of a partitioned analysis: thread `index` of `count`. */
+export interface Partition {
+  index: number;
+  count: number;
 }
 
 export interface PipelineParts {
@@ -25,6 +41,25 @@ export interface PipelineParts {
   /** Only packets with since <= ts < until are scored (ms; NaN timestamps always pass). */
   since?: number | undefined;
   until?: number | undefined;
+  partition?: Partition | undefined;
+}
+
+/** FNV-1a of a source key: which thread of a partitioned analysis scores it. */
+function keyHash(key: string): number {
+  let h = 0x811c9dc5 | 0;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/** One thread's line counters of a partitioned analysis (part()): plain data a worker thread can post. */
+export interface PipelinePart {
+  lines: number;
+  firewallLines: number;
+  packets: number;
+  skipped: Record<string, number>;
+  firstSeen: number;
+  lastSeen: number;
+  timeline: number[][];
 }
 
 export class Pipeline {
@@ -36,8 +71,34 @@ export class Pipeline {
   lastSeen = Number.NEGATIVE_INFINITY;
   /** Packets per hour by their source's level (the report's `timeline`). */
   readonly timeline = new HourlyTimeline();
+  /** This thread counts what belongs to no source (lines, unparsed lines, log prefixes). */
+  readonly #first: boolean;
+  readonly #part: Partition | null;
+  /** Lines seen, in every thread alike (the partition's sequence for merging). */
+  #seq = 0;
 
-  constructor(private readonly parts: PipelineParts) {}
+  constructor(private readonly parts: PipelineParts) {
+    const part = parts.partition;
+    this.#part = part !== undefined && part.count > 1 ? part : null;
+    this.#first = this.#part === null || this.#part.index === 0;
+  }
+
+  /** This thread's counts, for absorb() in the thread that reports. */
+  part(): PipelinePart {
+    const { lines, firewallLines, packets, firstSeen, lastSeen } = this;
+    return { lines, firewallLines, packets, skipped: { ...this.skipped }, firstSeen, lastSeen, timeline: this.timeline.exportState() };
+  }
+
+  /** Adds another thread's counts of the same log (each line and packet was counted by one thread). */
+  absorb(o: PipelinePart): void {
+    this.lines += o.lines;
+    this.firewallLines += o.firewallLines;
+    this.packets += o.packets;
+    for (const [k, n] of Object.entries(o.skipped)) this.skipped[k] = (this.skipped[k] ?? 0) + n;
+    if (o.firstSeen < this.firstSeen) this.firstSeen = o.firstSeen;
+    if (o.lastSeen > this.lastSeen) this.lastSeen = o.lastSeen;
+    this.timeline.absorb(o.timeline);
+  }
 
   skip(reason: string): void {
     this.skipped[reason] = (this.skipped[reason] ?? 0) + 1;
@@ -45,19 +106,27 @@ export class Pipeline {
 
   /** A line dropped by the reader for its length: counted as read, and skipped. */
   tooLong(): void {
+    this.#seq++;
+    if (!this.#first) return;
     this.lines++;
     this.skip('too-long');
   }
 
-  /** One line of text from any source. */
+  /** One line of text (live sources). */
   line(text: string, ctx: ParseContext): void {
-    this.lines++;
-    this.result(parseLine(text, ctx));
+    this.#line();
+    this.result(parseText(text, ctx));
+  }
+
+  /** One line of an archived file: b[start, end), `ascii` when no byte in it is above 127. */
+  bytes(b: Buffer, start: number, end: number, ctx: ParseContext, ascii: boolean): void {
+    this.#line();
+    this.result(parseBytes(b, start, end, ctx, ascii));
   }
 
   /** One line parsed by another parser (ulogd2 JSON). */
   parsedLine(r: ParseResult): void {
-    this.lines++;
+    this.#line();
     this.result(r);
   }
 
@@ -66,14 +135,27 @@ export class Pipeline {
     this.result(finishParse(ctx));
   }
 
+  #line(): void {
+    this.#seq++;
+    if (this.#first) this.lines++;
+  }
+
   private result(r: ParseResult): void {
     if (r === null) return;
-    this.firewallLines++;
     if (typeof r === 'string') {
+      if (!this.#first) return;
+      this.firewallLines++;
       this.skip(r);
       return;
     }
-    this.packet(r);
+    if (this.#part === null) {
+      this.firewallLines++;
+      this.packet(r);
+    } else if (keyHash(this.parts.tracker.keyOf(r.src)) % this.#part.count === this.#part.index) {
+      this.firewallLines++;
+      this.parts.counters.seq = this.#seq;
+      this.packet(r);
+    } else this.#othersPacket(r);
   }
 
   packet(p: Packet): void {
@@ -91,7 +173,7 @@ export class Pipeline {
     }
     let hits = parts.signatures === null ? null : parts.signatures.match(p);
     if (hits !== null) {
-      // A match at DL 0 (snort_rule_dl) means: ignore packets like this one.
+      // A match at DL 0 (snort_rule_dl) means: ignore the packet.
       if (hits.every((h) => h.dl === 0)) {
         parts.counters.skipped(p, 'signature-ignore');
         this.skip('signature-ignore');
@@ -110,5 +192,26 @@ export class Pipeline {
       for (const m of parts.reputation(p.src)) parts.tracker.raise(state.key, m.dl, `reputation feed "${m.feed}"`);
     }
     parts.onPacket?.(p, state);
+  }
+
+  /**
+   * A packet another thread scores: the filter runs for what the classifier
+   * learns from it, the first thread counts its log prefix, and a scored
+   * packet's time moves the clock.
+   */
+  #othersPacket(p: Packet): void {
+    const { since, until } = this.parts;
+    if ((since !== undefined && p.ts < since) || (until !== undefined && p.ts >= until)) return;
+    const parts = this.parts;
+    const reason = parts.filter(p);
+    if (reason === 'ignored-prefix') return;
+    if (this.#first) parts.counters.prefix(p);
+    if (reason !== null) return;
+    const sigs = parts.signatures;
+    if (sigs !== null && sigs.ignores === true) {
+      const hits = sigs.match(p);
+      if (hits !== null && hits.every((h) => h.dl === 0)) return;
+    }
+    parts.tracker.tick(p.ts);
   }
 }

@@ -59,6 +59,25 @@ export class HourlyTimeline {
     return [...this.#rows].map(([h, r]) => [h, ...r]);
   }
 
+  /**
+   * Adds another thread's rows of the same log (exportState() form, already
+   * checked). Over MAX_HOURS the newest hours are kept, as one timeline fed
+   * in time order would keep them.
+   */
+  absorb(rows: readonly number[][]): void {
+    for (const [h, ...counts] of rows) {
+      const row = this.#rows.get(h as number);
+      if (row === undefined) this.#rows.set(h as number, Float64Array.from(counts));
+      else for (let i = 0; i < 6; i++) row[i]! += counts[i] ?? 0;
+    }
+    if (this.#rows.size > MAX_HOURS) {
+      const hours = [...this.#rows.keys()].sort((a, b) => a - b);
+      for (const h of hours.slice(0, hours.length - MAX_HOURS)) this.#rows.delete(h);
+    }
+    this.#hour = Number.NaN;
+    this.#row = null;
+  }
+
   /** Replaces the rows with saved ones; malformed entries (or hours out of range) are ignored (the timeline is informational). */
   importState(saved: unknown): void {
     this.#rows.clear();

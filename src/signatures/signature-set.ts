@@ -50,6 +50,8 @@ export class SignatureSet {
   /** Rules that fired on the current packet: the first #firedCount entries (reused storage). */
   readonly #fired: CompiledRule[] = [];
   #firedCount = 0;
+  /** Whether a match can mean "ignore the packet" (a rule or snort_rule_dl level of 0): only then can a match drop a packet. */
+  readonly ignores: boolean;
 
   /** `indexed: false` tries every rule on every packet (the reference the index is tested against). */
   constructor(rules: readonly CompiledRule[], sids: SidOptions = NO_SIDS, indexed = true) {
@@ -58,11 +60,13 @@ export class SignatureSet {
     this.#sids = sids;
     for (const r of rules) if (!this.#bySid.has(r.rule.sid)) this.#bySid.set(r.rule.sid, r);
     this.#fwsnort = new FwsnortHits(sids.levels, (sid) => this.#bySid.get(sid)?.rule);
+    this.ignores = rules.some((r) => r.hit.dl === 0) || (sids.enabled && [...sids.levels.values()].includes(0));
   }
 
   get size(): number {
     return this.#rules.length;
   }
+
 
   rules(): readonly Rule[] {
     return this.#rules.map((r) => r.rule);

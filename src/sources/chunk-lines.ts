@@ -1,70 +1,101 @@
 /**
- * Line splitting for archived files, where throughput matters most: each
- * decoded chunk is cut with indexOf and lines go straight to the sink.
- * split2 (line-stream.ts) pushes every line through a stream, which alone
- * costs about as much as parsing the line; it stays for live sources, whose
- * rate is set by the kernel, not by the disk.
+ * Line splitting for archived files, where throughput matters most: lines
+ * are found in each chunk of bytes with Buffer.indexOf and handed to the
+ * sink as positions in that chunk, never decoded here: no string and no
+ * object per line (the parser reads the bytes; only what must become a
+ * string does). split2 (line-stream.ts) stays for live sources, whose rate
+ * is set by the kernel, not by the disk.
  *
- * Lines over maxLength are dropped and counted; a file with no newline at all
- * never holds more than maxLength characters.
+ * Each chunk is checked for bytes above 127 once (natively); a line in a
+ * chunk that has some is checked on its own, so the sink knows whether the
+ * line must be decoded as UTF-8 before it is read.
+ *
+ * Lines over maxLength characters (UTF-16 code units of the decoded line,
+ * as a string reader counts them) are dropped and counted; a file with no
+ * newline at all never holds more than about maxLength characters.
  */
+import { Buffer, isAscii } from 'node:buffer';
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
-import type { LineSink } from './line-stream.js';
 
-export function readLinesFast(input: Readable, sink: LineSink, maxLength: number): Promise<void> {
+export interface ByteLineSink {
+  /** b[start, end) is one line, without its newline (and CR); `ascii`: no byte in it is above 127. */
+  bytes(b: Buffer, start: number, end: number, ascii: boolean): void;
+  /** A line over the length limit was dropped. */
+  tooLong(): void;
+}
+
+export function readLineBytes(input: Readable, sink: ByteLineSink, maxLength: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    const decoder = new StringDecoder('utf8');
-    let tail = '';
+    // The start of a line still waiting for its newline, and its length in characters so far.
+    let tail: Buffer[] = [];
+    let tailBytes = 0;
+    let tailChars = 0;
+    let tailDecoder = new StringDecoder('utf8');
     let skipping = false; // inside an over-long line: drop until the next newline
 
-    const emit = (line: string): void => {
-      if (line.length > maxLength) sink.tooLong();
-      else sink.line(line.charCodeAt(line.length - 1) === 13 ? line.slice(0, -1) : line);
+    const emit = (b: Buffer, start: number, end: number, chunkAscii: boolean): void => {
+      const ascii = chunkAscii || isAscii(b.subarray(start, end));
+      if (end - start > maxLength && (ascii || b.toString('utf8', start, end).length > maxLength)) {
+        sink.tooLong();
+        return;
+      }
+      sink.bytes(b, start, end > start && b[end - 1] === 13 ? end - 1 : end, ascii);
     };
 
-    const feed = (text: string): void => {
+    const dropTail = (): void => {
+      tail = [];
+      tailBytes = tailChars = 0;
+      tailDecoder = new StringDecoder('utf8');
+    };
+
+    /** Keeps the unterminated end of a chunk; drops it (and the rest of its line) once it is too long. */
+    const keepTail = (piece: Buffer): void => {
+      tail.push(piece);
+      tailBytes += piece.length;
+      tailChars += tailDecoder.write(piece).length;
+      if (tailChars > maxLength) {
+        sink.tooLong();
+        dropTail();
+        skipping = true;
+      }
+    };
+
+    const feed = (chunk: Buffer): void => {
+      const ascii = isAscii(chunk);
       let from = 0;
-      let nl = text.indexOf('\n');
+      let nl = chunk.indexOf(10);
       if (skipping) {
         if (nl < 0) return;
         skipping = false;
         from = nl + 1;
-        nl = text.indexOf('\n', from);
-      } else if (tail !== '') {
+        nl = chunk.indexOf(10, from);
+      } else if (tailBytes > 0) {
         if (nl < 0) {
-          tail += text;
-          if (tail.length > maxLength) {
-            sink.tooLong();
-            tail = '';
-            skipping = true;
-          }
+          keepTail(chunk);
           return;
         }
-        emit(tail + text.slice(0, nl));
-        tail = '';
+        const line = Buffer.concat([...tail, chunk.subarray(0, nl)]);
+        dropTail();
+        emit(line, 0, line.length, false);
         from = nl + 1;
-        nl = text.indexOf('\n', from);
+        nl = chunk.indexOf(10, from);
       }
       while (nl >= 0) {
-        emit(text.slice(from, nl));
+        emit(chunk, from, nl, ascii);
         from = nl + 1;
-        nl = text.indexOf('\n', from);
+        nl = chunk.indexOf(10, from);
       }
-      if (from < text.length) {
-        tail = text.slice(from);
-        if (tail.length > maxLength) {
-          sink.tooLong();
-          tail = '';
-          skipping = true;
-        }
-      }
+      if (from < chunk.length) keepTail(chunk.subarray(from));
     };
 
-    input.on('data', (chunk: Buffer | string) => feed(typeof chunk === 'string' ? chunk : decoder.write(chunk)));
+    input.on('data', (chunk: Buffer | string) => feed(typeof chunk === 'string' ? Buffer.from(chunk) : chunk));
     input.once('end', () => {
-      feed(decoder.end());
-      if (tail !== '' && !skipping) emit(tail);
+      if (tailBytes > 0 && !skipping) {
+        const line = Buffer.concat(tail);
+        dropTail();
+        emit(line, 0, line.length, false);
+      }
       resolve();
     });
     input.once('error', reject);

@@ -1,5 +1,5 @@
 /** The sources stage: where log lines come from. */
 export { pipeLines, type LineSink } from './line-stream.js';
-export { readLinesFast } from './chunk-lines.js';
+export { readLineBytes, type ByteLineSink } from './chunk-lines.js';
 export { openLog, fileTime, orderRotated } from './archive-files.js';
 export { openJournal, journalArgs, type JournalQuery, type JournalStream } from './journal-reader.js';

@@ -14,7 +14,7 @@ export function pkt(over: Partial<Packet> = {}): Packet {
     family: 4, src: '203.0.113.7', dst: '198.51.100.1', len: 44, tos: 0, prec: 0, ttl: 45, id: 4242, tc: -1, flowLabel: -1,
     ipFlags: 0, frag: -1, ipOpts: '', proto: 'tcp', protoNum: 6, sport: 40000, dport: 22, seq: -1, ack: -1, window: 1024,
     res: 0, tcpFlags: TCP_SYN, urgp: 0, tcpOpts: '020405B4', udpLen: -1, icmpType: -1, icmpCode: -1, icmpId: -1, icmpSeq: -1,
-    icmpParam: -1, icmpMtu: -1, icmpGateway: '', inner: null, uid: -1, gid: -1, mark: -1, raw: '',
+    icmpParam: -1, icmpMtu: -1, icmpGateway: '', inner: null, uid: -1, gid: -1, mark: -1,
   };
   const p = { ...base, ...over };
   if (over.proto !== undefined && over.protoNum === undefined) p.protoNum = PROTO_NUMS[over.proto] ?? Number(over.proto);

@@ -4,9 +4,19 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openLog, orderRotated, pipeLines, readLinesFast, journalArgs } from '../../src/sources/index.js';
+import { openLog, orderRotated, pipeLines, readLineBytes, journalArgs, type LineSink } from '../../src/sources/index.js';
 
-type Reader = typeof readLinesFast;
+type Reader = typeof pipeLines;
+
+/** readLineBytes with its lines decoded (and whether it called a line ASCII checked against the bytes). */
+const readLinesFast: Reader = (input, sink: LineSink, max) =>
+  readLineBytes(input, {
+    bytes: (b, start, end, ascii) => {
+      expect(ascii).toBe(b.subarray(start, end).every((c) => c < 128));
+      sink.line(b.toString('utf8', start, end));
+    },
+    tooLong: () => sink.tooLong(),
+  }, max);
 
 async function collect(read: Reader, chunks: Array<string | Buffer>, max = 20): Promise<{ lines: string[]; tooLong: number }> {
   const lines: string[] = [];
@@ -16,7 +26,7 @@ async function collect(read: Reader, chunks: Array<string | Buffer>, max = 20): 
 }
 
 describe.each([
-  ['readLinesFast', readLinesFast],
+  ['readLineBytes', readLinesFast],
   ['pipeLines (split2)', pipeLines],
 ])('%s', (_name, read) => {
   it('splits across chunk boundaries, strips CR, keeps a last line without newline', async () => {
@@ -28,6 +38,12 @@ describe.each([
     const b = Buffer.from('é€\n');
     const r = await collect(read, [b.subarray(0, 1), b.subarray(1, 3), b.subarray(3)]);
     expect(r.lines).toEqual(['é€']);
+  });
+
+  it("counts a line's length in characters, not bytes", async () => {
+    const r = await collect(read, ['é'.repeat(20), '\n', 'é'.repeat(21), '\n', 'ab\n'], 20);
+    expect(r.lines).toEqual(['é'.repeat(20), 'ab']);
+    expect(r.tooLong).toBe(1);
   });
 
   it('drops and counts over-long lines, also with no newline at all', async () => {

@@ -1,0 +1,92 @@
+/**
+ * A partitioned analysis (`analyze --threads N`, src/pipeline/threads.ts)
+ * gives the same answer as one thread, byte for byte, on the fixtures, the
+ * real-world corpus when present, a generated bench log, and a log made to
+ * stress what every thread must see alike: lines without a time (the
+ * clock), more than 1000 log prefixes (the first 1000 are kept by name, in
+ * log order), a signature at level 0 (a dropped packet must not move the
+ * clock), replies and flows (the traffic classifier), --since/--until.
+ * Runs the built CLI (worker threads load dist/).
+ */
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateLog } from '../../src/bench/generate-log.js';
+import { ROOT, runCli } from '../helpers/run-cli.js';
+
+const FX = join(ROOT, 'fixtures');
+const files = (dir: string, keep: (n: string) => boolean): string[] => readdirSync(dir).filter(keep).sort().map((n) => join(dir, n));
+const CORPUS = join(FX, 'realworld', 'corpus');
+
+let tmp = '';
+
+async function analyze(threads: number, args: string[]): Promise<string> {
+  const r = await runCli(['analyze', '--json', '--min-dl', '0', '--threads', String(threads), ...args]);
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  return r.stdout;
+}
+
+async function sameInThreads(args: string[], counts: number[] = [2, 3]): Promise<Record<string, unknown>> {
+  const one = await analyze(1, args);
+  for (const n of counts) expect(await analyze(n, args), `--threads ${n}`).toBe(one);
+  return JSON.parse(one) as Record<string, unknown>;
+}
+
+/** Lines of a made-up host that exercise the state every thread shares. */
+function stressLog(): string {
+  const out: string[] = [];
+  const env = (s: number) => `Nov 21 10:${String(Math.floor(s / 60) % 60).padStart(2, '0')}:${String(s % 60).padStart(2, '0')} fw1 kernel: `;
+  for (let i = 0; i < 6000; i++) {
+    const src = `203.0.${(i * 7) % 256}.${(i * 13) % 254 + 1}`;
+    const pfx = i < 3000 ? `DROP-${i % 1200}` : 'DROP';
+    const body = `IN=eth0 OUT= MAC=00:16:3e:aa:bb:cc:00:16:3e:dd:ee:ff:08:00 SRC=${src} DST=198.51.100.2 LEN=44 TOS=0x00 PREC=0x00 TTL=51 ID=1 PROTO=TCP SPT=40000 DPT=${1 + (i % 900)} WINDOW=${i % 3 === 0 ? 1024 : 29200} RES=0x00 SYN URGP=0`;
+    // Every fifth line has no time at all: scored at the clock of the packets before it.
+    out.push(i % 5 === 0 ? `${pfx} ${body}` : `${env(i)}${pfx} ${body}`);
+    if (i % 50 === 0) {
+      // This host's own connection out, and the answer: a reply, not a probe.
+      out.push(`${env(i)}OUT IN= OUT=eth0 SRC=198.51.100.2 DST=192.0.2.${i % 200} LEN=60 TOS=0x00 PREC=0x00 TTL=64 ID=2 DF PROTO=TCP SPT=50000 DPT=443 WINDOW=64240 RES=0x00 SYN URGP=0`);
+      out.push(`${env(i)}DROP IN=eth0 OUT= SRC=192.0.2.${i % 200} DST=198.51.100.2 LEN=60 TOS=0x00 PREC=0x00 TTL=52 ID=3 PROTO=TCP SPT=443 DPT=50000 WINDOW=65160 RES=0x00 ACK SYN URGP=0`);
+    }
+  }
+  return `${out.join('\n')}\n`;
+}
+
+beforeAll(async () => {
+  tmp = mkdtempSync(join(tmpdir(), 'tsad-threads-'));
+  await generateLog(join(tmp, 'bench.log'), { lines: 150_000, sources: 20_000 });
+  writeFileSync(join(tmp, 'stress.log'), stressLog());
+  writeFileSync(join(tmp, 'snort_rule_dl'), '120002 0\n');
+  writeFileSync(join(tmp, 'tsad.conf'), `SNORT_RULE_DL_FILE ${join(tmp, 'snort_rule_dl')};\n`);
+}, 120_000);
+
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe('analyze --threads N equals one thread', () => {
+  it('the sample and the captured fixtures', async () => {
+    await sameInThreads([join(FX, 'sample', 'kern.log')]);
+    await sameInThreads(files(join(FX, 'captured', 'ipt'), (n) => !n.endsWith('.json')));
+    await sameInThreads(files(join(FX, 'captured', 'nft'), (n) => !n.endsWith('.json')));
+    await sameInThreads(files(join(FX, 'detect', 'nmap'), (n) => n.endsWith('.log')));
+  });
+
+  it.runIf(existsSync(CORPUS))('the real-world corpus', async () => {
+    for (const f of files(CORPUS, (n) => n.endsWith('.gz'))) await sameInThreads([f], [2]);
+  });
+
+  it('a generated bench log (20,000 background sources, scans, IPv6, other programs)', async () => {
+    const r = await sameInThreads([join(tmp, 'bench.log')]);
+    expect((r.summary as { tracked: number }).tracked).toBeGreaterThan(15_000);
+  });
+
+  it('lines without a time, 1,200 log prefixes, replies, a level-0 signature, a time range', async () => {
+    const log = join(tmp, 'stress.log');
+    const r = await sameInThreads([log]);
+    expect(Object.keys(r.logPrefixes as object)).toContain('(other prefixes)');
+    expect((r.summary as { skipped: Record<string, number> }).skipped.reply).toBeGreaterThan(0);
+    const ignored = await sameInThreads(['-c', join(tmp, 'tsad.conf'), log]);
+    expect((ignored.summary as { skipped: Record<string, number> }).skipped['signature-ignore']).toBeGreaterThan(0);
+    await sameInThreads(['--since', '2026-11-21T10:20:00Z', '--until', '2026-11-21T10:40:00Z', '--year', '2026', log]);
+  });
+});
