@@ -56,6 +56,8 @@ describe('module boundaries', () => {
     ['nodemailer', 'actions'],
     ['cli-table3', 'report'],
     ['commander', 'cli'],
+    ['esbuild', 'packaging'],
+    ['postject', 'packaging'],
   ])('%s is used in %s only', (pkg, stage) => {
     const users = all.filter((f) => f.deps.includes(pkg)).map((f) => f.folder);
     expect(users.length).toBeGreaterThan(0);
