@@ -10,10 +10,12 @@
  * scan state in it.
  */
 import { mkdirSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
 import type { Readable } from 'node:stream';
 import type { Config } from '../config/keys/index.js';
 import { loadConfig } from '../config/load.js';
 import { sourceReport, type SourceState } from '../detect/index.js';
+import { normalizeAddress } from '../net/address.js';
 import { createParseContext, type ParseContext } from '../parse/index.js';
 import type { LiveSink } from '../sources/live-source.js';
 import { buildAnalysis, type Analysis } from './analysis.js';
@@ -150,8 +152,8 @@ export class Daemon {
     }
   }
 
-  private buildAnalysis(cfg: Config): Promise<Analysis> {
-    return buildAnalysis({
+  private async buildAnalysis(cfg: Config): Promise<Analysis> {
+    const a = await buildAnalysis({
       cfg,
       dns: false,
       warn: (m) => this.log('warn', m),
@@ -161,6 +163,9 @@ export class Daemon {
         for (const e of this.packetExts) e.onPacket?.(p, s);
       },
     });
+    // This host's own addresses: answers to them are replies, what they send is this host's traffic.
+    for (const list of Object.values(networkInterfaces())) for (const i of list ?? []) a.traffic.addLocalAddress(i.family === 'IPv6' ? normalizeAddress(i.address.replace(/%.*$/, '')) ?? i.address : i.address);
+    return a;
   }
 
   private levelChanged(s: SourceState, from: number, to: number, reason: string): void {

@@ -16,3 +16,4 @@ export { dangerRules, destinationLevel, packetLadder, sweepLadder, type DangerRu
 export { invalidIcmp } from './icmp-types.js';
 export { isConntrackLeftover } from './conntrack-leftover.js';
 export { classify, scanTypes, ScanClass } from './scan-class.js';
+export { TrafficClassifier } from './traffic-class.js';

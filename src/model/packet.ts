@@ -46,6 +46,13 @@ export interface Packet {
   /** Log prefix between the kernel envelope and IN=, trimmed (`DROP`, `[UFW BLOCK]`). */
   prefix: string;
   chain: Chain;
+  /**
+   * Which way the packet goes as seen from the logging host: set by parse
+   * from the chain (FORWARD as 'forward'); detection refines forwarded
+   * packets (a public source arriving from outside is 'inbound', a LAN or
+   * container host going out is 'outbound') before signatures run.
+   */
+  dir: Direction;
   inIf: string;
   outIf: string;
   physIn: string;
@@ -122,4 +129,9 @@ export type SkipReason =
   | 'conntrack-leftover'
   | 'auto-dl-ignore'
   | 'signature-ignore'
-  | 'outside-time-range';
+  | 'outside-time-range'
+  // Not scans (IGNORE_REPLIES, IGNORE_OWN_TRAFFIC, IGNORE_LAN_DISCOVERY): see detect/traffic-class.ts.
+  | 'backscatter'
+  | 'reply'
+  | 'own-traffic'
+  | 'lan-discovery';

@@ -55,9 +55,12 @@ export function protoFromText(s: string, from: number, to: number): readonly [st
   return PROTO_BY_NAME[s.slice(from, to)] ?? null;
 }
 
+/** The direction a chain implies; detection refines FORWARD. */
+export const CHAIN_DIRECTION = { INPUT: 'inbound', OUTPUT: 'outbound', FORWARD: 'forward' } as const;
+
 export function emptyPacket(raw: string): Packet {
   return {
-    ts: Number.NaN, host: '', prefix: '', chain: 'INPUT', inIf: '', outIf: '', physIn: '', physOut: '', mac: '',
+    ts: Number.NaN, host: '', prefix: '', chain: 'INPUT', dir: 'inbound', inIf: '', outIf: '', physIn: '', physOut: '', mac: '',
     family: 4, src: '', dst: '', len: -1, tos: -1, prec: -1, ttl: -1, id: -1, tc: -1, flowLabel: -1,
     ipFlags: 0, frag: -1, ipOpts: '', proto: '', protoNum: -1, sport: -1, dport: -1, seq: -1, ack: -1,
     window: -1, res: -1, tcpFlags: 0, urgp: -1, tcpOpts: '', udpLen: -1, icmpType: -1, icmpCode: -1,
@@ -318,5 +321,6 @@ function validate(p: Packet, incomplete: boolean): SkipReason | null {
   }
   // Direction from the interfaces, as psad does: IN only = INPUT, OUT only = OUTPUT, both = FORWARD.
   p.chain = p.outIf === '' ? 'INPUT' : p.inIf === '' ? 'OUTPUT' : 'FORWARD';
+  p.dir = CHAIN_DIRECTION[p.chain];
   return null;
 }

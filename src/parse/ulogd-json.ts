@@ -14,7 +14,7 @@
  */
 import { IP_DF, IP_MF, TCP_ACK, TCP_CWR, TCP_ECE, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TCP_URG, type Chain, type Packet } from '../model/packet.js';
 import { normalizeAddress } from '../net/address.js';
-import { emptyPacket, protoFromText } from './netfilter-payload.js';
+import { CHAIN_DIRECTION, emptyPacket, protoFromText } from './netfilter-payload.js';
 import type { ParseResult } from './parse-line.js';
 
 type Rec = Record<string, unknown>;
@@ -139,6 +139,7 @@ function interfaces(r: Rec, p: Packet): void {
   p.gid = num(r, 'oob.gid');
   if (p.inIf !== '' || p.outIf !== '') p.chain = p.outIf === '' ? 'INPUT' : p.inIf === '' ? 'OUTPUT' : 'FORWARD';
   else p.chain = HOOK_CHAIN[num(r, 'oob.hook')] ?? 'INPUT';
+  p.dir = CHAIN_DIRECTION[p.chain];
 }
 
 /** One line of ulogd2 JSON output: a Packet, a SkipReason, or null for a record that is not a packet. */

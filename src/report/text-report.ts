@@ -42,6 +42,9 @@ function sourceDetail(s: SourceReport, lines: string[]): void {
   const where = [s.country ? `Country: ${s.country}` : null, s.asn !== null ? `ASN: AS${s.asn}` : null].filter(Boolean);
   if (where.length > 0) lines.push(`    ${where.join(', ')}`);
   lines.push(`    Direction: ${s.direction}${s.role === 'infected-local' ? ' (local host scanning out: likely infected)' : ''}`);
+  // Why the source has its level: the last reason recorded (reasons[] in JSON has them all).
+  const reasons = s.reasons;
+  if (Array.isArray(reasons) && reasons.length > 0) lines.push(`    Reason: ${String(reasons[reasons.length - 1])}`);
   if (s.scanTypes.length > 0) lines.push(`    Scan types: ${s.scanTypes.join(', ')}${s.tool ? ` (tool: ${s.tool})` : ''}`);
   if (s.os) lines.push('    Source OS fingerprint:', `        ${s.os}`);
   for (const r of s.reputation) lines.push(`    Reputation feed: "${r.feed}", DL: ${r.dl}`);
