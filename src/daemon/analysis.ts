@@ -145,6 +145,7 @@ export async function buildAnalysis(o: AnalysisOptions): Promise<Analysis> {
         logPrefixes: counters.logPrefixes(),
         firstSeen: pipeline.firstSeen,
         lastSeen: pipeline.lastSeen,
+        timeline: pipeline.timeline.toReport(),
         extra: { packets: pipeline.packets, tracked: tracker.stats.tracked, evicted: tracker.stats.evicted },
       });
     },

@@ -29,6 +29,8 @@ import type { DaemonExtension, ExtensionFactory, LevelChange, Logger } from './h
 import { createLiveSource, pipelineSink } from './live-sources.js';
 import { createLogger } from './log.js';
 import { MetricsServer } from './metrics.js';
+import { metricsToken } from './metrics-access.js';
+import { liveReportPage } from './report-page.js';
 import { exportScan, importScan, pipelineCounters, restorePipelineCounters, scanStateSavable } from './scan-persistence.js';
 import { resolveSources, type SourceSpec } from './source-spec.js';
 import { SourceNotes } from './source-notes.js';
@@ -132,7 +134,11 @@ export class Daemon {
       }));
     }
     this.packetExts = this.exts.filter((e) => e.onPacket !== undefined);
-    if (this.cfg.METRICS_LISTEN !== '') this.metrics = await MetricsServer.listen(this.cfg.METRICS_LISTEN, () => this.collect(), this.log);
+    const token = metricsToken(this.cfg);
+    if (this.cfg.METRICS_LISTEN !== '') {
+      const page = this.cfg.METRICS_REPORT_PAGE ? liveReportPage({ status: (o) => this.status(o), samples: (key) => this.samples(key) }) : null;
+      this.metrics = await MetricsServer.listen(this.cfg.METRICS_LISTEN, () => this.collect(), this.log, { token, page: page === null ? undefined : () => page.html() });
+    }
     for (const spec of this.specs) this.startSource(spec, saved?.positions[spec.name] ?? null);
     this.started = true;
     this.startTimers();
@@ -288,7 +294,7 @@ export class Daemon {
     } else {
       this.log('warn', 'reload: the scan state cannot be moved to new detection settings in this build; thresholds, signatures and auto_dl apply after a restart');
     }
-    const restart = (['STATE_DIR', 'CONTROL_SOCKET', 'DAEMON_SOURCES', 'METRICS_LISTEN', 'STATE_SAVE_INTERVAL', 'NO_FW_LINES_WARN'] as const).filter((k) => JSON.stringify(cfg[k]) !== JSON.stringify(this.cfg[k]));
+    const restart = (['STATE_DIR', 'CONTROL_SOCKET', 'DAEMON_SOURCES', 'METRICS_LISTEN', 'METRICS_REPORT_PAGE', 'METRICS_TOKEN_FILE', 'STATE_SAVE_INTERVAL', 'NO_FW_LINES_WARN'] as const).filter((k) => JSON.stringify(cfg[k]) !== JSON.stringify(this.cfg[k]));
     this.cfg = cfg;
     this.notes = Daemon.notesFor(cfg);
     for (const e of this.exts) {
@@ -336,6 +342,12 @@ export class Daemon {
       warnings: warning === null ? [] : [warning],
       notes: this.exts.flatMap((e) => e.statusLines?.() ?? []),
     };
+  }
+
+  /** Raw log lines kept for a tracked source (for the live report page). */
+  private samples(key: string): string[] {
+    const s = this.analysis.tracker.get(key);
+    return s === undefined ? [] : this.notes.lines(s);
   }
 
   private collect(): ReturnType<typeof collectMetrics> {

@@ -68,6 +68,7 @@ export function pipelineCounters(p: Pipeline): PipelineCounters {
     skipped: { ...p.skipped },
     firstSeen: finite(p.firstSeen),
     lastSeen: finite(p.lastSeen),
+    timeline: p.timeline.exportState(),
   };
 }
 
@@ -78,4 +79,5 @@ export function restorePipelineCounters(p: Pipeline, c: PipelineCounters): void 
   for (const [k, n] of Object.entries(c.skipped)) if (typeof n === 'number') p.skipped[k] = n;
   p.firstSeen = c.firstSeen ?? Number.POSITIVE_INFINITY;
   p.lastSeen = c.lastSeen ?? Number.NEGATIVE_INFINITY;
+  p.timeline.importState(c.timeline);
 }

@@ -64,7 +64,9 @@ export class ScanTracker {
   readonly #onChange: LevelChangeHandler | null;
   /** Signature roles apply (tsad_role); off, every match sets its own level as in psad. */
   readonly #roles: boolean;
-  /** The long-horizon ladder on distinct ports applies (SLOW_SCAN_WINDOW > 0). */
+  /** A service-role match was seen: sources' service floors need checking. */
+  #serviceLevels = false;
+  /** The slow-scan ladder on distinct ports applies (SLOW_SCAN_WINDOW > 0). */
   readonly #slow: boolean;
   /** How long the daemon keeps a possible slow scanner after its last packet (at least a day). */
   readonly #slowMs: number;
@@ -117,14 +119,18 @@ export class ScanTracker {
     else {
       if (p.dir === 'outbound') s.outbound++;
       else s.forward++;
-      s.local = true;
+      if (!s.local) {
+        if (this.#slow) s.beginInside(true);
+        s.local = true;
+      }
     }
     if (s.addresses !== null) s.addAddress(p.src);
     const cls = this.#count(s, p);
     this.#perPacket(s, p);
-    const d = this.#destination(s, p, ts, sec, cls);
-    if (hits !== null) this.#signatures(s, p, hits, cls, d);
-    if (this.#slow && !s.local) this.#slowScan(s);
+    this.#destination(s, p, ts, sec, cls);
+    if (hits !== null) this.#signatures(s, p, hits, cls);
+    if (this.#slow) this.#slowScan(s);
+    if (this.#serviceLevels && s.signatures !== null) this.#serviceFloor(s);
     return s;
   }
 
@@ -144,7 +150,7 @@ export class ScanTracker {
     if (this.#windowMs === Infinity) return 0;
     let n = 0;
     for (const [k, s] of this.#sources) {
-      const keep = this.#slow && !s.local && distinctPorts(s) >= 2 ? Math.max(this.#windowMs, this.#slowMs) : this.#windowMs;
+      const keep = this.#slow && s.outsidePorts() >= 2 ? Math.max(this.#windowMs, this.#slowMs) : this.#windowMs;
       if (s.lastSeen + keep >= nowMs) continue;
       this.#sources.delete(k);
       this.#levels[s.peakDl]!--;
@@ -200,6 +206,7 @@ export class ScanTracker {
         this.stats.evicted += evictBatch(this.#sources, this.#levels, Math.max(1, Math.ceil(this.#maxSources / 20)));
       }
       s = new SourceState(key, p.family, key !== p.src, ts, this.#home.contains(p.src));
+      if (s.local && this.#slow) s.beginInside(false);
       this.#sources.set(key, s);
       this.#levels[0]!++;
       this.stats.tracked = this.#sources.size;
@@ -208,7 +215,7 @@ export class ScanTracker {
       // what the long horizon already knows (no new alert for a slow scanner's next probe).
       this.#checkSweep(s);
       s.dsts.reset();
-      s.dl = this.#slow && !s.local ? this.#slowLevel(s) : 0;
+      s.dl = this.#slow ? this.#slowLevel(s) : 0;
     }
     return s;
   }
@@ -217,7 +224,10 @@ export class ScanTracker {
   #count(s: SourceState, p: Packet): number {
     const ps = s.proto(p.proto, p.protoNum);
     ps.packets++;
-    if (ps.hasPorts && p.dport >= 0) ps.add(p.dport);
+    if (ps.hasPorts && p.dport >= 0) {
+      ps.add(p.dport);
+      if (s.local && p.dir === 'inbound') s.addOutsidePort(ps.name, ps.num, p.dport);
+    }
     if (p.protoNum === 6) ps.addKind(p.tcpFlags);
     else if (p.icmpType >= 0) ps.addKind(p.icmpType * 256 + (p.icmpCode & 255));
     const cls = classify(p);
@@ -267,32 +277,34 @@ export class ScanTracker {
    * Signature matches, after the ladders have seen the packet: every match is
    * tallied; what it does to the level depends on its role (tsad_role).
    */
-  #signatures(s: SourceState, p: Packet, hits: readonly SignatureHit[], cls: number, d: DestinationState | null): void {
+  #signatures(s: SourceState, p: Packet, hits: readonly SignatureHit[], cls: number): void {
     let best: SignatureHit | null = null;
     let bestDl = 0;
     for (const h of hits) {
       if (h.dl <= 0) continue;
-      s.addSignature(h.sid, h.msg, h.dl);
-      const dl = this.#roles ? this.#roleLevel(s, p, h, cls, d) : h.dl;
+      const role = this.#roles ? h.role : 'level';
+      s.addSignature(h.sid, h.msg, h.dl, role);
+      if (role === 'service') this.#serviceLevels = true;
+      const dl = this.#roleLevel(s, p, h, role, cls);
       if (dl > bestDl) {
         best = h;
         bestDl = dl;
       }
     }
-    if (best !== null && bestDl > s.dl) this.#raise(s, bestDl, `signature ${best.sid} "${best.msg}"${roleNote(best, bestDl)}`);
+    if (best !== null && bestDl > s.dl) this.#raise(s, bestDl, `signature ${best.sid} "${best.msg}"${bestDl < best.dl ? ' (a single packet)' : ''}`);
   }
 
   /**
-   * The level one match gives: 'label' none; 'service' its level once the
-   * source shows scan evidence; 'anomaly' 1 for a single packet, its level
-   * when repeated or sent by a raw-packet scanner; 'level' its level.
+   * The level one match gives at once: 'label' and 'service' none ('service'
+   * waits for scan evidence, see #serviceFloor); 'anomaly' 1 for a single
+   * packet, its level when repeated or sent by a raw-packet scanner; 'level'
+   * (and any role with SIGNATURE_ROLES N) its level.
    */
-  #roleLevel(s: SourceState, p: Packet, h: SignatureHit, cls: number, d: DestinationState | null): number {
-    switch (h.role) {
+  #roleLevel(s: SourceState, p: Packet, h: SignatureHit, role: SignatureHit['role'], cls: number): number {
+    switch (role) {
       case 'label':
-        return 0;
       case 'service':
-        return this.#scanEvidence(s, d) ? h.dl : 0;
+        return 0;
       case 'anomaly': {
         const repeated = (s.signatures?.get(h.sid)?.hits ?? 0) >= 2;
         return repeated || cls === ScanClass.OsProbe || looksLikeNmapProbe(p) ? h.dl : Math.min(1, h.dl);
@@ -303,28 +315,38 @@ export class ScanTracker {
   }
 
   /**
-   * Scan evidence: a level from other evidence, or DANGER_LEVEL1 scored
-   * probes to this destination, or as many destinations in the window, or
-   * as many distinct ports over the source's tracked life.
+   * Service matches count once the source shows scan evidence: a level
+   * from other evidence, DANGER_LEVEL1 scored packets to one destination or
+   * as many destinations in the window, or as many distinct ports over its
+   * tracked life. Checked after every packet, so the order of packets does
+   * not matter.
    */
-  #scanEvidence(s: SourceState, d: DestinationState | null): boolean {
+  #serviceFloor(s: SourceState): void {
+    const top = s.topServiceMatch();
+    if (top === null || top.dl <= s.dl) return;
     const n = this.#rules.packets[0];
-    return s.dl >= 1 || (d !== null && d.dstPackets >= n) || s.dsts.active >= n || distinctPorts(s) >= n;
+    if (s.dl >= 1 || s.dsts.maxActivePackets() >= n || s.dsts.active >= n || distinctPorts(s) >= n) {
+      this.#raise(s, top.dl, `signature ${top.sid} "${top.msg}" with scan evidence`);
+    }
   }
 
-  /** The long-horizon ladder: distinct destination ports over the source's tracked life. */
+  /**
+   * The long-horizon ladder: distinct destination ports probed from outside
+   * over the source's tracked life (a local host's own connections do not
+   * count: a desktop's calls and a container's lookups are not a scan).
+   */
   #slowLevel(s: SourceState): number {
-    const ports = distinctPorts(s);
+    const ports = s.outsidePorts();
     return ports < this.#rules.packets[0] ? 0 : packetLadder(this.#rules, ports);
   }
 
   #slowScan(s: SourceState): void {
     const level = this.#slowLevel(s);
-    if (level > s.dl) this.#raise(s, level, `${distinctPorts(s)} distinct ports in ${span(s.lastSeen - s.firstSeen)}`);
+    if (level > s.dl) this.#raise(s, level, `${s.outsidePorts()} distinct ports in ${span(s.lastSeen - s.firstSeen)}`);
   }
 
-  /** The destination window and psad's ladders for this packet's destination; returns that destination's state. */
-  #destination(s: SourceState, p: Packet, ts: number, sec: number, cls: number): DestinationState | null {
+  /** The destination window and psad's ladders for this packet's destination. */
+  #destination(s: SourceState, p: Packet, ts: number, sec: number, cls: number): void {
     const r = this.#rules;
     const table = s.dsts;
     const cutoff = this.#windowMs === Infinity ? -NEVER : toSeconds(ts - this.#windowMs);
@@ -364,7 +386,6 @@ export class ScanTracker {
       }
     }
     if (level > s.dl) this.#raise(s, level, why !== '' ? why : this.#describeSweep(tot));
-    return d;
   }
 
   #describeSweep(tot: number): string {
@@ -426,13 +447,6 @@ export function span(ms: number): string {
   if (s < 3600) return `${Math.round(s / 60)} min`;
   if (s < 172_800) return `${Math.round(s / 360) / 10} h`;
   return `${Math.round(s / 8640) / 10} days`;
-}
-
-/** What a role did to a match's level, for the reason line. */
-function roleNote(h: SignatureHit, dl: number): string {
-  if (h.role === 'service') return ' with scan evidence';
-  if (h.role === 'anomaly' && dl < h.dl) return ' (a single packet)';
-  return '';
 }
 
 function describeDestination(dst: string, d: DestinationState): string {

@@ -14,6 +14,7 @@ export interface ReportInput {
   logPrefixes: Record<string, number>;
   firstSeen: number;
   lastSeen: number;
+  timeline?: Report['timeline'];
   extra?: Record<string, unknown>;
 }
 
@@ -48,5 +49,6 @@ export function buildReport(input: ReportInput): Report {
     topPorts: input.topPorts,
     topSignatures: input.topSignatures,
     logPrefixes: input.logPrefixes,
+    ...(input.timeline === undefined ? {} : { timeline: input.timeline }),
   };
 }

@@ -185,6 +185,21 @@ describe('slow scans (SLOW_SCAN_WINDOW)', () => {
     expect(local.dl).toBe(0);
     expect(feed(new ScanTracker(cfgWith({ SLOW_SCAN_WINDOW: 0 })), slow(20, 2 * HOUR)).dl).toBe(0);
   });
+
+  test('a source that is also a local host counts only the ports it probed from outside, in any order, and keeps them across a restart', () => {
+    const out = (i: number): Packet => pkt({ chain: 'OUTPUT', dir: 'outbound', inIf: '', outIf: 'eth0', dport: 3000 + i, ts: T0 + i * 2 * HOUR });
+    const inb = (i: number): Packet => pkt({ dport: 1000 + i, ts: T0 + i * 2 * HOUR });
+    const mixed = Array.from({ length: 20 }, (_, i) => [out(i), inb(i)]).flat();
+    const a = new ScanTracker(cfgWith());
+    const b = new ScanTracker(cfgWith());
+    const sa = feed(a, mixed.slice(0, 4).concat(mixed.slice(4)));
+    const sb = feed(b, [...mixed.slice(0, 4)].reverse().concat(mixed.slice(4)));
+    expect([sa.outsidePorts(), sb.outsidePorts()]).toEqual([20, 20]);
+    expect([sa.dl, sb.dl]).toEqual([2, 2]);
+    const c = new ScanTracker(cfgWith());
+    c.importState(JSON.parse(JSON.stringify(a.exportState())));
+    expect(c.get(sa.key)?.outsidePorts()).toBe(20);
+  });
 });
 
 describe('signature roles (tsad_role)', () => {
@@ -196,6 +211,16 @@ describe('signature roles (tsad_role)', () => {
     const s = t.observe(pkt(), hit('label', 3));
     expect(s.dl).toBe(0);
     expect(sourceReport(s, cfg).signatures).toEqual([{ msg: 'label rule', sid: 7, dl: 3, hits: 1 }]);
+  });
+
+  test('a service match waiting for evidence counts as soon as the evidence comes, and keeps its role across a restart', () => {
+    const t = new ScanTracker(cfgWith());
+    t.observe(pkt({ dport: 23 }), hit('service', 3));
+    const s = feed(t, portScan(4, { ts: T0 + 5000 }, 100));
+    expect(s.dl).toBe(3);
+    const u = new ScanTracker(cfgWith());
+    u.importState(JSON.parse(JSON.stringify(t.exportState())));
+    expect(u.get(s.key)?.signatures?.get(7)?.role).toBe('service');
   });
 
   test('a service rule needs scan evidence: one SYN to telnet is DL0, the same after DANGER_LEVEL1 probes gives its level', () => {

@@ -6,7 +6,7 @@ import type { Report, SourceReport } from '../../model/report.js';
 import type { Section } from './alert-view.js';
 import { subjectWith } from './alert-mail.js';
 import { safeCountry, safeLevel, safeSource } from './fields.js';
-import type { MailContent } from './queue-store.js';
+import type { MailAttachment, MailContent } from './queue-store.js';
 import { renderBlockHtml, renderDocumentHtml } from './render-html.js';
 import { escapeHtml } from './sanitize.js';
 
@@ -24,6 +24,12 @@ export interface StatusReportOptions {
   title?: string;
   /** Attach the report as tsad-report.json (default true; skipped above 1 MB). */
   attachJson?: boolean;
+  /**
+   * The HTML part drawn by the caller (the report with its charts, trusted
+   * markup) and the PNG images it shows by cid. Without it the HTML part is
+   * a summary and the text report.
+   */
+  page?: { html: string; images: Array<{ cid: string; filename: string; png: Uint8Array }> };
 }
 
 function maxLevel(report: Report): number {
@@ -56,15 +62,19 @@ export function statusReportMail(report: Report, text: string, prefix: string, h
   const title = opts.title ?? 'daily report';
   const subject = subjectWith(prefix, `${title} on ${host}: ${n} source${n === 1 ? '' : 's'}, max DL${maxLevel(report)}`);
   const body = bodyText(text);
-  const html = renderDocumentHtml(subject, [
+  const html = opts.page?.html ?? renderDocumentHtml(subject, [
     renderBlockHtml(`tsad ${title} on ${host}`, maxLevel(report), summarySections(report)),
     `<pre>${escapeHtml(body)}</pre>`,
   ]);
   const mail: MailContent = { subject, text: body, html };
+  const attachments: MailAttachment[] = (opts.page?.images ?? []).map((i) => ({
+    filename: i.filename, content: Buffer.from(i.png).toString('base64'), contentType: 'image/png', encoding: 'base64', cid: i.cid,
+  }));
   const json = JSON.stringify(report, null, 2);
   if (opts.attachJson !== false && json.length <= MAX_JSON_ATTACHMENT) {
-    mail.attachments = [{ filename: 'tsad-report.json', content: json, contentType: 'application/json' }];
+    attachments.push({ filename: 'tsad-report.json', content: json, contentType: 'application/json' });
   }
+  if (attachments.length > 0) mail.attachments = attachments;
   return mail;
 }
 

@@ -14,6 +14,7 @@ import { buildAnalysis, type AnalysisOptions } from '../../daemon/analysis.js';
 import { bootTimeMs } from '../../daemon/boot-time.js';
 import { parseIntOption, parseTimeOption } from '../option-parsers.js';
 import { mailReport } from '../../daemon/mail-report.js';
+import { writeHtmlReport } from '../html-output.js';
 
 interface AnalyzeOpts {
   config?: string;
@@ -31,6 +32,7 @@ interface AnalyzeOpts {
   year?: number;
   dns?: boolean;
   email?: boolean;
+  html?: string;
   stateDir?: string;
   geoip: boolean;
   sigs: boolean;
@@ -54,6 +56,7 @@ export function registerAnalyze(program: Command): void {
     .option('--no-sigs', 'disable signature matching')
     .option('--no-geoip', 'do not look up countries')
     .option('--dns', 'reverse-resolve reported sources (off by default in analyze)')
+    .option('--html <file>', 'write the HTML report with charts to FILE ("-": standard output) instead of printing the text report')
     .option('--email', 'also mail the text report (with the JSON attached) to EMAIL_ADDRESSES')
     .option('--state-dir <dir>', 'state directory holding the mail queue (default: STATE_DIR)')
     .addOption(new Option('--min-dl <n>', 'only report sources at or above this danger level (default: MIN_DANGER_LEVEL; 0 lists every source)').argParser(parseIntOption(0, 5)))
@@ -68,6 +71,8 @@ async function analyze(files: string[], opts: AnalyzeOpts): Promise<void> {
   if (opts.journal && opts.journalFile) throw new UsageError('use either --journal or --journal-file, not both');
   if ((opts.journal || opts.journalFile) && files.length > 0) throw new UsageError('files cannot be combined with --journal/--journal-file');
   if (opts.csv && opts.json) throw new UsageError('use either --csv or --json, not both');
+  if (opts.csv && opts.html !== undefined) throw new UsageError('use either --csv or --html, not both');
+  if (opts.json && opts.html === '-') throw new UsageError('--json and --html - both write to standard output: give --html a file');
   const csvFields = opts.csvFields ? opts.csvFields.split(',').map((s) => s.trim()) : DEFAULT_CSV_FIELDS;
   const badFields = unknownCsvFields(csvFields);
   if (badFields.length > 0) throw new UsageError(`unknown CSV field(s): ${badFields.join(', ')}`);
@@ -132,7 +137,8 @@ async function analyze(files: string[], opts: AnalyzeOpts): Promise<void> {
     const report = await analysis.report(minDl);
     const textOpts = { mode: 'analyze' as const, top: topLimits(cfg, opts.top), minDl, inputs };
     if (opts.json) out.write(`${JSON.stringify(report, null, 2)}\n`);
-    else out.write(renderText(report, { ...textOpts, color: out.isTTY === true }));
+    else if (opts.html === undefined) out.write(renderText(report, { ...textOpts, color: out.isTTY === true }));
+    if (opts.html !== undefined) await writeHtmlReport(opts.html, report, { title: `tsad analysis of ${inputs.join(', ')}`, top: opts.top });
     if (opts.email) {
       const mailed = await mailReport(cfg, opts.stateDir ?? cfg.STATE_DIR, report, renderText(report, { ...textOpts, color: false }), `analysis of ${inputs.join(', ')}`);
       if (mailed.sent === 0 && !mailed.handedOff) {
