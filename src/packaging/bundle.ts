@@ -8,7 +8,7 @@
  * anywhere but src/io/package-files.ts, which expects it, in tsad or in a
  * dependency (such a dependency goes to EXTERNAL).
  */
-import { build } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
 import { join } from 'node:path';
 
 /**
@@ -23,7 +23,19 @@ export interface Bundle {
   packages: string[];
 }
 
-export async function bundleCli(root: string, outFile: string, external: readonly string[]): Promise<Bundle> {
+/** esbuild plugin: `import 'pkg'` resolves to the file SUBSTITUTES names (root-relative). */
+function substitute(root: string, substitutes: Readonly<Record<string, string>>): Plugin {
+  return {
+    name: 'substitutes',
+    setup(b) {
+      for (const [pkg, file] of Object.entries(substitutes)) {
+        b.onResolve({ filter: new RegExp(`^${pkg.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}$`) }, () => ({ path: join(root, file) }));
+      }
+    },
+  };
+}
+
+export async function bundleCli(root: string, outFile: string, external: readonly string[], substitutes: Readonly<Record<string, string>>): Promise<Bundle> {
   const result = await build({
     absWorkingDir: root,
     entryPoints: [join(root, 'src/cli/main.ts')],
@@ -34,6 +46,7 @@ export async function bundleCli(root: string, outFile: string, external: readonl
     format: 'cjs',
     banner: { js: BANNER },
     external: [...external],
+    plugins: [substitute(root, substitutes)],
     // import() of an external package becomes require(), which the banner made able to load it.
     supported: { 'dynamic-import': false },
     metafile: true,

@@ -14,6 +14,9 @@
  *   that loads its own files relative to itself): copied whole, with the
  *   packages it depends on, to /usr/share/tsad/node_modules and loaded from
  *   there at run time.
+ * - SUBSTITUTES: an npm package bundled from another of its files than the one
+ *   Node would load, when that one cannot become CommonJS (top-level await)
+ *   and the other behaves the same for tsad.
  *
  * Configuration, the systemd unit, man pages and docs are listed in debian/
  * (tsad.install, tsad.manpages, tsad.docs, tsad.examples), as Debian expects.
@@ -24,6 +27,13 @@ export const ASSETS: readonly string[] = [
   'etc/os-fingerprints',
   'node_modules/@ip-location-db/geo-whois-asn-country-mmdb/package.json',
   'node_modules/@ip-location-db/geo-whois-asn-country-mmdb/geo-whois-asn-country.mmdb',
+  'node_modules/@resvg/resvg-wasm/index_bg.wasm',
 ];
 
 export const EXTERNAL: readonly string[] = [];
+
+export const SUBSTITUTES: Readonly<Record<string, string>> = {
+  // Its Node build awaits import('canvas') at top level; tsad has no 'canvas' (the
+  // charts are SVG, made PNG by resvg), and without it both builds return null.
+  'vega-canvas': 'node_modules/vega-canvas/build/vega-canvas.browser.js',
+};

@@ -15,7 +15,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PACKAGE_DIR } from '../io/package-files.js';
 import { bundleCli, packageDirOf } from './bundle.js';
-import { ASSETS, EXTERNAL } from './contents.js';
+import { ASSETS, EXTERNAL, SUBSTITUTES } from './contents.js';
 import { binaryCopyright } from './copyright.js';
 import { makeExecutable } from './sea.js';
 
@@ -55,7 +55,7 @@ export async function stage(root: string, destDir: string, copyrightFile: string
   try {
     mkdirSync(join(destDir, 'usr/bin'), { recursive: true });
     mkdirSync(share, { recursive: true });
-    const bundle = await bundleCli(root, join(work, 'tsad.cjs'), EXTERNAL);
+    const bundle = await bundleCli(root, join(work, 'tsad.cjs'), EXTERNAL, SUBSTITUTES);
     await makeExecutable(join(work, 'tsad.cjs'), join(destDir, 'usr/bin/tsad'), work);
 
     for (const rel of ASSETS) {
@@ -68,11 +68,13 @@ export async function stage(root: string, destDir: string, copyrightFile: string
       cpSync(dir, join(share, relative(root, dir)), { recursive: true, filter: (src) => !relative(dir, src).split('/').includes('node_modules') });
     }
 
+    // Each npm package inside the package once: bundled, shipped under /usr/share/tsad, or both.
+    const where = new Map<string, string[]>();
+    const add = (dir: string, text: string): void => void where.set(dir, [...(where.get(dir) ?? []), text]);
+    for (const dir of bundle.packages) add(dir, 'bundled into /usr/bin/tsad');
     const assetPackages = ASSETS.map((a) => packageDirOf(a)).filter((d): d is string => d !== null).map((d) => join(root, d));
-    const packages = [
-      ...bundle.packages.map((dir) => ({ dir, where: 'bundled into /usr/bin/tsad' })),
-      ...[...new Set([...external, ...assetPackages])].map((dir) => ({ dir, where: `in /usr/share/tsad/${relative(root, dir)}` })),
-    ];
+    for (const dir of new Set([...external, ...assetPackages])) add(dir, `files in /usr/share/tsad/${relative(root, dir)}`);
+    const packages = [...where].sort(([a], [b]) => a.localeCompare(b)).map(([dir, texts]) => ({ dir, where: texts.join('; ') }));
     writeFileSync(copyrightFile, binaryCopyright(root, packages));
 
     const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;

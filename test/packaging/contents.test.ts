@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { builtinCountryDbPath } from '../../src/enrich/geoip.js';
 import { dependencyFile, PACKAGE_DIR, packageFile } from '../../src/io/package-files.js';
 import { packageDirOf } from '../../src/packaging/bundle.js';
-import { ASSETS, EXTERNAL } from '../../src/packaging/contents.js';
+import { ASSETS, EXTERNAL, SUBSTITUTES } from '../../src/packaging/contents.js';
 import { copyrightLines, nodeParagraphs, packageParagraph, withoutFullApacheText } from '../../src/packaging/copyright.js';
 import { dependencyClosure } from '../../src/packaging/stage-deb.js';
 import { shippedSignaturesDir } from '../../src/signatures/load.js';
@@ -27,12 +27,14 @@ describe('package files', () => {
   });
 
   it('every file the code reads at run time is listed for /usr/share/tsad, and every listed file exists', () => {
-    for (const path of [shippedSignaturesDir(), shippedFingerprintsPath(), builtinCountryDbPath(), packageFile('package.json')]) {
+    const wasm = dependencyFile('@resvg/resvg-wasm/index_bg.wasm'); // read by src/report/html/png.ts
+    for (const path of [shippedSignaturesDir(), shippedFingerprintsPath(), builtinCountryDbPath(), packageFile('package.json'), wasm]) {
       const rel = path.slice(ROOT.length).replace(/\/$/, '');
       expect(ASSETS).toContain(rel);
     }
     for (const a of ASSETS) expect(existsSync(join(ROOT, a)), a).toBe(true);
     for (const e of EXTERNAL) expect(existsSync(join(ROOT, 'node_modules', e, 'package.json')), e).toBe(true);
+    for (const file of Object.values(SUBSTITUTES)) expect(existsSync(join(ROOT, file)), file).toBe(true);
   });
 
   it('debian/changelog has an entry for package.json\'s version', () => {

@@ -6,7 +6,8 @@
  * nothing comes from the repository's node_modules or dist/.
  *
  * Debian: lintian finds no error; dpkg -i; --version, analyze (the same report
- * as the repository's build, GeoIP from the embedded database), config check,
+ * as the repository's build, GeoIP from the embedded database; the HTML report
+ * and the mail's PNG charts), config check,
  * man -w, systemd-analyze verify and security on the installed unit; the
  * installed daemon, with only the unit's capabilities and groups, detects a
  * real nmap scan between two namespaces from /dev/kmsg; remove keeps the
@@ -18,7 +19,7 @@
  * Refuses to run when a tsad package is already installed.
  */
 import { execFile } from 'node:child_process';
-import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -89,12 +90,11 @@ beforeAll(async () => {
   const status = await packageStatus();
   if (status !== '' && status !== 'unknown ok not-installed') throw new Error(`a tsad package is already on this machine (${status}); the test installs and purges its own, so remove it first`);
   work = mkdtempSync(join(tmpdir(), 'tsad-install-'));
-  // The sample fixture, plus one packet from a public address so the report shows a country.
+  // The sample fixture, plus one of its scans again from a public address, so the report shows a country.
   log = join(work, 'kern.log');
   copyFileSync(join(ROOT, 'fixtures/sample/kern.log'), log);
-  const lines = readFileSync(log, 'utf8').split('\n');
-  const syn = lines.find((l) => / SRC=203\.0\.113\.5 .* SYN /.test(l)) as string;
-  appendFileSync(log, `${syn.replace('SRC=203.0.113.5', 'SRC=8.8.8.8')}\n`);
+  const scan = readFileSync(log, 'utf8').split('\n').filter((l) => l.includes(' SRC=203.0.113.5 '));
+  appendFileSync(log, scan.map((l) => `${l.replace(' SRC=203.0.113.5 ', ' SRC=8.8.8.8 ')}\n`).join(''));
   const { mtime } = statSync(join(ROOT, 'fixtures/sample/kern.log'));
   utimesSync(log, mtime, mtime); // syslog years are inferred from the file time
   // What the repository's build reports on it: the installed programs must say the same.
@@ -141,6 +141,21 @@ function checkAnalysis(r: Run): void {
   expect(report.sources.some((s) => s.signatures.length > 0)).toBe(true); // the shipped signatures
 }
 
+/**
+ * The HTML report (vega charts as SVG) and the report mail's PNG charts (resvg's WebAssembly module,
+ * a data file of its npm package), written by an installed tsad; the mail goes to a stand-in sendmail.
+ */
+async function checkCharts(cwd: string, path = CLEAN_PATH): Promise<void> {
+  const html = join(cwd, 'report.html');
+  expect(await user('tsad', ['analyze', '--html', html, log], cwd, path)).toMatchObject({ code: 0, stderr: '' });
+  expect(readFileSync(html, 'utf8')).toMatch(/<svg[^>]*>/);
+  const sendmail = join(cwd, 'sendmail');
+  writeFileSync(sendmail, `#!/bin/sh\ncat > '${cwd}/mail.eml'\n`, { mode: 0o755 });
+  writeFileSync(join(cwd, 'mail.conf'), `SENDMAIL_PATH ${sendmail};\nEMAIL_ADDRESSES root@localhost;\n`);
+  expect(await user('tsad', ['analyze', '-c', join(cwd, 'mail.conf'), '--email', log], cwd, path)).toMatchObject({ code: 0 });
+  expect(readFileSync(join(cwd, 'mail.eml'), 'utf8')).toMatch(/^Content-Type: image\/png/m);
+}
+
 describe.skipIf(!ok)('the Debian package', () => {
   let deb = '';
   let debDir = '';
@@ -162,6 +177,7 @@ describe.skipIf(!ok)('the Debian package', () => {
       '/usr/bin/tsad', '/etc/tsad/tsad.conf', '/etc/tsad/auto_dl', unitPath, '/usr/lib/tmpfiles.d/tsad.conf',
       '/usr/share/tsad/package.json', '/usr/share/tsad/signatures/scan.rules', '/usr/share/tsad/etc/os-fingerprints',
       '/usr/share/tsad/node_modules/@ip-location-db/geo-whois-asn-country-mmdb/geo-whois-asn-country.mmdb',
+      '/usr/share/tsad/node_modules/@resvg/resvg-wasm/index_bg.wasm',
       '/usr/share/man/man8/tsad.8.gz', '/usr/share/man/man5/tsad.conf.5.gz', '/usr/share/man/man5/tsad-signatures.5.gz',
       '/usr/share/doc/tsad/copyright', '/usr/share/doc/tsad/changelog.gz', '/usr/share/doc/tsad/examples/tsad-logging.nft',
     ]) expect(files).toContain(f);
@@ -196,6 +212,7 @@ describe.skipIf(!ok)('the Debian package', () => {
     checkAnalysis(await user('tsad', ['analyze', '--json', log], cwd));
     const text = await user('tsad', ['analyze', log], cwd);
     expect(text.stdout).toMatch(/^ {4}Level 3: \d+ IP addresses$/m);
+    await checkCharts(cwd);
     expect(await user('tsad', ['config', 'check'], cwd)).toMatchObject({ code: 0 });
     expect(await user('tsad', ['config', 'check', '-c', '/etc/tsad/tsad.conf'], cwd)).toMatchObject({ code: 0 });
     const sigs = await user('tsad', ['signatures', 'check'], cwd);
@@ -257,6 +274,7 @@ describe.skipIf(!ok)('npm pack and npm install -g', () => {
     const path = `${prefix}/bin:${CLEAN_PATH}`;
     expect(await user('tsad', ['--version'], cwd, path)).toEqual({ code: 0, stdout: `${VERSION}\n`, stderr: '' });
     checkAnalysis(await user('tsad', ['analyze', '--json', log], cwd, path));
+    await checkCharts(cwd, path);
     expect(await user('tsad', ['config', 'check'], cwd, path)).toMatchObject({ code: 0 });
     // man-db finds PREFIX/share/man from PREFIX/bin on the PATH, as for any global install.
     const man = await user('man', ['-w', 'tsad'], cwd, path);
