@@ -151,7 +151,8 @@ async function checkCharts(cwd: string, path = CLEAN_PATH): Promise<void> {
   expect(readFileSync(html, 'utf8')).toMatch(/<svg[^>]*>/);
   const sendmail = join(cwd, 'sendmail');
   writeFileSync(sendmail, `#!/bin/sh\ncat > '${cwd}/mail.eml'\n`, { mode: 0o755 });
-  writeFileSync(join(cwd, 'mail.conf'), `SENDMAIL_PATH ${sendmail};\nEMAIL_ADDRESSES root@localhost;\n`);
+  // STATE_DIR (the mail queue) in the scratch directory, not /var/lib/tsad.
+  writeFileSync(join(cwd, 'mail.conf'), `SENDMAIL_PATH ${sendmail};\nEMAIL_ADDRESSES root@localhost;\nSTATE_DIR ${cwd}/state;\n`);
   expect(await user('tsad', ['analyze', '-c', join(cwd, 'mail.conf'), '--email', log], cwd, path)).toMatchObject({ code: 0 });
   expect(readFileSync(join(cwd, 'mail.eml'), 'utf8')).toMatch(/^Content-Type: image\/png/m);
 }
