@@ -2,7 +2,18 @@
  * What is kept per destination of a source while it stays in the window:
  * the counters psad's ladders read (packets, port spread, protocols) and the
  * flags the sweep label needs.
+ *
+ * Flags are bits of one field (`bits`): every source embeds its first
+ * destination (destination-table.ts), so with a million sources each field
+ * costs 8 MB. The table and the source keep their own flags in the bits
+ * above DESTINATION_BITS.
  */
+const QUALIFIED = 1;
+const PINGED = 2;
+const LIKE = 4;
+/** The bits DestinationState uses; subclasses use the bits above. */
+export const DESTINATION_BITS = 3;
+
 export class DestinationState {
   /** Packets to this destination (named apart from the source's own `packets`). */
   dstPackets = 0;
@@ -13,12 +24,35 @@ export class DestinationState {
   proto0 = -1;
   protoBits: Int32Array | null = null;
   dstSeen = 0;
+  /** Flag bits of this object and its subclasses (see above). */
+  bits = 0;
+
   /** Qualified on its own counters (port spread or protocols); counted once in the table. */
-  qualified = false;
+  get qualified(): boolean {
+    return (this.bits & QUALIFIED) !== 0;
+  }
+
+  set qualified(v: boolean) {
+    this.bits = v ? this.bits | QUALIFIED : this.bits & ~QUALIFIED;
+  }
+
   /** Received an ICMP echo-style probe. */
-  pinged = false;
+  get pinged(): boolean {
+    return (this.bits & PINGED) !== 0;
+  }
+
+  set pinged(v: boolean) {
+    this.bits = v ? this.bits | PINGED : this.bits & ~PINGED;
+  }
+
   /** Sweep-like: probed on a single port (spread == PORT_RANGE_SWEEP_THRESHOLD) or pinged. */
-  like = false;
+  get like(): boolean {
+    return (this.bits & LIKE) !== 0;
+  }
+
+  set like(v: boolean) {
+    this.bits = v ? this.bits | LIKE : this.bits & ~LIKE;
+  }
 
   /** Back to a fresh state (the table reuses itself as its first destination). */
   clearDestination(): void {
@@ -27,7 +61,7 @@ export class DestinationState {
     this.proto0 = -1;
     this.protoBits = null;
     this.dstSeen = 0;
-    this.qualified = this.pinged = this.like = false;
+    this.bits &= ~(QUALIFIED | PINGED | LIKE);
   }
 
   /** Records a protocol number; true when new for this destination. */

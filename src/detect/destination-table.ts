@@ -15,7 +15,7 @@
  * At most `cap` destinations are kept; beyond that packets still count at
  * the source level and a small HyperLogLog estimates the lifetime count.
  */
-import { DestinationState } from './destination-state.js';
+import { DESTINATION_BITS, DestinationState } from './destination-state.js';
 import { NEVER } from './event-seconds.js';
 import { HyperLogLog, type HllSnapshot } from './hyperloglog.js';
 
@@ -40,19 +40,27 @@ export interface TableSnapshot {
   maxDirty: boolean;
 }
 
+/** Flag bits of the table (in DestinationState.bits, above the destination's own). */
+const HAS_ONE = 1 << DESTINATION_BITS;
+const MAX_DIRTY = 2 << DESTINATION_BITS;
+/** The bits DestinationTable uses; SourceState uses the bits above. */
+export const TABLE_BITS = DESTINATION_BITS + 2;
+
+/** A table's second and later destinations (only sources that reach two have one). */
+class Many {
+  keys: string[] | null = null;
+  vals: DestinationState[] | null = null;
+  map: Map<string, DestinationState> | null = null;
+  mru = '';
+}
+
 export class DestinationTable extends DestinationState {
   #oneKey = '';
-  /** The first destination is in use (its state is this object's own fields). */
-  #hasOne = false;
-  #keys: string[] | null = null;
-  #vals: DestinationState[] | null = null;
-  #map: Map<string, DestinationState> | null = null;
-  #mru = '';
+  #many: Many | null = null;
   /** A lower bound of the oldest last-seen (exact after each aging pass); NEVER when empty. */
   #minSeen = NEVER;
   #hll: HyperLogLog | null = null;
   #inserted = 0;
-  #maxDirty = false;
   #maxPackets = 0;
   /** Destinations inside the window. */
   active = 0;
@@ -64,6 +72,56 @@ export class DestinationTable extends DestinationState {
   sweepLike = 0;
   /** Packets to destinations not kept because the table was full. */
   overflowPackets = 0;
+
+  /** The first destination is in use (its state is this object's own fields). */
+  get #hasOne(): boolean {
+    return (this.bits & HAS_ONE) !== 0;
+  }
+
+  set #hasOne(v: boolean) {
+    this.bits = v ? this.bits | HAS_ONE : this.bits & ~HAS_ONE;
+  }
+
+  get #maxDirty(): boolean {
+    return (this.bits & MAX_DIRTY) !== 0;
+  }
+
+  set #maxDirty(v: boolean) {
+    this.bits = v ? this.bits | MAX_DIRTY : this.bits & ~MAX_DIRTY;
+  }
+
+  get #keys(): string[] | null {
+    return this.#many === null ? null : this.#many.keys;
+  }
+
+  set #keys(v: string[] | null) {
+    if (v !== null || this.#many !== null) (this.#many ??= new Many()).keys = v;
+  }
+
+  get #vals(): DestinationState[] | null {
+    return this.#many === null ? null : this.#many.vals;
+  }
+
+  set #vals(v: DestinationState[] | null) {
+    if (v !== null || this.#many !== null) (this.#many ??= new Many()).vals = v;
+  }
+
+  get #map(): Map<string, DestinationState> | null {
+    return this.#many === null ? null : this.#many.map;
+  }
+
+  set #map(v: Map<string, DestinationState> | null) {
+    if (v !== null || this.#many !== null) (this.#many ??= new Many()).map = v;
+  }
+
+  /** The destination last moved to the end of the map. */
+  get #mru(): string {
+    return this.#many === null ? '' : this.#many.mru;
+  }
+
+  set #mru(v: string) {
+    if (v !== '' || this.#many !== null) (this.#many ??= new Many()).mru = v;
+  }
 
   /**
    * The state for a destination, created when new (null when the table is

@@ -9,8 +9,15 @@ import type { SourceState } from './source-state.js';
 
 const SAMPLE = 2048;
 
+/** The tracked sources as eviction walks them: in first-seen order, deletable while walked. */
+export interface Evictable {
+  readonly size: number;
+  values(): IterableIterator<SourceState>;
+  delete(key: string): boolean;
+}
+
 /** The last-seen time at or below which about `want` of the `have` sources at `level` fall. */
-function ageThreshold(sources: Map<string, SourceState>, level: number, want: number, have: number): number {
+function ageThreshold(sources: Evictable, level: number, want: number, have: number): number {
   const stride = Math.max(1, Math.floor(sources.size / SAMPLE));
   const seen: number[] = [];
   let i = 0;
@@ -27,7 +34,7 @@ function ageThreshold(sources: Map<string, SourceState>, level: number, want: nu
  * first within it. `levels[n]` counts tracked sources at peak level n and is
  * kept up to date. Returns how many were deleted.
  */
-export function evictBatch(sources: Map<string, SourceState>, levels: number[], count: number): number {
+export function evictBatch(sources: Evictable, levels: number[], count: number): number {
   let done = 0;
   for (let level = 0; level <= 5 && done < count; level++) {
     const have = levels[level] as number;
@@ -35,10 +42,10 @@ export function evictBatch(sources: Map<string, SourceState>, levels: number[], 
     const want = count - done;
     const limit = ageThreshold(sources, level, want, have);
     for (const strict of [true, false]) {
-      for (const [k, s] of sources) {
+      for (const s of sources.values()) {
         if (done >= count) break;
         if (s.peakDl !== level || (strict && s.lastSeen > limit)) continue;
-        sources.delete(k);
+        sources.delete(s.key);
         levels[level]!--;
         done++;
       }

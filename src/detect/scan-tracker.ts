@@ -25,6 +25,7 @@ import { hasDf, looksLikeNmapProbe } from './probe-traits.js';
 import { classify, ScanClass } from './scan-class.js';
 import { SourceKeys } from './source-key.js';
 import { SourceState } from './source-state.js';
+import { SourceTable } from './source-table.js';
 import { toolEvidence } from './tool-evidence.js';
 import { decodeScanState, encodeScanState, fingerprintResolver, type DecodedScanState, type SavedScanState } from './state/tracker-state.js';
 
@@ -57,7 +58,7 @@ const OS_TRIES = 8;
 
 export class ScanTracker {
   readonly stats: TrackerStats = { tracked: 0, evicted: 0, expired: 0 };
-  #sources = new Map<string, SourceState>();
+  #sources = new SourceTable();
   /** Tracked sources per peak level, for eviction. */
   readonly #levels = [0, 0, 0, 0, 0, 0];
   readonly #rules: DangerRules;
@@ -171,10 +172,10 @@ export class ScanTracker {
   expire(nowMs: number): number {
     if (this.#windowMs === Infinity) return 0;
     let n = 0;
-    for (const [k, s] of this.#sources) {
+    for (const s of this.#sources.values()) {
       const keep = this.#slow && s.outsidePorts() >= 2 ? Math.max(this.#windowMs, this.#slowMs) : this.#windowMs;
       if (s.lastSeen + keep >= nowMs) continue;
-      this.#sources.delete(k);
+      this.#sources.delete(s.key);
       this.#levels[s.peakDl]!--;
       n++;
     }
@@ -229,7 +230,7 @@ export class ScanTracker {
     const d = decodeScanState(part.scan, fingerprintResolver(this.#os));
     for (const [k, s] of d.sources) {
       if (this.#sources.has(k)) throw new Error(`source ${k} tracked by two threads`);
-      this.#sources.set(k, s);
+      this.#sources.add(s);
     }
     for (let i = 0; i < 6; i++) this.#levels[i]! += part.levels[i] ?? 0;
     if (d.clock > this.#clock) this.#clock = d.clock;
@@ -239,9 +240,12 @@ export class ScanTracker {
   }
 
   #adopt(d: DecodedScanState): void {
-    this.#sources = d.sources;
+    this.#sources = new SourceTable();
     this.#levels.fill(0);
-    for (const s of d.sources.values()) this.#levels[s.peakDl]!++;
+    for (const s of d.sources.values()) {
+      this.#sources.add(s);
+      this.#levels[s.peakDl]!++;
+    }
     this.#clock = d.clock;
     this.stats.evicted = d.evicted;
     this.stats.expired = d.expired;
@@ -252,14 +256,15 @@ export class ScanTracker {
 
   #source(p: Packet, ts: number, sec: number): SourceState {
     const key = this.#keys.keyOf(p.src, p.family);
-    let s = this.#sources.get(key);
+    const v4 = SourceTable.v4(key);
+    let s = this.#sources.get(key, v4);
     if (s === undefined) {
       if (this.#sources.size >= this.#maxSources) {
         this.stats.evicted += evictBatch(this.#sources, this.#levels, Math.max(1, Math.ceil(this.#maxSources / 20)));
       }
       s = new SourceState(key, p.family, key !== p.src, ts, this.#home.contains(p.src));
       if (s.local && this.#slow) s.beginInside(false);
-      this.#sources.set(key, s);
+      this.#sources.add(s, v4);
       this.#levels[0]!++;
       this.stats.tracked = this.#sources.size;
     } else if (sec - s.lastSecond > this.#windowSec) {
@@ -358,7 +363,7 @@ export class ScanTracker {
       case 'service':
         return 0;
       case 'anomaly': {
-        const repeated = (s.signatures?.get(h.sid)?.hits ?? 0) >= 2;
+        const repeated = (s.signature(h.sid)?.hits ?? 0) >= 2;
         return repeated || cls === ScanClass.OsProbe || looksLikeNmapProbe(p) ? h.dl : Math.min(1, h.dl);
       }
       default:

@@ -7,7 +7,7 @@
  */
 import type { SignatureRole } from '../model/signature.js';
 import type { FingerprintGuess } from './os-fingerprint.js';
-import { DestinationTable } from './destination-table.js';
+import { DestinationTable, TABLE_BITS } from './destination-table.js';
 import { EPOCH_MS, toSeconds } from './event-seconds.js';
 import { ProtoStat } from './proto-stat.js';
 import { CLASS_COUNT } from './scan-class.js';
@@ -20,6 +20,11 @@ export interface SignatureTally {
   hits: number;
   role: SignatureRole;
 }
+
+/** Flag bits of a source (in DestinationState.bits, above the table's). */
+const LOCAL = 1 << TABLE_BITS;
+const SWEEP = 2 << TABLE_BITS;
+const PROTO_SCAN = 4 << TABLE_BITS;
 
 export const MAX_ADDRESSES = 64;
 export const MAX_REASONS = 16;
@@ -34,7 +39,6 @@ export interface SourceNotesFields {
   others: Map<number, ProtoStat> | null;
   fileTool: string | null;
   osGuess: FingerprintGuess | null;
-  signatures: Map<number, SignatureTally> | null;
   invalidIcmp: Map<string, number> | null;
   ipOptions: string[] | null;
   outside: Map<number, ProtoStat> | null;
@@ -42,12 +46,14 @@ export interface SourceNotesFields {
 
 /** The parts of a source that most sources never need, allocated on first use. */
 class SourceNotes implements SourceNotesFields {
+  /** Per scan class and per tool, once a second class (tool) is seen (the first is counted inline). */
+  classes: Uint32Array | null = null;
+  tools: Uint32Array | null = null;
   addressesTruncated = false;
   reasons: string[] | null = null;
   others: Map<number, ProtoStat> | null = null;
   fileTool: string | null = null;
   osGuess: FingerprintGuess | null = null;
-  signatures: Map<number, SignatureTally> | null = null;
   invalidIcmp: Map<string, number> | null = null;
   ipOptions: string[] | null = null;
   outside: Map<number, ProtoStat> | null = null;
@@ -73,24 +79,20 @@ export class SourceState extends DestinationTable {
   inbound = 0;
   outbound = 0;
   forward = 0;
-  /** Inside HOME_NET, or sent by this host (OUTPUT chain). */
-  local: boolean;
   tcp: ProtoStat | null = null;
   udp: ProtoStat | null = null;
   icmp: ProtoStat | null = null;
   cls0 = -1;
   cls0n = 0;
-  classes: Uint32Array | null = null;
-  sweep = false;
-  protoScan = false;
   /** Tool evidence: the first tool inline, all counts once a second one appears. */
   tool0 = -1;
   tool0n = 0;
-  tools: Uint32Array | null = null;
   ttlMin = 256;
   ttlMax = -1;
   dfPackets = 0;
   osTries = 0;
+  /** Signature matches, in first-match order: a short list, not a Map (most sources match one or two rules). */
+  #sigs: SignatureTally[] | null = null;
   #notes: SourceNotes | null = null;
 
   constructor(readonly key: string, readonly family: 4 | 6, aggregated: boolean, ts: number, local: boolean) {
@@ -101,6 +103,51 @@ export class SourceState extends DestinationTable {
     this.#firstSec = this.#lastSec = sec;
     this.#firstMs = this.#lastMs = ms;
     this.local = local;
+  }
+
+  /** Inside HOME_NET, or sent by this host (OUTPUT chain). */
+  get local(): boolean {
+    return (this.bits & LOCAL) !== 0;
+  }
+
+  set local(v: boolean) {
+    this.bits = v ? this.bits | LOCAL : this.bits & ~LOCAL;
+  }
+
+  /** Made a sweep (sticky label, see scan-tracker.ts). */
+  get sweep(): boolean {
+    return (this.bits & SWEEP) !== 0;
+  }
+
+  set sweep(v: boolean) {
+    this.bits = v ? this.bits | SWEEP : this.bits & ~SWEEP;
+  }
+
+  /** Probed one destination on PROTOCOL_SCAN_THRESHOLD protocols. */
+  get protoScan(): boolean {
+    return (this.bits & PROTO_SCAN) !== 0;
+  }
+
+  set protoScan(v: boolean) {
+    this.bits = v ? this.bits | PROTO_SCAN : this.bits & ~PROTO_SCAN;
+  }
+
+  /** Packets per scan class once a second class was seen (else the first is in cls0/cls0n). */
+  get classes(): Uint32Array | null {
+    return this.#notes?.classes ?? null;
+  }
+
+  set classes(v: Uint32Array | null) {
+    if (v !== null || this.#notes !== null) this.#n.classes = v;
+  }
+
+  /** Packets per tool evidence once a second tool was seen (else the first is in tool0/tool0n). */
+  get tools(): Uint32Array | null {
+    return this.#notes?.tools ?? null;
+  }
+
+  set tools(v: Uint32Array | null) {
+    if (v !== null || this.#notes !== null) this.#n.tools = v;
   }
 
   get #n(): SourceNotes {
@@ -131,8 +178,21 @@ export class SourceState extends DestinationTable {
     return this.#notes?.osGuess ?? null;
   }
 
-  get signatures(): ReadonlyMap<number, SignatureTally> | null {
-    return this.#notes?.signatures ?? null;
+  /** Signature matches, in first-match order (at most MAX_SIGNATURES). */
+  get signatures(): readonly SignatureTally[] | null {
+    return this.#sigs;
+  }
+
+  /** The tally of signature `sid`, if it matched. */
+  signature(sid: number): SignatureTally | undefined {
+    const list = this.#sigs;
+    if (list !== null) for (let i = 0; i < list.length; i++) if ((list[i] as SignatureTally).sid === sid) return list[i];
+    return undefined;
+  }
+
+  /** Replaces the signature matches (taken over; the caller has checked that sids are distinct). */
+  restoreSignatures(list: SignatureTally[] | null): void {
+    this.#sigs = list !== null && list.length > 0 ? list : null;
   }
 
   get invalidIcmp(): ReadonlyMap<string, number> | null {
@@ -236,7 +296,9 @@ export class SourceState extends DestinationTable {
 
   /** Replaces the rare parts (taken over, not copied); null when the source has none. */
   restoreNotes(f: SourceNotesFields | null): void {
+    const { classes, tools } = this;
     this.#notes = f === null ? null : Object.assign(new SourceNotes(), f);
+    [this.classes, this.tools] = [classes, tools];
   }
 
   /** The destination window of this source. */
@@ -304,20 +366,30 @@ export class SourceState extends DestinationTable {
   }
 
   addSignature(sid: number, msg: string, dl: number, role: SignatureRole = 'level'): void {
-    const m = (this.#n.signatures ??= new Map());
-    const t = m.get(sid);
+    const t = this.signature(sid);
     if (t !== undefined) {
       t.hits++;
       if (dl > t.dl) t.dl = dl;
-    } else if (m.size < MAX_SIGNATURES) m.set(sid, { msg, sid, dl, hits: 1, role });
+      return;
+    }
+    const tally: SignatureTally = { msg, sid, dl, hits: 1, role };
+    const list = this.#sigs;
+    // Exactly sized while short: a pushed (or spread) array reserves room for 16 more.
+    if (list === null) this.#sigs = [tally];
+    else if (list.length < 8) {
+      const grown = new Array<SignatureTally>(list.length + 1);
+      for (let i = 0; i < list.length; i++) grown[i] = list[i] as SignatureTally;
+      grown[list.length] = tally;
+      this.#sigs = grown;
+    } else if (list.length < MAX_SIGNATURES) list.push(tally);
   }
 
   /** The service-role match with the highest level (what scan evidence would raise the source to), or null. */
   topServiceMatch(): SignatureTally | null {
-    const m = this.#notes?.signatures;
-    if (m === null || m === undefined) return null;
+    const m = this.#sigs;
+    if (m === null) return null;
     let best: SignatureTally | null = null;
-    for (const t of m.values()) if (t.role === 'service' && (best === null || t.dl > best.dl)) best = t;
+    for (const t of m) if (t.role === 'service' && (best === null || t.dl > best.dl)) best = t;
     return best;
   }
 

@@ -6,18 +6,8 @@
  */
 import { TS_MAX, TS_MIN, type Packet } from '../model/packet.js';
 import type { ParseContext } from './context.js';
-import { at, bytesAre, Finder, indexIn, Interner, isDigit } from './line-bytes.js';
+import { at, bytesAre, findText, indexIn, Interner, isDigit } from './line-bytes.js';
 import { findTimestamp, timestampAt, uptimeAt, type TimeResult } from './syslog-time.js';
-
-const IN = new Finder('IN=');
-const OUT = new Finder('OUT=');
-const KERNEL = new Finder('kernel:');
-const DPT = new Finder('DPT=');
-const SRC = new Finder('SRC=');
-const DST = new Finder(' DST=');
-
-/** Every Finder of the envelope: reset when a buffer's bytes are rewritten in place. */
-export const ENVELOPE_FINDERS: readonly Finder[] = [IN, OUT, KERNEL, DPT, SRC, DST];
 
 const prefixes = new Interner();
 const hosts = new Interner();
@@ -36,17 +26,17 @@ function spaceFrom(s: Uint8Array, i: number, end: number): number {
  * (no OUT=) or `OUT=<name> PHYSOUT=|MAC=|SRC=` (no IN=).
  */
 export function findPayload(s: Buffer, from: number, end: number): number {
-  let i = IN.findIn(s, from, end);
+  let i = findText(s, 'IN=', from, end);
   while (i >= 0) {
     const sp = spaceFrom(s, i + 3, Math.min(end, i + 24));
     if (sp > 0 && (bytesAre(s, sp + 1, end, 'OUT=') || fieldAfterDevice(s, sp + 1, end, 'PHYSIN='))) return i;
-    i = IN.findIn(s, i + 3, end);
+    i = findText(s, 'IN=', i + 3, end);
   }
-  i = OUT.findIn(s, from, end);
+  i = findText(s, 'OUT=', from, end);
   while (i >= 0) {
     const sp = spaceFrom(s, i + 4, Math.min(end, i + 25));
     if (sp > 0 && fieldAfterDevice(s, sp + 1, end, 'PHYSOUT=')) return i;
-    i = OUT.findIn(s, i + 4, end);
+    i = findText(s, 'OUT=', i + 4, end);
   }
   return -1;
 }
@@ -62,10 +52,10 @@ function fieldAfterDevice(s: Uint8Array, k: number, end: number, phys: string): 
  * Counted as truncated instead of passing for another program's text.
  */
 export function isCutPayload(s: Buffer, start: number, end: number): boolean {
-  const d = DPT.findIn(s, start, end);
+  const d = findText(s, 'DPT=', start, end);
   if (d >= 0 && (d === start || s[d - 1] === 32) && isDigit(at(s, d + 4, end))) return true;
-  const src = SRC.findIn(s, start, end);
-  return src >= 0 && (src === start || s[src - 1] === 32) && DST.findIn(s, src, end) >= 0;
+  const src = findText(s, 'SRC=', start, end);
+  return src >= 0 && (src === start || s[src - 1] === 32) && findText(s, ' DST=', src, end) >= 0;
 }
 
 /**
@@ -144,7 +134,7 @@ export function parseEnvelope(s: Buffer, start: number, payload: number, end: nu
     }
   }
   // The syslog tag: the first `kernel:` after the timestamp, before the payload.
-  const kernel = KERNEL.findIn(s, from, payload);
+  const kernel = findText(s, 'kernel:', from, payload);
   if (kernel >= 0) {
     p.host = hostBefore(s, kernel, from);
     prefixText(s, kernel + 7, payload, end, p);

@@ -103,73 +103,53 @@ export function bytesAre(b: Uint8Array, i: number, end: number, t: string): bool
 }
 
 /**
- * A native search for a fixed text that remembers its last answer, so that
- * lines searched one after another in one chunk cost one pass over the
- * chunk in all: Buffer.indexOf cannot stop at a line's end, and a log where
- * the text is rare would otherwise be scanned to the next occurrence for
- * every line. Answers past the line's end mean "not in this line".
+ * Index of the ASCII text t in b[from, end) (wholly inside), or -1. A plain
+ * loop: a needle is usually a few dozen bytes into a line, nearer than the
+ * cost of a call to Buffer.indexOf, which could not stop at the line's end.
  */
-export class Finder {
-  readonly #needle: Buffer;
-  #b: Uint8Array | null = null;
-  #from = 0;
-  #hit = -1;
-
-  constructor(text: string) {
-    this.#needle = Buffer.from(text, 'latin1');
+export function findText(b: Uint8Array, t: string, from: number, end: number): number {
+  const c0 = t.charCodeAt(0);
+  const last = end - t.length;
+  for (let i = from; i <= last; i++) {
+    if (b[i] !== c0) continue;
+    let k = 1;
+    while (k < t.length && b[i + k] === t.charCodeAt(k)) k++;
+    if (k === t.length) return i;
   }
-
-  /** The first occurrence at or after from in the buffer (not bounded by a line), or -1. */
-  find(b: Buffer, from: number): number {
-    if (b === this.#b && from >= this.#from && (this.#hit < 0 || from <= this.#hit)) return this.#hit;
-    this.#b = b;
-    this.#from = from;
-    this.#hit = b.indexOf(this.#needle, from);
-    return this.#hit;
-  }
-
-  /** The first occurrence in [from, end) whose text ends by end, or -1. */
-  findIn(b: Buffer, from: number, end: number): number {
-    const i = this.find(b, from);
-    return i >= 0 && i + this.#needle.length <= end ? i : -1;
-  }
-
-  /** Forgets the remembered answer (the buffer's bytes were rewritten). */
-  reset(): void {
-    this.#b = null;
-  }
+  return -1;
 }
 
 /**
  * Strings for short, repeated values (log prefixes, host and interface
- * names, MAC headers) made once: a line's bytes are hashed and compared to
- * the string kept in their slot, which is returned when equal. A cache, not
- * a full table: a slot holds the latest value that hashed to it.
+ * names, MAC headers) made once: the value returned last is tried first
+ * (consecutive lines nearly always repeat it), then the bytes are hashed and
+ * compared to the string kept in their slot, which is returned when equal.
+ * A cache, not a full table: a slot holds the latest value that hashed to it.
  */
 export class Interner {
   readonly #hashes = new Int32Array(4096);
   readonly #strings: string[] = new Array<string>(4096).fill('');
+  #last = '';
 
   get(b: Buffer, from: number, to: number): string {
     if (from >= to) return '';
     if (!asciiLine()) return str(b, from, to);
+    if (sameText(this.#last, b, from, to)) return this.#last;
     let h = 0x811c9dc5 | 0;
     for (let i = from; i < to; i++) h = Math.imul(h ^ (b[i] as number), 0x01000193);
     const slot = (h ^ (h >>> 15)) & 4095;
     const s = this.#strings[slot] as string;
-    if (this.#hashes[slot] === h && s.length === to - from) {
-      let same = true;
-      for (let i = 0; i < s.length; i++) {
-        if (s.charCodeAt(i) !== b[from + i]) {
-          same = false;
-          break;
-        }
-      }
-      if (same) return s;
-    }
+    if (this.#hashes[slot] === h && sameText(s, b, from, to)) return (this.#last = s);
     const fresh = b.latin1Slice(from, to);
     this.#hashes[slot] = h;
     this.#strings[slot] = fresh;
-    return fresh;
+    return (this.#last = fresh);
   }
+}
+
+/** True when the string s is the ASCII bytes b[from, to). */
+function sameText(s: string, b: Uint8Array, from: number, to: number): boolean {
+  if (s.length !== to - from) return false;
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) !== b[from + i]) return false;
+  return true;
 }

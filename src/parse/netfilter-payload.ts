@@ -107,6 +107,8 @@ export function clearPacket(p: Packet): void {
 
 /** Interface names and MAC headers: a few distinct values repeated on every line. */
 const names = new Interner();
+/** Destination addresses: mostly this host's few, kept by every source it scans (one string, not one per source). */
+const destinations = new Interner();
 
 /**
  * ip6tables writes every address in full (2001:0db8:0000:...); normalizing one
@@ -139,10 +141,10 @@ function ipv4(s: Uint8Array, from: number, to: number): number {
   return value * 256 + part;
 }
 
-/** Address token value in [from, to), normalized; '' when invalid. Dotted quads are already canonical. */
-function address(s: Buffer, from: number, to: number, end: number): string {
+/** Address token value in [from, to), normalized; '' when invalid. Dotted quads are already canonical (and interned when `kept` is given). */
+function address(s: Buffer, from: number, to: number, end: number, kept?: Interner): string {
   if (to - from <= 15 && at(s, from + 1, end) !== 58 && at(s, from + 2, end) !== 58 && at(s, from + 3, end) !== 58 && at(s, from + 4, end) !== 58) {
-    return ipv4(s, from, to) < 0 ? '' : str(s, from, to);
+    return ipv4(s, from, to) < 0 ? '' : kept !== undefined ? kept.get(s, from, to) : str(s, from, to);
   }
   const text = str(s, from, to);
   let v = v6Cache.get(text);
@@ -306,7 +308,7 @@ export function parsePayload(s: Buffer, start: number, end: number, p: Packet): 
         if (c1 === 83 && at(s, i + 3, end) === 61) { // DST=
           dup = p.dst !== '';
           j = wordEnd(s, i + 4, end);
-          if ((p.dst = address(s, i + 4, j, end)) === '') return 'bad-address';
+          if ((p.dst = address(s, i + 4, j, end, destinations)) === '') return 'bad-address';
         } else if (c1 === 80 && at(s, i + 3, end) === 61) { dup = p.dport !== -1; v = p.dport = num(s, i + 4, end, U16); j = numEnd; } // DPT=
         else if (c1 === 70 && tokenIs(s, i, 2, end)) { p.ipFlags |= IP_DF; j = i + 2; } // DF
         break;

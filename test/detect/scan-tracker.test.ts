@@ -220,7 +220,7 @@ describe('signature roles (tsad_role)', () => {
     expect(s.dl).toBe(3);
     const u = new ScanTracker(cfgWith());
     u.importState(JSON.parse(JSON.stringify(t.exportState())));
-    expect(u.get(s.key)?.signatures?.get(7)?.role).toBe('service');
+    expect(u.get(s.key)?.signature(7)?.role).toBe('service');
   });
 
   test('a service rule needs scan evidence: one SYN to telnet is DL0, the same after DANGER_LEVEL1 probes gives its level', () => {

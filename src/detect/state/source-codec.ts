@@ -91,7 +91,7 @@ function encodeRare(s: SourceState): SavedRare | null {
   const g = s.osGuess;
   if (g !== null) r.os = { label: g.fp.label, index: g.index, score: g.score };
   if (s.reasons !== null) r.reasons = [...s.reasons];
-  if (s.signatures !== null) r.signatures = [...s.signatures.values()].map((t) => (t.role === 'level' ? [t.sid, t.msg, t.dl, t.hits] : [t.sid, t.msg, t.dl, t.hits, t.role]));
+  if (s.signatures !== null) r.signatures = s.signatures.map((t) => (t.role === 'level' ? [t.sid, t.msg, t.dl, t.hits] : [t.sid, t.msg, t.dl, t.hits, t.role]));
   if (s.invalidIcmp !== null) r.invalidIcmp = [...s.invalidIcmp];
   if (s.ipOptions !== null) r.ipOptions = [...s.ipOptions];
   return r;
@@ -160,7 +160,7 @@ function decodeCounters(c: Cursor, s: SourceState): void {
   s.osTries = c.int('osTries');
 }
 
-const NO_NOTES: SourceNotesFields = { addressesTruncated: false, reasons: null, others: null, fileTool: null, osGuess: null, signatures: null, invalidIcmp: null, ipOptions: null, outside: null };
+const NO_NOTES: SourceNotesFields = { addressesTruncated: false, reasons: null, others: null, fileTool: null, osGuess: null, invalidIcmp: null, ipOptions: null, outside: null };
 
 function fail(path: string, problem: string): never {
   throw new StateError(path, problem);
@@ -185,13 +185,13 @@ function decodeRare(r: Fields, s: SourceState, resolve: FingerprintResolver, tru
     others: r.others === undefined ? null : decodeOthers(r.others, 'rare.others', false),
     fileTool: optText(r, 'fileTool'),
     osGuess: r.os === undefined ? null : decodeOs(r.os, resolve),
-    signatures: r.signatures === undefined ? null : decodeSignatures(r.signatures),
     invalidIcmp: r.invalidIcmp === undefined ? null : decodeInvalidIcmp(r.invalidIcmp),
     ipOptions: r.ipOptions === undefined ? null : textList(r.ipOptions, 'rare.ipOptions', MAX_IP_OPTIONS),
     outside: r.outside === undefined ? null : decodeOthers(r.outside, 'rare.outside', true),
   };
-  const any = truncated || f.outside !== null || f.reasons !== null || f.others !== null || f.fileTool !== null || f.osGuess !== null || f.signatures !== null || f.invalidIcmp !== null || f.ipOptions !== null;
+  const any = truncated || f.outside !== null || f.reasons !== null || f.others !== null || f.fileTool !== null || f.osGuess !== null || f.invalidIcmp !== null || f.ipOptions !== null;
   s.restoreNotes(any ? f : null);
+  s.restoreSignatures(r.signatures === undefined ? null : decodeSignatures(r.signatures));
 }
 
 /** Full per-class (per-tool) counters, which exist only once a first value is recorded inline. */
@@ -229,7 +229,7 @@ function decodeOs(v: unknown, resolve: FingerprintResolver): FingerprintGuess {
   return { fp: resolve(text(o.label, 'rare.os.label'), index), index, score };
 }
 
-function decodeSignatures(v: unknown): Map<number, SignatureTally> {
+function decodeSignatures(v: unknown): SignatureTally[] {
   const m = new Map<number, SignatureTally>();
   const a = list(v, 'rare.signatures', MAX_SIGNATURES);
   for (let i = 0; i < a.length; i++) {
@@ -240,7 +240,7 @@ function decodeSignatures(v: unknown): Map<number, SignatureTally> {
     if (m.has(t.sid)) fail(path, `sid ${t.sid} twice`);
     m.set(t.sid, t);
   }
-  return m;
+  return [...m.values()];
 }
 
 const ROLES: readonly SignatureRole[] = ['level', 'label', 'service', 'anomaly'];

@@ -1,0 +1,168 @@
+/**
+ * The tracked sources by key, in the order they were first seen (as a Map
+ * keeps them: eviction and saved state walk that order).
+ *
+ * A Map keyed by address text costs a hash of a fresh string per packet and
+ * about 80 bytes per entry; with a million sources both matter. Sources
+ * keyed by a single IPv4 address (the common case) are found through an
+ * open-addressing table of 32-bit integers instead (two Int32Arrays at most
+ * half full), and other keys (IPv6, prefixes) through a Map. Both point into
+ * one array in first-seen order; a deleted source leaves a hole there until
+ * holes outnumber sources and the array is compacted.
+ */
+import { parseIPv4 } from '../net/address.js';
+import type { SourceState } from './source-state.js';
+
+/** A free slot of the integer table (slots hold indexes into the order, 0 or more). */
+const FREE = -1;
+
+export class SourceTable {
+  /** Sources in first-seen order, null where one was deleted. */
+  #order: Array<SourceState | null> = [];
+  #holes = 0;
+  /** IPv4 keys: `keys` holds the address as int32, `slots` the source's index in #order (FREE: an empty slot). */
+  #keys = new Int32Array(1024);
+  #slots = new Int32Array(1024).fill(FREE);
+  #v4 = 0;
+  readonly #other = new Map<string, number>();
+
+  /** Whether a key is a plain IPv4 address (kept in the integer table): its number, else -1. */
+  static v4(key: string): number {
+    if (key.length > 15 || key.indexOf('/') >= 0) return -1;
+    const n = parseIPv4(key);
+    return n === null ? -1 : n;
+  }
+
+  get size(): number {
+    return this.#order.length - this.#holes;
+  }
+
+  /** The source under `key`; `v4` is SourceTable.v4(key) when the caller has it. */
+  get(key: string, v4 = SourceTable.v4(key)): SourceState | undefined {
+    const i = v4 >= 0 ? this.#slotOf(v4) : this.#other.get(key) ?? -1;
+    return i < 0 ? undefined : (this.#order[i] as SourceState);
+  }
+
+  has(key: string): boolean {
+    return this.get(key) !== undefined;
+  }
+
+  /** Adds a source whose key is not in the table. */
+  add(s: SourceState, v4 = SourceTable.v4(s.key)): void {
+    if (this.#holes > 1024 && this.#holes > this.size) this.#compact();
+    const i = this.#order.length;
+    this.#order.push(s);
+    if (v4 >= 0) this.#insert(v4, i);
+    else this.#other.set(s.key, i);
+  }
+
+  delete(key: string): boolean {
+    const v4 = SourceTable.v4(key);
+    let i: number;
+    if (v4 >= 0) i = this.#remove(v4);
+    else {
+      i = this.#other.get(key) ?? -1;
+      if (i >= 0) this.#other.delete(key);
+    }
+    if (i < 0) return false;
+    this.#order[i] = null;
+    this.#holes++;
+    return true;
+  }
+
+  /** Sources in first-seen order; deleting the current one while iterating is allowed. */
+  *values(): IterableIterator<SourceState> {
+    const order = this.#order;
+    for (let i = 0; i < order.length; i++) {
+      const s = order[i];
+      if (s !== null && s !== undefined) yield s;
+    }
+  }
+
+  /** Hash of an IPv4 address (murmur3's finalizer: every bit of the address moves the low bits). */
+  #home(v4: number): number {
+    let h = v4 | 0;
+    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+    return (h ^ (h >>> 16)) >>> 0;
+  }
+
+  #slotOf(v4: number): number {
+    const keys = this.#keys;
+    const slots = this.#slots;
+    const mask = keys.length - 1;
+    const want = v4 | 0;
+    for (let h = this.#home(v4) & mask; ; h = (h + 1) & mask) {
+      const i = slots[h] as number;
+      if (i === FREE) return -1;
+      if (keys[h] === want) return i;
+    }
+  }
+
+  #insert(v4: number, index: number): void {
+    if ((this.#v4 + 1) * 2 > this.#keys.length) this.#grow();
+    const slots = this.#slots;
+    const mask = slots.length - 1;
+    let h = this.#home(v4) & mask;
+    while (slots[h] !== FREE) h = (h + 1) & mask;
+    this.#keys[h] = v4 | 0;
+    slots[h] = index;
+    this.#v4++;
+  }
+
+  /** Removes an IPv4 key (backward-shift deletion keeps probe runs unbroken); returns its index or -1. */
+  #remove(v4: number): number {
+    const keys = this.#keys;
+    const slots = this.#slots;
+    const mask = keys.length - 1;
+    const want = v4 | 0;
+    let h = this.#home(v4) & mask;
+    while (keys[h] !== want || slots[h] === FREE) {
+      if (slots[h] === FREE) return -1;
+      h = (h + 1) & mask;
+    }
+    const index = slots[h] as number;
+    let hole = h;
+    for (let j = (h + 1) & mask; slots[j] !== FREE; j = (j + 1) & mask) {
+      const home = this.#home(keys[j] as number) & mask;
+      // Move j into the hole unless its home lies cyclically in (hole, j].
+      if ((j > hole && (home <= hole || home > j)) || (j < hole && home <= hole && home > j)) {
+        keys[hole] = keys[j] as number;
+        slots[hole] = slots[j] as number;
+        hole = j;
+      }
+    }
+    slots[hole] = FREE;
+    this.#v4--;
+    return index;
+  }
+
+  #grow(): void {
+    const oldKeys = this.#keys;
+    const oldSlots = this.#slots;
+    this.#keys = new Int32Array(oldKeys.length * 2);
+    this.#slots = new Int32Array(oldKeys.length * 2).fill(FREE);
+    this.#v4 = 0;
+    for (let h = 0; h < oldKeys.length; h++) {
+      const i = oldSlots[h] as number;
+      if (i !== FREE) this.#insert(oldKeys[h] as number, i);
+    }
+  }
+
+  /** Drops the holes from #order and renumbers the indexes. */
+  #compact(): void {
+    const order: SourceState[] = [];
+    for (const s of this.#order) if (s !== null) order.push(s);
+    this.#order = order;
+    this.#holes = 0;
+    this.#slots.fill(FREE);
+    this.#v4 = 0;
+    this.#other.clear();
+    for (let i = 0; i < order.length; i++) {
+      const s = order[i] as SourceState;
+      const v4 = SourceTable.v4(s.key);
+      if (v4 >= 0) this.#insert(v4, i);
+      else this.#other.set(s.key, i);
+    }
+  }
+}
