@@ -48,6 +48,8 @@ export async function startDaemon(args: string[], socket: string, opts: { stdin?
   const argv = [cliScript(), 'daemon', ...args, '--socket', socket];
   const [cmd, cmdArgs] = opts.ns === undefined ? [process.execPath, argv] : ['ip', ['netns', 'exec', opts.ns, process.execPath, ...argv]];
   const proc = spawn(cmd, cmdArgs, { cwd: ROOT, env: { ...process.env, ...opts.env }, stdio: [opts.stdin ?? 'ignore', 'ignore', 'pipe'] });
+  // Writing to a daemon that exited fails with EPIPE; the test sees its exit code instead.
+  proc.stdin?.on('error', () => undefined);
   let log = '';
   proc.stderr?.setEncoding('utf8').on('data', (d: string) => (log += d));
   const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
