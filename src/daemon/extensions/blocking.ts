@@ -12,7 +12,8 @@ import { createBlockManager, managerTransport, type BlockManager, type BlockResu
 import { covers, canonicalCidr } from '../../actions/block/cidr.js';
 import type { Config } from '../../config/keys/index.js';
 import type { DaemonExtension, ExtensionContext, ExtensionFactory, LevelChange, MetricSample } from '../hooks.js';
-import { BLOCKING_STATE, BlocksFileWriter, blocksFilePath, newestBlocks } from './blocks-file.js';
+import type { RetryingSave } from '../retrying-save.js';
+import { BLOCKING_STATE, blocksFileWriter, blocksFilePath, newestBlocks } from './blocks-file.js';
 import { syncFeedBlocks } from './feed-blocks.js';
 import type { BlockedUntil, ExtensionHub } from './hub.js';
 
@@ -47,7 +48,7 @@ class BlockingExtension implements DaemonExtension {
   readonly #pending = new Map<string, Promise<void>>();
   readonly #latencies: number[] = [];
   #autoBlocks = 0;
-  readonly #writer: BlocksFileWriter;
+  readonly #writer: RetryingSave<string>;
   /** What was loaded at start: saved again unchanged under --dry-run, whose blocks are not real. */
   #loaded: unknown;
   readonly #transport: BlockTransport;
@@ -57,12 +58,25 @@ class BlockingExtension implements DaemonExtension {
 
   constructor(private readonly ctx: ExtensionContext, hub: ExtensionHub) {
     this.#cfg = ctx.cfg;
-    this.#writer = new BlocksFileWriter(blocksFilePath(ctx.stateDir), () => this.#current?.toJSON(), ctx.log);
+    this.#writer = blocksFileWriter(blocksFilePath(ctx.stateDir), () => this.#current?.toJSON(), ctx.log);
+    // Manual changes answer once blocks.json holds them (the daemon then saves its state too).
     this.#transport = {
-      block: async (req) => managerTransport(await this.#manager()).block(req),
-      unblock: async (cidr) => managerTransport(await this.#manager()).unblock(cidr),
+      block: async (req) => {
+        const r = await managerTransport(await this.#manager()).block(req);
+        if (r.ok && r.changed) await this.#persisted(`blocked ${r.cidr} in the firewall`);
+        return r;
+      },
+      unblock: async (cidr) => {
+        const r = await managerTransport(await this.#manager()).unblock(cidr);
+        if (r.removed) await this.#persisted(`unblocked ${r.cidr} in the firewall`);
+        return r;
+      },
       list: async () => managerTransport(await this.#manager()).list(),
-      flush: async () => managerTransport(await this.#manager()).flush(),
+      flush: async () => {
+        const n = await managerTransport(await this.#manager()).flush();
+        await this.#persisted(`removed ${n} block(s) from the firewall`);
+        return n;
+      },
     };
     hub.provideBlockLookup((key) => this.#blockedUntil(key));
     hub.provideBlockManager(() => this.#ready.catch(() => this.#current));
@@ -113,7 +127,18 @@ class BlockingExtension implements DaemonExtension {
   }
 
   #changed(): void {
-    if (!this.ctx.dryRun) this.#writer.soon();
+    if (this.ctx.dryRun) return;
+    this.#writer.soon();
+    this.ctx.stateChanged();
+  }
+
+  async #persisted(done: string): Promise<void> {
+    if (!this.ctx.dryRun) await this.#writer.saveOrExplain(done);
+  }
+
+  warnings(): string[] {
+    const w = this.#writer.warning();
+    return w === null ? [] : [w];
   }
 
   onLevelChange(ev: LevelChange): void {
@@ -223,6 +248,7 @@ class BlockingExtension implements DaemonExtension {
       { name: 'tsad_blocks', help: 'Blocks in force.', type: 'gauge', value: m.size },
       { name: 'tsad_auto_blocks_total', help: 'Automatic blocks added since start.', type: 'counter', value: this.#autoBlocks },
       { name: 'tsad_block_failing_backends', help: 'Firewall backends waiting to retry a failed command.', type: 'gauge', value: m.failingBackends().length },
+      { name: 'tsad_blocks_file_save_failures_total', help: 'Writes of blocks.json that failed (disk full, read-only, ...).', type: 'counter', value: this.#writer.health().failures },
     ];
     if (this.#latencies.length > 0) {
       out.push({ name: 'tsad_block_latency_seconds', help: 'Median time from the log line that earned a block to the block in the firewall (last 100 blocks).', type: 'gauge', value: median(this.#latencies) / 1000 });
@@ -236,6 +262,8 @@ class BlockingExtension implements DaemonExtension {
     m.stop();
     await Promise.all(this.#pending.values());
     await m.idle();
-    if (!this.ctx.dryRun) await this.#writer.now();
+    this.#writer.cancel();
+    // A failure is logged; the daemon's own final snapshot holds the blocks as well.
+    if (!this.ctx.dryRun) await this.#writer.save().catch(() => undefined);
   }
 }

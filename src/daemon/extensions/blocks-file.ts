@@ -10,6 +10,7 @@ import { BLOCKS_FILE, BlockManager, managerTransport, policyFromConfig, readSave
 import type { Config } from '../../config/keys/index.js';
 import { writeFileAtomic } from '../../io/atomic-file.js';
 import type { Logger } from '../hooks.js';
+import { RetryingSave } from '../retrying-save.js';
 import { readState } from '../state-file.js';
 
 /** The name the blocking extension saves its state under in state.json. */
@@ -51,26 +52,10 @@ export async function offlineBlocks(o: { cfg: Config; stateDir: string }): Promi
   return managerTransport(m).list();
 }
 
-/** Writes blocks.json within a second of a change (changes in between coalesce), and once more at stop. */
-export class BlocksFileWriter {
-  #timer: NodeJS.Timeout | undefined;
-  #writing: Promise<void> = Promise.resolve();
-
-  constructor(private readonly path: string, private readonly data: () => unknown, private readonly log: Logger) {}
-
-  soon(): void {
-    if (this.#timer !== undefined) return;
-    this.#timer = setTimeout(() => void this.now(), 1000);
-    this.#timer.unref();
-  }
-
-  now(): Promise<void> {
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
-    const text = `${JSON.stringify(this.data(), null, 1)}\n`;
-    this.#writing = this.#writing
-      .then(() => writeFileAtomic(this.path, text, 0o600))
-      .catch((err: unknown) => this.log('error', `cannot write ${this.path}: ${err instanceof Error ? err.message : String(err)}`));
-    return this.#writing;
-  }
+/**
+ * Writes blocks.json (soon() within a second of a change, changes in
+ * between coalescing; save() at once), reporting and retrying failures.
+ */
+export function blocksFileWriter(path: string, data: () => unknown, log: Logger): RetryingSave<string> {
+  return new RetryingSave({ what: path, take: () => `${JSON.stringify(data(), null, 1)}\n`, write: (text) => writeFileAtomic(path, text, 0o600), log });
 }
