@@ -13,7 +13,7 @@ import { covers, canonicalCidr } from '../../actions/block/cidr.js';
 import type { Config } from '../../config/keys/index.js';
 import type { DaemonExtension, ExtensionContext, ExtensionFactory, LevelChange, MetricSample } from '../hooks.js';
 import type { RetryingSave } from '../retrying-save.js';
-import { BLOCKING_STATE, blocksFileWriter, blocksFilePath, newestBlocks } from './blocks-file.js';
+import { BLOCKING_STATE, blocksFileWriter, blocksFilePath, firewallBlocks, newestBlocks, readBlocksFileOrSetAside, withFirewallBlocks } from './blocks-file.js';
 import { syncFeedBlocks } from './feed-blocks.js';
 import type { BlockedUntil, ExtensionHub } from './hub.js';
 
@@ -55,6 +55,8 @@ class BlockingExtension implements DaemonExtension {
   readonly #hub: ExtensionHub;
   /** The transport as the fleet shares it, made once sharing is known. */
   #shared: BlockTransport | null = null;
+  /** Set when blocks.json was unreadable at start: what happened, for the log and `tsad status`. */
+  #recovery: string | null = null;
 
   constructor(private readonly ctx: ExtensionContext, hub: ExtensionHub) {
     this.#cfg = ctx.cfg;
@@ -85,10 +87,33 @@ class BlockingExtension implements DaemonExtension {
   }
 
   async init(): Promise<void> {
-    this.#loaded = newestBlocks(this.ctx.saved(BLOCKING_STATE), this.ctx.stateDir);
+    const { ctx } = this;
+    const fromState = ctx.saved(BLOCKING_STATE);
+    const file = readBlocksFileOrSetAside(ctx.stateDir, ctx.log);
+    this.#loaded = newestBlocks(fromState, file.data);
+    if (file.problem !== null) await this.#recover(file.problem.problem, file.problem.aside, fromState);
     if (!this.#cfg.ENABLE_AUTO_IDS) return;
     this.#ready = this.#build(this.#cfg, this.#loaded);
     await this.#ready;
+    if (file.problem !== null && !ctx.dryRun) this.#writer.request(); // a good blocks.json again
+  }
+
+  /**
+   * blocks.json could not be read (and was moved aside): the blocks are
+   * rebuilt from the copy in state.json and from what the firewall still
+   * holds (blocks made after that copy was saved), and the start goes on.
+   */
+  async #recover(problem: string, aside: string | null, fromState: unknown): Promise<void> {
+    const { ctx } = this;
+    const inState = Array.isArray((fromState as { blocks?: unknown } | undefined)?.blocks) ? (fromState as { blocks: unknown[] }).blocks.length : 0;
+    let fromFirewall = 0;
+    if (this.#cfg.ENABLE_AUTO_IDS && !ctx.dryRun) {
+      const r = withFirewallBlocks(this.#loaded, await firewallBlocks(this.#cfg, ctx.log), Date.now());
+      this.#loaded = r.data;
+      fromFirewall = r.added;
+    }
+    this.#recovery = `${problem}; ${aside === null ? 'it could not be moved aside' : `moved aside to ${aside}`}; blocks rebuilt: ${inState} from state.json, ${fromFirewall} more from the firewall`;
+    ctx.log('error', this.#recovery);
   }
 
   /** The control socket's block commands, while automatic blocking is on (else `tsad block` works directly). */
@@ -137,8 +162,7 @@ class BlockingExtension implements DaemonExtension {
   }
 
   warnings(): string[] {
-    const w = this.#writer.warning();
-    return w === null ? [] : [w];
+    return [this.#recovery, this.#writer.warning()].filter((w): w is string => w !== null);
   }
 
   onLevelChange(ev: LevelChange): void {
