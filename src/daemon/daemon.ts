@@ -328,7 +328,8 @@ export class Daemon {
       },
       unblock: async (cidr) => {
         const r = await t.unblock(cidr);
-        if (r.removed) await this.saver.saveOrExplain(`unblocked ${r.cidr} in the firewall`);
+        // Also when nothing was removed here: the unblock may be queued for the fleet.
+        await this.saver.saveOrExplain(r.removed ? `unblocked ${r.cidr} in the firewall` : `${r.cidr} was not blocked here`);
         return r;
       },
       list: () => t.list(),
