@@ -96,7 +96,10 @@ export class CompressedFile {
         }
       },
     };
-    return readLinesFast(this.offset > 0 ? out.pipe(new SkipBytes(this.offset)) : out, counted, maxLen);
+    if (this.offset === 0) return readLinesFast(out, counted, maxLen);
+    const skipped = new SkipBytes(this.offset);
+    out.once('error', (err) => skipped.destroy(err)); // pipe() does not pass errors on
+    return readLinesFast(out.pipe(skipped), counted, maxLen);
   }
 
   close(): void {
