@@ -141,6 +141,7 @@ class BlockingExtension implements DaemonExtension {
         for (const line of text.trimEnd().split('\n')) ctx.log('notice', `dry run: ${line}`);
       },
       dl0: ctx.autoDl()?.dl0() ?? [],
+      watchHost: !ctx.dryRun,
     });
     await m.reconcile();
     ctx.log('info', `blocking: ${backends(cfg)}, ${m.size} saved block(s) restored`);
@@ -242,12 +243,15 @@ class BlockingExtension implements DaemonExtension {
       const saved = old?.toJSON() ?? this.#loaded;
       if (!cfg.ENABLE_AUTO_IDS) {
         if (old !== null) this.ctx.log('notice', 'automatic blocking switched off: blocks in force stay until they expire or "tsad flush"');
+        old?.close();
         this.#current = null;
         this.#loaded = saved;
         return null;
       }
       try {
-        return await this.#build(cfg, saved);
+        const m = await this.#build(cfg, saved);
+        old?.close();
+        return m;
       } catch (err) {
         if (old !== null && !this.ctx.dryRun) old.start(TICK_MS); // keep the blocks in force maintained
         throw err;
@@ -283,7 +287,7 @@ class BlockingExtension implements DaemonExtension {
   async stop(): Promise<void> {
     const m = await this.#ready.catch(() => null);
     if (m === null) return;
-    m.stop();
+    m.close();
     await Promise.all(this.#pending.values());
     await m.idle();
     this.#writer.cancel();
