@@ -32,6 +32,7 @@ import { exportScan, importScan, pipelineCounters, restorePipelineCounters, scan
 import { resolveSources, type SourceSpec } from './source-spec.js';
 import { SourceNotes } from './source-notes.js';
 import { SupervisedSource } from './source-supervisor.js';
+import { trustOf } from './socket-trust.js';
 import { readState, setAsideState, STATE_VERSION, type DaemonState } from './state-file.js';
 import { StateSaver } from './state-saver.js';
 import { filterReport, listedLevel, markBlocked, type DaemonInfo, type StatusPayload } from './status-view.js';
@@ -98,7 +99,7 @@ export class Daemon {
     mkdirSync(stateDir, { recursive: true, mode: 0o700 });
     const d = new Daemon(cfg, o, specs, stateDir, o.socket ?? cfg.CONTROL_SOCKET, log);
     // The socket first: a second daemon must stop here, before it reads or writes the state.
-    d.control = await ControlServer.listen(d.socketPath, (req) => handleControl(d.controlTarget(), req), log);
+    d.control = await ControlServer.listen(d.socketPath, (req) => handleControl(d.controlTarget(), req), log, trustOf(cfg));
     try {
       await d.init();
     } catch (err) {
