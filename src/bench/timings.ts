@@ -20,32 +20,15 @@ import { GeoLookup } from '../enrich/geoip.js';
 import { FeedSet } from '../enrich/feed-set.js';
 import { formatIPv4 } from '../net/address.js';
 import { runBlockBench } from './block-bench.js';
-import { benchPackets, benchSignatures } from './signatures-bench.js';
+import { benchSignatures } from './signatures-bench.js';
+import { stateBenchTracker } from './state-bench.js';
 
 const out = (s: string): void => void process.stdout.write(`${s}\n`);
 const ms = (x: number): string => `${x.toFixed(0)} ms`;
 
-function ipv4(i: number): string {
-  return `10.${(i >>> 16) & 255}.${(i >>> 8) & 255}.${i & 255}`;
-}
-
-/** 90,000 one-packet sources, 9,000 with a few packets to two hosts, 1,000 sweeping scanners. */
 function stateSnapshot(): void {
   const cfg = defaultConfig();
-  const t = new ScanTracker({ ...cfg, MAX_TRACKED_SOURCES: 200_000 });
-  const p = benchPackets(1)[0];
-  if (p === undefined) throw new Error('no bench packet');
-  const t0 = Date.UTC(2026, 0, 1);
-  const at = (src: string, dst: string, dport: number, ts: number): void => {
-    p.src = src;
-    p.dst = dst;
-    p.dport = dport;
-    p.ts = ts;
-    t.observe(p, null);
-  };
-  for (let i = 0; i < 90_000; i++) at(ipv4(i), '198.51.100.1', 23, t0 + i);
-  for (let i = 0; i < 9_000; i++) for (let k = 0; k < 5; k++) at(ipv4(100_000 + i), `198.51.100.${1 + (k & 1)}`, 22 + k, t0 + 100_000 + i * 5 + k);
-  for (let i = 0; i < 1_000; i++) for (let k = 0; k < 100; k++) at(ipv4(200_000 + i), `198.51.100.${k % 20}`, 1 + k * 3, t0 + 200_000 + i * 100 + k);
+  const t = stateBenchTracker(cfg);
   const a = performance.now();
   const text = JSON.stringify(t.exportState());
   const b = performance.now();

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { haveRedisServer, LocalRedis } from '../../src/fleet/local-server.js';
 import { ROOT } from '../helpers/run-cli.js';
-import { killDaemon, need, startDaemon, tsad, waitFor, writeConfig, type DaemonProc } from './helpers/daemon.js';
+import { killDaemon, need, startDaemon, tsad, waitFor, writeConfig, type FleetSensor } from './helpers/daemon.js';
 
 const ATTACKER_A = '203.0.113.7';
 const ATTACKER_B = '203.0.113.8';
@@ -36,14 +36,7 @@ function synLine(src: string, dst: string, dport: number, i: number): string {
   return `${stamp(new Date())} fw1 kernel: [ 1650.${String(961069 + i).padStart(6, '0')}] DROP IN=eth0 OUT= MAC=52:54:00:7c:a0:14:52:54:00:7c:a0:0a:08:00 SRC=${src} DST=${dst} LEN=60 TOS=0x00 PREC=0x00 TTL=64 ID=${57418 + i} DF PROTO=TCP SPT=${49946 + i} DPT=${dport} SEQ=3425222341 ACK=0 WINDOW=64240 RES=0x00 SYN URGP=0 OPT (020405B40402080AC7606435000000000103030A) \n`;
 }
 
-interface Sensor {
-  name: string;
-  dir: string;
-  log: string;
-  socket: string;
-  conf: string;
-  d: DaemonProc | null;
-}
+type Sensor = FleetSensor;
 
 interface Status {
   report: { sources: Array<{ src: string; dl: number; packets: number; destinations: number }> };

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { haveRedisServer, LocalRedis } from '../../src/fleet/local-server.js';
-import { killDaemon, need, startDaemon, tsad, waitFor, writeConfig, type DaemonProc } from './helpers/daemon.js';
+import { killDaemon, need, startDaemon, tsad, waitFor, writeConfig, type DaemonProc, type FleetSensor } from './helpers/daemon.js';
 
 const ATTACKER = '203.0.113.17';
 const BLOCK_KILLED = '203.0.113.91';
@@ -31,14 +31,7 @@ function slice(log: string, net: number): void {
   appendFileSync(log, text);
 }
 
-interface Sensor {
-  name: string;
-  dir: string;
-  log: string;
-  socket: string;
-  conf: string;
-  d: DaemonProc | null;
-}
+type Sensor = FleetSensor;
 
 const ready = need('/usr/bin/redis-server (Debian package redis-server)', haveRedisServer);
 
