@@ -10,11 +10,13 @@
  * scan state in it.
  */
 import { mkdirSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
 import type { Readable } from 'node:stream';
 import type { BlockTransport } from '../actions/block/control.js';
 import type { Config } from '../config/keys/index.js';
 import { loadConfig } from '../config/load.js';
 import { sourceReport, type SourceState } from '../detect/index.js';
+import { normalizeAddress } from '../net/address.js';
 import { createParseContext, type ParseContext } from '../parse/index.js';
 import type { LiveSink } from '../sources/live-source.js';
 import { buildAnalysis, type Analysis } from './analysis.js';
@@ -28,6 +30,8 @@ import type { DaemonExtension, ExtensionFactory, LevelChange, Logger } from './h
 import { createLiveSource, pipelineSink } from './live-sources.js';
 import { createLogger } from './log.js';
 import { MetricsServer } from './metrics.js';
+import { metricsToken } from './metrics-access.js';
+import { liveReportPage } from './report-page.js';
 import { exportScan, importScan, pipelineCounters, restorePipelineCounters, scanStateSavable } from './scan-persistence.js';
 import { resolveSources, type SourceSpec } from './source-spec.js';
 import { SourceNotes } from './source-notes.js';
@@ -135,7 +139,11 @@ export class Daemon {
       }));
     }
     this.packetExts = this.exts.filter((e) => e.onPacket !== undefined);
-    if (this.cfg.METRICS_LISTEN !== '') this.metrics = await MetricsServer.listen(this.cfg.METRICS_LISTEN, () => this.collect(), this.log);
+    const token = metricsToken(this.cfg);
+    if (this.cfg.METRICS_LISTEN !== '') {
+      const page = this.cfg.METRICS_REPORT_PAGE ? liveReportPage({ status: (o) => this.status(o), samples: (key) => this.samples(key) }) : null;
+      this.metrics = await MetricsServer.listen(this.cfg.METRICS_LISTEN, () => this.collect(), this.log, { token, page: page === null ? undefined : () => page.html() });
+    }
     for (const spec of this.specs) this.startSource(spec, saved?.positions[spec.name] ?? null);
     this.started = true;
     this.startTimers();
@@ -149,14 +157,14 @@ export class Daemon {
     if (saved.lastFirewallLineAt !== null) this.health.lastLineAt = saved.lastFirewallLineAt;
     if (!this.cfg.IMPORT_OLD_SCANS) return;
     try {
-      importScan(this.analysis.tracker, this.analysis.counters, saved);
+      importScan(this.analysis.tracker, this.analysis.counters, saved, (m) => this.log('warn', m));
     } catch (err) {
       this.log('error', `saved scan state unreadable (${err instanceof Error ? err.message : String(err)}); starting with none`);
     }
   }
 
-  private buildAnalysis(cfg: Config): Promise<Analysis> {
-    return buildAnalysis({
+  private async buildAnalysis(cfg: Config): Promise<Analysis> {
+    const a = await buildAnalysis({
       cfg,
       dns: false,
       warn: (m) => this.log('warn', m),
@@ -166,6 +174,9 @@ export class Daemon {
         for (const e of this.packetExts) e.onPacket?.(p, s);
       },
     });
+    // This host's own addresses: answers to them are replies, what they send is this host's traffic.
+    for (const list of Object.values(networkInterfaces())) for (const i of list ?? []) a.traffic.addLocalAddress(i.family === 'IPv6' ? normalizeAddress(i.address.replace(/%.*$/, '')) ?? i.address : i.address);
+    return a;
   }
 
   private levelChanged(s: SourceState, from: number, to: number, reason: string): void {
@@ -283,12 +294,12 @@ export class Daemon {
     if (scanStateSavable(cur.tracker, cur.counters)) {
       // Synchronous from here: no line can slip between the export and the switch.
       restorePipelineCounters(next.pipeline, pipelineCounters(cur.pipeline));
-      importScan(next.tracker, next.counters, exportScan(cur.tracker, cur.counters));
+      importScan(next.tracker, next.counters, exportScan(cur.tracker, cur.counters), (m) => this.log('warn', `reload: ${m}`));
       this.analysis = next;
     } else {
       this.log('warn', 'reload: the scan state cannot be moved to new detection settings in this build; thresholds, signatures and auto_dl apply after a restart');
     }
-    const restart = (['STATE_DIR', 'CONTROL_SOCKET', 'DAEMON_SOURCES', 'METRICS_LISTEN', 'STATE_SAVE_INTERVAL', 'NO_FW_LINES_WARN'] as const).filter((k) => JSON.stringify(cfg[k]) !== JSON.stringify(this.cfg[k]));
+    const restart = (['STATE_DIR', 'CONTROL_SOCKET', 'DAEMON_SOURCES', 'METRICS_LISTEN', 'METRICS_REPORT_PAGE', 'METRICS_TOKEN_FILE', 'STATE_SAVE_INTERVAL', 'NO_FW_LINES_WARN'] as const).filter((k) => JSON.stringify(cfg[k]) !== JSON.stringify(this.cfg[k]));
     this.cfg = cfg;
     this.notes = Daemon.notesFor(cfg);
     for (const e of this.exts) {
@@ -367,6 +378,12 @@ export class Daemon {
       warnings,
       notes: this.exts.flatMap((e) => e.statusLines?.() ?? []),
     };
+  }
+
+  /** Raw log lines kept for a tracked source (for the live report page). */
+  private samples(key: string): string[] {
+    const s = this.analysis.tracker.get(key);
+    return s === undefined ? [] : this.notes.lines(s);
   }
 
   private collect(): ReturnType<typeof collectMetrics> {

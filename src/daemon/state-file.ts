@@ -21,6 +21,8 @@ export interface PipelineCounters {
   /** Event time of the first and last scored packet (ms), null before any. */
   firstSeen: number | null;
   lastSeen: number | null;
+  /** HourlyTimeline.exportState(); absent in states saved by older versions. */
+  timeline?: unknown;
 }
 
 export interface DaemonState {

@@ -139,7 +139,7 @@ function common(cmd: Command): Command {
 export function registerBlock(program: Command, open: TransportFactory = daemonOrDirect): void {
   common(program.command('block <addr>'))
     .description('block an address or prefix (ADDR or ADDR/LEN) in the firewall')
-    .option('--timeout <seconds>', 'seconds until the block ends; 0 = until removed (default: the AUTO_IDS_DANGER_LEVEL timeout)')
+    .option('--timeout <seconds>', 'seconds until the block ends; 0 = until removed (default: AUTO_BLOCK_DL5_TIMEOUT, until removed unless set)')
     .option('--force', 'override the whitelist and the gateway, resolver and SSH-peer protections')
     .action(async (addr: string, o: BlockCliOptions & { timeout?: string; force?: boolean }) => {
       target(addr);
