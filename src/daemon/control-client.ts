@@ -25,6 +25,7 @@ function checkSocket(path: string, trust: SocketTrust): void {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') throw new DaemonNotRunning(`no tsad daemon answers on ${path}`);
+    if (code === 'EACCES' || code === 'EPERM') throw new Error(`${path}: permission denied (the control socket is for root)`);
     throw new Error(`${path}: ${(err as Error).message}`);
   }
   if (problem !== null) throw new Error(`refusing to use the control socket: ${problem} (see CONTROL_SOCKET_OWNER and CONTROL_SOCKET_SHARED_DIR in tsad.conf(5))`);
