@@ -65,12 +65,16 @@ export interface ReportSummary {
   [extra: string]: unknown;
 }
 
-export interface Report {
+/** Everything in the report but its sources (a streamed report writes this first). */
+export interface ReportHead {
   version: 1;
   summary: ReportSummary;
-  sources: SourceReport[];
   topPorts: Array<{ proto: string; port: number; packets: number }>;
   topSignatures: Array<{ msg: string; sid: number; dl: number; hits: number; sources: number; proto: string }>;
   logPrefixes: Record<string, number>;
   [extra: string]: unknown;
+}
+
+export interface Report extends ReportHead {
+  sources: SourceReport[];
 }

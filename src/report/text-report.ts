@@ -6,7 +6,7 @@
  * <n>`, `Scanned ports: TCP 1000-1500`, `Total scan sources: <n>` and in
  * analyze mode `Level <n>: <count> IP addresses`.
  */
-import type { Report, SourceReport } from '../model/report.js';
+import type { Report, ReportHead, SourceReport } from '../model/report.js';
 import { renderTable, type TableStyle } from './table.js';
 
 /** Entries per top-N section: psad's STATUS_*_THRESHOLD keys, or --top N for all three. */
@@ -36,7 +36,14 @@ function none(lines: string[]): void {
   lines.push('        [NONE]');
 }
 
-function sourceDetail(s: SourceReport, lines: string[]): void {
+/** Lines, each ended by a newline. */
+function text(lines: readonly string[]): string {
+  return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
+}
+
+/** One source's block of the `IP Status Detail` section. */
+export function textSourceDetail(s: SourceReport): string {
+  const lines: string[] = [];
   lines.push(`SRC:  ${s.src}, DL: ${s.dl}, Dsts: ${s.destinations}, Pkts: ${s.packets}, Unique sigs: ${s.signatures.length}`);
   if (s.addresses && s.addresses.length > 0) lines.push(`    Addresses: ${s.addresses.join(', ')}`);
   const where = [s.country ? `Country: ${s.country}` : null, s.asn !== null ? `ASN: AS${s.asn}` : null].filter(Boolean);
@@ -58,12 +65,22 @@ function sourceDetail(s: SourceReport, lines: string[]): void {
   }
   for (const bad of s.invalidIcmp) lines.push(`        Invalid ICMP: ${bad}`);
   lines.push('');
+  return text(lines);
 }
 
-export function renderText(report: Report, opt: TextOptions): string {
+/** The `Top N attackers` rows: the first sources at DL >= 1 (sources come in the contract's order). */
+export function isAttacker(s: SourceReport): boolean {
+  return s.dl >= 1;
+}
+
+/**
+ * Everything before the first source's detail: the preamble, the top-N
+ * sections and the `IP Status Detail` title. `attackers` are the sources for
+ * the `Top N attackers` table (at most opt.top.ips, each at DL >= 1).
+ */
+export function textHead(report: ReportHead, attackers: readonly SourceReport[], opt: TextOptions): string {
   const lines: string[] = [];
   const { sigs: topSigs, ips: topIps, ports: topPorts } = opt.top;
-  const shown = report.sources.filter((s) => s.dl >= opt.minDl);
   if (opt.mode === 'analyze') {
     lines.push(`[+] Entering analysis mode. Parsing ${opt.inputs?.join(', ') ?? '(input)'}`);
     lines.push(`[+] Found ${report.summary.firewallLines} iptables log messages out of ${report.summary.lines} total lines.`);
@@ -82,7 +99,6 @@ export function renderText(report: Report, opt: TextOptions): string {
   lines.push('');
 
   lines.push(`[+] Top ${topIps} attackers:`);
-  const attackers = shown.filter((s) => s.dl >= 1).slice(0, topIps);
   if (attackers.length === 0) none(lines);
   else lines.push(renderTable(['Source', 'DL', 'Packets', 'Sig count', 'Country', 'Scan'], attackers.map((s) => [s.src, s.dl, s.packets, s.signatures.reduce((a, x) => a + x.hits, 0), s.country ?? '-', s.scanTypes.join(' ') || '-']), opt));
   lines.push('');
@@ -101,10 +117,20 @@ export function renderText(report: Report, opt: TextOptions): string {
   if (opt.blocksSection) lines.push(...opt.blocksSection, '');
 
   lines.push('[+] IP Status Detail:');
-  const detailed = shown.filter((s) => s.dl >= opt.minDl);
-  if (detailed.length === 0) none(lines);
-  for (const s of detailed) sourceDetail(s, lines);
-  lines.push(`    Total scan sources: ${detailed.length}`);
-  lines.push('');
-  return lines.join('\n');
+  return text(lines);
+}
+
+/** After the last source's detail: `Total scan sources: <n>` (and `[NONE]` when there was none). */
+export function textTail(count: number): string {
+  const lines: string[] = [];
+  if (count === 0) none(lines);
+  lines.push(`    Total scan sources: ${count}`);
+  return text(lines);
+}
+
+export function renderText(report: Report, opt: TextOptions): string {
+  const shown = report.sources.filter((s) => s.dl >= opt.minDl);
+  let out = textHead(report, shown.filter(isAttacker).slice(0, opt.top.ips), opt);
+  for (const s of shown) out += textSourceDetail(s);
+  return out + textTail(shown.length);
 }
