@@ -102,3 +102,52 @@ export async function generateLog(path: string, opt: GenerateOptions): Promise<n
   await once(out, 'finish');
   return bytes;
 }
+
+/** Public-looking first octets for the distinct-source log (no private, loopback or multicast ranges). */
+const FIRST_OCTETS = [5, 23, 31, 45, 62, 77, 89, 91, 103, 109, 141, 159, 176, 185, 193, 212];
+
+/**
+ * The address-hopping flood: `lines` lines, each a single SYN from a source
+ * never seen before (9 in 10 IPv4, 1 in 10 IPv6, each in its own /64), to a
+ * common port, over about ten minutes of log time. Addresses come from
+ * bijections of the line number, so they are distinct without a set.
+ */
+export async function generateDistinctLog(path: string, opt: { lines: number; seed?: number }): Promise<number> {
+  const r = rng(opt.seed ?? 7);
+  const out = createWriteStream(path, { highWaterMark: 1 << 20 });
+  let bytes = 0;
+  let t = Date.UTC(2026, 10, 21, 3, 0, 0);
+  let uptime = 172_800;
+  let buf = '';
+  let v4n = 0;
+  let v6n = 0;
+  for (let n = 0; n < opt.lines; n++) {
+    const step = r() * 1.2; // ms: 1M lines in about 10 minutes
+    t += step;
+    uptime += step / 1000;
+    const head = `${stamp(Math.floor(t))} fw1 kernel: [${uptime.toFixed(6).padStart(13, ' ')}] `;
+    const dport = COMMON_PORTS[Math.floor(r() * COMMON_PORTS.length)] as number;
+    const sport = 1024 + Math.floor(r() * 60000);
+    let line: string;
+    if (n % 10 === 9) {
+      const j = Math.imul(v6n++, 0x2c1b3c6d) >>> 0; // odd multiplier: a bijection on 32 bits
+      const src = `2a0${1 + (j & 3)}:${((j >>> 2) & 0xfff).toString(16)}:${((j >>> 14) & 0xffff).toString(16)}:${(j >>> 30).toString(16)}::${(1 + Math.floor(r() * 0xfffe)).toString(16)}`;
+      line = `${head}DROP IN=eth0 OUT= MAC=00:16:3e:aa:bb:cc:00:16:3e:dd:ee:ff:86:dd SRC=${src} DST=2001:0db8:0000:0000:0000:0000:0000:0002 LEN=60 TC=0 HOPLIMIT=${40 + Math.floor(r() * 20)} FLOWLBL=0 PROTO=TCP SPT=${sport} DPT=${dport} WINDOW=1024 RES=0x00 SYN URGP=0 `;
+    } else {
+      const k = v4n++;
+      const low = Math.imul(Math.floor(k / FIRST_OCTETS.length) + 1, 0x9e3779b1) & 0xffffff; // a bijection on 24 bits
+      const src = `${FIRST_OCTETS[k % FIRST_OCTETS.length]}.${low >>> 16}.${(low >>> 8) & 255}.${low & 255}`;
+      line = `${head}DROP IN=eth0 OUT= MAC=00:16:3e:aa:bb:cc:00:16:3e:dd:ee:ff:08:00 SRC=${src} DST=198.51.100.2 LEN=44 TOS=0x00 PREC=0x00 TTL=${40 + Math.floor(r() * 20)} ID=${Math.floor(r() * 65536)} PROTO=TCP SPT=${sport} DPT=${dport} WINDOW=1024 RES=0x00 SYN URGP=0 `;
+    }
+    buf += `${line}\n`;
+    if (buf.length > 1 << 20) {
+      bytes += Buffer.byteLength(buf);
+      if (!out.write(buf)) await once(out, 'drain');
+      buf = '';
+    }
+  }
+  bytes += Buffer.byteLength(buf);
+  out.end(buf);
+  await once(out, 'finish');
+  return bytes;
+}
