@@ -22,12 +22,17 @@ export interface ArchiveOptions {
   maxLineLength: number;
 }
 
-/** Reads the files into the analysis; a file that cannot be read is passed to onError and skipped. */
-export async function readArchives(analysis: Analysis, files: readonly ArchiveFile[], o: ArchiveOptions, onError: (path: string, err: NodeJS.ErrnoException) => void): Promise<void> {
+/**
+ * Reads the files into the analysis; a file that cannot be read is passed to
+ * onError and skipped. `wait`: backpressure from what the packets feed (the
+ * CSV writer), see ByteLineSink.wait.
+ */
+export async function readArchives(analysis: Analysis, files: readonly ArchiveFile[], o: ArchiveOptions, onError: (path: string, err: NodeJS.ErrnoException) => void, wait?: () => Promise<void> | undefined): Promise<void> {
   for (const f of files) {
     const ctx = createParseContext({ year: o.year, refTime: f.refTime, bootTime: o.bootTime });
+    const sink = analysis.byteSink(ctx);
     try {
-      await readLineBytes(openLog(f.path), analysis.byteSink(ctx), o.maxLineLength);
+      await readLineBytes(openLog(f.path), wait === undefined ? sink : { ...sink, wait }, o.maxLineLength);
     } catch (err) {
       onError(f.path, err as NodeJS.ErrnoException);
     }

@@ -23,6 +23,8 @@ export interface ByteLineSink {
   bytes(b: Buffer, start: number, end: number, ascii: boolean): void;
   /** A line over the length limit was dropped. */
   tooLong(): void;
+  /** After a chunk: a promise while the sink's consumer is full (reading pauses until it settles). */
+  wait?(): Promise<void> | undefined;
 }
 
 export function readLineBytes(input: Readable, sink: ByteLineSink, maxLength: number): Promise<void> {
@@ -89,7 +91,14 @@ export function readLineBytes(input: Readable, sink: ByteLineSink, maxLength: nu
       if (from < chunk.length) keepTail(chunk.subarray(from));
     };
 
-    input.on('data', (chunk: Buffer | string) => feed(typeof chunk === 'string' ? Buffer.from(chunk) : chunk));
+    input.on('data', (chunk: Buffer | string) => {
+      feed(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+      const wait = sink.wait?.();
+      if (wait !== undefined) {
+        input.pause();
+        wait.then(() => input.resume(), reject);
+      }
+    });
     input.once('end', () => {
       if (tailBytes > 0 && !skipping) {
         const line = Buffer.concat(tail);

@@ -16,6 +16,7 @@ const readLinesFast: Reader = (input, sink: LineSink, max) =>
       sink.line(b.toString('utf8', start, end));
     },
     tooLong: () => sink.tooLong(),
+    wait: () => sink.wait?.(),
   }, max);
 
 async function collect(read: Reader, chunks: Array<string | Buffer>, max = 20): Promise<{ lines: string[]; tooLong: number }> {
@@ -32,6 +33,24 @@ describe.each([
   it('splits across chunk boundaries, strips CR, keeps a last line without newline', async () => {
     const r = await collect(read, ['ab', 'c\nde', 'f\r\n\ng', 'h']);
     expect(r.lines).toEqual(['abc', 'def', '', 'gh']);
+  });
+
+  it('stops reading while the sink asks it to wait (backpressure from a slow output)', async () => {
+    const lines: string[] = [];
+    let open: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (open = r));
+    let waited = 0;
+    const done = read(Readable.from(['a\n', 'b\n', 'c\n', 'd\n'].map((c) => Buffer.from(c))), {
+      line: (l) => lines.push(l),
+      tooLong: () => undefined,
+      wait: () => (lines.length === 1 ? (waited++, gate) : undefined),
+    }, 20);
+    for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+    expect(lines).toEqual(['a']);
+    open();
+    await done;
+    expect(lines).toEqual(['a', 'b', 'c', 'd']);
+    expect(waited).toBe(1);
   });
 
   it('keeps multi-byte characters split between chunks', async () => {
