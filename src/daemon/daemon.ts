@@ -39,6 +39,7 @@ import { SupervisedSource } from './source-supervisor.js';
 import { trustOf } from './socket-trust.js';
 import { readState, setAsideState, STATE_VERSION, type DaemonState } from './state-file.js';
 import { StateSaver } from './state-saver.js';
+import { budgetSources, MemoryGuard } from './memory-budget.js';
 import { filterReport, listedLevel, markBlocked, type DaemonInfo, type StatusPayload } from './status-view.js';
 
 export interface DaemonOptions {
@@ -69,6 +70,10 @@ export class Daemon {
   private metrics: MetricsServer | null = null;
   private timers: NodeJS.Timeout[] = [];
   private readonly saver: StateSaver;
+  /** MEMORY_BUDGET after full collections (null: no budget); its last warning, and when it was logged. */
+  private memory: MemoryGuard | null = null;
+  private memoryNote: string | null = null;
+  private memoryLoggedAt = 0;
   private levelChanges = 0;
   private stopping = false;
   /** 0, or 1 when the final save failed (the process exit status). */
@@ -146,6 +151,7 @@ export class Daemon {
     }
     for (const spec of this.specs) this.startSource(spec, saved?.positions[spec.name] ?? null);
     this.started = true;
+    this.guardMemory();
     this.startTimers();
     this.trapSignals();
     if (this.cfg.ENABLE_FW_LOGGING_CHECK) void logFirewallCheck(this.cfg, (level, msg) => this.stopping || this.log(level, msg));
@@ -163,6 +169,26 @@ export class Daemon {
     }
   }
 
+  /** The heap after each full collection against MEMORY_BUDGET (memory-budget.ts). */
+  private guardMemory(): void {
+    if (this.cfg.MEMORY_BUDGET <= 0) return;
+    const base = budgetSources(this.cfg.MEMORY_BUDGET, this.cfg.MAX_TRACKED_SOURCES);
+    this.memory = new MemoryGuard(this.cfg.MEMORY_BUDGET * 1024 * 1024, base, () => this.analysis.tracker, (msg) => {
+      this.memoryNote = msg;
+      // During a flood this comes with many collections: logged once a minute.
+      if (Date.now() - this.memoryLoggedAt < MINUTE) return;
+      this.memoryLoggedAt = Date.now();
+      this.log('warn', msg);
+    });
+    this.memory.start();
+  }
+
+  /** A warning for `tsad status` while the memory budget holds the source limit below what it allows by count. */
+  private memoryWarning(): string | null {
+    const t = this.analysis.tracker;
+    return this.memoryNote !== null && t.maxSources < budgetSources(this.cfg.MEMORY_BUDGET, this.cfg.MAX_TRACKED_SOURCES) ? this.memoryNote : null;
+  }
+
   private async buildAnalysis(cfg: Config): Promise<Analysis> {
     const a = await buildAnalysis({
       cfg,
@@ -174,6 +200,8 @@ export class Daemon {
         for (const e of this.packetExts) e.onPacket?.(p, s);
       },
     });
+    // The daemon runs unattended: its sources stay within MEMORY_BUDGET (analyze uses MAX_TRACKED_SOURCES alone).
+    a.tracker.limit(budgetSources(cfg.MEMORY_BUDGET, cfg.MAX_TRACKED_SOURCES));
     // This host's own addresses: answers to them are replies, what they send is this host's traffic.
     for (const list of Object.values(networkInterfaces())) for (const i of list ?? []) a.traffic.addLocalAddress(i.family === 'IPv6' ? normalizeAddress(i.address.replace(/%.*$/, '')) ?? i.address : i.address);
     return a;
@@ -301,6 +329,9 @@ export class Daemon {
     }
     const restart = (['STATE_DIR', 'CONTROL_SOCKET', 'DAEMON_SOURCES', 'METRICS_LISTEN', 'METRICS_REPORT_PAGE', 'METRICS_TOKEN_FILE', 'STATE_SAVE_INTERVAL', 'NO_FW_LINES_WARN'] as const).filter((k) => JSON.stringify(cfg[k]) !== JSON.stringify(this.cfg[k]));
     this.cfg = cfg;
+    this.memory?.stop();
+    this.memory = null;
+    this.guardMemory();
     this.notes = Daemon.notesFor(cfg);
     for (const e of this.exts) {
       await e.reload?.(cfg).catch((err: unknown) => this.log('error', `${e.name}: reload failed: ${err instanceof Error ? err.message : String(err)}`));
@@ -363,7 +394,7 @@ export class Daemon {
   }
 
   private info(): DaemonInfo {
-    const warnings = [this.health.current(), this.saver.warning(), ...this.exts.flatMap((e) => e.warnings?.() ?? [])].filter((w): w is string => w !== null);
+    const warnings = [this.health.current(), this.saver.warning(), this.memoryWarning(), ...this.exts.flatMap((e) => e.warnings?.() ?? [])].filter((w): w is string => w !== null);
     return {
       running: true,
       pid: process.pid,
@@ -397,6 +428,7 @@ export class Daemon {
     this.stopping = true;
     for (const s of this.sources) s.stop();
     for (const t of this.timers) clearInterval(t);
+    this.memory?.stop();
     this.saver.cancel();
     for (const e of this.exts) {
       await e.stop?.().catch((err: unknown) => this.log('error', `${e.name}: stop failed: ${err instanceof Error ? err.message : String(err)}`));

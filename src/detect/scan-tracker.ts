@@ -67,7 +67,7 @@ export class ScanTracker {
   readonly #windowMs: number;
   /** The window in seconds (NEVER with persistence). */
   readonly #windowSec: number;
-  readonly #maxSources: number;
+  #maxSources: number;
   readonly #maxDsts: number;
   readonly #autoDl: AutoDl | null;
   readonly #os: FingerprintDb | null;
@@ -114,6 +114,25 @@ export class ScanTracker {
 
   get size(): number {
     return this.#sources.size;
+  }
+
+  /** Most sources tracked at once (MAX_TRACKED_SOURCES, or what limit() set). */
+  get maxSources(): number {
+    return this.#maxSources;
+  }
+
+  /**
+   * Changes the most sources tracked at once (at least 100; the daemon's
+   * memory budget); when lowered below the sources tracked, the lowest-level
+   * ones seen longest ago are evicted at once (counted). Returns how many.
+   */
+  limit(max: number): number {
+    this.#maxSources = Math.max(100, Math.trunc(max));
+    const over = this.#sources.size - this.#maxSources;
+    const n = over > 0 ? evictBatch(this.#sources, this.#levels, over) : 0;
+    this.stats.evicted += n;
+    this.stats.tracked = this.#sources.size;
+    return n;
   }
 
   /** Tracked sources per peak level (0-5), also those not held here after absorbPart(). */
