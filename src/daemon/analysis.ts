@@ -124,7 +124,10 @@ export async function buildAnalysis(o: AnalysisOptions): Promise<Analysis> {
     async report(minDl) {
       const { geo, rdns } = await enrichers();
       const sources: SourceReport[] = [];
+      // Every tracked source is counted at its level, also those below minDl that are not listed.
+      const dangerLevels: Record<'1' | '2' | '3' | '4' | '5', number> = { 1: 0, 2: 0, 3: 0, 4: 0, 5: 0 };
       for (const st of tracker.sources()) {
+        if (st.peakDl >= 1) dangerLevels[String(st.peakDl) as '1']++;
         if (st.peakDl < minDl) continue; // before building the report: most sources are quiet noise
         const s = sourceReport(st, cfg);
         enrichSource(s, geo, feeds);
@@ -146,6 +149,7 @@ export async function buildAnalysis(o: AnalysisOptions): Promise<Analysis> {
         firstSeen: pipeline.firstSeen,
         lastSeen: pipeline.lastSeen,
         timeline: pipeline.timeline.toReport(),
+        dangerLevels,
         extra: { packets: pipeline.packets, tracked: tracker.stats.tracked, evicted: tracker.stats.evicted },
       });
     },

@@ -9,6 +9,8 @@ import { statePath, writeState, type DaemonState } from './state-file.js';
 export class StateSaver {
   saves = 0;
   lastSaveMs = 0;
+  /** Wall clock (ms) of the last snapshot written, or null before the first. */
+  lastSavedAt: number | null = null;
   private chain: Promise<void> = Promise.resolve();
   private soon: NodeJS.Timeout | null = null;
 
@@ -27,6 +29,7 @@ export class StateSaver {
         await writeState(this.dir, snap);
         this.saves++;
         this.lastSaveMs = performance.now() - t0;
+        this.lastSavedAt = Date.parse(snap.savedAt);
       } catch (err) {
         this.log('error', `cannot save ${this.path}: ${err instanceof Error ? err.message : String(err)}`);
       }

@@ -14,7 +14,7 @@ export interface DaemonInfo {
   pid: number | null;
   version: string;
   startedAt: string | null;
-  /** When the shown state was saved (saved-state status), or null when live. */
+  /** When the shown state was saved: the snapshot read (daemon down), or the last one written (running); null before the first. */
   savedAt: string | null;
   stateFile: string;
   dryRun: boolean;
@@ -113,7 +113,7 @@ export function blocksSection(blocks: readonly BlockView[] | null): string[] {
   if (blocks.length === 0) return [...lines, '        [NONE]'];
   for (const b of blocks) {
     const left = b.secondsLeft === null ? '(unlimited timeout)' : `(${b.secondsLeft} seconds remaining)`;
-    const why = [b.manual ? 'manual' : b.dl !== null ? `DL ${b.dl}` : '', b.coveredBy ? `inside ${b.coveredBy}` : ''].filter((x) => x !== '').join(', ');
+    const why = [b.manual ? 'manual' : b.dl !== null ? `DL ${b.dl}` : '', b.coveredBy ? `inside ${b.coveredBy}` : '', b.dryRun === true ? 'dry run: not in the firewall' : ''].filter((x) => x !== '').join(', ');
     lines.push(`      ${b.cidr} ${left}${why ? ` [${why}]` : ''}`);
   }
   return lines;

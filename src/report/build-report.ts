@@ -15,6 +15,8 @@ export interface ReportInput {
   firstSeen: number;
   lastSeen: number;
   timeline?: Report['timeline'];
+  /** Sources per level over everything tracked (also those not listed); default: counted from `sources`. */
+  dangerLevels?: ReportSummary['dangerLevels'];
   extra?: Record<string, unknown>;
 }
 
@@ -29,8 +31,9 @@ function iso(ms: number): string | null {
 
 export function buildReport(input: ReportInput): Report {
   const sources = [...input.sources].sort(compareSources);
-  const dangerLevels: ReportSummary['dangerLevels'] = { 1: 0, 2: 0, 3: 0, 4: 0, 5: 0 };
-  for (const s of sources) if (s.dl >= 1) dangerLevels[String(s.dl) as '1']++;
+  let dangerLevels: ReportSummary['dangerLevels'] = { 1: 0, 2: 0, 3: 0, 4: 0, 5: 0 };
+  if (input.dangerLevels !== undefined) dangerLevels = { ...input.dangerLevels };
+  else for (const s of sources) if (s.dl >= 1) dangerLevels[String(s.dl) as '1']++;
   const skipped: Record<string, number> = {};
   for (const k of Object.keys(input.skipped).sort()) skipped[k] = input.skipped[k] as number;
   return {

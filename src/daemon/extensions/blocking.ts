@@ -8,11 +8,11 @@
  * commands, are saved in state.json and in blocks.json (shared with direct
  * mode), and reputation feeds with block=Y are blocked proactively.
  */
-import { createBlockManager, managerTransport, type BlockManager, type BlockResult, type BlockTransport } from '../../actions/block/index.js';
+import { createBlockManager, managerTransport, type BlockManager, type BlockResult, type BlockTransport, type BlockView } from '../../actions/block/index.js';
 import { covers, canonicalCidr } from '../../actions/block/cidr.js';
 import type { Config } from '../../config/keys/index.js';
 import type { DaemonExtension, ExtensionContext, ExtensionFactory, LevelChange, MetricSample } from '../hooks.js';
-import { BLOCKING_STATE, BlocksFileWriter, blocksFilePath, newestBlocks } from './blocks-file.js';
+import { BLOCKING_STATE, BlocksFileWriter, blocksFilePath, newestBlocks, offlineBlocks } from './blocks-file.js';
 import { syncFeedBlocks } from './feed-blocks.js';
 import type { BlockedUntil, ExtensionHub } from './hub.js';
 
@@ -61,7 +61,7 @@ class BlockingExtension implements DaemonExtension {
     this.#transport = {
       block: async (req) => managerTransport(await this.#manager()).block(req),
       unblock: async (cidr) => managerTransport(await this.#manager()).unblock(cidr),
-      list: async () => managerTransport(await this.#manager()).list(),
+      list: async () => this.#marked(await managerTransport(await this.#manager()).list()),
       flush: async () => managerTransport(await this.#manager()).flush(),
     };
     hub.provideBlockLookup((key) => this.#blockedUntil(key));
@@ -83,6 +83,18 @@ class BlockingExtension implements DaemonExtension {
     const sharing = this.#hub.sharing();
     if (sharing === null) return this.#transport;
     return (this.#shared ??= sharing.transport(this.#transport));
+  }
+
+  /** Under --dry-run the blocks are decisions only: each says so. */
+  #marked(views: BlockView[]): BlockView[] {
+    return this.ctx.dryRun ? views.map((v) => ({ ...v, dryRun: true })) : views;
+  }
+
+  /** For `tsad status`: the daemon's blocks, or while automatic blocking is off those `tsad block` recorded directly. */
+  async blockList(): Promise<BlockView[] | null> {
+    const m = await this.#ready.catch(() => this.#current);
+    if (m !== null) return this.#marked(await managerTransport(m).list());
+    return offlineBlocks({ cfg: this.#cfg, stateDir: this.ctx.stateDir });
   }
 
   async #manager(): Promise<BlockManager> {
