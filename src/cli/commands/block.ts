@@ -155,7 +155,7 @@ export function registerBlock(program: Command, open: TransportFactory = daemonO
       await unblockCommand(addr, await open(o));
     });
   common(program.command('blocks'), false)
-    .description('list the blocks in force with the time left (a daemon under --dry-run marks its blocks "dry run")')
+    .description('list the blocks in force with the time left (blocks a dry-run daemon decided are marked "dry run")')
     .option('--json', 'JSON output')
     .action(async (o: BlockCliOptions & { json?: boolean }) => blocksCommand(o, await open(o)));
   common(program.command('flush'))
