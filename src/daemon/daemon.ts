@@ -160,7 +160,7 @@ export class Daemon {
     if (saved.lastFirewallLineAt !== null) this.health.lastLineAt = saved.lastFirewallLineAt;
     if (!this.cfg.IMPORT_OLD_SCANS) return;
     try {
-      importScan(this.analysis.tracker, this.analysis.counters, saved);
+      importScan(this.analysis.tracker, this.analysis.counters, saved, (m) => this.log('warn', m));
     } catch (err) {
       this.log('error', `saved scan state unreadable (${err instanceof Error ? err.message : String(err)}); starting with none`);
     }
@@ -302,7 +302,7 @@ export class Daemon {
     if (scanStateSavable(cur.tracker, cur.counters)) {
       // Synchronous from here: no line can slip between the export and the switch.
       restorePipelineCounters(next.pipeline, pipelineCounters(cur.pipeline));
-      importScan(next.tracker, next.counters, exportScan(cur.tracker, cur.counters));
+      importScan(next.tracker, next.counters, exportScan(cur.tracker, cur.counters), (m) => this.log('warn', `reload: ${m}`));
       this.analysis = next;
     } else {
       this.log('warn', 'reload: the scan state cannot be moved to new detection settings in this build; thresholds, signatures and auto_dl apply after a restart');

@@ -148,10 +148,12 @@ export function decodeSource(v: unknown, resolve: FingerprintResolver): SourceSt
 }
 
 function decodeCounters(c: Cursor, s: SourceState): void {
+  // The inline first counters are plain numbers that may pass 2^32 (a long flood); the full
+  // counter arrays are 32-bit. Any count export writes must read back.
   s.cls0 = c.int('cls0', -1, CLASS_COUNT - 1);
-  s.cls0n = c.int('cls0n', 0, 2 ** 32 - 1);
+  s.cls0n = c.int('cls0n');
   s.tool0 = c.int('tool0', -1, TOOL_COUNT - 1);
-  s.tool0n = c.int('tool0n', 0, 2 ** 32 - 1);
+  s.tool0n = c.int('tool0n');
   s.ttlMin = c.int('ttlMin', 0, 256);
   s.ttlMax = c.int('ttlMax', -1, 255);
   s.dfPackets = c.int('dfPackets');

@@ -22,6 +22,15 @@ export const IP_CE = 1;
 export const IP_DF = 2;
 export const IP_MF = 4;
 
+/**
+ * The event times a log line may carry (epoch ms, UTC): from 1990-01-01 up to,
+ * not including, 2050-01-01. A line whose own time is outside is skipped as
+ * `bad-time` at parse time, so no later stage (event seconds, saved state,
+ * ISO dates in reports) ever sees an impossible time.
+ */
+export const TS_MIN = 631_152_000_000;
+export const TS_MAX = 2_524_608_000_000;
+
 export type Chain = 'INPUT' | 'OUTPUT' | 'FORWARD';
 export type Direction = 'inbound' | 'outbound' | 'forward';
 
@@ -119,6 +128,7 @@ export type SkipReason =
   | 'binary'
   | 'bad-address'
   | 'bad-number'
+  | 'bad-time'
   | 'no-protocol'
   | 'ipv6-disabled'
   | 'ignored-prefix'

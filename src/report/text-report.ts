@@ -6,6 +6,7 @@
  * <n>`, `Scanned ports: TCP 1000-1500`, `Total scan sources: <n>` and in
  * analyze mode `Level <n>: <count> IP addresses`.
  */
+import { escapeText } from '../text/escape.js';
 import type { Report, SourceReport } from '../model/report.js';
 import { renderTable, type TableStyle } from './table.js';
 
@@ -36,6 +37,7 @@ function none(lines: string[]): void {
   lines.push('        [NONE]');
 }
 
+/** The lines of one source; its text (prefixes, signature messages, feed names) is escaped by the caller. */
 function sourceDetail(s: SourceReport, lines: string[]): void {
   lines.push(`SRC:  ${s.src}, DL: ${s.dl}, Dsts: ${s.destinations}, Pkts: ${s.packets}, Unique sigs: ${s.signatures.length}`);
   if (s.addresses && s.addresses.length > 0) lines.push(`    Addresses: ${s.addresses.join(', ')}`);
@@ -63,8 +65,19 @@ function sourceDetail(s: SourceReport, lines: string[]): void {
   lines.push('');
 }
 
+/**
+ * The report as text. Every line but the tables (whose cells renderTable
+ * escapes) goes through escapeText: log prefixes, file names, signature
+ * messages and daemon warnings cannot put control or bidi characters on a
+ * terminal.
+ */
 export function renderText(report: Report, opt: TextOptions): string {
   const lines: string[] = [];
+  const tables = new Set<number>();
+  const table = (t: string): void => {
+    tables.add(lines.length);
+    lines.push(t);
+  };
   const { sigs: topSigs, ips: topIps, ports: topPorts } = opt.top;
   const shown = report.sources.filter((s) => s.dl >= opt.minDl);
   if (opt.mode === 'analyze') {
@@ -81,18 +94,18 @@ export function renderText(report: Report, opt: TextOptions): string {
 
   lines.push(`[+] Top ${topSigs} signature matches:`);
   if (report.topSignatures.length === 0) none(lines);
-  else lines.push(renderTable(['Signature', 'Proto', 'Count', 'Sources', 'Sid', 'DL'], report.topSignatures.slice(0, topSigs).map((t) => [`"${t.msg}"`, t.proto, t.hits, t.sources, t.sid, t.dl]), opt));
+  else table(renderTable(['Signature', 'Proto', 'Count', 'Sources', 'Sid', 'DL'], report.topSignatures.slice(0, topSigs).map((t) => [`"${t.msg}"`, t.proto, t.hits, t.sources, t.sid, t.dl]), opt));
   lines.push('');
 
   lines.push(`[+] Top ${topIps} attackers:`);
   const attackers = shown.filter((s) => s.dl >= 1).slice(0, topIps);
   if (attackers.length === 0) none(lines);
-  else lines.push(renderTable(['Source', 'DL', 'Packets', 'Sig count', 'Country', 'Scan'], attackers.map((s) => [s.src, s.dl, s.packets, s.signatures.reduce((a, x) => a + x.hits, 0), s.country ?? '-', s.scanTypes.join(' ') || '-']), opt));
+  else table(renderTable(['Source', 'DL', 'Packets', 'Sig count', 'Country', 'Scan'], attackers.map((s) => [s.src, s.dl, s.packets, s.signatures.reduce((a, x) => a + x.hits, 0), s.country ?? '-', s.scanTypes.join(' ') || '-']), opt));
   lines.push('');
 
   lines.push(`[+] Top ${topPorts} scanned ports:`);
   if (report.topPorts.length === 0) none(lines);
-  else lines.push(renderTable(['Proto', 'Port', 'Packets'], report.topPorts.slice(0, topPorts).map((t) => [t.proto, t.port, t.packets]), opt));
+  else table(renderTable(['Proto', 'Port', 'Packets'], report.topPorts.slice(0, topPorts).map((t) => [t.proto, t.port, t.packets]), opt));
   lines.push('');
 
   lines.push('[+] iptables log prefix counters:');
@@ -109,5 +122,5 @@ export function renderText(report: Report, opt: TextOptions): string {
   for (const s of detailed) sourceDetail(s, lines);
   lines.push(`    Total scan sources: ${detailed.length}`);
   lines.push('');
-  return lines.join('\n');
+  return lines.map((l, i) => (tables.has(i) ? l : escapeText(l))).join('\n');
 }

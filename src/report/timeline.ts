@@ -5,9 +5,13 @@
  * row and allocates only when the hour changes. At most MAX_HOURS rows are
  * kept; the oldest go first.
  */
+import { TS_MAX, TS_MIN } from '../model/packet.js';
 import type { TimelineHour } from '../model/report.js';
 
 const HOUR_MS = 3_600_000;
+/** The hours of the event times the parser accepts: a saved row outside cannot be real (and no Date could show it). */
+const FIRST_HOUR = Math.floor(TS_MIN / HOUR_MS);
+const LAST_HOUR = Math.floor((TS_MAX - 1) / HOUR_MS);
 /** About 13 months of hourly rows (each 6 numbers). */
 export const MAX_HOURS = 24 * 400;
 
@@ -55,7 +59,7 @@ export class HourlyTimeline {
     return [...this.#rows].map(([h, r]) => [h, ...r]);
   }
 
-  /** Replaces the rows with saved ones; malformed entries are ignored (the timeline is informational). */
+  /** Replaces the rows with saved ones; malformed entries (or hours out of range) are ignored (the timeline is informational). */
   importState(saved: unknown): void {
     this.#rows.clear();
     this.#hour = Number.NaN;
@@ -64,7 +68,7 @@ export class HourlyTimeline {
     for (const e of saved.slice(-MAX_HOURS)) {
       if (!Array.isArray(e) || e.length !== 7 || !e.every((n) => typeof n === 'number' && Number.isFinite(n) && n >= 0)) continue;
       const [h, ...counts] = e as number[];
-      if (Number.isInteger(h)) this.#rows.set(h as number, Float64Array.from(counts));
+      if (Number.isInteger(h) && (h as number) >= FIRST_HOUR && (h as number) <= LAST_HOUR) this.#rows.set(h as number, Float64Array.from(counts));
     }
   }
 }

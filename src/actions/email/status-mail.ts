@@ -8,16 +8,12 @@ import { subjectWith } from './alert-mail.js';
 import { safeCountry, safeLevel, safeSource } from './fields.js';
 import type { MailAttachment, MailContent } from './queue-store.js';
 import { renderBlockHtml, renderDocumentHtml } from './render-html.js';
+import { escapeLines } from '../../text/escape.js';
 import { escapeHtml } from './sanitize.js';
 
 /** Reports larger than this are not attached as JSON (the text is still mailed). */
 const MAX_JSON_ATTACHMENT = 1_000_000;
 const TOP_SOURCES = 20;
-
-/** Body text from a caller: keeps newlines and tabs, shows other controls as `\xNN`. */
-export function bodyText(s: string): string {
-  return s.replace(/\r\n/g, '\n').replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-}
 
 export interface StatusReportOptions {
   /** Words after the prefix: "daily report" (default), "analysis of /var/log/kern.log", ... */
@@ -61,7 +57,7 @@ export function statusReportMail(report: Report, text: string, prefix: string, h
   const n = report.sources.length;
   const title = opts.title ?? 'daily report';
   const subject = subjectWith(prefix, `${title} on ${host}: ${n} source${n === 1 ? '' : 's'}, max DL${maxLevel(report)}`);
-  const body = bodyText(text);
+  const body = escapeLines(text);
   const html = opts.page?.html ?? renderDocumentHtml(subject, [
     renderBlockHtml(`tsad ${title} on ${host}`, maxLevel(report), summarySections(report)),
     `<pre>${escapeHtml(body)}</pre>`,
@@ -87,7 +83,7 @@ export function limitNoticeMail(src: string, limit: number, prefix: string, host
 
 /** A free-form status or error mail. */
 export function plainMail(prefix: string, subject: string, text: string, html?: string): MailContent {
-  const mail: MailContent = { subject: subjectWith(prefix, subject), text: bodyText(text) };
+  const mail: MailContent = { subject: subjectWith(prefix, subject), text: escapeLines(text) };
   if (html !== undefined) mail.html = html;
   return mail;
 }

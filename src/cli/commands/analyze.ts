@@ -14,6 +14,7 @@ import { buildAnalysis, type AnalysisOptions } from '../../daemon/analysis.js';
 import { bootTimeMs } from '../../daemon/boot-time.js';
 import { parseIntOption, parseTimeOption } from '../option-parsers.js';
 import { mailReport } from '../../daemon/mail-report.js';
+import { escapeText } from '../../text/escape.js';
 import { writeHtmlReport } from '../html-output.js';
 
 interface AnalyzeOpts {
@@ -61,7 +62,7 @@ export function registerAnalyze(program: Command): void {
     .option('--state-dir <dir>', 'state directory holding the mail queue (default: STATE_DIR)')
     .addOption(new Option('--min-dl <n>', 'only report sources at or above this danger level (default: MIN_DANGER_LEVEL; 0 lists every source)').argParser(parseIntOption(0, 5)))
     .addOption(new Option('--top <n>', 'entries in each top-N section (default: STATUS_SIGS/IP/PORTS_THRESHOLD)').argParser(parseIntOption(1, 100000)))
-    .addOption(new Option('--year <yyyy>', 'year of RFC 3164 timestamps (default: inferred)').argParser(parseIntOption(1970, 9999)))
+    .addOption(new Option('--year <yyyy>', 'year of RFC 3164 timestamps, 1990-2049 (default: inferred)').argParser(parseIntOption(1990, 2049)))
     .action(async (files: string[], opts: AnalyzeOpts) => {
       await analyze(files, opts);
     });
@@ -90,7 +91,7 @@ async function analyze(files: string[], opts: AnalyzeOpts): Promise<void> {
     dns: opts.dns === true,
     since,
     until,
-    warn: (m) => process.stderr.write(`tsad: warning: ${m}\n`),
+    warn: (m) => process.stderr.write(`tsad: warning: ${escapeText(m)}\n`),
   };
   if (opts.csv) {
     out.write(`${csvHeader(csvFields)}\n`);
@@ -120,7 +121,7 @@ async function analyze(files: string[], opts: AnalyzeOpts): Promise<void> {
         failures++;
         const e = err as NodeJS.ErrnoException;
         const hint = e.code === 'ENOENT' && files.length === 0 ? ' (name log files as arguments, set IPT_SYSLOG_FILE, or use --journal)' : '';
-        process.stderr.write(`tsad: ${f}: ${e.code === 'ENOENT' ? 'no such file' : e.message}${hint}\n`);
+        process.stderr.write(`tsad: ${escapeText(`${f}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`)}${hint}\n`);
       }
       analysis.pipeline.end(ctx);
     }

@@ -9,6 +9,7 @@ import type { Config } from '../../config/keys/index.js';
 import { loadConfig } from '../../config/load.js';
 import { TrafficClassifier } from '../../detect/index.js';
 import { createParseContext, parseLine } from '../../parse/index.js';
+import { escapeLines } from '../../text/escape.js';
 import type { Packet } from '../../model/packet.js';
 import {
   formatProblem, importRules, loadSignatureSet, readRuleSources, replayExamples, signaturePaths,
@@ -21,8 +22,10 @@ interface CommonOpts {
   signatures?: string;
 }
 
+/** A line of output; rule and log text in it has its control characters escaped. */
 function out(s: string): void {
-  process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
+  const t = escapeLines(s);
+  process.stdout.write(t.endsWith('\n') ? t : `${t}\n`);
 }
 
 /** Config with signature matching on (check/list/test look at the rules even when ENABLE_SIGNATURES is N). */
