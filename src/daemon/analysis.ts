@@ -8,7 +8,7 @@ import type { Config } from '../config/keys/index.js';
 import type { Packet } from '../model/packet.js';
 import type { Report, SourceReport } from '../model/report.js';
 import {
-  configuredFingerprints, createPacketFilter, GlobalCounters, loadAutoDl, ScanTracker, sourceReport, TrafficClassifier, type AutoDl, type LevelChangeHandler, type SourceState,
+  configuredFingerprints, createPacketFilter, GlobalCounters, loadAutoDl, ScanTracker, sourceReport, topDestinations, TrafficClassifier, type AutoDl, type LevelChangeHandler, type SourceState,
 } from '../detect/index.js';
 import { loadSignatureSet, signaturePaths, formatProblem } from '../signatures/index.js';
 import { FeedSet, GeoLookup, ReverseDns } from '../enrich/index.js';
@@ -45,7 +45,15 @@ export interface Analysis {
   /** Tells replies, own traffic and LAN chatter from probes; the daemon adds the host's addresses. */
   traffic: TrafficClassifier;
   sink(ctx: ParseContext): LineSink;
-  report(minDl: number): Promise<Report>;
+  report(minDl: number, o?: ReportOptions): Promise<Report>;
+}
+
+/** What a report adds beyond the contract (the status view). */
+export interface ReportOptions {
+  /** Per listed source, its busiest destinations in the window (`topDestinations`); 0: none. */
+  destinations?: number;
+  /** Reverse DNS names looked up at most, for the first sources listed (default: all). */
+  rdnsMax?: number;
 }
 
 /** The address to look up for a source key (`2001:db8:1:2::/64` -> its first seen address). */
@@ -121,7 +129,7 @@ export async function buildAnalysis(o: AnalysisOptions): Promise<Analysis> {
     sink(ctx) {
       return { line: (l) => pipeline.line(l, ctx), tooLong: () => pipeline.tooLong() };
     },
-    async report(minDl) {
+    async report(minDl, ro = {}) {
       const { geo, rdns } = await enrichers();
       const sources: SourceReport[] = [];
       // Every tracked source is counted at its level, also those below minDl that are not listed.
@@ -131,14 +139,14 @@ export async function buildAnalysis(o: AnalysisOptions): Promise<Analysis> {
         if (st.peakDl < minDl) continue; // before building the report: most sources are quiet noise
         const s = sourceReport(st, cfg);
         enrichSource(s, geo, feeds);
+        if (ro.destinations !== undefined && ro.destinations > 0) {
+          const d = topDestinations(st, ro.destinations);
+          s.topDestinations = d.list;
+          s.destinationsInWindow = d.inWindow;
+        }
         sources.push(s);
       }
-      if (rdns) {
-        await Promise.all(sources.map(async (s) => {
-          s.rdns = await rdns.lookup(lookupAddress(s));
-        }));
-      }
-      return buildReport({
+      const report = buildReport({
         lines: pipeline.lines,
         firewallLines: pipeline.firewallLines,
         skipped: pipeline.skipped,
@@ -150,8 +158,15 @@ export async function buildAnalysis(o: AnalysisOptions): Promise<Analysis> {
         lastSeen: pipeline.lastSeen,
         timeline: pipeline.timeline.toReport(),
         dangerLevels,
-        extra: { packets: pipeline.packets, tracked: tracker.stats.tracked, evicted: tracker.stats.evicted },
+        extra: { packets: pipeline.packets, tracked: tracker.stats.tracked, evicted: tracker.stats.evicted, protocolCounters: counters.protocols() },
       });
+      if (rdns) {
+        // In the contract's order: the sources a reader looks at first get their names first.
+        await Promise.all(report.sources.slice(0, ro.rdnsMax ?? report.sources.length).map(async (s) => {
+          s.rdns = await rdns.lookup(lookupAddress(s));
+        }));
+      }
+      return report;
     },
   };
 }

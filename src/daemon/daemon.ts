@@ -37,7 +37,7 @@ import { SourceNotes } from './source-notes.js';
 import { SupervisedSource } from './source-supervisor.js';
 import { readState, setAsideState, STATE_VERSION, type DaemonState } from './state-file.js';
 import { StateSaver } from './state-saver.js';
-import { filterReport, listedLevel, markBlocked, type DaemonInfo, type StatusPayload } from './status-view.js';
+import { filterReport, listedLevel, markBlocked, statusReportOptions, type DaemonInfo, type StatusPayload } from './status-view.js';
 
 export interface DaemonOptions {
   configPath?: string;
@@ -169,7 +169,8 @@ export class Daemon {
   private async buildAnalysis(cfg: Config): Promise<Analysis> {
     const a = await buildAnalysis({
       cfg,
-      dns: false,
+      // Reverse DNS names in `tsad status` (looked up when a status is asked for, cached).
+      dns: cfg.ENABLE_DNS_LOOKUPS,
       warn: (m) => this.log('warn', m),
       onLevelChange: (s, from, to, reason) => this.levelChanged(s, from, to, reason),
       onPacket: (p, s) => {
@@ -334,7 +335,7 @@ export class Daemon {
     if (this.analysis === undefined) throw new Error('the daemon is still starting');
     const holder = this.exts.find((e) => e.blockList !== undefined);
     const blocks = holder === undefined ? null : ((await holder.blockList?.()) ?? null);
-    const report = await this.analysis.report(listedLevel(o, this.cfg.MIN_DANGER_LEVEL));
+    const report = await this.analysis.report(listedLevel(o, this.cfg.MIN_DANGER_LEVEL), statusReportOptions(this.cfg));
     if (blocks !== null) markBlocked(report, blocks);
     return { report: filterReport(report, o), blocks, daemon: this.info() };
   }

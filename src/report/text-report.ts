@@ -7,8 +7,9 @@
  * analyze mode `Level <n>: <count> IP addresses`.
  */
 import { escapeText } from '../text/escape.js';
-import type { Report, SourceReport } from '../model/report.js';
+import type { DestinationView, Report, SourceReport } from '../model/report.js';
 import { renderTable, type TableStyle } from './table.js';
+import { colourLine, inputLines, nextSteps, portsText, trackingLines, type BlockingHint } from './text-explain.js';
 
 /** Entries per top-N section: psad's STATUS_*_THRESHOLD keys, or --top N for all three. */
 export function topLimits(cfg: { STATUS_SIGS_THRESHOLD: number; STATUS_IP_THRESHOLD: number; STATUS_PORTS_THRESHOLD: number }, top?: number): { sigs: number; ips: number; ports: number } {
@@ -25,6 +26,8 @@ export interface TextOptions extends TableStyle {
   /** Status mode: extra lines shown after the header (daemon state, blocks). */
   statusHeader?: string[];
   blocksSection?: string[];
+  /** Blocking as configured, for the next-steps hint (no hint without it). */
+  blocking?: BlockingHint;
 }
 
 const UPPER: Record<string, string> = { tcp: 'TCP', udp: 'UDP', udplite: 'UDPLITE', sctp: 'SCTP', icmp: 'ICMP', icmp6: 'ICMP6' };
@@ -41,7 +44,9 @@ function none(lines: string[]): void {
 function sourceDetail(s: SourceReport, lines: string[]): void {
   lines.push(`SRC:  ${s.src}, DL: ${s.dl}, Dsts: ${s.destinations}, Pkts: ${s.packets}, Unique sigs: ${s.signatures.length}`);
   if (s.addresses && s.addresses.length > 0) lines.push(`    Addresses: ${s.addresses.join(', ')}`);
-  const where = [s.country ? `Country: ${s.country}` : null, s.asn !== null ? `ASN: AS${s.asn}` : null].filter(Boolean);
+  if (typeof s.rdns === 'string' && s.rdns !== '') lines.push(`    DNS: ${s.rdns}`);
+  const org = typeof s.asOrg === 'string' && s.asOrg !== '' ? ` (${s.asOrg})` : '';
+  const where = [s.country ? `Country: ${s.country}` : null, s.asn !== null ? `ASN: AS${s.asn}${org}` : null].filter(Boolean);
   if (where.length > 0) lines.push(`    ${where.join(', ')}`);
   lines.push(`    Direction: ${s.direction}${s.role === 'infected-local' ? ' (local host scanning out: likely infected)' : ''}`);
   // Why the source has its level: the last reason recorded (reasons[] in JSON has them all).
@@ -54,7 +59,7 @@ function sourceDetail(s: SourceReport, lines: string[]): void {
   lines.push(`    First seen: ${s.firstSeen}, Last seen: ${s.lastSeen}`);
   lines.push('');
   for (const [proto, pr] of Object.entries(s.protocols)) {
-    if (pr.portRange) lines.push(`        Scanned ports: ${protoLabel(proto)} ${pr.portRange[0]}-${pr.portRange[1]}, Pkts: ${pr.packets}, Ports: ${pr.ports ?? 0}`);
+    if (pr.portRange) lines.push(`        Scanned ports: ${protoLabel(proto)} ${portsText(s, proto, pr.portRange)}, Pkts: ${pr.packets}, Ports: ${pr.ports ?? 0}`);
     else lines.push(`        ${protoLabel(proto)} packets: ${pr.packets}`);
     if (pr.flags) lines.push(`            Flags: ${Object.entries(pr.flags).map(([f, n]) => `${f}: ${n}`).join(', ')}`);
   }
@@ -62,7 +67,22 @@ function sourceDetail(s: SourceReport, lines: string[]): void {
     lines.push(`        Signature match: "${sig.msg}"`, `            Count: ${sig.hits}, Sid: ${sig.sid}, DL: ${sig.dl}`);
   }
   for (const bad of s.invalidIcmp) lines.push(`        Invalid ICMP: ${bad}`);
+  destinationLines(s, lines);
   lines.push('');
+}
+
+/** Status: psad -S's DST blocks, for the busiest destinations in the window (STATUS_DESTINATIONS). */
+function destinationLines(s: SourceReport, lines: string[]): void {
+  const dsts = s.topDestinations;
+  if (!Array.isArray(dsts) || dsts.length === 0) return;
+  const chains = typeof s.chains === 'object' && s.chains !== null ? Object.entries(s.chains as Record<string, number>).filter(([, k]) => k > 0).map(([c]) => c).join('/') : '';
+  for (const d of dsts as DestinationView[]) {
+    lines.push('', `    DST: ${d.dst}`);
+    const ports = d.portRange === null ? '' : `ports ${d.portRange[0] === d.portRange[1] ? d.portRange[0] : `${d.portRange[0]}-${d.portRange[1]}`}, `;
+    lines.push(`        ${d.protocols.map((p) => protoLabel(p)).join(' ')} ${ports}Pkts: ${d.packets}${chains ? `, Chain: ${chains}` : ''}, Last: ${d.lastSeen}`);
+  }
+  const inWindow = typeof s.destinationsInWindow === 'number' ? s.destinationsInWindow : dsts.length;
+  if (inWindow > dsts.length) lines.push(`    (${inWindow - dsts.length} more destinations in the window; STATUS_DESTINATIONS shows ${dsts.length})`);
 }
 
 /**
@@ -83,11 +103,10 @@ export function renderText(report: Report, opt: TextOptions): string {
   if (opt.mode === 'analyze') {
     lines.push(`[+] Entering analysis mode. Parsing ${opt.inputs?.join(', ') ?? '(input)'}`);
     lines.push(`[+] Found ${report.summary.firewallLines} iptables log messages out of ${report.summary.lines} total lines.`);
-    const skipped = Object.entries(report.summary.skipped);
-    if (skipped.length > 0) lines.push(`[+] Skipped: ${skipped.map(([k, n]) => `${k} ${n}`).join(', ')}`);
+    lines.push(...inputLines(report));
     lines.push('[+] Assigning scan danger levels...');
     for (const n of ['1', '2', '3', '4', '5'] as const) lines.push(`    Level ${n}: ${report.summary.dangerLevels[n]} IP addresses`);
-    lines.push('', `    Tracking ${typeof report.summary.tracked === 'number' ? report.summary.tracked : report.summary.sources} total IP addresses`, '');
+    lines.push('', `    Tracking ${typeof report.summary.tracked === 'number' ? report.summary.tracked : report.summary.sources} total IP addresses`, ...trackingLines(report, opt.minDl), '');
   } else {
     lines.push(...(opt.statusHeader ?? []), '');
   }
@@ -100,11 +119,17 @@ export function renderText(report: Report, opt: TextOptions): string {
   lines.push(`[+] Top ${topIps} attackers:`);
   const attackers = shown.filter((s) => s.dl >= 1).slice(0, topIps);
   if (attackers.length === 0) none(lines);
-  else table(renderTable(['Source', 'DL', 'Packets', 'Sig count', 'Country', 'Scan'], attackers.map((s) => [s.src, s.dl, s.packets, s.signatures.reduce((a, x) => a + x.hits, 0), s.country ?? '-', s.scanTypes.join(' ') || '-']), opt));
+  else table(renderTable(['Source', 'DL', 'Packets', 'Sig count', 'Country', 'Scan'], attackers.map((s) => [s.src, s.dl, s.packets, s.signatures.reduce((a, x) => a + x.hits, 0), s.country ?? '-', s.scanTypes.join(' ') || '-']), opt, undefined, 1));
   lines.push('');
 
+  const scoped = typeof report.scope === 'object' && report.scope !== null;
   lines.push(`[+] Top ${topPorts} scanned ports:`);
-  if (report.topPorts.length === 0) none(lines);
+  if (scoped) {
+    // Per-port counts are kept for the whole log only: the sources' own port sets instead.
+    const rows = shown.flatMap((s) => Object.entries(s.protocols).filter(([, pr]) => pr.portRange).map(([p, pr]) => `      ${s.src} ${p} ${portsText(s, p, pr.portRange as [number, number])} (${pr.ports ?? 0} ports, ${pr.packets} packets)`));
+    if (rows.length === 0) none(lines);
+    else lines.push(...rows.slice(0, topPorts), '      (the ports of the sources shown; packets per port are counted for all sources only)');
+  } else if (report.topPorts.length === 0) none(lines);
   else table(renderTable(['Proto', 'Port', 'Packets'], report.topPorts.slice(0, topPorts).map((t) => [t.proto, t.port, t.packets]), opt));
   lines.push('');
 
@@ -112,15 +137,31 @@ export function renderText(report: Report, opt: TextOptions): string {
   const prefixes = Object.entries(report.logPrefixes);
   if (prefixes.length === 0) none(lines);
   else for (const [p, n] of prefixes) lines.push(`      "${p}": ${n}`);
+  if (scoped && prefixes.length > 0) lines.push('      (counted for all sources; log prefixes are not kept per source)');
   lines.push('');
 
   if (opt.blocksSection) lines.push(...opt.blocksSection, '');
+
+  const protos = report.summary.protocolCounters;
+  if (typeof protos === 'object' && protos !== null && Object.keys(protos).length > 0) {
+    // Most packets first (a JSON object lists numeric protocol keys first, whatever their counts).
+    const entries = Object.entries(protos as Record<string, number>).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+    const shownProtos = entries.length > 10 ? entries.slice(0, 9) : entries;
+    const rest = entries.slice(shownProtos.length);
+    const w = Math.max(...shownProtos.map(([p]) => p.length), 8);
+    lines.push('    Total protocol packet counters:', ...shownProtos.map(([p, k]) => `      ${(/^\d+$/.test(p) ? `proto ${p}` : p).padStart(w)}: ${k} pkts`));
+    if (rest.length > 0) lines.push(`      ${'others'.padStart(w)}: ${rest.reduce((a, [, k]) => a + k, 0)} pkts (${rest.length} protocols)`);
+    lines.push('');
+  }
 
   lines.push('[+] IP Status Detail:');
   const detailed = shown.filter((s) => s.dl >= opt.minDl);
   if (detailed.length === 0) none(lines);
   for (const s of detailed) sourceDetail(s, lines);
   lines.push(`    Total scan sources: ${detailed.length}`);
+  lines.push(`    Total scan destinations: ${detailed.reduce((a, s) => a + s.destinations, 0)}`);
   lines.push('');
-  return lines.map((l, i) => (tables.has(i) ? l : escapeText(l))).join('\n');
+  const next = nextSteps(detailed, opt.mode, opt.blocking);
+  if (next.length > 0) lines.push(...next, '');
+  return lines.map((l, i) => (tables.has(i) ? l : opt.color ? colourLine(escapeText(l)) : escapeText(l))).join('\n');
 }

@@ -136,7 +136,7 @@ async function analyze(files: string[], opts: AnalyzeOpts): Promise<void> {
     // Like psad's listings, sources below MIN_DANGER_LEVEL are counted (summary.tracked) but not listed.
     const minDl = opts.minDl ?? cfg.MIN_DANGER_LEVEL;
     const report = await analysis.report(minDl);
-    const textOpts = { mode: 'analyze' as const, top: topLimits(cfg, opts.top), minDl, inputs };
+    const textOpts = { mode: 'analyze' as const, top: topLimits(cfg, opts.top), minDl, inputs, blocking: { enabled: cfg.ENABLE_AUTO_IDS, level: cfg.AUTO_IDS_DANGER_LEVEL } };
     if (opts.json) out.write(`${JSON.stringify(report, null, 2)}\n`);
     else if (opts.html === undefined) out.write(renderText(report, { ...textOpts, color: out.isTTY === true }));
     if (opts.html !== undefined) await writeHtmlReport(opts.html, report, { title: `tsad analysis of ${inputs.join(', ')}`, top: opts.top });
