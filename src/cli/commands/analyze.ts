@@ -6,8 +6,8 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { loadConfig } from '../../config/load.js';
-import { fileTime, openJournal, openLog, orderRotated, pipeLines, readLinesFast } from '../../sources/index.js';
-import { createParseContext } from '../../parse/index.js';
+import { fileTime, openJournal, openLog, orderRotated, pipeLines, readLinesFast, type LineSink } from '../../sources/index.js';
+import { createParseContext, type ParseContext } from '../../parse/index.js';
 import { csvHeader, csvRow, DEFAULT_CSV_FIELDS, renderText, topLimits, unknownCsvFields } from '../../report/index.js';
 import { UsageError } from '../usage-error.js';
 import { buildAnalysis, type AnalysisOptions } from '../../daemon/analysis.js';
@@ -16,6 +16,18 @@ import { parseIntOption, parseTimeOption } from '../option-parsers.js';
 import { mailReport } from '../../daemon/mail-report.js';
 import { escapeText } from '../../text/escape.js';
 import { writeHtmlReport } from '../html-output.js';
+import { expectedBytes, Progress } from '../progress.js';
+
+/** Expected bytes of the inputs, or null when one is unknown (stdin). */
+function totalBytes(files: readonly string[]): number | null {
+  let sum = 0;
+  for (const f of files) {
+    const n = expectedBytes(f);
+    if (n === null) return null;
+    sum += n;
+  }
+  return sum;
+}
 
 interface AnalyzeOpts {
   config?: string;
@@ -37,6 +49,7 @@ interface AnalyzeOpts {
   stateDir?: string;
   geoip: boolean;
   sigs: boolean;
+  quiet?: boolean;
 }
 
 export function registerAnalyze(program: Command): void {
@@ -60,6 +73,7 @@ export function registerAnalyze(program: Command): void {
     .option('--html <file>', 'write the HTML report with charts to FILE ("-": standard output) instead of printing the text report')
     .option('--email', 'also mail the text report (with the JSON attached) to EMAIL_ADDRESSES')
     .option('--state-dir <dir>', 'state directory holding the mail queue (default: STATE_DIR)')
+    .option('-q, --quiet', 'no progress on standard error (shown only when it is a terminal)')
     .addOption(new Option('--min-dl <n>', 'only report sources at or above this danger level (default: MIN_DANGER_LEVEL; 0 lists every source)').argParser(parseIntOption(0, 5)))
     .addOption(new Option('--top <n>', 'entries in each top-N section (default: STATUS_SIGS/IP/PORTS_THRESHOLD)').argParser(parseIntOption(1, 100000)))
     .addOption(new Option('--year <yyyy>', 'year of RFC 3164 timestamps, 1990-2049 (default: inferred)').argParser(parseIntOption(1990, 2049)))
@@ -98,6 +112,21 @@ async function analyze(files: string[], opts: AnalyzeOpts): Promise<void> {
     aopts.onPacket = (p) => out.write(`${csvRow(p, csvFields)}\n`);
   }
   const analysis = await buildAnalysis(aopts);
+  // Progress only for a person at a terminal; the journal's size is not known beforehand.
+  const journal = opts.journal === true || opts.journalFile !== undefined;
+  const progress = process.stderr.isTTY === true && opts.quiet !== true ? new Progress(process.stderr, journal ? null : totalBytes(files.length > 0 ? files : [cfg.IPT_SYSLOG_FILE])) : null;
+  /** The sink, counting lines for the progress line when there is one. */
+  const sinkOf = (ctx: ParseContext): LineSink => {
+    const s = analysis.sink(ctx);
+    if (progress === null) return s;
+    return {
+      ...s,
+      line: (l) => {
+        progress.line();
+        s.line(l);
+      },
+    };
+  };
   const year = opts.year ?? (cfg.SYSLOG_YEAR > 0 ? cfg.SYSLOG_YEAR : undefined);
   let failures = 0;
   const inputs: string[] = [];
@@ -108,7 +137,9 @@ async function analyze(files: string[], opts: AnalyzeOpts): Promise<void> {
     const at = (ms: number | undefined) => (ms === undefined ? undefined : `@${Math.floor(ms / 1000)}`);
     const j = openJournal({ file: opts.journalFile, since: at(since), until: at(until) });
     const ctx = createParseContext({ year });
-    await Promise.all([pipeLines(j.stdout, analysis.sink(ctx), cfg.MAX_LINE_LENGTH), j.done]);
+    progress?.file(inputs[0] as string);
+    if (progress) j.stdout.on('data', (c: Buffer) => progress.bytes(c.length));
+    await Promise.all([pipeLines(j.stdout, sinkOf(ctx), cfg.MAX_LINE_LENGTH), j.done]);
     analysis.pipeline.end(ctx);
   } else {
     const list = orderRotated(files.length > 0 ? files : [cfg.IPT_SYSLOG_FILE]);
@@ -116,7 +147,10 @@ async function analyze(files: string[], opts: AnalyzeOpts): Promise<void> {
       inputs.push(f);
       const ctx = createParseContext({ year, refTime: fileTime(f), bootTime: bootTimeMs() });
       try {
-        await readLinesFast(openLog(f), analysis.sink(ctx), cfg.MAX_LINE_LENGTH);
+        const input = openLog(f);
+        progress?.file(f);
+        if (progress) input.on('data', (c: Buffer | string) => progress.bytes(c.length));
+        await readLinesFast(input, sinkOf(ctx), cfg.MAX_LINE_LENGTH);
       } catch (err) {
         failures++;
         const e = err as NodeJS.ErrnoException;
@@ -127,6 +161,7 @@ async function analyze(files: string[], opts: AnalyzeOpts): Promise<void> {
     }
   }
 
+  progress?.done();
   // Nothing could be read at all: an empty report would only mislead.
   if (failures > 0 && failures === inputs.length) {
     process.exitCode = 1;
