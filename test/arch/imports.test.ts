@@ -62,6 +62,8 @@ describe('module boundaries', () => {
     ['vega', 'report'],
     ['vega-lite', 'report'],
     ['@resvg/resvg-wasm', 'report'],
+    ['esbuild', 'packaging'],
+    ['postject', 'packaging'],
   ])('%s is used in %s only', (pkg, stage) => {
     const users = all.filter((f) => f.deps.includes(pkg)).map((f) => f.folder);
     expect(users.length).toBeGreaterThan(0);

@@ -9,8 +9,8 @@
  * The only module that imports @resvg/resvg-wasm.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { dependencyFile } from '../../io/package-files.js';
 
 type ResvgModule = typeof import('@resvg/resvg-wasm');
 
@@ -54,7 +54,7 @@ function loadFont(): { fonts: Uint8Array[]; family: string | undefined } {
 
 async function init(): Promise<{ lib: ResvgModule; fonts: Uint8Array[]; family: string | undefined }> {
   const lib = await import('@resvg/resvg-wasm');
-  const wasm = readFileSync(createRequire(import.meta.url).resolve('@resvg/resvg-wasm/index_bg.wasm'));
+  const wasm = readFileSync(dependencyFile('@resvg/resvg-wasm/index_bg.wasm'));
   await lib.initWasm(wasm);
   return { lib, ...loadFont() };
 }
