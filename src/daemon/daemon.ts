@@ -12,6 +12,7 @@
 import { mkdirSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import type { Readable } from 'node:stream';
+import type { BlockTransport } from '../actions/block/control.js';
 import type { Config } from '../config/keys/index.js';
 import { loadConfig } from '../config/load.js';
 import { sourceReport, type SourceState } from '../detect/index.js';
@@ -35,6 +36,7 @@ import { exportScan, importScan, pipelineCounters, restorePipelineCounters, scan
 import { resolveSources, type SourceSpec } from './source-spec.js';
 import { SourceNotes } from './source-notes.js';
 import { SupervisedSource } from './source-supervisor.js';
+import { trustOf } from './socket-trust.js';
 import { readState, setAsideState, STATE_VERSION, type DaemonState } from './state-file.js';
 import { StateSaver } from './state-saver.js';
 import { filterReport, listedLevel, markBlocked, statusReportOptions, type DaemonInfo, type StatusPayload } from './status-view.js';
@@ -69,6 +71,8 @@ export class Daemon {
   private readonly saver: StateSaver;
   private levelChanges = 0;
   private stopping = false;
+  /** 0, or 1 when the final save failed (the process exit status). */
+  exitCode = 0;
   /** Sources are running: from here on the state may be saved. */
   private started = false;
   private readonly startedAt = Date.now();
@@ -101,7 +105,7 @@ export class Daemon {
     mkdirSync(stateDir, { recursive: true, mode: 0o700 });
     const d = new Daemon(cfg, o, specs, stateDir, o.socket ?? cfg.CONTROL_SOCKET, log);
     // The socket first: a second daemon must stop here, before it reads or writes the state.
-    d.control = await ControlServer.listen(d.socketPath, (req) => handleControl(d.controlTarget(), req), log);
+    d.control = await ControlServer.listen(d.socketPath, (req) => handleControl(d.controlTarget(), req), log, trustOf(cfg));
     try {
       await d.init();
     } catch (err) {
@@ -133,6 +137,7 @@ export class Daemon {
         feeds: () => this.analysis.feeds,
         autoDl: () => this.analysis.autoDl,
         raise: (key, dl, reason) => this.analysis.tracker.raise(key, dl, reason),
+        stateChanged: () => this.saver.soon(),
       }));
     }
     this.packetExts = this.exts.filter((e) => e.onPacket !== undefined);
@@ -202,7 +207,7 @@ export class Daemon {
         this.log('error', `${e.name}: level change handler failed: ${err instanceof Error ? err.message : String(err)}`);
       }
     }
-    this.saver.saveSoon();
+    this.saver.soon();
   }
 
   private sinkFor(spec: SourceSpec, sup: () => SupervisedSource): LiveSink {
@@ -244,7 +249,7 @@ export class Daemon {
     const every = (ms: number, f: () => void): void => {
       this.timers.push(setInterval(f, ms));
     };
-    every(this.cfg.STATE_SAVE_INTERVAL * 1000, () => void this.saver.save());
+    every(this.cfg.STATE_SAVE_INTERVAL * 1000, () => this.saver.request());
     every(Math.min(MINUTE, this.cfg.SCAN_TIMEOUT * 250), () => {
       const now = Date.now();
       for (const c of this.contexts) c.refTime = now;
@@ -322,11 +327,42 @@ export class Daemon {
   private controlTarget(): Parameters<typeof handleControl>[0] {
     return {
       status: (o) => this.status(o),
-      blocks: () => this.exts.find((e) => e.blocks !== undefined)?.blocks ?? null,
+      blocks: () => {
+        const t = this.exts.find((e) => e.blocks !== undefined)?.blocks;
+        return t === undefined ? null : this.durable(t);
+      },
       reload: () => this.reload(),
       save: async () => {
         await this.saver.save();
         return this.saver.path;
+      },
+    };
+  }
+
+  /**
+   * The block commands of the control socket answer only once the change is
+   * in a snapshot on disk (with the fleet's queue of decisions to share), and
+   * fail with the reason when it could not be saved: "blocked" is never said
+   * of a block a restart would lose.
+   */
+  private durable(t: BlockTransport): BlockTransport {
+    return {
+      block: async (req) => {
+        const r = await t.block(req);
+        if (r.ok && r.changed) await this.saver.saveOrExplain(`blocked ${r.cidr} in the firewall`);
+        return r;
+      },
+      unblock: async (cidr) => {
+        const r = await t.unblock(cidr);
+        // Also when nothing was removed here: the unblock may be queued for the fleet.
+        await this.saver.saveOrExplain(r.removed ? `unblocked ${r.cidr} in the firewall` : `${r.cidr} was not blocked here`);
+        return r;
+      },
+      list: () => t.list(),
+      flush: async () => {
+        const n = await t.flush();
+        await this.saver.saveOrExplain(`removed ${n} block(s) from the firewall`);
+        return n;
       },
     };
   }
@@ -341,19 +377,19 @@ export class Daemon {
   }
 
   private info(): DaemonInfo {
-    const warning = this.health.current();
+    const warnings = [this.health.current(), this.saver.warning(), ...this.exts.flatMap((e) => e.warnings?.() ?? []), ...this.fwWarnings].filter((w): w is string => w !== null);
     return {
       running: true,
       pid: process.pid,
       version: this.o.version,
       startedAt: new Date(this.startedAt).toISOString(),
-      savedAt: this.saver.lastSavedAt === null ? null : new Date(this.saver.lastSavedAt).toISOString(),
+      savedAt: ((at) => (at === null ? null : new Date(at).toISOString()))(this.saver.health().lastOkAt),
       stateFile: this.saver.path,
       dryRun: this.o.dryRun === true,
       sources: this.sources.map((s) => s.status()),
       scanStateSaved: scanStateSavable(this.analysis.tracker, this.analysis.counters),
       levelChanges: this.levelChanges,
-      warnings: [...(warning === null ? [] : [warning]), ...this.fwWarnings],
+      warnings,
       notes: this.exts.flatMap((e) => e.statusLines?.() ?? []),
     };
   }
@@ -366,7 +402,7 @@ export class Daemon {
 
   private collect(): ReturnType<typeof collectMetrics> {
     const a = this.analysis;
-    return collectMetrics({ pipeline: a.pipeline, tracker: a.tracker, sources: this.sources, extensions: this.exts, levelChanges: this.levelChanges, saves: this.saver.saves, lastSaveMs: this.saver.lastSaveMs });
+    return collectMetrics({ pipeline: a.pipeline, tracker: a.tracker, sources: this.sources, extensions: this.exts, levelChanges: this.levelChanges, save: this.saver.health() });
   }
 
   /** SIGTERM: stop reading, let the extensions settle, save, close. */
@@ -379,11 +415,24 @@ export class Daemon {
     for (const e of this.exts) {
       await e.stop?.().catch((err: unknown) => this.log('error', `${e.name}: stop failed: ${err instanceof Error ? err.message : String(err)}`));
     }
-    if (this.started) await this.saver.save();
+    let saved: string | null = null;
+    if (this.started) {
+      try {
+        await this.saver.save();
+      } catch (err) {
+        saved = err instanceof Error ? err.message : String(err);
+        this.exitCode = 1;
+      }
+    }
     await this.control?.close();
     await this.metrics?.close();
     for (const [sig, f] of this.signals) process.off(sig, f);
-    this.log('notice', this.started ? `stopped; state saved in ${this.saver.path}` : 'stopped before start-up completed; saved state left as it was');
+    if (!this.started) this.log('notice', 'stopped before start-up completed; saved state left as it was');
+    else if (saved === null) this.log('notice', `stopped; state saved in ${this.saver.path}`);
+    else {
+      const last = this.saver.health().lastOkAt;
+      this.log('error', `stopped; state NOT saved in ${this.saver.path} (${saved}): the next start resumes from ${last === null ? 'the snapshot before this run' : `the snapshot of ${new Date(last).toISOString()}`}, reading the lines since then again; blocks and queued fleet decisions made since then are not in it`);
+    }
     this.resolveFinished();
     return this.finished;
   }

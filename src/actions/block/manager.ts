@@ -21,6 +21,8 @@ export interface BlockGuard {
   check(cidr: string, opts?: { force?: boolean }): string | null;
   refresh?(): Promise<void>;
   readonly ageMs?: number;
+  /** Stops following host changes (NeverBlock.watch()). */
+  close?(): void;
 }
 
 export interface BlockManagerOptions {
@@ -259,6 +261,12 @@ export class BlockManager {
   stop(): void {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = undefined;
+  }
+
+  /** stop(), and the guard stops following host changes: the manager is done with. */
+  close(): void {
+    this.stop();
+    this.#o.guard.close?.();
   }
 
   /** Resolves when queued firewall work has finished. */

@@ -14,6 +14,7 @@ import { canonicalCidr } from '../../actions/block/cidr.js';
 import type { BlockTransport, BlockView } from '../../actions/block/control.js';
 import { openDirect } from '../../actions/block/direct.js';
 import { DaemonNotRunning, socketBlockTransport } from '../../daemon/control-client.js';
+import { trustOf } from '../../daemon/socket-trust.js';
 import { UsageError } from '../usage-error.js';
 
 export interface BlockCliOptions {
@@ -53,7 +54,7 @@ const NOT_ENABLED = 'blocking is not enabled';
 export const daemonOrDirect: TransportFactory = async (opts) => {
   const config = loadConfig(opts.config);
   if (opts.dryRun === true) return openDirectWith(config, opts);
-  const daemon = socketBlockTransport(opts.socket ?? config.CONTROL_SOCKET);
+  const daemon = socketBlockTransport(opts.socket ?? config.CONTROL_SOCKET, trustOf(config));
   const either = async <T>(op: (t: BlockTransport) => Promise<T>): Promise<T> => {
     try {
       return await op(daemon);

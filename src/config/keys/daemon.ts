@@ -40,12 +40,19 @@ function absoluteOrEmpty(v: string): string | null {
   return v === '' ? null : absolute(v);
 }
 
+/** A user name or a numeric uid. */
+function userProblem(v: string): string | null {
+  return /^(?:\d{1,10}|[a-z_][a-z0-9_.-]{0,31}\$?)$/i.test(v) ? null : `"${v}" is not a user name or uid`;
+}
+
 export const keys = {
   DAEMON_SOURCES: list(['auto'], 'Where "tsad daemon" reads firewall lines when no --source is given, comma separated: journald (the system journal, kernel messages), journald:FILE or journald:DIR (a journal file or directory), kmsg (/dev/kmsg), file:PATH (a kern.log-style file, followed across rotation), ulogd:PATH (a ulogd2 JSON file of NFLOG packets), stdin. auto picks journald when journalctl works and systemd-journald runs, else kmsg when readable, else file:IPT_SYSLOG_FILE. Do not combine two sources that carry the same kernel lines (journald and kmsg): each line would count twice.', { ...NEW, validate: sourceSpecProblem }),
   STATE_DIR: str('/var/lib/tsad', 'Directory of the daemon\'s saved state (state.json: scan state, source positions and the records of blocking and alerting, written atomically together). "tsad daemon --state-dir" overrides.', { ...NEW, validate: absolute }),
   STATE_SAVE_INTERVAL: int(30, 'Seconds between state snapshots (also written at SIGTERM and shortly after a danger level changes). After a crash or kill -9 the lines read since the last snapshot are read again from the saved positions: none is lost or counted twice.', { min: 1, max: 86400 }, NEW),
   IMPORT_OLD_SCANS: flag(true, 'Y: at start the daemon continues from its saved scan state (sources keep their danger levels). N: it starts with no scan state but still resumes each source where it stopped. psad defaulted to N and kept its state as per-IP directories.'),
   CONTROL_SOCKET: str('/run/tsad/tsad.sock', 'Unix socket of the running daemon, used by "tsad status", "tsad block" and friends. Created mode 0600 in a 0700 directory: root only. "tsad daemon --socket" overrides.', { ...NEW, validate: absolute }),
+  CONTROL_SOCKET_OWNER: str('root', 'The user the daemon runs as (a name or a uid). The clients ("tsad status", "tsad block", ...) talk only to a control socket owned by root, by this user or by the user running them, so a socket another user planted at the path gets nothing.', { ...NEW, validate: userProblem }),
+  CONTROL_SOCKET_SHARED_DIR: flag(false, 'N: the daemon refuses to create CONTROL_SOCKET in a directory that other users can write to (or that is not owned by root or the daemon\'s user), and the clients refuse a socket in a writable directory without the sticky bit: another user could replace the socket there. Y allows both (for a test setup in /tmp, say); the owner check stays.', NEW),
   SOURCE_RESTART_MAX: int(60, 'A source that fails (journalctl exits, a file is unreadable) is restarted after 1 s, then 2, 4, ... up to this many seconds; the other sources keep running.', { min: 1, max: 3600 }, NEW),
   FILE_POLL_INTERVAL: int(2, 'Seconds between checks of followed files besides inotify events (a safety net for file systems without inotify). Lines are read as soon as inotify reports a write.', { min: 1, max: 3600 }, NEW),
   NO_FW_LINES_WARN: int(3600, 'Warn (in the daemon log and in "tsad status") when no firewall line has arrived for this many seconds while the firewall has log rules. 0 turns the check off.', { min: 0 }, NEW),

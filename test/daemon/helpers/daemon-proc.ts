@@ -56,6 +56,8 @@ export async function startDaemon(args: string[], socket: string, opts: StartOpt
   const argv = [...(opts.command ?? [process.execPath, cliScript()]), 'daemon', ...args, '--socket', socket];
   const [cmd, ...cmdArgs] = opts.ns === undefined ? argv : ['ip', 'netns', 'exec', opts.ns, ...argv];
   const proc = spawn(cmd as string, cmdArgs, { cwd: opts.cwd ?? ROOT, env: { ...process.env, ...opts.env }, stdio: [opts.stdin ?? 'ignore', 'ignore', 'pipe'] });
+  // Writing to a daemon that exited fails with EPIPE; the test sees its exit code instead.
+  proc.stdin?.on('error', () => undefined);
   let log = '';
   proc.stderr?.setEncoding('utf8').on('data', (d: string) => (log += d));
   const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
