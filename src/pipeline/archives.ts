@@ -5,7 +5,8 @@
  * and for every thread of a partitioned one (threads.ts).
  */
 import { createParseContext } from '../parse/index.js';
-import { openLog, readLineBytes } from '../sources/index.js';
+import type { Readable } from 'node:stream';
+import { openLog, readLineBytes, type ByteLineSink } from '../sources/index.js';
 import type { Analysis } from './analysis.js';
 
 export interface ArchiveFile {
@@ -22,20 +23,33 @@ export interface ArchiveOptions {
   maxLineLength: number;
 }
 
-/**
- * Reads the files into the analysis; a file that cannot be read is passed to
- * onError and skipped. `wait`: backpressure from what the packets feed (the
- * CSV writer), see ByteLineSink.wait.
- */
-export async function readArchives(analysis: Analysis, files: readonly ArchiveFile[], o: ArchiveOptions, onError: (path: string, err: NodeJS.ErrnoException) => void, wait?: () => Promise<void> | undefined): Promise<void> {
+/** What analyze follows while files are read: backpressure from what the packets feed (the CSV writer, see ByteLineSink.wait) and progress. */
+export interface ArchiveHooks {
+  wait?: () => Promise<void> | undefined;
+  /** A file is opened: its input stream (for the bytes read). */
+  file?: (path: string, input: Readable) => void;
+  /** A line was read (any line; called only when given). */
+  line?: () => void;
+}
+
+/** Reads the files into the analysis; a file that cannot be read is passed to onError and skipped. */
+export async function readArchives(analysis: Analysis, files: readonly ArchiveFile[], o: ArchiveOptions, onError: (path: string, err: NodeJS.ErrnoException) => void, hooks: ArchiveHooks = {}): Promise<void> {
   for (const f of files) {
     const ctx = createParseContext({ year: o.year, refTime: f.refTime, bootTime: o.bootTime });
-    const sink = analysis.byteSink(ctx);
+    const sink = sinkWith(analysis.byteSink(ctx), hooks);
     try {
-      await readLineBytes(openLog(f.path), wait === undefined ? sink : { ...sink, wait }, o.maxLineLength);
+      const input = openLog(f.path);
+      hooks.file?.(f.path, input);
+      await readLineBytes(input, sink, o.maxLineLength);
     } catch (err) {
       onError(f.path, err as NodeJS.ErrnoException);
     }
     analysis.pipeline.end(ctx);
   }
+}
+
+function sinkWith(s: ByteLineSink, hooks: ArchiveHooks): ByteLineSink {
+  const { line, wait } = hooks;
+  const out: ByteLineSink = line === undefined ? s : { ...s, bytes: (b, start, end, ascii) => { line(); s.bytes(b, start, end, ascii); } };
+  return wait === undefined ? out : { ...out, wait };
 }

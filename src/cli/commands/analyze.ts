@@ -6,13 +6,12 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { loadConfig } from '../../config/load.js';
-import { statSync } from 'node:fs';
 import { fileTime, openJournal, orderRotated, pipeLines, type LineSink } from '../../sources/index.js';
 import { createParseContext, type ParseContext } from '../../parse/index.js';
 import { BlockWriter, csvHeader, csvRow, DEFAULT_CSV_FIELDS, renderText, topLimits, unknownCsvFields, writeJsonReport, writeTextReport } from '../../report/index.js';
 import { UsageError } from '../usage-error.js';
 import { buildAnalysis, type AnalysisOptions } from '../../pipeline/analysis.js';
-import { readArchives, type ArchiveFile } from '../../pipeline/archives.js';
+import { readArchives, type ArchiveFile, type ArchiveHooks } from '../../pipeline/archives.js';
 import { analyzeInThreads, autoThreads } from '../../pipeline/threads.js';
 import { bootTimeMs } from '../../daemon/boot-time.js';
 import { parseIntOption, parseTimeOption } from '../option-parsers.js';
@@ -20,6 +19,18 @@ import { mailReport } from '../../daemon/mail-report.js';
 import { escapeText } from '../../text/escape.js';
 import type { Report } from '../../model/report.js';
 import { writeHtmlReport } from '../html-output.js';
+import { expectedBytes, Progress } from '../progress.js';
+
+/** Expected bytes of the inputs, or null when one is unknown (stdin). */
+function totalBytes(files: readonly string[]): number | null {
+  let sum = 0;
+  for (const f of files) {
+    const n = expectedBytes(f);
+    if (n === null) return null;
+    sum += n;
+  }
+  return sum;
+}
 
 interface AnalyzeOpts {
   config?: string;
@@ -42,6 +53,7 @@ interface AnalyzeOpts {
   stateDir?: string;
   geoip: boolean;
   sigs: boolean;
+  quiet?: boolean;
 }
 
 export function registerAnalyze(program: Command): void {
@@ -52,8 +64,8 @@ export function registerAnalyze(program: Command): void {
     .option('-c, --config <file>', 'configuration file (default: built-in defaults, identical to etc/tsad.conf)')
     .option('--journal', 'read kernel messages from the system journal (journalctl -k -o json)')
     .option('--journal-file <file>', 'read kernel messages from a journal file (journalctl --file)')
-    .option('--since <time>', 'only packets at or after this time (passed to journalctl; ISO 8601 for files)')
-    .option('--until <time>', 'only packets before this time')
+    .option('--since <time>', 'only packets at or after this time: ISO 8601, "YYYY-MM-DD[ HH:MM[:SS]]" (local), epoch seconds, now, today, yesterday, or -2h, -30min, -7d (files and journal alike)')
+    .option('--until <time>', 'only packets before this time (same forms as --since)')
     .option('--json', 'print the JSON report')
     .option('--csv', 'print packet fields as CSV instead of a report')
     .option('--csv-fields <list>', `comma separated CSV fields (default: ${DEFAULT_CSV_FIELDS.join(',')})`)
@@ -65,6 +77,7 @@ export function registerAnalyze(program: Command): void {
     .option('--html <file>', 'write the HTML report with charts to FILE ("-": standard output) instead of printing the text report')
     .option('--email', 'also mail the text report (with the JSON attached) to EMAIL_ADDRESSES')
     .option('--state-dir <dir>', 'state directory holding the mail queue (default: STATE_DIR)')
+    .option('-q, --quiet', 'no progress on standard error (shown only when it is a terminal)')
     .addOption(new Option('--min-dl <n>', 'only report sources at or above this danger level (default: MIN_DANGER_LEVEL; 0 lists every source)').argParser(parseIntOption(0, 5)))
     .addOption(new Option('--top <n>', 'entries in each top-N section (default: STATUS_SIGS/IP/PORTS_THRESHOLD)').argParser(parseIntOption(1, 100000)))
     .addOption(new Option('--year <yyyy>', 'year of RFC 3164 timestamps, 1990-2049 (default: inferred)').argParser(parseIntOption(1990, 2049)))
@@ -72,19 +85,6 @@ export function registerAnalyze(program: Command): void {
     .action(async (files: string[], opts: AnalyzeOpts) => {
       await analyze(files, opts);
     });
-}
-
-/** Bytes in the named files (a file that cannot be read counts nothing: reading it reports why). */
-function inputBytes(paths: readonly string[]): number {
-  let n = 0;
-  for (const p of paths) {
-    try {
-      n += statSync(p).size;
-    } catch {
-      // reported when read
-    }
-  }
-  return n;
 }
 
 async function analyze(files: string[], opts: AnalyzeOpts): Promise<void> {
@@ -122,13 +122,20 @@ async function analyze(files: string[], opts: AnalyzeOpts): Promise<void> {
   const list = journal ? [] : orderRotated(files.length > 0 ? files : [cfg.IPT_SYSLOG_FILE]);
   const minDl = opts.minDl ?? cfg.MIN_DANGER_LEVEL;
   // Threads read files: CSV rows follow the log's packet order, and a pipe can be read only once.
-  const threads = opts.csv || journal || list.includes('-') ? 1 : opts.threads === undefined || opts.threads === 0 ? autoThreads(inputBytes(list)) : opts.threads;
+  const threads = opts.csv || journal || list.includes('-') ? 1 : opts.threads === undefined || opts.threads === 0 ? autoThreads(totalBytes(list) ?? 0) : opts.threads;
   if (threads > 1) aopts.partition = { index: 0, count: threads };
   const analysis = await buildAnalysis(aopts);
+  // Progress only for a person at a terminal; the journal's size is not known beforehand.
+  const progress = process.stderr.isTTY === true && opts.quiet !== true ? new Progress(process.stderr, journal ? null : totalBytes(list)) : null;
   const wait = csv ? () => (csv.blocked ? csv.ready() : undefined) : undefined;
-  const sink = (ctx: ParseContext): LineSink => {
+  /** The sink: counting lines for the progress line when there is one; pausing input while a CSV reader is slow. */
+  const sinkOf = (ctx: ParseContext): LineSink => {
     const s = analysis.sink(ctx);
-    return wait ? { ...s, wait } : s;
+    const line = progress === null ? s.line : (l: string) => {
+      progress.line();
+      s.line(l);
+    };
+    return wait ? { ...s, line, wait } : { ...s, line };
   };
   const year = opts.year ?? (cfg.SYSLOG_YEAR > 0 ? cfg.SYSLOG_YEAR : undefined);
   let failures = 0;
@@ -140,19 +147,30 @@ async function analyze(files: string[], opts: AnalyzeOpts): Promise<void> {
     const at = (ms: number | undefined) => (ms === undefined ? undefined : `@${Math.floor(ms / 1000)}`);
     const j = openJournal({ file: opts.journalFile, since: at(since), until: at(until) });
     const ctx = createParseContext({ year });
-    await Promise.all([pipeLines(j.stdout, sink(ctx), cfg.MAX_LINE_LENGTH), j.done]);
+    progress?.file(inputs[0] as string);
+    if (progress) j.stdout.on('data', (c: Buffer) => progress.bytes(c.length));
+    await Promise.all([pipeLines(j.stdout, sinkOf(ctx), cfg.MAX_LINE_LENGTH), j.done]);
     analysis.pipeline.end(ctx);
   } else {
     inputs.push(...list);
     const archive: ArchiveFile[] = list.map((f) => ({ path: f, refTime: fileTime(f) }));
     const read = { year, bootTime: bootTimeMs(), maxLineLength: cfg.MAX_LINE_LENGTH };
     const failed: string[] = [];
+    const hooks: ArchiveHooks = {};
+    if (wait) hooks.wait = wait;
+    if (progress) {
+      hooks.file = (f, input) => {
+        progress.file(f);
+        input.on('data', (c: Buffer | string) => progress.bytes(c.length));
+      };
+      hooks.line = () => progress.line();
+    }
     const readHere = async (): Promise<string[]> => {
       await readArchives(analysis, archive, read, (f, e) => {
         failed.push(f);
         const hint = e.code === 'ENOENT' && files.length === 0 ? ' (name log files as arguments, set IPT_SYSLOG_FILE, or use --journal)' : '';
         process.stderr.write(`tsad: ${escapeText(`${f}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`)}${hint}\n`);
-      }, wait);
+      }, hooks);
       return failed;
     };
     if (threads > 1) {
@@ -162,6 +180,7 @@ async function analyze(files: string[], opts: AnalyzeOpts): Promise<void> {
     failures += failed.length;
   }
 
+  progress?.done();
   // Nothing could be read at all: an empty report would only mislead.
   if (failures > 0 && failures === inputs.length) {
     process.exitCode = 1;
@@ -170,7 +189,7 @@ async function analyze(files: string[], opts: AnalyzeOpts): Promise<void> {
   if (csv) await csv.end();
   else {
     // Like psad's listings, sources below MIN_DANGER_LEVEL are counted (summary.tracked) but not listed.
-    const textOpts = { mode: 'analyze' as const, top: topLimits(cfg, opts.top), minDl, inputs };
+    const textOpts = { mode: 'analyze' as const, top: topLimits(cfg, opts.top), minDl, inputs, blocking: { enabled: cfg.ENABLE_AUTO_IDS, level: cfg.AUTO_IDS_DANGER_LEVEL } };
     // Streamed: sources are built, enriched, written and dropped a batch at a time.
     if (opts.json) await writeJsonReport(out, await analysis.reportStream(minDl));
     else if (opts.html === undefined) await writeTextReport(out, await analysis.reportStream(minDl), { ...textOpts, color: out.isTTY === true });
