@@ -11,8 +11,10 @@
  * (the child's own getrusage maxRSS for tsad; /proc VmHWM for wc and grep).
  * Each command runs --runs times (default 3) and the fastest run is printed,
  * so a busy machine skews the figures less; the load average is printed too.
- * One in-process stage figure (read + split + parse) follows. A benchmark,
- * not a test: it asserts nothing.
+ * Then the daemon under the distinct log as a spoofed flood (flood-bench.ts:
+ * peak RSS within MEMORY_BUDGET, evictions, the scanner still seen, a save
+ * and a restart), and one in-process stage figure (read + split + parse). A
+ * benchmark, not a test: it asserts nothing.
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -24,6 +26,7 @@ import { fileURLToPath } from 'node:url';
 import { createParseContext, parseBytes } from '../parse/index.js';
 import { readLineBytes } from '../sources/index.js';
 import { generateDistinctLog, generateLog } from './generate-log.js';
+import { daemonFlood } from './flood-bench.js';
 import { htmlBench } from './html-bench.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -203,16 +206,18 @@ async function main(): Promise<void> {
       else row([i.name, m.command, m.seconds.toFixed(2), fmt(i.lines / m.seconds), (i.mb / m.seconds).toFixed(1), m.cpuSeconds.toFixed(2), m.peakRssMb.toFixed(0), m.outputMb.toFixed(1), ...floor]);
     }
   }
+  const flood = await daemonFlood((inputs[1] as Input).file);
   const stage = await parseOnly((inputs[0] as Input).file);
   const reportFile = join(dir, `report-mixed-${lines}.json`);
   await saveJsonReport((inputs[0] as Input).file, reportFile);
   const html = await htmlBench(reportFile);
   const load1 = loadavg()[0] as number;
   if (process.argv.includes('--json')) {
-    process.stdout.write(`${JSON.stringify({ node: process.version, cores: availableParallelism(), runs, loadAverage: [load0, load1], inputs, results, parseOnly: { input: 'mixed', ...stage }, html: { input: 'mixed', ...html } }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ node: process.version, cores: availableParallelism(), runs, loadAverage: [load0, load1], inputs, results, daemonFlood: { input: 'distinct', ...flood }, parseOnly: { input: 'mixed', ...stage }, html: { input: 'mixed', ...html } }, null, 2)}\n`);
     return;
   }
-  process.stdout.write(`\nstage, in process (mixed): read + split + parse: ${fmt(lines / stage.seconds)} lines/s, ${((inputs[0] as Input).mb / stage.seconds).toFixed(1)} MB/s, ${stage.seconds.toFixed(2)} s, ${fmt(stage.packets)} packets\n`);
+  process.stdout.write(`\ndaemon under a spoofed flood (distinct, a scanner's probe every 1000 lines, default MEMORY_BUDGET): ${fmt(flood.lines)} lines read in ${flood.seconds.toFixed(1)} s (${fmt(flood.lines / flood.seconds)} lines/s), peak RSS ${flood.peakRssMb.toFixed(0)} MB, tracking ${fmt(flood.tracked)} (limit ${fmt(flood.limit)}), ${fmt(flood.evicted)} evicted, scanner at DL ${flood.scannerDl}; a save ${flood.saveSeconds.toFixed(1)} s, a restart restoring ${fmt(flood.restoredSources)} sources ${flood.restartSeconds.toFixed(1)} s\n`);
+  process.stdout.write(`stage, in process (mixed): read + split + parse: ${fmt(lines / stage.seconds)} lines/s, ${((inputs[0] as Input).mb / stage.seconds).toFixed(1)} MB/s, ${stage.seconds.toFixed(2)} s, ${fmt(stage.packets)} packets\n`);
   process.stdout.write(`HTML report (charts and page from the mixed log's JSON report, ${fmt(html.sources)} sources): ${html.seconds.toFixed(2)} s, ${(html.bytes / 1e6).toFixed(2)} MB\n`);
   process.stdout.write(`load average ${load1.toFixed(2)} at the end (other work on the machine lengthens wall times; CPU s is less affected)\n`);
 }

@@ -55,6 +55,10 @@ export function collectMetrics(v: MetricsView, now = Date.now()): MetricSample[]
   const levels = [0, 0, 0, 0, 0, 0];
   for (const s of v.tracker.sources()) levels[Math.min(5, Math.max(0, s.dl))]!++;
   levels.forEach((n, dl) => out.push(gauge('tsad_sources', 'Tracked sources by current danger level.', n, { level: String(dl) })));
+  const t = v.tracker;
+  out.push(gauge('tsad_sources_limit', 'Most sources tracked at once now (MAX_TRACKED_SOURCES, lowered by MEMORY_BUDGET).', t.maxSources));
+  out.push(counter('tsad_sources_evicted_total', 'Sources forgotten to stay within the source limit (lowest level, longest silent first).', t.stats.evicted));
+  out.push(counter('tsad_sources_expired_total', 'Sources forgotten after SCAN_TIMEOUT without a packet.', t.stats.expired));
   out.push(...sourceSamples(v.sources, now));
   for (const e of v.extensions) out.push(...(e.metrics?.() ?? []));
   return out;

@@ -60,6 +60,8 @@ export function trackingLines(report: ReportHead, minDl: number): string[] {
   if (tracked > levels) out.push(`    (${plural(levels, 'source')} at levels 1-5 above; ${tracked - levels} at level 0: seen, too little to score)`);
   const below = minDl <= 1 ? 0 : [1, 2, 3, 4, 5].filter((l) => l < minDl).reduce((a, l) => a + n(s.dangerLevels[String(l) as '1']), 0);
   if (minDl > 1) out.push(`    Sources below level ${minDl} (--min-dl, MIN_DANGER_LEVEL) are counted above but not listed${below > 0 ? `: ${plural(below, 'source')} at levels 1-${minDl - 1}` : ''}.`);
+  const evicted = n(s.evicted);
+  if (evicted > 0) out.push(`    ${plural(evicted, 'source')} forgotten to stay within MAX_TRACKED_SOURCES (the daemon: MEMORY_BUDGET), lowest level and longest silent first.`);
   return out;
 }
 

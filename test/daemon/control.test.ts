@@ -140,6 +140,8 @@ describe('the running daemon', () => {
     expect(text).toContain('# TYPE tsad_lines_total counter');
     expect(text).toMatch(new RegExp(`^tsad_lines_total ${scanLines + ulogdLines}$`, 'm'));
     expect(text).toMatch(/^tsad_sources\{level="2"\} \d+$/m);
+    expect(text).toMatch(/^tsad_sources_evicted_total 0$/m);
+    expect(text).toMatch(/^tsad_sources_limit 524288$/m);
     expect(text).toContain(`tsad_source_lines_total{source="ulogd:${join(dir, 'ulogd.json')}"} ${ulogdLines}`);
     expect((await fetch(`http://127.0.0.1:${METRICS_PORT}/other`)).status).toBe(404);
   });
