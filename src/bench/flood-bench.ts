@@ -11,10 +11,10 @@
  * a flood of current lines. A benchmark, not a test: it asserts nothing.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, createReadStream, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, closeSync, createReadStream, openSync, rmSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { benchDaemonDir, vmHwm } from './bench-daemon.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** The daemon module; TSAD_FLOOD_DAEMON names another build's (a before/after comparison). */
@@ -34,21 +34,8 @@ export interface FloodResult {
   restoredSources: number;
 }
 
-function vmHwmKb(pid: number): number {
-  try {
-    const m = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) : 0;
-  } catch {
-    return 0;
-  }
-}
-
 export async function daemonFlood(file: string): Promise<FloodResult> {
-  const dir = mkdtempSync(join(tmpdir(), 'tsad-flood-'));
-  const log = join(dir, 'kern.log');
-  writeFileSync(log, '');
-  const conf = join(dir, 'tsad.conf');
-  writeFileSync(conf, ['ENABLE_FW_LOGGING_CHECK N;', 'NO_FW_LINES_WARN 0;', 'ENABLE_GEOIP N;', 'ENABLE_REPUTATION_FEEDS N;', 'ENABLE_DNS_LOOKUPS N;', 'EMAIL_ADDRESSES NONE;', 'ENABLE_PERSISTENCE Y;', `AUTO_DL_FILE ${join(dir, 'none')};`, ''].join('\n'));
+  const { dir, log, conf } = benchDaemonDir('tsad-flood-', ['ENABLE_PERSISTENCE Y;']);
   // The start script reads the daemon's counters directly (the bench's instrument, not an interface).
   const script = `const { Daemon } = await import(${JSON.stringify(distDaemon)});
 const opts = { configPath: ${JSON.stringify(conf)}, sources: [${JSON.stringify(`file:${log}`)}], stateDir: ${JSON.stringify(join(dir, 'state'))}, socket: ${JSON.stringify(join(dir, 'tsad.sock'))}, version: 'bench' };
@@ -56,8 +43,7 @@ let d = await Daemon.start(opts);
 process.stderr.write('READY\\n');
 const total = Number(process.env.TSAD_FLOOD_LINES);
 while (d.analysis.pipeline.lines < total) await new Promise((r) => setTimeout(r, 100));
-process.stderr.write('READ\\n');
-await new Promise((r) => process.once('SIGUSR2', r));
+await new Promise((r) => { process.once('SIGUSR2', r); process.stderr.write('READ\\n'); });
 const t = d.analysis.tracker;
 const st = await d.status({ ip: ${JSON.stringify(SCANNER)} });
 const out = { tracked: t.size, limit: t.maxSources ?? null, evicted: t.stats.evicted, scannerDl: st.report.sources[0]?.dl ?? -1 };
@@ -96,17 +82,18 @@ process.stderr.write('RESULT ' + JSON.stringify(out) + '\\n');`;
   const waiters: Array<[string, () => void]> = [];
   child.stderr.setEncoding('utf8').on('data', (d: string) => {
     err = (err + d).slice(-8192);
+    if (process.env.TSAD_FLOOD_LOG !== undefined) appendFileSync(process.env.TSAD_FLOOD_LOG, d);
     for (const [word, done] of waiters) if (err.includes(`${word}\n`)) done();
     const m = /RESULT (\{.*\})\n/.exec(err);
     if (m) result = JSON.parse(m[1] as string) as typeof result;
   });
-  const closed = new Promise<number | null>((r) => child.once('close', (c) => r(c)));
+  const closed = new Promise<string>((r) => child.once('close', (c, sig) => r(sig ?? String(c))));
   const seen = (word: string): Promise<void> => new Promise((r) => waiters.push([word, r]));
   const ready = seen('READY');
   const read = seen('READ');
   await Promise.race([ready, closed]);
   let peak = 0;
-  const sample = setInterval(() => (peak = Math.max(peak, vmHwmKb(child.pid as number))), 50);
+  const sample = setInterval(() => (peak = Math.max(peak, vmHwm(child.pid as number))), 50);
   const t0 = performance.now();
   const fd = openSync(log, 'a');
   for (const c of chunks) writeSync(fd, c);
@@ -114,7 +101,7 @@ process.stderr.write('RESULT ' + JSON.stringify(out) + '\\n');`;
   chunks.length = 0;
   await Promise.race([read, closed]);
   const seconds = (performance.now() - t0) / 1000;
-  peak = Math.max(peak, vmHwmKb(child.pid as number));
+  peak = Math.max(peak, vmHwm(child.pid as number));
   clearInterval(sample);
   child.kill('SIGUSR2');
   const code = await closed;

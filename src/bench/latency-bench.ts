@@ -22,11 +22,12 @@
  * A benchmark, not a test: it asserts nothing.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
-import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { benchDaemonDir } from './bench-daemon.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const distDaemon = join(here, '..', 'daemon', 'daemon.js');
@@ -67,11 +68,7 @@ async function main(): Promise<void> {
   const seconds = arg('--seconds', 20);
   const probesPerSec = arg('--probes', 50);
   const idleSec = arg('--idle', 10);
-  const dir = mkdtempSync(join(tmpdir(), 'tsad-latency-'));
-  const log = join(dir, 'kern.log');
-  writeFileSync(log, '');
-  const conf = join(dir, 'tsad.conf');
-  writeFileSync(conf, ['ENABLE_FW_LOGGING_CHECK N;', 'NO_FW_LINES_WARN 0;', 'ENABLE_GEOIP N;', 'ENABLE_REPUTATION_FEEDS N;', 'ENABLE_DNS_LOOKUPS N;', 'EMAIL_ADDRESSES NONE;', 'STATE_SAVE_INTERVAL 30;', `AUTO_DL_FILE ${join(dir, 'none')};`, ''].join('\n'));
+  const { dir, log, conf } = benchDaemonDir('tsad-latency-', ['STATE_SAVE_INTERVAL 30;']);
   // Instrumentation in the start script only: snapshot() is the daemon's public snapshot (the
   // saver calls it for every save; the time to the next setImmediate covers taking it and
   // serialising it, which follows in a microtask); an unref'd 5 ms timer notes loop stalls.

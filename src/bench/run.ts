@@ -26,6 +26,7 @@ import { fileURLToPath } from 'node:url';
 import { createParseContext, parseBytes } from '../parse/index.js';
 import { readLineBytes } from '../sources/index.js';
 import { generateDistinctLog, generateLog } from './generate-log.js';
+import { vmHwm } from './bench-daemon.js';
 import { daemonFlood } from './flood-bench.js';
 import { htmlBench } from './html-bench.js';
 
@@ -69,16 +70,6 @@ async function input(name: string, file: string, lines: number, make: (path: str
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
   return { name, file, lines, mb: statSync(file).size / 1e6, sha: hash.digest('hex').slice(0, 12) };
-}
-
-/** VmHWM (peak RSS) of a running process, in kB; 0 once it is gone. */
-function vmHwm(pid: number): number {
-  try {
-    const m = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) : 0;
-  } catch {
-    return 0;
-  }
 }
 
 /** utime + stime of a running process, in seconds (USER_HZ 100). */

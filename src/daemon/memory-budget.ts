@@ -9,8 +9,8 @@
  *   each (a one-packet source is ~830 bytes with its table slots, see
  *   test/detect/state-size.test.ts); the other half is the room V8 takes to
  *   grow before a full collection frees the sources already forgotten;
- * - the heap measured after each full (major) collection, when it is close to
- *   live data: above HIGH of the budget, the source limit is cut to 90% of
+ * - the heap measured shortly after each full (major) collection, when it is
+ *   close to live data: above HIGH of the budget, the source limit is cut to 90% of
  *   the sources tracked (sources with many destinations cost more than the
  *   count assumes); below LOW it is raised back a step at a time.
  */
@@ -21,6 +21,8 @@ export const SOURCE_BYTES = 1024;
 const MB = 1024 * 1024;
 const HIGH = 0.8;
 const LOW = 0.5;
+/** How long after a full collection the heap is read. */
+const SETTLE_MS = 1000;
 
 /** The source limit MEMORY_BUDGET (MB) allows with MAX_TRACKED_SOURCES `max` (0: no budget). */
 export function budgetSources(budgetMb: number, max: number): number {
@@ -39,6 +41,7 @@ export class MemoryGuard {
   /** Times the heap was over HIGH of the budget after a full collection. */
   cuts = 0;
   #observer: PerformanceObserver | null = null;
+  #pending: NodeJS.Timeout | null = null;
 
   /** `base`: the limit from budgetSources(); `tracker()`: the current tracker (a reload replaces it). */
   constructor(private readonly budgetBytes: number, private readonly base: number, private readonly tracker: () => Limited, private readonly warn: (msg: string) => void) {}
@@ -56,10 +59,19 @@ export class MemoryGuard {
     return 0;
   }
 
-  /** Follows the process's full collections (V8 reports each as a 'gc' performance entry). */
+  /**
+   * Follows the process's full collections (V8 reports each as a 'gc'
+   * performance entry). The heap is read SETTLE_MS after one: V8 sweeps the
+   * freed pages concurrently, and until then they still count as used.
+   */
   start(): void {
     this.#observer = new PerformanceObserver((list) => {
-      if (list.getEntries().some(major)) this.check(getHeapStatistics().used_heap_size);
+      if (this.#pending !== null || !list.getEntries().some(major)) return;
+      this.#pending = setTimeout(() => {
+        this.#pending = null;
+        this.check(getHeapStatistics().used_heap_size);
+      }, SETTLE_MS);
+      this.#pending.unref();
     });
     this.#observer.observe({ entryTypes: ['gc'] });
   }
@@ -67,6 +79,8 @@ export class MemoryGuard {
   stop(): void {
     this.#observer?.disconnect();
     this.#observer = null;
+    if (this.#pending !== null) clearTimeout(this.#pending);
+    this.#pending = null;
   }
 }
 
