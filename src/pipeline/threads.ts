@@ -11,22 +11,11 @@
  * analysis.ts), so when sources must be evicted, threads choose among their
  * own (by the same rule) rather than among all.
  */
-import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { CounterPart, TrackerPart } from '../detect/index.js';
 import type { Analysis, AnalysisOptions } from './analysis.js';
 import type { ArchiveFile, ArchiveOptions } from './archives.js';
 import type { PipelinePart } from './pipeline.js';
-
-/** Below this much input one thread is faster: starting a thread costs about as much as reading 30 MB. */
-export const THREAD_MIN_BYTES = 32 * 1024 * 1024;
-/** More threads than this mostly repeat the parsing every thread does. */
-const MAX_AUTO_THREADS = 4;
-
-/** The threads `--threads 0` (auto) uses for `bytes` of input. */
-export function autoThreads(bytes: number): number {
-  return bytes < THREAD_MIN_BYTES ? 1 : Math.max(1, Math.min(MAX_AUTO_THREADS, availableParallelism()));
-}
 
 /** What a worker needs to build and run its part (plain data). */
 export interface WorkerJob {
