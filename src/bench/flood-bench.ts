@@ -24,7 +24,9 @@ const SCANNER = '203.0.113.77';
 export interface FloodResult {
   lines: number;
   seconds: number;
+  /** Peak RSS while the lines were read, and over the whole run (with the save, the stop and the restart). */
   peakRssMb: number;
+  peakRssAllMb: number;
   tracked: number;
   limit: number;
   evicted: number;
@@ -78,7 +80,7 @@ process.stderr.write('RESULT ' + JSON.stringify(out) + '\\n');`;
   }
   const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, TSAD_FLOOD_LINES: String(total) } });
   let err = '';
-  let result: Omit<FloodResult, 'lines' | 'seconds' | 'peakRssMb'> | null = null;
+  let result: Omit<FloodResult, 'lines' | 'seconds' | 'peakRssMb' | 'peakRssAllMb'> | null = null;
   const waiters: Array<[string, () => void]> = [];
   child.stderr.setEncoding('utf8').on('data', (d: string) => {
     err = (err + d).slice(-8192);
@@ -102,12 +104,13 @@ process.stderr.write('RESULT ' + JSON.stringify(out) + '\\n');`;
   await Promise.race([read, closed]);
   const seconds = (performance.now() - t0) / 1000;
   peak = Math.max(peak, vmHwm(child.pid as number));
-  clearInterval(sample);
+  const reading = peak;
   child.kill('SIGUSR2');
   const code = await closed;
+  clearInterval(sample);
   rmSync(dir, { recursive: true, force: true });
   if (result === null) throw new Error(`the flood daemon failed (exit ${code}): ${err}`);
-  return { lines: total, seconds, peakRssMb: peak / 1024, ...(result as Omit<FloodResult, 'lines' | 'seconds' | 'peakRssMb'>) };
+  return { lines: total, seconds, peakRssMb: reading / 1024, peakRssAllMb: peak / 1024, ...(result as Omit<FloodResult, 'lines' | 'seconds' | 'peakRssMb' | 'peakRssAllMb'>) };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
