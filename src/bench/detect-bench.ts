@@ -23,7 +23,7 @@ function arg(name: string, def: number): number {
 
 function packet(): Packet {
   return {
-    ts: Date.UTC(2026, 0, 1), host: 'fw', prefix: 'DROP', chain: 'INPUT', inIf: 'eth0', outIf: '', physIn: '', physOut: '', mac: '',
+    ts: Date.UTC(2026, 0, 1), host: 'fw', prefix: 'DROP', chain: 'INPUT', dir: 'inbound', inIf: 'eth0', outIf: '', physIn: '', physOut: '', mac: '',
     family: 4, src: '', dst: '192.0.2.1', len: 44, tos: 0, prec: 0, ttl: 50, id: 1, tc: -1, flowLabel: -1, ipFlags: 0, frag: -1,
     ipOpts: '', proto: 'tcp', protoNum: 6, sport: 40000, dport: 22, seq: -1, ack: -1, window: 1024, res: 0, tcpFlags: TCP_SYN,
     urgp: 0, tcpOpts: '020405B4', udpLen: -1, icmpType: -1, icmpCode: -1, icmpId: -1, icmpSeq: -1, icmpParam: -1, icmpMtu: -1,

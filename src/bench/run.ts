@@ -6,10 +6,11 @@
  * printing lines/s, MB/s and peak RSS. A benchmark, not a test: it asserts nothing.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, statSync, createReadStream } from 'node:fs';
+import { existsSync, mkdirSync, statSync, createReadStream, createWriteStream } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join, dirname } from 'node:path';
 import { generateLog } from './generate-log.js';
+import { htmlBench } from './html-bench.js';
 import { readLinesFast } from '../sources/index.js';
 import { createParseContext, parseLine } from '../parse/index.js';
 
@@ -21,14 +22,17 @@ function arg(name: string, def: number): number {
   return i >= 0 ? Number(process.argv[i + 1]) : def;
 }
 
-async function endToEnd(file: string, extra: string[]): Promise<{ seconds: number; rssMb: number; out: number }> {
+/** `saveTo`: also keep the JSON report there (for the HTML measurement). */
+async function endToEnd(file: string, extra: string[], saveTo?: string): Promise<{ seconds: number; rssMb: number; out: number }> {
   const t0 = performance.now();
   const child = spawn(process.execPath, ['--import', join(here, 'rss-reporter.js'), join(root, 'dist/cli/main.js'), 'analyze', '--json', ...extra, file], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = 0;
   let err = '';
-  child.stdout.on('data', (d: Buffer) => { out += d.length; });
+  const save = saveTo === undefined ? null : createWriteStream(saveTo);
+  child.stdout.on('data', (d: Buffer) => { out += d.length; save?.write(d); });
   child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
   const code = await new Promise<number>((res) => child.once('close', (c) => res(c ?? 1)));
+  if (save !== null) await new Promise<void>((res) => save.end(() => res()));
   const seconds = (performance.now() - t0) / 1000;
   if (code !== 0) throw new Error(`analyze failed (${code}): ${err}`);
   const m = /TSAD_BENCH_MAXRSS_KB=(\d+)/.exec(err);
@@ -94,8 +98,12 @@ async function main(): Promise<void> {
   const p = await parseOnly(file);
   process.stdout.write(`parse only:  ${fmt(p.lines / p.seconds)} lines/s, ${(mb / p.seconds).toFixed(1)} MB/s, ${p.seconds.toFixed(2)} s, ${fmt(p.packets)} packets, rss now ${(process.memoryUsage().rss / 1e6).toFixed(0)} MB\n`);
 
-  const e = await endToEnd(file, []);
+  const reportFile = join(dir, `report-${lines}-${sources}.json`);
+  const e = await endToEnd(file, [], reportFile);
   process.stdout.write(`end to end (tsad analyze --json): ${fmt(lines / e.seconds)} lines/s, ${(mb / e.seconds).toFixed(1)} MB/s, ${e.seconds.toFixed(2)} s, peak RSS ${e.rssMb.toFixed(0)} MB, report ${(e.out / 1e6).toFixed(1)} MB\n`);
+
+  const h = await htmlBench(reportFile);
+  process.stdout.write(`HTML report (charts and page from that JSON, ${fmt(h.sources)} sources): ${h.seconds.toFixed(2)} s, ${(h.bytes / 1e6).toFixed(2)} MB\n`);
 }
 
 main().catch((err: unknown) => {

@@ -12,6 +12,12 @@ import { VERSION } from './version.js';
 import { setDefaultConfigLoader } from '../config/load.js';
 import { applyPsadConf } from '../config/psad-import.js';
 import { formatPsadSummary } from '../config/psad-report.js';
+import { escapeLines } from '../text/escape.js';
+
+/** An error or notice on stderr: text from files and logs (names, lines) has its control characters escaped. */
+function say(text: string): void {
+  process.stderr.write(`tsad: ${escapeLines(text)}\n`);
+}
 
 export function buildProgram(): Command {
   const program = new Command('tsad')
@@ -29,7 +35,7 @@ export function buildProgram(): Command {
     let told = false;
     setDefaultConfigLoader(() => {
       const { cfg, report } = applyPsadConf(file);
-      if (!told) process.stderr.write(`tsad: ${formatPsadSummary(report)}\n`);
+      if (!told) say(formatPsadSummary(report));
       told = true;
       return cfg;
     });
@@ -49,14 +55,14 @@ export async function main(argv: string[]): Promise<number> {
       return err.exitCode === 0 ? 0 : 2;
     }
     if (err instanceof UsageError) {
-      process.stderr.write(`tsad: ${err.message}\n`);
+      say(err.message);
       return 2;
     }
     if (err instanceof ConfigError) {
-      process.stderr.write(`tsad: configuration error: ${err.message}\n`);
+      say(`configuration error: ${err.message}`);
       return EX_CONFIG;
     }
-    process.stderr.write(`tsad: ${err instanceof Error ? err.message : String(err)}\n`);
+    say(err instanceof Error ? err.message : String(err));
     if (process.env.TSAD_DEBUG) process.stderr.write(`${(err as Error).stack ?? ''}\n`);
     return 1;
   }
@@ -75,7 +81,7 @@ main(process.argv).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    process.stderr.write(`tsad: ${String(err)}\n`);
+    say(String(err));
     process.exitCode = 1;
   },
 );

@@ -28,15 +28,18 @@ interface Extra {
   psad?: string;
 }
 
-export function int(def: number, doc: string, range: { min?: number; max?: number } = {}, extra: Extra = {}): KeyDef<number> {
+export function int(def: number, doc: string, range: { min?: number; max?: number } = {}, extra: Extra & { validate?: (n: number) => string | null } = {}): KeyDef<number> {
   const min = range.min ?? 0;
   const max = range.max ?? Number.MAX_SAFE_INTEGER;
+  const { validate, ...rest } = extra;
   return {
-    default: def, doc, repeatable: false, ...extra,
+    default: def, doc, repeatable: false, ...rest,
     parse(raw) {
       if (!/^-?\d+$/.test(raw)) throw new KeyValueError(`expected a whole number, got "${raw}"`);
       const n = Number(raw);
       if (n < min || n > max) throw new KeyValueError(`value ${raw} is out of range ${min}..${max}`);
+      const problem = validate?.(n);
+      if (problem) throw new KeyValueError(problem);
       return n;
     },
     format: (v) => String(v),

@@ -189,6 +189,27 @@ function simpleMaps(b: Builder): void {
 }
 
 /**
+ * tsad keys whose defaults depart from psad's scoring (replies, own traffic
+ * and LAN chatter not scored, signature roles, the slow-scan ladder): with a
+ * psad.conf they take psad's behaviour, so `--psad-conf` gives psad's
+ * answers, unless the file sets the tsad key itself.
+ */
+export const PSAD_SCORING: ReadonlyArray<readonly [key: string, value: string]> = [
+  ['IGNORE_REPLIES', 'N'],
+  ['IGNORE_OWN_TRAFFIC', 'N'],
+  ['IGNORE_LAN_DISCOVERY', 'N'],
+  ['SIGNATURE_ROLES', 'N'],
+  ['SLOW_SCAN_WINDOW', '0'],
+];
+
+function psadScoring(b: Builder): void {
+  for (const [key, value] of PSAD_SCORING) {
+    if (b.get(key) !== undefined) continue;
+    b.out.entries.push({ key, raw: value, from: { key: '(psad scoring)', raw: value, value, line: 0 } });
+  }
+}
+
+/**
  * Translates psad's definitions: `sameKeys` are the psad keys that are also
  * tsad keys (their values, adjusted where psad's form differs, become
  * entries); the mapped keys are translated by the functions above.
@@ -201,6 +222,7 @@ export function translatePsad(conf: PsadConf, dir: string, sameKeys: ReadonlySet
   blockTarget(b);
   emailFrom(b);
   simpleMaps(b);
+  psadScoring(b);
   return b.out;
 }
 

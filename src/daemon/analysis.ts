@@ -7,7 +7,9 @@
 import type { Config } from '../config/keys/index.js';
 import type { Packet } from '../model/packet.js';
 import type { Report, SourceReport } from '../model/report.js';
-import { createPacketFilter, GlobalCounters, loadAutoDl, ScanTracker, sourceReport, type AutoDl, type LevelChangeHandler, type SourceState } from '../detect/index.js';
+import {
+  configuredFingerprints, createPacketFilter, GlobalCounters, loadAutoDl, ScanTracker, sourceReport, TrafficClassifier, type AutoDl, type LevelChangeHandler, type SourceState,
+} from '../detect/index.js';
 import { loadSignatureSet, signaturePaths, formatProblem } from '../signatures/index.js';
 import { FeedSet, GeoLookup, ReverseDns } from '../enrich/index.js';
 import { buildReport } from '../report/index.js';
@@ -40,6 +42,8 @@ export interface Analysis {
   feeds: FeedSet | null;
   /** The loaded auto_dl table, when AUTO_DL_FILE or --auto-dl names one. */
   autoDl: AutoDl | undefined;
+  /** Tells replies, own traffic and LAN chatter from probes; the daemon adds the host's addresses. */
+  traffic: TrafficClassifier;
   sink(ctx: ParseContext): LineSink;
   report(minDl: number): Promise<Report>;
 }
@@ -81,10 +85,13 @@ export async function buildAnalysis(o: AnalysisOptions): Promise<Analysis> {
     signatures = set;
   }
   const feeds = o.feeds !== false && cfg.ENABLE_REPUTATION_FEEDS ? await FeedSet.load(cfg, { fetchRemote: false }) : null;
-  const tracker = new ScanTracker(cfg, { autoDl, onLevelChange: o.onLevelChange });
+  const fingerprints = configuredFingerprints(cfg);
+  for (const p of fingerprints.problems) o.warn(`${p.file}:${p.line}: ${p.reason}`);
+  const tracker = new ScanTracker(cfg, { autoDl, osFingerprints: fingerprints.db, onLevelChange: o.onLevelChange });
   const counters = new GlobalCounters(cfg);
+  const traffic = new TrafficClassifier(cfg);
   const pipeline = new Pipeline({
-    filter: createPacketFilter(cfg, { autoDl }),
+    filter: createPacketFilter(cfg, { autoDl, traffic }),
     signatures,
     tracker,
     counters,
@@ -110,6 +117,7 @@ export async function buildAnalysis(o: AnalysisOptions): Promise<Analysis> {
     counters,
     feeds,
     autoDl,
+    traffic,
     sink(ctx) {
       return { line: (l) => pipeline.line(l, ctx), tooLong: () => pipeline.tooLong() };
     },
@@ -137,6 +145,7 @@ export async function buildAnalysis(o: AnalysisOptions): Promise<Analysis> {
         logPrefixes: counters.logPrefixes(),
         firstSeen: pipeline.firstSeen,
         lastSeen: pipeline.lastSeen,
+        timeline: pipeline.timeline.toReport(),
         extra: { packets: pipeline.packets, tracked: tracker.stats.tracked, evicted: tracker.stats.evicted },
       });
     },

@@ -2,13 +2,17 @@
  * The daemon's control socket. Root only: the socket is created mode 0600
  * (under a 0177 umask, so it is never briefly wider) in a directory of mode
  * 0700; node cannot read SO_PEERCRED, so the file modes are the check, as
- * for most daemons. A live socket of another daemon is never taken over.
+ * for most daemons. It is never created in a directory other users can
+ * write to (they could replace it; socket-trust.ts), unless
+ * CONTROL_SOCKET_SHARED_DIR says so. A live socket of another daemon is
+ * never taken over.
  */
-import { chmodSync, existsSync, mkdirSync, statSync, unlinkSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, unlinkSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { dirname } from 'node:path';
 import { encode, MAX_REQUEST_BYTES, parseRequest, type ControlRequest, type ControlResponse } from './control-protocol.js';
 import type { Logger } from './hooks.js';
+import { directoryProblem, DEFAULT_TRUST, type SocketTrust } from './socket-trust.js';
 
 export type ControlHandler = (req: ControlRequest) => Promise<Record<string, unknown>>;
 
@@ -27,15 +31,17 @@ function answers(path: string): Promise<boolean> {
   });
 }
 
-function prepareDirectory(path: string, log: Logger): void {
+function prepareDirectory(path: string, log: Logger, trust: SocketTrust): void {
   const dir = dirname(path);
   if (!existsSync(dir)) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     chmodSync(dir, 0o700);
-    return;
   }
-  const mode = statSync(dir).mode & 0o777;
-  if ((mode & 0o022) !== 0) log('warn', `${dir} is writable by others (mode ${mode.toString(8)}): anyone there could replace the control socket`);
+  const self = process.getuid?.() ?? 0;
+  const problem = directoryProblem(dir, new Set([0, self]), true);
+  if (problem === null) return;
+  if (!trust.sharedDir) throw new Error(`${problem}; refusing to create the control socket ${path} there (choose a directory only root can write to, or set CONTROL_SOCKET_SHARED_DIR Y)`);
+  log('warn', `${problem} (CONTROL_SOCKET_SHARED_DIR Y)`);
 }
 
 async function serve(socket: Socket, handler: ControlHandler): Promise<void> {
@@ -79,8 +85,8 @@ async function answer(socket: Socket, line: string, handler: ControlHandler): Pr
 export class ControlServer {
   private constructor(private readonly server: Server, readonly path: string, private readonly sockets: Set<Socket>) {}
 
-  static async listen(path: string, handler: ControlHandler, log: Logger): Promise<ControlServer> {
-    prepareDirectory(path, log);
+  static async listen(path: string, handler: ControlHandler, log: Logger, trust: SocketTrust = DEFAULT_TRUST): Promise<ControlServer> {
+    prepareDirectory(path, log, trust);
     if (existsSync(path)) {
       if (await answers(path)) throw new Error(`another tsad daemon is running (it answers on ${path})`);
       unlinkSync(path); // left by a daemon that was killed

@@ -1,5 +1,6 @@
 /** The daemon's metric samples: lines, skips, levels, sources, saves, and whatever extensions add. */
 import type { ScanTracker } from '../detect/index.js';
+import type { SaveHealth } from './retrying-save.js';
 import type { DaemonExtension, MetricSample } from './hooks.js';
 import type { Pipeline } from './pipeline.js';
 import type { SupervisedSource } from './source-supervisor.js';
@@ -10,8 +11,7 @@ export interface MetricsView {
   sources: readonly SupervisedSource[];
   extensions: readonly DaemonExtension[];
   levelChanges: number;
-  saves: number;
-  lastSaveMs: number;
+  save: SaveHealth;
 }
 
 function counter(name: string, help: string, value: number, labels?: Record<string, string>): MetricSample {
@@ -44,8 +44,11 @@ export function collectMetrics(v: MetricsView, now = Date.now()): MetricSample[]
     counter('tsad_firewall_lines_total', 'Lines that were netfilter log lines.', p.firewallLines),
     counter('tsad_packets_scored_total', 'Firewall lines parsed and scored.', p.packets),
     counter('tsad_level_changes_total', 'Danger level increases.', v.levelChanges),
-    counter('tsad_state_saves_total', 'State snapshots written.', v.saves),
-    gauge('tsad_state_save_seconds', 'Duration of the last state snapshot write.', v.lastSaveMs / 1000),
+    counter('tsad_state_saves_total', 'State snapshots written.', v.save.saves),
+    gauge('tsad_state_save_seconds', 'Duration of the last state snapshot write.', v.save.lastSaveMs / 1000),
+    counter('tsad_state_save_failures_total', 'State snapshot writes that failed (disk full, read-only, ...).', v.save.failures),
+    gauge('tsad_state_save_failing', 'Failed state snapshot writes since the last one that succeeded (0: saved).', v.save.failing),
+    gauge('tsad_state_last_save_timestamp_seconds', 'Unix time of the last state snapshot written (0: none since start).', (v.save.lastOkAt ?? 0) / 1000),
     gauge('tsad_event_lag_seconds', 'Wall clock minus the event time of the newest scored packet.', Number.isFinite(p.lastSeen) ? (now - p.lastSeen) / 1000 : 0),
   ];
   for (const [reason, n] of Object.entries(p.skipped)) out.push(counter('tsad_lines_skipped_total', 'Firewall lines or packets not scored, by reason.', n, { reason }));

@@ -10,10 +10,13 @@
  * scan state in it.
  */
 import { mkdirSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
 import type { Readable } from 'node:stream';
+import type { BlockTransport } from '../actions/block/control.js';
 import type { Config } from '../config/keys/index.js';
 import { loadConfig } from '../config/load.js';
 import { sourceReport, type SourceState } from '../detect/index.js';
+import { normalizeAddress } from '../net/address.js';
 import { createParseContext, type ParseContext } from '../parse/index.js';
 import type { LiveSink } from '../sources/live-source.js';
 import { buildAnalysis, type Analysis } from './analysis.js';
@@ -27,10 +30,13 @@ import type { DaemonExtension, ExtensionFactory, LevelChange, Logger } from './h
 import { createLiveSource, pipelineSink } from './live-sources.js';
 import { createLogger } from './log.js';
 import { MetricsServer } from './metrics.js';
+import { metricsToken } from './metrics-access.js';
+import { liveReportPage } from './report-page.js';
 import { exportScan, importScan, pipelineCounters, restorePipelineCounters, scanStateSavable } from './scan-persistence.js';
 import { resolveSources, type SourceSpec } from './source-spec.js';
 import { SourceNotes } from './source-notes.js';
 import { SupervisedSource } from './source-supervisor.js';
+import { trustOf } from './socket-trust.js';
 import { readState, setAsideState, STATE_VERSION, type DaemonState } from './state-file.js';
 import { StateSaver } from './state-saver.js';
 import { filterReport, listedLevel, markBlocked, type DaemonInfo, type StatusPayload } from './status-view.js';
@@ -65,6 +71,8 @@ export class Daemon {
   private readonly saver: StateSaver;
   private levelChanges = 0;
   private stopping = false;
+  /** 0, or 1 when the final save failed (the process exit status). */
+  exitCode = 0;
   /** Sources are running: from here on the state may be saved. */
   private started = false;
   private readonly startedAt = Date.now();
@@ -95,7 +103,7 @@ export class Daemon {
     mkdirSync(stateDir, { recursive: true, mode: 0o700 });
     const d = new Daemon(cfg, o, specs, stateDir, o.socket ?? cfg.CONTROL_SOCKET, log);
     // The socket first: a second daemon must stop here, before it reads or writes the state.
-    d.control = await ControlServer.listen(d.socketPath, (req) => handleControl(d.controlTarget(), req), log);
+    d.control = await ControlServer.listen(d.socketPath, (req) => handleControl(d.controlTarget(), req), log, trustOf(cfg));
     try {
       await d.init();
     } catch (err) {
@@ -127,10 +135,15 @@ export class Daemon {
         feeds: () => this.analysis.feeds,
         autoDl: () => this.analysis.autoDl,
         raise: (key, dl, reason) => this.analysis.tracker.raise(key, dl, reason),
+        stateChanged: () => this.saver.soon(),
       }));
     }
     this.packetExts = this.exts.filter((e) => e.onPacket !== undefined);
-    if (this.cfg.METRICS_LISTEN !== '') this.metrics = await MetricsServer.listen(this.cfg.METRICS_LISTEN, () => this.collect(), this.log);
+    const token = metricsToken(this.cfg);
+    if (this.cfg.METRICS_LISTEN !== '') {
+      const page = this.cfg.METRICS_REPORT_PAGE ? liveReportPage({ status: (o) => this.status(o), samples: (key) => this.samples(key) }) : null;
+      this.metrics = await MetricsServer.listen(this.cfg.METRICS_LISTEN, () => this.collect(), this.log, { token, page: page === null ? undefined : () => page.html() });
+    }
     for (const spec of this.specs) this.startSource(spec, saved?.positions[spec.name] ?? null);
     this.started = true;
     this.startTimers();
@@ -144,14 +157,14 @@ export class Daemon {
     if (saved.lastFirewallLineAt !== null) this.health.lastLineAt = saved.lastFirewallLineAt;
     if (!this.cfg.IMPORT_OLD_SCANS) return;
     try {
-      importScan(this.analysis.tracker, this.analysis.counters, saved);
+      importScan(this.analysis.tracker, this.analysis.counters, saved, (m) => this.log('warn', m));
     } catch (err) {
       this.log('error', `saved scan state unreadable (${err instanceof Error ? err.message : String(err)}); starting with none`);
     }
   }
 
-  private buildAnalysis(cfg: Config): Promise<Analysis> {
-    return buildAnalysis({
+  private async buildAnalysis(cfg: Config): Promise<Analysis> {
+    const a = await buildAnalysis({
       cfg,
       dns: false,
       warn: (m) => this.log('warn', m),
@@ -161,6 +174,9 @@ export class Daemon {
         for (const e of this.packetExts) e.onPacket?.(p, s);
       },
     });
+    // This host's own addresses: answers to them are replies, what they send is this host's traffic.
+    for (const list of Object.values(networkInterfaces())) for (const i of list ?? []) a.traffic.addLocalAddress(i.family === 'IPv6' ? normalizeAddress(i.address.replace(/%.*$/, '')) ?? i.address : i.address);
+    return a;
   }
 
   private levelChanged(s: SourceState, from: number, to: number, reason: string): void {
@@ -182,7 +198,7 @@ export class Daemon {
         this.log('error', `${e.name}: level change handler failed: ${err instanceof Error ? err.message : String(err)}`);
       }
     }
-    this.saver.saveSoon();
+    this.saver.soon();
   }
 
   private sinkFor(spec: SourceSpec, sup: () => SupervisedSource): LiveSink {
@@ -224,7 +240,7 @@ export class Daemon {
     const every = (ms: number, f: () => void): void => {
       this.timers.push(setInterval(f, ms));
     };
-    every(this.cfg.STATE_SAVE_INTERVAL * 1000, () => void this.saver.save());
+    every(this.cfg.STATE_SAVE_INTERVAL * 1000, () => this.saver.request());
     every(MINUTE, () => {
       const now = Date.now();
       for (const c of this.contexts) c.refTime = now;
@@ -278,12 +294,12 @@ export class Daemon {
     if (scanStateSavable(cur.tracker, cur.counters)) {
       // Synchronous from here: no line can slip between the export and the switch.
       restorePipelineCounters(next.pipeline, pipelineCounters(cur.pipeline));
-      importScan(next.tracker, next.counters, exportScan(cur.tracker, cur.counters));
+      importScan(next.tracker, next.counters, exportScan(cur.tracker, cur.counters), (m) => this.log('warn', `reload: ${m}`));
       this.analysis = next;
     } else {
       this.log('warn', 'reload: the scan state cannot be moved to new detection settings in this build; thresholds, signatures and auto_dl apply after a restart');
     }
-    const restart = (['STATE_DIR', 'CONTROL_SOCKET', 'DAEMON_SOURCES', 'METRICS_LISTEN', 'STATE_SAVE_INTERVAL', 'NO_FW_LINES_WARN'] as const).filter((k) => JSON.stringify(cfg[k]) !== JSON.stringify(this.cfg[k]));
+    const restart = (['STATE_DIR', 'CONTROL_SOCKET', 'DAEMON_SOURCES', 'METRICS_LISTEN', 'METRICS_REPORT_PAGE', 'METRICS_TOKEN_FILE', 'STATE_SAVE_INTERVAL', 'NO_FW_LINES_WARN'] as const).filter((k) => JSON.stringify(cfg[k]) !== JSON.stringify(this.cfg[k]));
     this.cfg = cfg;
     this.notes = Daemon.notesFor(cfg);
     for (const e of this.exts) {
@@ -297,11 +313,42 @@ export class Daemon {
   private controlTarget(): Parameters<typeof handleControl>[0] {
     return {
       status: (o) => this.status(o),
-      blocks: () => this.exts.find((e) => e.blocks !== undefined)?.blocks ?? null,
+      blocks: () => {
+        const t = this.exts.find((e) => e.blocks !== undefined)?.blocks;
+        return t === undefined ? null : this.durable(t);
+      },
       reload: () => this.reload(),
       save: async () => {
         await this.saver.save();
         return this.saver.path;
+      },
+    };
+  }
+
+  /**
+   * The block commands of the control socket answer only once the change is
+   * in a snapshot on disk (with the fleet's queue of decisions to share), and
+   * fail with the reason when it could not be saved: "blocked" is never said
+   * of a block a restart would lose.
+   */
+  private durable(t: BlockTransport): BlockTransport {
+    return {
+      block: async (req) => {
+        const r = await t.block(req);
+        if (r.ok && r.changed) await this.saver.saveOrExplain(`blocked ${r.cidr} in the firewall`);
+        return r;
+      },
+      unblock: async (cidr) => {
+        const r = await t.unblock(cidr);
+        // Also when nothing was removed here: the unblock may be queued for the fleet.
+        await this.saver.saveOrExplain(r.removed ? `unblocked ${r.cidr} in the firewall` : `${r.cidr} was not blocked here`);
+        return r;
+      },
+      list: () => t.list(),
+      flush: async () => {
+        const n = await t.flush();
+        await this.saver.saveOrExplain(`removed ${n} block(s) from the firewall`);
+        return n;
       },
     };
   }
@@ -316,7 +363,7 @@ export class Daemon {
   }
 
   private info(): DaemonInfo {
-    const warning = this.health.current();
+    const warnings = [this.health.current(), this.saver.warning(), ...this.exts.flatMap((e) => e.warnings?.() ?? [])].filter((w): w is string => w !== null);
     return {
       running: true,
       pid: process.pid,
@@ -328,14 +375,20 @@ export class Daemon {
       sources: this.sources.map((s) => s.status()),
       scanStateSaved: scanStateSavable(this.analysis.tracker, this.analysis.counters),
       levelChanges: this.levelChanges,
-      warnings: warning === null ? [] : [warning],
+      warnings,
       notes: this.exts.flatMap((e) => e.statusLines?.() ?? []),
     };
   }
 
+  /** Raw log lines kept for a tracked source (for the live report page). */
+  private samples(key: string): string[] {
+    const s = this.analysis.tracker.get(key);
+    return s === undefined ? [] : this.notes.lines(s);
+  }
+
   private collect(): ReturnType<typeof collectMetrics> {
     const a = this.analysis;
-    return collectMetrics({ pipeline: a.pipeline, tracker: a.tracker, sources: this.sources, extensions: this.exts, levelChanges: this.levelChanges, saves: this.saver.saves, lastSaveMs: this.saver.lastSaveMs });
+    return collectMetrics({ pipeline: a.pipeline, tracker: a.tracker, sources: this.sources, extensions: this.exts, levelChanges: this.levelChanges, save: this.saver.health() });
   }
 
   /** SIGTERM: stop reading, let the extensions settle, save, close. */
@@ -348,11 +401,24 @@ export class Daemon {
     for (const e of this.exts) {
       await e.stop?.().catch((err: unknown) => this.log('error', `${e.name}: stop failed: ${err instanceof Error ? err.message : String(err)}`));
     }
-    if (this.started) await this.saver.save();
+    let saved: string | null = null;
+    if (this.started) {
+      try {
+        await this.saver.save();
+      } catch (err) {
+        saved = err instanceof Error ? err.message : String(err);
+        this.exitCode = 1;
+      }
+    }
     await this.control?.close();
     await this.metrics?.close();
     for (const [sig, f] of this.signals) process.off(sig, f);
-    this.log('notice', this.started ? `stopped; state saved in ${this.saver.path}` : 'stopped before start-up completed; saved state left as it was');
+    if (!this.started) this.log('notice', 'stopped before start-up completed; saved state left as it was');
+    else if (saved === null) this.log('notice', `stopped; state saved in ${this.saver.path}`);
+    else {
+      const last = this.saver.health().lastOkAt;
+      this.log('error', `stopped; state NOT saved in ${this.saver.path} (${saved}): the next start resumes from ${last === null ? 'the snapshot before this run' : `the snapshot of ${new Date(last).toISOString()}`}, reading the lines since then again; blocks and queued fleet decisions made since then are not in it`);
+    }
     this.resolveFinished();
     return this.finished;
   }

@@ -75,6 +75,8 @@ export interface DaemonExtension {
   metrics?(): MetricSample[];
   /** Lines for `tsad status` under the daemon header (queue lengths, backend health). */
   statusLines?(): string[];
+  /** Problems for `tsad status` and its JSON `daemon.warnings` (a file that cannot be saved, a state that was moved aside). */
+  warnings?(): string[];
   stop?(): Promise<void>;
 }
 
@@ -96,6 +98,8 @@ export interface ExtensionContext {
    * is left alone.
    */
   raise(key: string, dl: number, reason: string): void;
+  /** What saveState() returns changed: the daemon writes a snapshot soon (within a second). */
+  stateChanged(): void;
 }
 
 export type ExtensionFactory = (ctx: ExtensionContext) => Promise<DaemonExtension>;

@@ -5,20 +5,16 @@
  * lines carry a UTC time stamp and the level in words.
  */
 import type { Writable } from 'node:stream';
+import { escapeText } from '../text/escape.js';
 import type { Logger, LogLevel } from './hooks.js';
 
 const PRIORITY: Record<LogLevel, number> = { error: 3, warn: 4, notice: 5, info: 6 };
 const WORD: Record<LogLevel, string> = { error: 'error: ', warn: 'warning: ', notice: '', info: '' };
 
-/** Control characters from log data (addresses are parsed, but reasons quote signature text) are escaped. */
-function clean(msg: string): string {
-  // eslint-disable-next-line no-control-regex
-  return msg.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-}
-
 export function createLogger(out: Writable = process.stderr, journal = process.env.JOURNAL_STREAM !== undefined): Logger {
   return (level, msg) => {
-    const text = clean(msg);
+    // Log data in a message (prefixes, signature text, file names) cannot forge a line or reach a terminal raw.
+    const text = escapeText(msg);
     out.write(journal ? `<${PRIORITY[level]}>${WORD[level]}${text}\n` : `${new Date().toISOString()} tsad: ${WORD[level]}${text}\n`);
   };
 }

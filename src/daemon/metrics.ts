@@ -1,10 +1,14 @@
 /**
- * Optional Prometheus metrics (METRICS_LISTEN, loopback only) in the text
- * exposition format, served by node:http at /metrics. Samples are collected
- * when scraped; nothing runs between scrapes.
+ * Optional Prometheus metrics (METRICS_LISTEN) in the text exposition
+ * format, served by node:http at /metrics, and with METRICS_REPORT_PAGE the
+ * live HTML report at /. Both are built when asked; nothing runs between
+ * requests. Read-only: GET and HEAD only. With a token (METRICS_TOKEN_FILE)
+ * every request must carry it (metrics-access.ts).
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { CSP } from '../report/index.js';
 import type { Logger, MetricSample } from './hooks.js';
+import { authorized } from './metrics-access.js';
 
 function escapeLabel(v: string): string {
   return v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
@@ -47,25 +51,57 @@ export function parseListen(v: string): { host: string; port: number } {
   return { host: m[1] ?? m[2] ?? '127.0.0.1', port: Number(m[3]) };
 }
 
+export interface MetricsServerOptions {
+  /** The live report page served at / (METRICS_REPORT_PAGE); absent: only /metrics. */
+  page?: () => Promise<string>;
+  /** Every request must carry this token (METRICS_TOKEN_FILE). */
+  token?: string | null;
+}
+
+const PAGE_HEADERS = {
+  'content-type': 'text/html; charset=utf-8',
+  'content-security-policy': CSP,
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+  'cache-control': 'no-store',
+};
+
+function failed(res: ServerResponse, err: unknown): void {
+  res.writeHead(500, { 'content-type': 'text/plain' }).end(`${err instanceof Error ? err.message : String(err)}\n`);
+}
+
+function handle(req: IncomingMessage, res: ServerResponse, collect: () => MetricSample[], o: MetricsServerOptions): void {
+  if (o.token && !authorized(req.headers.authorization, o.token)) {
+    res.writeHead(401, { 'content-type': 'text/plain', 'www-authenticate': 'Basic realm="tsad", charset="UTF-8"' }).end('a token is required (METRICS_TOKEN_FILE)\n');
+    return;
+  }
+  const path = (req.url ?? '/').split('?')[0];
+  const known = path === '/metrics' || (o.page !== undefined && (path === '/' || path === '/index.html'));
+  if (!known || (req.method !== 'GET' && req.method !== 'HEAD')) {
+    res.writeHead(known ? 405 : 404, { 'content-type': 'text/plain' }).end(o.page ? 'only / and /metrics are served here\n' : 'only /metrics is served here\n');
+    return;
+  }
+  if (path !== '/metrics') {
+    (o.page as () => Promise<string>)().then((html) => res.writeHead(200, PAGE_HEADERS).end(req.method === 'HEAD' ? undefined : html), (err: unknown) => failed(res, err));
+    return;
+  }
+  let body: string;
+  try {
+    body = renderMetrics(collect());
+  } catch (err) {
+    failed(res, err);
+    return;
+  }
+  res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(req.method === 'HEAD' ? undefined : body);
+}
+
 export class MetricsServer {
   private constructor(private readonly server: Server, readonly address: string) {}
 
-  static async listen(listen: string, collect: () => MetricSample[], log: Logger): Promise<MetricsServer> {
+  static async listen(listen: string, collect: () => MetricSample[], log: Logger, o: MetricsServerOptions = {}): Promise<MetricsServer> {
     const { host, port } = parseListen(listen);
-    const server = createServer((req, res) => {
-      if (req.method !== 'GET' || (req.url ?? '/').split('?')[0] !== '/metrics') {
-        res.writeHead(404, { 'content-type': 'text/plain' }).end('only /metrics is served here\n');
-        return;
-      }
-      let body: string;
-      try {
-        body = renderMetrics(collect());
-      } catch (err) {
-        res.writeHead(500, { 'content-type': 'text/plain' }).end(`${err instanceof Error ? err.message : String(err)}\n`);
-        return;
-      }
-      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(body);
-    });
+    const server = createServer((req, res) => handle(req, res, collect, o));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, host, () => resolve());

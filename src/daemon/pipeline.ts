@@ -7,6 +7,7 @@ import type { Packet, SkipReason } from '../model/packet.js';
 import type { SignatureHit } from '../model/signature.js';
 import { parseLine, finishParse, type ParseContext, type ParseResult } from '../parse/index.js';
 import type { GlobalCounters, ScanTracker, SourceState } from '../detect/index.js';
+import { HourlyTimeline } from '../report/index.js';
 
 export interface SignatureMatcher {
   match(p: Packet): SignatureHit[] | null;
@@ -33,6 +34,8 @@ export class Pipeline {
   readonly skipped: Record<string, number> = Object.create(null) as Record<string, number>;
   firstSeen = Number.POSITIVE_INFINITY;
   lastSeen = Number.NEGATIVE_INFINITY;
+  /** Packets per hour by their source's level (the report's `timeline`). */
+  readonly timeline = new HourlyTimeline();
 
   constructor(private readonly parts: PipelineParts) {}
 
@@ -101,6 +104,7 @@ export class Pipeline {
     if (p.ts > this.lastSeen) this.lastSeen = p.ts;
     parts.counters.observe(p, hits);
     const state = parts.tracker.observe(p, hits);
+    this.timeline.packet(p.ts, state.dl);
     if (parts.reputation !== undefined && state.packets === 1) {
       // psad checks feeds per packet; a source's listing does not change between its packets.
       for (const m of parts.reputation(p.src)) parts.tracker.raise(state.key, m.dl, `reputation feed "${m.feed}"`);

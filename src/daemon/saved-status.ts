@@ -28,7 +28,8 @@ export async function savedStatus(o: SavedStatusOptions): Promise<StatusPayload 
   if (s === null) return null;
   const a = await buildAnalysis({ cfg: o.cfg, signatures: false, dns: false, warn: () => undefined });
   restorePipelineCounters(a.pipeline, s.pipeline);
-  const restored = importScan(a.tracker, a.counters, s);
+  const warnings: string[] = [];
+  const restored = importScan(a.tracker, a.counters, s, (m) => warnings.push(m));
   const report = await a.report(listedLevel(o, o.cfg.MIN_DANGER_LEVEL));
   const blocks = o.blocks ? await o.blocks() : null;
   if (blocks !== null) markBlocked(report, blocks);
@@ -46,7 +47,7 @@ export async function savedStatus(o: SavedStatusOptions): Promise<StatusPayload 
       sources: [],
       scanStateSaved: restored,
       levelChanges: 0,
-      warnings: [],
+      warnings,
       notes: [],
     },
   };

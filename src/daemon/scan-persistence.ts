@@ -8,8 +8,14 @@
  * level change). Until both exist on an object it is not saved, the daemon
  * says so once at start, and a restart begins with empty scan state (the
  * line counters and source positions are still exact).
+ *
+ * One bad value in the saved state (a source poisoned by input the parser
+ * once let through, a damaged file) must not cost the others: when the
+ * detect objects refuse a saved state, what reads of it is kept (detect's
+ * salvage functions) and the dropped parts are reported.
  */
-import type { GlobalCounters, ScanTracker } from '../detect/index.js';
+import { salvageCounters, salvageScanState, type GlobalCounters, type ScanTracker } from '../detect/index.js';
+import { TS_MAX, TS_MIN } from '../model/packet.js';
 import type { Pipeline } from './pipeline.js';
 import type { PipelineCounters } from './state-file.js';
 
@@ -41,23 +47,56 @@ function prepare(p: Persistable, saved: unknown): () => void {
   return p.prepareImport !== undefined ? p.prepareImport(saved) : () => p.importState(saved);
 }
 
+/** How many problems a warning quotes; the rest are counted. */
+const QUOTED = 3;
+
+/**
+ * prepare(), and when the object refuses the state, prepare() of what
+ * `salvage` keeps of it, with a warning naming what was dropped.
+ */
+function prepareSalvaged(p: Persistable, saved: unknown, what: string, salvage: (v: unknown, problems: string[]) => unknown, warn: (msg: string) => void): () => void {
+  try {
+    return prepare(p, saved);
+  } catch (err) {
+    const problems: string[] = [];
+    let kept: unknown;
+    try {
+      kept = salvage(saved, problems);
+    } catch {
+      throw err; // a foreign or unreadable header: nothing to keep
+    }
+    const swap = prepare(p, kept);
+    const more = problems.length > QUOTED ? `; and ${problems.length - QUOTED} more` : '';
+    warn(`saved ${what}: left out ${problems.length} unreadable part${problems.length === 1 ? '' : 's'}, kept the rest (${problems.slice(0, QUOTED).join('; ')}${more})`);
+    return swap;
+  }
+}
+
 /**
  * Restores saved detect state; returns false (nothing changed) when it cannot.
- * Throws on a malformed snapshot, and then (with prepareImport) changes neither object.
+ * Parts that cannot be read are left out, and `warn` says which; throws only
+ * when the snapshot is not tsad's detect state at all, and then (with
+ * prepareImport) changes neither object.
  */
-export function importScan(tracker: ScanTracker, counters: GlobalCounters, saved: { scan: unknown; counters: unknown }): boolean {
+export function importScan(tracker: ScanTracker, counters: GlobalCounters, saved: { scan: unknown; counters: unknown }, warn: (msg: string) => void = () => undefined): boolean {
   const t = persistable(tracker);
   const c = persistable(counters);
   if (t === null || c === null || saved.scan === null || saved.scan === undefined) return false;
-  const swapTracker = prepare(t, saved.scan);
-  const swapCounters = saved.counters !== null && saved.counters !== undefined ? prepare(c, saved.counters) : null;
+  const swapTracker = prepareSalvaged(t, saved.scan, 'scan state', salvageScanState, warn);
+  const swapCounters = saved.counters !== null && saved.counters !== undefined ? prepareSalvaged(c, saved.counters, 'global counters', salvageCounters, warn) : null;
   swapTracker();
   swapCounters?.();
   return true;
 }
 
-function finite(ms: number): number | null {
-  return Number.isFinite(ms) ? ms : null;
+/** An event time the parser accepts, else null (the pipeline's "none yet" is +/-Infinity). */
+function eventTime(ms: unknown): number | null {
+  return typeof ms === 'number' && ms >= TS_MIN && ms < TS_MAX ? ms : null;
+}
+
+/** A count that reads back: a whole number >= 0, else 0. */
+function count(n: unknown): number {
+  return typeof n === 'number' && Number.isSafeInteger(n) && n >= 0 ? n : 0;
 }
 
 export function pipelineCounters(p: Pipeline): PipelineCounters {
@@ -66,16 +105,19 @@ export function pipelineCounters(p: Pipeline): PipelineCounters {
     firewallLines: p.firewallLines,
     packets: p.packets,
     skipped: { ...p.skipped },
-    firstSeen: finite(p.firstSeen),
-    lastSeen: finite(p.lastSeen),
+    firstSeen: eventTime(p.firstSeen),
+    lastSeen: eventTime(p.lastSeen),
+    timeline: p.timeline.exportState(),
   };
 }
 
+/** Restores the line counters; a value out of range (a damaged file) is taken as none rather than carried into reports. */
 export function restorePipelineCounters(p: Pipeline, c: PipelineCounters): void {
-  p.lines = c.lines;
-  p.firewallLines = c.firewallLines;
-  p.packets = c.packets;
-  for (const [k, n] of Object.entries(c.skipped)) if (typeof n === 'number') p.skipped[k] = n;
-  p.firstSeen = c.firstSeen ?? Number.POSITIVE_INFINITY;
-  p.lastSeen = c.lastSeen ?? Number.NEGATIVE_INFINITY;
+  p.lines = count(c.lines);
+  p.firewallLines = count(c.firewallLines);
+  p.packets = count(c.packets);
+  for (const [k, n] of Object.entries(c.skipped)) if (count(n) > 0) p.skipped[k] = n;
+  p.firstSeen = eventTime(c.firstSeen) ?? Number.POSITIVE_INFINITY;
+  p.lastSeen = eventTime(c.lastSeen) ?? Number.NEGATIVE_INFINITY;
+  p.timeline.importState(c.timeline);
 }

@@ -21,6 +21,8 @@ export interface PipelineCounters {
   /** Event time of the first and last scored packet (ms), null before any. */
   firstSeen: number | null;
   lastSeen: number | null;
+  /** HourlyTimeline.exportState(); absent in states saved by older versions. */
+  timeline?: unknown;
 }
 
 export interface DaemonState {
@@ -79,11 +81,16 @@ export function readState(dir: string): StateRead {
   return problem === null ? { state: v as DaemonState, problem: null } : { state: null, problem: `${path}: ${problem}` };
 }
 
-/** Moves an unusable state file aside (kept for inspection) so the daemon can start fresh. */
-export function setAsideState(dir: string): string {
-  const aside = `${statePath(dir)}.bad-${new Date().toISOString().replace(/[:.]/g, '')}`;
-  renameSync(statePath(dir), aside);
+/** Moves an unusable file aside (kept for inspection, as FILE.bad-TIME); returns the new name. */
+export function setAside(path: string): string {
+  const aside = `${path}.bad-${new Date().toISOString().replace(/[:.]/g, '')}`;
+  renameSync(path, aside);
   return aside;
+}
+
+/** Moves an unusable state file aside so the daemon can start fresh. */
+export function setAsideState(dir: string): string {
+  return setAside(statePath(dir));
 }
 
 export function writeState(dir: string, s: DaemonState): Promise<void> {

@@ -1,50 +1,19 @@
 /**
- * Writes state snapshots one at a time, in the order they were taken. A
- * snapshot is taken synchronously when save() is called (so it is
- * consistent), then written; a write in progress never holds up the lines.
+ * Writes state snapshots of the daemon (STATE_DIR/state.json) through a
+ * RetryingSave: one write at a time, at most one snapshot waiting behind it
+ * (taken when its write starts, so it is consistent and newest), failures
+ * reported and retried with backoff. A write in progress never holds up the
+ * lines.
  */
 import type { Logger } from './hooks.js';
+import { RetryingSave } from './retrying-save.js';
 import { statePath, writeState, type DaemonState } from './state-file.js';
 
-export class StateSaver {
-  saves = 0;
-  lastSaveMs = 0;
-  private chain: Promise<void> = Promise.resolve();
-  private soon: NodeJS.Timeout | null = null;
+export class StateSaver extends RetryingSave<DaemonState> {
+  readonly path: string;
 
-  constructor(private readonly dir: string, private readonly take: () => DaemonState, private readonly log: Logger) {}
-
-  get path(): string {
-    return statePath(this.dir);
-  }
-
-  /** Takes a snapshot now and queues its write; resolves when it is on disk (or failed and was logged). */
-  save(): Promise<void> {
-    const snap = this.take();
-    this.chain = this.chain.then(async () => {
-      const t0 = performance.now();
-      try {
-        await writeState(this.dir, snap);
-        this.saves++;
-        this.lastSaveMs = performance.now() - t0;
-      } catch (err) {
-        this.log('error', `cannot save ${this.path}: ${err instanceof Error ? err.message : String(err)}`);
-      }
-    });
-    return this.chain;
-  }
-
-  /** A save within `ms` (coalesced): after a level change, to keep the window of repeated alerts after a crash small. */
-  saveSoon(ms = 1000): void {
-    if (this.soon !== null) return;
-    this.soon = setTimeout(() => {
-      this.soon = null;
-      void this.save();
-    }, ms);
-  }
-
-  cancel(): void {
-    if (this.soon !== null) clearTimeout(this.soon);
-    this.soon = null;
+  constructor(dir: string, take: () => DaemonState, log: Logger, write: (s: DaemonState) => Promise<void> = (s) => writeState(dir, s)) {
+    super({ what: statePath(dir), take, write, log });
+    this.path = statePath(dir);
   }
 }

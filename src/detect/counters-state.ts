@@ -7,7 +7,7 @@
  *     ports: [[protocol, [port, packets, port, packets, ...]], ...]  (ports ascending, only those hit),
  *     signatures: [{ sid, msg, dl, hits, proto, sources: [address, ...] }, ...] }
  */
-import { StateError, checkHeader, int, intAt, list, record, rejected, text, textList } from './state-fields.js';
+import { StateError, checkHeader, int, intAt, list, record, rejected, text, textList, type Fields } from './state-fields.js';
 
 export const COUNTERS_FORMAT = 'tsad-global-counters';
 export const COUNTERS_VERSION = 1;
@@ -58,40 +58,78 @@ export function encodeCounters(m: CounterMaps): SavedCounters {
   };
 }
 
+/** GlobalCounters' caps: distinct log prefixes kept (one more counts the rest), sources kept per signature. */
+export const COUNTER_LIMITS = { prefixes: 1000, sigSources: 100_000 } as const;
+
 /** Checked counters, built apart from any GlobalCounters; `limits` are its caps. */
 export function decodeCounters(v: unknown, limits: { prefixes: number; sigSources: number }): CounterMaps {
   const o = checkHeader(v, COUNTERS_FORMAT, COUNTERS_VERSION, 'global counters');
   try {
-    return {
-      prefixes: decodeTallies(o.prefixes, 'prefixes', limits.prefixes + 1),
-      protocols: decodeTallies(o.protocols, 'protocols'),
-      skips: decodeTallies(o.skips, 'skips'),
-      ports: decodePorts(o.ports),
-      sigs: decodeSignatures(o.signatures, limits.sigSources),
-    };
+    return decodeParts(o, limits, null);
   } catch (err) {
     throw rejected('global counters', err);
   }
 }
 
-function decodeTallies(v: unknown, path: string, max?: number): Map<string, number> {
-  const a = list(v, path, max);
-  const m = new Map<string, number>();
-  for (let i = 0; i < a.length; i++) {
-    const e = list(a[i], `${path}[${i}]`, 2);
-    const k = text(e[0], `${path}[${i}][0]`);
-    if (m.has(k)) throw new StateError(`${path}[${i}]`, `${JSON.stringify(k)} twice`);
-    m.set(k, int(e[1], `${path}[${i}][1]`, 1));
+/**
+ * What can be kept of saved counters that decodeCounters refuses: each entry
+ * (prefix, protocol, skip reason, a protocol's ports, signature) that reads
+ * on its own; the others are dropped and described in `problems`. Returns
+ * the kept counters in saved form. Throws only on a foreign header.
+ */
+export function salvageCounters(v: unknown, problems: string[], limits: { prefixes: number; sigSources: number } = COUNTER_LIMITS): SavedCounters {
+  const o = checkHeader(v, COUNTERS_FORMAT, COUNTERS_VERSION, 'global counters');
+  return encodeCounters(decodeParts(o, limits, problems));
+}
+
+/** problems null: the first bad entry throws; otherwise bad entries are noted there and left out. */
+function decodeParts(o: Fields, limits: { prefixes: number; sigSources: number }, problems: string[] | null): CounterMaps {
+  return {
+    prefixes: decodeTallies(o.prefixes, 'prefixes', problems, limits.prefixes + 1),
+    protocols: decodeTallies(o.protocols, 'protocols', problems),
+    skips: decodeTallies(o.skips, 'skips', problems),
+    ports: decodePorts(o.ports, problems),
+    sigs: decodeSignatures(o.signatures, limits.sigSources, problems),
+  };
+}
+
+/** The entries of a saved list, each read by `read`; in salvage mode (problems) a bad list or entry is noted and skipped. */
+function entries(v: unknown, path: string, problems: string[] | null, read: (e: unknown, path: string) => void, max?: number): void {
+  let a: unknown[];
+  try {
+    a = list(v, path, problems === null ? max : undefined);
+  } catch (err) {
+    if (problems === null || !(err instanceof StateError)) throw err;
+    problems.push(err.message);
+    return;
   }
+  const n = problems === null || max === undefined ? a.length : Math.min(a.length, max);
+  if (n < a.length) problems?.push(`${path}: more than ${max} items (the rest left out)`);
+  for (let i = 0; i < n; i++) {
+    try {
+      read(a[i], `${path}[${i}]`);
+    } catch (err) {
+      if (problems === null || !(err instanceof StateError)) throw err;
+      problems.push(err.message);
+    }
+  }
+}
+
+function decodeTallies(v: unknown, path: string, problems: string[] | null, max?: number): Map<string, number> {
+  const m = new Map<string, number>();
+  entries(v, path, problems, (x, at) => {
+    const e = list(x, at, 2);
+    const k = text(e[0], `${at}[0]`);
+    if (m.has(k)) throw new StateError(at, `${JSON.stringify(k)} twice`);
+    m.set(k, int(e[1], `${at}[1]`, 1));
+  }, max);
   return m;
 }
 
-function decodePorts(v: unknown): Map<string, Float64Array> {
-  const a = list(v, 'ports');
+function decodePorts(v: unknown, problems: string[] | null): Map<string, Float64Array> {
   const m = new Map<string, Float64Array>();
-  for (let i = 0; i < a.length; i++) {
-    const path = `ports[${i}]`;
-    const e = list(a[i], path, 2);
+  entries(v, 'ports', problems, (x, path) => {
+    const e = list(x, path, 2);
     const proto = text(e[0], `${path}[0]`);
     if (m.has(proto)) throw new StateError(path, `protocol ${proto} twice`);
     const flat = list(e[1], `${path}[1]`, 2 * 65536);
@@ -104,20 +142,18 @@ function decodePorts(v: unknown): Map<string, Float64Array> {
       prev = port;
     }
     m.set(proto, arr);
-  }
+  });
   return m;
 }
 
-function decodeSignatures(v: unknown, maxSources: number): Map<number, SigCounter> {
-  const a = list(v, 'signatures');
+function decodeSignatures(v: unknown, maxSources: number, problems: string[] | null): Map<number, SigCounter> {
   const m = new Map<number, SigCounter>();
-  for (let i = 0; i < a.length; i++) {
-    const path = `signatures[${i}]`;
-    const o = record(a[i], path);
+  entries(v, 'signatures', problems, (x, path) => {
+    const o = record(x, path);
     const sid = int(o.sid, `${path}.sid`);
     if (m.has(sid)) throw new StateError(`${path}.sid`, `sid ${sid} twice`);
     const sources = new Set(textList(o.sources, `${path}.sources`, maxSources));
     m.set(sid, { sid, msg: text(o.msg, `${path}.msg`), dl: int(o.dl, `${path}.dl`, 0, 5), hits: int(o.hits, `${path}.hits`), proto: text(o.proto, `${path}.proto`), sources });
-  }
+  });
   return m;
 }

@@ -9,11 +9,11 @@ import type { Config } from '../config/keys/index.js';
 import type { Packet, SkipReason } from '../model/packet.js';
 import type { Report } from '../model/report.js';
 import type { SignatureHit } from '../model/signature.js';
-import { decodeCounters, encodeCounters, type CounterMaps, type SavedCounters, type SigCounter } from './counters-state.js';
+import { COUNTER_LIMITS, decodeCounters, encodeCounters, type CounterMaps, type SavedCounters, type SigCounter } from './counters-state.js';
 
-const MAX_PREFIXES = 1000;
+const MAX_PREFIXES = COUNTER_LIMITS.prefixes;
 const OTHER_PREFIX = '(other prefixes)';
-const MAX_SIG_SOURCES = 100_000;
+const MAX_SIG_SOURCES = COUNTER_LIMITS.sigSources;
 
 export class GlobalCounters {
   #ports = new Map<string, Float64Array>();

@@ -6,8 +6,8 @@ export { SourceState, type SignatureTally } from './source-state.js';
 export { ProtoStat } from './proto-stat.js';
 export { sourceReport, sourceReports, compareSourceReports, toolOf } from './source-report.js';
 export { GlobalCounters } from './global-counters.js';
-export { SCAN_STATE_FORMAT, SCAN_STATE_VERSION, type SavedScanState } from './tracker-state.js';
-export { COUNTERS_FORMAT, COUNTERS_VERSION, type SavedCounters } from './counters-state.js';
+export { SCAN_STATE_FORMAT, SCAN_STATE_VERSION, salvageScanState, type SavedScanState } from './tracker-state.js';
+export { COUNTERS_FORMAT, COUNTERS_VERSION, salvageCounters, type SavedCounters } from './counters-state.js';
 export {
   FingerprintDb, configuredFingerprints, loadFingerprints, parseFingerprints, shippedFingerprintsPath,
   type Fingerprint, type FingerprintGuess, type FingerprintProblem,
@@ -16,3 +16,4 @@ export { dangerRules, destinationLevel, packetLadder, sweepLadder, type DangerRu
 export { invalidIcmp } from './icmp-types.js';
 export { isConntrackLeftover } from './conntrack-leftover.js';
 export { classify, scanTypes, ScanClass } from './scan-class.js';
+export { TrafficClassifier } from './traffic-class.js';

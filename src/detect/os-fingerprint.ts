@@ -5,8 +5,8 @@
  * current, covers IPv6 (hop limit) and also names raw-packet scanners.
  */
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { Config } from '../config/keys/index.js';
+import { packageFile } from '../io/package-files.js';
 import type { Packet } from '../model/packet.js';
 import { hasDf, tcpOptionBytes } from './probe-traits.js';
 import { layoutBytes, parseTcpOptions } from './tcp-options.js';
@@ -48,7 +48,7 @@ const TTLS = [32, 64, 128, 255];
 
 /** The fingerprint file installed with tsad (etc/os-fingerprints of the package). */
 export function shippedFingerprintsPath(): string {
-  return fileURLToPath(new URL('../../etc/os-fingerprints', import.meta.url));
+  return packageFile('etc/os-fingerprints');
 }
 
 export class FingerprintDb {

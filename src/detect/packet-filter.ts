@@ -1,14 +1,17 @@
 /**
  * Which parsed packets are scored, in psad's order of checks: log prefix,
- * interface, FW_MSG_SEARCH, IPv6, protocol, conntrack leftovers, port,
- * auto_dl level 0. Every check is compiled from the configuration once, so
- * with the defaults a packet costs a few comparisons.
+ * interface, FW_MSG_SEARCH, IPv6, protocol, then what is not a scan at all
+ * (replies, backscatter, own traffic, LAN chatter: traffic-class.ts, which
+ * also sets each packet's direction), conntrack leftovers, port, auto_dl
+ * level 0. Every check is compiled from the configuration once, so with the
+ * defaults a packet costs a few comparisons.
  */
 import type { Config } from '../config/keys/index.js';
 import type { Packet, SkipReason } from '../model/packet.js';
 import type { AutoDl } from './auto-dl.js';
 import { isConntrackLeftover } from './conntrack-leftover.js';
 import { PortIgnoreTable, protocolSet } from './ignore-rules.js';
+import type { TrafficClassifier } from './traffic-class.js';
 
 export type PacketFilter = (p: Packet) => SkipReason | null;
 
@@ -27,7 +30,8 @@ function containsAny(text: string, needles: readonly string[]): boolean {
   return false;
 }
 
-export function createPacketFilter(cfg: Config, opts: { autoDl?: AutoDl } = {}): PacketFilter {
+export function createPacketFilter(cfg: Config, opts: { autoDl?: AutoDl; traffic?: TrafficClassifier } = {}): PacketFilter {
+  const traffic = opts.traffic ?? null;
   const ignorePrefixes = cfg.IGNORE_LOG_PREFIXES;
   const ignoreIfs = new Set(cfg.IGNORE_INTERFACES);
   const msgSearch = cfg.FW_SEARCH_ALL ? null : cfg.FW_MSG_SEARCH;
@@ -56,6 +60,10 @@ export function createPacketFilter(cfg: Config, opts: { autoDl?: AutoDl } = {}):
     if (msgSearch !== null && !sid && !containsAny(p.prefix, msgSearch)) return 'not-matching-fw-msg-search';
     if (!ipv6 && p.family === 6) return 'ipv6-disabled';
     if (protos !== null && p.protoNum >= 0 && protos[p.protoNum] === 1) return 'ignored-protocol';
+    if (traffic !== null && !sid) {
+      const why = traffic.classify(p);
+      if (why !== null) return why;
+    }
     if (conntrack && !sid && isConntrackLeftover(p)) return 'conntrack-leftover';
     if (!ports.empty && ports.has(p.protoNum, p.dport)) return 'ignored-port';
     if (autoDl !== null && autoDl.lookupPacket(p)?.dl === 0) return 'auto-dl-ignore';

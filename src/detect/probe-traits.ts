@@ -27,11 +27,30 @@ export function tcpSegmentLength(p: Packet): number {
   return p.len - ipHeaderLength(p);
 }
 
-/** Bytes of TCP options: from the logged OPT hex when present, else from the length (assumes no payload). */
+/** Most bytes of options a TCP header can carry (data offset 15 words). */
+const MAX_TCP_OPTIONS = 40;
+
+/**
+ * Bytes of TCP options: from the logged OPT hex when present, else from the
+ * length (assumes no payload); -1 when unknown, including when the segment
+ * is longer than any header could be (then it carries payload).
+ */
 export function tcpOptionBytes(p: Packet): number {
   if (p.tcpOpts !== '') return p.tcpOpts.length >> 1;
   const seg = tcpSegmentLength(p);
-  return seg < 20 ? -1 : seg - 20;
+  return seg < 20 || seg - 20 > MAX_TCP_OPTIONS ? -1 : seg - 20;
+}
+
+/**
+ * The segment carries data (so it belongs to a connection, not to a probe):
+ * known exactly when options are logged, and for sure when the segment is
+ * longer than a header with the most options could be.
+ */
+export function hasTcpPayload(p: Packet): boolean {
+  const seg = tcpSegmentLength(p);
+  if (seg < 0) return false;
+  if (p.tcpOpts !== '') return seg - 20 - (p.tcpOpts.length >> 1) > 0;
+  return seg - 20 > MAX_TCP_OPTIONS;
 }
 
 export function hasDf(p: Packet): boolean {

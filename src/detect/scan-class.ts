@@ -13,7 +13,7 @@
 import type { ScanType } from '../model/report.js';
 import { TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TCP_URG, type Packet } from '../model/packet.js';
 import { isIcmpProbe } from './icmp-types.js';
-import { isBareRawTcp, isNmapWindow, looksLikeNmapOsProbe, tcpOptionBytes } from './probe-traits.js';
+import { hasTcpPayload, isBareRawTcp, isNmapWindow, looksLikeNmapOsProbe, tcpOptionBytes } from './probe-traits.js';
 import { tcpOptionsOsLike } from './tcp-options.js';
 
 /** Packet classes, used as indexes into a source's class counters. */
@@ -34,6 +34,8 @@ export function isOsSyn(p: Packet): boolean {
 }
 
 function tcpClass(p: Packet): ScanClass {
+  // Data belongs to a connection: no scan sends payload (nor do OS-detection probes).
+  if (hasTcpPayload(p)) return ScanClass.Other;
   const f = p.tcpFlags & CORE;
   if (f === TCP_SYN) return isOsSyn(p) ? ScanClass.Connect : ScanClass.Syn;
   if (f === 0) return ScanClass.Null;
@@ -46,7 +48,7 @@ function tcpClass(p: Packet): ScanClass {
 
 /** The packet's scan class; nmap OS-detection probes (-O) are a class of their own, with no label. */
 export function classify(p: Packet): ScanClass {
-  if (looksLikeNmapOsProbe(p)) return ScanClass.OsProbe;
+  if (looksLikeNmapOsProbe(p) && !(p.protoNum === 6 && hasTcpPayload(p))) return ScanClass.OsProbe;
   switch (p.protoNum) {
     case 6:
       return tcpClass(p);

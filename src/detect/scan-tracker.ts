@@ -21,7 +21,7 @@ import { invalidIcmp } from './icmp-types.js';
 import { ipOptionNames } from './ip-options.js';
 import { homeNet, type LocalNetworks } from './local-networks.js';
 import type { FingerprintDb } from './os-fingerprint.js';
-import { hasDf } from './probe-traits.js';
+import { hasDf, looksLikeNmapProbe } from './probe-traits.js';
 import { classify, ScanClass } from './scan-class.js';
 import { SourceKeys } from './source-key.js';
 import { SourceState } from './source-state.js';
@@ -62,6 +62,14 @@ export class ScanTracker {
   readonly #autoDl: AutoDl | null;
   readonly #os: FingerprintDb | null;
   readonly #onChange: LevelChangeHandler | null;
+  /** Signature roles apply (tsad_role); off, every match sets its own level as in psad. */
+  readonly #roles: boolean;
+  /** A service-role match was seen: sources' service floors need checking. */
+  #serviceLevels = false;
+  /** The slow-scan ladder on distinct ports applies (SLOW_SCAN_WINDOW > 0). */
+  readonly #slow: boolean;
+  /** How long the daemon keeps a possible slow scanner after its last packet (at least a day). */
+  readonly #slowMs: number;
   /** Latest event time seen: the clock for lines without a timestamp. */
   #clock = 0;
 
@@ -76,6 +84,9 @@ export class ScanTracker {
     this.#autoDl = opts.autoDl !== undefined && opts.autoDl.size > 0 ? opts.autoDl : null;
     this.#os = opts.osFingerprints ?? null;
     this.#onChange = opts.onLevelChange ?? null;
+    this.#roles = cfg.SIGNATURE_ROLES;
+    this.#slow = cfg.SLOW_SCAN_WINDOW > 0;
+    this.#slowMs = Math.max(86_400, cfg.SLOW_SCAN_WINDOW) * 1000;
   }
 
   /** The key a source address is tracked under (itself, or its aggregation prefix). */
@@ -103,15 +114,23 @@ export class ScanTracker {
     const s = this.#source(p, ts, sec);
     s.packets++;
     s.seenAt(ts, sec);
-    if (p.chain === 'INPUT') s.inbound++;
-    else if (p.chain === 'OUTPUT') {
-      s.outbound++;
-      s.local = true;
-    } else s.forward++;
+    // The packet's direction (traffic-class.ts): a source that sends from inside is a local host.
+    if (p.dir === 'inbound') s.inbound++;
+    else {
+      if (p.dir === 'outbound') s.outbound++;
+      else s.forward++;
+      if (!s.local) {
+        if (this.#slow) s.beginInside(true);
+        s.local = true;
+      }
+    }
     if (s.addresses !== null) s.addAddress(p.src);
     const cls = this.#count(s, p);
-    this.#evidence(s, p, hits);
+    this.#perPacket(s, p);
     this.#destination(s, p, ts, sec, cls);
+    if (hits !== null) this.#signatures(s, p, hits, cls);
+    if (this.#slow) this.#slowScan(s);
+    if (this.#serviceLevels && s.signatures !== null) this.#serviceFloor(s);
     return s;
   }
 
@@ -121,12 +140,18 @@ export class ScanTracker {
     if (s !== undefined) this.#raise(s, Math.min(5, Math.max(0, Math.trunc(dl))), reason);
   }
 
-  /** Forgets sources silent for SCAN_TIMEOUT before `nowMs` (none with ENABLE_PERSISTENCE); returns how many. */
+  /**
+   * Forgets sources silent for SCAN_TIMEOUT before `nowMs` (none with
+   * ENABLE_PERSISTENCE); outside sources that probed two or more distinct
+   * ports are kept for SLOW_SCAN_WINDOW instead, so a slow scan's next probe
+   * adds to its count. Returns how many were forgotten.
+   */
   expire(nowMs: number): number {
     if (this.#windowMs === Infinity) return 0;
     let n = 0;
     for (const [k, s] of this.#sources) {
-      if (s.lastSeen + this.#windowMs >= nowMs) continue;
+      const keep = this.#slow && s.outsidePorts() >= 2 ? Math.max(this.#windowMs, this.#slowMs) : this.#windowMs;
+      if (s.lastSeen + keep >= nowMs) continue;
       this.#sources.delete(k);
       this.#levels[s.peakDl]!--;
       n++;
@@ -180,15 +205,17 @@ export class ScanTracker {
       if (this.#sources.size >= this.#maxSources) {
         this.stats.evicted += evictBatch(this.#sources, this.#levels, Math.max(1, Math.ceil(this.#maxSources / 20)));
       }
-      s = new SourceState(key, p.family, this.#keys.aggregated(p.family), ts, this.#home.contains(p.src));
+      s = new SourceState(key, p.family, key !== p.src, ts, this.#home.contains(p.src));
+      if (s.local && this.#slow) s.beginInside(false);
       this.#sources.set(key, s);
       this.#levels[0]!++;
       this.stats.tracked = this.#sources.size;
     } else if (sec - s.lastSecond > this.#windowSec) {
-      // Silent for a whole window: what the daemon would have expired starts over.
+      // Silent for a whole window: what the daemon would have expired starts over, except
+      // what the long horizon already knows (no new alert for a slow scanner's next probe).
       this.#checkSweep(s);
       s.dsts.reset();
-      s.dl = 0;
+      s.dl = this.#slow ? this.#slowLevel(s) : 0;
     }
     return s;
   }
@@ -197,7 +224,10 @@ export class ScanTracker {
   #count(s: SourceState, p: Packet): number {
     const ps = s.proto(p.proto, p.protoNum);
     ps.packets++;
-    if (ps.hasPorts && p.dport >= 0) ps.add(p.dport);
+    if (ps.hasPorts && p.dport >= 0) {
+      ps.add(p.dport);
+      if (s.local && p.dir === 'inbound') s.addOutsidePort(ps.name, ps.num, p.dport);
+    }
     if (p.protoNum === 6) ps.addKind(p.tcpFlags);
     else if (p.icmpType >= 0) ps.addKind(p.icmpType * 256 + (p.icmpCode & 255));
     const cls = classify(p);
@@ -227,8 +257,8 @@ export class ScanTracker {
     if (cur === null || g.score > cur.score || (g.score === cur.score && g.index < cur.index)) s.setOsGuess(g);
   }
 
-  /** psad's per-packet evidence: auto_dl, ICMP validity, IP options, signatures. */
-  #evidence(s: SourceState, p: Packet, hits: readonly SignatureHit[] | null): void {
+  /** psad's per-packet evidence: auto_dl, ICMP validity, IP options. */
+  #perPacket(s: SourceState, p: Packet): void {
     if (this.#autoDl !== null) {
       const e = this.#autoDl.lookupPacket(p);
       if (e !== undefined && e.dl > s.dl) this.#raise(s, e.dl, `auto_dl entry ${e.source} (line ${e.line})`);
@@ -241,14 +271,78 @@ export class ScanTracker {
       }
     }
     if (p.ipOpts !== '' && p.family === 4) s.addIpOptions(ipOptionNames(p.ipOpts));
-    if (hits === null) return;
+  }
+
+  /**
+   * Signature matches, after the ladders have seen the packet: every match is
+   * tallied; what it does to the level depends on its role (tsad_role).
+   */
+  #signatures(s: SourceState, p: Packet, hits: readonly SignatureHit[], cls: number): void {
     let best: SignatureHit | null = null;
+    let bestDl = 0;
     for (const h of hits) {
       if (h.dl <= 0) continue;
-      s.addSignature(h.sid, h.msg, h.dl);
-      if (best === null || h.dl > best.dl) best = h;
+      const role = this.#roles ? h.role : 'level';
+      s.addSignature(h.sid, h.msg, h.dl, role);
+      if (role === 'service') this.#serviceLevels = true;
+      const dl = this.#roleLevel(s, p, h, role, cls);
+      if (dl > bestDl) {
+        best = h;
+        bestDl = dl;
+      }
     }
-    if (best !== null && best.dl > s.dl) this.#raise(s, best.dl, `signature ${best.sid} "${best.msg}"`);
+    if (best !== null && bestDl > s.dl) this.#raise(s, bestDl, `signature ${best.sid} "${best.msg}"${bestDl < best.dl ? ' (a single packet)' : ''}`);
+  }
+
+  /**
+   * The level one match gives at once: 'label' and 'service' none ('service'
+   * waits for scan evidence, see #serviceFloor); 'anomaly' 1 for a single
+   * packet, its level when repeated or sent by a raw-packet scanner; 'level'
+   * (and any role with SIGNATURE_ROLES N) its level.
+   */
+  #roleLevel(s: SourceState, p: Packet, h: SignatureHit, role: SignatureHit['role'], cls: number): number {
+    switch (role) {
+      case 'label':
+      case 'service':
+        return 0;
+      case 'anomaly': {
+        const repeated = (s.signatures?.get(h.sid)?.hits ?? 0) >= 2;
+        return repeated || cls === ScanClass.OsProbe || looksLikeNmapProbe(p) ? h.dl : Math.min(1, h.dl);
+      }
+      default:
+        return h.dl;
+    }
+  }
+
+  /**
+   * Service matches count once the source shows scan evidence: a level
+   * from other evidence, DANGER_LEVEL1 scored packets to one destination or
+   * as many destinations in the window, or as many distinct ports over its
+   * tracked life. Checked after every packet, so the order of packets does
+   * not matter.
+   */
+  #serviceFloor(s: SourceState): void {
+    const top = s.topServiceMatch();
+    if (top === null || top.dl <= s.dl) return;
+    const n = this.#rules.packets[0];
+    if (s.dl >= 1 || s.dsts.maxActivePackets() >= n || s.dsts.active >= n || distinctPorts(s) >= n) {
+      this.#raise(s, top.dl, `signature ${top.sid} "${top.msg}" with scan evidence`);
+    }
+  }
+
+  /**
+   * The long-horizon ladder: distinct destination ports probed from outside
+   * over the source's tracked life (a local host's own connections do not
+   * count: a desktop's calls and a container's lookups are not a scan).
+   */
+  #slowLevel(s: SourceState): number {
+    const ports = s.outsidePorts();
+    return ports < this.#rules.packets[0] ? 0 : packetLadder(this.#rules, ports);
+  }
+
+  #slowScan(s: SourceState): void {
+    const level = this.#slowLevel(s);
+    if (level > s.dl) this.#raise(s, level, `${s.outsidePorts()} distinct ports in ${span(s.lastSeen - s.firstSeen)}`);
   }
 
   /** The destination window and psad's ladders for this packet's destination. */
@@ -274,11 +368,32 @@ export class ScanTracker {
       }
       if (d.protocols >= r.protocolScan) s.protoScan = true;
       level = destinationLevel(r, d.dstPackets, spread, d.protocols, tot);
-      if (level > s.dl) why = describeDestination(p.dst, d);
+      // The reason names the ladder that gave the level: this destination's packets, or the destination count.
+      if (level > s.dl) why = level > sweepLevel(r, tot) ? describeDestination(p.dst, d) : this.#describeSweep(tot);
     }
-    if (manyDestinations(r, tot)) level = Math.max(level, packetLadder(r, table.maxActivePackets()), sweepLadder(r, tot));
-    else if (r.sweeps && table.qualifiedDsts > 0) level = Math.max(level, sweepLadder(r, tot));
-    if (level > s.dl) this.#raise(s, level, why !== '' ? why : `${tot} destinations within the scan window`);
+    if (manyDestinations(r, tot)) {
+      const byPackets = packetLadder(r, table.maxActivePackets());
+      const bySweep = sweepLadder(r, tot);
+      if (Math.max(byPackets, bySweep) > level) {
+        level = Math.max(byPackets, bySweep);
+        why = bySweep >= byPackets ? this.#describeSweep(tot) : `${table.maxActivePackets()} packets to one of ${tot} destinations within ${this.#windowText()}`;
+      }
+    } else if (r.sweeps && table.qualifiedDsts > 0) {
+      const bySweep = sweepLadder(r, tot);
+      if (bySweep > level) {
+        level = bySweep;
+        why = this.#describeSweep(tot);
+      }
+    }
+    if (level > s.dl) this.#raise(s, level, why !== '' ? why : this.#describeSweep(tot));
+  }
+
+  #describeSweep(tot: number): string {
+    return `${tot} destination${tot === 1 ? '' : 's'} within ${this.#windowText()}`;
+  }
+
+  #windowText(): string {
+    return this.#windowMs === Infinity ? 'the whole log (persistence)' : span(this.#windowMs);
   }
 
   /** Sets the sticky SWEEP label when the destinations about to be dropped made a sweep. */
@@ -310,6 +425,28 @@ export class ScanTracker {
     s.addReason(`DL${to}: ${reason}`);
     this.#onChange?.(s, from, to, reason);
   }
+}
+
+/** Distinct destination ports (TCP, UDP, UDP-Lite, SCTP) over a source's tracked life. */
+function distinctPorts(s: SourceState): number {
+  let n = (s.tcp?.count ?? 0) + (s.udp?.count ?? 0);
+  const others = s.others;
+  if (others !== null) for (const ps of others.values()) if (ps.hasPorts) n += ps.count;
+  return n;
+}
+
+/** The sweep ladder's level for `tot` destinations, 0 while below DL1_UNIQUE_HOSTS. */
+function sweepLevel(r: DangerRules, tot: number): number {
+  return manyDestinations(r, tot) ? sweepLadder(r, tot) : 0;
+}
+
+/** A duration as people say it: "45 s", "20 min", "3 h", "6 days". */
+export function span(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 120) return `${s} s`;
+  if (s < 3600) return `${Math.round(s / 60)} min`;
+  if (s < 172_800) return `${Math.round(s / 360) / 10} h`;
+  return `${Math.round(s / 8640) / 10} days`;
 }
 
 function describeDestination(dst: string, d: DestinationState): string {

@@ -15,9 +15,11 @@
  *   the destination window (table-codec.ts)
  *   rare                 optional object, only when the source has any of: addresses, others
  *                        (protocol records, each an array), classes, tools (all counters), fileTool,
- *                        os { label, index, score }, reasons, signatures [[sid, msg, dl, hits]],
- *                        invalidIcmp [[what, n]], ipOptions
+ *                        os { label, index, score }, reasons, signatures [[sid, msg, dl, hits, role]]
+ *                        (role when not "level"), invalidIcmp [[what, n]], ipOptions, outside (the
+ *                        ports a local source probed from outside, protocol records as in others)
  */
+import type { SignatureRole } from '../model/signature.js';
 import type { Fingerprint, FingerprintGuess } from './os-fingerprint.js';
 import { decodeProto, encodeProto, protoNames } from './proto-codec.js';
 import type { ProtoStat } from './proto-stat.js';
@@ -41,9 +43,10 @@ export interface SavedRare {
   fileTool?: string;
   os?: { label: string; index: number; score: number };
   reasons?: string[];
-  signatures?: Array<[number, string, number, number]>;
+  signatures?: Array<[number, string, number, number] | [number, string, number, number, SignatureRole]>;
   invalidIcmp?: Array<[string, number]>;
   ipOptions?: string[];
+  outside?: unknown[][];
 }
 
 const LOCAL = 1;
@@ -54,7 +57,7 @@ const TRUNCATED = 16;
 const TCP = 32;
 const UDP = 64;
 const ICMP = 128;
-const NAMES = { tcp: protoNames('tcp'), udp: protoNames('udp'), icmp: protoNames('icmp'), others: protoNames('rare.others') };
+const NAMES = { tcp: protoNames('tcp'), udp: protoNames('udp'), icmp: protoNames('icmp'), others: protoNames('rare.others'), outside: protoNames('rare.outside') };
 
 /** Finds the fingerprint a saved OS guess names (the loaded file may differ from the one it came from). */
 export type FingerprintResolver = (label: string, index: number) => Fingerprint;
@@ -80,25 +83,30 @@ function encodeRare(s: SourceState): SavedRare | null {
   if (s.addresses === null && s.classes === null && s.tools === null && !hasNotes(s)) return null;
   const r: SavedRare = {};
   if (s.addresses !== null) r.addresses = [...s.addresses];
-  if (s.others !== null) r.others = [...s.others.values()].map((p) => {
-    const a: unknown[] = [];
-    encodeProto(p, a);
-    return a;
-  });
+  if (s.others !== null) r.others = protoRecords(s.others.values());
+  if (s.outside !== null) r.outside = protoRecords(s.outside.values());
   if (s.classes !== null) r.classes = Array.from(s.classes);
   if (s.tools !== null) r.tools = Array.from(s.tools);
   if (s.fileTool !== null) r.fileTool = s.fileTool;
   const g = s.osGuess;
   if (g !== null) r.os = { label: g.fp.label, index: g.index, score: g.score };
   if (s.reasons !== null) r.reasons = [...s.reasons];
-  if (s.signatures !== null) r.signatures = [...s.signatures.values()].map((t) => [t.sid, t.msg, t.dl, t.hits]);
+  if (s.signatures !== null) r.signatures = [...s.signatures.values()].map((t) => (t.role === 'level' ? [t.sid, t.msg, t.dl, t.hits] : [t.sid, t.msg, t.dl, t.hits, t.role]));
   if (s.invalidIcmp !== null) r.invalidIcmp = [...s.invalidIcmp];
   if (s.ipOptions !== null) r.ipOptions = [...s.ipOptions];
   return r;
 }
 
+function protoRecords(list: Iterable<ProtoStat>): unknown[][] {
+  return [...list].map((p) => {
+    const a: unknown[] = [];
+    encodeProto(p, a);
+    return a;
+  });
+}
+
 function hasNotes(s: SourceState): boolean {
-  return s.others !== null || s.fileTool !== null || s.osGuess !== null || s.reasons !== null || s.signatures !== null || s.invalidIcmp !== null || s.ipOptions !== null;
+  return s.outside !== null || s.others !== null || s.fileTool !== null || s.osGuess !== null || s.reasons !== null || s.signatures !== null || s.invalidIcmp !== null || s.ipOptions !== null;
 }
 
 const cursor = new Cursor();
@@ -140,17 +148,19 @@ export function decodeSource(v: unknown, resolve: FingerprintResolver): SourceSt
 }
 
 function decodeCounters(c: Cursor, s: SourceState): void {
+  // The inline first counters are plain numbers that may pass 2^32 (a long flood); the full
+  // counter arrays are 32-bit. Any count export writes must read back.
   s.cls0 = c.int('cls0', -1, CLASS_COUNT - 1);
-  s.cls0n = c.int('cls0n', 0, 2 ** 32 - 1);
+  s.cls0n = c.int('cls0n');
   s.tool0 = c.int('tool0', -1, TOOL_COUNT - 1);
-  s.tool0n = c.int('tool0n', 0, 2 ** 32 - 1);
+  s.tool0n = c.int('tool0n');
   s.ttlMin = c.int('ttlMin', 0, 256);
   s.ttlMax = c.int('ttlMax', -1, 255);
   s.dfPackets = c.int('dfPackets');
   s.osTries = c.int('osTries');
 }
 
-const NO_NOTES: SourceNotesFields = { addressesTruncated: false, reasons: null, others: null, fileTool: null, osGuess: null, signatures: null, invalidIcmp: null, ipOptions: null };
+const NO_NOTES: SourceNotesFields = { addressesTruncated: false, reasons: null, others: null, fileTool: null, osGuess: null, signatures: null, invalidIcmp: null, ipOptions: null, outside: null };
 
 function fail(path: string, problem: string): never {
   throw new StateError(path, problem);
@@ -172,14 +182,15 @@ function decodeRare(r: Fields, s: SourceState, resolve: FingerprintResolver, tru
   const f: SourceNotesFields = {
     addressesTruncated: truncated,
     reasons: r.reasons === undefined ? null : textList(r.reasons, 'rare.reasons', MAX_REASONS),
-    others: r.others === undefined ? null : decodeOthers(r.others),
+    others: r.others === undefined ? null : decodeOthers(r.others, 'rare.others', false),
     fileTool: optText(r, 'fileTool'),
     osGuess: r.os === undefined ? null : decodeOs(r.os, resolve),
     signatures: r.signatures === undefined ? null : decodeSignatures(r.signatures),
     invalidIcmp: r.invalidIcmp === undefined ? null : decodeInvalidIcmp(r.invalidIcmp),
     ipOptions: r.ipOptions === undefined ? null : textList(r.ipOptions, 'rare.ipOptions', MAX_IP_OPTIONS),
+    outside: r.outside === undefined ? null : decodeOthers(r.outside, 'rare.outside', true),
   };
-  const any = truncated || f.reasons !== null || f.others !== null || f.fileTool !== null || f.osGuess !== null || f.signatures !== null || f.invalidIcmp !== null || f.ipOptions !== null;
+  const any = truncated || f.outside !== null || f.reasons !== null || f.others !== null || f.fileTool !== null || f.osGuess !== null || f.signatures !== null || f.invalidIcmp !== null || f.ipOptions !== null;
   s.restoreNotes(any ? f : null);
 }
 
@@ -190,20 +201,22 @@ function counters(v: unknown, path: string, n: number, first: number): Uint32Arr
   return Uint32Array.from(intList(v, path, 0, 2 ** 32 - 1, n));
 }
 
-function decodeOthers(v: unknown): Map<number, ProtoStat> {
+/** Protocol records: the rare protocols (`others`), or the ports a local source probed from outside (any protocol with ports). */
+function decodeOthers(v: unknown, at: string, ported: boolean): Map<number, ProtoStat> {
   const m = new Map<number, ProtoStat>();
-  const a = list(v, 'rare.others', 256);
+  const a = list(v, at, 256);
   const c = new Cursor();
   for (let i = 0; i < a.length; i++) {
     let ps: ProtoStat;
     try {
-      c.reset(list(a[i], 'rare.others'));
-      ps = decodeProto(c, NAMES.others);
-      if (c.left !== 0) fail('rare.others', 'values after the record');
+      c.reset(list(a[i], at));
+      ps = decodeProto(c, ported ? NAMES.outside : NAMES.others);
+      if (c.left !== 0) fail(at, 'values after the record');
     } catch (err) {
       throw err instanceof StateError ? new StateError(`${err.path} (record ${i})`, err.problem) : err;
     }
-    if (ps.num === 1 || ps.num === 6 || ps.num === 17 || ps.num === 58 || m.has(ps.num)) fail(`rare.others[${i}].num`, `protocol ${ps.num} not allowed here or twice`);
+    const allowed = ported ? ps.hasPorts : ps.num !== 1 && ps.num !== 6 && ps.num !== 17 && ps.num !== 58;
+    if (!allowed || m.has(ps.num)) fail(`${at}[${i}].num`, `protocol ${ps.num} not allowed here or twice`);
     m.set(ps.num, ps);
   }
   return m;
@@ -221,12 +234,21 @@ function decodeSignatures(v: unknown): Map<number, SignatureTally> {
   const a = list(v, 'rare.signatures', MAX_SIGNATURES);
   for (let i = 0; i < a.length; i++) {
     const path = `rare.signatures[${i}]`;
-    const e = list(a[i], path, 4);
-    const t: SignatureTally = { sid: intAt(e, 0, path), msg: textAt(e, 1, path), dl: intAt(e, 2, path, 0, 5), hits: intAt(e, 3, path, 1) };
+    const e = list(a[i], path, 5);
+    if (e.length < 4) fail(path, 'expected sid, msg, dl, hits[, role]');
+    const t: SignatureTally = { sid: intAt(e, 0, path), msg: textAt(e, 1, path), dl: intAt(e, 2, path, 0, 5), hits: intAt(e, 3, path, 1), role: e.length === 5 ? roleAt(e, path) : 'level' };
     if (m.has(t.sid)) fail(path, `sid ${t.sid} twice`);
     m.set(t.sid, t);
   }
   return m;
+}
+
+const ROLES: readonly SignatureRole[] = ['level', 'label', 'service', 'anomaly'];
+
+function roleAt(e: unknown[], path: string): SignatureRole {
+  const r = ROLES.find((x) => x === e[4]);
+  if (r === undefined) fail(`${path}[4]`, 'not a signature role');
+  return r;
 }
 
 function decodeInvalidIcmp(v: unknown): Map<string, number> {

@@ -4,7 +4,11 @@
  * address (default: IPv4 per address, IPv6 per /64, since one host owns a
  * /64 and can hop inside it). Prefix keys are cached per address; the cache
  * is cleared when full so an address-hopping flood cannot grow it.
+ * Link-local (fe80::/10) and unique local (fc00::/7) IPv6 sources are always
+ * keyed per address: every host on a LAN shares one such /64, so merging it
+ * would make one "source" of the whole LAN.
  */
+import { addressScope, Scope } from '../net/address-scope.js';
 import { prefixOf } from '../net/address.js';
 
 const CACHE_MAX = 65536;
@@ -21,6 +25,10 @@ export class SourceKeys {
 
   keyOf(addr: string, family: 4 | 6): string {
     if (!this.aggregated(family)) return addr;
+    if (family === 6) {
+      const scope = addressScope(addr, 6);
+      if (scope === Scope.LinkLocal || scope === Scope.UniqueLocal) return addr;
+    }
     let k = this.#cache.get(addr);
     if (k === undefined) {
       k = prefixOf(addr, family === 4 ? this.v4Len : this.v6Len);

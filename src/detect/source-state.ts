@@ -5,6 +5,7 @@
  * are allocated only when they first occur, because a flood of one-packet
  * sources must stay cheap.
  */
+import type { SignatureRole } from '../model/signature.js';
 import type { FingerprintGuess } from './os-fingerprint.js';
 import { DestinationTable } from './destination-table.js';
 import { EPOCH_MS, toSeconds } from './event-seconds.js';
@@ -17,6 +18,7 @@ export interface SignatureTally {
   sid: number;
   dl: number;
   hits: number;
+  role: SignatureRole;
 }
 
 export const MAX_ADDRESSES = 64;
@@ -35,6 +37,7 @@ export interface SourceNotesFields {
   signatures: Map<number, SignatureTally> | null;
   invalidIcmp: Map<string, number> | null;
   ipOptions: string[] | null;
+  outside: Map<number, ProtoStat> | null;
 }
 
 /** The parts of a source that most sources never need, allocated on first use. */
@@ -47,6 +50,7 @@ class SourceNotes implements SourceNotesFields {
   signatures: Map<number, SignatureTally> | null = null;
   invalidIcmp: Map<string, number> | null = null;
   ipOptions: string[] | null = null;
+  outside: Map<number, ProtoStat> | null = null;
 }
 
 /**
@@ -137,6 +141,51 @@ export class SourceState extends DestinationTable {
 
   get ipOptions(): readonly string[] | null {
     return this.#notes?.ipOptions ?? null;
+  }
+
+  /**
+   * Ports this source probed from outside, per protocol, once it is also a
+   * local host (it sent from inside); null while it only came from outside,
+   * when every port in its protocol records came from outside.
+   */
+  get outside(): ReadonlyMap<number, ProtoStat> | null {
+    return this.#notes?.outside ?? null;
+  }
+
+  /**
+   * The source sends from inside from now on: keeps the ports it probed
+   * from outside so far (none when it was inside from the start) apart from
+   * the ports it reaches as a local host.
+   */
+  beginInside(keepPorts: boolean): void {
+    const n = this.#n;
+    if (n.outside !== null) return;
+    n.outside = new Map();
+    if (!keepPorts) return;
+    for (const ps of this.protocolStats()) {
+      if (!ps.hasPorts || ps.count === 0) continue;
+      const copy = new ProtoStat(ps.name, ps.num, true);
+      copy.restorePorts(ps.portSnapshot());
+      n.outside.set(ps.num, copy);
+    }
+  }
+
+  /** A port probed from outside by a source that is also local (see outside). */
+  addOutsidePort(name: string, num: number, port: number): void {
+    const m = this.#notes?.outside;
+    if (m === null || m === undefined) return;
+    let ps = m.get(num);
+    if (ps === undefined) m.set(num, (ps = new ProtoStat(name, num, true)));
+    ps.add(port);
+  }
+
+  /** Distinct destination ports (TCP, UDP, UDP-Lite, SCTP) probed from outside over the tracked life. */
+  outsidePorts(): number {
+    const m = this.#notes?.outside ?? null;
+    let n = 0;
+    if (m !== null) for (const ps of m.values()) n += ps.count;
+    else for (const ps of this.protocolStats()) if (ps.hasPorts) n += ps.count;
+    return n;
   }
 
   /** Keeps the alphabetically first tool named, so the order of packets does not matter. */
@@ -254,13 +303,22 @@ export class SourceState extends DestinationTable {
     else this.#n.addressesTruncated = true;
   }
 
-  addSignature(sid: number, msg: string, dl: number): void {
+  addSignature(sid: number, msg: string, dl: number, role: SignatureRole = 'level'): void {
     const m = (this.#n.signatures ??= new Map());
     const t = m.get(sid);
     if (t !== undefined) {
       t.hits++;
       if (dl > t.dl) t.dl = dl;
-    } else if (m.size < MAX_SIGNATURES) m.set(sid, { msg, sid, dl, hits: 1 });
+    } else if (m.size < MAX_SIGNATURES) m.set(sid, { msg, sid, dl, hits: 1, role });
+  }
+
+  /** The service-role match with the highest level (what scan evidence would raise the source to), or null. */
+  topServiceMatch(): SignatureTally | null {
+    const m = this.#notes?.signatures;
+    if (m === null || m === undefined) return null;
+    let best: SignatureTally | null = null;
+    for (const t of m.values()) if (t.role === 'service' && (best === null || t.dl > best.dl)) best = t;
+    return best;
   }
 
   addInvalidIcmp(what: string): void {

@@ -63,6 +63,51 @@ export function decodeScanState(v: unknown, resolve: FingerprintResolver): Decod
   }
 }
 
+/**
+ * What can be kept of saved state that decodeScanState refuses (the daemon's
+ * restart must not lose every source to one bad one): each source that reads
+ * on its own is kept; a source with a bad field, or one repeated, is dropped
+ * and described in `problems`; a bad clock becomes the latest kept source's
+ * time and bad stats become 0. Returns the kept state in saved form
+ * (re-encoded, so decodeScanState accepts it). Throws only when the header
+ * (format, version) is not this state's.
+ */
+export function salvageScanState(v: unknown, problems: string[]): SavedScanState {
+  const o = checkHeader(v, SCAN_STATE_FORMAT, SCAN_STATE_VERSION, 'scan state');
+  const resolve = fingerprintResolver(null);
+  const sources = new Map<string, SourceState>();
+  const a = Array.isArray(o.sources) ? o.sources : [];
+  if (!Array.isArray(o.sources)) problems.push('sources: expected an array');
+  let latest = 0;
+  for (let i = 0; i < a.length; i++) {
+    try {
+      const s = decodeAt(a[i], i, resolve);
+      if (sources.has(s.key)) throw new StateError(`sources[${i}]`, `source ${s.key} twice`);
+      sources.set(s.key, s);
+      latest = Math.max(latest, s.lastSeen);
+    } catch (err) {
+      problems.push(err instanceof Error ? err.message : String(err));
+    }
+  }
+  const clock = kept(() => finite(o.clock, 'clock', -TIME * 1000, TIME * 1000), latest, problems);
+  const stats = kept(() => {
+    const r = record(o.stats, 'stats');
+    return { evicted: int(r.evicted, 'stats.evicted'), expired: int(r.expired, 'stats.expired') };
+  }, { evicted: 0, expired: 0 }, problems);
+  return encodeScanState(clock, stats, sources.values());
+}
+
+/** read(), or the fallback with the problem noted. */
+function kept<T>(read: () => T, fallback: T, problems: string[]): T {
+  try {
+    return read();
+  } catch (err) {
+    if (!(err instanceof StateError)) throw err;
+    problems.push(err.message);
+    return fallback;
+  }
+}
+
 function decodeAt(v: unknown, i: number, resolve: FingerprintResolver): SourceState {
   try {
     return decodeSource(v, resolve);

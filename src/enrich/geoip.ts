@@ -11,10 +11,9 @@
  * changes at most every GEOIP_RECHECK_INTERVAL seconds, in the background:
  * lookup() never waits for the disk.
  */
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import type { Config } from '../config/keys/index.js';
 import type { GeoInfo } from '../model/enrichment.js';
+import { dependencyFile } from '../io/package-files.js';
 import { normalizeAddress } from '../net/address.js';
 import { geoFromRecord, mergeGeo } from './geo-record.js';
 import { LruCache } from './lru-cache.js';
@@ -23,13 +22,11 @@ import { isSpecialAddress, mappedIPv4 } from './special-ranges.js';
 
 /** Path of the CC0 country database shipped with the npm dependency. */
 export function builtinCountryDbPath(): string {
-  let pkg: string;
   try {
-    pkg = createRequire(import.meta.url).resolve('@ip-location-db/geo-whois-asn-country-mmdb/package.json');
+    return dependencyFile('@ip-location-db/geo-whois-asn-country-mmdb/geo-whois-asn-country.mmdb');
   } catch {
     throw new Error('GEOIP_COUNTRY_DB: the built-in database (npm package @ip-location-db/geo-whois-asn-country-mmdb) is not installed; give a file or NONE');
   }
-  return join(dirname(pkg), 'geo-whois-asn-country.mmdb');
 }
 
 const NO_GEO: GeoInfo = Object.freeze({ country: null, asn: null, asOrg: null, city: null }) as GeoInfo;

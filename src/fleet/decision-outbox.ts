@@ -40,6 +40,11 @@ export class DecisionOutbox {
     }
   }
 
+  /** What is waiting, oldest first (saved with the daemon state). */
+  pending(): FleetDecision[] {
+    return [...this.#pending.values()];
+  }
+
   /** Sends everything pending (when connected); resolves with the number appended. */
   flush(): Promise<number> {
     this.#flushing ??= this.#drain().finally(() => (this.#flushing = null));

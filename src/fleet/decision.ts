@@ -84,6 +84,19 @@ export function decodeDecision(rec: Record<string, unknown>, b: AcceptBounds, no
   return { kind: 'ok', decision, merged: rec.m === '1', clamped };
 }
 
+/**
+ * A decision of this sensor saved with the daemon state (still waiting to be
+ * sent), read back with the same checks as one from the stream; null when
+ * malformed or, for a block, expired meanwhile (nobody needs it any more).
+ */
+export function savedDecision(v: unknown, now: number): FleetDecision | null {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return null;
+  const d = v as Record<string, unknown>;
+  const exp = d.expiresAt === null ? 0 : d.expiresAt;
+  const r = decodeDecision({ id: d.id, op: d.op, cidr: d.cidr, exp, dl: d.dl, by: d.by, at: d.at, why: d.reason }, { minPrefixV4: 0, minPrefixV6: 0, maxBlockMs: 0 }, now);
+  return r.kind === 'ok' ? r.decision : null;
+}
+
 /** The Lua script's ARGV for one decision (after the common arguments). */
 export function decisionArgs(d: FleetDecision): string[] {
   return [d.id, d.op, d.cidr, d.expiresAt === null ? '0' : String(d.expiresAt), d.dl === null ? '' : String(d.dl), d.by, String(d.at), cleanText(d.reason)];

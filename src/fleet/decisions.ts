@@ -8,7 +8,7 @@
  * so every sensor lifts a block at the same moment without further messages.
  */
 import type { FleetLogger, RedisLink } from './connection.js';
-import { newDecisionId, type AcceptBounds, type BlockNotice, type FleetDecision } from './decision.js';
+import { newDecisionId, savedDecision, type AcceptBounds, type BlockNotice, type FleetDecision } from './decision.js';
 import { DecisionOutbox } from './decision-outbox.js';
 import { DecisionReader, type DecisionHandler, type ReaderStats } from './decision-reader.js';
 import type { FleetKeys } from './keys.js';
@@ -81,6 +81,30 @@ export class FleetDecisions {
   /** Sets the saved position (instead of the constructor option); only before start(). */
   restore(pos: string | null): void {
     this.#reader.restore(pos);
+  }
+
+  /** This sensor's decisions not sent yet, oldest first: saved with the daemon state so a restart does not lose them. */
+  queued(): FleetDecision[] {
+    return this.#outbox.pending();
+  }
+
+  /**
+   * Queues decisions saved by queued() before a restart (checked as if read
+   * from the stream; expired blocks are dropped) and sends them once Redis is
+   * reachable. A decision that did reach Redis before the restart keeps its
+   * id, so the stream script takes it only once. Returns how many were queued.
+   */
+  requeue(saved: readonly unknown[]): number {
+    const now = this.#now();
+    let n = 0;
+    for (const v of saved) {
+      const d = savedDecision(v, now);
+      if (d === null) continue;
+      this.#outbox.add(d);
+      n++;
+    }
+    if (n > 0) void this.flush();
+    return n;
   }
 
   stats(): DecisionStats {

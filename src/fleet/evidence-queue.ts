@@ -95,6 +95,11 @@ export class EvidenceQueue {
     p.lastSeen = lastSeen;
   }
 
+  /** Everything waiting, oldest first, as items add() takes back (saved with the daemon state). */
+  items(): EvidenceItem[] {
+    return [...this.#items.values()].map((p) => ({ src: p.src, dsts: [...p.dsts], ports: [...p.ports], packets: p.packets, dl: p.dl, destinations: p.destinations, signatures: [...p.sigs].map(([sid, hits]) => ({ sid, hits })), lastSeen: p.lastSeen }));
+  }
+
   /** Removes and returns up to `n` of the oldest entries. */
   take(n: number): PendingEvidence[] {
     const out: PendingEvidence[] = [];
@@ -149,6 +154,37 @@ export class EvidenceQueue {
       else this.invalid++;
     }
   }
+}
+
+function strings(v: unknown): string[] | null {
+  return Array.isArray(v) && v.every((x) => typeof x === 'string') ? (v as string[]) : null;
+}
+
+function count(v: unknown): number | null {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : null;
+}
+
+/**
+ * An item saved by items() before a restart, in the shape add() takes (which
+ * then checks addresses, ports and levels); null when the shape is wrong.
+ */
+export function savedEvidence(v: unknown): EvidenceItem | null {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return null;
+  const o = v as Record<string, unknown>;
+  const dsts = strings(o.dsts);
+  const ports = strings(o.ports ?? []);
+  const packets = count(o.packets);
+  const dl = count(o.dl);
+  const destinations = count(o.destinations);
+  const lastSeen = count(o.lastSeen);
+  if (typeof o.src !== 'string' || dsts === null || ports === null || packets === null || dl === null || destinations === null || lastSeen === null) return null;
+  const sigs = Array.isArray(o.signatures) ? o.signatures : [];
+  const signatures = sigs.flatMap((s: unknown) => {
+    const sid = count((s as { sid?: unknown } | null)?.sid);
+    const hits = count((s as { hits?: unknown } | null)?.hits);
+    return sid === null || hits === null ? [] : [{ sid, hits }];
+  });
+  return { src: o.src, dsts, ports, packets, dl, destinations, signatures, lastSeen };
 }
 
 /** This sensor's figures for a source as stored in Redis (a small JSON object). */

@@ -17,7 +17,7 @@
  * the fleet level even when the source never comes back to them.
  */
 import type { FleetLogger, RedisLink } from './connection.js';
-import { detailJson, EvidenceQueue, type EvidenceItem, type PendingEvidence } from './evidence-queue.js';
+import { detailJson, EvidenceQueue, savedEvidence, type EvidenceItem, type PendingEvidence } from './evidence-queue.js';
 import { bucketMs, fleetDangerLevel, readFleetLevel, type FleetLevel, type LevelRules } from './fleet-level.js';
 import { LEVEL_SCALE, windowBuckets, type FleetKeys } from './keys.js';
 import { EVIDENCE } from './scripts.js';
@@ -77,6 +77,20 @@ export class FleetEvidence {
   publish(batch: readonly EvidenceItem[]): void {
     const now = this.#now();
     for (const item of batch) this.#queue.add(item, now);
+  }
+
+  /** Evidence not sent yet, oldest first: saved with the daemon state so a restart does not lose it. */
+  queued(): EvidenceItem[] {
+    return this.#queue.items();
+  }
+
+  /** Queues evidence saved by queued() before a restart (malformed items are skipped and counted as invalid). */
+  requeue(saved: readonly unknown[]): number {
+    const items = saved.map(savedEvidence);
+    const ok = items.filter((i): i is EvidenceItem => i !== null);
+    this.#queue.invalid += items.length - ok.length;
+    this.publish(ok);
+    return ok.length;
   }
 
   /** Per-packet form of publish() (see EvidenceQueue.note): `port` as `tcp/22` or null. */

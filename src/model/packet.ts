@@ -22,6 +22,15 @@ export const IP_CE = 1;
 export const IP_DF = 2;
 export const IP_MF = 4;
 
+/**
+ * The event times a log line may carry (epoch ms, UTC): from 1990-01-01 up to,
+ * not including, 2050-01-01. A line whose own time is outside is skipped as
+ * `bad-time` at parse time, so no later stage (event seconds, saved state,
+ * ISO dates in reports) ever sees an impossible time.
+ */
+export const TS_MIN = 631_152_000_000;
+export const TS_MAX = 2_524_608_000_000;
+
 export type Chain = 'INPUT' | 'OUTPUT' | 'FORWARD';
 export type Direction = 'inbound' | 'outbound' | 'forward';
 
@@ -46,6 +55,13 @@ export interface Packet {
   /** Log prefix between the kernel envelope and IN=, trimmed (`DROP`, `[UFW BLOCK]`). */
   prefix: string;
   chain: Chain;
+  /**
+   * Which way the packet goes as seen from the logging host: set by parse
+   * from the chain (FORWARD as 'forward'); detection refines forwarded
+   * packets (a public source arriving from outside is 'inbound', a LAN or
+   * container host going out is 'outbound') before signatures run.
+   */
+  dir: Direction;
   inIf: string;
   outIf: string;
   physIn: string;
@@ -112,6 +128,7 @@ export type SkipReason =
   | 'binary'
   | 'bad-address'
   | 'bad-number'
+  | 'bad-time'
   | 'no-protocol'
   | 'ipv6-disabled'
   | 'ignored-prefix'
@@ -122,4 +139,9 @@ export type SkipReason =
   | 'conntrack-leftover'
   | 'auto-dl-ignore'
   | 'signature-ignore'
-  | 'outside-time-range';
+  | 'outside-time-range'
+  // Not scans (IGNORE_REPLIES, IGNORE_OWN_TRAFFIC, IGNORE_LAN_DISCOVERY): see detect/traffic-class.ts.
+  | 'backscatter'
+  | 'reply'
+  | 'own-traffic'
+  | 'lan-discovery';

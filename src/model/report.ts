@@ -65,6 +65,14 @@ export interface ReportSummary {
   [extra: string]: unknown;
 }
 
+/** One hour (UTC) of the report's `timeline`. */
+export interface TimelineHour {
+  /** Start of the hour, ISO 8601 UTC. */
+  hour: string;
+  /** Packets scored in that hour, indexed by the danger level (0-5) their source had at the time. */
+  packets: number[];
+}
+
 export interface Report {
   version: 1;
   summary: ReportSummary;
@@ -72,5 +80,7 @@ export interface Report {
   topPorts: Array<{ proto: string; port: number; packets: number }>;
   topSignatures: Array<{ msg: string; sid: number; dl: number; hits: number; sources: number; proto: string }>;
   logPrefixes: Record<string, number>;
+  /** Packets per hour by danger level (analyze and the daemon; absent in reports of older versions). */
+  timeline?: TimelineHour[];
   [extra: string]: unknown;
 }

@@ -3,7 +3,7 @@
  * record time, the host and the log prefix (text between the kernel
  * envelope and `IN=`: `DROP`, `[UFW BLOCK]`, `Shorewall:net-fw:DROP:`).
  */
-import type { Packet } from '../model/packet.js';
+import { TS_MAX, TS_MIN, type Packet } from '../model/packet.js';
 import type { ParseContext } from './context.js';
 import { findTimestamp, timestampAt, uptimeAt, type TimeResult } from './syslog-time.js';
 
@@ -11,16 +11,50 @@ import { findTimestamp, timestampAt, uptimeAt, type TimeResult } from './syslog-
  * Index of the `IN=` that starts the payload, or -1. It must be followed by
  * `IN=<name> OUT=` so that a prefix or program text containing `IN=` is not
  * taken for it; no separator is required before it (Shorewall writes
- * `...:DROP:IN=eth0`).
+ * `...:DROP:IN=eth0`). pvefw-logger (Proxmox) writes IN= and OUT= only for
+ * the devices a packet has: there the payload may start `IN=<name> PHYSIN=|MAC=|SRC=`
+ * (no OUT=) or `OUT=<name> PHYSOUT=|MAC=|SRC=` (no IN=).
  */
 export function findPayload(s: string, from: number): number {
   let i = s.indexOf('IN=', from);
   while (i >= 0) {
     const sp = s.indexOf(' ', i + 3);
-    if (sp > 0 && sp - i < 24 && s.startsWith('OUT=', sp + 1)) return i;
+    if (sp > 0 && sp - i < 24 && (s.startsWith('OUT=', sp + 1) || fieldAfterDevice(s, sp + 1, 'PHYSIN='))) return i;
     i = s.indexOf('IN=', i + 3);
   }
+  i = s.indexOf('OUT=', from);
+  while (i >= 0) {
+    const sp = s.indexOf(' ', i + 4);
+    if (sp > 0 && sp - i < 25 && fieldAfterDevice(s, sp + 1, 'PHYSOUT=')) return i;
+    i = s.indexOf('OUT=', i + 4);
+  }
   return -1;
+}
+
+/** The nf_log fields that may follow a lone IN=/OUT= device. */
+function fieldAfterDevice(s: string, k: number, phys: string): boolean {
+  return s.startsWith('SRC=', k) || s.startsWith('MAC=', k) || s.startsWith(phys, k);
+}
+
+/**
+ * A firewall line cut before its IN=/OUT= (a record split by a length limit,
+ * the tail of a line run into another): nf_log fields without their start.
+ * Counted as truncated instead of passing for another program's text.
+ */
+export function isCutPayload(s: string): boolean {
+  const d = s.indexOf('DPT=');
+  if (d >= 0 && (d === 0 || s.charCodeAt(d - 1) === 32) && isDigit(s.charCodeAt(d + 4))) return true;
+  const src = s.indexOf('SRC=');
+  return src >= 0 && (src === 0 || s.charCodeAt(src - 1) === 32) && s.indexOf(' DST=', src) > 0;
+}
+
+/**
+ * Boot time plus a kernel uptime (ms). An uptime longer than the whole range
+ * of accepted times cannot be real: Infinity, so the line is skipped as
+ * bad-time even when the boot time is unknown (NaN: no time).
+ */
+function sinceBoot(ctx: ParseContext, ms: number): number {
+  return ms <= TS_MAX - TS_MIN ? ctx.bootTime + ms : Number.POSITIVE_INFINITY;
 }
 
 const scratch: TimeResult = { ts: 0, end: 0 };
@@ -43,7 +77,7 @@ function kmsgHeader(s: string, p: Packet, ctx: ParseContext): number {
   if (k === u0 || s.charCodeAt(k) !== 44) return -1;
   const semi = s.indexOf(';', k);
   if (semi < 0 || semi - k > 8) return -1;
-  p.ts = ctx.bootTime + usec / 1000;
+  p.ts = sinceBoot(ctx, usec / 1000);
   return semi + 1;
 }
 
@@ -80,7 +114,7 @@ export function parseEnvelope(s: string, payload: number, p: Packet, ctx: ParseC
     if (after >= 0) { prefixText(s, after, payload, p); return; }
   } else if (c0 === 91 /* [ */ && uptimeAt(s, 0, scratch)) {
     // bare dmesg, or journalctl short-monotonic (`[ 463.25] host kernel: ...`)
-    p.ts = ctx.bootTime + scratch.ts;
+    p.ts = sinceBoot(ctx, scratch.ts);
     start = scratch.end;
   } else if (c0 === 60 /* < */) {
     const gt = s.indexOf('>');
@@ -101,7 +135,7 @@ export function parseEnvelope(s: string, payload: number, p: Packet, ctx: ParseC
   if (kernel >= start) {
     p.host = hostBefore(s, kernel, start);
     prefixText(s, kernel + 7, payload, p);
-    if (Number.isNaN(p.ts) && uptimeAt(s, skipSpaces(s, kernel + 7), scratch)) p.ts = ctx.bootTime + scratch.ts;
+    if (Number.isNaN(p.ts) && uptimeAt(s, skipSpaces(s, kernel + 7), scratch)) p.ts = sinceBoot(ctx, scratch.ts);
   } else {
     prefixText(s, start, payload, p);
   }

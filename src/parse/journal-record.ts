@@ -19,6 +19,17 @@ function messageText(v: unknown): string | null {
   return null;
 }
 
+/**
+ * __REALTIME_TIMESTAMP (microseconds, as text) in ms: NaN when absent,
+ * Infinity when present but not a number (skipped as bad-time like a number
+ * out of range).
+ */
+function journalTime(v: unknown): number {
+  if (v === undefined) return Number.NaN;
+  const n = typeof v === 'string' && v !== '' ? Number(v) : Number.NaN;
+  return Number.isNaN(n) ? Number.POSITIVE_INFINITY : n / 1000;
+}
+
 /** A `-o json` line; null when it is not a journal object with a message. */
 export function journalJson(line: string): JournalMessage | 'malformed' | null {
   let o: unknown;
@@ -31,8 +42,7 @@ export function journalJson(line: string): JournalMessage | 'malformed' | null {
   const r = o as Record<string, unknown>;
   const message = messageText(r.MESSAGE);
   if (message === null) return null;
-  const rt = typeof r.__REALTIME_TIMESTAMP === 'string' ? Number(r.__REALTIME_TIMESTAMP) / 1000 : Number.NaN;
-  return { ts: rt, host: typeof r._HOSTNAME === 'string' ? r._HOSTNAME : '', message };
+  return { ts: journalTime(r.__REALTIME_TIMESTAMP), host: typeof r._HOSTNAME === 'string' ? r._HOSTNAME : '', message };
 }
 
 /** True when the line is a journal export field (`KEY=value` with a journal field name). */
@@ -55,7 +65,7 @@ export function exportLine(line: string, ctx: ParseContext): JournalMessage | nu
   const eq = line.indexOf('=');
   const key = line.slice(0, eq);
   ctx.exportActive = true;
-  if (key === '__REALTIME_TIMESTAMP') ctx.exportTs = Number(line.slice(eq + 1)) / 1000;
+  if (key === '__REALTIME_TIMESTAMP') ctx.exportTs = journalTime(line.slice(eq + 1));
   else if (key === '_HOSTNAME') ctx.exportHost = line.slice(eq + 1);
   else if (key === 'MESSAGE') ctx.exportMessage = line.slice(eq + 1);
   return null;

@@ -13,30 +13,45 @@ import {
   type InnerPacket, type Packet, type SkipReason,
 } from '../model/packet.js';
 
-/** Decimal digits in s[from, to) as a number; -2 when empty or not all digits. */
-export function decimal(s: string, from: number, to: number): number {
-  if (from >= to || to - from > 15) return -2;
+/** Field maxima: nf_log prints u8, u16, u32 and the 20-bit flow label. */
+const U8 = 0xff;
+const U16 = 0xffff;
+const U32 = 0xffffffff;
+/** IPv6 LEN= is the payload length plus the 40-byte header. */
+const V6_LEN = U16 + 40;
+const FLOW_LABEL = 0xfffff;
+/** IPv4 FRAG: is the 13-bit offset field (IPv6 prints a 16-bit value). */
+const IPV4_FRAG = 0x1fff;
+
+/** A number that is not a plain number (empty, a sign, a letter). */
+const BAD = -2;
+/** A number above its field's maximum. */
+const RANGE = -3;
+
+/** Decimal digits in s[from, to) as a number at most max; BAD when empty or not all digits, RANGE above max. */
+function decimal(s: string, from: number, to: number, max: number): number {
+  if (from >= to) return BAD;
   let v = 0;
   for (let i = from; i < to; i++) {
     const d = s.charCodeAt(i) - 48;
-    if (d < 0 || d > 9) return -2;
+    if (d < 0 || d > 9) return BAD;
     v = v * 10 + d;
   }
-  return v;
+  return v > max ? RANGE : v;
 }
 
-/** `0x1F` or bare hex in s[from, to); -2 when invalid. */
-export function hex(s: string, from: number, to: number): number {
-  if (to - from > 2 && s.charCodeAt(from) === 48 && (s.charCodeAt(from + 1) | 32) === 120) from += 2;
-  if (from >= to || to - from > 12) return -2;
+/** `0x1F` or bare hex in s[from, to) at most max; BAD when invalid, RANGE above max. */
+function hex(s: string, from: number, to: number, max: number): number {
+  if (to - from > 2 && s.charCodeAt(from + 1) === 120 && s.charCodeAt(from) === 48) from += 2;
+  if (from >= to) return BAD;
   let v = 0;
   for (let i = from; i < to; i++) {
     const c = s.charCodeAt(i) | 32;
     const d = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : -1;
-    if (d < 0) return -2;
+    if (d < 0) return BAD;
     v = v * 16 + d;
   }
-  return v;
+  return v > max ? RANGE : v;
 }
 
 const PROTO_BY_NAME: Readonly<Record<string, readonly [string, number]>> = {
@@ -49,15 +64,19 @@ const NAME_BY_NUMBER: Readonly<Record<number, string>> = {
   1: 'icmp', 6: 'tcp', 17: 'udp', 50: 'esp', 51: 'ah', 58: 'icmp6', 132: 'sctp', 136: 'udplite',
 };
 
+/** A protocol name or number; null when unknown or above 255. */
 export function protoFromText(s: string, from: number, to: number): readonly [string, number] | null {
-  const n = decimal(s, from, to);
-  if (n >= 0) return n > 255 ? null : [NAME_BY_NUMBER[n] ?? String(n), n];
-  return PROTO_BY_NAME[s.slice(from, to)] ?? null;
+  const n = decimal(s, from, to, U8);
+  if (n >= 0) return [NAME_BY_NUMBER[n] ?? String(n), n];
+  return n === RANGE ? null : PROTO_BY_NAME[s.slice(from, to)] ?? null;
 }
+
+/** The direction a chain implies; detection refines FORWARD. */
+export const CHAIN_DIRECTION = { INPUT: 'inbound', OUTPUT: 'outbound', FORWARD: 'forward' } as const;
 
 export function emptyPacket(raw: string): Packet {
   return {
-    ts: Number.NaN, host: '', prefix: '', chain: 'INPUT', inIf: '', outIf: '', physIn: '', physOut: '', mac: '',
+    ts: Number.NaN, host: '', prefix: '', chain: 'INPUT', dir: 'inbound', inIf: '', outIf: '', physIn: '', physOut: '', mac: '',
     family: 4, src: '', dst: '', len: -1, tos: -1, prec: -1, ttl: -1, id: -1, tc: -1, flowLabel: -1,
     ipFlags: 0, frag: -1, ipOpts: '', proto: '', protoNum: -1, sport: -1, dport: -1, seq: -1, ack: -1,
     window: -1, res: -1, tcpFlags: 0, urgp: -1, tcpOpts: '', udpLen: -1, icmpType: -1, icmpCode: -1,
@@ -89,26 +108,51 @@ function address(s: string, from: number, to: number): string {
   return v;
 }
 
-function innerField(s: string, i: number, klen: number, v0: number, j: number, q: InnerPacket): void {
+/**
+ * One KEY=VALUE of the quoted packet. Returns a skip reason for a bad value or
+ * a repeated address or port (the quoted UDP header repeats LEN=: the first,
+ * the IP length, is kept).
+ */
+function innerField(s: string, i: number, klen: number, v0: number, j: number, q: InnerPacket): SkipReason | null {
   const a = s.charCodeAt(i);
   if (klen === 3) {
     const b = s.charCodeAt(i + 1);
-    if (a === 83 && b === 82) q.src = address(s, v0, j);
-    else if (a === 68 && b === 83) q.dst = address(s, v0, j);
-    else if (a === 76 && q.len < 0) q.len = decimal(s, v0, j);
-    else if (a === 83 && b === 80) q.sport = decimal(s, v0, j);
-    else if (a === 68 && b === 80) q.dport = decimal(s, v0, j);
-  } else if (klen === 5 && a === 80) {
+    if (a === 83 && b === 82) {
+      if (q.src !== '') return 'malformed';
+      return (q.src = address(s, v0, j)) === '' ? 'bad-address' : null;
+    }
+    if (a === 68 && b === 83) {
+      if (q.dst !== '') return 'malformed';
+      return (q.dst = address(s, v0, j)) === '' ? 'bad-address' : null;
+    }
+    let v = 0;
+    if (a === 76) {
+      v = decimal(s, v0, j, V6_LEN);
+      if (q.len < 0) q.len = v;
+    } else if (a === 83 && b === 80) {
+      if (q.sport !== -1) return 'malformed';
+      v = q.sport = decimal(s, v0, j, U16);
+    } else if (a === 68 && b === 80) {
+      if (q.dport !== -1) return 'malformed';
+      v = q.dport = decimal(s, v0, j, U16);
+    }
+    return v < 0 ? 'bad-number' : null;
+  }
+  if (klen === 5 && a === 80) {
     const pr = protoFromText(s, v0, j);
     q.proto = pr === null ? s.slice(v0, j) : pr[0];
   }
+  return null;
 }
 
 /** End index of the last number read by num()/hexNum(): lets a value be parsed and skipped in one pass. */
 let numEnd = 0;
 
-/** Decimal number at i up to the next space (or end); -2 when a non-digit comes first. Sets numEnd. */
-function num(s: string, i: number, end: number): number {
+/**
+ * Decimal number at i up to the next space (or end), at most max; BAD when not
+ * a plain number, RANGE above max. Sets numEnd.
+ */
+function num(s: string, i: number, end: number, max: number): number {
   let v = 0;
   let k = i;
   for (; k < end; k++) {
@@ -120,18 +164,23 @@ function num(s: string, i: number, end: number): number {
     // not a plain number: skip the rest of the token and report it bad
     const sp = s.indexOf(' ', k);
     numEnd = sp < 0 ? end : sp;
-    return -2;
+    return BAD;
   }
   numEnd = k;
-  return k === i || k - i > 15 ? -2 : v;
+  return k === i ? BAD : v > max ? RANGE : v;
 }
 
-/** Hex value (`0x1F` or bare) at i up to the next space. Sets numEnd. */
-function hexNum(s: string, i: number, end: number): number {
+/** Hex value (`0x1F` or bare) at i up to the next space, at most max. Sets numEnd. */
+function hexNum(s: string, i: number, end: number, max: number): number {
   let sp = s.indexOf(' ', i);
   if (sp < 0) sp = end;
   numEnd = sp;
-  return hex(s, i, sp);
+  return hex(s, i, sp, max);
+}
+
+/** Why a value num()/hexNum() refused is unusable: cut at the end of the line, or a bad number. */
+function badValue(v: number, end: number): SkipReason {
+  return v === BAD && numEnd >= end ? 'truncated' : 'bad-number';
 }
 
 function wordEnd(s: string, i: number, end: number): number {
@@ -144,15 +193,30 @@ function tokenIs(s: string, i: number, len: number, end: number): boolean {
   return i + len === end || s.charCodeAt(i + len) === 32;
 }
 
+/** Bits of `seen` for the keys whose value may be empty (no -1 / '' sentinel tells a repeat). */
+const SEEN_IN = 1;
+const SEEN_OUT = 2;
+const SEEN_PHYSIN = 4;
+const SEEN_PHYSOUT = 8;
+const SEEN_MAC = 16;
+const SEEN_SPI = 32;
+
 /**
- * Parses the payload starting at `start` (the `I` of `IN=`) into `p`.
- * Returns null on success or the reason the line is unusable.
+ * Parses the payload starting at `start` (the `I` of `IN=`, or the `O` of
+ * `OUT=` on lines without IN=) into `p`. Returns null on success or the
+ * reason the line is unusable.
  *
  * A hand-written lexer: the first two characters of a token select the key,
  * '=' is checked at the key's fixed offset, numbers are read in place (their
  * end found while reading), and only string values are skipped with indexOf.
  * On this project's machines a JavaScript loop over every character costs
  * several times more than these native searches.
+ *
+ * Every number is checked against its field's width as nf_log prints it
+ * (`bad-number`), and a key that appears twice outside the quoted packet
+ * makes the line `malformed`: the kernel writes each once, so a second one
+ * means two lines run together or forged text, and neither value can be
+ * trusted. Both checks are comparisons on values already read.
  */
 export function parsePayload(s: string, start: number, p: Packet): SkipReason | null {
   const end = s.length;
@@ -161,6 +225,7 @@ export function parsePayload(s: string, start: number, p: Packet): SkipReason | 
   let protoSeen = false;
   let afterUrgp = false;
   let incomplete = false;
+  let seen = 0;
   while (i < end) {
     const c0 = s.charCodeAt(i);
     if (c0 === 32) { i++; continue; }
@@ -169,52 +234,75 @@ export function parsePayload(s: string, start: number, p: Packet): SkipReason | 
       const close = s.indexOf(']', i);
       if (close < 0) return 'truncated';
       inner = { src: '', dst: '', len: -1, proto: '', sport: -1, dport: -1 };
-      parseInner(s, i + 1, close, inner);
+      const bad = parseInner(s, i + 1, close, inner);
+      if (bad !== null) return bad;
       i = close + 1;
       continue;
     }
     const c1 = s.charCodeAt(i + 1);
     let j = -1; // end of the token when the value has been consumed
+    let v = 0; // a number read (negative: bad)
+    let dup = false; // the key was seen before
     switch (c0) {
       case 83: // S
-        if (c1 === 82 && s.charCodeAt(i + 3) === 61) { j = wordEnd(s, i + 4, end); p.src = address(s, i + 4, j); if (p.src === '') return 'bad-address'; } // SRC=
-        else if (c1 === 80 && s.charCodeAt(i + 3) === 61) { p.sport = num(s, i + 4, end); j = numEnd; } // SPT=
-        else if (c1 === 69 && s.charCodeAt(i + 3) === 61) { const v = num(s, i + 4, end); if (p.protoNum === 6) p.seq = v; else p.icmpSeq = v; j = numEnd; } // SEQ=
-        else if (c1 === 89 && tokenIs(s, i, 3, end)) { p.tcpFlags |= TCP_SYN; j = i + 3; } // SYN
+        if (c1 === 82 && s.charCodeAt(i + 3) === 61) { // SRC=
+          dup = p.src !== '';
+          j = wordEnd(s, i + 4, end);
+          if ((p.src = address(s, i + 4, j)) === '') return 'bad-address';
+        } else if (c1 === 80 && s.charCodeAt(i + 3) === 61) {
+          if (s.charCodeAt(i + 2) === 73) { dup = (seen & SEEN_SPI) !== 0; seen |= SEEN_SPI; v = hexNum(s, i + 4, end, U32); } // SPI= (AH, ESP)
+          else { dup = p.sport !== -1; v = p.sport = num(s, i + 4, end, U16); } // SPT=
+          j = numEnd;
+        } else if (c1 === 69 && s.charCodeAt(i + 3) === 61) { // SEQ=
+          if (p.protoNum === 6) { dup = p.seq !== -1; v = p.seq = num(s, i + 4, end, U32); }
+          else { dup = p.icmpSeq !== -1; v = p.icmpSeq = num(s, i + 4, end, U16); }
+          j = numEnd;
+        } else if (c1 === 89 && tokenIs(s, i, 3, end)) { p.tcpFlags |= TCP_SYN; j = i + 3; } // SYN
         break;
       case 68: // D
-        if (c1 === 83 && s.charCodeAt(i + 3) === 61) { j = wordEnd(s, i + 4, end); p.dst = address(s, i + 4, j); if (p.dst === '') return 'bad-address'; } // DST=
-        else if (c1 === 80 && s.charCodeAt(i + 3) === 61) { p.dport = num(s, i + 4, end); j = numEnd; } // DPT=
+        if (c1 === 83 && s.charCodeAt(i + 3) === 61) { // DST=
+          dup = p.dst !== '';
+          j = wordEnd(s, i + 4, end);
+          if ((p.dst = address(s, i + 4, j)) === '') return 'bad-address';
+        } else if (c1 === 80 && s.charCodeAt(i + 3) === 61) { dup = p.dport !== -1; v = p.dport = num(s, i + 4, end, U16); j = numEnd; } // DPT=
         else if (c1 === 70 && tokenIs(s, i, 2, end)) { p.ipFlags |= IP_DF; j = i + 2; } // DF
         break;
       case 76: // L
-        if (c1 === 69 && s.charCodeAt(i + 3) === 61) { const v = num(s, i + 4, end); if (protoSeen) p.udpLen = v; else p.len = v; j = numEnd; } // LEN=
+        if (c1 === 69 && s.charCodeAt(i + 3) === 61) { // LEN= (the IP length; after PROTO= the UDP length)
+          if (protoSeen) { dup = p.udpLen !== -1; v = p.udpLen = num(s, i + 4, end, U16); }
+          else { dup = p.len !== -1; v = p.len = num(s, i + 4, end, V6_LEN); }
+          j = numEnd;
+        }
         break;
       case 84: // T
-        if (c1 === 84 && s.charCodeAt(i + 3) === 61) { p.ttl = num(s, i + 4, end); j = numEnd; } // TTL=
-        else if (c1 === 79 && s.charCodeAt(i + 3) === 61) { p.tos = hexNum(s, i + 4, end); j = numEnd; } // TOS=
-        else if (c1 === 89 && s.charCodeAt(i + 4) === 61) { p.icmpType = num(s, i + 5, end); j = numEnd; } // TYPE=
-        else if (c1 === 67 && s.charCodeAt(i + 2) === 61) { p.tc = num(s, i + 3, end); j = numEnd; } // TC=
+        if (c1 === 84 && s.charCodeAt(i + 3) === 61) { dup = p.ttl !== -1; v = p.ttl = num(s, i + 4, end, U8); j = numEnd; } // TTL=
+        else if (c1 === 79 && s.charCodeAt(i + 3) === 61) { dup = p.tos !== -1; v = p.tos = hexNum(s, i + 4, end, U8); j = numEnd; } // TOS=
+        else if (c1 === 89 && s.charCodeAt(i + 4) === 61) { dup = p.icmpType !== -1; v = p.icmpType = num(s, i + 5, end, U8); j = numEnd; } // TYPE=
+        else if (c1 === 67 && s.charCodeAt(i + 2) === 61) { dup = p.tc !== -1; v = p.tc = num(s, i + 3, end, U8); j = numEnd; } // TC=
         break;
       case 80: // P
         if (c1 === 82 && s.charCodeAt(i + 5) === 61) { // PROTO=
+          if (protoSeen) return 'malformed';
           j = wordEnd(s, i + 6, end);
           const pr = protoFromText(s, i + 6, j);
-          if (pr === null) return 'no-protocol';
+          if (pr === null) return isDigit(s.charCodeAt(i + 6)) ? 'bad-number' : 'no-protocol';
           p.proto = pr[0];
           p.protoNum = pr[1];
           protoSeen = true;
-        } else if (c1 === 82 && s.charCodeAt(i + 4) === 61) { p.prec = hexNum(s, i + 5, end); j = numEnd; } // PREC=
+        } else if (c1 === 82 && s.charCodeAt(i + 4) === 61) { dup = p.prec !== -1; v = p.prec = hexNum(s, i + 5, end, U8); j = numEnd; } // PREC=
         else if (c1 === 83 && tokenIs(s, i, 3, end)) { p.tcpFlags |= TCP_PSH; j = i + 3; } // PSH
-        else if (c1 === 72 && s.charCodeAt(i + 6) === 61) { j = wordEnd(s, i + 7, end); p.physIn = s.slice(i + 7, j); } // PHYSIN=
-        else if (c1 === 72 && s.charCodeAt(i + 7) === 61) { j = wordEnd(s, i + 8, end); p.physOut = s.slice(i + 8, j); } // PHYSOUT=
-        else if (c1 === 65 && s.charCodeAt(i + 9) === 61) { p.icmpParam = num(s, i + 10, end); j = numEnd; } // PARAMETER=
-        else if (c1 === 79 && s.charCodeAt(i + 7) === 61) { p.icmpParam = hexNum(s, i + 8, end); j = numEnd; } // POINTER= (ICMPv6, hex)
+        else if (c1 === 72 && s.charCodeAt(i + 6) === 61) { dup = (seen & SEEN_PHYSIN) !== 0; seen |= SEEN_PHYSIN; j = wordEnd(s, i + 7, end); p.physIn = s.slice(i + 7, j); } // PHYSIN=
+        else if (c1 === 72 && s.charCodeAt(i + 7) === 61) { dup = (seen & SEEN_PHYSOUT) !== 0; seen |= SEEN_PHYSOUT; j = wordEnd(s, i + 8, end); p.physOut = s.slice(i + 8, j); } // PHYSOUT=
+        else if (c1 === 65 && s.charCodeAt(i + 9) === 61) { dup = p.icmpParam !== -1; v = p.icmpParam = num(s, i + 10, end, U8); j = numEnd; } // PARAMETER=
+        else if (c1 === 79 && s.charCodeAt(i + 7) === 61) { dup = p.icmpParam !== -1; v = p.icmpParam = hexNum(s, i + 8, end, U32); j = numEnd; } // POINTER= (ICMPv6, hex)
         break;
       case 73: // I
-        if (c1 === 78 && s.charCodeAt(i + 2) === 61) { j = wordEnd(s, i + 3, end); p.inIf = s.slice(i + 3, j); } // IN=
-        else if (c1 === 68 && s.charCodeAt(i + 2) === 61) { const v = num(s, i + 3, end); if (protoSeen) p.icmpId = v; else p.id = v; j = numEnd; } // ID=
-        else if (c1 === 78 && s.startsWith('INCOMPLETE', i)) {
+        if (c1 === 78 && s.charCodeAt(i + 2) === 61) { dup = (seen & SEEN_IN) !== 0; seen |= SEEN_IN; j = wordEnd(s, i + 3, end); p.inIf = s.slice(i + 3, j); } // IN=
+        else if (c1 === 68 && s.charCodeAt(i + 2) === 61) { // ID= (the IP ID; after PROTO= the ICMP echo ID)
+          if (protoSeen) { dup = p.icmpId !== -1; v = p.icmpId = num(s, i + 3, end, U16); }
+          else { dup = p.id !== -1; v = p.id = num(s, i + 3, end, U16); }
+          j = numEnd;
+        } else if (c1 === 78 && s.startsWith('INCOMPLETE', i)) {
           // `INCOMPLETE [N bytes]`: the kernel could not read the L4 header (nmap -sO sends
           // bare protocol headers). Not a quoted packet: skip the bracket group.
           incomplete = true;
@@ -226,7 +314,7 @@ export function parsePayload(s: string, start: number, p: Packet): SkipReason | 
         }
         break;
       case 79: // O
-        if (c1 === 85 && s.charCodeAt(i + 3) === 61) { j = wordEnd(s, i + 4, end); p.outIf = s.slice(i + 4, j); } // OUT=
+        if (c1 === 85 && s.charCodeAt(i + 3) === 61) { dup = (seen & SEEN_OUT) !== 0; seen |= SEEN_OUT; j = wordEnd(s, i + 4, end); p.outIf = s.slice(i + 4, j); } // OUT=
         else if (c1 === 80 && s.charCodeAt(i + 2) === 84 && s.charCodeAt(i + 3) === 32) { // OPT (HEX)
           // IP options / IPv6 extension headers before PROTO=, TCP options after URGP=.
           if (s.charCodeAt(i + 4) !== 40 /* ( */) return 'malformed';
@@ -239,35 +327,35 @@ export function parsePayload(s: string, start: number, p: Packet): SkipReason | 
         }
         break;
       case 77: // M
-        if (c1 === 65 && s.charCodeAt(i + 3) === 61) { j = wordEnd(s, i + 4, end); p.mac = s.slice(i + 4, j); } // MAC=
-        else if (c1 === 65 && s.charCodeAt(i + 4) === 61) { p.mark = hexNum(s, i + 5, end); j = numEnd; } // MARK=
+        if (c1 === 65 && s.charCodeAt(i + 3) === 61) { dup = (seen & SEEN_MAC) !== 0; seen |= SEEN_MAC; j = wordEnd(s, i + 4, end); p.mac = s.slice(i + 4, j); } // MAC=
+        else if (c1 === 65 && s.charCodeAt(i + 4) === 61) { dup = p.mark !== -1; v = p.mark = hexNum(s, i + 5, end, U32); j = numEnd; } // MARK=
         else if (c1 === 65 && s.charCodeAt(i + 6) === 61 && s.charCodeAt(i + 3) === 83) { j = wordEnd(s, i + 7, end); if (p.mac === '') p.mac = s.slice(i + 7, j); } // MACSRC= (bridge)
-        else if (c1 === 84 && s.charCodeAt(i + 3) === 61) { p.icmpMtu = num(s, i + 4, end); j = numEnd; } // MTU=
+        else if (c1 === 84 && s.charCodeAt(i + 3) === 61) { dup = p.icmpMtu !== -1; v = p.icmpMtu = num(s, i + 4, end, p.protoNum === 1 ? U16 : U32); j = numEnd; } // MTU= (ICMPv6: 32 bits)
         else if (c1 === 70 && tokenIs(s, i, 2, end)) { p.ipFlags |= IP_MF; j = i + 2; } // MF
         break;
       case 87: // W
-        if (s.charCodeAt(i + 6) === 61) { p.window = num(s, i + 7, end); j = numEnd; } // WINDOW=
+        if (s.charCodeAt(i + 6) === 61) { dup = p.window !== -1; v = p.window = num(s, i + 7, end, U16); j = numEnd; } // WINDOW=
         break;
       case 82: // R
-        if (c1 === 69 && s.charCodeAt(i + 3) === 61) { p.res = hexNum(s, i + 4, end); j = numEnd; } // RES=
+        if (c1 === 69 && s.charCodeAt(i + 3) === 61) { dup = p.res !== -1; v = p.res = hexNum(s, i + 4, end, U8); j = numEnd; } // RES=
         else if (c1 === 83 && tokenIs(s, i, 3, end)) { p.tcpFlags |= TCP_RST; j = i + 3; } // RST
         break;
       case 85: // U
-        if (c1 === 82 && s.charCodeAt(i + 4) === 61) { p.urgp = num(s, i + 5, end); j = numEnd; afterUrgp = true; } // URGP=
+        if (c1 === 82 && s.charCodeAt(i + 4) === 61) { dup = p.urgp !== -1; v = p.urgp = num(s, i + 5, end, U16); j = numEnd; afterUrgp = true; } // URGP=
         else if (c1 === 82 && tokenIs(s, i, 3, end)) { p.tcpFlags |= TCP_URG; j = i + 3; } // URG
-        else if (c1 === 73 && s.charCodeAt(i + 3) === 61) { p.uid = num(s, i + 4, end); j = numEnd; } // UID=
+        else if (c1 === 73 && s.charCodeAt(i + 3) === 61) { dup = p.uid !== -1; v = p.uid = num(s, i + 4, end, U32); j = numEnd; } // UID=
         break;
       case 65: // A
-        if (c1 === 67 && s.charCodeAt(i + 3) === 61) { p.ack = num(s, i + 4, end); j = numEnd; } // ACK=n (sequence number)
+        if (c1 === 67 && s.charCodeAt(i + 3) === 61) { dup = p.ack !== -1; v = p.ack = num(s, i + 4, end, U32); j = numEnd; } // ACK=n (sequence number)
         else if (c1 === 67 && tokenIs(s, i, 3, end)) { p.tcpFlags |= TCP_ACK; j = i + 3; } // ACK (flag)
         break;
       case 70: // F
         if (c1 === 73 && tokenIs(s, i, 3, end)) { p.tcpFlags |= TCP_FIN; j = i + 3; } // FIN
-        else if (c1 === 76 && s.charCodeAt(i + 7) === 61) { p.flowLabel = num(s, i + 8, end); j = numEnd; } // FLOWLBL=
-        else if (c1 === 82 && (s.charCodeAt(i + 4) === 58 || s.charCodeAt(i + 4) === 61)) { p.frag = num(s, i + 5, end); j = numEnd; } // FRAG:n (FRAG=n)
+        else if (c1 === 76 && s.charCodeAt(i + 7) === 61) { dup = p.flowLabel !== -1; v = p.flowLabel = num(s, i + 8, end, FLOW_LABEL); j = numEnd; } // FLOWLBL=
+        else if (c1 === 82 && (s.charCodeAt(i + 4) === 58 || s.charCodeAt(i + 4) === 61)) { dup = p.frag !== -1; v = p.frag = num(s, i + 5, end, U16); j = numEnd; } // FRAG:n (FRAG=n)
         break;
       case 67: // C
-        if (c1 === 79 && s.charCodeAt(i + 4) === 61) { p.icmpCode = num(s, i + 5, end); j = numEnd; } // CODE=
+        if (c1 === 79 && s.charCodeAt(i + 4) === 61) { dup = p.icmpCode !== -1; v = p.icmpCode = num(s, i + 5, end, U8); j = numEnd; } // CODE=
         else if (c1 === 87 && tokenIs(s, i, 3, end)) { p.tcpFlags |= TCP_CWR; j = i + 3; } // CWR
         else if (c1 === 69 && tokenIs(s, i, 2, end)) { p.ipFlags |= IP_CE; j = i + 2; } // CE
         break;
@@ -275,15 +363,21 @@ export function parsePayload(s: string, start: number, p: Packet): SkipReason | 
         if (c1 === 67 && tokenIs(s, i, 3, end)) { p.tcpFlags |= TCP_ECE; j = i + 3; } // ECE
         break;
       case 71: // G
-        if (c1 === 73 && s.charCodeAt(i + 3) === 61) { p.gid = num(s, i + 4, end); j = numEnd; } // GID=
-        else if (c1 === 65 && s.charCodeAt(i + 7) === 61) { j = wordEnd(s, i + 8, end); p.icmpGateway = address(s, i + 8, j); } // GATEWAY=
+        if (c1 === 73 && s.charCodeAt(i + 3) === 61) { dup = p.gid !== -1; v = p.gid = num(s, i + 4, end, U32); j = numEnd; } // GID=
+        else if (c1 === 65 && s.charCodeAt(i + 7) === 61) { // GATEWAY=
+          dup = p.icmpGateway !== '';
+          j = wordEnd(s, i + 8, end);
+          if ((p.icmpGateway = address(s, i + 8, j)) === '') return 'bad-address';
+        }
         break;
       case 72: // H
-        if (s.charCodeAt(i + 8) === 61) { p.ttl = num(s, i + 9, end); p.family = 6; j = numEnd; } // HOPLIMIT=
+        if (s.charCodeAt(i + 8) === 61) { dup = p.ttl !== -1; v = p.ttl = num(s, i + 9, end, U8); p.family = 6; j = numEnd; } // HOPLIMIT=
         break;
       default:
         break;
     }
+    if (dup) return 'malformed';
+    if (v < 0) return badValue(v, end);
     i = (j < 0 ? wordEnd(s, i, end) : j) + 1; // unknown tokens are skipped whole
   }
   p.inner = inner;
@@ -291,15 +385,19 @@ export function parsePayload(s: string, start: number, p: Packet): SkipReason | 
 }
 
 /** The quoted packet of an ICMP error, `[SRC=... DST=... ]`, between from and close. */
-function parseInner(s: string, from: number, close: number, q: InnerPacket): void {
+function parseInner(s: string, from: number, close: number, q: InnerPacket): SkipReason | null {
   let i = from;
   while (i < close) {
     let j = s.indexOf(' ', i);
     if (j < 0 || j > close) j = close;
     const eq = s.indexOf('=', i);
-    if (eq > i && eq < j) innerField(s, i, eq - i, eq + 1, j, q);
+    if (eq > i && eq < j) {
+      const bad = innerField(s, i, eq - i, eq + 1, j, q);
+      if (bad !== null) return bad;
+    }
     i = j + 1;
   }
+  return null;
 }
 
 /** Checks what every scored packet needs; a line cut short loses its trailing fields. */
@@ -307,7 +405,8 @@ function validate(p: Packet, incomplete: boolean): SkipReason | null {
   if (p.src === '' || p.dst === '') return 'truncated';
   if (p.src.indexOf(':') >= 0) p.family = 6;
   if (p.proto === '') return 'truncated';
-  if (p.len === -2 || p.ttl === -2 || p.id === -2 || p.sport === -2 || p.dport === -2 || p.window === -2) return 'bad-number';
+  // IPv4 widths the shared key reading above allows for IPv6: LEN= (IPv6 adds its header) and the 13-bit fragment offset.
+  if (p.family === 4 && (p.len > U16 || p.frag > IPV4_FRAG)) return 'bad-number';
   const pn = p.protoNum;
   if (!incomplete && p.frag <= 0) {
     // Headers the kernel prints in full must be there: a missing one means the line was cut.
@@ -318,5 +417,10 @@ function validate(p: Packet, incomplete: boolean): SkipReason | null {
   }
   // Direction from the interfaces, as psad does: IN only = INPUT, OUT only = OUTPUT, both = FORWARD.
   p.chain = p.outIf === '' ? 'INPUT' : p.inIf === '' ? 'OUTPUT' : 'FORWARD';
+  p.dir = CHAIN_DIRECTION[p.chain];
   return null;
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
 }

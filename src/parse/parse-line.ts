@@ -3,9 +3,9 @@
  * for a firewall line that cannot be used, or null for a line of another
  * program (skipped quietly). Pure apart from the per-stream context.
  */
-import type { Packet, SkipReason } from '../model/packet.js';
+import { TS_MAX, TS_MIN, type Packet, type SkipReason } from '../model/packet.js';
 import type { ParseContext } from './context.js';
-import { findPayload, parseEnvelope } from './envelope.js';
+import { findPayload, isCutPayload, parseEnvelope } from './envelope.js';
 import { exportLine, isExportField, journalJson, takeExport, type JournalMessage } from './journal-record.js';
 import { emptyPacket, parsePayload } from './netfilter-payload.js';
 
@@ -17,33 +17,64 @@ function classifyBad(line: string, reason: SkipReason): SkipReason {
   return reason;
 }
 
+/**
+ * The packet, or why it is skipped. A line's own time outside TS_MIN..TS_MAX
+ * cannot be right (a corrupt uptime, kmsg or journal stamp, a year 9999): the
+ * line is skipped as bad-time rather than scored at an impossible time. A
+ * line without any time (NaN) is kept: the detect stage uses its clock.
+ */
+function finish(line: string, p: Packet, bad: SkipReason | null): ParseResult {
+  if (bad !== null) return classifyBad(line, bad);
+  const ts = p.ts;
+  return ts === ts && !(ts >= TS_MIN && ts < TS_MAX) ? 'bad-time' : p;
+}
+
+/** A line with no payload start: another program's line (null), or a firewall line cut before IN=/OUT=. */
+function noPayload(text: string): ParseResult {
+  return isCutPayload(text) ? classifyBad(text, 'truncated') : null;
+}
+
 function fromText(line: string, ctx: ParseContext): ParseResult {
   const at = findPayload(line, 0);
-  if (at < 0) return null;
+  if (at < 0) return noPayload(line);
   const p = emptyPacket(line);
   parseEnvelope(line, at, p, ctx);
-  const bad = parsePayload(line, at, p);
-  return bad === null ? p : classifyBad(line, bad);
+  return finish(line, p, parsePayload(line, at, p));
 }
 
 function fromJournal(rec: JournalMessage): ParseResult {
   const at = findPayload(rec.message, 0);
-  if (at < 0) return null;
+  if (at < 0) return noPayload(rec.message);
   const p = emptyPacket(rec.message);
   p.ts = rec.ts;
   p.host = rec.host;
   let e = at;
   while (e > 0 && rec.message.charCodeAt(e - 1) === 32) e--;
   p.prefix = rec.message.slice(0, e).trim();
-  const bad = parsePayload(rec.message, at, p);
-  return bad === null ? p : classifyBad(rec.message, bad);
+  return finish(rec.message, p, parsePayload(rec.message, at, p));
+}
+
+/** The line without leading control bytes: NUL padding left by a crash, json-seq's RS (0x1E). */
+function skipControls(line: string): string {
+  let k = 1;
+  while (line.charCodeAt(k) < 32) k++;
+  return line.slice(k);
+}
+
+/** Cheap pre-check of a JSON line: could its MESSAGE be a firewall line (or a cut one)? */
+function mayBeFirewallJson(line: string): boolean {
+  // A byte-array MESSAGE (non-UTF-8 text) cannot be searched before decoding.
+  return line.indexOf('IN=') >= 0 || line.indexOf('"MESSAGE":[') >= 0 || line.indexOf('OUT=') >= 0 || line.indexOf('DPT=') >= 0 || line.indexOf('SRC=') >= 0;
 }
 
 export function parseLine(line: string, ctx: ParseContext): ParseResult {
-  const c0 = line.charCodeAt(0);
+  let c0 = line.charCodeAt(0);
+  if (c0 < 32) {
+    line = skipControls(line);
+    c0 = line.charCodeAt(0);
+  }
   if (c0 === 123 /* { */) {
-    // Cheap pre-check; a byte-array MESSAGE (non-UTF-8 text) cannot be searched before decoding.
-    if (line.indexOf('IN=') < 0 && line.indexOf('"MESSAGE":[') < 0) return null;
+    if (!mayBeFirewallJson(line)) return null;
     const rec = journalJson(line);
     if (rec === null) return null;
     return rec === 'malformed' ? 'malformed' : fromJournal(rec);

@@ -4,6 +4,7 @@
  *   journalctl short-precise:        `Nov 21 08:35:11.251762`
  *   RFC 3339 / ISO 8601, short-iso:  `2026-11-21T08:35:11.251762+00:00`, `...+0000`, `...Z`, space for T
  *   journalctl short-full:           `Sat 2026-11-21 08:35:11 UTC`
+ *   pvefw-logger (Proxmox):          `21/Nov/2026:08:35:11 +0100`
  * The result is written to `out` to avoid allocating per line.
  */
 import type { ParseContext } from './context.js';
@@ -112,17 +113,35 @@ function iso(s: string, i: number, out: TimeResult): boolean {
     offsetMin = 0; k += 4;
   }
   const year = y1 * 100 + y2;
-  out.ts = Number.isNaN(offsetMin)
+  // Date maps years 0-99 to 1900-1999: an impossible year must stay impossible (the parser skips it as bad-time).
+  if (year < 100) out.ts = Number.NEGATIVE_INFINITY;
+  else out.ts = Number.isNaN(offsetMin)
     ? new Date(year, mo - 1, d, h, mi, sec).getTime() + frac
     : Date.UTC(year, mo - 1, d, h, mi, sec) - offsetMin * 60_000 + frac;
   out.end = k;
   return true;
 }
 
+/** pvefw-logger's strftime `%d/%b/%Y:%H:%M:%S %z` at i (`21/Nov/2026:08:35:11 +0100`). */
+function clf(s: string, i: number, out: TimeResult): boolean {
+  const d = digits2(s, i);
+  const mon = monthAt(s, i + 3);
+  if (d < 1 || mon < 0 || s.charCodeAt(i + 2) !== 47 || s.charCodeAt(i + 6) !== 47) return false;
+  const y1 = digits2(s, i + 7), y2 = digits2(s, i + 9);
+  const h = digits2(s, i + 12), mi = digits2(s, i + 15), sec = digits2(s, i + 18);
+  if (y1 < 0 || y2 < 0 || h < 0 || mi < 0 || sec < 0 || s.charCodeAt(i + 11) !== 58 || s.charCodeAt(i + 14) !== 58 || s.charCodeAt(i + 17) !== 58) return false;
+  const z = s.charCodeAt(i + 21);
+  const oh = digits2(s, i + 22), om = digits2(s, i + 24);
+  if (s.charCodeAt(i + 20) !== 32 || (z !== 43 && z !== 45) || oh < 0 || om < 0) return false;
+  out.ts = Date.UTC(y1 * 100 + y2, mon, d, h, mi, sec) - (z === 45 ? -1 : 1) * (oh * 60 + om) * 60_000;
+  out.end = i + 26;
+  return true;
+}
+
 /** Any supported timestamp starting exactly at i. */
 export function timestampAt(s: string, i: number, ctx: ParseContext, out: TimeResult): boolean {
   const c = s.charCodeAt(i);
-  if (c >= 48 && c <= 57) return iso(s, i, out);
+  if (c >= 48 && c <= 57) return iso(s, i, out) || clf(s, i, out);
   if (bsd(s, i, ctx, out)) return true;
   // short-full: weekday then ISO date
   if (s.charCodeAt(i + 3) === 32 && s.charCodeAt(i + 4) >= 48 && s.charCodeAt(i + 4) <= 57) return iso(s, i + 4, out);
@@ -137,8 +156,8 @@ export function findTimestamp(s: string, limit: number, ctx: ParseContext, out: 
   if (timestampAt(s, 0, ctx, out)) return true;
   for (let i = 1; i < limit - 8; i++) {
     const prev = s.charCodeAt(i - 1);
-    // word boundary: after space, colon, tab or a closing bracket
-    if ((prev === 32 || prev === 58 || prev === 9 || prev === 93 || prev === 62) && timestampAt(s, i, ctx, out)) return true;
+    // word boundary: after a space or control character (NUL padding), a colon or a closing bracket
+    if ((prev <= 32 || prev === 58 || prev === 93 || prev === 62) && timestampAt(s, i, ctx, out)) return true;
   }
   return false;
 }

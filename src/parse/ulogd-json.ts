@@ -11,26 +11,44 @@
  * ip.fragoff -> DF/MF and FRAG, oob.time.sec/usec (else `timestamp`, local
  * time unless it carries a zone) -> ts. Records without packet addresses
  * (flow records of NFCT in the same file) are not firewall lines: null.
+ * As for LOG lines, every number is checked against its field's width
+ * (bad-number) and a time outside TS_MIN..TS_MAX is bad-time.
  */
-import { IP_DF, IP_MF, TCP_ACK, TCP_CWR, TCP_ECE, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TCP_URG, type Chain, type Packet } from '../model/packet.js';
+import {
+  IP_DF, IP_MF, TCP_ACK, TCP_CWR, TCP_ECE, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TCP_URG, TS_MAX, TS_MIN, type Chain, type Packet,
+} from '../model/packet.js';
 import { normalizeAddress } from '../net/address.js';
-import { emptyPacket, protoFromText } from './netfilter-payload.js';
+import { CHAIN_DIRECTION, emptyPacket, protoFromText } from './netfilter-payload.js';
 import type { ParseResult } from './parse-line.js';
 
 type Rec = Record<string, unknown>;
 
-/** A numeric field (numbers, booleans and digit strings are accepted); -1 when absent or invalid. */
-function num(r: Rec, key: string): number {
+const U8 = 0xff;
+const U16 = 0xffff;
+const U32 = 0xffffffff;
+
+/** Set when a field held a value that is not a whole number within its width (reset per record). */
+let badNumber = false;
+
+/**
+ * A numeric field at most max (whole numbers, booleans and digit strings are
+ * accepted); -1 when absent (or null), and -1 with badNumber set when invalid.
+ */
+function num(r: Rec, key: string, max: number): number {
   const v = r[key];
-  if (typeof v === 'number') return Number.isFinite(v) && v >= 0 ? v : -1;
-  if (typeof v === 'boolean') return v ? 1 : 0;
-  if (typeof v === 'string' && /^\d{1,15}$/.test(v)) return Number(v);
+  if (v === undefined || v === null) return -1;
+  let n = -1;
+  if (typeof v === 'number') n = v;
+  else if (typeof v === 'boolean') n = v ? 1 : 0;
+  else if (typeof v === 'string' && /^\d{1,15}$/.test(v)) n = Number(v);
+  if (Number.isInteger(n) && n >= 0 && n <= max) return n;
+  badNumber = true;
   return -1;
 }
 
-function first(r: Rec, keys: readonly string[]): number {
+function first(r: Rec, keys: readonly string[], max: number): number {
   for (const k of keys) {
-    const v = num(r, k);
+    const v = num(r, k, max);
     if (v >= 0) return v;
   }
   return -1;
@@ -63,8 +81,8 @@ const HOOK_CHAIN: readonly Chain[] = ['INPUT', 'INPUT', 'FORWARD', 'OUTPUT', 'OU
 const LOCAL_STAMP = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?$/;
 
 function eventTime(r: Rec): number {
-  const sec = num(r, 'oob.time.sec');
-  if (sec >= 0) return sec * 1000 + Math.max(0, num(r, 'oob.time.usec')) / 1000;
+  const sec = num(r, 'oob.time.sec', Number.MAX_SAFE_INTEGER);
+  if (sec >= 0) return sec * 1000 + Math.max(0, num(r, 'oob.time.usec', 999_999)) / 1000;
   const t = text(r, 'timestamp');
   if (t === '') return Number.NaN;
   const m = LOCAL_STAMP.exec(t);
@@ -76,27 +94,27 @@ function eventTime(r: Rec): number {
 
 function ipFields(r: Rec, p: Packet): void {
   if (p.family === 4) {
-    p.len = num(r, 'ip.totlen');
+    p.len = num(r, 'ip.totlen', U16);
     // Split as nf_log prints it: TOS= the TOS bits, PREC= the precedence bits.
-    const tos = num(r, 'ip.tos');
+    const tos = num(r, 'ip.tos', U8);
     if (tos >= 0) {
       p.tos = tos & 0x1e;
       p.prec = tos & 0xe0;
     }
-    p.ttl = num(r, 'ip.ttl');
-    p.id = num(r, 'ip.id');
-    const fo = num(r, 'ip.fragoff');
+    p.ttl = num(r, 'ip.ttl', U8);
+    p.id = num(r, 'ip.id', U16);
+    const fo = num(r, 'ip.fragoff', U16);
     if (fo >= 0) {
       p.ipFlags = (fo & 0x4000 ? IP_DF : 0) | (fo & 0x2000 ? IP_MF : 0);
       if ((fo & 0x1fff) !== 0) p.frag = fo & 0x1fff;
     }
   } else {
-    const pl = num(r, 'ip6.payloadlen');
+    const pl = num(r, 'ip6.payloadlen', U16);
     p.len = pl >= 0 ? pl + 40 : -1;
-    p.tc = num(r, 'ip6.priority');
-    p.ttl = num(r, 'ip6.hoplimit');
-    p.flowLabel = num(r, 'ip6.flowlabel');
-    const fo = num(r, 'ip6.fragoff');
+    p.tc = num(r, 'ip6.priority', U8);
+    p.ttl = num(r, 'ip6.hoplimit', U8);
+    p.flowLabel = num(r, 'ip6.flowlabel', 0xfffff);
+    const fo = num(r, 'ip6.fragoff', U16);
     if (fo > 0) p.frag = fo;
   }
 }
@@ -104,26 +122,26 @@ function ipFields(r: Rec, p: Packet): void {
 function transportFields(r: Rec, p: Packet): void {
   const pn = p.protoNum;
   if (pn === 6 || pn === 17 || pn === 136 || pn === 132) {
-    p.sport = first(r, SPORT_KEYS);
-    p.dport = first(r, DPORT_KEYS);
+    p.sport = first(r, SPORT_KEYS, U16);
+    p.dport = first(r, DPORT_KEYS, U16);
   }
   if (pn === 6) {
-    for (const [k, bit] of FLAG_KEYS) if (num(r, k) > 0) p.tcpFlags |= bit;
-    p.seq = num(r, 'tcp.seq');
-    p.ack = num(r, 'tcp.ackseq');
-    p.window = num(r, 'tcp.window');
-    p.res = num(r, 'tcp.reserved');
-    p.urgp = p.tcpFlags & TCP_URG ? num(r, 'tcp.urgp') : 0;
+    for (const [k, bit] of FLAG_KEYS) if (num(r, k, 1) > 0) p.tcpFlags |= bit;
+    p.seq = num(r, 'tcp.seq', U32);
+    p.ack = num(r, 'tcp.ackseq', U32);
+    p.window = num(r, 'tcp.window', U16);
+    p.res = num(r, 'tcp.reserved', U8);
+    p.urgp = p.tcpFlags & TCP_URG ? num(r, 'tcp.urgp', U16) : 0;
   } else if (pn === 17 || pn === 136) {
-    p.udpLen = num(r, 'udp.len');
+    p.udpLen = num(r, 'udp.len', U16);
   } else if (pn === 1 || pn === 58) {
     const pre = pn === 1 ? 'icmp.' : 'icmpv6.';
-    p.icmpType = num(r, `${pre}type`);
-    p.icmpCode = num(r, `${pre}code`);
-    p.icmpId = num(r, `${pre}echoid`);
-    p.icmpSeq = num(r, `${pre}echoseq`);
+    p.icmpType = num(r, `${pre}type`, U8);
+    p.icmpCode = num(r, `${pre}code`, U8);
+    p.icmpId = num(r, `${pre}echoid`, U16);
+    p.icmpSeq = num(r, `${pre}echoseq`, U16);
     if (pn === 1) {
-      p.icmpMtu = num(r, 'icmp.fragmtu');
+      p.icmpMtu = num(r, 'icmp.fragmtu', U16);
       p.icmpGateway = text(r, 'icmp.gateway.str');
     }
   }
@@ -134,11 +152,12 @@ function interfaces(r: Rec, p: Packet): void {
   p.outIf = text(r, 'oob.out');
   p.mac = text(r, 'mac.str');
   p.prefix = text(r, 'oob.prefix').trim();
-  p.mark = num(r, 'oob.mark');
-  p.uid = num(r, 'oob.uid');
-  p.gid = num(r, 'oob.gid');
+  p.mark = num(r, 'oob.mark', U32);
+  p.uid = num(r, 'oob.uid', U32);
+  p.gid = num(r, 'oob.gid', U32);
   if (p.inIf !== '' || p.outIf !== '') p.chain = p.outIf === '' ? 'INPUT' : p.inIf === '' ? 'OUTPUT' : 'FORWARD';
-  else p.chain = HOOK_CHAIN[num(r, 'oob.hook')] ?? 'INPUT';
+  else p.chain = HOOK_CHAIN[num(r, 'oob.hook', U8)] ?? 'INPUT';
+  p.dir = CHAIN_DIRECTION[p.chain];
 }
 
 /** One line of ulogd2 JSON output: a Packet, a SkipReason, or null for a record that is not a packet. */
@@ -160,16 +179,20 @@ export function parseUlogdJson(line: string): ParseResult {
   p.src = src;
   p.dst = dst;
   p.family = src.includes(':') ? 6 : 4;
+  badNumber = false;
   p.ts = eventTime(r);
-  let pn = num(r, 'ip.protocol');
-  if (pn < 0 && p.family === 6) pn = num(r, 'ip6.nexthdr');
-  if (pn < 0 || pn > 255) return 'no-protocol';
+  let pn = num(r, 'ip.protocol', U8);
+  if (pn < 0 && p.family === 6) pn = num(r, 'ip6.nexthdr', U8);
+  if (badNumber) return 'bad-number';
+  if (pn < 0) return 'no-protocol';
   const pr = protoFromText(String(pn), 0, String(pn).length);
   p.proto = pr === null ? String(pn) : pr[0];
   p.protoNum = pn;
   interfaces(r, p);
   ipFields(r, p);
   transportFields(r, p);
+  if (badNumber) return 'bad-number';
+  if (p.ts === p.ts && !(p.ts >= TS_MIN && p.ts < TS_MAX)) return 'bad-time';
   if ((pn === 6 || pn === 17 || pn === 136) && p.frag <= 0 && (p.sport < 0 || p.dport < 0)) return 'truncated';
   if ((pn === 1 || pn === 58) && p.frag <= 0 && p.icmpType < 0) return 'truncated';
   return p;

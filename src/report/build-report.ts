@@ -14,6 +14,7 @@ export interface ReportInput {
   logPrefixes: Record<string, number>;
   firstSeen: number;
   lastSeen: number;
+  timeline?: Report['timeline'];
   extra?: Record<string, unknown>;
 }
 
@@ -22,8 +23,12 @@ export function compareSources(a: SourceReport, b: SourceReport): number {
   return b.dl - a.dl || b.packets - a.packets || (a.src < b.src ? -1 : a.src > b.src ? 1 : 0);
 }
 
+/** The largest time (ms) a Date holds. */
+const MAX_DATE_MS = 8.64e15;
+
+/** ISO 8601, or null for no time (and for a time no Date can hold: a report is never lost to one). */
 function iso(ms: number): string | null {
-  return Number.isFinite(ms) ? new Date(ms).toISOString() : null;
+  return Math.abs(ms) <= MAX_DATE_MS ? new Date(ms).toISOString() : null;
 }
 
 export function buildReport(input: ReportInput): Report {
@@ -48,5 +53,6 @@ export function buildReport(input: ReportInput): Report {
     topPorts: input.topPorts,
     topSignatures: input.topSignatures,
     logPrefixes: input.logPrefixes,
+    ...(input.timeline === undefined ? {} : { timeline: input.timeline }),
   };
 }

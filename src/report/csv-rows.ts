@@ -1,4 +1,5 @@
-/** `--csv`: selected packet fields, one row per packet, RFC 4180 quoting. */
+/** `--csv`: selected packet fields, one row per packet, RFC 4180 quoting; log text with its control characters escaped. */
+import { escapeText } from '../text/escape.js';
 import type { Packet } from '../model/packet.js';
 import { tcpFlagsText } from '../net/tcp-flags.js';
 
@@ -39,8 +40,9 @@ export const CSV_FIELDS: Readonly<Record<string, Getter>> = {
 export const DEFAULT_CSV_FIELDS = ['timestamp', 'src', 'dst', 'sport', 'dport', 'proto', 'flags', 'len', 'in', 'chain', 'prefix'];
 
 function quote(v: string | number): string {
-  const s = String(v);
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  if (typeof v === 'number') return String(v);
+  const s = escapeText(v);
+  return /[",]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
 /** Validates field names; returns the unknown ones. */

@@ -1,4 +1,6 @@
-/** The report stage: JSON contract object, psad-style text, CSV rows. */
+/** The report stage: JSON contract object, psad-style text, CSV rows, the HTML report with charts. */
 export { buildReport, compareSources, type ReportInput } from './build-report.js';
 export { renderText, topLimits, type TextOptions } from './text-report.js';
 export { CSV_FIELDS, DEFAULT_CSV_FIELDS, csvHeader, csvRow, unknownCsvFields } from './csv-rows.js';
+export { HourlyTimeline } from './timeline.js';
+export { CSP, HTML_TOP, renderHtmlReport, renderMailHtml, type MailImage, type PageOptions } from './html/index.js';

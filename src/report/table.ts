@@ -1,5 +1,6 @@
 /** cli-table3 rendering (the one user of cli-table3). Colour only when writing to a terminal. */
 import Table from 'cli-table3';
+import { escapeText } from '../text/escape.js';
 
 export interface TableStyle {
   color: boolean;
@@ -11,6 +12,7 @@ export function renderTable(head: string[], rows: Array<Array<string | number>>,
     style: { head: style.color ? ['cyan'] : [], border: style.color ? ['grey'] : [], compact: true, 'padding-left': 1, 'padding-right': 1 },
     chars: { top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '', left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: ' ' },
   });
-  for (const r of rows) t.push(r.map(String));
+  // Cells are escaped before cli-table3 adds its own colour codes.
+  for (const r of rows) t.push(r.map((c) => escapeText(String(c))));
   return t.toString().split('\n').map((l) => indent + l.trimEnd()).join('\n');
 }

@@ -6,6 +6,7 @@
  * <n>`, `Scanned ports: TCP 1000-1500`, `Total scan sources: <n>` and in
  * analyze mode `Level <n>: <count> IP addresses`.
  */
+import { escapeText } from '../text/escape.js';
 import type { Report, SourceReport } from '../model/report.js';
 import { renderTable, type TableStyle } from './table.js';
 
@@ -36,12 +37,16 @@ function none(lines: string[]): void {
   lines.push('        [NONE]');
 }
 
+/** The lines of one source; its text (prefixes, signature messages, feed names) is escaped by the caller. */
 function sourceDetail(s: SourceReport, lines: string[]): void {
   lines.push(`SRC:  ${s.src}, DL: ${s.dl}, Dsts: ${s.destinations}, Pkts: ${s.packets}, Unique sigs: ${s.signatures.length}`);
   if (s.addresses && s.addresses.length > 0) lines.push(`    Addresses: ${s.addresses.join(', ')}`);
   const where = [s.country ? `Country: ${s.country}` : null, s.asn !== null ? `ASN: AS${s.asn}` : null].filter(Boolean);
   if (where.length > 0) lines.push(`    ${where.join(', ')}`);
   lines.push(`    Direction: ${s.direction}${s.role === 'infected-local' ? ' (local host scanning out: likely infected)' : ''}`);
+  // Why the source has its level: the last reason recorded (reasons[] in JSON has them all).
+  const reasons = s.reasons;
+  if (Array.isArray(reasons) && reasons.length > 0) lines.push(`    Reason: ${String(reasons[reasons.length - 1])}`);
   if (s.scanTypes.length > 0) lines.push(`    Scan types: ${s.scanTypes.join(', ')}${s.tool ? ` (tool: ${s.tool})` : ''}`);
   if (s.os) lines.push('    Source OS fingerprint:', `        ${s.os}`);
   for (const r of s.reputation) lines.push(`    Reputation feed: "${r.feed}", DL: ${r.dl}`);
@@ -60,8 +65,19 @@ function sourceDetail(s: SourceReport, lines: string[]): void {
   lines.push('');
 }
 
+/**
+ * The report as text. Every line but the tables (whose cells renderTable
+ * escapes) goes through escapeText: log prefixes, file names, signature
+ * messages and daemon warnings cannot put control or bidi characters on a
+ * terminal.
+ */
 export function renderText(report: Report, opt: TextOptions): string {
   const lines: string[] = [];
+  const tables = new Set<number>();
+  const table = (t: string): void => {
+    tables.add(lines.length);
+    lines.push(t);
+  };
   const { sigs: topSigs, ips: topIps, ports: topPorts } = opt.top;
   const shown = report.sources.filter((s) => s.dl >= opt.minDl);
   if (opt.mode === 'analyze') {
@@ -78,18 +94,18 @@ export function renderText(report: Report, opt: TextOptions): string {
 
   lines.push(`[+] Top ${topSigs} signature matches:`);
   if (report.topSignatures.length === 0) none(lines);
-  else lines.push(renderTable(['Signature', 'Proto', 'Count', 'Sources', 'Sid', 'DL'], report.topSignatures.slice(0, topSigs).map((t) => [`"${t.msg}"`, t.proto, t.hits, t.sources, t.sid, t.dl]), opt));
+  else table(renderTable(['Signature', 'Proto', 'Count', 'Sources', 'Sid', 'DL'], report.topSignatures.slice(0, topSigs).map((t) => [`"${t.msg}"`, t.proto, t.hits, t.sources, t.sid, t.dl]), opt));
   lines.push('');
 
   lines.push(`[+] Top ${topIps} attackers:`);
   const attackers = shown.filter((s) => s.dl >= 1).slice(0, topIps);
   if (attackers.length === 0) none(lines);
-  else lines.push(renderTable(['Source', 'DL', 'Packets', 'Sig count', 'Country', 'Scan'], attackers.map((s) => [s.src, s.dl, s.packets, s.signatures.reduce((a, x) => a + x.hits, 0), s.country ?? '-', s.scanTypes.join(' ') || '-']), opt));
+  else table(renderTable(['Source', 'DL', 'Packets', 'Sig count', 'Country', 'Scan'], attackers.map((s) => [s.src, s.dl, s.packets, s.signatures.reduce((a, x) => a + x.hits, 0), s.country ?? '-', s.scanTypes.join(' ') || '-']), opt));
   lines.push('');
 
   lines.push(`[+] Top ${topPorts} scanned ports:`);
   if (report.topPorts.length === 0) none(lines);
-  else lines.push(renderTable(['Proto', 'Port', 'Packets'], report.topPorts.slice(0, topPorts).map((t) => [t.proto, t.port, t.packets]), opt));
+  else table(renderTable(['Proto', 'Port', 'Packets'], report.topPorts.slice(0, topPorts).map((t) => [t.proto, t.port, t.packets]), opt));
   lines.push('');
 
   lines.push('[+] iptables log prefix counters:');
@@ -106,5 +122,5 @@ export function renderText(report: Report, opt: TextOptions): string {
   for (const s of detailed) sourceDetail(s, lines);
   lines.push(`    Total scan sources: ${detailed.length}`);
   lines.push('');
-  return lines.join('\n');
+  return lines.map((l, i) => (tables.has(i) ? l : escapeText(l))).join('\n');
 }

@@ -32,14 +32,14 @@ function toRule(src: RuleSource, t: CompiledText, overrides: ReadonlyMap<number,
   return {
     file: src.file, line: src.line, text: src.text, action: t.action, proto: t.cond.proto,
     sid, sidIsPsadId: o.sid === null, psadId: o.psadId, msg: o.msg as string, rev: o.rev, classtype, priority,
-    references: o.references, metadata: o.metadata, derivedSids: o.derivedSids, ...danger(t, sid, overrides),
+    references: o.references, metadata: o.metadata, derivedSids: o.derivedSids, ...danger(t, sid, overrides), role: o.role,
   };
 }
 
 export function compileOne(src: RuleSource, vars: VarTable, overrides: ReadonlyMap<number, number>, ord: number): CompiledRule {
   const t = compileRuleText(src.text, vars);
   const rule = toRule(src, t, overrides);
-  const hit: SignatureHit = Object.freeze({ sid: rule.sid, msg: rule.msg, dl: rule.dl, classtype: rule.classtype });
+  const hit: SignatureHit = Object.freeze({ sid: rule.sid, msg: rule.msg, dl: rule.dl, classtype: rule.classtype, role: rule.role });
   const checks = checksFor(t.cond);
   const pre = flagPrefilter(t.cond.flags);
   const fastChecks = pre.decides && t.cond.proto === 'tcp' ? withoutFlags(checks) : checks;

@@ -13,13 +13,13 @@ import { inRange } from './int-range.js';
 import { hasIpOption, ipoptName } from './ip-options.js';
 import type { MatchContext } from './match-context.js';
 import { isAnyPort, portIn } from './port-set.js';
-import { CHAIN_FORWARD, CHAIN_INPUT, CHAIN_OUTPUT, type Conditions, type IntRange } from './rule.js';
+import { CHAIN_FORWARD, CHAIN_INPUT, CHAIN_OUTPUT, DIR_FORWARD, DIR_INBOUND, DIR_OUTBOUND, type Conditions, type IntRange } from './rule.js';
 
 /** Check kinds, in the order a rule runs them. */
 const K = {
   protocol: 0, chain: 1, flags: 2, fragbits: 3, itype: 4, icode: 5, ipProto: 6, ttl: 7, id: 8, tos: 9,
   ipLen: 10, fragoffset: 11, window: 12, seq: 13, ack: 14, icmpId: 15, icmpSeq: 16, ports: 17,
-  addresses: 18, bidir: 19, sameip: 20, ipopts: 21, dsize: 22,
+  addresses: 18, bidir: 19, sameip: 20, ipopts: 21, dsize: 22, direction: 23,
 } as const;
 type Kind = (typeof K)[keyof typeof K];
 
@@ -27,7 +27,7 @@ type Kind = (typeof K)[keyof typeof K];
 const NAMES: Readonly<Record<Kind, string>> = [
   'protocol', 'tsad_chain', 'flags', 'fragbits', 'itype', 'icode', 'ip_proto', 'ttl', 'id', 'tos',
   'psad_ip_len', 'fragoffset', 'window', 'seq', 'ack', 'icmp_id', 'icmp_seq', 'ports',
-  'addresses', 'header (<>)', 'sameip', 'ipopts', 'dsize',
+  'addresses', 'header (<>)', 'sameip', 'ipopts', 'dsize', 'tsad_direction',
 ];
 
 /** Integer conditions: the rule's range. */
@@ -38,6 +38,7 @@ const INT_FIELD: Partial<Record<Kind, keyof Conditions>> = {
 };
 
 const CHAIN_BIT = { INPUT: CHAIN_INPUT, OUTPUT: CHAIN_OUTPUT, FORWARD: CHAIN_FORWARD } as const;
+const DIR_BIT = { inbound: DIR_INBOUND, outbound: DIR_OUTBOUND, forward: DIR_FORWARD } as const;
 
 function isIcmp(p: Packet): boolean {
   return p.proto === 'icmp' || p.proto === 'icmp6';
@@ -89,6 +90,7 @@ export function testCheck(kind: number, c: Conditions, p: Packet, ctx: MatchCont
   switch (kind) {
     case K.protocol: return c.proto === 'ip' || c.proto === p.proto;
     case K.chain: return (c.chains & CHAIN_BIT[p.chain]) !== 0;
+    case K.direction: return (c.directions & DIR_BIT[p.dir]) !== 0;
     case K.flags: return p.proto === 'tcp' && bitsMatch(c.flags as NonNullable<Conditions['flags']>, p.tcpFlags);
     case K.fragbits: return p.family === 4 && bitsMatch(c.fragbits as NonNullable<Conditions['fragbits']>, p.ipFlags);
     case K.itype: return intOk(c.itype, intValue(K.itype, p, ctx));
@@ -124,6 +126,7 @@ export function describeCheck(kind: number, c: Conditions, p: Packet, ctx: Match
   switch (kind) {
     case K.protocol: return `rule ${c.proto}, packet ${p.proto}`;
     case K.chain: return `rule ${chainNames(c.chains)}, packet ${p.chain}`;
+    case K.direction: return `rule ${Object.entries(DIR_BIT).filter(([, b]) => (c.directions & b) !== 0).map(([n]) => n).join(',')}, packet ${p.dir}`;
     case K.flags: return `rule ${c.flags?.text ?? ''}, packet ${p.proto === 'tcp' ? tcpFlagsText(p.tcpFlags) : `not TCP (${p.proto})`}`;
     case K.fragbits: return `rule ${c.fragbits?.text ?? ''}, packet ${p.family === 4 ? ipFlagsText(p.ipFlags) : 'IPv6 (no IPv4 flags)'}`;
     case K.ports: return `rule ${c.sport.text} -> ${c.dport.text}, packet ${p.sport} -> ${p.dport}`;
@@ -147,6 +150,7 @@ export function checkName(kind: number): string {
 export function checksFor(c: Conditions): Uint8Array {
   const out: number[] = [K.protocol];
   if (c.chains !== 0) out.push(K.chain);
+  if (c.directions !== 0) out.push(K.direction);
   if (c.flags !== null) out.push(K.flags);
   if (c.fragbits !== null) out.push(K.fragbits);
   for (const [kind, field] of Object.entries(INT_FIELD)) {

@@ -97,5 +97,6 @@ function conditions(proto: RuleProto, o: OptionDraft, h: Pick<Conditions, 'src' 
     ipoptText: o.ipoptText,
     sameip: o.sameip,
     chains: o.chains,
+    directions: o.directions,
   };
 }

@@ -43,7 +43,8 @@ export class FwsnortHits {
     let h = this.#cache.get(sid);
     if (h === undefined) {
       const k = this.known(sid);
-      h = Object.freeze({ sid, msg: k?.msg ?? `fwsnort SID ${sid}`, dl: this.dl(sid), classtype: k?.classtype ?? '' });
+      // An fwsnort rule matched in the kernel: its level stands (role 'level').
+      h = Object.freeze({ sid, msg: k?.msg ?? `fwsnort SID ${sid}`, dl: this.dl(sid), classtype: k?.classtype ?? '', role: 'level' as const });
       if (this.#cache.size < 100_000) this.#cache.set(sid, h);
     }
     return h;

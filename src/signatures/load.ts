@@ -3,8 +3,8 @@
  * plus snort_rule_dl, to an indexed SignatureSet and a list of problems.
  * Bad rules are reported with file:line and left out; the others load.
  */
-import { fileURLToPath } from 'node:url';
 import type { Config } from '../config/keys/index.js';
+import { packageFile } from '../io/package-files.js';
 import { buildRules } from './build-rules.js';
 import type { RuleProblem } from './problems.js';
 import { readRuleDl } from './rule-dl.js';
@@ -15,13 +15,9 @@ import { varsFromConfig } from './vars.js';
 /** The word in SIGNATURES_PATH (and --signatures) that stands for the shipped rule set. */
 export const SHIPPED = 'shipped';
 
-/**
- * The signatures/ directory of the installed package. This file runs as
- * <pkg>/dist/signatures/load.js (or <pkg>/src/signatures/load.ts under the
- * tests), so the rules are two levels up.
- */
+/** The signatures/ directory of the installed package. */
 export function shippedSignaturesDir(): string {
-  return fileURLToPath(new URL('../../signatures/', import.meta.url));
+  return packageFile('signatures/');
 }
 
 /** Paths to read: `override` (comma separated, e.g. --signatures) or SIGNATURES_PATH, with "shipped" resolved. */

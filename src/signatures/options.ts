@@ -9,7 +9,8 @@ import { parseIpopt } from './ip-options.js';
 import { checkVisible, IGNORED } from './option-kinds.js';
 import type { RawOption } from './rule-text.js';
 import { RuleError, RuleSkip } from './rule-error.js';
-import { CHAIN_FORWARD, CHAIN_INPUT, CHAIN_OUTPUT, type BitsCond, type IntRange } from './rule.js';
+import type { SignatureRole } from '../model/signature.js';
+import { CHAIN_FORWARD, CHAIN_INPUT, CHAIN_OUTPUT, DIR_FORWARD, DIR_INBOUND, DIR_OUTBOUND, type BitsCond, type IntRange } from './rule.js';
 
 /** Options of one rule as read, before header and danger level are combined. */
 export interface OptionDraft {
@@ -31,6 +32,8 @@ export interface OptionDraft {
   ipoptText: string;
   sameip: boolean;
   chains: number;
+  directions: number;
+  role: SignatureRole;
   icmp6: boolean;
 }
 
@@ -58,7 +61,7 @@ function newDraft(): OptionDraft {
   return {
     msg: null, sid: null, psadId: null, psadDl: null, rev: null, classtype: '', priority: null,
     references: [], metadata: [], derivedSids: [], flags: null, established: false, fragbits: null,
-    ints: {}, ipopt: -1, ipoptText: '', sameip: false, chains: 0, icmp6: false,
+    ints: {}, ipopt: -1, ipoptText: '', sameip: false, chains: 0, directions: 0, role: 'level', icmp6: false,
   };
 }
 
@@ -92,6 +95,23 @@ function chainOption(d: OptionDraft, o: RawOption): void {
   }
 }
 
+function directionOption(d: OptionDraft, o: RawOption): void {
+  for (const part of o.value.split(',').map((s) => s.trim().toLowerCase())) {
+    const bit = part === 'inbound' ? DIR_INBOUND : part === 'outbound' ? DIR_OUTBOUND : part === 'forward' ? DIR_FORWARD : 0;
+    if (bit === 0) throw new RuleError(`tsad_direction: "${part}" is not inbound, outbound or forward`);
+    d.directions |= bit;
+  }
+}
+
+const ROLES: readonly SignatureRole[] = ['level', 'label', 'service', 'anomaly'];
+
+function roleOption(d: OptionDraft, o: RawOption): void {
+  const v = o.value.trim().toLowerCase();
+  const role = ROLES.find((r) => r === v);
+  if (role === undefined) throw new RuleError(`tsad_role: "${o.value.trim()}" is not ${ROLES.join(', ')}`);
+  d.role = role;
+}
+
 function sidList(o: RawOption): number[] {
   return o.value.split(',').map((s) => s.trim()).filter((s) => s !== '').map((s) => int({ ...o, value: s }, 1, 4294967295));
 }
@@ -115,6 +135,8 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
   ipopts: (d, o) => { d.ipopt = parseIpopt(o.value); d.ipoptText = o.value.trim(); },
   sameip: (d) => { d.sameip = true; },
   tsad_chain: chainOption,
+  tsad_direction: directionOption,
+  tsad_role: roleOption,
   tsad_icmp6: (d) => { d.icmp6 = true; },
 };
 

@@ -3,7 +3,7 @@
  * when the rule does not use the keyword) so that the matcher is one
  * monomorphic function with no allocation per packet.
  */
-import type { SignatureHit } from '../model/signature.js';
+import type { SignatureHit, SignatureRole } from '../model/signature.js';
 import type { AddressSet } from './address-set.js';
 import type { PortSet } from './port-set.js';
 
@@ -54,6 +54,8 @@ export interface Rule {
   /** Danger level of a match (0 = ignore the packet). */
   readonly dl: number;
   readonly dlSource: DlSource;
+  /** What a match does to its source's level (tsad_role; 'level' when absent, as in psad). */
+  readonly role: SignatureRole;
 }
 
 /** Conditions of a rule; every field but the header ones is null when unused. */
@@ -94,6 +96,8 @@ export interface Conditions {
   readonly sameip: boolean;
   /** Bit set of chains (1 INPUT, 2 OUTPUT, 4 FORWARD) from tsad_chain; 0 when unused. */
   readonly chains: number;
+  /** Bit set of packet directions (1 inbound, 2 outbound, 4 forward) from tsad_direction; 0 when unused. */
+  readonly directions: number;
 }
 
 /** A rule ready for matching: what users see, its conditions, its load order and its shared hit object. */
@@ -116,6 +120,10 @@ export interface CompiledRule {
   /** Returned by match() for every packet this rule fires on (frozen, shared). */
   readonly hit: SignatureHit;
 }
+
+export const DIR_INBOUND = 1;
+export const DIR_OUTBOUND = 2;
+export const DIR_FORWARD = 4;
 
 export const CHAIN_INPUT = 1;
 export const CHAIN_OUTPUT = 2;

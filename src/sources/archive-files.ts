@@ -41,14 +41,15 @@ export function fileTime(path: string): number {
   }
 }
 
-interface Rotated {
+export interface Rotated {
   path: string;
   base: string;
   /** Rotation rank: larger is older; the live file is -1. */
   age: number;
 }
 
-function rotation(path: string): Rotated {
+/** A file's rotated set (`base`) and rank in it: larger is older; -1 for a name that is not a rotated copy. */
+export function rotationOf(path: string): Rotated {
   const name = basename(path).replace(/\.(gz|bz2|xz|zst)$/, '');
   const numbered = /^(.*)\.(\d{1,4})$/.exec(name);
   if (numbered) return { path, base: numbered[1] as string, age: Number(numbered[2]) };
@@ -67,7 +68,7 @@ export function orderRotated(paths: readonly string[]): string[] {
   const groups = new Map<string, Rotated[]>();
   const order: string[] = [];
   for (const p of paths) {
-    const r = rotation(p);
+    const r = rotationOf(p);
     const key = p === '-' ? `-${order.length}` : r.base;
     if (!groups.has(key)) {
       groups.set(key, []);

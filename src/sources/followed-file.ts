@@ -16,6 +16,8 @@ export interface FilePosition {
   offset: number;
   /** base64 of the bytes just before offset (at most TAIL_BYTES). */
   tail: string;
+  /** A gzip-compressed rotated copy (compressed-file.ts): skip `offset` uncompressed bytes, then `lines` records. */
+  gz?: { lines: number };
 }
 
 const TAIL_BYTES = 128;

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 
 const SRC = new URL('../../src/', import.meta.url).pathname;
 const STAGES = ['sources', 'parse', 'detect', 'signatures', 'enrich', 'actions', 'report'];
-const SHARED = ['model', 'net', 'io', 'config'];
+const SHARED = ['model', 'net', 'io', 'config', 'text'];
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((n) => {
@@ -19,7 +19,10 @@ function files(dir: string): string[] {
 
 function imports(path: string): string[] {
   const text = readFileSync(path, 'utf8');
-  return [...text.matchAll(/^\s*(?:import|export)[^'"]*from\s+['"]([^'"]+)['"]/gm)].map((m) => m[1] as string);
+  const statics = [...text.matchAll(/^\s*(?:import|export)[^'"]*from\s+['"]([^'"]+)['"]/gm)].map((m) => m[1] as string);
+  // import('x'): dependencies loaded on first use count too.
+  const dynamic = [...text.matchAll(/\bimport\(\s*['"]([^'"]+)['"]\s*\)/g)].map((m) => m[1] as string);
+  return [...statics, ...dynamic];
 }
 
 const all = files(SRC).map((f) => ({ file: relative(SRC, f), folder: relative(SRC, f).split('/')[0] as string, deps: imports(f) }));
@@ -56,6 +59,11 @@ describe('module boundaries', () => {
     ['nodemailer', 'actions'],
     ['cli-table3', 'report'],
     ['commander', 'cli'],
+    ['vega', 'report'],
+    ['vega-lite', 'report'],
+    ['@resvg/resvg-wasm', 'report'],
+    ['esbuild', 'packaging'],
+    ['postject', 'packaging'],
   ])('%s is used in %s only', (pkg, stage) => {
     const users = all.filter((f) => f.deps.includes(pkg)).map((f) => f.folder);
     expect(users.length).toBeGreaterThan(0);

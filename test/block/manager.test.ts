@@ -141,7 +141,7 @@ describe('BlockManager', () => {
 
   it('escalates repeat offenders, caps the rate and logs each refusal once', async () => {
     const guard = { check: (c: string) => (c === '198.51.100.1' ? 'default gateway (198.51.100.1)' : null) };
-    const { m, kernel, lines, advance, now } = setup({ ENABLE_AUTO_IDS: 'Y', AUTO_BLOCK_DL5_TIMEOUT: '60', AUTO_BLOCK_ESCALATION_FACTOR: '2', AUTO_BLOCK_MAX_PER_MINUTE: '2' }, { guard });
+    const { m, kernel, lines, advance, now } = setup({ ENABLE_AUTO_IDS: 'Y', AUTO_IDS_DANGER_LEVEL: '5', AUTO_BLOCK_DL5_TIMEOUT: '60', AUTO_BLOCK_ESCALATION_FACTOR: '2', AUTO_BLOCK_MAX_PER_MINUTE: '2' }, { guard });
     await m.autoBlock([{ src: '198.51.100.7', dl: 5 }]);
     advance(61_000);
     await m.autoBlock([{ src: '198.51.100.7', dl: 5 }]);
@@ -161,7 +161,7 @@ describe('BlockManager', () => {
   });
 
   it('saves and restores blocks and offenders; expired and malformed entries are dropped', async () => {
-    const a = setup({ ENABLE_AUTO_IDS: 'Y', AUTO_BLOCK_DL5_TIMEOUT: '60', AUTO_BLOCK_ESCALATION_FACTOR: '2' });
+    const a = setup({ ENABLE_AUTO_IDS: 'Y', AUTO_IDS_DANGER_LEVEL: '5', AUTO_BLOCK_DL5_TIMEOUT: '60', AUTO_BLOCK_ESCALATION_FACTOR: '2' });
     await a.m.block('198.51.100.7', { timeoutSec: 10 });
     await a.m.block('2001:db8::/64', { timeoutSec: 0, reason: 'feed' });
     await a.m.block('2001:db8::5', { timeoutSec: 100 });
@@ -171,7 +171,7 @@ describe('BlockManager', () => {
     a.advance(20_000);
     const { log, lines } = collectLog();
     const kernel = new Recorder('kernel', 1e9);
-    const b = BlockManager.fromJSON(json, { backends: [kernel], policy: policyFromConfig(cfg({ ENABLE_AUTO_IDS: 'Y', AUTO_BLOCK_DL5_TIMEOUT: '60', AUTO_BLOCK_ESCALATION_FACTOR: '2' })), guard: openGuard, log, now: a.now });
+    const b = BlockManager.fromJSON(json, { backends: [kernel], policy: policyFromConfig(cfg({ ENABLE_AUTO_IDS: 'Y', AUTO_IDS_DANGER_LEVEL: '5', AUTO_BLOCK_DL5_TIMEOUT: '60', AUTO_BLOCK_ESCALATION_FACTOR: '2' })), guard: openGuard, log, now: a.now });
     expect(b.records().map((r) => [r.cidr, r.coveredBy, r.reason])).toEqual([
       ['203.0.113.9', null, 'danger level 5'],
       ['2001:db8::/64', null, 'feed'],

@@ -182,6 +182,28 @@ describe.skipIf(!ok)('nftables backend in namespaces', () => {
     expect(off.check(ADDR.c4)).toBeNull();
   });
 
+  it('follows address and route changes in B as they happen (ip monitor), not only when re-read', async () => {
+    const nb = await NeverBlock.discover(cfg(), { run: t.runB, resolvConf: '/dev/null', ipCommand: ['ip', '-n', t.b] });
+    nb.watch();
+    try {
+      expect(nb.check(ADDR.a4)).toBeNull();
+      expect(nb.check('192.0.2.255', { force: true })).toBeNull();
+      // A new default gateway (A's address) and an address without brd, whose broadcast only the local table knows.
+      await t.inB('ip', ['route', 'replace', 'default', 'via', ADDR.a4]);
+      await t.inB('ip', ['addr', 'add', '192.0.2.1/24', 'dev', 'vbc']);
+      const until = Date.now() + 10_000;
+      while ((nb.check(ADDR.a4) === null || nb.check('192.0.2.255', { force: true }) === null) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+      expect(nb.check(ADDR.a4)).toBe(`default gateway (${ADDR.a4})`);
+      expect(nb.check('192.0.2.255', { force: true })).toBe('broadcast (192.0.2.255)');
+      expect(nb.check('192.0.2.1', { force: true })).toMatch(/^own address on vbc/);
+      expect(nb.ageMs).toBeLessThan(Number.POSITIVE_INFINITY);
+    } finally {
+      nb.close();
+      await t.inB('ip', ['addr', 'del', '192.0.2.1/24', 'dev', 'vbc']);
+      await t.inB('ip', ['route', 'replace', 'default', 'via', ADDR.c4]);
+    }
+  });
+
   it('flush removes the table; dry-run prints the script and changes nothing', async () => {
     const { manager } = await nsManager(cfg(), t.runB);
     await manager.reconcile();

@@ -66,6 +66,31 @@ describe.skipIf(!ok)('xt_recent backend in a namespace', () => {
     expect(lines.filter((l) => l.level === 'error')).toEqual([]);
   });
 
+  it('puts back an entry removed behind its back at the next presence check', async () => {
+    const { log, lines } = collectLog();
+    const config = cfg({ BLOCK_BACKEND: 'xt_recent', XT_RECENT_NAME: 'tsadtest' });
+    const procDir = `/proc/${t.pidInB}/net/xt_recent`;
+    const backends = createBackends(config, backendContext({ run: t.runB, log }), { xtRecentDir: procDir });
+    const m = new BlockManager({ backends, policy: policyFromConfig(config), guard: openGuard, log });
+    await m.reconcile();
+    await m.block(ADDR.a4, { timeoutSec: 0 });
+    await m.block(ADDR.a6, { timeoutSec: 0 });
+    expect(await t.reach(t.a, ADDR.b4a)).toBe('filtered');
+    // Someone else removes A's IPv4 entry (as "echo -ADDR > /proc/net/xt_recent/NAME" does).
+    await writeFile(join(procDir, 'tsadtest'), `-${ADDR.a4}\n`);
+    expect(await readFile(join(procDir, 'tsadtest'), 'utf8')).not.toContain(`src=${ADDR.a4} `);
+    expect(await t.reach(t.a, ADDR.b4a)).toBe('open');
+    expect(await m.checkPresent()).toEqual(['xt_recent']);
+    const list = await readFile(join(procDir, 'tsadtest'), 'utf8');
+    expect(list).toContain(`src=${ADDR.a4} `);
+    expect(list).toContain('src=2001:0db8:000a:0000:0000:0000:0000:0001 ');
+    expect(await t.reach(t.a, ADDR.b4a)).toBe('filtered');
+    expect(lines.some((l) => l.level === 'warn' && /xt_recent: .*missing.*restoring/.test(l.msg))).toBe(true);
+    // Nothing missing: nothing to repair.
+    expect(await m.checkPresent()).toEqual([]);
+    await m.flush();
+  });
+
   it('reports a missing list (no rule uses it) and keeps retrying', async () => {
     const { log, lines } = collectLog();
     const config = cfg({ BLOCK_BACKEND: 'xt_recent', XT_RECENT_NAME: 'nosuchlist' });

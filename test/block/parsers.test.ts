@@ -1,6 +1,6 @@
 /** Parsers of tool output and the never-block rules on canned host facts (pure logic). */
 import { describe, expect, it } from 'vitest';
-import { parseDefaultRoutes, parseIpAddr, parseProcNetTcp, parseResolvConf, parseSsPeers } from '../../src/actions/block/host-facts.js';
+import { parseDefaultRoutes, parseIpAddr, parseLocalRoutes, parseProcNetTcp, parseResolvConf, parseSsPeers } from '../../src/actions/block/host-facts.js';
 import { parseSetElements, structureComplete } from '../../src/actions/block/backends/nftables.js';
 import { parseIpsetSave } from '../../src/actions/block/backends/ipset.js';
 import { chainsHooked, parseSave } from '../../src/actions/block/backends/xtables.js';
@@ -36,6 +36,32 @@ describe('host facts', () => {
     expect(parseProcNetTcp(tcp, new Set([22]))).toEqual(['198.51.100.7']);
     const tcp6 = '  sl\n   0: 00000000000000000000000001000000:0016 B80D0120000000000000000007000000:C738 01 0\n';
     expect(parseProcNetTcp(tcp6, new Set([22]))).toEqual(['2001:db8::7']);
+  });
+});
+
+describe('the local routing table', () => {
+  // `ip -j route show table local` for an address added without brd (ip addr shows no broadcast then).
+  const v4 = '[{"type":"local","dst":"10.99.0.1","dev":"d0","protocol":"kernel","scope":"host","prefsrc":"10.99.0.1","flags":[]},{"type":"broadcast","dst":"10.99.0.255","dev":"d0","protocol":"kernel","scope":"link","prefsrc":"10.99.0.1","flags":[]},{"type":"local","dst":"198.51.100.0/24","dev":"lo","protocol":"static","scope":"host","flags":[]}]';
+  const v6 = '[{"type":"anycast","dst":"2001:db8:1::","dev":"d0","protocol":"kernel","metric":0,"flags":[]},{"type":"local","dst":"2001:db8:1::1","dev":"d0","protocol":"kernel","metric":0,"flags":[]},{"type":"multicast","dst":"ff00::/8","dev":"d0","protocol":"kernel","metric":256,"flags":[]}]';
+
+  it('gives own addresses (local, anycast, AnyIP prefixes) and broadcast addresses', () => {
+    expect(parseLocalRoutes(v4)).toEqual({ own: [{ addr: '10.99.0.1', dev: 'd0' }, { addr: '198.51.100.0/24', dev: 'lo' }], broadcasts: ['10.99.0.255'] });
+    expect(parseLocalRoutes(v6)).toEqual({ own: [{ addr: '2001:db8:1::', dev: 'd0' }, { addr: '2001:db8:1::1', dev: 'd0' }], broadcasts: [] });
+    expect(parseLocalRoutes('[{"type":"broadcast","dst":"x"},{"type":"local"},7]')).toEqual({ own: [], broadcasts: [] });
+  });
+
+  it('makes the subnet broadcast of an address without brd a hard never-block rule', async () => {
+    const answers: Record<string, string> = {
+      'ip -j addr show': '[{"ifname":"d0","addr_info":[{"family":"inet","local":"10.99.0.1","prefixlen":24}]}]',
+      'ip -j route show table local': v4,
+      'ip -j -6 route show table local': v6,
+    };
+    const run: Runner = async (cmd, args) => ({ stdout: answers[[cmd, ...args].join(' ')] ?? '[]', stderr: '' });
+    const nb = await NeverBlock.discover(cfg(), { run, resolvConf: '/nonexistent' });
+    expect(nb.check('10.99.0.255', { force: true })).toBe('broadcast (10.99.0.255)');
+    expect(nb.check('198.51.100.77', { force: true })).toBe('own address on lo (198.51.100.0/24)');
+    expect(nb.check('2001:db8:1::', { force: true })).toBe('own address on d0 (2001:db8:1::)');
+    expect(nb.check('10.99.0.7')).toBeNull();
   });
 });
 

@@ -9,10 +9,10 @@ import { keys as blockingKeys } from '../../src/config/keys/blocking.js';
 const snap = (over: Partial<BlockSnapshot> = {}): BlockSnapshot => ({ now: 1_000_000, blocksLastMinute: 0, liveBlocks: 0, priorOffenses: 0, current: undefined, protectedReason: null, ...over });
 
 describe('blocking policy', () => {
-  it("follows psad's defaults: off, DL 5, DL1-4 = AUTO_BLOCK_TIMEOUT, DL5 until removed", () => {
+  it("defaults: off, DL 3 (psad: 5, see tsad.conf(5)), DL1-4 = AUTO_BLOCK_TIMEOUT, DL5 until removed as in psad", () => {
     const p = policyFromConfig(defaultConfig());
     expect(p.enabled).toBe(false);
-    expect(p.minDl).toBe(5);
+    expect(p.minDl).toBe(3);
     expect(p.timeouts).toEqual([3600, 3600, 3600, 3600, 0]);
     const q = policyFromConfig(cfg({ AUTO_BLOCK_TIMEOUT: '600', AUTO_BLOCK_DL2_TIMEOUT: '60', AUTO_BLOCK_DL5_TIMEOUT: 'INHERIT' }));
     expect(q.timeouts).toEqual([600, 60, 600, 600, 600]);

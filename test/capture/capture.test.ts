@@ -24,14 +24,13 @@ const V6_LINE = new RegExp(
     '.* PROTO=TCP SPT=\\d+ DPT=(\\d+) SEQ=\\d+ ACK=0 WINDOW=\\d+ RES=0x00 SYN URGP=0 OPT \\([0-9A-F]+\\) $',
 );
 
-interface Run { pid: number; code: number | null; stderr: string; ms: number }
+interface Run { pid: number; code: number | null; stderr: string }
 
 function runCapture(outDir: string): Promise<Run> {
-  const t0 = Date.now();
   return new Promise((resolve) => {
     const child = execFile('bash', [SCRIPT, '--quick', outDir], { timeout: 55_000 }, (err, _out, stderr) => {
       const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-      resolve({ pid: child.pid ?? -1, code, stderr, ms: Date.now() - t0 });
+      resolve({ pid: child.pid ?? -1, code, stderr });
     });
   });
 }
@@ -56,10 +55,9 @@ describe.skipIf(!runIt)('capture.sh --quick (root, namespaces, nmap)', () => {
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('exits 0 within the time budget', () => {
+  it('exits 0', () => {
     expect(run.stderr).toContain('capture.sh: done');
     expect(run.code).toBe(0);
-    expect(run.ms).toBeLessThan(50_000);
   });
 
   it('records the nft SYN scan as real kernel LOG records', () => {

@@ -86,3 +86,11 @@ describe('config loader', () => {
     expect(loadConfigFile(new URL('../../etc/tsad.conf', import.meta.url).pathname)).toEqual(defaultConfig());
   });
 });
+
+describe('defaults for few, meaningful alerts (tsad.conf(5) gives the reasons)', () => {
+  it('mails from level 3, blocks (when enabled) from level 3, keeps psad\'s per-level timeouts, and scores as tsad does', () => {
+    const c = defaultConfig();
+    expect([c.EMAIL_ALERT_DANGER_LEVEL, c.AUTO_IDS_DANGER_LEVEL, c.ENABLE_AUTO_IDS]).toEqual([3, 3, false]);
+    expect([c.IGNORE_REPLIES, c.IGNORE_OWN_TRAFFIC, c.IGNORE_LAN_DISCOVERY, c.SIGNATURE_ROLES, c.SLOW_SCAN_WINDOW]).toEqual([true, true, true, true, 604800]);
+  });
+});

@@ -67,7 +67,9 @@ describe('the running daemon', () => {
     const st = await waitStatus(daemon as DaemonProc, (r) => summaryOf(r).lines >= scanLines + ulogdLines);
     const s = summaryOf(st);
     expect(s.lines).toBe(scanLines + ulogdLines);
-    const srcs = (st.report as { sources: Array<{ src: string }> }).sources.map((x) => x.src);
+    // Every source of both files, level 0 included: the ulogd file's IPv6 host sent one SYN and two pings.
+    const all = await (daemon as DaemonProc).request('status', { minDl: 0 });
+    const srcs = (all.report as { sources: Array<{ src: string }> }).sources.map((x) => x.src);
     expect(srcs).toEqual(expect.arrayContaining(['198.51.100.1', '198.51.100.10', '2001:db8:77::/64']));
     const names = (st.daemon as { sources: Array<{ name: string; state: string }> }).sources.map((x) => `${x.name}=${x.state}`);
     expect(names).toEqual([`file:${join(dir, 'kern.log')}=running`, `ulogd:${join(dir, 'ulogd.json')}=running`]);

@@ -4,7 +4,8 @@
  * old descriptor for a while) and copytruncate, and across a stop and
  * resume from the saved position with a rotation in between.
  */
-import { appendFileSync, mkdtempSync, renameSync, rmSync, writeFileSync, copyFileSync, truncateSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync, copyFileSync, truncateSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -120,6 +121,45 @@ describe('file source under rotation', () => {
     f.stop();
     await running;
     expect(seqsOf(c.lines)).toEqual(range(0, 40));
+  });
+
+  it('stopped in the middle of a compressed file of a catch-up, resumes at the same line', async () => {
+    const path = join(dir, 'kern.log');
+    const line = (k: number): string => `x seq=${k} some padding to make the file longer\n`;
+    writeFileSync(path, '');
+    const first = collector();
+    let f = follower(path, first.sink);
+    let running = f.run();
+    for (let k = 0; k < 10; k++) appendFileSync(path, line(k));
+    await until(() => first.lines.length === 10, 5000);
+    f.stop();
+    await running;
+    const saved = f.position();
+    // While stopped: many more lines, then rotation with compression (the saved file is now kern.log.1.gz).
+    const N = 200_000;
+    let text = '';
+    for (let k = 10; k < N; k++) text += line(k);
+    appendFileSync(path, text);
+    writeFileSync(`${path}.1.gz`, gzipSync(readFileSync(path)));
+    unlinkSync(path);
+    for (let k = N; k < N + 10; k++) appendFileSync(path, line(k));
+    // Second run: stopped from inside the sink after 1,000 lines, in the middle of the compressed file.
+    const second: string[] = [];
+    let g: FileFollower | null = null;
+    const stopping: LiveSink = { line: (l) => { second.push(l); if (second.length === 1000) g?.stop(); }, tooLong: () => undefined };
+    g = follower(path, stopping, saved);
+    await g.run();
+    const mid = g.position();
+    expect(mid?.files[0]?.gz?.lines).toBe(second.length);
+    // Third run: the rest, from that line on.
+    const third = collector();
+    f = follower(path, third.sink, mid);
+    running = f.run();
+    await until(() => first.lines.length + second.length + third.lines.length >= N + 10, 20_000);
+    await new Promise((r) => setTimeout(r, 300));
+    f.stop();
+    await running;
+    expect(seqsOf([...first.lines, ...second, ...third.lines])).toEqual(range(0, N + 10));
   });
 
   it('skips a line longer than the limit without losing the next one', async () => {

@@ -95,11 +95,12 @@ describe('source specs and keys', () => {
     expect(() => resolveSources(['auto', 'stdin'], [], '/x')).toThrow(/auto/);
   });
 
-  it('serves metrics on loopback only', () => {
+  it('takes HOST:PORT for metrics (another host than loopback needs a token: test/report/metrics-access.test.ts)', () => {
     expect(metricsListenProblem('')).toBeNull();
     expect(metricsListenProblem('127.0.0.1:9677')).toBeNull();
     expect(metricsListenProblem('[::1]:9677')).toBeNull();
-    expect(metricsListenProblem('0.0.0.0:9677')).toMatch(/loopback only/);
+    expect(metricsListenProblem('0.0.0.0:9677')).toBeNull();
+    expect(metricsListenProblem('9677')).toMatch(/HOST:PORT/);
     expect(metricsListenProblem('127.0.0.1:99999')).toMatch(/out of range/);
   });
 

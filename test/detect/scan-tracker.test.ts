@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { ScanTracker, parseAutoDl, sourceReport, type SourceState } from '../../src/detect/index.js';
+import { ScanTracker, TrafficClassifier, parseAutoDl, sourceReport, type SourceState } from '../../src/detect/index.js';
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../../src/model/packet.js';
 import type { Packet } from '../../src/model/packet.js';
 import { T0, cfgWith, icmp, pkt, portScan } from './packet-builder.js';
@@ -108,8 +108,8 @@ describe('destinations and sweeps over the event-time window', () => {
 });
 
 describe('expiry, episodes and persistence', () => {
-  test('expire() forgets sources silent for SCAN_TIMEOUT', () => {
-    const t = new ScanTracker(cfgWith({ SCAN_TIMEOUT: 600 }));
+  test('expire() forgets sources silent for SCAN_TIMEOUT (no slow-scan window)', () => {
+    const t = new ScanTracker(cfgWith({ SCAN_TIMEOUT: 600, SLOW_SCAN_WINDOW: 0 }));
     feed(t, portScan(20));
     feed(t, [pkt({ src: '203.0.113.9', ts: T0 + 20 * MIN })]);
     expect(t.expire(T0 + 10 * MIN)).toBe(0);
@@ -119,6 +119,18 @@ describe('expiry, episodes and persistence', () => {
     expect(t.stats.expired).toBe(1);
   });
 
+  test('outside sources that probed several ports are kept for SLOW_SCAN_WINDOW (at least a day), others for SCAN_TIMEOUT', () => {
+    const DAY = 24 * 60 * MIN;
+    const t = new ScanTracker(cfgWith({ SCAN_TIMEOUT: 600, SLOW_SCAN_WINDOW: 3600 }));
+    feed(t, portScan(3));
+    feed(t, [pkt({ src: '203.0.113.9' })]);
+    feed(t, portScan(3, { chain: 'OUTPUT', dir: 'outbound', src: '192.168.1.5', inIf: '', outIf: 'eth0' }));
+    expect(t.expire(T0 + 11 * MIN)).toBe(2); // the one-port source and the local host
+    expect(t.get('203.0.113.7')).toBeDefined();
+    expect(t.expire(T0 + DAY - MIN)).toBe(0);
+    expect(t.expire(T0 + DAY + MIN)).toBe(1);
+  });
+
   test('ENABLE_PERSISTENCE keeps every source', () => {
     const t = new ScanTracker(cfgWith({ ENABLE_PERSISTENCE: 'Y' }));
     feed(t, portScan(20));
@@ -126,7 +138,7 @@ describe('expiry, episodes and persistence', () => {
   });
 
   test('a source back after SCAN_TIMEOUT starts a new episode; the report keeps its peak', () => {
-    const cfg = cfgWith();
+    const cfg = cfgWith({ SLOW_SCAN_WINDOW: 0 });
     const t = new ScanTracker(cfg);
     const s = feed(t, portScan(20));
     expect(s.dl).toBe(2);
@@ -136,6 +148,117 @@ describe('expiry, episodes and persistence', () => {
     expect(r.dl).toBe(2);
     expect(r.currentDl).toBe(1);
     expect(r.packets).toBe(25);
+  });
+});
+
+describe('slow scans (SLOW_SCAN_WINDOW)', () => {
+  const HOUR = 60 * MIN;
+  /** SYNs to `ports` distinct ports, one every `gap` ms, each port once except `retries` repeats of the first. */
+  const slow = (ports: number, gap: number, retries = 0): Packet[] =>
+    Array.from({ length: ports + retries }, (_, i) => pkt({ dport: 1000 + Math.max(0, i - retries), ts: T0 + i * gap }));
+
+  test('73 SYNs to 71 ports at one or two an hour for a week reach DL2; 186 ports DL3', () => {
+    const cfg = cfgWith();
+    const a = feed(new ScanTracker(cfg), slow(71, 2.3 * HOUR, 2));
+    expect(a.dl).toBe(2);
+    expect(a.reasons?.at(-1)).toMatch(/^DL2: 15 distinct ports in \d/);
+    expect(sourceReport(a, cfg).dl).toBe(2);
+    expect(feed(new ScanTracker(cfg), slow(186, 0.9 * HOUR)).dl).toBe(3);
+  });
+
+  test('a crawler sending 5 SYNs to 80 and 443 over four days stays at level 0', () => {
+    const t = new ScanTracker(cfgWith());
+    const s = feed(t, [80, 443, 80, 443, 443].map((dport, i) => pkt({ dport, ts: T0 + i * 20 * HOUR, tcpOpts: '', len: 60, ipFlags: 2, window: 64240 })));
+    expect(s.packets).toBe(5);
+    expect(s.dl).toBe(0);
+  });
+
+  test('the slow level survives an episode reset without a new level change; local hosts and psad mode are not counted', () => {
+    const changes: number[] = [];
+    const t = new ScanTracker(cfgWith(), { onLevelChange: (_s, _f, to) => changes.push(to) });
+    const s = feed(t, slow(20, 2 * HOUR));
+    expect(changes).toEqual([1, 2]);
+    feed(t, [pkt({ dport: 5000, ts: T0 + 60 * HOUR })]);
+    expect(s.dl).toBe(2);
+    expect(changes).toEqual([1, 2]);
+    const local = feed(new ScanTracker(cfgWith()), slow(20, 2 * HOUR).map((p) => ({ ...p, chain: 'OUTPUT' as const, dir: 'outbound' as const, src: '192.168.1.5', inIf: '', outIf: 'eth0' })));
+    expect(local.dl).toBe(0);
+    expect(feed(new ScanTracker(cfgWith({ SLOW_SCAN_WINDOW: 0 })), slow(20, 2 * HOUR)).dl).toBe(0);
+  });
+
+  test('a source that is also a local host counts only the ports it probed from outside, in any order, and keeps them across a restart', () => {
+    const out = (i: number): Packet => pkt({ chain: 'OUTPUT', dir: 'outbound', inIf: '', outIf: 'eth0', dport: 3000 + i, ts: T0 + i * 2 * HOUR });
+    const inb = (i: number): Packet => pkt({ dport: 1000 + i, ts: T0 + i * 2 * HOUR });
+    const mixed = Array.from({ length: 20 }, (_, i) => [out(i), inb(i)]).flat();
+    const a = new ScanTracker(cfgWith());
+    const b = new ScanTracker(cfgWith());
+    const sa = feed(a, mixed.slice(0, 4).concat(mixed.slice(4)));
+    const sb = feed(b, [...mixed.slice(0, 4)].reverse().concat(mixed.slice(4)));
+    expect([sa.outsidePorts(), sb.outsidePorts()]).toEqual([20, 20]);
+    expect([sa.dl, sb.dl]).toEqual([2, 2]);
+    const c = new ScanTracker(cfgWith());
+    c.importState(JSON.parse(JSON.stringify(a.exportState())));
+    expect(c.get(sa.key)?.outsidePorts()).toBe(20);
+  });
+});
+
+describe('signature roles (tsad_role)', () => {
+  const hit = (role: 'level' | 'label' | 'service' | 'anomaly', dl = 2, sid = 7) => [{ sid, msg: `${role} rule`, dl, classtype: '', role }];
+
+  test('a label names, counts and never raises', () => {
+    const cfg = cfgWith();
+    const t = new ScanTracker(cfg);
+    const s = t.observe(pkt(), hit('label', 3));
+    expect(s.dl).toBe(0);
+    expect(sourceReport(s, cfg).signatures).toEqual([{ msg: 'label rule', sid: 7, dl: 3, hits: 1 }]);
+  });
+
+  test('a service match waiting for evidence counts as soon as the evidence comes, and keeps its role across a restart', () => {
+    const t = new ScanTracker(cfgWith());
+    t.observe(pkt({ dport: 23 }), hit('service', 3));
+    const s = feed(t, portScan(4, { ts: T0 + 5000 }, 100));
+    expect(s.dl).toBe(3);
+    const u = new ScanTracker(cfgWith());
+    u.importState(JSON.parse(JSON.stringify(t.exportState())));
+    expect(u.get(s.key)?.signatures?.get(7)?.role).toBe('service');
+  });
+
+  test('a service rule needs scan evidence: one SYN to telnet is DL0, the same after DANGER_LEVEL1 probes gives its level', () => {
+    const t = new ScanTracker(cfgWith());
+    expect(t.observe(pkt({ dport: 23 }), hit('service')).dl).toBe(0);
+    // Five hosts of this network probed on telnet: a sweep too small for the sweep ladder, but scan evidence.
+    const sweep = new ScanTracker(cfgWith());
+    let s: SourceState | undefined;
+    for (let i = 1; i <= 5; i++) s = sweep.observe(pkt({ dport: 23, dst: `198.51.100.${i}`, ts: T0 + i * 1000 }), hit('service'));
+    expect(s?.dl).toBe(2);
+    expect(s?.reasons?.at(-1)).toBe('DL2: signature 7 "service rule" with scan evidence');
+  });
+
+  test('an anomaly is DL1 for a single packet and its level when repeated or nmap-shaped', () => {
+    const t = new ScanTracker(cfgWith());
+    const one = t.observe(pkt({ src: '203.0.113.50', tcpFlags: 0, window: 64240, ipFlags: 2, tcpOpts: '', len: 40 }), hit('anomaly', 3));
+    expect(one.dl).toBe(1);
+    expect(one.reasons?.at(-1)).toBe('DL1: signature 7 "anomaly rule" (a single packet)');
+    expect(t.observe(pkt({ src: '203.0.113.50', tcpFlags: 0, window: 64240, ipFlags: 2, tcpOpts: '', len: 40, ts: T0 + 1 }), hit('anomaly', 3)).dl).toBe(3);
+    // nmap -sN: window 1024, no DF, a bare 20-byte header.
+    expect(t.observe(pkt({ src: '203.0.113.51', tcpFlags: 0, tcpOpts: '', len: 40 }), hit('anomaly', 3)).dl).toBe(3);
+  });
+
+  test('SIGNATURE_ROLES N: every match sets its level, as in psad', () => {
+    const t = new ScanTracker(cfgWith({ SIGNATURE_ROLES: 'N' }));
+    expect(t.observe(pkt(), hit('label', 3)).dl).toBe(3);
+    expect(t.observe(pkt({ src: '203.0.113.8', dport: 23 }), hit('service')).dl).toBe(2);
+  });
+});
+
+describe('reasons name the ladder that gave the level', () => {
+  test('a sweep says how many destinations in how long; a port scan says packets, destination and ports', () => {
+    const t = new ScanTracker(cfgWith());
+    let s: SourceState | undefined;
+    for (let i = 1; i <= 20; i++) s = t.observe(pkt({ dst: `198.51.100.${i}`, ts: T0 + i * 1000 }), null);
+    expect(s?.reasons).toEqual(['DL1: 10 destinations within 1 h', 'DL2: 20 destinations within 1 h']);
+    const scan = feed(new ScanTracker(cfgWith()), portScan(15));
+    expect(scan.reasons).toEqual(['DL1: 5 packets to 198.51.100.1, ports 1-5', 'DL2: 15 packets to 198.51.100.1, ports 1-15']);
   });
 });
 
@@ -210,28 +333,30 @@ describe('aggregation, direction and local hosts', () => {
     expect(new ScanTracker(cfgWith()).keyOf('203.0.113.77')).toBe('203.0.113.77');
   });
 
-  test('INPUT is inbound, FORWARD forward; a host scanning out (OUTPUT) is an infected local host', () => {
+  test('INPUT is inbound; a host scanning out (OUTPUT) is an infected local host', () => {
     const cfg = cfgWith();
     const t = new ScanTracker(cfg);
-    const out = feed(t, portScan(20, { chain: 'OUTPUT', src: '192.168.1.5', dst: '203.0.113.50', inIf: '', outIf: 'eth0' }));
+    const out = feed(t, portScan(20, { chain: 'OUTPUT', dir: 'outbound', src: '192.168.1.5', dst: '203.0.113.50', inIf: '', outIf: 'eth0' }));
     const r = sourceReport(out, cfg);
     expect(r.direction).toBe('outbound');
     expect(r.localHost).toBe(true);
     expect(r.role).toBe('infected-local');
-    const fwd = sourceReport(feed(t, [pkt({ chain: 'FORWARD', src: '198.51.100.9', outIf: 'eth1' })]), cfg);
-    expect(fwd.direction).toBe('forward');
-    expect(fwd.role).toBe('external');
+    const inbound = sourceReport(feed(t, [pkt({ src: '198.51.100.9' })]), cfg);
+    expect(inbound.direction).toBe('inbound');
+    expect(inbound.role).toBe('external');
   });
 
-  test('a HOME_NET host forwarding a scan outward is local; one hitting an egress signature too', () => {
+  test('forwarded packets take the direction the traffic classifier gives them', () => {
     const cfg = cfgWith({ HOME_NET: '[192.168.0.0/16,!192.168.99.0/24]' });
     const t = new ScanTracker(cfg);
-    const lan = sourceReport(feed(t, portScan(10, { chain: 'FORWARD', src: '192.168.1.5', dst: '203.0.113.50', outIf: 'eth1' })), cfg);
-    expect(lan.role).toBe('infected-local');
-    const irc = t.observe(pkt({ chain: 'FORWARD', src: '192.168.7.7', dst: '203.0.113.60', dport: 6667, outIf: 'eth1' }), [{ sid: 9, msg: 'outbound IRC', dl: 2, classtype: '' }]);
-    expect(sourceReport(irc, cfg).role).toBe('infected-local');
-    const excluded = t.observe(pkt({ chain: 'FORWARD', src: '192.168.99.3', outIf: 'eth1' }), null);
-    expect(sourceReport(excluded, cfg).role).toBe('external');
+    const traffic = new TrafficClassifier(cfg);
+    const seen = (list: Packet[]): SourceState => feed(t, list.map((p) => (traffic.classify(p), p)));
+    const lan = sourceReport(seen(portScan(10, { chain: 'FORWARD', src: '192.168.1.5', dst: '203.0.113.50', outIf: 'eth1' })), cfg);
+    expect([lan.direction, lan.role]).toEqual(['outbound', 'infected-local']);
+    const excluded = sourceReport(seen([pkt({ chain: 'FORWARD', src: '192.168.99.3', outIf: 'eth1' })]), cfg);
+    expect([excluded.direction, excluded.role]).toEqual(['inbound', 'external']);
+    const inside = sourceReport(seen([pkt({ chain: 'FORWARD', src: '192.168.7.7', dst: '192.168.2.2', outIf: 'eth1' })]), cfg);
+    expect([inside.direction, inside.localHost]).toEqual(['forward', true]);
   });
 });
 

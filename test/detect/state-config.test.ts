@@ -57,7 +57,7 @@ describe('import into a tracker with another configuration', () => {
     const old = tracker({ ENABLE_PERSISTENCE: 'Y' });
     observeAll(old, portScan(20));
     expect(old.expire(T0 + 86_400_000)).toBe(0);
-    const next = tracker({ ENABLE_PERSISTENCE: 'N', SCAN_TIMEOUT: 3600 });
+    const next = tracker({ ENABLE_PERSISTENCE: 'N', SCAN_TIMEOUT: 3600, SLOW_SCAN_WINDOW: 0 });
     next.importState(old.exportState());
     expect(next.expire(T0 + 86_400_000)).toBe(1);
     expect(next.size).toBe(0);

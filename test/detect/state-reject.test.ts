@@ -249,11 +249,62 @@ describe('global counters', () => {
 });
 
 describe("the daemon's import (scan-persistence.ts)", () => {
-  test('bad counters next to a good scan state: neither object changes', () => {
+  test('counters of another format next to a good scan state: neither object changes', () => {
     const { scan, counters } = savedRich();
-    (counters.prefixes as unknown[]).push(['x', -1]);
+    counters.format = 'tsad-scan-state';
     const st = other();
     unchangedAfter(st, () => importScan(st.tracker, st.counters, { scan, counters }));
+  });
+
+  test('a bad counters entry is left out with a warning; the rest of the counters and the whole scan state are kept', () => {
+    const { st: from, scan, counters } = savedRich();
+    const prefixes = counters.prefixes as unknown[];
+    const n = prefixes.length;
+    prefixes.push(['x', -1]);
+    const st = other();
+    const warnings: string[] = [];
+    expect(importScan(st.tracker, st.counters, { scan, counters }, (m) => warnings.push(m))).toBe(true);
+    expect(view(st)).toEqual(view(from));
+    expect((st.counters.exportState().prefixes as unknown[]).length).toBe(n);
+    expect(warnings).toEqual([expect.stringMatching(/^saved global counters: left out 1 unreadable part, kept the rest \(prefixes\[\d+\]\[1\]: expected an integer/)]);
+  });
+
+  test('poisoned sources are left out with a warning and every other source survives (issue 14)', () => {
+    const { st: from, scan, counters } = savedRich();
+    const list = scan.sources as Src[];
+    const total = list.length;
+    const poisoned = [list[3] as Src, list[7] as Src];
+    // What an absurd timestamp or port once put there: a time no Date holds, a TTL of 1e15, a port above 65535.
+    (poisoned[0] as Src)[2] = 1e21;
+    (poisoned[1] as Src)[18] = 1e15;
+    list.push(list[0] as Src); // and one source twice
+    scan.clock = 1e24;
+    const keys = poisoned.map((p) => p[0] as string);
+    const others = (x: Stage): unknown[] => (view(x) as { sources: Array<{ src: string }> }).sources.filter((r) => !keys.includes(r.src));
+    const st = other();
+    const warnings: string[] = [];
+    expect(importScan(st.tracker, st.counters, { scan, counters }, (m) => warnings.push(m))).toBe(true);
+    expect(st.tracker.size).toBe(total - 2);
+    for (const k of keys) expect(st.tracker.get(k)).toBeUndefined();
+    expect(others(st)).toEqual(others(from));
+    expect(others(st)).toHaveLength(total - 2);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/^saved scan state: left out 4 unreadable parts, kept the rest \(sources\[3\] \([^)]+\)\.lastSec: .*; and 1 more\)$/);
+    // What was kept saves and reads back whole.
+    const again = JSON.parse(JSON.stringify(st.tracker.exportState())) as unknown;
+    const back = stage(tight, { signatures: false });
+    expect(importScan(back.tracker, back.counters, { scan: again, counters: null })).toBe(true);
+    expect(back.tracker.size).toBe(total - 2);
+  });
+
+  test('export never writes what import refuses: an inline class or tool count past 2^32 (a long flood) reads back', () => {
+    const { st: from } = savedRich();
+    const s = [...from.tracker.sources()].find((x) => x.cls0 >= 0 && x.classes === null);
+    expect(s).toBeDefined();
+    (s as { cls0n: number }).cls0n = 2 ** 32 + 5;
+    const back = stage(tight, { signatures: false });
+    back.tracker.importState(JSON.parse(JSON.stringify(from.tracker.exportState())));
+    expect(back.tracker.get(s!.key)?.cls0n).toBe(2 ** 32 + 5);
   });
 
   test('good state is taken in whole', () => {

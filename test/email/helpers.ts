@@ -91,8 +91,9 @@ export function config(values: Record<string, string | number>): Config {
   return buildConfig(Object.entries(values).map(([key, raw], i) => ({ key, raw: String(raw), line: i + 1 })), 'test.conf');
 }
 
+/** Mail settings for a test SMTP server; alerts from level 1 up unless the test says otherwise (the default is 3). */
 export function smtpConfig(port: number, values: Record<string, string | number> = {}): Config {
-  return config({ EMAIL_TRANSPORT: 'smtp', SMTP_HOST: '127.0.0.1', SMTP_PORT: port, SMTP_SECURE: 'none', SMTP_TIMEOUT: 2, EMAIL_ADDRESSES: 'admin@example.org', EMAIL_FROM: 'tsad@fw1.example.org', ...values });
+  return config({ EMAIL_ALERT_DANGER_LEVEL: 1, EMAIL_TRANSPORT: 'smtp', SMTP_HOST: '127.0.0.1', SMTP_PORT: port, SMTP_SECURE: 'none', SMTP_TIMEOUT: 2, EMAIL_ADDRESSES: 'admin@example.org', EMAIL_FROM: 'tsad@fw1.example.org', ...values });
 }
 
 export function tempDir(tag: string): { dir: string; cleanup: () => void } {

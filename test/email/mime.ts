@@ -10,6 +10,8 @@ export interface MimePart {
   headers: Map<string, string[]>;
   /** Decoded body for leaf parts ('' for multiparts). */
   body: string;
+  /** The decoded bytes of a leaf part (images). */
+  bytes: Buffer;
   parts: MimePart[];
 }
 
@@ -66,15 +68,20 @@ export function parseMime(raw: string): MimePart {
   if (/^multipart\//i.test(ctype) && boundary !== null) {
     const chunks = body.split(`--${boundary}`);
     const parts = chunks.slice(1).filter((c) => !c.startsWith('--')).map((c) => parseMime(c.replace(/^\r\n/, '').replace(/\r\n$/, '')));
-    return { headerLines, headers, body: '', parts };
+    return { headerLines, headers, body: '', bytes: Buffer.alloc(0), parts };
   }
   const cte = (headers.get('content-transfer-encoding')?.[0] ?? '7bit').toLowerCase();
   const decoded = cte === 'base64' ? Buffer.from(body.replace(/\s+/g, ''), 'base64') : cte === 'quoted-printable' ? decodeQP(body) : Buffer.from(body, 'utf8');
-  return { headerLines, headers, body: decoded.toString('utf8').replace(/\r\n/g, '\n'), parts: [] };
+  return { headerLines, headers, body: decoded.toString('utf8').replace(/\r\n/g, '\n'), bytes: decoded, parts: [] };
 }
 
 export function header(p: MimePart, name: string): string | undefined {
   return p.headers.get(name.toLowerCase())?.[0];
+}
+
+/** Every leaf part, depth first. */
+export function leafParts(p: MimePart): MimePart[] {
+  return p.parts.length === 0 ? [p] : p.parts.flatMap(leafParts);
 }
 
 /** Depth-first search for the first leaf part whose content type starts with `type`. */

@@ -112,14 +112,13 @@ describe('mail server outage', () => {
     try {
       const m = Mailer.create(smtpConfig(port, { SMTP_TIMEOUT: 1, EMAIL_RATE_LIMIT: 0 }), { queueDir: join(tmp.dir, 'q'), host: 'fw1', log: (s) => logs.push(s), tickMs: 20, stopTimeoutMs: 300 });
       m.start();
-      const t0 = performance.now();
-      for (let i = 0; i < 50; i++) m.alert(source({ src: `198.51.100.${i + 1}` }), { host: 'fw1', previousDl: 0 });
-      const spent = performance.now() - t0;
-      expect(spent).toBeLessThan(250);
+      // alert() is synchronous: each one is queued before it returns, whatever the server does.
+      const outcomes = Array.from({ length: 50 }, (_, i) => m.alert(source({ src: `198.51.100.${i + 1}` }), { host: 'fw1', previousDl: 0 }));
+      expect(new Set(outcomes)).toEqual(new Set(['queued']));
       await waitFor(() => sockets.length > 0);
-      const s0 = performance.now();
+      // stop() gives up on the hanging send after stopTimeoutMs instead of waiting for the server.
       await m.stop();
-      expect(performance.now() - s0).toBeLessThan(2500);
+      expect(sockets.some((s) => !s.destroyed)).toBe(true);
       expect(queueFiles()).toHaveLength(50);
       // The send still hanging when stop() gave up must not touch the queue afterwards.
       const before = readdirSync(join(tmp.dir, 'q')).map((f) => `${f}:${statSync(join(tmp.dir, 'q', f)).mtimeMs}`).sort();

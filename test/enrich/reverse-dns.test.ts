@@ -84,14 +84,13 @@ describe('ReverseDns', () => {
     const dns = new ReverseDns({ timeoutMs: 300, servers: [silent.address] });
     const t0 = Date.now();
     expect(await dns.lookup('198.51.100.7')).toBeNull();
-    const took = Date.now() - t0;
-    expect(took).toBeGreaterThanOrEqual(250);
-    expect(took).toBeLessThan(2000);
-    expect(silent.queries.length).toBeGreaterThan(0);
-    // The failure is remembered briefly: no second wait.
-    const t1 = Date.now();
+    // A lower bound only: a loaded machine makes it longer, never shorter.
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(250);
+    const asked = silent.queries.length;
+    expect(asked).toBeGreaterThan(0);
+    // The failure is remembered briefly: no second query, so no second wait.
     expect(await dns.lookup('198.51.100.7')).toBeNull();
-    expect(Date.now() - t1).toBeLessThan(50);
+    expect(silent.queries.length).toBe(asked);
   });
 
   it('lookups do not block the event loop while waiting', async () => {
@@ -100,7 +99,8 @@ describe('ReverseDns', () => {
     const iv = setInterval(() => ticks++, 20);
     await dns.lookup('203.0.113.50');
     clearInterval(iv);
-    expect(ticks).toBeGreaterThanOrEqual(10);
+    // Timers ran while the lookup waited (a blocking lookup would allow none); how many depends on the load.
+    expect(ticks).toBeGreaterThan(0);
   });
 
   it('invalid addresses give null without a query', async () => {

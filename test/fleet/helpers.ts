@@ -52,6 +52,8 @@ export class Sensor {
       this.#waiters = this.#waiters.filter((w) => (w.pred(e) ? (w.resolve(e), false) : true));
     });
     child.stderr.setEncoding('utf8').on('data', (d: string) => (this.stderr += d));
+    // A sensor killed on purpose (kill()) makes a later write fail with EPIPE; its exit is reported instead.
+    child.stdin.on('error', () => undefined);
   }
 
   /** Starts a sensor process and waits for its `ready` event. */

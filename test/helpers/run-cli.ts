@@ -22,6 +22,8 @@ export function runCli(args: string[], opts: { input?: string; env?: NodeJS.Proc
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     child.once('error', reject);
     child.once('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    // A command that exits before reading its input makes this write fail with EPIPE; its exit code is the result.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(opts.input ?? '');
   });
 }

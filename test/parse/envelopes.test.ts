@@ -93,7 +93,7 @@ describe('parseLine() envelopes', () => {
     expect(p.prefix).toBe('DROP');
     // binary MESSAGE as a byte array
     const bytes = [...Buffer.from(`DROP ${PAYLOAD}`)];
-    expect(pkt(JSON.stringify({ __REALTIME_TIMESTAMP: '1', MESSAGE: bytes })).dport).toBe(1003);
+    expect(pkt(JSON.stringify({ __REALTIME_TIMESTAMP: '1763714111251762', MESSAGE: bytes })).dport).toBe(1003);
   });
 
   it('reads journalctl -o export records', () => {

@@ -74,6 +74,8 @@ export class Pair {
         if (err) reject(new Error(`${argv.join(' ')} in ${ns}: ${err.message}\n${stderr}`));
         else resolve({ stdout, stderr });
       });
+      // A tool that exits without reading its input (nft -f FILE) makes this write fail with EPIPE: its exit status tells.
+      child.stdin?.on('error', () => undefined);
       child.stdin?.end(input ?? '');
     });
   }

@@ -58,12 +58,17 @@ test('test: explains which rules fire on a line and why the others do not', asyn
   const r = await run('test', TELNET);
   expect(r.error).toBeNull();
   expect(r.out).toContain('tcp 203.0.113.5:40000 -> 198.51.100.10:23');
-  expect(r.out).toMatch(/FIRES {2}sid 120410 {2}DL 2 {2}TELNET connection attempt/);
+  expect(r.out).toMatch(/FIRES {2}sid 120410 {2}DL 2 \[service: its level needs scan evidence\] {2}TELNET connection attempt/);
+  expect(r.out).toContain('direction: inbound\n');
   expect(r.out).toMatch(/ok {3}ports: rule any -> 23, packet 40000 -> 23/);
   expect(r.out).toMatch(/quiet {2}sid 621: flags \(rule F,12, packet SYN\)/);
-  expect(r.out).toMatch(/1 signature fires; danger level 2/);
-  const json = JSON.parse((await run('test', '--json', TELNET)).out) as { hits: Array<{ sid: number }> };
-  expect(json.hits.map((h) => h.sid)).toEqual([120410]);
+  expect(r.out).toMatch(/1 signature fires; rule level 2 \[service: its level needs scan evidence\]/);
+  const json = JSON.parse((await run('test', '--json', TELNET)).out) as { hits: Array<{ sid: number; role: string }>; direction: string; notScored: string | null };
+  expect(json.hits.map((h) => [h.sid, h.role])).toEqual([[120410, 'service']]);
+  expect([json.direction, json.notScored]).toEqual(['inbound', null]);
+  // A SYN-ACK from outside is backscatter: counted, never scored; the explanation says so.
+  const synAck = TELNET.replace('SPT=40000 DPT=23', 'SPT=23 DPT=40000').replace(' SYN ', ' ACK SYN ');
+  expect((await run('test', synAck)).out).toMatch(/direction: inbound; not scored \(backscatter\): a SYN-ACK, RST or ICMP error from outside/);
   const custom = await run('test', '--signatures', ruleFile('alert tcp any any -> any 24 (msg:"x"; sid:5;)\n'), TELNET);
   expect(custom.out).toContain('no signature fires');
   const bad = await run('test', 'hello world');

@@ -18,8 +18,8 @@ test('snort_rule_dl overrides the level per sid (and per psad_id); 0 marks the p
   const { set, problems } = load(RULES, {}, '# sid dl\n2001 5\n120000   1\n2002 0;\n');
   expect(problems).toEqual([]);
   expect(set.match(packet(telnet))).toEqual([
-    { sid: 2001, msg: 'telnet', dl: 5, classtype: 'suspicious-login' },
-    { sid: 120000, msg: 'mirai', dl: 1, classtype: '' },
+    { sid: 2001, msg: 'telnet', dl: 5, classtype: 'suspicious-login', role: 'level' },
+    { sid: 120000, msg: 'mirai', dl: 1, classtype: '', role: 'level' },
   ]);
   expect(set.rules().map((r) => r.dlSource)).toEqual(['snort_rule_dl', 'snort_rule_dl', 'snort_rule_dl']);
   const hits = set.match(packet(web));
@@ -47,9 +47,9 @@ const fwsnortLine = (prefix: string) => logLine('IN=eth0 OUT= SRC=203.0.113.5 DS
 
 test('an fwsnort SID prefix is a hit for that sid at DL 2, with no other matching', () => {
   const { set } = load(RULES);
-  expect(set.match(packet(fwsnortLine('[1] SID2003 ESTAB')))).toEqual([{ sid: 2003, msg: 'fwsnort SID 2003', dl: 2, classtype: '' }]);
+  expect(set.match(packet(fwsnortLine('[1] SID2003 ESTAB')))).toEqual([{ sid: 2003, msg: 'fwsnort SID 2003', dl: 2, classtype: '', role: 'level' }]);
   // A sid that a loaded rule describes takes its message; the rule's own conditions are not needed.
-  expect(set.match(packet(fwsnortLine('[2] SID2001')))).toEqual([{ sid: 2001, msg: 'telnet', dl: 2, classtype: 'suspicious-login' }]);
+  expect(set.match(packet(fwsnortLine('[2] SID2001')))).toEqual([{ sid: 2001, msg: 'telnet', dl: 2, classtype: 'suspicious-login', role: 'level' }]);
   const sidTelnet = telnet.replace(' DROP ', ' SID2002 ');
   expect(set.match(packet(sidTelnet))?.map((h) => h.sid)).toEqual([2002]);
   expect(set.explain(packet(sidTelnet))).toMatchObject([{ sid: 2002, matched: true, checks: [{ name: 'fwsnort SID', ok: true }] }]);

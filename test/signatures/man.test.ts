@@ -20,7 +20,7 @@ test('the page names every option keyword, the psad fixes and the config keys', 
   const page = readFileSync(MAN, 'utf8').replace(/\\-/g, '-');
   for (const word of ['msg:', 'sid:', 'psad_id:', 'psad_dl:', 'classtype:', 'priority:', 'reference:', 'metadata:', 'psad_derived_sids:', 'flags:', 'flow:established',
     'ttl:', 'id:', 'tos:', 'window:', 'seq:', 'ack:', 'dsize:', 'psad_dsize:', 'psad_ip_len:', 'itype:', 'icode:', 'icmp_id:', 'icmp_seq:', 'ipopts:', 'ip_proto:',
-    'fragbits:', 'sameip', 'tsad_chain:', 'tsad_icmp6', 'flags:0', 'CWR', 'icmp6', 'snort_rule_dl', 'SNORT_SID_STR', '# fires:', '# quiet:', '# test-config:', 'ICMP PING']) {
+    'fragbits:', 'sameip', 'tsad_chain:', 'tsad_direction:', 'tsad_role:', 'tsad_icmp6', 'flags:0', 'CWR', 'icmp6', 'snort_rule_dl', 'SNORT_SID_STR', '# fires:', '# quiet:', '# test-config:', 'ICMP PING']) {
     expect(page, word).toContain(word);
   }
   for (const key of Object.keys(keys).filter((k) => !k.endsWith('_SERVERS') && !k.endsWith('_PORTS') && !k.endsWith('_NET'))) expect(page, key).toContain(key);

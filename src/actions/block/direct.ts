@@ -81,26 +81,35 @@ export async function openDirect(o: DirectOptions): Promise<BlockTransport> {
   });
   const inner = managerTransport(m, o.now);
 
+  // A write that fails says what already happened in the firewall: never a silent "blocked".
+  const save = async (done: string): Promise<void> => {
+    if (o.dryRun) return;
+    try {
+      await writeFileAtomic(path, `${JSON.stringify(m.toJSON(), null, 1)}\n`, 0o600);
+    } catch (err) {
+      throw new Error(`${done}, but ${path} could not be written (${(err as Error).message}): tsad has no record of it; free the space and repeat the command`);
+    }
+  };
   // Runs one operation: restore missing firewall objects first, fail on any backend error, then save.
-  const op = async <T>(fn: () => Promise<T>, save = true): Promise<T> => {
+  const op = async <T>(fn: () => Promise<T>, done: (r: T) => string): Promise<T> => {
     errors.length = 0;
     await m.checkPresent({ quiet: true });
     const result = await fn();
     if (errors.length > 0) throw new Error(errors.join('; '));
-    if (save && !o.dryRun) await writeFileAtomic(path, `${JSON.stringify(m.toJSON(), null, 1)}\n`, 0o600);
+    await save(done(result));
     return result;
   };
   return {
     block: async (req) => {
       await guard.ready();
-      return op(() => inner.block(req));
+      return op(() => inner.block(req), (r) => (r.ok ? `blocked ${r.cidr} in the firewall` : `${r.cidr} was not blocked`));
     },
-    unblock: (cidr) => op(() => inner.unblock(cidr)),
+    unblock: (cidr) => op(() => inner.unblock(cidr), (r) => (r.removed ? `unblocked ${r.cidr} in the firewall` : `${r.cidr} was not blocked`)),
     list: () => inner.list(),
     flush: async () => {
       errors.length = 0;
       const n = await m.flush();
-      if (!o.dryRun) await writeFileAtomic(path, `${JSON.stringify(m.toJSON(), null, 1)}\n`, 0o600);
+      await save(`removed ${n} block(s) from the firewall`);
       return n;
     },
   };

@@ -1,7 +1,10 @@
 /**
  * What the never-block rules need to know about this host: its own addresses
  * (and IPv4 broadcast addresses), default gateways, DNS resolvers and the
- * peers of established SSH sessions. Each is read with the usual tool through
+ * peers of established SSH sessions. Own and broadcast addresses come from
+ * the local routing table as well as from the interfaces: an address added
+ * without `brd` has no broadcast in `ip addr`, yet the kernel treats the
+ * subnet broadcast as local (`ip route show table local`). Each is read with the usual tool through
  * a Runner, so a test inside a namespace sees the namespace's view; the parsers
  * are pure and tolerate missing fields.
  */
@@ -50,6 +53,26 @@ export function parseIpAddr(text: string): { own: HostAddress[]; broadcasts: str
       const b = cleanAddress(info.broadcast);
       if (b !== null) broadcasts.push(b);
     }
+  }
+  return { own, broadcasts };
+}
+
+/**
+ * `ip -j route show table local` output (either family): `local` and
+ * `anycast` routes are addresses of this host (or whole prefixes, AnyIP),
+ * `broadcast` routes its broadcast addresses.
+ */
+export function parseLocalRoutes(text: string): { own: HostAddress[]; broadcasts: string[] } {
+  const own: HostAddress[] = [];
+  const broadcasts: string[] = [];
+  for (const r of parseJsonArray(text)) {
+    if (typeof r.dst !== 'string') continue;
+    const [addr, len] = r.dst.split('/') as [string, string | undefined];
+    const a = cleanAddress(addr);
+    if (a === null || (len !== undefined && !/^\d{1,3}$/.test(len))) continue;
+    const dst = len === undefined ? a : `${a}/${len}`;
+    if (r.type === 'local' || r.type === 'anycast') own.push({ addr: dst, dev: typeof r.dev === 'string' ? r.dev : '?' });
+    else if (r.type === 'broadcast') broadcasts.push(dst);
   }
   return { own, broadcasts };
 }
@@ -148,7 +171,12 @@ export interface FactOptions {
 
 async function ownAddresses(run: Runner): Promise<{ own: HostAddress[]; broadcasts: string[] }> {
   try {
-    return parseIpAddr((await run('ip', ['-j', 'addr', 'show'])).stdout);
+    const [addrs, v4, v6] = await Promise.all([
+      run('ip', ['-j', 'addr', 'show']).then((r) => parseIpAddr(r.stdout)),
+      run('ip', ['-j', 'route', 'show', 'table', 'local']).then((r) => parseLocalRoutes(r.stdout), () => ({ own: [], broadcasts: [] })),
+      run('ip', ['-j', '-6', 'route', 'show', 'table', 'local']).then((r) => parseLocalRoutes(r.stdout), () => ({ own: [], broadcasts: [] })),
+    ]);
+    return { own: [...addrs.own, ...v4.own, ...v6.own], broadcasts: [...addrs.broadcasts, ...v4.broadcasts, ...v6.broadcasts] };
   } catch {
     // No iproute2: Node's own view of the interfaces (no broadcast addresses there).
     const own: HostAddress[] = [];

@@ -32,12 +32,15 @@ export interface CreateOptions extends Pick<NeverBlockOptions, 'resolvConf' | 'd
   saved?: unknown;
   onChange?: () => void;
   now?: () => number;
+  /** Follow address and route changes at once (`ip monitor`) instead of only re-reading them every few seconds; close() the manager when done. */
+  watchHost?: boolean;
 }
 
 /** A manager wired from the configuration: backends, policy, never-block rules and check interval. */
 export async function createBlockManager(cfg: Config, o: CreateOptions = {}): Promise<BlockManager> {
   const ctx = backendContext({ run: o.run, log: o.log, dryRun: o.dryRun, out: o.out });
   const guard = await NeverBlock.discover(cfg, { run: o.run, resolvConf: o.resolvConf, dl0: o.dl0, ignored: o.ignored });
+  if (o.watchHost === true) guard.watch(o.log);
   return BlockManager.fromJSON(o.saved, {
     backends: createBackends(cfg, ctx),
     policy: policyFromConfig(cfg),

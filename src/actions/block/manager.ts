@@ -21,6 +21,8 @@ export interface BlockGuard {
   check(cidr: string, opts?: { force?: boolean }): string | null;
   refresh?(): Promise<void>;
   readonly ageMs?: number;
+  /** Stops following host changes (NeverBlock.watch()). */
+  close?(): void;
 }
 
 export interface BlockManagerOptions {
@@ -40,7 +42,11 @@ export interface BlockManagerOptions {
 }
 
 export interface BlockOptions {
-  /** Seconds; 0 = until removed. Default: the policy timeout for `dl` (AUTO_IDS_DANGER_LEVEL when no dl). */
+  /**
+   * Seconds; 0 = until removed. Default: the policy timeout for `dl`; with
+   * no dl, level 5's for a manual block (an admin's decision lasts, by
+   * default until removed) and AUTO_IDS_DANGER_LEVEL's otherwise.
+   */
   timeoutSec?: number;
   reason?: string;
   dl?: number;
@@ -122,7 +128,7 @@ export class BlockManager {
     await this.#freshGuard();
     const now = this.#now();
     const p = this.#o.policy;
-    const dl = opts.dl ?? p.minDl;
+    const dl = opts.dl ?? (opts.manual === true ? 5 : p.minDl);
     const timeoutSec = opts.timeoutSec ?? (p.timeouts[Math.min(5, Math.max(1, dl)) - 1] as number);
     const expiresAt = timeoutSec === 0 ? null : now + timeoutSec * 1000;
     const refused: BlockResult[] = [];
@@ -255,6 +261,12 @@ export class BlockManager {
   stop(): void {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = undefined;
+  }
+
+  /** stop(), and the guard stops following host changes: the manager is done with. */
+  close(): void {
+    this.stop();
+    this.#o.guard.close?.();
   }
 
   /** Resolves when queued firewall work has finished. */

@@ -6,13 +6,20 @@
  * default gateways, /etc/resolv.conf name servers, established SSH peers,
  * BLOCK_WHITELIST and auto_dl danger level 0. A prefix that would contain a
  * protected address is refused too.
+ *
+ * The host facts change (a new address, a new default gateway); watch()
+ * follows `ip monitor address route`, so a change makes the rules stale at
+ * once (ageMs is then infinite: the BlockManager re-reads them before its
+ * next decision) and they are re-read right away, instead of waiting for
+ * the periodic refresh.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import type { Config } from '../../config/keys/index.js';
 import type { Cidr } from '../../net/address.js';
 import { canonicalCidr, mappedIPv4, overlaps } from './cidr.js';
 import { gatherHostFacts, type HostFacts } from './host-facts.js';
 import { execRunner } from './runner.js';
-import type { Runner } from './types.js';
+import type { Logger, Runner } from './types.js';
 
 interface Protected {
   cidr: Cidr;
@@ -38,7 +45,12 @@ export interface NeverBlockOptions {
   dl0?: readonly string[];
   /** Caller's own test (for example auto_dl DL 0 lookups): a reason when `cidr` must not be blocked, else null. */
   ignored?: (cidr: string) => string | null;
+  /** The `ip` command watch() runs (`['ip']`; `['ip', '-n', NS]` for a namespace). */
+  ipCommand?: readonly [string, ...string[]];
 }
+
+/** A burst of netlink messages (an address with its routes) is read as one change. */
+const SETTLE_MS = 20;
 
 export interface CheckOptions {
   /** Skip the soft rules (manual --force); the hard rules still apply. */
@@ -50,6 +62,13 @@ export class NeverBlock {
   #refreshedAt = 0;
   readonly #cfg: Config;
   readonly #opts: NeverBlockOptions;
+  /** Refreshes started and applied: an older refresh finishing late never replaces a newer one. */
+  #started = 0;
+  #applied = 0;
+  /** A change was announced and no refresh started after it has finished yet. */
+  #stale = false;
+  #monitor: ChildProcess | null = null;
+  #settle: NodeJS.Timeout | null = null;
 
   private constructor(cfg: Config, opts: NeverBlockOptions) {
     this.#cfg = cfg;
@@ -63,13 +82,51 @@ export class NeverBlock {
     return nb;
   }
 
-  /** Milliseconds since the host facts were last read. */
+  /** Milliseconds since the host facts were last read; infinite once a change was announced and not read yet. */
   get ageMs(): number {
-    return Date.now() - this.#refreshedAt;
+    return this.#stale ? Number.POSITIVE_INFINITY : Date.now() - this.#refreshedAt;
+  }
+
+  /**
+   * Follows address and route changes (`ip monitor address route`) until
+   * close(). Without iproute2 the periodic refresh alone keeps the rules.
+   */
+  watch(log: Logger = () => undefined): void {
+    if (this.#monitor !== null) return;
+    const [cmd, ...pre] = this.#opts.ipCommand ?? ['ip'];
+    const child = spawn(cmd, [...pre, 'monitor', 'address', 'route'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    this.#monitor = child;
+    child.stdout?.on('data', () => this.#changed(log));
+    child.once('error', (err) => log('warn', `cannot follow address and route changes (${err.message}); the never-block rules are re-read every few seconds instead`));
+    child.once('exit', (code, signal) => {
+      if (this.#monitor === child && signal !== 'SIGTERM') log('warn', `"ip monitor" ended (${code ?? signal}); the never-block rules are re-read every few seconds instead`);
+      if (this.#monitor === child) this.#monitor = null;
+    });
+    child.unref();
+    (child.stdout as (NodeJS.ReadableStream & { unref?: () => void }) | null)?.unref?.();
+  }
+
+  /** Stops watch(). */
+  close(): void {
+    if (this.#settle !== null) clearTimeout(this.#settle);
+    this.#settle = null;
+    const m = this.#monitor;
+    this.#monitor = null;
+    m?.kill('SIGTERM');
+  }
+
+  #changed(log: Logger): void {
+    this.#stale = true;
+    if (this.#settle !== null) return;
+    this.#settle = setTimeout(() => {
+      this.#settle = null;
+      this.refresh().catch((err: unknown) => log('error', `cannot re-read the never-block facts: ${(err as Error).message}`));
+    }, SETTLE_MS);
   }
 
   /** Re-reads the host facts (addresses, routes and SSH sessions change). */
   async refresh(): Promise<void> {
+    const seq = ++this.#started;
     const cfg = this.#cfg;
     const facts = await gatherHostFacts({
       run: this.#opts.run ?? execRunner,
@@ -79,8 +136,12 @@ export class NeverBlock {
       resolvers: cfg.BLOCK_PROTECT_RESOLVERS,
       ssh: cfg.BLOCK_PROTECT_SSH_PEERS,
     });
+    if (seq < this.#applied) return;
+    this.#applied = seq;
     this.#entries = buildEntries(facts, cfg.BLOCK_WHITELIST, this.#opts.dl0 ?? []);
     this.#refreshedAt = Date.now();
+    // Only a refresh started after the last announced change makes the rules current.
+    if (seq === this.#started && this.#settle === null) this.#stale = false;
   }
 
   /** Why `cidr` must not be blocked, or null when it may be. */

@@ -12,11 +12,20 @@ import { writeFileAtomic } from '../../io/atomic-file.js';
 
 export type MailKind = 'alert' | 'digest-item' | 'status' | 'error';
 
+/** An attachment; `encoding: 'base64'` for binary content, `cid` for an image the HTML part shows (`<img src="cid:...">`). */
+export interface MailAttachment {
+  filename: string;
+  content: string;
+  contentType: string;
+  encoding?: 'base64';
+  cid?: string;
+}
+
 export interface MailContent {
   subject: string;
   text: string;
   html?: string;
-  attachments?: Array<{ filename: string; content: string; contentType: string }>;
+  attachments?: MailAttachment[];
 }
 
 export interface QueuedMail extends MailContent {

@@ -4,49 +4,13 @@
  * control character, so no CR/LF can start a new header; body text keeps its
  * characters visible but harmless; HTML is escaped.
  */
+import { BIDI, clip, CONTROL } from '../../text/escape.js';
 
-// C0 controls, DEL, C1 controls, and the Unicode line/paragraph separators.
-const CONTROL = /[\x00-\x1f\x7f-\x9f\u2028\u2029]/g;
-// Bidirectional overrides and isolates: they can make text display in a different order than it reads.
-const BIDI = /[\u202a-\u202e\u2066-\u2069\u200e\u200f]/g;
+/** HTML escaping, and one line of body text from untrusted data (controls shown as `\xNN`): shared with the HTML report. */
+export { escapeHtml, visibleText as bodyLine } from '../../text/escape.js';
 
 /** A single-line header value: controls become spaces, runs of spaces collapse, at most `max` characters. */
 export function headerValue(s: string, max = 200): string {
   const flat = s.replace(CONTROL, ' ').replace(BIDI, '').replace(/ {2,}/g, ' ').trim();
   return clip(flat, max);
-}
-
-/** One line of body text from untrusted data: controls shown as `\xNN` so nothing can fake extra lines. */
-export function bodyLine(s: string, max = 500): string {
-  const shown = s.replace(BIDI, '').replace(CONTROL, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-  return clip(shown, max);
-}
-
-/** Text escaped for HTML element content and double-quoted attributes. */
-export function escapeHtml(s: string): string {
-  let out = '';
-  let last = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    let rep: string | undefined;
-    if (c === 38) rep = '&amp;';
-    else if (c === 60) rep = '&lt;';
-    else if (c === 62) rep = '&gt;';
-    else if (c === 34) rep = '&quot;';
-    else if (c === 39) rep = '&#39;';
-    if (rep !== undefined) {
-      out += s.slice(last, i) + rep;
-      last = i + 1;
-    }
-  }
-  return last === 0 ? s : out + s.slice(last);
-}
-
-function clip(s: string, max: number): string {
-  if (s.length <= max) return s;
-  // Do not cut a surrogate pair in half.
-  let end = max - 3;
-  const c = s.charCodeAt(end - 1);
-  if (c >= 0xd800 && c <= 0xdbff) end--;
-  return `${s.slice(0, end)}...`;
 }

@@ -6,24 +6,26 @@ import type { Report, SourceReport } from '../../model/report.js';
 import type { Section } from './alert-view.js';
 import { subjectWith } from './alert-mail.js';
 import { safeCountry, safeLevel, safeSource } from './fields.js';
-import type { MailContent } from './queue-store.js';
+import type { MailAttachment, MailContent } from './queue-store.js';
 import { renderBlockHtml, renderDocumentHtml } from './render-html.js';
+import { escapeLines } from '../../text/escape.js';
 import { escapeHtml } from './sanitize.js';
 
 /** Reports larger than this are not attached as JSON (the text is still mailed). */
 const MAX_JSON_ATTACHMENT = 1_000_000;
 const TOP_SOURCES = 20;
 
-/** Body text from a caller: keeps newlines and tabs, shows other controls as `\xNN`. */
-export function bodyText(s: string): string {
-  return s.replace(/\r\n/g, '\n').replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-}
-
 export interface StatusReportOptions {
   /** Words after the prefix: "daily report" (default), "analysis of /var/log/kern.log", ... */
   title?: string;
   /** Attach the report as tsad-report.json (default true; skipped above 1 MB). */
   attachJson?: boolean;
+  /**
+   * The HTML part drawn by the caller (the report with its charts, trusted
+   * markup) and the PNG images it shows by cid. Without it the HTML part is
+   * a summary and the text report.
+   */
+  page?: { html: string; images: Array<{ cid: string; filename: string; png: Uint8Array }> };
 }
 
 function maxLevel(report: Report): number {
@@ -55,16 +57,20 @@ export function statusReportMail(report: Report, text: string, prefix: string, h
   const n = report.sources.length;
   const title = opts.title ?? 'daily report';
   const subject = subjectWith(prefix, `${title} on ${host}: ${n} source${n === 1 ? '' : 's'}, max DL${maxLevel(report)}`);
-  const body = bodyText(text);
-  const html = renderDocumentHtml(subject, [
+  const body = escapeLines(text);
+  const html = opts.page?.html ?? renderDocumentHtml(subject, [
     renderBlockHtml(`tsad ${title} on ${host}`, maxLevel(report), summarySections(report)),
     `<pre>${escapeHtml(body)}</pre>`,
   ]);
   const mail: MailContent = { subject, text: body, html };
+  const attachments: MailAttachment[] = (opts.page?.images ?? []).map((i) => ({
+    filename: i.filename, content: Buffer.from(i.png).toString('base64'), contentType: 'image/png', encoding: 'base64', cid: i.cid,
+  }));
   const json = JSON.stringify(report, null, 2);
   if (opts.attachJson !== false && json.length <= MAX_JSON_ATTACHMENT) {
-    mail.attachments = [{ filename: 'tsad-report.json', content: json, contentType: 'application/json' }];
+    attachments.push({ filename: 'tsad-report.json', content: json, contentType: 'application/json' });
   }
+  if (attachments.length > 0) mail.attachments = attachments;
   return mail;
 }
 
@@ -77,7 +83,7 @@ export function limitNoticeMail(src: string, limit: number, prefix: string, host
 
 /** A free-form status or error mail. */
 export function plainMail(prefix: string, subject: string, text: string, html?: string): MailContent {
-  const mail: MailContent = { subject: subjectWith(prefix, subject), text: bodyText(text) };
+  const mail: MailContent = { subject: subjectWith(prefix, subject), text: escapeLines(text) };
   if (html !== undefined) mail.html = html;
   return mail;
 }

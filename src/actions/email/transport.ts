@@ -6,6 +6,7 @@
 import { isIP } from 'node:net';
 import nodemailer from 'nodemailer';
 import type { Config } from '../../config/keys/index.js';
+import type { MailAttachment } from './queue-store.js';
 
 export interface OutgoingMail {
   /** Message-ID without angle brackets; stable across retries so receivers can drop duplicates. */
@@ -15,7 +16,7 @@ export interface OutgoingMail {
   text: string;
   html?: string;
   headers: Record<string, string>;
-  attachments?: Array<{ filename: string; content: string; contentType: string }>;
+  attachments?: MailAttachment[];
 }
 
 export interface MailTransport {

@@ -14,6 +14,8 @@ import { buildAnalysis, type AnalysisOptions } from '../../daemon/analysis.js';
 import { bootTimeMs } from '../../daemon/boot-time.js';
 import { parseIntOption, parseTimeOption } from '../option-parsers.js';
 import { mailReport } from '../../daemon/mail-report.js';
+import { escapeText } from '../../text/escape.js';
+import { writeHtmlReport } from '../html-output.js';
 
 interface AnalyzeOpts {
   config?: string;
@@ -31,6 +33,7 @@ interface AnalyzeOpts {
   year?: number;
   dns?: boolean;
   email?: boolean;
+  html?: string;
   stateDir?: string;
   geoip: boolean;
   sigs: boolean;
@@ -54,11 +57,12 @@ export function registerAnalyze(program: Command): void {
     .option('--no-sigs', 'disable signature matching')
     .option('--no-geoip', 'do not look up countries')
     .option('--dns', 'reverse-resolve reported sources (off by default in analyze)')
+    .option('--html <file>', 'write the HTML report with charts to FILE ("-": standard output) instead of printing the text report')
     .option('--email', 'also mail the text report (with the JSON attached) to EMAIL_ADDRESSES')
     .option('--state-dir <dir>', 'state directory holding the mail queue (default: STATE_DIR)')
     .addOption(new Option('--min-dl <n>', 'only report sources at or above this danger level (default: MIN_DANGER_LEVEL; 0 lists every source)').argParser(parseIntOption(0, 5)))
     .addOption(new Option('--top <n>', 'entries in each top-N section (default: STATUS_SIGS/IP/PORTS_THRESHOLD)').argParser(parseIntOption(1, 100000)))
-    .addOption(new Option('--year <yyyy>', 'year of RFC 3164 timestamps (default: inferred)').argParser(parseIntOption(1970, 9999)))
+    .addOption(new Option('--year <yyyy>', 'year of RFC 3164 timestamps, 1990-2049 (default: inferred)').argParser(parseIntOption(1990, 2049)))
     .action(async (files: string[], opts: AnalyzeOpts) => {
       await analyze(files, opts);
     });
@@ -68,6 +72,8 @@ async function analyze(files: string[], opts: AnalyzeOpts): Promise<void> {
   if (opts.journal && opts.journalFile) throw new UsageError('use either --journal or --journal-file, not both');
   if ((opts.journal || opts.journalFile) && files.length > 0) throw new UsageError('files cannot be combined with --journal/--journal-file');
   if (opts.csv && opts.json) throw new UsageError('use either --csv or --json, not both');
+  if (opts.csv && opts.html !== undefined) throw new UsageError('use either --csv or --html, not both');
+  if (opts.json && opts.html === '-') throw new UsageError('--json and --html - both write to standard output: give --html a file');
   const csvFields = opts.csvFields ? opts.csvFields.split(',').map((s) => s.trim()) : DEFAULT_CSV_FIELDS;
   const badFields = unknownCsvFields(csvFields);
   if (badFields.length > 0) throw new UsageError(`unknown CSV field(s): ${badFields.join(', ')}`);
@@ -85,7 +91,7 @@ async function analyze(files: string[], opts: AnalyzeOpts): Promise<void> {
     dns: opts.dns === true,
     since,
     until,
-    warn: (m) => process.stderr.write(`tsad: warning: ${m}\n`),
+    warn: (m) => process.stderr.write(`tsad: warning: ${escapeText(m)}\n`),
   };
   if (opts.csv) {
     out.write(`${csvHeader(csvFields)}\n`);
@@ -115,7 +121,7 @@ async function analyze(files: string[], opts: AnalyzeOpts): Promise<void> {
         failures++;
         const e = err as NodeJS.ErrnoException;
         const hint = e.code === 'ENOENT' && files.length === 0 ? ' (name log files as arguments, set IPT_SYSLOG_FILE, or use --journal)' : '';
-        process.stderr.write(`tsad: ${f}: ${e.code === 'ENOENT' ? 'no such file' : e.message}${hint}\n`);
+        process.stderr.write(`tsad: ${escapeText(`${f}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`)}${hint}\n`);
       }
       analysis.pipeline.end(ctx);
     }
@@ -132,7 +138,8 @@ async function analyze(files: string[], opts: AnalyzeOpts): Promise<void> {
     const report = await analysis.report(minDl);
     const textOpts = { mode: 'analyze' as const, top: topLimits(cfg, opts.top), minDl, inputs };
     if (opts.json) out.write(`${JSON.stringify(report, null, 2)}\n`);
-    else out.write(renderText(report, { ...textOpts, color: out.isTTY === true }));
+    else if (opts.html === undefined) out.write(renderText(report, { ...textOpts, color: out.isTTY === true }));
+    if (opts.html !== undefined) await writeHtmlReport(opts.html, report, { title: `tsad analysis of ${inputs.join(', ')}`, top: opts.top });
     if (opts.email) {
       const mailed = await mailReport(cfg, opts.stateDir ?? cfg.STATE_DIR, report, renderText(report, { ...textOpts, color: false }), `analysis of ${inputs.join(', ')}`);
       if (mailed.sent === 0 && !mailed.handedOff) {

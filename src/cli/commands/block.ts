@@ -14,6 +14,7 @@ import { canonicalCidr } from '../../actions/block/cidr.js';
 import type { BlockTransport, BlockView } from '../../actions/block/control.js';
 import { openDirect } from '../../actions/block/direct.js';
 import { DaemonNotRunning, socketBlockTransport } from '../../daemon/control-client.js';
+import { trustOf } from '../../daemon/socket-trust.js';
 import { UsageError } from '../usage-error.js';
 
 export interface BlockCliOptions {
@@ -53,7 +54,7 @@ const NOT_ENABLED = 'blocking is not enabled';
 export const daemonOrDirect: TransportFactory = async (opts) => {
   const config = loadConfig(opts.config);
   if (opts.dryRun === true) return openDirectWith(config, opts);
-  const daemon = socketBlockTransport(opts.socket ?? config.CONTROL_SOCKET);
+  const daemon = socketBlockTransport(opts.socket ?? config.CONTROL_SOCKET, trustOf(config));
   const either = async <T>(op: (t: BlockTransport) => Promise<T>): Promise<T> => {
     try {
       return await op(daemon);
@@ -138,7 +139,7 @@ function common(cmd: Command): Command {
 export function registerBlock(program: Command, open: TransportFactory = daemonOrDirect): void {
   common(program.command('block <addr>'))
     .description('block an address or prefix (ADDR or ADDR/LEN) in the firewall')
-    .option('--timeout <seconds>', 'seconds until the block ends; 0 = until removed (default: the AUTO_IDS_DANGER_LEVEL timeout)')
+    .option('--timeout <seconds>', 'seconds until the block ends; 0 = until removed (default: AUTO_BLOCK_DL5_TIMEOUT, until removed unless set)')
     .option('--force', 'override the whitelist and the gateway, resolver and SSH-peer protections')
     .action(async (addr: string, o: BlockCliOptions & { timeout?: string; force?: boolean }) => {
       target(addr);

@@ -49,5 +49,7 @@ export function registerDaemon(program: Command, deps: DaemonCommandDeps = {}): 
         throw err;
       }
       await d.finished;
+      // The reason is in the daemon's log (stopped; state NOT saved ...).
+      if (d.exitCode !== 0) throw new Error('the daemon stopped without saving its state');
     });
 }

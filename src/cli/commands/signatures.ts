@@ -7,7 +7,9 @@ import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { Config } from '../../config/keys/index.js';
 import { loadConfig } from '../../config/load.js';
+import { TrafficClassifier } from '../../detect/index.js';
 import { createParseContext, parseLine } from '../../parse/index.js';
+import { escapeLines } from '../../text/escape.js';
 import type { Packet } from '../../model/packet.js';
 import {
   formatProblem, importRules, loadSignatureSet, readRuleSources, replayExamples, signaturePaths,
@@ -20,8 +22,10 @@ interface CommonOpts {
   signatures?: string;
 }
 
+/** A line of output; rule and log text in it has its control characters escaped. */
 function out(s: string): void {
-  process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
+  const t = escapeLines(s);
+  process.stdout.write(t.endsWith('\n') ? t : `${t}\n`);
 }
 
 /** Config with signature matching on (check/list/test look at the rules even when ENABLE_SIGNATURES is N). */
@@ -63,32 +67,55 @@ function listAction(opts: CommonOpts & { json?: boolean }): void {
   out(`${rules.length} rules`);
 }
 
+/** Why a packet of this kind is counted but not scored (tsad(8), "What is not a scan"). */
+const NOT_SCORED: Readonly<Record<string, string>> = {
+  reply: 'it answers traffic this side sent (IGNORE_REPLIES)',
+  backscatter: 'a SYN-ACK, RST or ICMP error from outside that answers nothing this side sent (IGNORE_REPLIES)',
+  'conntrack-leftover': 'a late packet of a real connection (IGNORE_CONNTRACK_BUG_PKTS)',
+  'own-traffic': 'this host\'s or an inside host\'s own connection (IGNORE_OWN_TRAFFIC, IGNORE_REPLIES)',
+  'lan-discovery': 'LAN discovery chatter (IGNORE_LAN_DISCOVERY)',
+};
+
+/** What a matching rule of this role does to the level (tsad-signatures(5), DANGER LEVELS). */
+const ROLE_NOTE: Readonly<Record<string, string>> = {
+  label: ' [label: names, no level]',
+  service: ' [service: its level needs scan evidence]',
+  anomaly: ' [anomaly: level 1 for a single packet]',
+};
+
 function renderExplanation(e: Explanation): string[] {
   const where = e.rule ? ` (${e.rule.file}:${e.rule.line})` : '';
-  const lines = [`${e.matched ? 'FIRES' : 'quiet'}  sid ${e.sid}  DL ${e.dl}  ${e.msg}${where}`];
+  const role = e.rule === null ? '' : (ROLE_NOTE[e.rule.role] ?? '');
+  const lines = [`${e.matched ? 'FIRES' : 'quiet'}  sid ${e.sid}  DL ${e.dl}${role}  ${e.msg}${where}`];
   for (const c of e.checks) lines.push(`    ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}`);
   return lines;
 }
 
 function testAction(lines: string[], opts: CommonOpts & { json?: boolean; all?: boolean }): void {
-  const { set } = load(opts);
+  const { set, cfg } = load(opts);
   const ctx = createParseContext();
+  // Lines are read in order, as in a log: an earlier outbound line makes a later answer a reply.
+  const traffic = new TrafficClassifier(cfg);
   const results: unknown[] = [];
   for (const line of lines) {
     const p = toPacket(line, ctx);
     if (typeof p === 'string') throw new UsageError(`${p}: ${line.slice(0, 80)}`);
+    const skip = traffic.classify(p);
     const explained = set.explain(p);
     const fired = explained.filter((e) => e.matched);
     if (opts.json) {
-      results.push({ line, hits: set.match(p) ?? [], candidates: explained.map((e) => ({ sid: e.sid, msg: e.msg, dl: e.dl, matched: e.matched, checks: e.checks })) });
+      results.push({ line, direction: p.dir, notScored: skip, hits: set.match(p) ?? [], candidates: explained.map((e) => ({ sid: e.sid, msg: e.msg, dl: e.dl, role: e.rule?.role ?? 'level', matched: e.matched, checks: e.checks })) });
       continue;
     }
     out(`${p.proto} ${p.src}${p.sport >= 0 ? `:${p.sport}` : ''} -> ${p.dst}${p.dport >= 0 ? `:${p.dport}` : ''} (${explained.length} candidate rules of ${set.size})`);
+    out(`direction: ${p.dir}${skip === null ? '' : `; not scored (${skip}): ${NOT_SCORED[skip] ?? skip}, so no signature is applied to it`}`);
     for (const e of opts.all ? explained : fired) for (const l of renderExplanation(e)) out(l);
     if (!opts.all) {
       for (const e of explained.filter((x) => !x.matched)) out(`quiet  sid ${e.sid}: ${e.checks.find((c) => !c.ok)?.name ?? '?'} (${e.checks.find((c) => !c.ok)?.detail ?? ''})`);
     }
-    const level = `danger level ${Math.max(...fired.map((e) => e.dl))}`;
+    const top = fired.reduce<Explanation | null>((a, e) => (a === null || e.dl > a.dl ? e : a), null);
+    const role = top?.rule?.role ?? 'level';
+    const level = `${role === 'level' ? 'danger level' : 'rule level'} ${top?.dl ?? 0}${ROLE_NOTE[role] ?? ''}`;
     out(fired.length === 0 ? 'no signature fires' : fired.length === 1 ? `1 signature fires; ${level}` : `${fired.length} signatures fire; ${level}`);
   }
   if (opts.json) out(JSON.stringify(lines.length === 1 ? results[0] : results, null, 2));

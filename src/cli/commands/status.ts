@@ -17,6 +17,7 @@ import { fleetStatus, renderFleetStatus, type FleetStatusReport } from '../../fl
 import { parseCidr } from '../../net/address.js';
 import { renderText, topLimits } from '../../report/index.js';
 import { call, DaemonNotRunning } from '../../daemon/control-client.js';
+import { trustOf } from '../../daemon/socket-trust.js';
 import { savedStatus } from '../../daemon/saved-status.js';
 import { blocksSection, statusHeader, type StatusPayload } from '../../daemon/status-view.js';
 import { parseIntOption } from '../option-parsers.js';
@@ -47,7 +48,7 @@ export async function fetchStatus(cfg: Config, o: StatusOpts, deps: StatusComman
   const socket = o.socket ?? cfg.CONTROL_SOCKET;
   const args = { ip: o.ip, minDl: o.minDl };
   try {
-    return (await call(socket, 'status', args)) as unknown as StatusPayload;
+    return (await call(socket, 'status', args, trustOf(cfg))) as unknown as StatusPayload;
   } catch (err) {
     if (!(err instanceof DaemonNotRunning)) throw err;
   }

@@ -72,7 +72,7 @@ function recentName(v: string): string | null {
 
 export const keys = {
   ENABLE_AUTO_IDS: flag(false, 'Y: block sources automatically once their danger level reaches AUTO_IDS_DANGER_LEVEL (off by default, as in psad). Manual "tsad block" works either way.'),
-  AUTO_IDS_DANGER_LEVEL: int(5, 'The lowest danger level that is blocked automatically. Manual blocks without --timeout use this level\'s timeout, as psad\'s --fw-block-ip does.', { min: 1, max: 5 }),
+  AUTO_IDS_DANGER_LEVEL: int(3, 'The lowest danger level that is blocked automatically (when ENABLE_AUTO_IDS is Y). psad\'s default was 5 because its levels were inflated by replies and single probes; tsad\'s level 3 is a real scan (150 packets to one host, 50 hosts in SCAN_TIMEOUT, 150 distinct ports over days, or a level-3 signature with scan evidence), and on the real-world corpus no reply, backscatter, LAN, crawler or single-probe source reaches it. Level 5 (10000 packets or 500 hosts) would almost never block. Manual blocks ("tsad block" without --timeout) last AUTO_BLOCK_DL5_TIMEOUT (until removed), whatever this level.', { min: 1, max: 5 }),
   AUTO_BLOCK_TIMEOUT: int(3600, 'Seconds a block lasts when the per-level key says INHERIT. 0 keeps blocks until removed ("tsad unblock" or "tsad flush").'),
   AUTO_BLOCK_DL1_TIMEOUT: levelTimeout(null, 'Seconds a danger level 1 source stays blocked; 0 = until removed; INHERIT = AUTO_BLOCK_TIMEOUT (psad\'s default "$AUTO_BLOCK_TIMEOUT").'),
   AUTO_BLOCK_DL2_TIMEOUT: levelTimeout(null, 'Seconds a danger level 2 source stays blocked; 0 = until removed; INHERIT = AUTO_BLOCK_TIMEOUT.'),

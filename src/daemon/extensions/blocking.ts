@@ -12,7 +12,8 @@ import { createBlockManager, managerTransport, type BlockManager, type BlockResu
 import { covers, canonicalCidr } from '../../actions/block/cidr.js';
 import type { Config } from '../../config/keys/index.js';
 import type { DaemonExtension, ExtensionContext, ExtensionFactory, LevelChange, MetricSample } from '../hooks.js';
-import { BLOCKING_STATE, BlocksFileWriter, blocksFilePath, newestBlocks } from './blocks-file.js';
+import type { RetryingSave } from '../retrying-save.js';
+import { BLOCKING_STATE, blocksFileWriter, blocksFilePath, firewallBlocks, newestBlocks, readBlocksFileOrSetAside, withFirewallBlocks } from './blocks-file.js';
 import { syncFeedBlocks } from './feed-blocks.js';
 import type { BlockedUntil, ExtensionHub } from './hub.js';
 
@@ -47,22 +48,37 @@ class BlockingExtension implements DaemonExtension {
   readonly #pending = new Map<string, Promise<void>>();
   readonly #latencies: number[] = [];
   #autoBlocks = 0;
-  readonly #writer: BlocksFileWriter;
+  readonly #writer: RetryingSave<string>;
   /** What was loaded at start: saved again unchanged under --dry-run, whose blocks are not real. */
   #loaded: unknown;
   readonly #transport: BlockTransport;
   readonly #hub: ExtensionHub;
   /** The transport as the fleet shares it, made once sharing is known. */
   #shared: BlockTransport | null = null;
+  /** Set when blocks.json was unreadable at start: what happened, for the log and `tsad status`. */
+  #recovery: string | null = null;
 
   constructor(private readonly ctx: ExtensionContext, hub: ExtensionHub) {
     this.#cfg = ctx.cfg;
-    this.#writer = new BlocksFileWriter(blocksFilePath(ctx.stateDir), () => this.#current?.toJSON(), ctx.log);
+    this.#writer = blocksFileWriter(blocksFilePath(ctx.stateDir), () => this.#current?.toJSON(), ctx.log);
+    // Manual changes answer once blocks.json holds them (the daemon then saves its state too).
     this.#transport = {
-      block: async (req) => managerTransport(await this.#manager()).block(req),
-      unblock: async (cidr) => managerTransport(await this.#manager()).unblock(cidr),
+      block: async (req) => {
+        const r = await managerTransport(await this.#manager()).block(req);
+        if (r.ok && r.changed) await this.#persisted(`blocked ${r.cidr} in the firewall`);
+        return r;
+      },
+      unblock: async (cidr) => {
+        const r = await managerTransport(await this.#manager()).unblock(cidr);
+        if (r.removed) await this.#persisted(`unblocked ${r.cidr} in the firewall`);
+        return r;
+      },
       list: async () => managerTransport(await this.#manager()).list(),
-      flush: async () => managerTransport(await this.#manager()).flush(),
+      flush: async () => {
+        const n = await managerTransport(await this.#manager()).flush();
+        await this.#persisted(`removed ${n} block(s) from the firewall`);
+        return n;
+      },
     };
     hub.provideBlockLookup((key) => this.#blockedUntil(key));
     hub.provideBlockManager(() => this.#ready.catch(() => this.#current));
@@ -71,10 +87,33 @@ class BlockingExtension implements DaemonExtension {
   }
 
   async init(): Promise<void> {
-    this.#loaded = newestBlocks(this.ctx.saved(BLOCKING_STATE), this.ctx.stateDir);
+    const { ctx } = this;
+    const fromState = ctx.saved(BLOCKING_STATE);
+    const file = readBlocksFileOrSetAside(ctx.stateDir, ctx.log);
+    this.#loaded = newestBlocks(fromState, file.data);
+    if (file.problem !== null) await this.#recover(file.problem.problem, file.problem.aside, fromState);
     if (!this.#cfg.ENABLE_AUTO_IDS) return;
     this.#ready = this.#build(this.#cfg, this.#loaded);
     await this.#ready;
+    if (file.problem !== null && !ctx.dryRun) this.#writer.request(); // a good blocks.json again
+  }
+
+  /**
+   * blocks.json could not be read (and was moved aside): the blocks are
+   * rebuilt from the copy in state.json and from what the firewall still
+   * holds (blocks made after that copy was saved), and the start goes on.
+   */
+  async #recover(problem: string, aside: string | null, fromState: unknown): Promise<void> {
+    const { ctx } = this;
+    const inState = Array.isArray((fromState as { blocks?: unknown } | undefined)?.blocks) ? (fromState as { blocks: unknown[] }).blocks.length : 0;
+    let fromFirewall = 0;
+    if (this.#cfg.ENABLE_AUTO_IDS && !ctx.dryRun) {
+      const r = withFirewallBlocks(this.#loaded, await firewallBlocks(this.#cfg, ctx.log), Date.now());
+      this.#loaded = r.data;
+      fromFirewall = r.added;
+    }
+    this.#recovery = `${problem}; ${aside === null ? 'it could not be moved aside' : `moved aside to ${aside}`}; blocks rebuilt: ${inState} from state.json, ${fromFirewall} more from the firewall`;
+    ctx.log('error', this.#recovery);
   }
 
   /** The control socket's block commands, while automatic blocking is on (else `tsad block` works directly). */
@@ -102,6 +141,7 @@ class BlockingExtension implements DaemonExtension {
         for (const line of text.trimEnd().split('\n')) ctx.log('notice', `dry run: ${line}`);
       },
       dl0: ctx.autoDl()?.dl0() ?? [],
+      watchHost: !ctx.dryRun,
     });
     await m.reconcile();
     ctx.log('info', `blocking: ${backends(cfg)}, ${m.size} saved block(s) restored`);
@@ -113,7 +153,17 @@ class BlockingExtension implements DaemonExtension {
   }
 
   #changed(): void {
-    if (!this.ctx.dryRun) this.#writer.soon();
+    if (this.ctx.dryRun) return;
+    this.#writer.soon();
+    this.ctx.stateChanged();
+  }
+
+  async #persisted(done: string): Promise<void> {
+    if (!this.ctx.dryRun) await this.#writer.saveOrExplain(done);
+  }
+
+  warnings(): string[] {
+    return [this.#recovery, this.#writer.warning()].filter((w): w is string => w !== null);
   }
 
   onLevelChange(ev: LevelChange): void {
@@ -193,12 +243,15 @@ class BlockingExtension implements DaemonExtension {
       const saved = old?.toJSON() ?? this.#loaded;
       if (!cfg.ENABLE_AUTO_IDS) {
         if (old !== null) this.ctx.log('notice', 'automatic blocking switched off: blocks in force stay until they expire or "tsad flush"');
+        old?.close();
         this.#current = null;
         this.#loaded = saved;
         return null;
       }
       try {
-        return await this.#build(cfg, saved);
+        const m = await this.#build(cfg, saved);
+        old?.close();
+        return m;
       } catch (err) {
         if (old !== null && !this.ctx.dryRun) old.start(TICK_MS); // keep the blocks in force maintained
         throw err;
@@ -223,6 +276,7 @@ class BlockingExtension implements DaemonExtension {
       { name: 'tsad_blocks', help: 'Blocks in force.', type: 'gauge', value: m.size },
       { name: 'tsad_auto_blocks_total', help: 'Automatic blocks added since start.', type: 'counter', value: this.#autoBlocks },
       { name: 'tsad_block_failing_backends', help: 'Firewall backends waiting to retry a failed command.', type: 'gauge', value: m.failingBackends().length },
+      { name: 'tsad_blocks_file_save_failures_total', help: 'Writes of blocks.json that failed (disk full, read-only, ...).', type: 'counter', value: this.#writer.health().failures },
     ];
     if (this.#latencies.length > 0) {
       out.push({ name: 'tsad_block_latency_seconds', help: 'Median time from the log line that earned a block to the block in the firewall (last 100 blocks).', type: 'gauge', value: median(this.#latencies) / 1000 });
@@ -233,9 +287,11 @@ class BlockingExtension implements DaemonExtension {
   async stop(): Promise<void> {
     const m = await this.#ready.catch(() => null);
     if (m === null) return;
-    m.stop();
+    m.close();
     await Promise.all(this.#pending.values());
     await m.idle();
-    if (!this.ctx.dryRun) await this.#writer.now();
+    this.#writer.cancel();
+    // A failure is logged; the daemon's own final snapshot holds the blocks as well.
+    if (!this.ctx.dryRun) await this.#writer.save().catch(() => undefined);
   }
 }

@@ -6,11 +6,13 @@
  * so a direct `tsad unblock` made while the daemon was stopped holds.
  */
 import { join } from 'node:path';
-import { BLOCKS_FILE, BlockManager, managerTransport, policyFromConfig, readSavedBlocks, type BlockView } from '../../actions/block/index.js';
+import { backendContext, BLOCKS_FILE, BlockManager, createBackends, managerTransport, policyFromConfig, readSavedBlocks, type BlockStateJson, type BlockView, type LiveBlock } from '../../actions/block/index.js';
+import { canonicalCidr } from '../../actions/block/cidr.js';
 import type { Config } from '../../config/keys/index.js';
 import { writeFileAtomic } from '../../io/atomic-file.js';
 import type { Logger } from '../hooks.js';
-import { readState } from '../state-file.js';
+import { RetryingSave } from '../retrying-save.js';
+import { readState, setAside } from '../state-file.js';
 
 /** The name the blocking extension saves its state under in state.json. */
 export const BLOCKING_STATE = 'blocking';
@@ -25,17 +27,74 @@ function savedAt(v: unknown): number {
   return Number.isFinite(t) ? t : Number.NEGATIVE_INFINITY;
 }
 
-/** blocks.json as parsed JSON; undefined when missing. Throws with the file name when unreadable. */
+function isBlockState(v: unknown): boolean {
+  return typeof v === 'object' && v !== null && (v as { version?: unknown }).version === 1 && Array.isArray((v as { blocks?: unknown }).blocks);
+}
+
+/** blocks.json as parsed JSON; undefined when missing. Throws with the file name when unreadable or not a block list. */
 export function readBlocksFile(stateDir: string): unknown {
-  return readSavedBlocks(blocksFilePath(stateDir));
+  const path = blocksFilePath(stateDir);
+  const v = readSavedBlocks(path);
+  if (v !== undefined && !isBlockState(v)) throw new Error(`${path}: not a list of blocks (version 1)`);
+  return v;
 }
 
 /** The newer of the state.json copy and blocks.json (BlockManager.toJSON() form), or undefined when there is neither. */
-export function newestBlocks(fromState: unknown, stateDir: string): unknown {
-  const file = readBlocksFile(stateDir);
+export function newestBlocks(fromState: unknown, file: unknown): unknown {
   if (file === undefined) return fromState;
   if (fromState === undefined || fromState === null) return file;
   return savedAt(file) >= savedAt(fromState) ? file : fromState;
+}
+
+/** What the daemon found when blocks.json could not be read at start. */
+export interface BlocksFileProblem {
+  problem: string;
+  /** Where the file was moved (null: it could not be moved). */
+  aside: string | null;
+}
+
+/** blocks.json for the daemon: an unreadable one is moved aside (as state.json is) instead of stopping the start. */
+export function readBlocksFileOrSetAside(stateDir: string, log: Logger): { data: unknown; problem: BlocksFileProblem | null } {
+  try {
+    return { data: readBlocksFile(stateDir), problem: null };
+  } catch (err) {
+    const problem = (err as Error).message;
+    let aside: string | null = null;
+    try {
+      aside = setAside(blocksFilePath(stateDir));
+    } catch (e) {
+      log('error', `cannot move ${blocksFilePath(stateDir)} aside: ${(e as Error).message}`);
+    }
+    return { data: undefined, problem: { problem, aside } };
+  }
+}
+
+/** What the configured backends hold now (for rebuilding lost records); a backend that cannot list adds nothing. */
+export async function firewallBlocks(cfg: Config, log: Logger): Promise<LiveBlock[]> {
+  const out: LiveBlock[] = [];
+  for (const b of createBackends(cfg, backendContext({ log }))) {
+    try {
+      out.push(...(await b.list()));
+    } catch (err) {
+      log('warn', `${b.name}: cannot list its blocks: ${(err as Error).message}`);
+    }
+  }
+  return out;
+}
+
+/** `saved` (BlockManager.toJSON() form, or nothing) plus the live blocks it lacks, as records. */
+export function withFirewallBlocks(saved: unknown, live: readonly LiveBlock[], now: number): { data: BlockStateJson; added: number } {
+  const base: BlockStateJson = isBlockState(saved) ? (saved as BlockStateJson) : { version: 1, savedAt: new Date(now).toISOString(), blocks: [], offenders: [] };
+  const known = new Set(base.blocks.map((b) => canonicalCidr(b.cidr)?.text ?? b.cidr));
+  const blocks = [...base.blocks];
+  for (const l of live) {
+    const c = canonicalCidr(l.cidr)?.text;
+    if (c === undefined || known.has(c)) continue;
+    known.add(c);
+    const expiresAt = l.expiresInSec === null ? null : new Date(now + l.expiresInSec * 1000).toISOString();
+    blocks.push({ cidr: c, createdAt: new Date(now).toISOString(), expiresAt, reason: 'recovered from the firewall (blocks.json was unreadable)', dl: null, manual: false });
+  }
+  return { data: { ...base, blocks }, added: blocks.length - base.blocks.length };
 }
 
 /**
@@ -45,32 +104,22 @@ export function newestBlocks(fromState: unknown, stateDir: string): unknown {
  */
 export async function offlineBlocks(o: { cfg: Config; stateDir: string }): Promise<BlockView[] | null> {
   const read = readState(o.stateDir);
-  const data = newestBlocks(read.state?.extensions?.[BLOCKING_STATE], o.stateDir);
+  let file: unknown;
+  try {
+    file = readBlocksFile(o.stateDir);
+  } catch {
+    file = undefined; // the daemon moves it aside at its next start; the state.json copy still tells
+  }
+  const data = newestBlocks(read.state?.extensions?.[BLOCKING_STATE], file);
   if (data === undefined && !o.cfg.ENABLE_AUTO_IDS) return null;
   const m = BlockManager.fromJSON(data, { backends: [], policy: policyFromConfig(o.cfg), guard: { check: () => null } });
   return managerTransport(m).list();
 }
 
-/** Writes blocks.json within a second of a change (changes in between coalesce), and once more at stop. */
-export class BlocksFileWriter {
-  #timer: NodeJS.Timeout | undefined;
-  #writing: Promise<void> = Promise.resolve();
-
-  constructor(private readonly path: string, private readonly data: () => unknown, private readonly log: Logger) {}
-
-  soon(): void {
-    if (this.#timer !== undefined) return;
-    this.#timer = setTimeout(() => void this.now(), 1000);
-    this.#timer.unref();
-  }
-
-  now(): Promise<void> {
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
-    const text = `${JSON.stringify(this.data(), null, 1)}\n`;
-    this.#writing = this.#writing
-      .then(() => writeFileAtomic(this.path, text, 0o600))
-      .catch((err: unknown) => this.log('error', `cannot write ${this.path}: ${err instanceof Error ? err.message : String(err)}`));
-    return this.#writing;
-  }
+/**
+ * Writes blocks.json (soon() within a second of a change, changes in
+ * between coalescing; save() at once), reporting and retrying failures.
+ */
+export function blocksFileWriter(path: string, data: () => unknown, log: Logger): RetryingSave<string> {
+  return new RetryingSave({ what: path, take: () => `${JSON.stringify(data(), null, 1)}\n`, write: (text) => writeFileAtomic(path, text, 0o600), log });
 }

@@ -6,8 +6,10 @@
  * never-block rules), and blocks made here - by `tsad block` through the
  * control socket or automatically - are shared. The decision stream
  * position is saved in state.json, so a restarted sensor catches up from
- * where it stopped. Without FLEET_REDIS_URL the extension does nothing and
- * the Redis client is never loaded.
+ * where it stopped, and so are the decisions and evidence still waiting for
+ * Redis, so a restart during an outage (SIGTERM or kill -9) loses none of
+ * them. Without FLEET_REDIS_URL the extension does nothing and the Redis
+ * client is never loaded.
  */
 import type { Config } from '../../config/keys/index.js';
 import type { SourceState } from '../../detect/index.js';
@@ -44,27 +46,34 @@ class PortNames {
   }
 }
 
-function savedPosition(saved: unknown): string | null {
-  if (typeof saved !== 'object' || saved === null) return null;
-  const pos = (saved as { position?: unknown }).position;
-  return typeof pos === 'string' ? pos : null;
+interface SavedFleet {
+  position: string | null;
+  /** This sensor's decisions and evidence that had not reached Redis (FleetDecisions.queued(), FleetEvidence.queued()). */
+  decisions: unknown[];
+  evidence: unknown[];
+}
+
+function savedFleet(saved: unknown): SavedFleet {
+  const o = typeof saved === 'object' && saved !== null ? (saved as Record<string, unknown>) : {};
+  const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+  return { position: typeof o.position === 'string' ? o.position : null, decisions: list(o.decisions), evidence: list(o.evidence) };
 }
 
 class FleetExtension implements DaemonExtension {
   readonly name = FLEET_STATE;
   #fleet: Fleet | null = null;
   readonly #ports = new PortNames();
-  readonly #saved: string | null;
+  readonly #saved: SavedFleet;
   #raised = 0;
 
   constructor(private readonly ctx: ExtensionContext, private readonly hub: ExtensionHub) {
-    this.#saved = savedPosition(ctx.saved(FLEET_STATE));
+    this.#saved = savedFleet(ctx.saved(FLEET_STATE));
   }
 
   async open(): Promise<void> {
     const { ctx } = this;
     const fleet = await openFleet(ctx.cfg, {
-      position: this.#saved,
+      position: this.#saved.position,
       onDecisions: (batch, kind) => this.#apply(batch, kind),
       onLevelRise: (l) => {
         this.#raised++;
@@ -74,11 +83,18 @@ class FleetExtension implements DaemonExtension {
     });
     if (fleet === null) return;
     this.#fleet = fleet;
+    const decisions = fleet.decisions.requeue(this.#saved.decisions);
+    const evidence = fleet.evidence.requeue(this.#saved.evidence);
     this.hub.shareBlocks({
       transport: (t) => shareBlocks(t, fleet.decisions),
-      autoBlocked: (results, dlOf) => shareAutoBlocks(fleet.decisions, results, dlOf),
+      autoBlocked: (results, dlOf) => {
+        shareAutoBlocks(fleet.decisions, results, dlOf);
+        ctx.stateChanged(); // the queued decisions go into the next snapshot
+      },
     });
-    ctx.log('info', `fleet: ${fleet.options.endpoint.display} as sensor ${fleet.sensor}${this.#saved === null ? ', new sensor' : `, resuming after decision ${this.#saved}`}`);
+    const pos = this.#saved.position;
+    const queued = decisions + evidence > 0 ? `; ${decisions} decision(s) and ${evidence} source(s) of evidence saved while unsent are queued again` : '';
+    ctx.log('info', `fleet: ${fleet.options.endpoint.display} as sensor ${fleet.sensor}${pos === null ? ', new sensor' : `, resuming after decision ${pos}`}${queued}`);
   }
 
   /** Other sensors' decisions, through the BlockManager in force; refused (and counted) while blocking is off here. */
@@ -98,7 +114,9 @@ class FleetExtension implements DaemonExtension {
   }
 
   saveState(): unknown {
-    return { position: this.#fleet?.decisions.position() ?? this.#saved };
+    const f = this.#fleet;
+    if (f === null) return this.#saved;
+    return { position: f.decisions.position() ?? this.#saved.position, decisions: f.decisions.queued(), evidence: f.evidence.queued() } satisfies SavedFleet;
   }
 
   async reload(cfg: Config): Promise<void> {

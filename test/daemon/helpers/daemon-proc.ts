@@ -39,15 +39,25 @@ async function waitFor(cond: () => Promise<boolean>, ms: number, what: string): 
   }
 }
 
-/** Starts `tsad daemon ARGS --socket S` and waits until the socket answers. */
+export interface StartOptions {
+  stdin?: 'pipe' | 'ignore';
+  env?: NodeJS.ProcessEnv;
+  ns?: string;
+  /** The program and its leading arguments instead of the built CLI (an installed tsad, perhaps behind env -i); runs in `cwd`. */
+  command?: string[];
+  cwd?: string;
+}
+
 /**
  * Starts `tsad daemon ARGS --socket SOCKET` (inside network namespace `ns` when given) and waits
  * until it has started: its socket answers and it logged "started" (after its extensions).
  */
-export async function startDaemon(args: string[], socket: string, opts: { stdin?: 'pipe' | 'ignore'; env?: NodeJS.ProcessEnv; ns?: string } = {}): Promise<DaemonProc> {
-  const argv = [cliScript(), 'daemon', ...args, '--socket', socket];
-  const [cmd, cmdArgs] = opts.ns === undefined ? [process.execPath, argv] : ['ip', ['netns', 'exec', opts.ns, process.execPath, ...argv]];
-  const proc = spawn(cmd, cmdArgs, { cwd: ROOT, env: { ...process.env, ...opts.env }, stdio: [opts.stdin ?? 'ignore', 'ignore', 'pipe'] });
+export async function startDaemon(args: string[], socket: string, opts: StartOptions = {}): Promise<DaemonProc> {
+  const argv = [...(opts.command ?? [process.execPath, cliScript()]), 'daemon', ...args, '--socket', socket];
+  const [cmd, ...cmdArgs] = opts.ns === undefined ? argv : ['ip', 'netns', 'exec', opts.ns, ...argv];
+  const proc = spawn(cmd as string, cmdArgs, { cwd: opts.cwd ?? ROOT, env: { ...process.env, ...opts.env }, stdio: [opts.stdin ?? 'ignore', 'ignore', 'pipe'] });
+  // Writing to a daemon that exited fails with EPIPE; the test sees its exit code instead.
+  proc.stdin?.on('error', () => undefined);
   let log = '';
   proc.stderr?.setEncoding('utf8').on('data', (d: string) => (log += d));
   const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));

@@ -56,6 +56,16 @@ export function tsad(args: string[], ns: string | null = null): Promise<CliResul
 
 export type { DaemonProc };
 
+/** One sensor of a fleet test: its directory, log file, socket, configuration and daemon. */
+export interface FleetSensor {
+  name: string;
+  dir: string;
+  log: string;
+  socket: string;
+  conf: string;
+  d: DaemonProc | null;
+}
+
 export async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false> | T | null | undefined | false, ms = 20_000, every = 25): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {

@@ -5,6 +5,9 @@
  * which the administrator loads (tsad does not own that rule). The list
  * holds single addresses only, so prefixes are skipped with a warning. Each
  * command must be its own write(2); tsad removes expired entries itself.
+ * Anyone with root can remove an entry (`echo -ADDR > ...`), and a full list
+ * evicts its oldest: present() is false when an entry tsad added is gone, so
+ * the periodic presence check puts it back.
  */
 import { access, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -25,6 +28,8 @@ export class XtRecentBackend implements BlockBackend {
   readonly #ctx: BackendContext;
   readonly #path: string;
   readonly #warned = new Set<string>();
+  /** The addresses tsad put in the list (canonical). */
+  readonly #held = new Set<string>();
 
   constructor(ctx: BackendContext, opts: XtRecentOptions) {
     this.#ctx = ctx;
@@ -32,7 +37,7 @@ export class XtRecentBackend implements BlockBackend {
   }
 
   async ensure(): Promise<void> {
-    if (!(await this.present()) && !this.#ctx.dryRun) {
+    if (!(await this.#exists()) && !this.#ctx.dryRun) {
       throw new Error(`${this.#path} does not exist: load a rule that uses the list first, e.g. "iptables -I INPUT -m recent --name ${this.#path.split('/').pop() ?? ''} --rcheck -j DROP"`);
     }
   }
@@ -48,10 +53,13 @@ export class XtRecentBackend implements BlockBackend {
       }
     }
     await this.#write(cmds, false);
+    if (!this.#ctx.dryRun) for (const c of cmds) this.#held.add(c.slice(1));
   }
 
   async remove(cidrs: string[]): Promise<void> {
-    await this.#write(cidrs.filter((c) => !c.includes('/')).map((c) => `-${c}`), true);
+    const addrs = cidrs.filter((c) => !c.includes('/'));
+    await this.#write(addrs.map((c) => `-${c}`), true);
+    for (const a of addrs) this.#held.delete(canonicalCidr(a)?.text ?? a);
   }
 
   async list(): Promise<LiveBlock[]> {
@@ -71,17 +79,28 @@ export class XtRecentBackend implements BlockBackend {
   }
 
   async flush(): Promise<void> {
-    if (await this.present()) await this.#write(['/'], false);
+    if (await this.#exists()) await this.#write(['/'], false);
+    this.#held.clear();
   }
 
+  /** The list exists and still holds every address tsad added. */
   async present(): Promise<boolean> {
-    return access(this.#path).then(() => true, () => false);
+    if (!(await this.#exists())) return false;
+    if (this.#held.size === 0) return true;
+    const listed = new Set((await this.list()).map((b) => b.cidr));
+    for (const a of this.#held) if (!listed.has(a)) return false;
+    return true;
   }
 
   async sync(entries: BlockEntry[]): Promise<void> {
     await this.ensure();
     await this.#write(['/'], false);
+    this.#held.clear();
     await this.add(entries);
+  }
+
+  #exists(): Promise<boolean> {
+    return access(this.#path).then(() => true, () => false);
   }
 
   /** One open and write(2) per command: the kernel takes one command per write, at file offset 0 only. */
