@@ -74,7 +74,9 @@ export interface ClassResult {
 
 export interface FileResult {
   file: string;
+  /** Lines in the file (the corpus's count) and lines tsad read. */
   lines: number;
+  linesRead: number;
   histogram: number[];
   dl2plus: number;
   dl3plus: number;
@@ -168,6 +170,7 @@ export function judge(file: CorpusFile, report: Report): FileResult {
   return {
     file: file.file,
     lines: file.lines,
+    linesRead: report.summary.lines,
     histogram,
     dl2plus: histogram.slice(1).reduce((s, n) => s + n, 0),
     dl3plus: histogram.slice(2).reduce((s, n) => s + n, 0),
