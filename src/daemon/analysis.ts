@@ -6,13 +6,13 @@
  */
 import type { Config } from '../config/keys/index.js';
 import type { Packet } from '../model/packet.js';
-import type { Report, SourceReport } from '../model/report.js';
+import type { Report, ReportHead, SourceReport } from '../model/report.js';
 import {
-  configuredFingerprints, createPacketFilter, GlobalCounters, loadAutoDl, ScanTracker, sourceReport, TrafficClassifier, type AutoDl, type LevelChangeHandler, type SourceState,
+  configuredFingerprints, createPacketFilter, GlobalCounters, listedSources, loadAutoDl, ScanTracker, sourceReport, TrafficClassifier, type AutoDl, type LevelChangeHandler, type SourceState,
 } from '../detect/index.js';
 import { loadSignatureSet, signaturePaths, formatProblem } from '../signatures/index.js';
 import { FeedSet, GeoLookup, ReverseDns } from '../enrich/index.js';
-import { buildReport } from '../report/index.js';
+import { reportHead, withSources, type ReportStream } from '../report/index.js';
 import type { LineSink } from '../sources/index.js';
 import type { ParseContext } from '../parse/index.js';
 import { Pipeline } from './pipeline.js';
@@ -46,7 +46,17 @@ export interface Analysis {
   traffic: TrafficClassifier;
   sink(ctx: ParseContext): LineSink;
   report(minDl: number): Promise<Report>;
+  /**
+   * The same report with its sources built, enriched and handed out in
+   * batches as the consumer asks for them (analyze's output), so a million
+   * sources are never held as report objects at once. For a finished input:
+   * the sources must not change while it is consumed.
+   */
+  reportStream(minDl: number): Promise<ReportStream>;
 }
+
+/** Sources per batch of a streamed report (one round of rDNS lookups each); small, so report objects die young. */
+const REPORT_BATCH = 64;
 
 /** The address to look up for a source key (`2001:db8:1:2::/64` -> its first seen address). */
 export function lookupAddress(s: SourceReport): string {
@@ -111,6 +121,51 @@ export async function buildAnalysis(o: AnalysisOptions): Promise<Analysis> {
     return { geo: await geo, rdns };
   };
 
+  /**
+   * The report's head and a way to build its sources: sorted by the sources'
+   * states (most sources are quiet noise below minDl and are never built).
+   */
+  const reportParts = async (minDl: number): Promise<{
+    head: ReportHead;
+    listed: SourceState[];
+    build(from: number, to: number): SourceReport[];
+    resolveNames(sources: SourceReport[]): Promise<void>;
+  }> => {
+    const { geo, rdns } = await enrichers();
+    const listed = listedSources(tracker, minDl);
+    const head = reportHead({
+      lines: pipeline.lines,
+      firewallLines: pipeline.firewallLines,
+      skipped: pipeline.skipped,
+      topPorts: counters.topPorts(cfg.TOP_PORTS_LOG_THRESHOLD),
+      topSignatures: counters.topSignatures(cfg.TOP_SIGS_LOG_THRESHOLD),
+      logPrefixes: counters.logPrefixes(),
+      firstSeen: pipeline.firstSeen,
+      lastSeen: pipeline.lastSeen,
+      timeline: pipeline.timeline.toReport(),
+      extra: { packets: pipeline.packets, tracked: tracker.stats.tracked, evicted: tracker.stats.evicted },
+    }, listed.map((st) => st.peakDl));
+    return {
+      head,
+      listed,
+      build(from, to) {
+        const out: SourceReport[] = [];
+        for (let i = from; i < to; i++) {
+          const s = sourceReport(listed[i] as SourceState, cfg);
+          enrichSource(s, geo, feeds);
+          out.push(s);
+        }
+        return out;
+      },
+      async resolveNames(sources) {
+        if (!rdns) return;
+        await Promise.all(sources.map(async (s) => {
+          s.rdns = await rdns.lookup(lookupAddress(s));
+        }));
+      },
+    };
+  };
+
   return {
     pipeline,
     tracker,
@@ -122,32 +177,21 @@ export async function buildAnalysis(o: AnalysisOptions): Promise<Analysis> {
       return { line: (l) => pipeline.line(l, ctx), tooLong: () => pipeline.tooLong() };
     },
     async report(minDl) {
-      const { geo, rdns } = await enrichers();
-      const sources: SourceReport[] = [];
-      for (const st of tracker.sources()) {
-        if (st.peakDl < minDl) continue; // before building the report: most sources are quiet noise
-        const s = sourceReport(st, cfg);
-        enrichSource(s, geo, feeds);
-        sources.push(s);
+      const parts = await reportParts(minDl);
+      const sources = parts.build(0, parts.listed.length);
+      await parts.resolveNames(sources);
+      return withSources(parts.head, sources);
+    },
+    async reportStream(minDl) {
+      const parts = await reportParts(minDl);
+      async function* batches(): AsyncGenerator<SourceReport[]> {
+        for (let i = 0; i < parts.listed.length; i += REPORT_BATCH) {
+          const batch = parts.build(i, Math.min(parts.listed.length, i + REPORT_BATCH));
+          await parts.resolveNames(batch);
+          yield batch;
+        }
       }
-      if (rdns) {
-        await Promise.all(sources.map(async (s) => {
-          s.rdns = await rdns.lookup(lookupAddress(s));
-        }));
-      }
-      return buildReport({
-        lines: pipeline.lines,
-        firewallLines: pipeline.firewallLines,
-        skipped: pipeline.skipped,
-        sources,
-        topPorts: counters.topPorts(cfg.TOP_PORTS_LOG_THRESHOLD),
-        topSignatures: counters.topSignatures(cfg.TOP_SIGS_LOG_THRESHOLD),
-        logPrefixes: counters.logPrefixes(),
-        firstSeen: pipeline.firstSeen,
-        lastSeen: pipeline.lastSeen,
-        timeline: pipeline.timeline.toReport(),
-        extra: { packets: pipeline.packets, tracked: tracker.stats.tracked, evicted: tracker.stats.evicted },
-      });
+      return { head: parts.head, batches: batches() };
     },
   };
 }

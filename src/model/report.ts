@@ -73,14 +73,18 @@ export interface TimelineHour {
   packets: number[];
 }
 
-export interface Report {
+/** Everything in the report but its sources (a streamed report writes this first). */
+export interface ReportHead {
   version: 1;
   summary: ReportSummary;
-  sources: SourceReport[];
   topPorts: Array<{ proto: string; port: number; packets: number }>;
   topSignatures: Array<{ msg: string; sid: number; dl: number; hits: number; sources: number; proto: string }>;
   logPrefixes: Record<string, number>;
   /** Packets per hour by danger level (analyze and the daemon; absent in reports of older versions). */
   timeline?: TimelineHour[];
   [extra: string]: unknown;
+}
+
+export interface Report extends ReportHead {
+  sources: SourceReport[];
 }

@@ -7,7 +7,7 @@
  * analyze mode `Level <n>: <count> IP addresses`.
  */
 import { escapeText } from '../text/escape.js';
-import type { Report, SourceReport } from '../model/report.js';
+import type { Report, ReportHead, SourceReport } from '../model/report.js';
 import { renderTable, type TableStyle } from './table.js';
 
 /** Entries per top-N section: psad's STATUS_*_THRESHOLD keys, or --top N for all three. */
@@ -37,8 +37,14 @@ function none(lines: string[]): void {
   lines.push('        [NONE]');
 }
 
-/** The lines of one source; its text (prefixes, signature messages, feed names) is escaped by the caller. */
-function sourceDetail(s: SourceReport, lines: string[]): void {
+/** Lines, each ended by a newline. */
+function text(lines: readonly string[]): string {
+  return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
+}
+
+/** One source's block of the `IP Status Detail` section, every line escaped (prefixes, signature messages, feed names). */
+export function textSourceDetail(s: SourceReport): string {
+  const lines: string[] = [];
   lines.push(`SRC:  ${s.src}, DL: ${s.dl}, Dsts: ${s.destinations}, Pkts: ${s.packets}, Unique sigs: ${s.signatures.length}`);
   if (s.addresses && s.addresses.length > 0) lines.push(`    Addresses: ${s.addresses.join(', ')}`);
   const where = [s.country ? `Country: ${s.country}` : null, s.asn !== null ? `ASN: AS${s.asn}` : null].filter(Boolean);
@@ -63,15 +69,23 @@ function sourceDetail(s: SourceReport, lines: string[]): void {
   }
   for (const bad of s.invalidIcmp) lines.push(`        Invalid ICMP: ${bad}`);
   lines.push('');
+  return text(lines.map(escapeText));
+}
+
+/** The `Top N attackers` rows: the first sources at DL >= 1 (sources come in the contract's order). */
+export function isAttacker(s: SourceReport): boolean {
+  return s.dl >= 1;
 }
 
 /**
- * The report as text. Every line but the tables (whose cells renderTable
- * escapes) goes through escapeText: log prefixes, file names, signature
- * messages and daemon warnings cannot put control or bidi characters on a
- * terminal.
+ * Everything before the first source's detail: the preamble, the top-N
+ * sections and the `IP Status Detail` title. Every line but the tables (whose
+ * cells renderTable escapes) goes through escapeText: log prefixes, file
+ * names, signature messages and daemon warnings cannot put control or bidi
+ * characters on a terminal. `attackers` are the sources for
+ * the `Top N attackers` table (at most opt.top.ips, each at DL >= 1).
  */
-export function renderText(report: Report, opt: TextOptions): string {
+export function textHead(report: ReportHead, attackers: readonly SourceReport[], opt: TextOptions): string {
   const lines: string[] = [];
   const tables = new Set<number>();
   const table = (t: string): void => {
@@ -79,7 +93,6 @@ export function renderText(report: Report, opt: TextOptions): string {
     lines.push(t);
   };
   const { sigs: topSigs, ips: topIps, ports: topPorts } = opt.top;
-  const shown = report.sources.filter((s) => s.dl >= opt.minDl);
   if (opt.mode === 'analyze') {
     lines.push(`[+] Entering analysis mode. Parsing ${opt.inputs?.join(', ') ?? '(input)'}`);
     lines.push(`[+] Found ${report.summary.firewallLines} iptables log messages out of ${report.summary.lines} total lines.`);
@@ -98,7 +111,6 @@ export function renderText(report: Report, opt: TextOptions): string {
   lines.push('');
 
   lines.push(`[+] Top ${topIps} attackers:`);
-  const attackers = shown.filter((s) => s.dl >= 1).slice(0, topIps);
   if (attackers.length === 0) none(lines);
   else table(renderTable(['Source', 'DL', 'Packets', 'Sig count', 'Country', 'Scan'], attackers.map((s) => [s.src, s.dl, s.packets, s.signatures.reduce((a, x) => a + x.hits, 0), s.country ?? '-', s.scanTypes.join(' ') || '-']), opt));
   lines.push('');
@@ -117,10 +129,20 @@ export function renderText(report: Report, opt: TextOptions): string {
   if (opt.blocksSection) lines.push(...opt.blocksSection, '');
 
   lines.push('[+] IP Status Detail:');
-  const detailed = shown.filter((s) => s.dl >= opt.minDl);
-  if (detailed.length === 0) none(lines);
-  for (const s of detailed) sourceDetail(s, lines);
-  lines.push(`    Total scan sources: ${detailed.length}`);
-  lines.push('');
-  return lines.map((l, i) => (tables.has(i) ? l : escapeText(l))).join('\n');
+  return text(lines.map((l, i) => (tables.has(i) ? l : escapeText(l))));
+}
+
+/** After the last source's detail: `Total scan sources: <n>` (and `[NONE]` when there was none). */
+export function textTail(count: number): string {
+  const lines: string[] = [];
+  if (count === 0) none(lines);
+  lines.push(`    Total scan sources: ${count}`);
+  return text(lines);
+}
+
+export function renderText(report: Report, opt: TextOptions): string {
+  const shown = report.sources.filter((s) => s.dl >= opt.minDl);
+  let out = textHead(report, shown.filter(isAttacker).slice(0, opt.top.ips), opt);
+  for (const s of shown) out += textSourceDetail(s);
+  return out + textTail(shown.length);
 }

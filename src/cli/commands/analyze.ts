@@ -6,15 +6,16 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { loadConfig } from '../../config/load.js';
-import { fileTime, openJournal, openLog, orderRotated, pipeLines, readLinesFast } from '../../sources/index.js';
-import { createParseContext } from '../../parse/index.js';
-import { csvHeader, csvRow, DEFAULT_CSV_FIELDS, renderText, topLimits, unknownCsvFields } from '../../report/index.js';
+import { fileTime, openJournal, openLog, orderRotated, pipeLines, readLinesFast, type LineSink } from '../../sources/index.js';
+import { createParseContext, type ParseContext } from '../../parse/index.js';
+import { BlockWriter, csvHeader, csvRow, DEFAULT_CSV_FIELDS, renderText, topLimits, unknownCsvFields, writeJsonReport, writeTextReport } from '../../report/index.js';
 import { UsageError } from '../usage-error.js';
 import { buildAnalysis, type AnalysisOptions } from '../../daemon/analysis.js';
 import { bootTimeMs } from '../../daemon/boot-time.js';
 import { parseIntOption, parseTimeOption } from '../option-parsers.js';
 import { mailReport } from '../../daemon/mail-report.js';
 import { escapeText } from '../../text/escape.js';
+import type { Report } from '../../model/report.js';
 import { writeHtmlReport } from '../html-output.js';
 
 interface AnalyzeOpts {
@@ -93,11 +94,17 @@ async function analyze(files: string[], opts: AnalyzeOpts): Promise<void> {
     until,
     warn: (m) => process.stderr.write(`tsad: warning: ${escapeText(m)}\n`),
   };
-  if (opts.csv) {
-    out.write(`${csvHeader(csvFields)}\n`);
-    aopts.onPacket = (p) => out.write(`${csvRow(p, csvFields)}\n`);
+  // CSV rows are gathered into blocks; while stdout is full (a slow pipe) reading pauses.
+  const csv = opts.csv ? new BlockWriter(out) : null;
+  if (csv) {
+    csv.push(`${csvHeader(csvFields)}\n`);
+    aopts.onPacket = (p) => csv.push(`${csvRow(p, csvFields)}\n`);
   }
   const analysis = await buildAnalysis(aopts);
+  const sink = (ctx: ParseContext): LineSink => {
+    const s = analysis.sink(ctx);
+    return csv ? { ...s, wait: () => (csv.blocked ? csv.ready() : undefined) } : s;
+  };
   const year = opts.year ?? (cfg.SYSLOG_YEAR > 0 ? cfg.SYSLOG_YEAR : undefined);
   let failures = 0;
   const inputs: string[] = [];
@@ -108,7 +115,7 @@ async function analyze(files: string[], opts: AnalyzeOpts): Promise<void> {
     const at = (ms: number | undefined) => (ms === undefined ? undefined : `@${Math.floor(ms / 1000)}`);
     const j = openJournal({ file: opts.journalFile, since: at(since), until: at(until) });
     const ctx = createParseContext({ year });
-    await Promise.all([pipeLines(j.stdout, analysis.sink(ctx), cfg.MAX_LINE_LENGTH), j.done]);
+    await Promise.all([pipeLines(j.stdout, sink(ctx), cfg.MAX_LINE_LENGTH), j.done]);
     analysis.pipeline.end(ctx);
   } else {
     const list = orderRotated(files.length > 0 ? files : [cfg.IPT_SYSLOG_FILE]);
@@ -116,7 +123,7 @@ async function analyze(files: string[], opts: AnalyzeOpts): Promise<void> {
       inputs.push(f);
       const ctx = createParseContext({ year, refTime: fileTime(f), bootTime: bootTimeMs() });
       try {
-        await readLinesFast(openLog(f), analysis.sink(ctx), cfg.MAX_LINE_LENGTH);
+        await readLinesFast(openLog(f), sink(ctx), cfg.MAX_LINE_LENGTH);
       } catch (err) {
         failures++;
         const e = err as NodeJS.ErrnoException;
@@ -132,15 +139,20 @@ async function analyze(files: string[], opts: AnalyzeOpts): Promise<void> {
     process.exitCode = 1;
     return;
   }
-  if (!opts.csv) {
+  if (csv) await csv.end();
+  else {
     // Like psad's listings, sources below MIN_DANGER_LEVEL are counted (summary.tracked) but not listed.
     const minDl = opts.minDl ?? cfg.MIN_DANGER_LEVEL;
-    const report = await analysis.report(minDl);
     const textOpts = { mode: 'analyze' as const, top: topLimits(cfg, opts.top), minDl, inputs };
-    if (opts.json) out.write(`${JSON.stringify(report, null, 2)}\n`);
-    else if (opts.html === undefined) out.write(renderText(report, { ...textOpts, color: out.isTTY === true }));
-    if (opts.html !== undefined) await writeHtmlReport(opts.html, report, { title: `tsad analysis of ${inputs.join(', ')}`, top: opts.top });
+    // Streamed: sources are built, enriched, written and dropped a batch at a time.
+    if (opts.json) await writeJsonReport(out, await analysis.reportStream(minDl));
+    else if (opts.html === undefined) await writeTextReport(out, await analysis.reportStream(minDl), { ...textOpts, color: out.isTTY === true });
+    // The HTML page and the mail carry the whole report: built once, as one object.
+    let whole: Report | undefined;
+    const full = async (): Promise<Report> => (whole ??= await analysis.report(minDl));
+    if (opts.html !== undefined) await writeHtmlReport(opts.html, await full(), { title: `tsad analysis of ${inputs.join(', ')}`, top: opts.top });
     if (opts.email) {
+      const report = await full();
       const mailed = await mailReport(cfg, opts.stateDir ?? cfg.STATE_DIR, report, renderText(report, { ...textOpts, color: false }), `analysis of ${inputs.join(', ')}`);
       if (mailed.sent === 0 && !mailed.handedOff) {
         process.stderr.write(`tsad: the report mail is queued (${mailed.error ?? 'not sent yet'}); it goes out with the daemon or the next run\n`);
