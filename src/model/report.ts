@@ -32,6 +32,16 @@ export interface ReputationReport {
   dl: number;
 }
 
+/** One destination of a source as `tsad status` shows it (`topDestinations`). */
+export interface DestinationView {
+  dst: string;
+  packets: number;
+  /** Lowest and highest TCP, UDP or UDP-Lite port probed; null when none. */
+  portRange: [number, number] | null;
+  protocols: string[];
+  lastSeen: string;
+}
+
 export interface SourceReport {
   src: string;
   addresses?: string[];

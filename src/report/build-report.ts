@@ -16,6 +16,8 @@ export interface ReportHeadInput {
   firstSeen: number;
   lastSeen: number;
   timeline?: Report['timeline'];
+  /** Sources per level over everything tracked (also those not listed); default: counted from `sources`. */
+  dangerLevels?: ReportSummary['dangerLevels'];
   extra?: Record<string, unknown>;
 }
 
@@ -36,7 +38,11 @@ function iso(ms: number): string | null {
   return Math.abs(ms) <= MAX_DATE_MS ? new Date(ms).toISOString() : null;
 }
 
-/** The report without its sources; `levels` holds the danger level of every listed source. */
+/**
+ * The report without its sources; `levels` holds the danger level of every
+ * listed source. `input.dangerLevels`, when given, counts every tracked
+ * source (also those below --min-dl that are not listed).
+ */
 export function reportHead(input: ReportHeadInput, levels: Iterable<number>): ReportHead {
   const dangerLevels: ReportSummary['dangerLevels'] = { 1: 0, 2: 0, 3: 0, 4: 0, 5: 0 };
   let count = 0;
@@ -44,6 +50,7 @@ export function reportHead(input: ReportHeadInput, levels: Iterable<number>): Re
     count++;
     if (dl >= 1) dangerLevels[String(dl) as '1']++;
   }
+  if (input.dangerLevels !== undefined) Object.assign(dangerLevels, input.dangerLevels);
   const skipped: Record<string, number> = {};
   for (const k of Object.keys(input.skipped).sort()) skipped[k] = input.skipped[k] as number;
   return {

@@ -13,6 +13,9 @@ import { isAttacker, textHead, textSourceDetail, textTail, type TextOptions } fr
 
 const BLOCK = 64 * 1024;
 
+/** Sources kept for the next-steps hint: nextSteps names the first five at DL >= 1, and listed sources come sorted by DL. */
+const NEXT_STEPS_SOURCES = 5;
+
 /** Text gathered into blocks and written with backpressure. */
 export class BlockWriter {
   #buf = '';
@@ -93,13 +96,18 @@ export async function writeTextReport(out: Writable, report: ReportStream, opt: 
       if (isAttacker(s)) attackers++;
     }
   }
-  w.push(textHead(report.head, held.filter(isAttacker).slice(0, opt.top.ips), opt));
+  w.push(textHead(report.head, held, opt));
   let count = 0;
+  let destinations = 0;
+  // The first listed sources, for the next-steps hint (it names at most five).
+  const first: SourceReport[] = [];
   const detail = async (batch: readonly SourceReport[]): Promise<void> => {
     for (const s of batch) {
       if (s.dl < opt.minDl) continue;
-      w.push(textSourceDetail(s));
+      w.push(textSourceDetail(s, opt.color));
       count++;
+      destinations += s.destinations;
+      if (first.length < NEXT_STEPS_SOURCES) first.push(s);
     }
     await w.ready();
   };
@@ -110,6 +118,6 @@ export async function writeTextReport(out: Writable, report: ReportStream, opt: 
     if (next.done === true) break;
     await detail(next.value);
   }
-  w.push(textTail(count));
+  w.push(textTail(count, destinations, first, opt));
   await w.end();
 }
