@@ -18,6 +18,9 @@ import { fileURLToPath } from 'node:url';
 
 const moduleUrl: string | undefined = import.meta.url;
 
+/** True in the Debian package's single-file bundle: no module of tsad's is a file of its own there. */
+export const BUNDLED: boolean = moduleUrl === undefined;
+
 /** The package root, with a trailing slash. */
 export const PACKAGE_DIR: string = moduleUrl === undefined
   ? join(dirname(process.execPath), '..', 'share', 'tsad') + '/'

@@ -12,6 +12,7 @@
  * own (by the same rule) rather than among all.
  */
 import { Worker } from 'node:worker_threads';
+import { BUNDLED, packageFile } from '../io/package-files.js';
 import type { CounterPart, TrackerPart } from '../detect/index.js';
 import type { Analysis, AnalysisOptions } from './analysis.js';
 import type { ArchiveFile, ArchiveOptions } from './archives.js';
@@ -38,9 +39,16 @@ export interface WorkerResult {
   failed: string[];
 }
 
+/**
+ * Whether analysis threads can run: not in the Debian package's single-file
+ * bundle, which has no worker module beside it (analyze then uses one).
+ */
+export const THREADS_AVAILABLE = !BUNDLED;
+
 function runWorker(job: WorkerJob): Promise<WorkerResult> {
   return new Promise((resolve, reject) => {
-    const w = new Worker(new URL('./analysis-worker.js', import.meta.url), { workerData: job });
+    // The built worker (from the package root, like tsad's other files: the tests run src/ but spawn dist/).
+    const w = new Worker(packageFile('dist/pipeline/analysis-worker.js'), { workerData: job });
     let result: WorkerResult | null = null;
     w.once('message', (m: WorkerResult) => (result = m));
     w.once('error', reject);

@@ -12,7 +12,7 @@ import { BlockWriter, csvHeader, csvRow, DEFAULT_CSV_FIELDS, renderText, topLimi
 import { UsageError } from '../usage-error.js';
 import { buildAnalysis, type AnalysisOptions } from '../../pipeline/analysis.js';
 import { readArchives, type ArchiveFile, type ArchiveHooks } from '../../pipeline/archives.js';
-import { analyzeInThreads } from '../../pipeline/threads.js';
+import { analyzeInThreads, THREADS_AVAILABLE } from '../../pipeline/threads.js';
 import { bootTimeMs } from '../../daemon/boot-time.js';
 import { parseIntOption, parseTimeOption } from '../option-parsers.js';
 import { mailReport } from '../../daemon/mail-report.js';
@@ -124,7 +124,8 @@ async function analyze(files: string[], opts: AnalyzeOpts): Promise<void> {
   // Threads read files: CSV rows follow the log's packet order, and a pipe can be read only once.
   // One thread unless asked: every thread parses every line (only the scoring is split), so on 2
   // busy cores two threads took 1.4x the CPU and 1.25x the time of one on the 1M-line bench log.
-  const threads = opts.csv || journal || list.includes('-') ? 1 : Math.max(1, opts.threads ?? 1);
+  const threads = opts.csv || journal || list.includes('-') || !THREADS_AVAILABLE ? 1 : Math.max(1, opts.threads ?? 1);
+  if (!THREADS_AVAILABLE && (opts.threads ?? 1) > 1) process.stderr.write('tsad: warning: --threads: this build (a single-file package) scores in one thread\n');
   if (threads > 1) aopts.partition = { index: 0, count: threads };
   const analysis = await buildAnalysis(aopts);
   // Progress only for a person at a terminal; the journal's size is not known beforehand.
