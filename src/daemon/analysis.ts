@@ -14,7 +14,7 @@ import { loadSignatureSet, signaturePaths, formatProblem } from '../signatures/i
 import { FeedSet, GeoLookup, ReverseDns } from '../enrich/index.js';
 import { buildReport } from '../report/index.js';
 import type { LineSink } from '../sources/index.js';
-import type { ParseContext } from '../parse/index.js';
+import { createServiceMatcher, type ParseContext } from '../parse/index.js';
 import { Pipeline } from './pipeline.js';
 import { ConfigError } from '../config/errors.js';
 
@@ -99,6 +99,8 @@ export async function buildAnalysis(o: AnalysisOptions): Promise<Analysis> {
     since: o.since,
     until: o.until,
     reputation: feeds === null ? undefined : (addr) => feeds.match(addr),
+    services: createServiceMatcher(cfg, o.warn),
+    ipv6: cfg.ENABLE_IPV6_DETECTION,
   });
 
   // Opened on the first report and kept: the daemon builds a report for every `tsad status`,
@@ -146,7 +148,7 @@ export async function buildAnalysis(o: AnalysisOptions): Promise<Analysis> {
         firstSeen: pipeline.firstSeen,
         lastSeen: pipeline.lastSeen,
         timeline: pipeline.timeline.toReport(),
-        extra: { packets: pipeline.packets, tracked: tracker.stats.tracked, evicted: tracker.stats.evicted },
+        extra: { packets: pipeline.packets, serviceLines: pipeline.serviceLines, serviceEvents: pipeline.serviceEvents, tracked: tracker.stats.tracked, evicted: tracker.stats.evicted },
       });
     },
   };

@@ -5,7 +5,8 @@
  */
 import type { Packet, SkipReason } from '../model/packet.js';
 import type { SignatureHit } from '../model/signature.js';
-import { parseLine, finishParse, type ParseContext, type ParseResult } from '../parse/index.js';
+import type { ServiceEvent } from '../model/service.js';
+import { parseLine, finishParse, type ParseContext, type ParseResult, type ServiceMatcher } from '../parse/index.js';
 import type { GlobalCounters, ScanTracker, SourceState } from '../detect/index.js';
 import { HourlyTimeline } from '../report/index.js';
 
@@ -22,6 +23,10 @@ export interface PipelineParts {
   onPacket?: ((p: Packet, s: SourceState) => void) | undefined;
   /** Reputation feed matches for a source address, applied once when the source is first seen. */
   reputation?: ((addr: string) => ReadonlyArray<{ feed: string; dl: number }>) | undefined;
+  /** Service-log patterns, tried on lines that are not firewall lines; null when ENABLE_SERVICE_LOGS is N. */
+  services?: ServiceMatcher | null | undefined;
+  /** IPv6 sources are scored (ENABLE_IPV6_DETECTION). */
+  ipv6?: boolean | undefined;
   /** Only packets with since <= ts < until are scored (ms; NaN timestamps always pass). */
   since?: number | undefined;
   until?: number | undefined;
@@ -31,6 +36,9 @@ export class Pipeline {
   lines = 0;
   firewallLines = 0;
   packets = 0;
+  /** Lines a service pattern recognised, and the events scored from them. */
+  serviceLines = 0;
+  serviceEvents = 0;
   readonly skipped: Record<string, number> = Object.create(null) as Record<string, number>;
   firstSeen = Number.POSITIVE_INFINITY;
   lastSeen = Number.NEGATIVE_INFINITY;
@@ -52,7 +60,35 @@ export class Pipeline {
   /** One line of text from any source. */
   line(text: string, ctx: ParseContext): void {
     this.lines++;
-    this.result(parseLine(text, ctx));
+    const r = parseLine(text, ctx);
+    // Not a firewall line: perhaps a service's (a firewall-only log never gets here).
+    if (r === null && this.parts.services) this.service(this.parts.services.match(text, ctx));
+    else this.result(r);
+  }
+
+  /** What a service pattern made of a line. */
+  private service(r: ServiceEvent | string | null): void {
+    if (r === null) return;
+    this.serviceLines++;
+    if (typeof r === 'string') {
+      this.skip(r);
+      return;
+    }
+    // A line without its own time (a bare `sshd -E` file) happened when it is read.
+    if (Number.isNaN(r.ts)) r.ts = Date.now();
+    const { since, until } = this.parts;
+    if ((since !== undefined && r.ts < since) || (until !== undefined && r.ts >= until)) {
+      this.skip('outside-time-range');
+      return;
+    }
+    if (r.family === 6 && this.parts.ipv6 === false) {
+      this.skip('ipv6-disabled');
+      return;
+    }
+    this.serviceEvents++;
+    if (r.ts < this.firstSeen) this.firstSeen = r.ts;
+    if (r.ts > this.lastSeen) this.lastSeen = r.ts;
+    this.parts.tracker.observeService(r);
   }
 
   /** One line parsed by another parser (ulogd2 JSON). */
