@@ -7,6 +7,7 @@
  * analyze mode `Level <n>: <count> IP addresses`.
  */
 import { escapeText } from '../text/escape.js';
+import { serviceLines } from '../text/service-text.js';
 import type { Report, SourceReport } from '../model/report.js';
 import { renderTable, type TableStyle } from './table.js';
 
@@ -62,6 +63,7 @@ function sourceDetail(s: SourceReport, lines: string[]): void {
     lines.push(`        Signature match: "${sig.msg}"`, `            Count: ${sig.hits}, Sid: ${sig.sid}, DL: ${sig.dl}`);
   }
   for (const bad of s.invalidIcmp) lines.push(`        Invalid ICMP: ${bad}`);
+  for (const l of serviceLines(s.services)) lines.push(`        Service: ${l}`);
   lines.push('');
 }
 
@@ -83,6 +85,7 @@ export function renderText(report: Report, opt: TextOptions): string {
   if (opt.mode === 'analyze') {
     lines.push(`[+] Entering analysis mode. Parsing ${opt.inputs?.join(', ') ?? '(input)'}`);
     lines.push(`[+] Found ${report.summary.firewallLines} iptables log messages out of ${report.summary.lines} total lines.`);
+    if (typeof report.summary.serviceLines === 'number' && report.summary.serviceLines > 0) lines.push(`[+] Found ${report.summary.serviceLines} service log messages (sshd, postfix, dovecot, web, users' patterns).`);
     const skipped = Object.entries(report.summary.skipped);
     if (skipped.length > 0) lines.push(`[+] Skipped: ${skipped.map(([k, n]) => `${k} ${n}`).join(', ')}`);
     lines.push('[+] Assigning scan danger levels...');
