@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load.js';
 import { renderConfig } from '../../config/render.js';
+import { servicePatterns } from '../../parse/index.js';
 import { registerImportPsad } from './psad.js';
 
 export function registerConfig(program: Command): void {
@@ -11,7 +12,9 @@ export function registerConfig(program: Command): void {
     .description('validate the configuration (exit 78 with file, line and key on error)')
     .option('-c, --config <file>', 'configuration file (default: built-in defaults)')
     .action((opts: { config?: string }) => {
-      loadConfig(opts.config);
+      const cfg = loadConfig(opts.config);
+      // The users' service patterns are configuration too: a bad file is exit 78 here, not at start.
+      if (cfg.ENABLE_SERVICE_LOGS) servicePatterns(cfg);
       process.stdout.write(`${opts.config ?? '(built-in defaults)'}: OK\n`);
     });
   cmd

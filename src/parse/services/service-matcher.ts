@@ -10,6 +10,7 @@ import { TS_MAX, TS_MIN } from '../../model/packet.js';
 import { normalizeAddress } from '../../net/address.js';
 import type { ParseContext } from '../context.js';
 import { matchPattern, type PatternHit, type ServicePattern } from './pattern.js';
+import { matchTemplate } from './template.js';
 import { journalMessage, syslogMessage, type SyslogMessage } from './syslog-message.js';
 
 /** What `tsad patterns test` shows: the envelope, the pattern that matched and its result. */
@@ -20,6 +21,8 @@ export interface Explanation {
   pattern: ServicePattern | null;
   /** The raw captures, before the address check. */
   hit: PatternHit | null;
+  /** The template that matched ('' for rules in code). */
+  template: string;
   result: ServiceResult;
 }
 
@@ -84,7 +87,7 @@ export class ServiceMatcher {
   /** match(), with what was tried (`tsad patterns test`). */
   explain(line: string, ctx: ParseContext): Explanation {
     const m = this.#message(line, ctx);
-    const ex: Explanation = { message: m === null ? null : { ...m }, candidates: [], pattern: null, hit: null, result: null };
+    const ex: Explanation = { message: m === null ? null : { ...m }, candidates: [], pattern: null, hit: null, template: '', result: null };
     if (m === null) return ex;
     ex.candidates = this.patternsFor(m.program);
     ex.result = this.#first(ex.candidates, m, ctx, ex);
@@ -120,6 +123,7 @@ export class ServiceMatcher {
       if (ex !== null && (ex.pattern === null || typeof ev !== 'string')) {
         ex.pattern = p;
         ex.hit = { ...hit };
+        ex.template = p.templates.find((t) => matchTemplate(t, msg, { host: '', user: '' }) !== null)?.text ?? '';
       }
       if (typeof ev !== 'string') return ev;
       // A later pattern may still read the line properly; remember why this one could not.
