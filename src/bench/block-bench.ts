@@ -40,13 +40,16 @@ export interface BlockBenchResult {
   samples: number;
 }
 
-/** `count` distinct blocks: IPv4 addresses from 198.18.0.0/15 (RFC 2544), 1 in 10 an IPv6 address or /64. */
+/** `count` distinct blocks: IPv4 addresses counting up from 198.18.0.0 (RFC 2544; past 131,072 beyond it, harmless in a namespace), 1 in 10 an IPv6 address or /64. */
 export function benchEntries(count: number): BlockEntry[] {
   const out: BlockEntry[] = [];
   for (let i = 0; i < count; i++) {
     if (i % 10 === 9) {
       const j = Math.floor(i / 10);
-      const cidr = j % 2 === 0 ? `2001:db8:b:${(j >> 16).toString(16)}:${(j & 0xffff).toString(16)}::1` : `2001:db8:c0:${j.toString(16)}::/64`;
+      // Every group stays within 16 bits (nft rejects a 5-hex-digit group).
+      const hi = (j >>> 16).toString(16);
+      const lo = (j & 0xffff).toString(16);
+      const cidr = j % 2 === 0 ? `2001:db8:b:${hi}:${lo}::1` : `2001:db8:${(0xc000 + (j >>> 16)).toString(16)}:${lo}::/64`;
       out.push({ cidr, family: 6, timeoutSec: 3600 });
     } else {
       const n = (198 << 24) + (18 << 16) + i;

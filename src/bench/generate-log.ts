@@ -36,6 +36,29 @@ function v6(r: () => number): string {
   return `2001:0db8:${g()}:${g()}:0000:0000:0000:${g()}`;
 }
 
+/** Lines gathered into ~1 MiB writes; end() resolves with the byte count once the file is complete. */
+function logWriter(path: string): { add(line: string): Promise<void> | undefined; end(): Promise<number> } {
+  const out = createWriteStream(path, { highWaterMark: 1 << 20 });
+  let bytes = 0;
+  let buf = '';
+  return {
+    add(line) {
+      buf += `${line}\n`;
+      if (buf.length <= 1 << 20) return undefined;
+      bytes += Buffer.byteLength(buf);
+      const full = !out.write(buf);
+      buf = '';
+      return full ? once(out, 'drain').then(() => undefined) : undefined;
+    },
+    async end() {
+      bytes += Buffer.byteLength(buf);
+      out.end(buf);
+      await once(out, 'finish');
+      return bytes;
+    },
+  };
+}
+
 export interface GenerateOptions {
   lines: number;
   seed?: number;
@@ -50,11 +73,9 @@ export async function generateLog(path: string, opt: GenerateOptions): Promise<n
   const pool4 = Array.from({ length: nSources }, () => v4(r));
   const pool6 = Array.from({ length: Math.max(1, nSources >> 3) }, () => v6(r));
   const scanners = Array.from({ length: 40 }, (_, i) => ({ src: i % 5 === 0 ? v6(r) : v4(r), next: 1 + Math.floor(r() * 1000), flags: ['SYN', 'FIN', 'URG PSH FIN', '', 'SYN'][i % 5] as string, udp: i % 7 === 0 }));
-  const out = createWriteStream(path, { highWaterMark: 1 << 20 });
-  let bytes = 0;
+  const out = logWriter(path);
   let t = Date.UTC(2026, 10, 20, 0, 0, 0);
   let uptime = 86_400;
-  let buf = '';
   for (let n = 0; n < opt.lines; n++) {
     t += Math.floor(r() * 170); // ~12k lines per simulated minute
     uptime += 0.0853;
@@ -90,15 +111,46 @@ export async function generateLog(path: string, opt: GenerateOptions): Promise<n
         ? `${head}DROP IN=eth0 OUT= MAC=00:16:3e:aa:bb:cc:00:16:3e:dd:ee:ff:08:00 SRC=${src} DST=198.51.100.2 LEN=40 TOS=0x00 PREC=0x00 TTL=112 ID=${Math.floor(r() * 65536)} PROTO=UDP SPT=${1024 + Math.floor(r() * 60000)} DPT=${dport} LEN=20 `
         : `${head}DROP IN=eth0 OUT= MAC=00:16:3e:aa:bb:cc:00:16:3e:dd:ee:ff:08:00 SRC=${src} DST=198.51.100.2 LEN=60 TOS=0x00 PREC=0x00 TTL=${50 + Math.floor(r() * 70)} ID=${Math.floor(r() * 65536)} DF PROTO=TCP SPT=${1024 + Math.floor(r() * 60000)} DPT=${dport} WINDOW=${[29200, 64240, 65535, 8192][Math.floor(r() * 4)]} RES=0x00 SYN URGP=0 `;
     }
-    buf += `${line}\n`;
-    if (buf.length > 1 << 20) {
-      bytes += Buffer.byteLength(buf);
-      if (!out.write(buf)) await once(out, 'drain');
-      buf = '';
-    }
+    await out.add(line);
   }
-  bytes += Buffer.byteLength(buf);
-  out.end(buf);
-  await once(out, 'finish');
-  return bytes;
+  return out.end();
+}
+
+/** Public-looking first octets for the distinct-source log (no private, loopback or multicast ranges). */
+const FIRST_OCTETS = [5, 23, 31, 45, 62, 77, 89, 91, 103, 109, 141, 159, 176, 185, 193, 212];
+
+/**
+ * The address-hopping flood: `lines` lines, each a single SYN from a source
+ * never seen before (9 in 10 IPv4, 1 in 10 IPv6, each in its own /64), to a
+ * common port, over about ten minutes of log time. Addresses come from
+ * bijections of the line number, so they are distinct without a set.
+ */
+export async function generateDistinctLog(path: string, opt: { lines: number; seed?: number }): Promise<number> {
+  const r = rng(opt.seed ?? 7);
+  const out = logWriter(path);
+  let t = Date.UTC(2026, 10, 21, 3, 0, 0);
+  let uptime = 172_800;
+  let v4n = 0;
+  let v6n = 0;
+  for (let n = 0; n < opt.lines; n++) {
+    const step = r() * 1.2; // ms: 1M lines in about 10 minutes
+    t += step;
+    uptime += step / 1000;
+    const head = `${stamp(Math.floor(t))} fw1 kernel: [${uptime.toFixed(6).padStart(13, ' ')}] `;
+    const dport = COMMON_PORTS[Math.floor(r() * COMMON_PORTS.length)] as number;
+    const sport = 1024 + Math.floor(r() * 60000);
+    let line: string;
+    if (n % 10 === 9) {
+      const j = Math.imul(v6n++, 0x2c1b3c6d) >>> 0; // odd multiplier: a bijection on 32 bits
+      const src = `2a0${1 + (j & 3)}:${((j >>> 2) & 0xfff).toString(16)}:${((j >>> 14) & 0xffff).toString(16)}:${(j >>> 30).toString(16)}::${(1 + Math.floor(r() * 0xfffe)).toString(16)}`;
+      line = `${head}DROP IN=eth0 OUT= MAC=00:16:3e:aa:bb:cc:00:16:3e:dd:ee:ff:86:dd SRC=${src} DST=2001:0db8:0000:0000:0000:0000:0000:0002 LEN=60 TC=0 HOPLIMIT=${40 + Math.floor(r() * 20)} FLOWLBL=0 PROTO=TCP SPT=${sport} DPT=${dport} WINDOW=1024 RES=0x00 SYN URGP=0 `;
+    } else {
+      const k = v4n++;
+      const low = Math.imul(Math.floor(k / FIRST_OCTETS.length) + 1, 0x9e3779b1) & 0xffffff; // a bijection on 24 bits
+      const src = `${FIRST_OCTETS[k % FIRST_OCTETS.length]}.${low >>> 16}.${(low >>> 8) & 255}.${low & 255}`;
+      line = `${head}DROP IN=eth0 OUT= MAC=00:16:3e:aa:bb:cc:00:16:3e:dd:ee:ff:08:00 SRC=${src} DST=198.51.100.2 LEN=44 TOS=0x00 PREC=0x00 TTL=${40 + Math.floor(r() * 20)} ID=${Math.floor(r() * 65536)} PROTO=TCP SPT=${sport} DPT=${dport} WINDOW=1024 RES=0x00 SYN URGP=0 `;
+    }
+    await out.add(line);
+  }
+  return out.end();
 }

@@ -12,11 +12,19 @@
  * here: parse, signatures, detection, the level-change hooks and the log
  * pipe are all inside the figure. Then the writing stops and the daemon's
  * CPU time over `--idle` seconds is taken from /proc (idle CPU).
+ *
+ * To say where the tail comes from, the daemon's start script (not the
+ * daemon) reports each state snapshot it takes and every stall of its event
+ * loop over 10 ms, with this process's clock; this process measures its own
+ * loop too (a stalled measurer would inflate every figure). Probes in flight
+ * while a snapshot was taken are counted, and the percentiles of the others
+ * printed next to the whole.
  * A benchmark, not a test: it asserts nothing.
  */
 import { spawn } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -64,13 +72,25 @@ async function main(): Promise<void> {
   writeFileSync(log, '');
   const conf = join(dir, 'tsad.conf');
   writeFileSync(conf, ['ENABLE_FW_LOGGING_CHECK N;', 'NO_FW_LINES_WARN 0;', 'ENABLE_GEOIP N;', 'ENABLE_REPUTATION_FEEDS N;', 'ENABLE_DNS_LOOKUPS N;', 'EMAIL_ADDRESSES NONE;', 'STATE_SAVE_INTERVAL 30;', `AUTO_DL_FILE ${join(dir, 'none')};`, ''].join('\n'));
+  // Instrumentation in the start script only: snapshot() is the daemon's public snapshot (the
+  // saver calls it for every save; the time to the next setImmediate covers taking it and
+  // serialising it, which follows in a microtask); an unref'd 5 ms timer notes loop stalls.
   const script = `const { Daemon } = await import(${JSON.stringify(distDaemon)});
 const d = await Daemon.start({ configPath: ${JSON.stringify(conf)}, sources: [${JSON.stringify(`file:${log}`)}], stateDir: ${JSON.stringify(join(dir, 'state'))}, socket: ${JSON.stringify(join(dir, 'tsad.sock'))}, version: 'bench' });
+const clock = () => performance.timeOrigin + performance.now();
+const snapshot = d.snapshot.bind(d);
+d.snapshot = () => { const t = clock(); const s = snapshot(); setImmediate(() => process.stderr.write('BENCH_SNAPSHOT ' + t + ' ' + (clock() - t) + '\\n')); return s; };
+let last = performance.now();
+setInterval(() => { const n = performance.now(); if (n - last > 15) process.stderr.write('BENCH_STALL ' + (clock() - (n - last - 5)) + ' ' + (n - last - 5) + '\\n'); last = n; }, 5).unref();
 process.stderr.write('READY\\n');
 await d.finished;`;
   const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'ignore', 'pipe'] });
   const written = new Map<string, number>();
   const latencies: number[] = [];
+  /** [written, seen] of each probe. */
+  const spans: Array<[number, number]> = [];
+  const snapshots: Array<{ at: number; ms: number }> = [];
+  const stalls: number[] = [];
   let ready: () => void = () => undefined;
   const started = new Promise<void>((r) => (ready = r));
   let buf = '';
@@ -84,13 +104,22 @@ await d.finished;`;
       if (line === 'READY') ready();
       const m = / tsad: (\S+): danger level 0 -> /.exec(line);
       const t0 = m ? written.get(m[1] as string) : undefined;
-      if (t0 !== undefined) latencies.push(t - t0);
+      if (t0 !== undefined) {
+        latencies.push(t - t0);
+        spans.push([t0, t]);
+      }
+      const snap = /^BENCH_SNAPSHOT ([\d.]+) ([\d.]+)$/.exec(line);
+      if (snap) snapshots.push({ at: Number(snap[1]), ms: Number(snap[2]) });
+      const stall = /^BENCH_STALL ([\d.]+) ([\d.]+)$/.exec(line);
+      if (stall) stalls.push(Number(stall[2]));
       nl = buf.indexOf('\n');
     }
   });
+  const ownLoop = monitorEventLoopDelay({ resolution: 1 });
   await started;
   await sleep(500);
 
+  ownLoop.enable();
   const fd = openSync(log, 'a');
   const tickMs = 5;
   const perTick = Math.max(1, Math.round((rate * tickMs) / 1000));
@@ -116,6 +145,8 @@ await d.finished;`;
     await sleep(Math.max(0, next - now()));
   }
   const busySec = (now() - t0) / 1000;
+  const tEnd = now();
+  ownLoop.disable();
   const cpuBusy = cpuSeconds(child.pid as number) - cpu0;
   closeSync(fd);
   await sleep(2000);
@@ -126,12 +157,28 @@ await d.finished;`;
   await new Promise((r) => child.once('close', r));
   rmSync(dir, { recursive: true, force: true });
 
-  const sorted = [...latencies].sort((a, b) => a - b);
+  const percentiles = (xs: number[]): { p50: number; p90: number; p95: number; p99: number; max: number } => {
+    const sorted = [...xs].sort((a, b) => a - b);
+    return { p50: quantile(sorted, 0.5), p90: quantile(sorted, 0.9), p95: quantile(sorted, 0.95), p99: quantile(sorted, 0.99), max: sorted[sorted.length - 1] ?? Number.NaN };
+  };
+  // A probe met a snapshot when one was taken between its write and its level change.
+  const during = snapshots.filter((x) => x.at >= t0 && x.at <= tEnd);
+  const met = (span: [number, number]): boolean => during.some((x) => x.at <= span[1] && x.at + x.ms >= span[0]);
+  const clear = spans.filter((sp) => !met(sp)).map(([a, b]) => b - a);
   const result = {
     backgroundLinesPerSec: Math.round(i / busySec),
     probes: k - 1,
     levelChangesSeen: latencies.length,
-    latencyMs: { p50: quantile(sorted, 0.5), p90: quantile(sorted, 0.9), p95: quantile(sorted, 0.95), p99: quantile(sorted, 0.99), max: sorted[sorted.length - 1] ?? Number.NaN },
+    latencyMs: percentiles(latencies),
+    /** The daemon's state snapshots while the lines were written (each level change asks for one within a second), and the longest time one held the event loop (taking and serialising it). */
+    snapshots: { count: during.length, maxMs: Math.max(0, ...during.map((x) => x.ms)) },
+    /** Probes in flight while a snapshot was taken, and the latency of all the others. */
+    probesMeetingSnapshot: spans.length - clear.length,
+    latencyOthersMs: percentiles(clear),
+    /** Stalls of the daemon's event loop over 10 ms (its own work, garbage collection, or no CPU for it). */
+    daemonStalls: { count: stalls.length, maxMs: Math.max(0, ...stalls), totalMs: stalls.reduce((a, b) => a + b, 0) },
+    /** This process's own event-loop delay: the measurement is only as good as this. */
+    measurerLoopDelayMs: { p99: ownLoop.percentile(99) / 1e6, max: ownLoop.max / 1e6 },
     cpuUnderLoadPercent: (100 * cpuBusy) / busySec,
     idleCpuPercent: (100 * cpuIdle) / idleSec,
     /** Other load on the machine skews the tail: the 1-minute load average at the end, and the core count. */
@@ -146,6 +193,8 @@ await d.finished;`;
   process.stdout.write([
     `background: ${result.backgroundLinesPerSec} lines/s for ${f(busySec)} s; probes: ${result.probes}, level changes seen: ${result.levelChangesSeen}`,
     `line written -> level change: p50 ${f(result.latencyMs.p50)} ms, p90 ${f(result.latencyMs.p90)} ms, p95 ${f(result.latencyMs.p95)} ms, p99 ${f(result.latencyMs.p99)} ms, max ${f(result.latencyMs.max)} ms`,
+    `state snapshots during the run: ${result.snapshots.count} (longest held the loop ${f(result.snapshots.maxMs)} ms); ${result.probesMeetingSnapshot} probes met one; the other ${clear.length}: p50 ${f(result.latencyOthersMs.p50)} ms, p99 ${f(result.latencyOthersMs.p99)} ms, max ${f(result.latencyOthersMs.max)} ms`,
+    `daemon event loop stalls over 10 ms: ${result.daemonStalls.count}, longest ${f(result.daemonStalls.maxMs)} ms, ${f(result.daemonStalls.totalMs)} ms in all; measuring process loop delay p99 ${f(result.measurerLoopDelayMs.p99)} ms, max ${f(result.measurerLoopDelayMs.max)} ms`,
     `daemon CPU: ${f(result.cpuUnderLoadPercent)}% of one core under load, ${f(result.idleCpuPercent)}% idle (over ${idleSec} s)`,
     `machine: ${result.cores} cores, load average ${result.loadAverage} (other work on the machine lengthens the tail)`,
     '',

@@ -1,112 +1,223 @@
 /**
- * `npm run bench`: generates a deterministic log (default 1,000,000 lines;
- * `npm run bench -- --lines N`) and measures
- *   1. `tsad analyze --json` end to end (a child process, as a user runs it),
- *   2. reading + splitting + parsing alone (in process),
- * printing lines/s, MB/s and peak RSS. A benchmark, not a test: it asserts nothing.
+ * `npm run bench [-- --lines N] [--runs N] [--json]`: end-to-end throughput
+ * and memory of `tsad analyze`, next to the floor (`wc -l` and `grep -c SRC=`
+ * on the same file in the same run), on two generated logs:
+ *   1. mixed: the deterministic kern.log (scans, sweeps, background drops from
+ *      ~150,000 IPv4 and IPv6 sources, other programs' lines);
+ *   2. distinct: every line a single SYN from a source never seen before
+ *      (an address-hopping flood; 1 in 10 IPv6).
+ * Every figure is a whole process, spawned as a user runs it, its stdout read
+ * through a pipe: wall seconds, lines/s, MB/s, CPU seconds and peak RSS
+ * (the child's own getrusage maxRSS for tsad; /proc VmHWM for wc and grep).
+ * Each command runs --runs times (default 3) and the fastest run is printed,
+ * so a busy machine skews the figures less; the load average is printed too.
+ * One in-process stage figure (read + split + parse) follows. A benchmark,
+ * not a test: it asserts nothing.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, statSync, createReadStream, createWriteStream } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, statSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
-import { join, dirname } from 'node:path';
-import { generateLog } from './generate-log.js';
-import { htmlBench } from './html-bench.js';
-import { readLinesFast } from '../sources/index.js';
 import { createParseContext, parseLine } from '../parse/index.js';
+import { readLinesFast } from '../sources/index.js';
+import { generateDistinctLog, generateLog } from './generate-log.js';
+import { htmlBench } from './html-bench.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
+const cli = join(root, 'dist', 'cli', 'main.js');
 
 function arg(name: string, def: number): number {
   const i = process.argv.indexOf(name);
   return i >= 0 ? Number(process.argv[i + 1]) : def;
 }
 
-/** `saveTo`: also keep the JSON report there (for the HTML measurement). */
-async function endToEnd(file: string, extra: string[], saveTo?: string): Promise<{ seconds: number; rssMb: number; out: number }> {
-  const t0 = performance.now();
-  const child = spawn(process.execPath, ['--import', join(here, 'rss-reporter.js'), join(root, 'dist/cli/main.js'), 'analyze', '--json', ...extra, file], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = 0;
-  let err = '';
-  const save = saveTo === undefined ? null : createWriteStream(saveTo);
-  child.stdout.on('data', (d: Buffer) => { out += d.length; save?.write(d); });
-  child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
-  const code = await new Promise<number>((res) => child.once('close', (c) => res(c ?? 1)));
-  if (save !== null) await new Promise<void>((res) => save.end(() => res()));
-  const seconds = (performance.now() - t0) / 1000;
-  if (code !== 0) throw new Error(`analyze failed (${code}): ${err}`);
-  const m = /TSAD_BENCH_MAXRSS_KB=(\d+)/.exec(err);
-  return { seconds, rssMb: m ? Number(m[1]) / 1024 : Number.NaN, out };
+const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
+
+interface Input {
+  name: string;
+  file: string;
+  lines: number;
+  mb: number;
+  sha: string;
 }
 
-async function parseOnly(file: string): Promise<{ seconds: number; lines: number; packets: number }> {
+interface Measure {
+  input: string;
+  command: string;
+  ok: boolean;
+  error?: string;
+  seconds: number;
+  cpuSeconds: number;
+  peakRssMb: number;
+  outputMb: number;
+}
+
+/** Generates the input once (the generators are deterministic: a cached file is the same bytes). */
+async function input(name: string, file: string, lines: number, make: (path: string) => Promise<number>): Promise<Input> {
+  if (!existsSync(file)) {
+    process.stderr.write(`generating ${name} (${fmt(lines)} lines) -> ${file}\n`);
+    await make(`${file}.tmp`);
+    renameSync(`${file}.tmp`, file);
+  }
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+  return { name, file, lines, mb: statSync(file).size / 1e6, sha: hash.digest('hex').slice(0, 12) };
+}
+
+/** VmHWM (peak RSS) of a running process, in kB; 0 once it is gone. */
+function vmHwm(pid: number): number {
+  try {
+    const m = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** utime + stime of a running process, in seconds (USER_HZ 100). */
+function cpuOf(pid: number): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Runs one command to completion. Node children load rss-reporter, which
+ * prints their own maxRSS and CPU time at exit; other programs are sampled
+ * from /proc every 20 ms (VmHWM only grows, so the last sample is close).
+ */
+async function measure(inputName: string, label: string, argv: string[], node: boolean): Promise<Measure> {
+  const [cmd, args] = node ? [process.execPath, ['--import', join(here, 'rss-reporter.js'), ...argv]] : [argv[0] as string, argv.slice(1)];
+  const t0 = performance.now();
+  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = 0;
+  let err = '';
+  let hwm = 0;
+  let cpu = 0;
+  const sample = setInterval(() => {
+    hwm = Math.max(hwm, vmHwm(child.pid as number));
+    cpu = Math.max(cpu, cpuOf(child.pid as number));
+  }, 20);
+  child.stdout.on('data', (d: Buffer) => {
+    out += d.length;
+  });
+  child.stderr.setEncoding('utf8').on('data', (d: string) => {
+    err = (err + d).slice(-4096);
+  });
+  const code = await new Promise<number | null>((res) => child.once('close', (c, signal) => res(signal === null ? c : null)));
+  const seconds = (performance.now() - t0) / 1000;
+  clearInterval(sample);
+  const rss = /TSAD_BENCH_MAXRSS_KB=(\d+)/.exec(err);
+  const cpuLine = /TSAD_BENCH_CPU_S=([\d.]+)/.exec(err);
+  const ok = code === 0 || (!node && code === 1); // grep -c exits 1 when it counts 0
+  return {
+    input: inputName,
+    command: label,
+    ok,
+    ...(ok ? {} : { error: `exit ${code ?? 'by signal'}: ${err.replace(/\nTSAD_BENCH_\w+=[\d.]+/g, '').trim().split('\n').slice(-2).join(' | ')}` }),
+    seconds,
+    cpuSeconds: cpuLine ? Number(cpuLine[1]) : cpu,
+    peakRssMb: (rss ? Number(rss[1]) : hwm) / 1024,
+    outputMb: out / 1e6,
+  };
+}
+
+/** The fastest of `runs` runs, with the highest peak RSS of them all (a failed run is reported at once). */
+async function best(runs: number, run: () => Promise<Measure>): Promise<Measure> {
+  const all: Measure[] = [];
+  for (let i = 0; i < runs; i++) {
+    const m = await run();
+    if (!m.ok) return m;
+    all.push(m);
+  }
+  const fastest = all.reduce((a, b) => (b.seconds < a.seconds ? b : a));
+  return { ...fastest, peakRssMb: Math.max(...all.map((m) => m.peakRssMb)) };
+}
+
+/** The in-process stage figure: reading, splitting and parsing alone. */
+async function parseOnly(file: string): Promise<{ seconds: number; packets: number }> {
   const ctx = createParseContext({ refTime: Date.UTC(2026, 11, 1) });
-  let lines = 0;
   let packets = 0;
   const t0 = performance.now();
   await readLinesFast(createReadStream(file, { highWaterMark: 1 << 20 }), {
     line(l) {
-      lines++;
       const r = parseLine(l, ctx);
       if (r !== null && typeof r === 'object') packets++;
     },
     tooLong() {},
   }, 8192);
-  return { seconds: (performance.now() - t0) / 1000, lines, packets };
+  return { seconds: (performance.now() - t0) / 1000, packets };
 }
 
-/**
- * Machine calibration: the cost of merely visiting every character of every
- * line in JavaScript (no parsing). Throughput figures from different machines
- * compare only relative to this.
- */
-async function charLoop(file: string): Promise<{ perLine: number; spaces: number }> {
-  let spaces = 0;
-  let lines = 0;
-  const t0 = performance.now();
-  await readLinesFast(createReadStream(file, { highWaterMark: 1 << 20 }), {
-    line(l) {
-      lines++;
-      for (let i = 0; i < l.length; i++) if (l.charCodeAt(i) === 32) spaces++;
-    },
-    tooLong() {},
-  }, 8192);
-  // The count is returned so the loop's work is used and cannot be optimised away.
-  return { perLine: (performance.now() - t0) / 1000 / lines, spaces };
-}
-
-function fmt(n: number): string {
-  return Math.round(n).toLocaleString('en-US');
+/** `tsad analyze --json FILE` into `to` (the input of the HTML figure). */
+async function saveJsonReport(file: string, to: string): Promise<void> {
+  const child = spawn(process.execPath, [cli, 'analyze', '--json', file], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const code = new Promise<number | null>((res) => child.once('close', (c) => res(c)));
+  await pipeline(child.stdout, createWriteStream(to));
+  if ((await code) !== 0) throw new Error(`analyze --json ${file} failed (exit ${(await code) ?? 'by signal'})`);
 }
 
 async function main(): Promise<void> {
   const lines = arg('--lines', 1_000_000);
-  const sources = arg('--sources', 50_000);
+  const runs = Math.max(1, arg('--runs', 3));
   const dir = join(root, 'bench', 'out');
   mkdirSync(dir, { recursive: true });
-  const file = join(dir, `kern-${lines}-${sources}.log`);
-  if (!existsSync(file)) {
-    process.stdout.write(`generating ${fmt(lines)} lines (${fmt(sources)} background sources) -> ${file}\n`);
-    await generateLog(file, { lines, sources });
+  // The generator's version is in the name: a changed generator never reuses an old file.
+  const inputs = [
+    await input('mixed', join(dir, `mixed-v1-${lines}.log`), lines, (p) => generateLog(p, { lines, sources: 50_000 })),
+    await input('distinct', join(dir, `distinct-v1-${lines}.log`), lines, (p) => generateDistinctLog(p, { lines })),
+  ];
+  const load0 = loadavg()[0] as number;
+  const results: Measure[] = [];
+  const table: string[] = [];
+  const row = (cells: string[]): void => {
+    table.push(`| ${cells.join(' | ')} |`);
+    if (!process.argv.includes('--json')) process.stdout.write(`${table[table.length - 1]}\n`);
+  };
+  if (!process.argv.includes('--json')) {
+    process.stdout.write(`tsad bench: node ${process.version}, ${availableParallelism()} cores, fastest of ${runs} run(s), load average ${load0.toFixed(2)} at start\n`);
+    for (const i of inputs) process.stdout.write(`  ${i.name}: ${i.file}: ${fmt(i.lines)} lines, ${i.mb.toFixed(1)} MB, sha256 ${i.sha}...\n`);
+    process.stdout.write('\n');
   }
-  const mb = statSync(file).size / 1e6;
-  process.stdout.write(`input: ${fmt(lines)} lines, ${mb.toFixed(1)} MB\n`);
-
-  const c = await charLoop(file);
-  process.stdout.write(`calibration: reading + visiting every character: ${fmt(1 / c.perLine)} lines/s (${(c.perLine * 1e9).toFixed(0)} ns/line, ${fmt(c.spaces)} spaces)\n`);
-
-  const p = await parseOnly(file);
-  process.stdout.write(`parse only:  ${fmt(p.lines / p.seconds)} lines/s, ${(mb / p.seconds).toFixed(1)} MB/s, ${p.seconds.toFixed(2)} s, ${fmt(p.packets)} packets, rss now ${(process.memoryUsage().rss / 1e6).toFixed(0)} MB\n`);
-
-  const reportFile = join(dir, `report-${lines}-${sources}.json`);
-  const e = await endToEnd(file, [], reportFile);
-  process.stdout.write(`end to end (tsad analyze --json): ${fmt(lines / e.seconds)} lines/s, ${(mb / e.seconds).toFixed(1)} MB/s, ${e.seconds.toFixed(2)} s, peak RSS ${e.rssMb.toFixed(0)} MB, report ${(e.out / 1e6).toFixed(1)} MB\n`);
-
-  const h = await htmlBench(reportFile);
-  process.stdout.write(`HTML report (charts and page from that JSON, ${fmt(h.sources)} sources): ${h.seconds.toFixed(2)} s, ${(h.bytes / 1e6).toFixed(2)} MB\n`);
+  row(['input', 'command', 'seconds', 'lines/s', 'MB/s', 'CPU s', 'peak RSS MB', 'output MB', 'x wc -l', 'x grep -c']);
+  row(['---', '---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:']);
+  for (const i of inputs) {
+    const wc = await best(runs, () => measure(i.name, 'wc -l', ['wc', '-l', i.file], false));
+    const grep = await best(runs, () => measure(i.name, 'grep -c SRC=', ['grep', '-c', 'SRC=', i.file], false));
+    const analyze = [
+      await best(runs, () => measure(i.name, 'tsad analyze --json', [cli, 'analyze', '--json', i.file], true)),
+      await best(runs, () => measure(i.name, 'tsad analyze (text)', [cli, 'analyze', i.file], true)),
+    ];
+    for (const m of [wc, grep, ...analyze]) {
+      results.push(m);
+      const floor = m === wc || m === grep ? ['', ''] : [`${(m.seconds / wc.seconds).toFixed(0)}x`, `${(m.seconds / grep.seconds).toFixed(0)}x`];
+      if (!m.ok) row([i.name, m.command, `failed after ${m.seconds.toFixed(1)} s`, '', '', m.cpuSeconds.toFixed(1), m.peakRssMb.toFixed(0), '', '', m.error ?? '']);
+      else row([i.name, m.command, m.seconds.toFixed(2), fmt(i.lines / m.seconds), (i.mb / m.seconds).toFixed(1), m.cpuSeconds.toFixed(2), m.peakRssMb.toFixed(0), m.outputMb.toFixed(1), ...floor]);
+    }
+  }
+  const stage = await parseOnly((inputs[0] as Input).file);
+  const reportFile = join(dir, `report-mixed-${lines}.json`);
+  await saveJsonReport((inputs[0] as Input).file, reportFile);
+  const html = await htmlBench(reportFile);
+  const load1 = loadavg()[0] as number;
+  if (process.argv.includes('--json')) {
+    process.stdout.write(`${JSON.stringify({ node: process.version, cores: availableParallelism(), runs, loadAverage: [load0, load1], inputs, results, parseOnly: { input: 'mixed', ...stage }, html: { input: 'mixed', ...html } }, null, 2)}\n`);
+    return;
+  }
+  process.stdout.write(`\nstage, in process (mixed): read + split + parse: ${fmt(lines / stage.seconds)} lines/s, ${((inputs[0] as Input).mb / stage.seconds).toFixed(1)} MB/s, ${stage.seconds.toFixed(2)} s, ${fmt(stage.packets)} packets\n`);
+  process.stdout.write(`HTML report (charts and page from the mixed log's JSON report, ${fmt(html.sources)} sources): ${html.seconds.toFixed(2)} s, ${(html.bytes / 1e6).toFixed(2)} MB\n`);
+  process.stdout.write(`load average ${load1.toFixed(2)} at the end (other work on the machine lengthens wall times; CPU s is less affected)\n`);
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`bench: ${String(err)}\n`);
+  process.stderr.write(`bench: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
   process.exitCode = 1;
 });

@@ -43,8 +43,13 @@ export function formatPsadReport(report: PsadImportReport): string {
   return `${out.join('\n')}\n`;
 }
 
-/** One line for --psad-conf: where the settings came from and how many tsad does not use. */
+/** For --psad-conf: where the settings came from, then each psad key tsad does not use, with the reason. */
 export function formatPsadSummary(report: PsadImportReport): string {
   const c = report.counts;
-  return `read psad configuration ${report.file}: ${c.same} settings kept, ${c.mapped} mapped, ${c.ignored + c.unknown} not used by tsad ("tsad config import-psad ${report.dir}" lists them)`;
+  const head = `read psad configuration ${report.file}: ${c.same} settings kept, ${c.mapped} mapped, ${c.ignored + c.unknown} not used by tsad`;
+  const ignored = report.rows.filter((r) => r.status === 'ignored');
+  const unknown = report.rows.filter((r) => r.status === 'unknown');
+  if (ignored.length + unknown.length === 0) return head;
+  const lines = [`${head}:`, ...ignoredGroups(ignored), ...unknown.map((r) => `  ${where(r)}: ${r.note}`)];
+  return `${lines.join('\n')}\n  ("tsad config import-psad ${report.dir}" writes the equivalent tsad.conf)`;
 }

@@ -6,13 +6,13 @@
  */
 import type { Config } from '../config/keys/index.js';
 import type { Packet } from '../model/packet.js';
-import type { Report, SourceReport } from '../model/report.js';
+import type { Report, ReportHead, SourceReport } from '../model/report.js';
 import {
-  configuredFingerprints, createPacketFilter, GlobalCounters, loadAutoDl, ScanTracker, sourceReport, TrafficClassifier, type AutoDl, type LevelChangeHandler, type SourceState,
+  configuredFingerprints, createPacketFilter, GlobalCounters, listedSources, loadAutoDl, ScanTracker, sourceReport, topDestinations, TrafficClassifier, type AutoDl, type LevelChangeHandler, type SourceState,
 } from '../detect/index.js';
 import { loadSignatureSet, signaturePaths, formatProblem } from '../signatures/index.js';
 import { FeedSet, GeoLookup, ReverseDns } from '../enrich/index.js';
-import { buildReport } from '../report/index.js';
+import { reportHead, withSources, type ReportStream } from '../report/index.js';
 import type { LineSink } from '../sources/index.js';
 import { createServiceMatcher, type ParseContext } from '../parse/index.js';
 import { Pipeline } from './pipeline.js';
@@ -45,8 +45,26 @@ export interface Analysis {
   /** Tells replies, own traffic and LAN chatter from probes; the daemon adds the host's addresses. */
   traffic: TrafficClassifier;
   sink(ctx: ParseContext): LineSink;
-  report(minDl: number): Promise<Report>;
+  report(minDl: number, o?: ReportOptions): Promise<Report>;
+  /**
+   * The same report with its sources built, enriched and handed out in
+   * batches as the consumer asks for them (analyze's output), so a million
+   * sources are never held as report objects at once. For a finished input:
+   * the sources must not change while it is consumed.
+   */
+  reportStream(minDl: number): Promise<ReportStream>;
 }
+
+/** What a report adds beyond the contract (the status view). */
+export interface ReportOptions {
+  /** Per listed source, its busiest destinations in the window (`topDestinations`); 0: none. */
+  destinations?: number;
+  /** Reverse DNS names looked up at most, for the first sources listed (default: all). */
+  rdnsMax?: number;
+}
+
+/** Sources per batch of a streamed report (one round of rDNS lookups each); small, so report objects die young. */
+const REPORT_BATCH = 64;
 
 /** The address to look up for a source key (`2001:db8:1:2::/64` -> its first seen address). */
 export function lookupAddress(s: SourceReport): string {
@@ -113,6 +131,61 @@ export async function buildAnalysis(o: AnalysisOptions): Promise<Analysis> {
     return { geo: await geo, rdns };
   };
 
+  /**
+   * The report's head and a way to build its sources: sorted by the sources'
+   * states (most sources are quiet noise below minDl and are never built).
+   */
+  const reportParts = async (minDl: number, ro: ReportOptions): Promise<{
+    head: ReportHead;
+    listed: SourceState[];
+    build(from: number, to: number): SourceReport[];
+    resolveNames(sources: SourceReport[]): Promise<void>;
+  }> => {
+    const { geo, rdns } = await enrichers();
+    const listed = listedSources(tracker, minDl);
+    // Every tracked source is counted at its level, also those below minDl that are not listed.
+    const dangerLevels: Record<'1' | '2' | '3' | '4' | '5', number> = { 1: 0, 2: 0, 3: 0, 4: 0, 5: 0 };
+    for (const st of tracker.sources()) if (st.peakDl >= 1) dangerLevels[String(st.peakDl) as '1']++;
+    const head = reportHead({
+      lines: pipeline.lines,
+      firewallLines: pipeline.firewallLines,
+      skipped: pipeline.skipped,
+      topPorts: counters.topPorts(cfg.TOP_PORTS_LOG_THRESHOLD),
+      topSignatures: counters.topSignatures(cfg.TOP_SIGS_LOG_THRESHOLD),
+      logPrefixes: counters.logPrefixes(),
+      firstSeen: pipeline.firstSeen,
+      lastSeen: pipeline.lastSeen,
+      timeline: pipeline.timeline.toReport(),
+      dangerLevels,
+      extra: { packets: pipeline.packets, serviceLines: pipeline.serviceLines, serviceEvents: pipeline.serviceEvents, tracked: tracker.stats.tracked, evicted: tracker.stats.evicted, protocolCounters: counters.protocols() },
+    }, listed.map((st) => st.peakDl));
+    return {
+      head,
+      listed,
+      build(from, to) {
+        const out: SourceReport[] = [];
+        for (let i = from; i < to; i++) {
+          const st = listed[i] as SourceState;
+          const s = sourceReport(st, cfg);
+          enrichSource(s, geo, feeds);
+          if (ro.destinations !== undefined && ro.destinations > 0) {
+            const d = topDestinations(st, ro.destinations);
+            s.topDestinations = d.list;
+            s.destinationsInWindow = d.inWindow;
+          }
+          out.push(s);
+        }
+        return out;
+      },
+      async resolveNames(sources) {
+        if (!rdns) return;
+        await Promise.all(sources.map(async (s) => {
+          s.rdns = await rdns.lookup(lookupAddress(s));
+        }));
+      },
+    };
+  };
+
   return {
     pipeline,
     tracker,
@@ -123,33 +196,23 @@ export async function buildAnalysis(o: AnalysisOptions): Promise<Analysis> {
     sink(ctx) {
       return { line: (l) => pipeline.line(l, ctx), tooLong: () => pipeline.tooLong() };
     },
-    async report(minDl) {
-      const { geo, rdns } = await enrichers();
-      const sources: SourceReport[] = [];
-      for (const st of tracker.sources()) {
-        if (st.peakDl < minDl) continue; // before building the report: most sources are quiet noise
-        const s = sourceReport(st, cfg);
-        enrichSource(s, geo, feeds);
-        sources.push(s);
+    async report(minDl, ro = {}) {
+      const parts = await reportParts(minDl, ro);
+      const sources = parts.build(0, parts.listed.length);
+      // In the contract's order: the sources a reader looks at first get their names first.
+      await parts.resolveNames(sources.slice(0, ro.rdnsMax ?? sources.length));
+      return withSources(parts.head, sources);
+    },
+    async reportStream(minDl) {
+      const parts = await reportParts(minDl, {});
+      async function* batches(): AsyncGenerator<SourceReport[]> {
+        for (let i = 0; i < parts.listed.length; i += REPORT_BATCH) {
+          const batch = parts.build(i, Math.min(parts.listed.length, i + REPORT_BATCH));
+          await parts.resolveNames(batch);
+          yield batch;
+        }
       }
-      if (rdns) {
-        await Promise.all(sources.map(async (s) => {
-          s.rdns = await rdns.lookup(lookupAddress(s));
-        }));
-      }
-      return buildReport({
-        lines: pipeline.lines,
-        firewallLines: pipeline.firewallLines,
-        skipped: pipeline.skipped,
-        sources,
-        topPorts: counters.topPorts(cfg.TOP_PORTS_LOG_THRESHOLD),
-        topSignatures: counters.topSignatures(cfg.TOP_SIGS_LOG_THRESHOLD),
-        logPrefixes: counters.logPrefixes(),
-        firstSeen: pipeline.firstSeen,
-        lastSeen: pipeline.lastSeen,
-        timeline: pipeline.timeline.toReport(),
-        extra: { packets: pipeline.packets, serviceLines: pipeline.serviceLines, serviceEvents: pipeline.serviceEvents, tracked: tracker.stats.tracked, evicted: tracker.stats.evicted },
-      });
+      return { head: parts.head, batches: batches() };
     },
   };
 }

@@ -39,7 +39,7 @@ import { SupervisedSource } from './source-supervisor.js';
 import { trustOf } from './socket-trust.js';
 import { readState, setAsideState, STATE_VERSION, type DaemonState } from './state-file.js';
 import { StateSaver } from './state-saver.js';
-import { filterReport, listedLevel, markBlocked, type DaemonInfo, type StatusPayload } from './status-view.js';
+import { filterReport, listedLevel, markBlocked, statusReportOptions, type DaemonInfo, type StatusPayload } from './status-view.js';
 
 export interface DaemonOptions {
   configPath?: string;
@@ -79,6 +79,8 @@ export class Daemon {
   private readonly health: FwLinesWatch;
   private readonly signals: Array<[NodeJS.Signals, () => void]> = [];
   private notes: SourceNotes;
+  /** What the firewall logging check at start found missing. */
+  private readonly fwWarnings: string[] = [];
   /** The raw line being handled (for the notes). */
   private lineText = '';
 
@@ -148,7 +150,13 @@ export class Daemon {
     this.started = true;
     this.startTimers();
     this.trapSignals();
-    if (this.cfg.ENABLE_FW_LOGGING_CHECK) void logFirewallCheck(this.cfg, (level, msg) => this.stopping || this.log(level, msg));
+    if (this.cfg.ENABLE_FW_LOGGING_CHECK) {
+      void logFirewallCheck(this.cfg, (level, msg) => {
+        // What the check found stays in `tsad status` (warnings), not only in the log.
+        if (level === 'warn' || level === 'error') this.fwWarnings.push(msg);
+        if (!this.stopping) this.log(level, msg);
+      });
+    }
     this.log('notice', `started: sources ${this.specs.map((s) => s.name).join(', ')}; state ${this.saver.path}${saved ? ` (resumed from ${saved.savedAt})` : ' (new)'}; socket ${this.socketPath}${this.o.dryRun ? '; dry run' : ''}`);
   }
 
@@ -166,7 +174,8 @@ export class Daemon {
   private async buildAnalysis(cfg: Config): Promise<Analysis> {
     const a = await buildAnalysis({
       cfg,
-      dns: false,
+      // Reverse DNS names in `tsad status` (looked up when a status is asked for, cached).
+      dns: cfg.ENABLE_DNS_LOOKUPS,
       warn: (m) => this.log('warn', m),
       onLevelChange: (s, from, to, reason) => this.levelChanged(s, from, to, reason),
       onPacket: (p, s) => {
@@ -241,11 +250,16 @@ export class Daemon {
       this.timers.push(setInterval(f, ms));
     };
     every(this.cfg.STATE_SAVE_INTERVAL * 1000, () => this.saver.request());
-    every(MINUTE, () => {
+    every(Math.min(MINUTE, this.cfg.SCAN_TIMEOUT * 250), () => {
       const now = Date.now();
       for (const c of this.contexts) c.refTime = now;
-      const n = this.analysis.tracker.expire(now);
-      if (n > 0) this.log('info', `forgot ${n} sources silent for SCAN_TIMEOUT`);
+      // Sources age by event time (the log's clock), as in analyze: lines replayed from an
+      // older file stay in status until the log itself has moved SCAN_TIMEOUT past them
+      // (a line dated in the future moves this clock no further than now).
+      const clock = Math.min(this.analysis.pipeline.lastSeen, now);
+      if (!Number.isFinite(clock)) return;
+      const n = this.analysis.tracker.expire(clock);
+      if (n > 0) this.log('info', `forgot ${n} sources silent for SCAN_TIMEOUT of log time (the log's latest line is of ${new Date(clock).toISOString()})`);
     });
     if (this.cfg.NO_FW_LINES_WARN > 0) every(Math.min(MINUTE, this.cfg.NO_FW_LINES_WARN * 250), () => this.health.tick(Date.now()));
   }
@@ -355,21 +369,21 @@ export class Daemon {
 
   async status(o: { ip?: string; minDl?: number }): Promise<StatusPayload> {
     if (this.analysis === undefined) throw new Error('the daemon is still starting');
-    const t = this.controlTarget().blocks();
-    const blocks = t === null ? null : await t.list();
-    const report = await this.analysis.report(listedLevel(o, this.cfg.MIN_DANGER_LEVEL));
+    const holder = this.exts.find((e) => e.blockList !== undefined);
+    const blocks = holder === undefined ? null : ((await holder.blockList?.()) ?? null);
+    const report = await this.analysis.report(listedLevel(o, this.cfg.MIN_DANGER_LEVEL), statusReportOptions(this.cfg));
     if (blocks !== null) markBlocked(report, blocks);
     return { report: filterReport(report, o), blocks, daemon: this.info() };
   }
 
   private info(): DaemonInfo {
-    const warnings = [this.health.current(), this.saver.warning(), ...this.exts.flatMap((e) => e.warnings?.() ?? [])].filter((w): w is string => w !== null);
+    const warnings = [this.health.current(), this.saver.warning(), ...this.exts.flatMap((e) => e.warnings?.() ?? []), ...this.fwWarnings].filter((w): w is string => w !== null);
     return {
       running: true,
       pid: process.pid,
       version: this.o.version,
       startedAt: new Date(this.startedAt).toISOString(),
-      savedAt: null,
+      savedAt: ((at) => (at === null ? null : new Date(at).toISOString()))(this.saver.health().lastOkAt),
       stateFile: this.saver.path,
       dryRun: this.o.dryRun === true,
       sources: this.sources.map((s) => s.status()),

@@ -7,7 +7,7 @@
  */
 import type { Config } from '../config/keys/index.js';
 import type { SourceReport } from '../model/report.js';
-import type { BlockTransport } from '../actions/block/control.js';
+import type { BlockTransport, BlockView } from '../actions/block/control.js';
 import type { AutoDl, SourceState } from '../detect/index.js';
 import type { Packet } from '../model/packet.js';
 import type { FeedSet } from '../enrich/index.js';
@@ -68,6 +68,12 @@ export interface DaemonExtension {
   onPacket?(p: Packet, s: SourceState): void;
   /** The control socket's block, unblock, blocks and flush commands; at most one extension offers them. */
   readonly blocks?: BlockTransport;
+  /**
+   * The blocks in force for `tsad status`, also while the daemon does not own
+   * them (automatic blocking off: those `tsad block` made directly); null
+   * when blocking was never used.
+   */
+  blockList?(): Promise<BlockView[] | null>;
   /** JSON-able state, written in the same snapshot as the scan state (given back through ExtensionContext.saved). */
   saveState?(): unknown;
   /** SIGHUP with a new valid configuration. A rejection keeps the daemon running and is logged. */

@@ -8,7 +8,7 @@ import type { Config } from '../config/keys/index.js';
 import { buildAnalysis } from './analysis.js';
 import { importScan, restorePipelineCounters } from './scan-persistence.js';
 import { readState, statePath } from './state-file.js';
-import { filterReport, listedLevel, markBlocked, type StatusPayload } from './status-view.js';
+import { filterReport, listedLevel, markBlocked, statusReportOptions, type StatusPayload } from './status-view.js';
 
 export interface SavedStatusOptions {
   cfg: Config;
@@ -30,7 +30,7 @@ export async function savedStatus(o: SavedStatusOptions): Promise<StatusPayload 
   restorePipelineCounters(a.pipeline, s.pipeline);
   const warnings: string[] = [];
   const restored = importScan(a.tracker, a.counters, s, (m) => warnings.push(m));
-  const report = await a.report(listedLevel(o, o.cfg.MIN_DANGER_LEVEL));
+  const report = await a.report(listedLevel(o, o.cfg.MIN_DANGER_LEVEL), statusReportOptions(o.cfg));
   const blocks = o.blocks ? await o.blocks() : null;
   if (blocks !== null) markBlocked(report, blocks);
   return {

@@ -5,6 +5,7 @@
  * saved state, so both look alike.
  */
 import type { BlockView } from '../actions/block/control.js';
+import type { Config } from '../config/keys/index.js';
 import type { Report, SourceReport } from '../model/report.js';
 import { cidrContains, parseCidr, type Cidr } from '../net/address.js';
 import type { SourceStatus } from './source-supervisor.js';
@@ -14,7 +15,7 @@ export interface DaemonInfo {
   pid: number | null;
   version: string;
   startedAt: string | null;
-  /** When the shown state was saved (saved-state status), or null when live. */
+  /** When the shown state was saved: the snapshot read (daemon down), or the last one written (running); null before the first. */
   savedAt: string | null;
   stateFile: string;
   dryRun: boolean;
@@ -58,12 +59,45 @@ export function listedLevel(o: { ip?: string; minDl?: number }, cfgMin: number):
   return o.minDl ?? (o.ip !== undefined ? 0 : cfgMin);
 }
 
-/** A copy of the report with only the sources shown (the summary and top lists stay whole). */
+/** What a status report adds to the contract's: the busiest destinations of each source, names for the first sources. */
+export function statusReportOptions(cfg: Config): { destinations: number; rdnsMax: number } {
+  return { destinations: cfg.STATUS_DESTINATIONS, rdnsMax: Math.max(cfg.STATUS_IP_THRESHOLD, 100) };
+}
+
+/**
+ * A copy of the report with only the sources shown. With --ip every section
+ * is narrowed to those sources where the state allows: signature matches,
+ * protocol counters and danger levels are counted from them; `scope` says so,
+ * and which lists (topPorts, logPrefixes: counted per log, not per source)
+ * still cover every source.
+ */
 export function filterReport(r: Report, o: { ip?: string; minDl?: number }): Report {
   const byIp = o.ip !== undefined ? sourceFilter(o.ip) : null;
   const minDl = o.minDl ?? 0;
   const sources = r.sources.filter((s) => s.dl >= minDl && (byIp === null || byIp(s)));
-  return { ...r, sources };
+  if (byIp === null) return { ...r, sources };
+  const dangerLevels = { 1: 0, 2: 0, 3: 0, 4: 0, 5: 0 } as Report['summary']['dangerLevels'];
+  const protocolCounters: Record<string, number> = {};
+  const sigs = new Map<number, Report['topSignatures'][number]>();
+  const proto = new Map(r.topSignatures.map((t) => [t.sid, t.proto]));
+  for (const s of sources) {
+    if (s.dl >= 1) dangerLevels[String(s.dl) as '1']++;
+    for (const [p, pr] of Object.entries(s.protocols)) protocolCounters[p] = (protocolCounters[p] ?? 0) + pr.packets;
+    for (const g of s.signatures) {
+      const t = sigs.get(g.sid) ?? { msg: g.msg, sid: g.sid, dl: 0, hits: 0, sources: 0, proto: proto.get(g.sid) ?? '-' };
+      t.hits += g.hits;
+      t.sources++;
+      t.dl = Math.max(t.dl, g.dl);
+      sigs.set(g.sid, t);
+    }
+  }
+  return {
+    ...r,
+    summary: { ...r.summary, sources: sources.length, dangerLevels, protocolCounters },
+    sources,
+    topSignatures: [...sigs.values()].sort((a, b) => b.hits - a.hits || a.sid - b.sid),
+    scope: { ip: o.ip, sources: sources.length, allSources: ['topPorts', 'logPrefixes', 'timeline'] },
+  };
 }
 
 /** Fills each source's `blocked` from the block list (a block of the source or of a network containing it). */
@@ -96,6 +130,7 @@ export function statusHeader(d: DaemonInfo, now = Date.now()): string[] {
   if (d.running) {
     const up = d.startedAt === null ? '' : `, up ${age(Math.floor((now - Date.parse(d.startedAt)) / 1000))}`;
     lines.push(`[+] tsad ${d.version} daemon running (pid ${d.pid ?? '?'}${up})${d.dryRun ? ', dry run: no firewall changes' : ''}`);
+    lines.push(`    State: ${d.savedAt === null ? 'not saved yet' : `saved at ${d.savedAt}`} in ${d.stateFile}`);
   } else {
     lines.push(`[-] tsad daemon is not running; showing the state saved at ${d.savedAt ?? '(unknown time)'} in ${d.stateFile}`);
   }
@@ -113,7 +148,7 @@ export function blocksSection(blocks: readonly BlockView[] | null): string[] {
   if (blocks.length === 0) return [...lines, '        [NONE]'];
   for (const b of blocks) {
     const left = b.secondsLeft === null ? '(unlimited timeout)' : `(${b.secondsLeft} seconds remaining)`;
-    const why = [b.manual ? 'manual' : b.dl !== null ? `DL ${b.dl}` : '', b.coveredBy ? `inside ${b.coveredBy}` : ''].filter((x) => x !== '').join(', ');
+    const why = [b.manual ? 'manual' : b.dl !== null ? `DL ${b.dl}` : '', b.coveredBy ? `inside ${b.coveredBy}` : '', b.dryRun === true ? 'dry run: not in the firewall' : ''].filter((x) => x !== '').join(', ');
     lines.push(`      ${b.cidr} ${left}${why ? ` [${why}]` : ''}`);
   }
   return lines;

@@ -4,7 +4,8 @@ export { AutoDl, loadAutoDl, parseAutoDl, type AutoDlEntry, type AutoDlLoad, typ
 export { ScanTracker, type LevelChangeHandler, type TrackerOptions, type TrackerStats } from './scan-tracker.js';
 export { SourceState, type SignatureTally } from './source-state.js';
 export { ProtoStat } from './proto-stat.js';
-export { sourceReport, sourceReports, compareSourceReports, toolOf } from './source-report.js';
+export { sourceReport, sourceReports, compareSourceStates, listedSources, toolOf } from './source-report.js';
+export { topDestinations } from './destination-view.js';
 export { GlobalCounters } from './global-counters.js';
 export { SCAN_STATE_FORMAT, SCAN_STATE_VERSION, salvageScanState, type SavedScanState } from './tracker-state.js';
 export { COUNTERS_FORMAT, COUNTERS_VERSION, salvageCounters, type SavedCounters } from './counters-state.js';

@@ -171,14 +171,66 @@ function servicesReport(m: ServiceMap): Record<string, ServiceReport> {
   return out;
 }
 
-/** The contract's order: dl desc, then packets desc, then src. */
-export function compareSourceReports(a: SourceReport, b: SourceReport): number {
-  return b.dl - a.dl || b.packets - a.packets || (a.src < b.src ? -1 : a.src > b.src ? 1 : 0);
+/**
+ * The contract's order (dl desc, then packets desc, then src) on tracked
+ * sources: a report's dl, packets and src are the state's peakDl, packets and
+ * key, so reports can be sorted before they are built, then built one at a time.
+ */
+export function compareSourceStates(a: SourceState, b: SourceState): number {
+  return b.peakDl - a.peakDl || b.packets - a.packets || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+}
+
+/** Characters of a key packed into one number: 7 bits each, 49 bits, exact in a double. */
+const CHARS_PER_WORD = 7;
+
+/**
+ * Tracked sources at or above `minDl`, in the contract's order. Sorted on
+ * flat copies of the sort keys, the source keys packed into numbers that
+ * order like the strings: with a million sources, comparing the key strings
+ * themselves (slices of the input) took seconds; the strings are compared
+ * only when the packed words tie (characters past 127 are clamped).
+ */
+export function listedSources(tracker: ScanTracker, minDl: number): SourceState[] {
+  const states: SourceState[] = [];
+  let longest = 0;
+  for (const s of tracker.sources()) {
+    if (s.peakDl < minDl) continue;
+    states.push(s);
+    if (s.key.length > longest) longest = s.key.length;
+  }
+  const n = states.length;
+  const w = Math.max(1, Math.ceil(longest / CHARS_PER_WORD));
+  const dl = new Uint8Array(n);
+  const packets = new Float64Array(n);
+  const words = new Float64Array(n * w);
+  const order = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    const s = states[i] as SourceState;
+    dl[i] = s.peakDl;
+    packets[i] = s.packets;
+    order[i] = i;
+    const key = s.key;
+    for (let k = 0; k < w; k++) {
+      let x = 0;
+      for (let c = k * CHARS_PER_WORD; c < (k + 1) * CHARS_PER_WORD; c++) x = x * 128 + (c < key.length ? Math.min(key.charCodeAt(c), 127) : 0);
+      words[i * w + k] = x;
+    }
+  }
+  order.sort((a, b) => {
+    const d = (dl[b] as number) - (dl[a] as number) || (packets[b] as number) - (packets[a] as number);
+    if (d !== 0) return d;
+    for (let k = 0; k < w; k++) {
+      const x = (words[a * w + k] as number) - (words[b * w + k] as number);
+      if (x !== 0) return x;
+    }
+    const ka = (states[a] as SourceState).key;
+    const kb = (states[b] as SourceState).key;
+    return ka < kb ? -1 : ka > kb ? 1 : 0;
+  });
+  return order.map((i) => states[i] as SourceState);
 }
 
 /** Reports for tracked sources at or above `minDl` (default MIN_DANGER_LEVEL), in the contract's order. */
 export function sourceReports(tracker: ScanTracker, cfg: Config, minDl = cfg.MIN_DANGER_LEVEL): SourceReport[] {
-  const out: SourceReport[] = [];
-  for (const s of tracker.sources()) if (s.peakDl >= minDl) out.push(sourceReport(s, cfg));
-  return out.sort(compareSourceReports);
+  return listedSources(tracker, minDl).map((s) => sourceReport(s, cfg));
 }

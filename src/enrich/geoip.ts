@@ -1,7 +1,8 @@
 /**
  * Country, city and AS of a source address from MaxMind DB files. Works with
  * no download and no licence key: the default country database is the CC0
- * one shipped in the npm package @ip-location-db/geo-whois-asn-country-mmdb.
+ * one shipped in the npm package @ip-location-db/geo-whois-asn-country-mmdb,
+ * the default ASN database tsad's data/asn.mmdb (CC BY 4.0, asn-db-build.ts).
  * GeoLite2/GeoIP2 Country, City and ASN files (and others, GEOIP_DB) can be
  * configured; for each field the first database that knows it wins, in the
  * order country, city, ASN, then the GEOIP_DB files.
@@ -13,7 +14,9 @@
  */
 import type { Config } from '../config/keys/index.js';
 import type { GeoInfo } from '../model/enrichment.js';
-import { dependencyFile } from '../io/package-files.js';
+import { existsSync } from 'node:fs';
+import { dependencyFile, packageFile } from '../io/package-files.js';
+import { ASN_DB } from './asn-db-build.js';
 import { normalizeAddress } from '../net/address.js';
 import { geoFromRecord, mergeGeo } from './geo-record.js';
 import { LruCache } from './lru-cache.js';
@@ -29,6 +32,13 @@ export function builtinCountryDbPath(): string {
   }
 }
 
+/** Path of the built-in ASN database (data/asn.mmdb, made by `npm run build` from @ip-location-db/asn; CC BY 4.0). */
+export function builtinAsnDbPath(): string {
+  const path = packageFile(ASN_DB);
+  if (!existsSync(path)) throw new Error(`GEOIP_ASN_DB: the built-in database ${path} is missing ("npm run build" makes it from the npm package @ip-location-db/asn); give a file or NONE`);
+  return path;
+}
+
 const NO_GEO: GeoInfo = Object.freeze({ country: null, asn: null, asOrg: null, city: null }) as GeoInfo;
 
 /** The database files named by the configuration, in priority order, with the key naming each. */
@@ -37,7 +47,8 @@ export function geoDbPaths(cfg: Config): { key: string; path: string }[] {
   const out: { key: string; path: string }[] = [];
   const add = (key: string, v: string): void => {
     if (v.toUpperCase() === 'NONE' || v === '') return;
-    out.push({ key, path: v.toUpperCase() === 'BUILTIN' ? builtinCountryDbPath() : v });
+    const builtin = key === 'GEOIP_ASN_DB' ? builtinAsnDbPath : builtinCountryDbPath;
+    out.push({ key, path: v.toUpperCase() === 'BUILTIN' ? builtin() : v });
   };
   add('GEOIP_COUNTRY_DB', cfg.GEOIP_COUNTRY_DB);
   add('GEOIP_CITY_DB', cfg.GEOIP_CITY_DB);

@@ -190,5 +190,6 @@ export function savedEvidence(v: unknown): EvidenceItem | null {
 /** This sensor's figures for a source as stored in Redis (a small JSON object). */
 export function detailJson(p: PendingEvidence): string {
   const sigs = [...p.sigs].sort((a, b) => b[1] - a[1]).slice(0, MAX_SIGS);
-  return JSON.stringify({ t: p.lastSeen, p: p.packets, dl: p.dl, n: p.destinations, s: sigs });
+  // Whole milliseconds: ulogd's time stamps carry microseconds, which readers reject.
+  return JSON.stringify({ t: Math.floor(p.lastSeen), p: p.packets, dl: p.dl, n: p.destinations, s: sigs });
 }

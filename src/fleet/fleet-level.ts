@@ -62,7 +62,8 @@ export function bucketMs(windowMs: number): number {
 export function parseSensorEvidence(sensor: string, json: string): SensorEvidence | null {
   const o = parseSmallObject(json);
   if (o === null || !isSensorName(sensor)) return null;
-  const lastSeen = boundedInt(o.t, 0, 8.64e15);
+  // Sensors before this fix wrote ulogd's sub-millisecond times as they were: whole milliseconds suffice.
+  const lastSeen = boundedInt(typeof o.t === 'number' ? Math.floor(o.t) : o.t, 0, 8.64e15);
   const packets = boundedInt(o.p, 0, Number.MAX_SAFE_INTEGER);
   const dl = boundedInt(o.dl, 0, 5);
   const destinations = boundedInt(o.n, 0, Number.MAX_SAFE_INTEGER);

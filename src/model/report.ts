@@ -46,6 +46,16 @@ export interface ServiceReport {
   last: string;
 }
 
+/** One destination of a source as `tsad status` shows it (`topDestinations`). */
+export interface DestinationView {
+  dst: string;
+  packets: number;
+  /** Lowest and highest TCP, UDP or UDP-Lite port probed; null when none. */
+  portRange: [number, number] | null;
+  protocols: string[];
+  lastSeen: string;
+}
+
 export interface SourceReport {
   src: string;
   addresses?: string[];
@@ -89,14 +99,18 @@ export interface TimelineHour {
   packets: number[];
 }
 
-export interface Report {
+/** Everything in the report but its sources (a streamed report writes this first). */
+export interface ReportHead {
   version: 1;
   summary: ReportSummary;
-  sources: SourceReport[];
   topPorts: Array<{ proto: string; port: number; packets: number }>;
   topSignatures: Array<{ msg: string; sid: number; dl: number; hits: number; sources: number; proto: string }>;
   logPrefixes: Record<string, number>;
   /** Packets per hour by danger level (analyze and the daemon; absent in reports of older versions). */
   timeline?: TimelineHour[];
   [extra: string]: unknown;
+}
+
+export interface Report extends ReportHead {
+  sources: SourceReport[];
 }

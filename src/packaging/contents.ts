@@ -28,6 +28,9 @@ export const ASSETS: readonly string[] = [
   'node_modules/@ip-location-db/geo-whois-asn-country-mmdb/package.json',
   'node_modules/@ip-location-db/geo-whois-asn-country-mmdb/geo-whois-asn-country.mmdb',
   'node_modules/@resvg/resvg-wasm/index_bg.wasm',
+  // Built by npm run build from the npm package @ip-location-db/asn (CC BY 4.0; debian/copyright).
+  'data/asn.mmdb',
+  'data/ASN-LICENSE',
 ];
 
 export const EXTERNAL: readonly string[] = [];

@@ -61,7 +61,14 @@ export function readLinesFast(input: Readable, sink: LineSink, maxLength: number
       }
     };
 
-    input.on('data', (chunk: Buffer | string) => feed(typeof chunk === 'string' ? chunk : decoder.write(chunk)));
+    input.on('data', (chunk: Buffer | string) => {
+      feed(typeof chunk === 'string' ? chunk : decoder.write(chunk));
+      const wait = sink.wait?.();
+      if (wait !== undefined) {
+        input.pause();
+        wait.then(() => input.resume(), reject);
+      }
+    });
     input.once('end', () => {
       feed(decoder.end());
       if (tail !== '' && !skipping) emit(tail);

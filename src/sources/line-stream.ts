@@ -11,6 +11,11 @@ export interface LineSink {
   line(text: string): void;
   /** A line over the length limit was dropped. */
   tooLong(): void;
+  /**
+   * Backpressure from whatever the lines feed (a CSV writer on a slow pipe):
+   * a promise to wait for before reading on, or undefined to go on at once.
+   */
+  wait?(): Promise<void> | undefined;
 }
 
 export function pipeLines(input: Readable, sink: LineSink, maxLength: number): Promise<void> {
@@ -34,6 +39,11 @@ export function pipeLines(input: Readable, sink: LineSink, maxLength: number): P
       if (l.length > maxLength) {
         if (!overflowing) sink.tooLong();
       } else sink.line(l.charCodeAt(l.length - 1) === 13 ? l.slice(0, -1) : l);
+      const wait = sink.wait?.();
+      if (wait !== undefined) {
+        splitter.pause();
+        wait.then(() => splitter.resume(), reject);
+      }
     });
     splitter.once('end', resolve);
     splitter.once('error', reject);

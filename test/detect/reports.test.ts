@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { GlobalCounters, ScanTracker, sourceReport, sourceReports } from '../../src/detect/index.js';
+import fc from 'fast-check';
+import { compareSourceStates, GlobalCounters, listedSources, ScanTracker, sourceReport, sourceReports } from '../../src/detect/index.js';
 import { TCP_ACK } from '../../src/model/packet.js';
 import { T0, cfgWith, icmp, pkt, portScan } from './packet-builder.js';
 
@@ -66,5 +67,24 @@ describe('sourceReport follows the JSON contract', () => {
     ]);
     expect(sourceReports(t, cfg, 0)).toHaveLength(5);
     expect(sourceReports(t, cfgWith({ MIN_DANGER_LEVEL: 2 }))).toHaveLength(3);
+  });
+});
+
+describe('listedSources', () => {
+  test('sorts like compareSourceStates: ties on DL and packets, keys sharing long prefixes, both families', () => {
+    const cfg = cfgWith();
+    const src = fc.oneof(
+      fc.tuple(fc.constantFrom(1, 19, 198, 203), fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0, max: 255 })).map(([a, b, c]) => `${a}.51.${b}.${c}`),
+      fc.tuple(fc.integer({ min: 0, max: 0xffff }), fc.integer({ min: 1, max: 9 })).map(([g, h]) => `2001:db8:${g.toString(16)}::${h}`),
+    );
+    fc.assert(fc.property(fc.array(fc.tuple(src, fc.integer({ min: 1, max: 4 }), fc.integer({ min: 0, max: 9 })), { maxLength: 60 }), (spec) => {
+      const t = new ScanTracker(cfg);
+      let ts = T0;
+      for (const [s, n, port] of spec) for (let i = 0; i < n; i++) t.observe(pkt({ src: s, dport: port * 7 + i, ts: (ts += 1000) }), null);
+      for (const minDl of [0, 1, 2]) {
+        const naive = [...t.sources()].filter((s) => s.peakDl >= minDl).sort(compareSourceStates).map((s) => s.key);
+        expect(listedSources(t, minDl).map((s) => s.key)).toEqual(naive);
+      }
+    }), { numRuns: 100 });
   });
 });

@@ -41,7 +41,7 @@ describe('alert mail content', () => {
     expect(r).toMatchObject({ sent: 1, queued: 0, handedOff: false });
     expect(smtp.received).toHaveLength(1);
     const got = smtp.received[0]!;
-    expect(got.subject).toBe('[tsad-alert] DL3 203.0.113.5 (CN, AS4134) SYN scan 1000-1500/tcp by nmap');
+    expect(got.subject).toBe('[tsad-alert] DL3 203.0.113.5 (CN, AS4134) SYN scan 1000-1500/tcp by nmap on fw1');
     expect(got.from).toBe('tsad@fw1.example.org');
     expect(got.to).toEqual(['admin@example.org']);
     expect(header(got.mail, 'from')).toBe('tsad@fw1.example.org');
@@ -121,7 +121,7 @@ describe('alert mail content', () => {
     expect(quiet.alert(source({ src: '198.51.100.77' }), extra)).toBe('disabled');
     quiet.report('still reports', 'reports go out with noemail');
     await quiet.flush();
-    expect(smtp.received.map((r) => r.subject)).toEqual(['[tsad-alert] DL3 203.0.113.5 (CN, AS4134) SYN scan 1000-1500/tcp by nmap', '[tsad-status] still reports']);
+    expect(smtp.received.map((r) => r.subject)).toEqual(['[tsad-alert] DL3 203.0.113.5 (CN, AS4134) SYN scan 1000-1500/tcp by nmap on fw1', '[tsad-status] still reports']);
   });
 
   it('shows a prefix, several protocols and an unblocked source in the subject and body', async () => {
@@ -133,7 +133,7 @@ describe('alert mail content', () => {
     }), { ...extra, rdns: null, samples: [], destinations: undefined });
     await m.flush();
     const got = smtp.received[0]!;
-    expect(got.subject).toBe('[fw1 alert] DL3 2001:db8:1:2::/64 SYN+UDP scan 22-25/tcp 53/udp');
+    expect(got.subject).toBe('[fw1 alert] DL3 2001:db8:1:2::/64 SYN+UDP scan 22-25/tcp 53/udp on fw1');
     const text = findPart(got.mail, 'text/plain')!.body;
     expect(text).toContain('            Addresses: 2001:db8:1:2::5, 2001:db8:1:2::6');
     expect(text).toContain('                  DNS: [No reverse dns info available]');
@@ -200,7 +200,7 @@ describe('hostile values', () => {
     expect(text).toContain('           tsad Alert: host fw1\\x0d\\x0aBcc');
 
     expect(smtp.received[2]!.subject).toBe('[tsad-status] report Bcc: victim@example.com Subject: forged');
-    expect(second.subject).toBe('[tsad-alert] DL4 (invalid source) (CN, AS4134) SYN scan 1000-1500/tcp by nmap');
+    expect(second.subject).toBe('[tsad-alert] DL4 (invalid source) (CN, AS4134) SYN scan 1000-1500/tcp by nmap on fw1');
     expect(header(second.mail, 'x-tsad-source')).toBeUndefined();
   });
 });

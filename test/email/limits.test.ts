@@ -45,10 +45,10 @@ describe('EMAIL_LIMIT', () => {
     expect(rise(m, '198.51.100.20', [3])).toEqual(['queued']);
     await m.flush();
     expect(smtp.received.map((r) => r.subject)).toEqual([
-      '[tsad-alert] DL3 203.0.113.5 (CN, AS4134) SYN scan 1000-1500/tcp by nmap',
-      '[tsad-alert] DL4 203.0.113.5 (CN, AS4134) SYN scan 1000-1500/tcp by nmap',
+      '[tsad-alert] DL3 203.0.113.5 (CN, AS4134) SYN scan 1000-1500/tcp by nmap on fw1',
+      '[tsad-alert] DL4 203.0.113.5 (CN, AS4134) SYN scan 1000-1500/tcp by nmap on fw1',
       '[tsad-status] reached email message limit for 203.0.113.5 on fw1.example.org',
-      '[tsad-alert] DL3 198.51.100.20 (CN, AS4134) SYN scan 1000-1500/tcp by nmap',
+      '[tsad-alert] DL3 198.51.100.20 (CN, AS4134) SYN scan 1000-1500/tcp by nmap on fw1',
     ]);
     expect(findPart(smtp.received[2]!.mail, 'text/plain')!.body).toContain('mailed 2 alerts about 203.0.113.5 (EMAIL_LIMIT 2)');
     // The notice goes out once, not for every later alert.

@@ -71,7 +71,7 @@ describe('sendmail transport', () => {
     expect(got).toHaveLength(1);
     expect(got[0]!.args).toEqual(['-i', '-f', 'tsad@fw1.example.org', 'admin@example.org', 'second@example.org']);
     const mail = parseMime(got[0]!.raw.replace(/\r?\n/g, '\r\n'));
-    expect(header(mail, 'subject')).toBe('[tsad-alert] DL3 203.0.113.5 (CN, AS4134) SYN scan 1000-1500/tcp by nmap');
+    expect(header(mail, 'subject')).toBe('[tsad-alert] DL3 203.0.113.5 (CN, AS4134) SYN scan 1000-1500/tcp by nmap on fw1');
     expect(header(mail, 'from')).toBe('tsad <tsad@fw1.example.org>');
     expect(header(mail, 'to')).toBe('admin@example.org, second@example.org');
     expect(findPart(mail, 'text/plain')!.body).toContain('         Danger level: [3] (out of 5)');

@@ -26,12 +26,12 @@ describe('Enricher', () => {
   it('gives country and feed matches in one call, and the DNS name on request', async () => {
     const e = await Enricher.open(configFrom(text()), { dns: true });
     expect(e.enrich('8.8.4.4')).toEqual({
-      geo: { country: 'US', asn: null, asOrg: null, city: null },
+      geo: { country: 'US', asn: 15169, asOrg: 'Google LLC', city: null },
       reputation: [{ feed: 'worse', dl: 5, entry: '8.8.4.4' }, { feed: 'bad', dl: 2, entry: '8.8.4.0/24' }],
       reputationDl: 5,
     });
     expect(e.enrich('198.51.100.7')).toEqual({ geo: { country: null, asn: null, asOrg: null, city: null }, reputation: [{ feed: 'bad', dl: 2, entry: '198.51.100.7' }], reputationDl: 2 });
-    expect(e.enrich('1.1.1.1')).toEqual({ geo: { country: 'AU', asn: null, asOrg: null, city: null }, reputation: [], reputationDl: 0 });
+    expect(e.enrich('1.1.1.1')).toEqual({ geo: { country: 'AU', asn: 13335, asOrg: 'Cloudflare, Inc.', city: null }, reputation: [], reputationDl: 0 });
     expect(await e.hostname('8.8.4.4')).toBe('dns.google');
     e.close();
   });

@@ -31,7 +31,8 @@ async function waitFor(check: () => boolean, ms = 5000): Promise<void> {
 describe('embedded CC0 country database (no download, no key)', () => {
   let geo: GeoLookup;
   beforeAll(async () => {
-    geo = await GeoLookup.open(configFrom(''));
+    // The country database alone (the built-in ASN database has its own test, builtin-asn.test.ts).
+    geo = await GeoLookup.open(configFrom('GEOIP_ASN_DB NONE;\n'));
   });
 
   it('is the file shipped by @ip-location-db/geo-whois-asn-country-mmdb', () => {

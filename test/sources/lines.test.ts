@@ -24,6 +24,24 @@ describe.each([
     expect(r.lines).toEqual(['abc', 'def', '', 'gh']);
   });
 
+  it('stops reading while the sink asks it to wait (backpressure from a slow output)', async () => {
+    const lines: string[] = [];
+    let open: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (open = r));
+    let waited = 0;
+    const done = read(Readable.from(['a\n', 'b\n', 'c\n', 'd\n'].map((c) => Buffer.from(c))), {
+      line: (l) => lines.push(l),
+      tooLong: () => undefined,
+      wait: () => (lines.length === 1 ? (waited++, gate) : undefined),
+    }, 20);
+    for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+    expect(lines).toEqual(['a']);
+    open();
+    await done;
+    expect(lines).toEqual(['a', 'b', 'c', 'd']);
+    expect(waited).toBe(1);
+  });
+
   it('keeps multi-byte characters split between chunks', async () => {
     const b = Buffer.from('é€\n');
     const r = await collect(read, [b.subarray(0, 1), b.subarray(1, 3), b.subarray(3)]);

@@ -21,6 +21,8 @@ export interface BlockView {
   manual: boolean;
   /** A blocked prefix containing this block, which the firewall carries instead. */
   coveredBy: string | null;
+  /** Decided by a daemon under --dry-run: recorded, never put in the firewall. */
+  dryRun?: boolean;
 }
 
 export interface BlockRequest {

@@ -12,9 +12,9 @@ export function subjectWith(prefix: string, subject: string): string {
   return headerValue(`${prefix} ${subject}`, 200);
 }
 
-/** One alert as a whole mail. */
+/** One alert as a whole mail; the subject names the host whose firewall logged it. */
 export function alertMail(view: AlertView, prefix: string, now: number): MailContent {
-  const subject = subjectWith(prefix, view.subject);
+  const subject = subjectWith(prefix, view.summary);
   return {
     subject,
     text: renderFramedText(view.sections, now),

@@ -6,16 +6,29 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { loadConfig } from '../../config/load.js';
-import { fileTime, openJournal, openLog, orderRotated, pipeLines, readLinesFast } from '../../sources/index.js';
-import { createParseContext } from '../../parse/index.js';
-import { csvHeader, csvRow, DEFAULT_CSV_FIELDS, renderText, topLimits, unknownCsvFields } from '../../report/index.js';
+import { fileTime, openJournal, openLog, orderRotated, pipeLines, readLinesFast, type LineSink } from '../../sources/index.js';
+import { createParseContext, type ParseContext } from '../../parse/index.js';
+import { BlockWriter, csvHeader, csvRow, DEFAULT_CSV_FIELDS, renderText, topLimits, unknownCsvFields, writeJsonReport, writeTextReport } from '../../report/index.js';
 import { UsageError } from '../usage-error.js';
 import { buildAnalysis, type AnalysisOptions } from '../../daemon/analysis.js';
 import { bootTimeMs } from '../../daemon/boot-time.js';
 import { parseIntOption, parseTimeOption } from '../option-parsers.js';
 import { mailReport } from '../../daemon/mail-report.js';
 import { escapeText } from '../../text/escape.js';
+import type { Report } from '../../model/report.js';
 import { writeHtmlReport } from '../html-output.js';
+import { expectedBytes, Progress } from '../progress.js';
+
+/** Expected bytes of the inputs, or null when one is unknown (stdin). */
+function totalBytes(files: readonly string[]): number | null {
+  let sum = 0;
+  for (const f of files) {
+    const n = expectedBytes(f);
+    if (n === null) return null;
+    sum += n;
+  }
+  return sum;
+}
 
 interface AnalyzeOpts {
   config?: string;
@@ -37,6 +50,7 @@ interface AnalyzeOpts {
   stateDir?: string;
   geoip: boolean;
   sigs: boolean;
+  quiet?: boolean;
 }
 
 export function registerAnalyze(program: Command): void {
@@ -47,8 +61,8 @@ export function registerAnalyze(program: Command): void {
     .option('-c, --config <file>', 'configuration file (default: built-in defaults, identical to etc/tsad.conf)')
     .option('--journal', 'read kernel messages from the system journal (journalctl -k -o json)')
     .option('--journal-file <file>', 'read kernel messages from a journal file (journalctl --file)')
-    .option('--since <time>', 'only packets at or after this time (passed to journalctl; ISO 8601 for files)')
-    .option('--until <time>', 'only packets before this time')
+    .option('--since <time>', 'only packets at or after this time: ISO 8601, "YYYY-MM-DD[ HH:MM[:SS]]" (local), epoch seconds, now, today, yesterday, or -2h, -30min, -7d (files and journal alike)')
+    .option('--until <time>', 'only packets before this time (same forms as --since)')
     .option('--json', 'print the JSON report')
     .option('--csv', 'print packet fields as CSV instead of a report')
     .option('--csv-fields <list>', `comma separated CSV fields (default: ${DEFAULT_CSV_FIELDS.join(',')})`)
@@ -60,6 +74,7 @@ export function registerAnalyze(program: Command): void {
     .option('--html <file>', 'write the HTML report with charts to FILE ("-": standard output) instead of printing the text report')
     .option('--email', 'also mail the text report (with the JSON attached) to EMAIL_ADDRESSES')
     .option('--state-dir <dir>', 'state directory holding the mail queue (default: STATE_DIR)')
+    .option('-q, --quiet', 'no progress on standard error (shown only when it is a terminal)')
     .addOption(new Option('--min-dl <n>', 'only report sources at or above this danger level (default: MIN_DANGER_LEVEL; 0 lists every source)').argParser(parseIntOption(0, 5)))
     .addOption(new Option('--top <n>', 'entries in each top-N section (default: STATUS_SIGS/IP/PORTS_THRESHOLD)').argParser(parseIntOption(1, 100000)))
     .addOption(new Option('--year <yyyy>', 'year of RFC 3164 timestamps, 1990-2049 (default: inferred)').argParser(parseIntOption(1990, 2049)))
@@ -93,11 +108,25 @@ async function analyze(files: string[], opts: AnalyzeOpts): Promise<void> {
     until,
     warn: (m) => process.stderr.write(`tsad: warning: ${escapeText(m)}\n`),
   };
-  if (opts.csv) {
-    out.write(`${csvHeader(csvFields)}\n`);
-    aopts.onPacket = (p) => out.write(`${csvRow(p, csvFields)}\n`);
+  // CSV rows are gathered into blocks; while stdout is full (a slow pipe) reading pauses.
+  const csv = opts.csv ? new BlockWriter(out) : null;
+  if (csv) {
+    csv.push(`${csvHeader(csvFields)}\n`);
+    aopts.onPacket = (p) => csv.push(`${csvRow(p, csvFields)}\n`);
   }
   const analysis = await buildAnalysis(aopts);
+  // Progress only for a person at a terminal; the journal's size is not known beforehand.
+  const journal = opts.journal === true || opts.journalFile !== undefined;
+  const progress = process.stderr.isTTY === true && opts.quiet !== true ? new Progress(process.stderr, journal ? null : totalBytes(files.length > 0 ? files : [cfg.IPT_SYSLOG_FILE])) : null;
+  /** The sink: counting lines for the progress line when there is one; pausing input while a CSV reader is slow. */
+  const sinkOf = (ctx: ParseContext): LineSink => {
+    const s = analysis.sink(ctx);
+    const line = progress === null ? s.line : (l: string) => {
+      progress.line();
+      s.line(l);
+    };
+    return csv ? { ...s, line, wait: () => (csv.blocked ? csv.ready() : undefined) } : { ...s, line };
+  };
   const year = opts.year ?? (cfg.SYSLOG_YEAR > 0 ? cfg.SYSLOG_YEAR : undefined);
   let failures = 0;
   const inputs: string[] = [];
@@ -108,7 +137,9 @@ async function analyze(files: string[], opts: AnalyzeOpts): Promise<void> {
     const at = (ms: number | undefined) => (ms === undefined ? undefined : `@${Math.floor(ms / 1000)}`);
     const j = openJournal({ file: opts.journalFile, since: at(since), until: at(until) });
     const ctx = createParseContext({ year });
-    await Promise.all([pipeLines(j.stdout, analysis.sink(ctx), cfg.MAX_LINE_LENGTH), j.done]);
+    progress?.file(inputs[0] as string);
+    if (progress) j.stdout.on('data', (c: Buffer) => progress.bytes(c.length));
+    await Promise.all([pipeLines(j.stdout, sinkOf(ctx), cfg.MAX_LINE_LENGTH), j.done]);
     analysis.pipeline.end(ctx);
   } else {
     const list = orderRotated(files.length > 0 ? files : [cfg.IPT_SYSLOG_FILE]);
@@ -116,7 +147,10 @@ async function analyze(files: string[], opts: AnalyzeOpts): Promise<void> {
       inputs.push(f);
       const ctx = createParseContext({ year, refTime: fileTime(f), bootTime: bootTimeMs() });
       try {
-        await readLinesFast(openLog(f), analysis.sink(ctx), cfg.MAX_LINE_LENGTH);
+        const input = openLog(f);
+        progress?.file(f);
+        if (progress) input.on('data', (c: Buffer | string) => progress.bytes(c.length));
+        await readLinesFast(input, sinkOf(ctx), cfg.MAX_LINE_LENGTH);
       } catch (err) {
         failures++;
         const e = err as NodeJS.ErrnoException;
@@ -127,20 +161,26 @@ async function analyze(files: string[], opts: AnalyzeOpts): Promise<void> {
     }
   }
 
+  progress?.done();
   // Nothing could be read at all: an empty report would only mislead.
   if (failures > 0 && failures === inputs.length) {
     process.exitCode = 1;
     return;
   }
-  if (!opts.csv) {
+  if (csv) await csv.end();
+  else {
     // Like psad's listings, sources below MIN_DANGER_LEVEL are counted (summary.tracked) but not listed.
     const minDl = opts.minDl ?? cfg.MIN_DANGER_LEVEL;
-    const report = await analysis.report(minDl);
-    const textOpts = { mode: 'analyze' as const, top: topLimits(cfg, opts.top), minDl, inputs };
-    if (opts.json) out.write(`${JSON.stringify(report, null, 2)}\n`);
-    else if (opts.html === undefined) out.write(renderText(report, { ...textOpts, color: out.isTTY === true }));
-    if (opts.html !== undefined) await writeHtmlReport(opts.html, report, { title: `tsad analysis of ${inputs.join(', ')}`, top: opts.top });
+    const textOpts = { mode: 'analyze' as const, top: topLimits(cfg, opts.top), minDl, inputs, blocking: { enabled: cfg.ENABLE_AUTO_IDS, level: cfg.AUTO_IDS_DANGER_LEVEL } };
+    // Streamed: sources are built, enriched, written and dropped a batch at a time.
+    if (opts.json) await writeJsonReport(out, await analysis.reportStream(minDl));
+    else if (opts.html === undefined) await writeTextReport(out, await analysis.reportStream(minDl), { ...textOpts, color: out.isTTY === true });
+    // The HTML page and the mail carry the whole report: built once, as one object.
+    let whole: Report | undefined;
+    const full = async (): Promise<Report> => (whole ??= await analysis.report(minDl));
+    if (opts.html !== undefined) await writeHtmlReport(opts.html, await full(), { title: `tsad analysis of ${inputs.join(', ')}`, top: opts.top });
     if (opts.email) {
+      const report = await full();
       const mailed = await mailReport(cfg, opts.stateDir ?? cfg.STATE_DIR, report, renderText(report, { ...textOpts, color: false }), `analysis of ${inputs.join(', ')}`);
       if (mailed.sent === 0 && !mailed.handedOff) {
         process.stderr.write(`tsad: the report mail is queued (${mailed.error ?? 'not sent yet'}); it goes out with the daemon or the next run\n`);

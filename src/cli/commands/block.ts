@@ -7,7 +7,7 @@
  * blocking on), else direct (firewall + STATE_DIR/blocks.json), with the
  * same output and exit codes either way.
  */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import type { Config } from '../../config/keys/index.js';
 import { loadConfig } from '../../config/load.js';
 import { canonicalCidr } from '../../actions/block/cidr.js';
@@ -111,7 +111,7 @@ export function formatBlocks(views: readonly BlockView[]): string {
   if (views.length === 0) return 'no blocks\n';
   const rows = [['BLOCK', 'LEFT', 'EXPIRES', 'DL', 'REASON']];
   for (const v of views) {
-    const why = `${v.manual ? 'manual' : v.reason}${v.coveredBy ? ` (inside ${v.coveredBy})` : ''}`;
+    const why = `${v.manual ? 'manual' : v.reason}${v.coveredBy ? ` (inside ${v.coveredBy})` : ''}${v.dryRun === true ? ' [dry run: not in the firewall]' : ''}`;
     rows.push([v.cidr, left(v.secondsLeft), v.expiresAt ?? '-', v.dl === null ? '-' : String(v.dl), why]);
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] as string).length)));
@@ -128,12 +128,15 @@ export async function flushCommand(t: BlockTransport, out: Out = stdout): Promis
   out(`removed ${n} block(s) and tsad's firewall objects\n`);
 }
 
-function common(cmd: Command): Command {
+function common(cmd: Command, changes = true): Command {
+  const dryRun = new Option('--dry-run', 'print the firewall commands instead of running them (nothing is saved; never through the daemon)');
+  // A listing changes nothing: --dry-run is still accepted there (older scripts), but not offered.
+  if (!changes) dryRun.hideHelp();
   return cmd
     .option('-c, --config <file>', 'configuration file (default: built-in defaults)')
     .option('--state-dir <dir>', 'where blocks.json is kept when no daemon runs (default: STATE_DIR)')
     .option('--socket <path>', 'control socket of the running daemon (default: CONTROL_SOCKET)')
-    .option('--dry-run', 'print the firewall commands instead of running them (nothing is saved; never through the daemon)');
+    .addOption(dryRun);
 }
 
 export function registerBlock(program: Command, open: TransportFactory = daemonOrDirect): void {
@@ -152,8 +155,8 @@ export function registerBlock(program: Command, open: TransportFactory = daemonO
       target(addr);
       await unblockCommand(addr, await open(o));
     });
-  common(program.command('blocks'))
-    .description('list the blocks in force with the time left')
+  common(program.command('blocks'), false)
+    .description('list the blocks in force with the time left (blocks a dry-run daemon decided are marked "dry run")')
     .option('--json', 'JSON output')
     .action(async (o: BlockCliOptions & { json?: boolean }) => blocksCommand(o, await open(o)));
   common(program.command('flush'))

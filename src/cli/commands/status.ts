@@ -79,6 +79,7 @@ export function statusText(st: StatusPayload, cfg: Config, o: { top?: number; mi
     minDl: listedLevel(o, cfg.MIN_DANGER_LEVEL),
     statusHeader: statusHeader(st.daemon),
     blocksSection: blocksSection(st.blocks),
+    blocking: { enabled: cfg.ENABLE_AUTO_IDS, level: cfg.AUTO_IDS_DANGER_LEVEL, dryRun: st.daemon.dryRun },
     color: o.color,
   });
 }

@@ -8,12 +8,12 @@
  * commands, are saved in state.json and in blocks.json (shared with direct
  * mode), and reputation feeds with block=Y are blocked proactively.
  */
-import { createBlockManager, managerTransport, type BlockManager, type BlockResult, type BlockTransport } from '../../actions/block/index.js';
+import { createBlockManager, managerTransport, type BlockManager, type BlockResult, type BlockTransport, type BlockView } from '../../actions/block/index.js';
 import { covers, canonicalCidr } from '../../actions/block/cidr.js';
 import type { Config } from '../../config/keys/index.js';
 import type { DaemonExtension, ExtensionContext, ExtensionFactory, LevelChange, MetricSample } from '../hooks.js';
 import type { RetryingSave } from '../retrying-save.js';
-import { BLOCKING_STATE, blocksFileWriter, blocksFilePath, firewallBlocks, newestBlocks, readBlocksFileOrSetAside, withFirewallBlocks } from './blocks-file.js';
+import { BLOCKING_STATE, blocksFileWriter, blocksFilePath, firewallBlocks, newestBlocks, offlineBlocks, readBlocksFileOrSetAside, withFirewallBlocks } from './blocks-file.js';
 import { syncFeedBlocks } from './feed-blocks.js';
 import type { BlockedUntil, ExtensionHub } from './hub.js';
 
@@ -73,7 +73,7 @@ class BlockingExtension implements DaemonExtension {
         if (r.removed) await this.#persisted(`unblocked ${r.cidr} in the firewall`);
         return r;
       },
-      list: async () => managerTransport(await this.#manager()).list(),
+      list: async () => this.#marked(await managerTransport(await this.#manager()).list()),
       flush: async () => {
         const n = await managerTransport(await this.#manager()).flush();
         await this.#persisted(`removed ${n} block(s) from the firewall`);
@@ -122,6 +122,18 @@ class BlockingExtension implements DaemonExtension {
     const sharing = this.#hub.sharing();
     if (sharing === null) return this.#transport;
     return (this.#shared ??= sharing.transport(this.#transport));
+  }
+
+  /** Under --dry-run the blocks are decisions only: each says so. */
+  #marked(views: BlockView[]): BlockView[] {
+    return this.ctx.dryRun ? views.map((v) => ({ ...v, dryRun: true })) : views;
+  }
+
+  /** For `tsad status`: the daemon's blocks, or while automatic blocking is off those `tsad block` recorded directly. */
+  async blockList(): Promise<BlockView[] | null> {
+    const m = await this.#ready.catch(() => this.#current);
+    if (m !== null) return this.#marked(await managerTransport(m).list());
+    return offlineBlocks({ cfg: this.#cfg, stateDir: this.ctx.stateDir });
   }
 
   async #manager(): Promise<BlockManager> {

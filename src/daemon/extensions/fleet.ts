@@ -97,13 +97,14 @@ class FleetExtension implements DaemonExtension {
     ctx.log('info', `fleet: ${fleet.options.endpoint.display} as sensor ${fleet.sensor}${pos === null ? ', new sensor' : `, resuming after decision ${pos}`}${queued}`);
   }
 
-  /** Other sensors' decisions, through the BlockManager in force; refused (and counted) while blocking is off here. */
+  /**
+   * Other sensors' decisions, through the BlockManager in force; refused (and
+   * counted) while blocking is off here. Under --dry-run the manager records
+   * them as dry-run blocks (shown by `tsad blocks`) and runs no firewall command.
+   */
   async #apply(batch: readonly FleetDecision[], kind: ApplyKind): Promise<readonly Verdict[]> {
     const m = await this.hub.blockManager();
-    if (m === null || this.ctx.dryRun) {
-      const reason = m === null ? 'automatic blocking (ENABLE_AUTO_IDS) is off on this sensor' : 'dry run';
-      return batch.map(() => ({ accepted: false, reason }));
-    }
+    if (m === null) return batch.map(() => ({ accepted: false, reason: 'automatic blocking (ENABLE_AUTO_IDS) is off on this sensor' }));
     return applyFleetDecisions(m, batch, kind);
   }
 

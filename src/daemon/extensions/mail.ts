@@ -3,8 +3,9 @@
  * EMAIL_ALERT_DANGER_LEVEL goes to the Mailer (src/actions/email), which
  * decides (one alert per rise, EMAIL_LIMIT, throttles), queues on disk and
  * sends in the background; a dead mail server never holds up detection.
- * Before queueing, an alert waits (briefly) for the block its change
- * started, so it says whether and until when the source is blocked, and is
+ * A new alert waits EMAIL_ALERT_SETTLE seconds so one fast scan climbing
+ * several levels gives one mail with the level reached. Before queueing, an
+ * alert waits (briefly) for the block its change started, so it says whether and until when the source is blocked, and is
  * enriched with country, AS, reverse DNS, feed matches and raw log lines.
  * Alerts are handled one after another, so they are queued in log order.
  */
@@ -46,6 +47,13 @@ async function within<T>(p: Promise<T>, ms: number, fallback: T): Promise<T> {
   }
 }
 
+/** An alert in its settle time: the change that started it and the latest one. */
+interface Settling {
+  first: LevelChange;
+  last: LevelChange;
+  timer: NodeJS.Timeout | undefined;
+}
+
 class MailExtension implements DaemonExtension {
   readonly name = 'mail';
   #cfg: Config;
@@ -55,6 +63,8 @@ class MailExtension implements DaemonExtension {
   #chain: Promise<void> = Promise.resolve();
   #alerts = 0;
   #lastLatencyMs: number | null = null;
+  /** Alerts waiting for their settle time, by source. */
+  readonly #settling = new Map<string, Settling>();
   /** Sources that reached the alert level, oldest first. */
   readonly #alerted = new Set<string>();
   readonly #host = hostname();
@@ -71,6 +81,10 @@ class MailExtension implements DaemonExtension {
     try {
       this.#mailer = Mailer.create(cfg, { queueDir: mailQueueDir(ctx.stateDir), log: (m) => ctx.log('warn', `mail: ${m}`), host: this.#host });
       this.#mailer.start();
+      // Said at start: a daemon with no configuration mails root@localhost through the local sendmail, also under --dry-run.
+      const via = cfg.EMAIL_TRANSPORT === 'smtp' ? `SMTP ${cfg.SMTP_HOST}:${cfg.SMTP_PORT}` : `the local sendmail (${cfg.SENDMAIL_PATH})`;
+      const alerts = cfg.ALERTING_METHODS.some((m) => m.toLowerCase() === 'noemail') ? 'reports (alerts off: ALERTING_METHODS noemail)' : `alerts from danger level ${cfg.EMAIL_ALERT_DANGER_LEVEL}`;
+      ctx.log('notice', `mail: ${alerts} go to ${cfg.EMAIL_ADDRESSES.join(', ')} through ${via}${ctx.dryRun ? '; --dry-run covers the firewall only: these mails are sent' : ''} (EMAIL_ADDRESSES NONE sends none)`);
     } catch (err) {
       ctx.log('error', `mail: cannot open the queue in ${mailQueueDir(ctx.stateDir)}: ${(err as Error).message}; no alerts will be mailed`);
       return;
@@ -93,10 +107,30 @@ class MailExtension implements DaemonExtension {
     if (ev.from === 0 && this.#alerted.delete(ev.key)) this.#chain = this.#chain.then(() => mailer.forget(ev.key));
     if (ev.to < this.#cfg.EMAIL_ALERT_DANGER_LEVEL) return;
     this.#remember(ev.key);
-    const src = ev.report(); // the source as it is now; later packets must not change this alert
+    // One incident climbing several levels at once gives one mail: the first rise waits
+    // EMAIL_ALERT_SETTLE seconds, later rises in that time only move the level it will say.
+    const held = this.#settling.get(ev.key);
+    if (held !== undefined) {
+      held.last = ev;
+      return;
+    }
+    const pending: Settling = { first: ev, last: ev, timer: undefined };
+    this.#settling.set(ev.key, pending);
+    // Even with no wait, the alert is built after the line that raised it is fully counted.
+    pending.timer = setTimeout(() => this.#settled(mailer, pending), this.#cfg.EMAIL_ALERT_SETTLE * 1000);
+  }
+
+  /** The settle time of an alert is over (or the daemon stops): build it now, from the source as it is. */
+  #settled(mailer: Mailer, p: Settling): void {
+    clearTimeout(p.timer);
+    if (this.#settling.get(p.first.key) !== p) return;
+    this.#settling.delete(p.first.key);
+    // The report and its log samples are taken at the same moment, so no sample is later than "Last seen".
+    const src = p.last.report();
+    const samples = p.last.samples();
     this.#chain = this.#chain
-      .then(() => this.#alert(mailer, ev, src))
-      .catch((err: unknown) => this.ctx.log('error', `mail: alert for ${ev.key} failed: ${err instanceof Error ? err.message : String(err)}`));
+      .then(() => this.#alert(mailer, p.first, src, samples))
+      .catch((err: unknown) => this.ctx.log('error', `mail: alert for ${p.first.key} failed: ${err instanceof Error ? err.message : String(err)}`));
   }
 
   #remember(key: string): void {
@@ -105,21 +139,32 @@ class MailExtension implements DaemonExtension {
     if (this.#alerted.size > MAX_ALERTED) this.#alerted.delete(this.#alerted.values().next().value as string);
   }
 
-  async #alert(mailer: Mailer, ev: LevelChange, src: SourceReport): Promise<void> {
+  async #alert(mailer: Mailer, ev: LevelChange, src: SourceReport, samples: string[]): Promise<void> {
     const [blocked, rdns] = await Promise.all([
       within(this.hub.blockedUntil(ev.key), BLOCK_WAIT_MS, null),
       this.#rdns === null ? Promise.resolve(null) : this.#rdns.lookup(lookupAddress(src)),
     ]);
     src.blocked = blocked;
     enrichSource(src, this.#geo, this.ctx.feeds());
-    const outcome = mailer.alert(src, { host: this.#host, previousDl: ev.from, samples: ev.samples(), rdns });
+    const outcome = mailer.alert(src, { host: this.#host, previousDl: ev.from, samples, rdns });
     if (outcome !== 'queued' && outcome !== 'digest') return;
     this.#alerts++;
     this.#lastLatencyMs = Date.now() - ev.at;
-    this.ctx.log('info', `${ev.key}: DL${ev.to} alert ${outcome === 'queued' ? 'queued' : 'added to the digest'} ${this.#lastLatencyMs} ms after the line that raised it`);
+    this.ctx.log('info', `${ev.key}: DL${src.dl} alert ${outcome === 'queued' ? 'queued' : 'added to the digest'} ${this.#lastLatencyMs} ms after the line that raised it to DL${ev.to}`);
+  }
+
+  /** Alerts still settling are built and queued now (reload, stop). */
+  #flushSettling(): void {
+    const m = this.#mailer;
+    for (const p of [...this.#settling.values()]) {
+      if (m !== null) this.#settled(m, p);
+      else clearTimeout(p.timer);
+    }
+    this.#settling.clear();
   }
 
   async reload(cfg: Config): Promise<void> {
+    this.#flushSettling();
     const next = this.#chain.then(async () => {
       await this.#close();
       await this.open(cfg);
@@ -162,6 +207,7 @@ class MailExtension implements DaemonExtension {
 
   async stop(): Promise<void> {
     // Alerts being prepared are queued first (on disk), so a restart sends them.
+    this.#flushSettling();
     await within(this.#chain, STOP_WAIT_MS, undefined);
     await this.#close();
   }
