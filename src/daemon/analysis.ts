@@ -6,6 +6,7 @@
  */
 import type { Config } from '../config/keys/index.js';
 import type { Packet } from '../model/packet.js';
+import type { ServiceEvent } from '../model/service.js';
 import type { Report, ReportHead, SourceReport } from '../model/report.js';
 import {
   configuredFingerprints, createPacketFilter, GlobalCounters, listedSources, loadAutoDl, ScanTracker, sourceReport, topDestinations, TrafficClassifier, type AutoDl, type LevelChangeHandler, type SourceState,
@@ -29,6 +30,8 @@ export interface AnalysisOptions {
   since?: number | undefined;
   until?: number | undefined;
   onPacket?: (p: Packet, s: SourceState) => void;
+  /** Called for every scored service-log event (the daemon's log samples). */
+  onService?: (ev: ServiceEvent, s: SourceState) => void;
   /** Called when a source's danger level rises (the daemon's alerting and blocking hooks). */
   onLevelChange?: LevelChangeHandler;
   warn: (msg: string) => void;
@@ -114,6 +117,7 @@ export async function buildAnalysis(o: AnalysisOptions): Promise<Analysis> {
     tracker,
     counters,
     onPacket: o.onPacket,
+    onService: o.onService,
     since: o.since,
     until: o.until,
     reputation: feeds === null ? undefined : (addr) => feeds.match(addr),

@@ -182,6 +182,7 @@ export class Daemon {
         this.notes.packet(p, s, this.lineText);
         for (const e of this.packetExts) e.onPacket?.(p, s);
       },
+      onService: (_ev, s) => this.notes.serviceLine(s, this.lineText),
     });
     // This host's own addresses: answers to them are replies, what they send is this host's traffic.
     for (const list of Object.values(networkInterfaces())) for (const i of list ?? []) a.traffic.addLocalAddress(i.family === 'IPv6' ? normalizeAddress(i.address.replace(/%.*$/, '')) ?? i.address : i.address);

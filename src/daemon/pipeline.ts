@@ -23,6 +23,8 @@ export interface PipelineParts {
   onPacket?: ((p: Packet, s: SourceState) => void) | undefined;
   /** Reputation feed matches for a source address, applied once when the source is first seen. */
   reputation?: ((addr: string) => ReadonlyArray<{ feed: string; dl: number }>) | undefined;
+  /** Called for every scored service event, with its source's state (raw samples). */
+  onService?: ((ev: ServiceEvent, s: SourceState) => void) | undefined;
   /** Service-log patterns, tried on lines that are not firewall lines; null when ENABLE_SERVICE_LOGS is N. */
   services?: ServiceMatcher | null | undefined;
   /** IPv6 sources are scored (ENABLE_IPV6_DETECTION). */
@@ -88,7 +90,8 @@ export class Pipeline {
     this.serviceEvents++;
     if (r.ts < this.firstSeen) this.firstSeen = r.ts;
     if (r.ts > this.lastSeen) this.lastSeen = r.ts;
-    this.parts.tracker.observeService(r);
+    const state = this.parts.tracker.observeService(r);
+    this.parts.onService?.(r, state);
   }
 
   /** One line parsed by another parser (ulogd2 JSON). */

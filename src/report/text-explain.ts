@@ -5,6 +5,7 @@
  * a terminal. psad's lines keep their shapes; these lines come after them.
  */
 import type { ReportHead, SourceReport } from '../model/report.js';
+import { serviceFailures } from '../text/service-text.js';
 
 /** A word on each skip reason (summary.skipped), so a reader knows why those lines were not scored. */
 export const SKIP_WHY: Readonly<Record<string, string>> = {
@@ -87,7 +88,8 @@ export function nextSteps(sources: readonly SourceReport[], mode: 'analyze' | 's
   const top = sources.filter((s) => s.dl >= 1).slice(0, 5);
   if (top.length === 0) return [];
   const out = ['[+] Next steps:'];
-  const what = (s: SourceReport): string => `${s.src} (DL ${s.dl}${s.scanTypes.length > 0 ? `, ${s.scanTypes.slice(0, 2).join(' ')}` : ''}${s.tool ? `, ${s.tool}` : ''})`;
+  const services = (s: SourceReport): string => serviceFailures(s.services).slice(0, 2).map(([name, k]) => `, ${name} ${plural(k, 'failure')}`).join('');
+  const what = (s: SourceReport): string => `${s.src} (DL ${s.dl}${s.scanTypes.length > 0 ? `, ${s.scanTypes.slice(0, 2).join(' ')}` : ''}${s.tool ? `, ${s.tool}` : ''}${services(s)})`;
   out.push(`    Look first at: ${top.map(what).join(', ')}`);
   const first = top[0] as SourceReport;
   out.push(mode === 'status' ? `    One source in detail: tsad status --ip ${first.src}` : `    Their detail is under IP Status Detail; in JSON: tsad analyze --json ... (field "sources")`);
