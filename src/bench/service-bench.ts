@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { defaultConfig } from '../config/load.js';
 import { buildAnalysis } from '../daemon/analysis.js';
 import { createParseContext } from '../parse/index.js';
-import { generateLog } from './generate-log.js';
+import { generateLog, rng } from './generate-log.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const cacheDir = join(here, '..', '..', 'bench', 'out');
@@ -21,17 +21,6 @@ const cacheDir = join(here, '..', '..', 'bench', 'out');
 function arg(name: string, def: number): number {
   const i = process.argv.indexOf(name);
   return i >= 0 ? Number(process.argv[i + 1]) : def;
-}
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let x = s;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const USERS = ['root', 'admin', 'oracle', 'test', 'ubuntu', 'postgres', 'git', 'user', 'support', 'pi'];
