@@ -3,6 +3,6 @@ export { parseLine, finishParse, type ParseResult } from './parse-line.js';
 export { createParseContext, type ParseContext, type ParseOptions } from './context.js';
 export { parseUlogdJson } from './ulogd-json.js';
 export { ServiceMatcher, serviceAddress, type Explanation } from './services/service-matcher.js';
-export { createServiceMatcher, servicePatterns } from './services/load.js';
+export { createServiceMatcher, journalIdentifiers, servicePatterns } from './services/load.js';
 export type { ServicePattern } from './services/pattern.js';
 export { BUILT_IN_SERVICES } from './services/built-in.js';

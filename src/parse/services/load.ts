@@ -29,3 +29,24 @@ export function createServiceMatcher(cfg: Config, warn: (msg: string) => void = 
   for (const n of unknownDisabled) warn(`SERVICE_PATTERNS_DISABLE: "${n}" names no shipped pattern (tsad patterns list)`);
   return new ServiceMatcher(patterns, cfg.SERVICE_BARE_PROGRAM);
 }
+
+/** postfix's usual syslog names (syslog_name per master.cf service), for `postfix/*` where exact names are needed. */
+const POSTFIX_NAMES = ['postfix/smtpd', 'postfix/submission/smtpd', 'postfix/smtps/smtpd', 'postfix/postscreen'];
+
+/**
+ * The SYSLOG_IDENTIFIERs whose journal records the patterns read (the
+ * daemon's journald source asks journalctl for them besides kernel records);
+ * none when ENABLE_SERVICE_LOGS is N.
+ */
+export function journalIdentifiers(cfg: Config): string[] {
+  if (!cfg.ENABLE_SERVICE_LOGS) return [];
+  const out = new Set<string>();
+  for (const p of servicePatterns(cfg).patterns) {
+    for (const prog of p.programs) {
+      if (prog === '') continue;
+      if (!prog.endsWith('*')) out.add(prog);
+      else for (const n of POSTFIX_NAMES) if (n.startsWith(prog.slice(0, -1))) out.add(n);
+    }
+  }
+  return [...out].sort();
+}
