@@ -370,8 +370,10 @@ export class Daemon {
 
   async status(o: { ip?: string; minDl?: number }): Promise<StatusPayload> {
     if (this.analysis === undefined) throw new Error('the daemon is still starting');
+    // The blocking extension's own records first; else whatever takes block commands (an extension's list).
     const holder = this.exts.find((e) => e.blockList !== undefined);
-    const blocks = holder === undefined ? null : ((await holder.blockList?.()) ?? null);
+    const target = holder === undefined ? this.controlTarget().blocks() : null;
+    const blocks = holder !== undefined ? ((await holder.blockList?.()) ?? null) : target === null ? null : await target.list();
     const report = await this.analysis.report(listedLevel(o, this.cfg.MIN_DANGER_LEVEL), statusReportOptions(this.cfg));
     if (blocks !== null) markBlocked(report, blocks);
     return { report: filterReport(report, o), blocks, daemon: this.info() };

@@ -13,9 +13,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encode, encodeMapWithKeys, MmdbBuilder } from './mmdb-writer.js';
 
-/** Where the database goes, relative to the package root (read with packageFile('data/asn.mmdb')). */
-export const ASN_DB = 'data/asn.mmdb';
-export const ASN_LICENSE = 'data/ASN-LICENSE';
+import { ASN_DB, ASN_LICENSE } from './asn-db-files.js';
+
+export { ASN_DB, ASN_LICENSE };
 
 const SOURCE_PKG = '@ip-location-db/asn';
 

@@ -16,7 +16,7 @@ import type { Config } from '../config/keys/index.js';
 import type { GeoInfo } from '../model/enrichment.js';
 import { existsSync } from 'node:fs';
 import { dependencyFile, packageFile } from '../io/package-files.js';
-import { ASN_DB } from './asn-db-build.js';
+import { ASN_DB } from './asn-db-files.js';
 import { normalizeAddress } from '../net/address.js';
 import { geoFromRecord, mergeGeo } from './geo-record.js';
 import { LruCache } from './lru-cache.js';
