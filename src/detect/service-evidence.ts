@@ -102,7 +102,8 @@ export function addServiceEvent(m: ServiceMap, ev: ServiceEvent, ts: number, sec
 }
 
 export function encodeServices(m: ServiceMap): unknown[] {
-  return [...m].map(([name, t]) => [name, t.events, t.first - EPOCH_MS, t.last - EPOCH_MS, [...t.users], t.usersMore, [...t.kinds], t.recent.slice(-MAX_RECENT)]);
+  // Whole milliseconds: journal times carry microseconds, and the report shows milliseconds.
+  return [...m].map(([name, t]) => [name, t.events, Math.floor(t.first) - EPOCH_MS, Math.floor(t.last) - EPOCH_MS, [...t.users], t.usersMore, [...t.kinds], t.recent.slice(-MAX_RECENT)]);
 }
 
 /** Checked services of a saved source; errors name the entry. */

@@ -81,7 +81,8 @@ describe('service evidence', () => {
 
   it('survives a save and restore: the window goes on counting', () => {
     const t = tracker();
-    for (let i = 0; i < 5; i++) t.observeService(ev({ ts: T0 + i * 1000, user: 'x"\u001b[31m' }));
+    // Journal times carry microseconds: fractional milliseconds must save too.
+    for (let i = 0; i < 5; i++) t.observeService(ev({ ts: T0 + i * 1000 + 0.123, user: 'x"\u001b[31m' }));
     const saved = JSON.parse(JSON.stringify(t.exportState())) as unknown;
     const t2 = tracker();
     t2.importState(saved);

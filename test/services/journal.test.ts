@@ -92,6 +92,14 @@ describe.skipIf(!available)('service records from the journal', () => {
     expect(net?.services?.sshd?.events).toBe(6);
     expect(sources.some((x) => x.src === '192.0.2.99')).toBe(false);
     expect(await daemon.stop()).toBe(0);
+
+    // Saved with the state: after a restart the evidence and the counters are there, counted once.
+    daemon = await startDaemon(['-c', conf, '--source', `journald:${jfile}`, '--state-dir', join(dir, 'state')], socket);
+    const again = await waitStatus(daemon, (r) => summaryOf(r).lines >= 7);
+    expect(summaryOf(again)).toMatchObject({ lines: 7, serviceLines: 6, serviceEvents: 6 });
+    const kept = (again.report as { sources: Array<{ src: string; dl: number; services?: Record<string, { events: number }> }> }).sources.find((x) => x.src === '2001:db8:5:6::/64');
+    expect({ dl: kept?.dl, events: kept?.services?.sshd?.events }).toEqual({ dl: 2, events: 6 });
+    expect(await daemon.stop()).toBe(0);
     daemon = null;
 
     // tsad analyze --journal-file asks for the same records.
