@@ -87,6 +87,11 @@ export function enrichSource(s: SourceReport, geo: GeoLookup | null, feeds: Feed
   if (feeds) s.reputation = feeds.match(addr).map((m) => ({ feed: m.feed, dl: m.dl }));
 }
 
+/** auto_dl's level 0 for a whole address: its service events are not scored either. */
+function ignoredBy(autoDl: AutoDl | undefined): ((src: string) => boolean) | undefined {
+  return autoDl !== undefined && autoDl.size > 0 ? (src) => autoDl.ignoresAddress(src) : undefined;
+}
+
 export async function buildAnalysis(o: AnalysisOptions): Promise<Analysis> {
   const { cfg } = o;
   let autoDl: AutoDl | undefined;
@@ -123,6 +128,7 @@ export async function buildAnalysis(o: AnalysisOptions): Promise<Analysis> {
     reputation: feeds === null ? undefined : (addr) => feeds.match(addr),
     services: createServiceMatcher(cfg, o.warn),
     ipv6: cfg.ENABLE_IPV6_DETECTION,
+    ignoreSource: ignoredBy(autoDl),
   });
 
   // Opened on the first report and kept: the daemon builds a report for every `tsad status`,

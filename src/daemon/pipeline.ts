@@ -27,6 +27,8 @@ export interface PipelineParts {
   onService?: ((ev: ServiceEvent, s: SourceState) => void) | undefined;
   /** Service-log patterns, tried on lines that are not firewall lines; null when ENABLE_SERVICE_LOGS is N. */
   services?: ServiceMatcher | null | undefined;
+  /** Sources whose service events are not scored (auto_dl level 0 for the whole address). */
+  ignoreSource?: ((src: string) => boolean) | undefined;
   /** IPv6 sources are scored (ENABLE_IPV6_DETECTION). */
   ipv6?: boolean | undefined;
   /** Only packets with since <= ts < until are scored (ms; NaN timestamps always pass). */
@@ -85,6 +87,10 @@ export class Pipeline {
     }
     if (r.family === 6 && this.parts.ipv6 === false) {
       this.skip('ipv6-disabled');
+      return;
+    }
+    if (this.parts.ignoreSource?.(r.src) === true) {
+      this.skip('auto-dl-ignore');
       return;
     }
     this.serviceEvents++;

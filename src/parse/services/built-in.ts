@@ -40,9 +40,12 @@ export const BUILT_IN: readonly ServicePattern[] = [
     'Invalid user <USER> from <HOST> port <*>',
     'Invalid user <USER> from <HOST>',
   ]),
+  // A valid user's failed public keys are left out: a client with several keys logs them before
+  // the one that works (and sshd logs them at INFO only from MaxAuthTries/2 failures on).
   builtIn('sshd-failed', 'sshd', 'failed-login', SSHD, [
     'Failed <*> for invalid user <USER> from <HOST> port <*>',
-    'Failed <*> for <USER> from <HOST> port <*>',
+    'Failed password for <USER> from <HOST> port <*>',
+    'Failed keyboard-interactive<*> for <USER> from <HOST> port <*>',
   ]),
   builtIn('sshd-preauth', 'sshd', 'preauth-close', SSHD, [
     'Connection closed by authenticating user <USER> <HOST> port <*>',
