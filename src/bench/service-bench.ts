@@ -51,7 +51,7 @@ async function inputs(lines: number): Promise<{ firewall: string[]; mixed: strin
   if (!existsSync(file)) await generateLog(file, { lines, seed: 7 });
   const firewall = readFileSync(file, 'utf8').split('\n').filter((l) => l !== '');
   const r = rng(18);
-  const attackers = Array.from({ length: 2000 }, (_, i) => (i % 8 === 0 ? `2001:db8:${(i * 7919) % 65536}::${i}` : `203.0.${(i >> 8) & 255}.${i & 255}`));
+  const attackers = Array.from({ length: 2000 }, (_, i) => (i % 8 === 0 ? `2001:db8:${((i * 7919) % 65536).toString(16)}::${i.toString(16)}` : `203.0.${(i >> 8) & 255}.${i & 255}`));
   const mixed = firewall.map((l, i) => (i % 10 < 3 ? serviceLine(r, l.slice(0, 15), attackers) : l));
   writeFileSync(join(cacheDir, `service-bench-mixed-${lines}.log`), `${mixed.join('\n')}\n`);
   return { firewall, mixed };
