@@ -6,28 +6,18 @@
  * kernel and sshd ones, not cron's, and the sshd failures reach the level
  * that SERVICE_DL_SSHD gives.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeTestConfig } from '../daemon/helpers/config.js';
+import { appendJournal, journalAvailable as available } from '../helpers/journal-file.js';
 import { runCli } from '../helpers/run-cli.js';
 import { journalArgs } from '../../src/sources/index.js';
 import { journalIdentifiers } from '../../src/parse/index.js';
 import { defaultConfig } from '../../src/config/load.js';
 import { startDaemon, summaryOf, waitStatus, type DaemonProc } from '../daemon/helpers/daemon-proc.js';
 
-const REMOTE = '/lib/systemd/systemd-journal-remote';
-const available = existsSync(REMOTE) && (() => {
-  try {
-    execFileSync('journalctl', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-if (!available && process.env.CI === 'true') throw new Error('journalctl and systemd-journal-remote are required under CI=true');
 
 let dir = '';
 let daemon: DaemonProc | null = null;
@@ -50,7 +40,7 @@ function record(ident: string, transport: string, message: string): string {
 }
 
 function append(file: string, records: string[]): void {
-  execFileSync(REMOTE, ['-o', file, '-'], { input: records.join(''), stdio: ['pipe', 'ignore', 'ignore'] });
+  appendJournal(file, records.join(''));
 }
 
 describe('journalctl matches for service records', () => {
