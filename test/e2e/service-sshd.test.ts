@@ -120,9 +120,16 @@ afterAll(async () => {
 interface StatusJson { sources: Array<{ src: string; dl: number; addresses?: string[]; blocked: { until: string | null } | null; services?: Record<string, { events: number; users: string[]; kinds: Record<string, number> }> }> }
 
 describe.skipIf(!ok)('sshd failures in the daemon: a real sshd in namespace B, logins from A, the block in nftables', () => {
-  it('blocks A after failed logins; A no longer reaches sshd, C still does', async () => {
+  it('blocks A after failed logins, although A holds an SSH connection open; A no longer reaches sshd, C still does', async () => {
     const topo = t as Topology;
     expect(await banner(topo.a, topo.v4.b)).toBe(true);
+    // A guesser's idle connection (sshd waits LoginGraceTime for it): an established session on port 22,
+    // which BLOCK_PROTECT_SSH_PEERS must not take for an administrator's.
+    const hold = `require('net').connect({ host: ${JSON.stringify(topo.v4.b)}, port: 22, localAddress: ${JSON.stringify(topo.v4.a)} }).on('error', () => {}); setTimeout(() => {}, 120000);`;
+    topo.spawnIn(topo.a, process.execPath, ['-e', hold]);
+    await waitFor('A\'s open connection', () => topo.exec(topo.b, 'ss', ['-Htn', 'state', 'established', '( sport = :22 )']).includes(topo.v4.a), 5000);
+    // The daemon re-reads its never-block facts (SSH peers among them) every 10 s: let it see the connection.
+    await new Promise((r) => setTimeout(r, 11_000));
     for (const user of ['admin', 'root', 'oracle']) {
       if (elements('block_v4').has(topo.v4.a)) break;
       await failedLogin(user, topo.v4.b, topo.v4.a);
