@@ -6,7 +6,8 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 
-function rng(seed: number): () => number {
+/** Deterministic pseudo-random numbers in [0, 1) (mulberry32). */
+export function rng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -190,7 +190,8 @@ function simpleMaps(b: Builder): void {
 
 /**
  * tsad keys whose defaults depart from psad's scoring (replies, own traffic
- * and LAN chatter not scored, signature roles, the slow-scan ladder): with a
+ * and LAN chatter not scored, signature roles, the slow-scan ladder, service
+ * logs, which psad never read): with a
  * psad.conf they take psad's behaviour, so `--psad-conf` gives psad's
  * answers, unless the file sets the tsad key itself.
  */
@@ -200,6 +201,7 @@ export const PSAD_SCORING: ReadonlyArray<readonly [key: string, value: string]> 
   ['IGNORE_LAN_DISCOVERY', 'N'],
   ['SIGNATURE_ROLES', 'N'],
   ['SLOW_SCAN_WINDOW', '0'],
+  ['ENABLE_SERVICE_LOGS', 'N'],
 ];
 
 function psadScoring(b: Builder): void {

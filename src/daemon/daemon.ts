@@ -208,6 +208,7 @@ export class Daemon {
         this.notes.packet(p, s, this.lineText);
         for (const e of this.packetExts) e.onPacket?.(p, s);
       },
+      onService: (_ev, s) => this.notes.serviceLine(s, this.lineText),
     });
     // The daemon runs unattended: its sources stay within MEMORY_BUDGET (analyze uses MAX_TRACKED_SOURCES alone).
     a.tracker.limit(budgetSources(cfg.MEMORY_BUDGET, cfg.MAX_TRACKED_SOURCES));

@@ -7,7 +7,7 @@ import { KmsgReader, type KmsgPosition } from '../sources/kmsg-reader.js';
 import { StreamSource } from '../sources/stdin-source.js';
 import type { LiveSink, LiveSource, SourceLog } from '../sources/live-source.js';
 import type { SourceSpec } from './source-spec.js';
-import type { ParseContext } from '../parse/index.js';
+import { journalIdentifiers, type ParseContext } from '../parse/index.js';
 import { parseUlogdJson } from '../parse/ulogd-json.js';
 import type { Pipeline } from '../pipeline/pipeline.js';
 
@@ -46,7 +46,7 @@ export function createLiveSource(spec: SourceSpec, resume: unknown, c: LiveSourc
     case 'kmsg':
       return new KmsgReader({ name: spec.name, sink: c.sink, resume: kmsgPos(resume), log: c.log });
     case 'journald':
-      return new JournalFollower({ name: spec.name, sink: c.sink, file: spec.file, directory: spec.directory, resume: journalPos(resume), maxLineLength: max, log: c.log });
+      return new JournalFollower({ name: spec.name, sink: c.sink, file: spec.file, directory: spec.directory, resume: journalPos(resume), maxLineLength: max, log: c.log, identifiers: journalIdentifiers(c.cfg) });
     case 'stdin':
       return new StreamSource(spec.name, c.stdin, c.sink, max);
   }

@@ -104,6 +104,8 @@ export function pipelineCounters(p: Pipeline): PipelineCounters {
     lines: p.lines,
     firewallLines: p.firewallLines,
     packets: p.packets,
+    serviceLines: p.serviceLines,
+    serviceEvents: p.serviceEvents,
     skipped: { ...p.skipped },
     firstSeen: eventTime(p.firstSeen),
     lastSeen: eventTime(p.lastSeen),
@@ -116,6 +118,8 @@ export function restorePipelineCounters(p: Pipeline, c: PipelineCounters): void 
   p.lines = count(c.lines);
   p.firewallLines = count(c.firewallLines);
   p.packets = count(c.packets);
+  p.serviceLines = count(c.serviceLines);
+  p.serviceEvents = count(c.serviceEvents);
   for (const [k, n] of Object.entries(c.skipped)) if (count(n) > 0) p.skipped[k] = n;
   p.firstSeen = eventTime(c.firstSeen) ?? Number.POSITIVE_INFINITY;
   p.lastSeen = eventTime(c.lastSeen) ?? Number.NEGATIVE_INFINITY;

@@ -35,18 +35,34 @@ export class SourceNotes {
 
   /** One scored packet of `s`, read from `line`. */
   packet(p: Packet, s: SourceState, line: string): void {
-    const keepLine = this.o.maxLines > 0 && s.dl >= this.o.lineLevel && line !== '';
+    const keepLine = this.#keeps(s, line);
     if (!keepLine && !this.o.prefixes) return;
+    const n = this.#of(s);
+    if (keepLine) this.#keep(n, line);
+    if (this.o.prefixes && p.prefix !== '' && n.prefixes.length < MAX_PREFIXES && !n.prefixes.includes(p.prefix)) n.prefixes.push(p.prefix);
+  }
+
+  /** One service-log line (a failed login, a probe) scored for `s`. */
+  serviceLine(s: SourceState, line: string): void {
+    if (this.#keeps(s, line)) this.#keep(this.#of(s), line);
+  }
+
+  #keeps(s: SourceState, line: string): boolean {
+    return this.o.maxLines > 0 && s.dl >= this.o.lineLevel && line !== '';
+  }
+
+  #of(s: SourceState): Notes {
     let n = this.#notes.get(s);
     if (n === undefined) {
       n = { lines: [], prefixes: [] };
       this.#notes.set(s, n);
     }
-    if (keepLine) {
-      n.lines.push(line.replace(KMSG_HEADER, ''));
-      if (n.lines.length > this.o.maxLines) n.lines.shift();
-    }
-    if (this.o.prefixes && p.prefix !== '' && n.prefixes.length < MAX_PREFIXES && !n.prefixes.includes(p.prefix)) n.prefixes.push(p.prefix);
+    return n;
+  }
+
+  #keep(n: Notes, line: string): void {
+    n.lines.push(line.replace(KMSG_HEADER, ''));
+    if (n.lines.length > this.o.maxLines) n.lines.shift();
   }
 
   lines(s: SourceState): string[] {

@@ -17,6 +17,9 @@ export interface PipelineCounters {
   lines: number;
   firewallLines: number;
   packets: number;
+  /** Service-log lines and scored service events; absent in states saved by older versions. */
+  serviceLines?: number;
+  serviceEvents?: number;
   skipped: Record<string, number>;
   /** Event time of the first and last scored packet (ms), null before any. */
   firstSeen: number | null;

@@ -11,6 +11,7 @@
  */
 import type { Config } from '../config/keys/index.js';
 import type { Packet } from '../model/packet.js';
+import type { ServiceEvent } from '../model/service.js';
 import type { SignatureHit } from '../model/signature.js';
 import type { AutoDl } from './auto-dl.js';
 import { dangerRules, destinationLevel, isSweep, manyDestinations, packetLadder, portSpread, qualifiesAlone, sweepLadder, type DangerRules } from './danger-rules.js';
@@ -23,6 +24,7 @@ import { homeNet, type LocalNetworks } from './local-networks.js';
 import type { FingerprintDb } from './os-fingerprint.js';
 import { hasDf, looksLikeNmapProbe } from './probe-traits.js';
 import { classify, ScanClass } from './scan-class.js';
+import { addServiceEvent, ServiceRules } from './service-evidence.js';
 import { SourceKeys } from './source-key.js';
 import { SourceState } from './source-state.js';
 import { SourceTable } from './source-table.js';
@@ -62,6 +64,7 @@ export class ScanTracker {
   /** Tracked sources per peak level, for eviction. */
   readonly #levels = [0, 0, 0, 0, 0, 0];
   readonly #rules: DangerRules;
+  readonly #services: ServiceRules;
   readonly #keys: SourceKeys;
   readonly #home: LocalNetworks;
   readonly #windowMs: number;
@@ -85,6 +88,7 @@ export class ScanTracker {
 
   constructor(cfg: Config, opts: TrackerOptions = {}) {
     this.#rules = dangerRules(cfg);
+    this.#services = new ServiceRules(cfg);
     this.#keys = new SourceKeys(cfg.IPV4_AGGREGATE_PREFIX, cfg.IPV6_AGGREGATE_PREFIX);
     this.#home = homeNet(cfg);
     this.#windowMs = cfg.ENABLE_PERSISTENCE ? Infinity : cfg.SCAN_TIMEOUT * 1000;
@@ -153,7 +157,7 @@ export class ScanTracker {
     if (Number.isNaN(ts)) ts = this.#clock;
     else if (ts > this.#clock) this.#clock = ts;
     const sec = toSeconds(ts);
-    const s = this.#source(p, ts, sec);
+    const s = this.#source(p.src, p.family, ts, sec);
     s.packets++;
     s.seenAt(ts, sec);
     // The packet's direction (traffic-class.ts): a source that sends from inside is a local host.
@@ -173,6 +177,28 @@ export class ScanTracker {
     if (hits !== null) this.#signatures(s, p, hits, cls);
     if (this.#slow) this.#slowScan(s);
     if (this.#serviceLevels && s.signatures !== null) this.#serviceFloor(s);
+    return s;
+  }
+
+  /**
+   * One service-log event (failed logins, exploit probes): the source's
+   * evidence of that service, and its level from the service's ladder. The
+   * level is the source's one level: the highest of scan and service evidence.
+   */
+  observeService(ev: ServiceEvent): SourceState {
+    let ts = ev.ts;
+    if (Number.isNaN(ts)) ts = this.#clock;
+    else if (ts > this.#clock) this.#clock = ts;
+    const sec = toSeconds(ts);
+    const s = this.#source(ev.src, ev.family, ts, sec);
+    s.seenAt(ts, sec);
+    if (s.addresses !== null) s.addAddress(ev.src);
+    const t = addServiceEvent(s.serviceMap(), ev, ts, sec, this.#services);
+    if (t === null) return s;
+    const r = this.#services;
+    const ladder = r.ladder(ev.service);
+    const level = t.level(ladder, sec, r.windowSec);
+    if (level > s.dl) this.#raise(s, level, `${t.within(sec, r.windowSec, ladder[level - 1] as number)} ${ev.service} failures within ${span(r.windowSec * 1000)}`);
     return s;
   }
 
@@ -273,15 +299,15 @@ export class ScanTracker {
     this.stats.tracked = this.#sources.size;
   }
 
-  #source(p: Packet, ts: number, sec: number): SourceState {
-    const key = this.#keys.keyOf(p.src, p.family);
+  #source(src: string, family: 4 | 6, ts: number, sec: number): SourceState {
+    const key = this.#keys.keyOf(src, family);
     const v4 = SourceTable.v4(key);
     let s = this.#sources.get(key, v4);
     if (s === undefined) {
       if (this.#sources.size >= this.#maxSources) {
         this.stats.evicted += evictBatch(this.#sources, this.#levels, Math.max(1, Math.ceil(this.#maxSources / 20)));
       }
-      s = new SourceState(key, p.family, key !== p.src, ts, this.#home.contains(p.src));
+      s = new SourceState(key, family, key !== src, ts, this.#home.contains(src));
       if (s.local && this.#slow) s.beginInside(false);
       this.#sources.add(s, v4);
       this.#levels[0]!++;

@@ -7,11 +7,12 @@
  */
 import type { Config } from '../config/keys/index.js';
 import type { Direction } from '../model/packet.js';
-import type { DangerLevel, ProtoReport, SourceReport } from '../model/report.js';
+import type { DangerLevel, ProtoReport, ServiceReport, SourceReport } from '../model/report.js';
 import { tcpFlagsText } from '../net/tcp-flags.js';
 import { dangerRules, isSweep } from './danger-rules.js';
 import { ScanClass, scanTypes } from './scan-class.js';
 import type { ScanTracker } from './scan-tracker.js';
+import type { ServiceMap, ServiceTally } from './service-evidence.js';
 import type { SourceState } from './source-state.js';
 import { nmapTtlPattern, Tool, TOOL_NAMES } from './tool-evidence.js';
 
@@ -149,7 +150,25 @@ export function sourceReport(s: SourceState, cfg: Config): SourceReport {
     reasons: s.reasons === null ? [] : [...s.reasons],
     ipOptions: s.ipOptions === null ? [] : [...s.ipOptions],
     osBasis: s.osGuess === null ? null : s.osGuess.score === 2 ? 'tcp-options' : 'length',
+    ...(s.services !== null ? { services: servicesReport(s.services) } : {}),
   };
+}
+
+/** The contract's `services` object: per service the failures, user names tried (capped), first and last. */
+function servicesReport(m: ServiceMap): Record<string, ServiceReport> {
+  const out: Record<string, ServiceReport> = {};
+  for (const name of [...m.keys()].sort()) {
+    const t = m.get(name) as ServiceTally;
+    out[name] = {
+      events: t.events,
+      users: [...t.users],
+      ...(t.usersMore > 0 ? { moreUsers: t.usersMore } : {}),
+      kinds: sortedCounts(t.kinds),
+      first: iso(t.first),
+      last: iso(t.last),
+    };
+  }
+  return out;
 }
 
 /**

@@ -10,6 +10,7 @@ import type { FingerprintGuess } from './os-fingerprint.js';
 import { DestinationTable, TABLE_BITS } from './destination-table.js';
 import { EPOCH_MS, toSeconds } from './event-seconds.js';
 import { ProtoStat } from './proto-stat.js';
+import type { ServiceMap } from './service-evidence.js';
 import { CLASS_COUNT } from './scan-class.js';
 import { TOOL_COUNT } from './tool-evidence.js';
 
@@ -42,6 +43,8 @@ export interface SourceNotesFields {
   invalidIcmp: Map<string, number> | null;
   ipOptions: string[] | null;
   outside: Map<number, ProtoStat> | null;
+  /** Service-log evidence (service-evidence.ts). */
+  services?: ServiceMap | null;
 }
 
 /** The parts of a source that most sources never need, allocated on first use. */
@@ -57,6 +60,7 @@ class SourceNotes implements SourceNotesFields {
   invalidIcmp: Map<string, number> | null = null;
   ipOptions: string[] | null = null;
   outside: Map<number, ProtoStat> | null = null;
+  services: ServiceMap | null = null;
 }
 
 /**
@@ -201,6 +205,16 @@ export class SourceState extends DestinationTable {
 
   get ipOptions(): readonly string[] | null {
     return this.#notes?.ipOptions ?? null;
+  }
+
+  /** Service-log evidence by service (sshd, postfix, ...), null when none. */
+  get services(): ServiceMap | null {
+    return this.#notes?.services ?? null;
+  }
+
+  /** The service evidence, created on first use. */
+  serviceMap(): ServiceMap {
+    return (this.#n.services ??= new Map());
   }
 
   /**

@@ -32,6 +32,20 @@ export interface ReputationReport {
   dl: number;
 }
 
+/** Service-log evidence of a source for one service (`services.sshd`, ...). */
+export interface ServiceReport {
+  /** Failures logged (failed logins, probes). */
+  events: number;
+  /** User names tried, the first SERVICE_MAX_USERS, raw (escape before display). */
+  users: string[];
+  /** Distinct further user names tried beyond `users`. */
+  moreUsers?: number;
+  /** Failures by kind (invalid-user, failed-login, relay-denied, exploit-probe, ...). */
+  kinds: Record<string, number>;
+  first: string;
+  last: string;
+}
+
 /** One destination of a source as `tsad status` shows it (`topDestinations`). */
 export interface DestinationView {
   dst: string;
@@ -61,6 +75,8 @@ export interface SourceReport {
   firstSeen: string;
   lastSeen: string;
   blocked: { until: string | null } | null;
+  /** Service-log evidence by service, when any. */
+  services?: Record<string, ServiceReport>;
   [extra: string]: unknown;
 }
 

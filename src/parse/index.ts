@@ -2,3 +2,7 @@
 export { parseLine, parseText, parseBytes, finishParse, type ParseResult } from './parse-line.js';
 export { createParseContext, type ParseContext, type ParseOptions } from './context.js';
 export { parseUlogdJson } from './ulogd-json.js';
+export { ServiceMatcher, serviceAddress, type Explanation } from './services/service-matcher.js';
+export { createServiceMatcher, journalIdentifiers, servicePatterns } from './services/load.js';
+export type { ServicePattern } from './services/pattern.js';
+export { BUILT_IN_SERVICES } from './services/built-in.js';

@@ -188,3 +188,19 @@ export function uptimeAt(s: Uint8Array, i: number, e: number, out: TimeResult): 
   out.end = k + 1;
   return true;
 }
+
+/** Room for a time stamp of a text line (the longest form is an ISO time with fractions and a zone, under 40 characters). */
+const TEXT_TIME = Buffer.alloc(64);
+
+/**
+ * timestampAt for a line held as a string (service lines): the characters
+ * from `i` are written as latin1 bytes into a fixed scratch buffer (a time
+ * stamp is ASCII, so its indexes agree), and `out.end` is given in the
+ * string's indexes.
+ */
+export function timestampAtText(s: string, i: number, ctx: ParseContext, out: TimeResult): boolean {
+  const n = TEXT_TIME.write(s.slice(i, i + TEXT_TIME.length), 0, 'latin1');
+  if (!timestampAt(TEXT_TIME, 0, n, ctx, out)) return false;
+  out.end += i;
+  return true;
+}

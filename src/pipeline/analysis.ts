@@ -6,6 +6,7 @@
  */
 import type { Config } from '../config/keys/index.js';
 import type { Packet } from '../model/packet.js';
+import type { ServiceEvent } from '../model/service.js';
 import type { Report, ReportHead, SourceReport } from '../model/report.js';
 import {
   configuredFingerprints, createPacketFilter, GlobalCounters, listedSources, loadAutoDl, ScanTracker, sourceReport, topDestinations, TrafficClassifier, type AutoDl, type LevelChangeHandler, type SourceState,
@@ -14,7 +15,7 @@ import { loadSignatureSet, signaturePaths, formatProblem } from '../signatures/i
 import { FeedSet, GeoLookup, ReverseDns } from '../enrich/index.js';
 import { reportHead, withSources, type ReportStream } from '../report/index.js';
 import type { ByteLineSink, LineSink } from '../sources/index.js';
-import type { ParseContext } from '../parse/index.js';
+import { createServiceMatcher, type ParseContext } from '../parse/index.js';
 import { Pipeline, type Partition } from './pipeline.js';
 import { ConfigError } from '../config/errors.js';
 
@@ -29,6 +30,8 @@ export interface AnalysisOptions {
   since?: number | undefined;
   until?: number | undefined;
   onPacket?: (p: Packet, s: SourceState) => void;
+  /** Called for every scored service-log event (the daemon's log samples). */
+  onService?: (ev: ServiceEvent, s: SourceState) => void;
   /** Called when a source's danger level rises (the daemon's alerting and blocking hooks). */
   onLevelChange?: LevelChangeHandler;
   /** One thread's share of a partitioned analysis (threads.ts). */
@@ -101,6 +104,11 @@ export function enrichSource(s: SourceReport, geo: GeoLookup | null, feeds: Feed
   if (feeds) s.reputation = feeds.match(addr).map((m) => ({ feed: m.feed, dl: m.dl }));
 }
 
+/** auto_dl's level 0 for a whole address: its service events are not scored either. */
+function ignoredBy(autoDl: AutoDl | undefined): ((src: string) => boolean) | undefined {
+  return autoDl !== undefined && autoDl.size > 0 ? (src) => autoDl.ignoresAddress(src) : undefined;
+}
+
 export async function buildAnalysis(o: AnalysisOptions): Promise<Analysis> {
   const { cfg } = o;
   let autoDl: AutoDl | undefined;
@@ -132,10 +140,14 @@ export async function buildAnalysis(o: AnalysisOptions): Promise<Analysis> {
     tracker,
     counters,
     onPacket: o.onPacket,
+    onService: o.onService,
     since: o.since,
     until: o.until,
     reputation: feeds === null ? undefined : (addr) => feeds.match(addr),
     partition: o.partition,
+    services: createServiceMatcher(cfg, o.warn),
+    ipv6: cfg.ENABLE_IPV6_DETECTION,
+    ignoreSource: ignoredBy(autoDl),
   });
 
   // Opened on the first report and kept: the daemon builds a report for every `tsad status`,
@@ -174,7 +186,7 @@ export async function buildAnalysis(o: AnalysisOptions): Promise<Analysis> {
       lastSeen: pipeline.lastSeen,
       timeline: pipeline.timeline.toReport(),
       dangerLevels,
-      extra: { packets: pipeline.packets, tracked: tracker.stats.tracked, evicted: tracker.stats.evicted, protocolCounters: counters.protocols() },
+      extra: { packets: pipeline.packets, serviceLines: pipeline.serviceLines, serviceEvents: pipeline.serviceEvents, tracked: tracker.stats.tracked, evicted: tracker.stats.evicted, protocolCounters: counters.protocols() },
     }, listed.map((st) => st.peakDl));
     return {
       head,

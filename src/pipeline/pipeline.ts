@@ -13,7 +13,8 @@
  */
 import type { Packet, SkipReason } from '../model/packet.js';
 import type { SignatureHit } from '../model/signature.js';
-import { finishParse, parseBytes, parseText, type ParseContext, type ParseResult } from '../parse/index.js';
+import type { ServiceEvent } from '../model/service.js';
+import { finishParse, parseBytes, parseText, type ParseContext, type ParseResult, type ServiceMatcher } from '../parse/index.js';
 import type { GlobalCounters, ScanTracker, SourceState } from '../detect/index.js';
 import { HourlyTimeline } from '../report/index.js';
 
@@ -38,6 +39,14 @@ export interface PipelineParts {
   onPacket?: ((p: Packet, s: SourceState) => void) | undefined;
   /** Reputation feed matches for a source address, applied once when the source is first seen. */
   reputation?: ((addr: string) => ReadonlyArray<{ feed: string; dl: number }>) | undefined;
+  /** Called for every scored service event, with its source's state (raw samples). */
+  onService?: ((ev: ServiceEvent, s: SourceState) => void) | undefined;
+  /** Service-log patterns, tried on lines that are not firewall lines; null when ENABLE_SERVICE_LOGS is N. */
+  services?: ServiceMatcher | null | undefined;
+  /** Sources whose service events are not scored (auto_dl level 0 for the whole address). */
+  ignoreSource?: ((src: string) => boolean) | undefined;
+  /** IPv6 sources are scored (ENABLE_IPV6_DETECTION). */
+  ipv6?: boolean | undefined;
   /** Only packets with since <= ts < until are scored (ms; NaN timestamps always pass). */
   since?: number | undefined;
   until?: number | undefined;
@@ -56,6 +65,8 @@ export interface PipelinePart {
   lines: number;
   firewallLines: number;
   packets: number;
+  serviceLines: number;
+  serviceEvents: number;
   skipped: Record<string, number>;
   firstSeen: number;
   lastSeen: number;
@@ -66,6 +77,9 @@ export class Pipeline {
   lines = 0;
   firewallLines = 0;
   packets = 0;
+  /** Lines a service pattern recognised, and the events scored from them. */
+  serviceLines = 0;
+  serviceEvents = 0;
   readonly skipped: Record<string, number> = Object.create(null) as Record<string, number>;
   firstSeen = Number.POSITIVE_INFINITY;
   lastSeen = Number.NEGATIVE_INFINITY;
@@ -85,8 +99,8 @@ export class Pipeline {
 
   /** This thread's counts, for absorb() in the thread that reports. */
   part(): PipelinePart {
-    const { lines, firewallLines, packets, firstSeen, lastSeen } = this;
-    return { lines, firewallLines, packets, skipped: { ...this.skipped }, firstSeen, lastSeen, timeline: this.timeline.exportState() };
+    const { lines, firewallLines, packets, serviceLines, serviceEvents, firstSeen, lastSeen } = this;
+    return { lines, firewallLines, packets, serviceLines, serviceEvents, skipped: { ...this.skipped }, firstSeen, lastSeen, timeline: this.timeline.exportState() };
   }
 
   /** Adds another thread's counts of the same log (each line and packet was counted by one thread). */
@@ -94,6 +108,8 @@ export class Pipeline {
     this.lines += o.lines;
     this.firewallLines += o.firewallLines;
     this.packets += o.packets;
+    this.serviceLines += o.serviceLines;
+    this.serviceEvents += o.serviceEvents;
     for (const [k, n] of Object.entries(o.skipped)) this.skipped[k] = (this.skipped[k] ?? 0) + n;
     if (o.firstSeen < this.firstSeen) this.firstSeen = o.firstSeen;
     if (o.lastSeen > this.lastSeen) this.lastSeen = o.lastSeen;
@@ -115,13 +131,52 @@ export class Pipeline {
   /** One line of text (live sources). */
   line(text: string, ctx: ParseContext): void {
     this.#line();
-    this.result(parseText(text, ctx));
+    const r = parseText(text, ctx);
+    // Not a firewall line: perhaps a service's (a firewall-only log never gets here).
+    if (r === null && this.parts.services) this.service(this.parts.services.match(text, ctx));
+    else this.result(r);
   }
 
   /** One line of an archived file: b[start, end), `ascii` when no byte in it is above 127. */
   bytes(b: Buffer, start: number, end: number, ctx: ParseContext, ascii: boolean): void {
     this.#line();
-    this.result(parseBytes(b, start, end, ctx, ascii));
+    const r = parseBytes(b, start, end, ctx, ascii);
+    // Only lines that are not firewall lines become strings here, and only when service patterns are on.
+    if (r === null && this.parts.services) this.service(this.parts.services.match(b.toString(ascii ? 'latin1' : 'utf8', start, end), ctx));
+    else this.result(r);
+  }
+
+  /** What a service pattern made of a line (in a partitioned analysis, scored by the thread owning its source). */
+  private service(r: ServiceEvent | string | null): void {
+    if (r === null) return;
+    if (typeof r === 'string') {
+      if (!this.#first) return;
+      this.serviceLines++;
+      this.skip(r);
+      return;
+    }
+    if (this.#part !== null && keyHash(this.parts.tracker.keyOf(r.src)) % this.#part.count !== this.#part.index) return;
+    this.serviceLines++;
+    // A line without its own time (a bare `sshd -E` file) happened when it is read.
+    if (Number.isNaN(r.ts)) r.ts = Date.now();
+    const { since, until } = this.parts;
+    if ((since !== undefined && r.ts < since) || (until !== undefined && r.ts >= until)) {
+      this.skip('outside-time-range');
+      return;
+    }
+    if (r.family === 6 && this.parts.ipv6 === false) {
+      this.skip('ipv6-disabled');
+      return;
+    }
+    if (this.parts.ignoreSource?.(r.src) === true) {
+      this.skip('auto-dl-ignore');
+      return;
+    }
+    this.serviceEvents++;
+    if (r.ts < this.firstSeen) this.firstSeen = r.ts;
+    if (r.ts > this.lastSeen) this.lastSeen = r.ts;
+    const state = this.parts.tracker.observeService(r);
+    this.parts.onService?.(r, state);
   }
 
   /** One line parsed by another parser (ulogd2 JSON). */

@@ -5,6 +5,7 @@
  * a terminal. psad's lines keep their shapes; these lines come after them.
  */
 import type { ReportHead, SourceReport } from '../model/report.js';
+import { serviceFailures } from '../text/service-text.js';
 
 /** A word on each skip reason (summary.skipped), so a reader knows why those lines were not scored. */
 export const SKIP_WHY: Readonly<Record<string, string>> = {
@@ -30,6 +31,8 @@ export const SKIP_WHY: Readonly<Record<string, string>> = {
   'auto-dl-ignore': 'auto_dl level 0',
   'signature-ignore': 'a signature at level 0 (snort_rule_dl)',
   'outside-time-range': 'outside --since/--until',
+  'service-bad-address': 'service lines whose address does not parse (tsad patterns test)',
+  'service-bad-time': 'service lines with an impossible time stamp',
 };
 
 const n = (x: unknown): number => (typeof x === 'number' && Number.isFinite(x) ? x : 0);
@@ -39,7 +42,9 @@ const plural = (k: number, one: string, many = `${one}s`): string => `${k} ${k =
 export function inputLines(report: ReportHead): string[] {
   const s = report.summary;
   const out: string[] = [];
-  const other = n(s.lines) - n(s.firewallLines);
+  const service = n(s.serviceLines);
+  if (service > 0) out.push(`    ${plural(service, 'service log line')} (sshd, postfix, dovecot, web, users' patterns) read as evidence.`);
+  const other = n(s.lines) - n(s.firewallLines) - service;
   if (other > 0) out.push(`    ${plural(other, 'line')} of other programs (not firewall log lines) passed over.`);
   const skipped = Object.entries(s.skipped).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
   if (skipped.length > 0) {
@@ -85,7 +90,8 @@ export function nextSteps(sources: readonly SourceReport[], mode: 'analyze' | 's
   const top = sources.filter((s) => s.dl >= 1).slice(0, 5);
   if (top.length === 0) return [];
   const out = ['[+] Next steps:'];
-  const what = (s: SourceReport): string => `${s.src} (DL ${s.dl}${s.scanTypes.length > 0 ? `, ${s.scanTypes.slice(0, 2).join(' ')}` : ''}${s.tool ? `, ${s.tool}` : ''})`;
+  const services = (s: SourceReport): string => serviceFailures(s.services).slice(0, 2).map(([name, k]) => `, ${name} ${plural(k, 'failure')}`).join('');
+  const what = (s: SourceReport): string => `${s.src} (DL ${s.dl}${s.scanTypes.length > 0 ? `, ${s.scanTypes.slice(0, 2).join(' ')}` : ''}${s.tool ? `, ${s.tool}` : ''}${services(s)})`;
   out.push(`    Look first at: ${top.map(what).join(', ')}`);
   const first = top[0] as SourceReport;
   out.push(mode === 'status' ? `    One source in detail: tsad status --ip ${first.src}` : `    Their detail is under IP Status Detail; in JSON: tsad analyze --json ... (field "sources")`);

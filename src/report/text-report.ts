@@ -7,6 +7,7 @@
  * analyze mode `Level <n>: <count> IP addresses`.
  */
 import { escapeText } from '../text/escape.js';
+import { serviceLines } from '../text/service-text.js';
 import type { DestinationView, Report, ReportHead, SourceReport } from '../model/report.js';
 import { renderTable, type TableStyle } from './table.js';
 import { colourLine, inputLines, nextSteps, portsText, trackingLines, type BlockingHint } from './text-explain.js';
@@ -82,6 +83,7 @@ export function textSourceDetail(s: SourceReport, color = false): string {
   }
   for (const bad of s.invalidIcmp) lines.push(`        Invalid ICMP: ${bad}`);
   destinationLines(s, lines);
+  for (const l of serviceLines(s.services)) lines.push(`        Service: ${l}`);
   lines.push('');
   return text(lines.map((l) => shown(l, color)));
 }

@@ -33,6 +33,8 @@ export interface JournalFollowerOptions {
   maxLineLength: number;
   log: SourceLog;
   journalctl?: string;
+  /** SYSLOG_IDENTIFIERs of services whose records are read besides the kernel's (service-log evidence). */
+  identifiers?: readonly string[];
 }
 
 const CURSOR_KEY = '"__CURSOR":"';
@@ -65,9 +67,16 @@ export class JournalFollower implements LiveSource {
     return [this.o.directory ? '--directory' : '--file', this.o.file];
   }
 
-  /** Cursor of the newest kernel record, or null when there is none yet. */
+  /** The records read: kernel records, or those of the services' identifiers (journalctl's `+` is OR). */
+  private matches(): string[] {
+    const out = ['_TRANSPORT=kernel'];
+    for (const id of this.o.identifiers ?? []) out.push('+', `SYSLOG_IDENTIFIER=${id}`);
+    return out;
+  }
+
+  /** Cursor of the newest record read, or null when there is none yet. */
   private async newestCursor(): Promise<string | null> {
-    const { stdout } = await run(this.o.journalctl ?? 'journalctl', [...this.scope(), '-o', 'json', '-n', '1', '-q', '--no-pager', '_TRANSPORT=kernel'], { maxBuffer: 1 << 20 });
+    const { stdout } = await run(this.o.journalctl ?? 'journalctl', [...this.scope(), '-o', 'json', '-n', '1', '-q', '--no-pager', ...this.matches()], { maxBuffer: 1 << 20 });
     return cursorOf(stdout);
   }
 
@@ -77,7 +86,7 @@ export class JournalFollower implements LiveSource {
     if (this.stopped) return;
     const args = [...this.scope(), '-f', '-o', 'json', '-q', '--no-pager', '-n', 'all'];
     if (this.cursor !== null) args.push('--after-cursor', this.cursor);
-    args.push('_TRANSPORT=kernel');
+    args.push(...this.matches());
     const child = spawn(this.o.journalctl ?? 'journalctl', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     let stderr = '';

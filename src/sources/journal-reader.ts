@@ -1,5 +1,5 @@
 /**
- * Reads kernel records from the journal with journalctl -o json (no shell;
+ * Reads kernel records (and, when asked, services' records) from the journal with journalctl -o json (no shell;
  * arguments passed as an array). `--journal`: the system journal, as
  * `journalctl -k` (current boot). A journal file: `--file F` with a
  * _TRANSPORT=kernel match, because -k would also restrict to this host's
@@ -13,12 +13,18 @@ export interface JournalQuery {
   since?: string;
   until?: string;
   journalctl?: string;
+  /** SYSLOG_IDENTIFIERs of services whose records are read besides the kernel's (service-log evidence). */
+  identifiers?: readonly string[];
 }
 
 export function journalArgs(q: JournalQuery): string[] {
   const args = ['-o', 'json', '--no-pager', '-q'];
-  if (q.file !== undefined) args.push('--file', q.file, '_TRANSPORT=kernel');
-  else args.push('-k');
+  const ids = q.identifiers ?? [];
+  // -b and --file are ANDed with the matches; `+` ORs kernel records with each service's.
+  const matches = ['_TRANSPORT=kernel', ...ids.flatMap((id) => ['+', `SYSLOG_IDENTIFIER=${id}`])];
+  if (q.file !== undefined) args.push('--file', q.file, ...matches);
+  else if (ids.length === 0) args.push('-k');
+  else args.push('-b', ...matches);
   if (q.since !== undefined) args.push('--since', q.since);
   if (q.until !== undefined) args.push('--until', q.until);
   return args;

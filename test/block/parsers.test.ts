@@ -83,6 +83,9 @@ describe('never-block rules on canned facts', () => {
     expect(nb.check('192.0.2.1')).toBe('default gateway (192.0.2.1)');
     expect(nb.check('fe80::2')).toBe('default gateway (fe80::2)');
     expect(nb.check('198.51.100.22')).toBe('peer of an established SSH session (198.51.100.22)');
+    // A source that failed to log in to sshd: its open connection is a guesser's, not an admin's session.
+    expect(nb.check('198.51.100.22', { sshFailures: true })).toBeNull();
+    expect(nb.check('192.0.2.1', { sshFailures: true })).toBe('default gateway (192.0.2.1)');
     expect(nb.check('203.0.113.7')).toBe('BLOCK_WHITELIST (203.0.113.0/25)');
     expect(nb.check('203.0.113.0/16')).toBe('203.0.0.0/16 contains 203.0.113.0/25 (BLOCK_WHITELIST)');
     expect(nb.check('198.51.100.130')).toBe('auto_dl danger level 0 (198.51.100.128/26)');

@@ -43,16 +43,19 @@ describe('the text report explains its figures', () => {
     const out = r.stdout;
     expect(out).toContain('    Level 2: 7 IP addresses\n');
     expect(out).toContain('    Level 3: 6 IP addresses\n');
-    expect(out).toMatch(/^ {4}Tracking 24 total IP addresses\n {4}\(13 sources at levels 1-5 above; 11 at level 0: seen, too little to score\)\n {4}Sources below level 3 \(--min-dl, MIN_DANGER_LEVEL\) are counted above but not listed: 7 sources at levels 1-2\.$/m);
+    // 203.0.113.150's sshd password guessing (service evidence, no packets) is the level 4 source.
+    expect(out).toContain('    Level 4: 1 IP addresses\n');
+    expect(out).toMatch(/^ {4}Tracking 25 total IP addresses\n {4}\(14 sources at levels 1-5 above; 11 at level 0: seen, too little to score\)\n {4}Sources below level 3 \(--min-dl, MIN_DANGER_LEVEL\) are counted above but not listed: 7 sources at levels 1-2\.$/m);
     // psad's shapes stay: scripts that read them keep working.
     expect(out).toMatch(/^\[\+\] Found 1462 iptables log messages out of 1646 total lines\.$/m);
-    expect(out).toMatch(/^ {4}Total scan sources: 6$/m);
+    expect(out).toMatch(/^ {4}Total scan sources: 7$/m);
     expect(out).not.toContain('SRC:  203.0.113.113,'); // a level 2 source: counted, not listed
   });
 
   it('mentions other programs\' lines and the skipped lines by reason, each with a word', async () => {
     const out = (await runCli(['analyze', MIXED])).stdout;
-    expect(out).toMatch(/^ {4}184 lines of other programs \(not firewall log lines\) passed over\.$/m);
+    expect(out).toMatch(/^ {4}66 service log lines \(sshd, postfix, dovecot, web, users' patterns\) read as evidence\.$/m);
+    expect(out).toMatch(/^ {4}118 lines of other programs \(not firewall log lines\) passed over\.$/m);
     expect(out).toMatch(/^\[\+\] Skipped 3 firewall lines, counted but not scored:$/m);
     expect(out).toMatch(/^ {6}lan-discovery +1 +multicast and broadcast chatter of the LAN/m);
     expect(out).toMatch(/^ {6}backscatter +1 +answers to packets spoofed with this host's address$/m);
@@ -70,8 +73,8 @@ describe('the text report explains its figures', () => {
   it('ends with the next steps: where to look, how to block, that blocking is off', async () => {
     const out = (await runCli(['analyze', MIXED])).stdout;
     const next = out.slice(out.indexOf('[+] Next steps:'));
-    expect(next).toMatch(/^ {4}Look first at: 2001:db8:bad::\/64 \(DL 3, SWEEP SYN, nmap\), 203\.0\.113\.130 \(DL 3, CONNECT\)/m);
-    expect(next).toMatch(/^ {4}Block one by hand: tsad block 2001:db8:bad::\/64 /m);
+    expect(next).toMatch(/^ {4}Look first at: 203\.0\.113\.150 \(DL 4, sshd 66 failures\), 2001:db8:bad::\/64 \(DL 3, SWEEP SYN, nmap\), 203\.0\.113\.130 \(DL 3, CONNECT\)/m);
+    expect(next).toMatch(/^ {4}Block one by hand: tsad block 203\.0\.113\.150 /m);
     expect(next).toMatch(/^ {4}Automatic blocking is off \(ENABLE_AUTO_IDS N\): with ENABLE_AUTO_IDS Y the daemon blocks sources from danger level 3 \(AUTO_IDS_DANGER_LEVEL\)\.$/m);
   });
 

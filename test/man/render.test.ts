@@ -8,10 +8,10 @@ const MAN = new URL('../../man/', import.meta.url).pathname;
 const pages = readdirSync(MAN).filter((f) => /\.[158]$/.test(f));
 
 describe('man pages', () => {
-  it('ship tsad(8), tsad.conf(5) and tsad-signatures(5), listed in package.json', () => {
-    expect(pages).toEqual(expect.arrayContaining(['tsad.8', 'tsad.conf.5', 'tsad-signatures.5']));
+  it('ship tsad(8), tsad.conf(5), tsad-signatures(5) and tsad-patterns(5), listed in package.json', () => {
+    expect(pages).toEqual(expect.arrayContaining(['tsad.8', 'tsad.conf.5', 'tsad-signatures.5', 'tsad-patterns.5']));
     const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { man: string[] };
-    for (const p of ['tsad.8', 'tsad.conf.5', 'tsad-signatures.5']) expect(pkg.man).toContain(`man/${p}`);
+    for (const p of ['tsad.8', 'tsad.conf.5', 'tsad-signatures.5', 'tsad-patterns.5']) expect(pkg.man).toContain(`man/${p}`);
   });
 
   it.each(pages)('%s renders with no groff warnings', (page) => {

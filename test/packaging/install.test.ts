@@ -180,6 +180,7 @@ describe.skipIf(!ok)('the Debian package', () => {
       '/usr/share/tsad/node_modules/@ip-location-db/geo-whois-asn-country-mmdb/geo-whois-asn-country.mmdb',
       '/usr/share/tsad/node_modules/@resvg/resvg-wasm/index_bg.wasm',
       '/usr/share/man/man8/tsad.8.gz', '/usr/share/man/man5/tsad.conf.5.gz', '/usr/share/man/man5/tsad-signatures.5.gz',
+      '/usr/share/man/man5/tsad-patterns.5.gz',
       '/usr/share/doc/tsad/copyright', '/usr/share/doc/tsad/changelog.gz', '/usr/share/doc/tsad/examples/tsad-logging.nft',
     ]) expect(files).toContain(f);
     expect(files.filter((f) => f.includes('logrotate'))).toEqual([]); // tsad writes no log file

@@ -71,7 +71,9 @@ describe.skipIf(!run)('live report page and status report', () => {
     expect(res?.headers()['content-security-policy']).toMatch(/default-src 'none'/);
     await expectSampleReport(page, errors);
     // Log samples of the sources at EMAIL_ALERT_DANGER_LEVEL or above.
-    expect(await page.locator('#detail-list > details').first().innerText()).toMatch(/Log samples[\s\S]*SRC=/);
+    // The first is 203.0.113.150, raised by its sshd failures: its samples are sshd's lines.
+    expect(await page.locator('#detail-list > details').first().innerText()).toMatch(/Service log evidence[\s\S]*sshd[\s\S]*Log samples[\s\S]*from 203\.0\.113\.150 port/);
+    expect(await page.locator('#detail-list > details').nth(1).textContent()).toMatch(/Log samples[\s\S]*SRC=/); // closed: its text, not what shows
     expect(await page.locator('meta[http-equiv="refresh"]').count()).toBe(1);
     await page.screenshot({ path: artifactPath('report-live.png'), fullPage: true });
     await expectFitsPhone(page);

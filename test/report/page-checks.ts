@@ -3,14 +3,16 @@ import { expect } from 'vitest';
 import type { Page } from 'playwright-core';
 
 /**
- * fixtures/sample/kern.log (nmap scans of every kind; `analyze --json` lists
- * 13 sources at MIN_DANGER_LEVEL 1: 7 at level 2, 6 at level 3, first seen
- * in 2 hours; 10 non-empty hour/level cells in its timeline; 12 scan types,
- * one tool): bars per chart and rows of the attacker table.
+ * fixtures/sample/kern.log (nmap scans of every kind and an sshd password
+ * guesser; `analyze --json` lists 14 sources at MIN_DANGER_LEVEL 1: 7 at
+ * level 2, 6 at level 3, 203.0.113.150 at level 4 from sshd failures alone,
+ * new sources in 5 hour/level cells; 10 non-empty hour/level cells in its
+ * packet timeline; 12 scan types, one tool): bars per chart and rows of the
+ * attacker table.
  */
 export const SAMPLE = {
-  attackers: 13,
-  marks: { levels: 2, packets: 10, 'new-sources': 4, ports: 20, 'scan-types': 12, tools: 1 } as Record<string, number>,
+  attackers: 14,
+  marks: { levels: 3, packets: 10, 'new-sources': 5, ports: 20, 'scan-types': 12, tools: 1 } as Record<string, number>,
 };
 
 /** Chart ids in the page with their drawn bars (SVG marks with role graphics-symbol, described as bar) and the count the page declares. */

@@ -18,7 +18,7 @@ import type { BlockBackend, Logger } from './types.js';
 
 /** What the manager needs from NeverBlock (a fake is enough for pure unit tests). */
 export interface BlockGuard {
-  check(cidr: string, opts?: { force?: boolean }): string | null;
+  check(cidr: string, opts?: { force?: boolean; sshFailures?: boolean }): string | null;
   refresh?(): Promise<void>;
   readonly ageMs?: number;
   /** Stops following host changes (NeverBlock.watch()). */
@@ -166,7 +166,7 @@ export class BlockManager {
         liveBlocks: this.#store.size + recs.length,
         priorOffenses: this.#offenders.prior(canon, now),
         current,
-        protectedReason: this.#o.guard.check(canon),
+        protectedReason: this.#o.guard.check(canon, { sshFailures: c.sshFailures === true }),
       });
       if (!d.block) {
         if (d.code === 'protected') this.#refuse(canon, d.reason);

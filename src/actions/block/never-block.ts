@@ -26,6 +26,8 @@ interface Protected {
   text: string;
   reason: string;
   hard: boolean;
+  /** From an established SSH session (BLOCK_PROTECT_SSH_PEERS). */
+  ssh?: boolean;
 }
 
 const SPECIAL: ReadonlyArray<[string, string]> = [
@@ -55,6 +57,12 @@ const SETTLE_MS = 20;
 export interface CheckOptions {
   /** Skip the soft rules (manual --force); the hard rules still apply. */
   force?: boolean;
+  /**
+   * The source failed to log in to sshd (service-log evidence): its open SSH
+   * connection is a password guesser's, not an administrator's session, so
+   * the SSH-peer rule does not spare it.
+   */
+  sshFailures?: boolean;
 }
 
 export class NeverBlock {
@@ -153,6 +161,7 @@ export class NeverBlock {
     if (v4 !== null) targets.push(v4);
     for (const e of this.#entries) {
       if (opts.force && !e.hard) continue;
+      if (opts.sshFailures && e.ssh === true) continue;
       for (const t of targets) {
         if (!overlaps(e.cidr, t)) continue;
         return t.len < e.cidr.len ? `${p.text} contains ${e.text} (${e.reason})` : `${e.reason} (${e.text})`;
@@ -168,6 +177,8 @@ export class NeverBlock {
   }
 }
 
+const SSH_PEER = 'peer of an established SSH session';
+
 function buildEntries(f: HostFacts, whitelist: readonly string[], dl0: readonly string[]): Protected[] {
   const out: Protected[] = [];
   const seen = new Set<string>();
@@ -182,9 +193,10 @@ function buildEntries(f: HostFacts, whitelist: readonly string[], dl0: readonly 
   for (const b of f.broadcasts) add(b, 'broadcast', true);
   for (const g of f.gateways) add(g, 'default gateway', false);
   for (const r of f.resolvers) add(r, 'DNS resolver in resolv.conf', false);
-  for (const s of f.sshPeers) add(s, 'peer of an established SSH session', false);
+  for (const s of f.sshPeers) add(s, SSH_PEER, false);
   for (const w of whitelist) add(w, 'BLOCK_WHITELIST', false);
   for (const d of dl0) add(d, 'auto_dl danger level 0', false);
+  for (const e of out) if (e.reason === SSH_PEER) e.ssh = true;
   // Hard rules first so a refusal names the strongest reason.
   return out.sort((a, b) => Number(b.hard) - Number(a.hard));
 }

@@ -45,6 +45,8 @@ export interface BlockCandidate {
   dl: number;
   /** Log prefixes seen for the source (for ENABLE_AUTO_IDS_REGEX). */
   logPrefixes?: readonly string[];
+  /** The source failed to log in to sshd: BLOCK_PROTECT_SSH_PEERS does not spare its open connection. */
+  sshFailures?: boolean;
 }
 
 /** What the manager knows at decision time. */

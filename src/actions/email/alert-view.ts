@@ -9,6 +9,7 @@ import {
   portRangeText, safeAsn, safeCountry, safeHostName, safeLevel, safeProto, safeScanTypes, safeSource, safeTime, safeTool,
 } from './fields.js';
 import { bodyLine, headerValue } from './sanitize.js';
+import { serviceFailures, serviceLines } from '../../text/service-text.js';
 
 /** What the caller knows besides the report. */
 export interface AlertExtra {
@@ -75,6 +76,8 @@ export function alertSubject(src: SourceReport): string {
   } else if (Array.isArray(src.signatures) && src.signatures.length > 0) {
     parts.push(`${src.signatures.length} signature match${src.signatures.length === 1 ? '' : 'es'}`);
   }
+  const services = serviceFailures(src.services);
+  if (services.length > 0) parts.push(services.slice(0, 2).map(([name, n]) => `${n} ${name} failure${n === 1 ? '' : 's'}`).join(', '));
   const protocols = typeof src.protocols === 'object' && src.protocols !== null ? src.protocols : {};
   const ranges = protoKeys(protocols)
     .map((p) => ({ p, r: portRangeText(protocols[p]?.portRange) }))
@@ -178,6 +181,8 @@ export function buildAlertView(src: SourceReport, extra: AlertExtra, alertNumber
   ];
   const sigs = signatureLines(src);
   if (sigs.length > 0) sections.push({ title: 'Signature matches', lines: sigs });
+  const services = serviceLines(src.services);
+  if (services.length > 0) sections.push({ title: 'Service evidence', lines: services });
   const samples = (extra.samples ?? []).slice(-maxSamples).map((l) => bodyLine(String(l), 500));
   if (samples.length > 0) sections.push({ title: 'Log samples', lines: samples });
   const subject = alertSubject(src);

@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { loadConfig } from '../../config/load.js';
 import { fileTime, openJournal, orderRotated, pipeLines, type LineSink } from '../../sources/index.js';
-import { createParseContext, type ParseContext } from '../../parse/index.js';
+import { createParseContext, journalIdentifiers, type ParseContext } from '../../parse/index.js';
 import { BlockWriter, csvHeader, csvRow, DEFAULT_CSV_FIELDS, renderText, topLimits, unknownCsvFields, writeJsonReport, writeTextReport } from '../../report/index.js';
 import { UsageError } from '../usage-error.js';
 import { buildAnalysis, type AnalysisOptions } from '../../pipeline/analysis.js';
@@ -148,7 +148,7 @@ async function analyze(files: string[], opts: AnalyzeOpts): Promise<void> {
     inputs.push(opts.journalFile ? `journal file ${opts.journalFile}` : 'the system journal');
     // journalctl gets the instant we parsed (its own parser rejects ISO zones on older systemd).
     const at = (ms: number | undefined) => (ms === undefined ? undefined : `@${Math.floor(ms / 1000)}`);
-    const j = openJournal({ file: opts.journalFile, since: at(since), until: at(until) });
+    const j = openJournal({ file: opts.journalFile, since: at(since), until: at(until), identifiers: journalIdentifiers(cfg) });
     const ctx = createParseContext({ year });
     progress?.file(inputs[0] as string);
     if (progress) j.stdout.on('data', (c: Buffer) => progress.bytes(c.length));

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { EX_CONFIG } from '../../config/errors.js';
 import { checkConfigFile, loadConfig } from '../../config/load.js';
 import { renderConfig } from '../../config/render.js';
+import { servicePatterns } from '../../parse/index.js';
 import { registerImportPsad } from './psad.js';
 
 export function registerConfig(program: Command): void {
@@ -21,7 +22,9 @@ export function registerConfig(program: Command): void {
           return;
         }
       }
-      loadConfig(opts.config);
+      const cfg = loadConfig(opts.config);
+      // The users' service patterns are configuration too: a bad file is exit 78 here, not at start.
+      if (cfg.ENABLE_SERVICE_LOGS) servicePatterns(cfg);
       process.stdout.write(`${opts.config ?? '(built-in defaults)'}: OK\n`);
     });
   cmd

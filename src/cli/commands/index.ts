@@ -4,6 +4,7 @@ import { registerAnalyze } from './analyze.js';
 import { registerConfig } from './config.js';
 import { registerFeeds } from './feeds.js';
 import { registerSignatures } from './signatures.js';
+import { registerPatterns } from './patterns.js';
 import { daemonOrDirect, registerBlock } from './block.js';
 import { registerDaemon } from './daemon.js';
 import { registerStatus } from './status.js';
@@ -19,6 +20,7 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   (p) => registerReport(p, { offlineBlocks }),
   (p) => registerBlock(p, daemonOrDirect),
   registerSignatures,
+  registerPatterns,
   registerFeeds,
   registerConfig,
   registerFwCheck,

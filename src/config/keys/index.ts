@@ -13,6 +13,7 @@ import * as blocking from './blocking.js';
 import * as email from './email.js';
 import * as fleet from './fleet.js';
 import * as report from './report.js';
+import * as services from './services.js';
 
 export interface Section {
   readonly title: string;
@@ -20,11 +21,12 @@ export interface Section {
 }
 
 /** Sections in file order. */
-export const SECTIONS: readonly Section[] = [input, detect, signatures, enrich, report, daemon, blocking, email, fleet];
+export const SECTIONS: readonly Section[] = [input, detect, services, signatures, enrich, report, daemon, blocking, email, fleet];
 
 const ALL = {
   ...input.keys,
   ...detect.keys,
+  ...services.keys,
   ...signatures.keys,
   ...enrich.keys,
   ...report.keys,

@@ -198,7 +198,7 @@ class BlockingExtension implements DaemonExtension {
     const cands = [...bySource.values()];
     const work = this.#ready.then(async (m) => {
       if (m === null) return;
-      const results = await m.autoBlock(cands.map((c) => ({ src: c.key, dl: c.dl, logPrefixes: c.ev.logPrefixes() })));
+      const results = await m.autoBlock(cands.map((c) => ({ src: c.key, dl: c.dl, logPrefixes: c.ev.logPrefixes(), sshFailures: (c.ev.report().services?.sshd?.events ?? 0) > 0 })));
       this.#settled(cands, results, Date.now());
       this.#hub.sharing()?.autoBlocked(results, (cidr) => cands.find((c) => (canonicalCidr(c.key)?.text ?? c.key) === cidr)?.dl ?? null);
     }).catch((err: unknown) => this.ctx.log('error', `automatic block failed: ${err instanceof Error ? err.message : String(err)}`));

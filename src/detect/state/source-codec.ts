@@ -17,7 +17,8 @@
  *                        (protocol records, each an array), classes, tools (all counters), fileTool,
  *                        os { label, index, score }, reasons, signatures [[sid, msg, dl, hits, role]]
  *                        (role when not "level"), invalidIcmp [[what, n]], ipOptions, outside (the
- *                        ports a local source probed from outside, protocol records as in others)
+ *                        ports a local source probed from outside, protocol records as in others),
+ *                        services (service-log evidence, service-evidence.ts)
  */
 import type { SignatureRole } from '../../model/signature.js';
 import type { Fingerprint, FingerprintGuess } from '../os-fingerprint.js';
@@ -29,6 +30,7 @@ import {
   MAX_ADDRESSES, MAX_INVALID_ICMP, MAX_IP_OPTIONS, MAX_REASONS, MAX_SIGNATURES, SourceState, type SignatureTally, type SourceNotesFields,
 } from '../source-state.js';
 import { Cursor, StateError, int, intAt, intList, list, optText, record, text, textAt, textList, type Fields } from './state-fields.js';
+import { decodeServices, encodeServices } from '../service-evidence.js';
 import { decodeTable, encodeTable, TIME } from './table-codec.js';
 import { TOOL_COUNT } from '../tool-evidence.js';
 
@@ -47,6 +49,7 @@ export interface SavedRare {
   invalidIcmp?: Array<[string, number]>;
   ipOptions?: string[];
   outside?: unknown[][];
+  services?: unknown[];
 }
 
 const LOCAL = 1;
@@ -94,6 +97,7 @@ function encodeRare(s: SourceState): SavedRare | null {
   if (s.signatures !== null) r.signatures = s.signatures.map((t) => (t.role === 'level' ? [t.sid, t.msg, t.dl, t.hits] : [t.sid, t.msg, t.dl, t.hits, t.role]));
   if (s.invalidIcmp !== null) r.invalidIcmp = [...s.invalidIcmp];
   if (s.ipOptions !== null) r.ipOptions = [...s.ipOptions];
+  if (s.services !== null) r.services = encodeServices(s.services);
   return r;
 }
 
@@ -106,7 +110,7 @@ function protoRecords(list: Iterable<ProtoStat>): unknown[][] {
 }
 
 function hasNotes(s: SourceState): boolean {
-  return s.outside !== null || s.others !== null || s.fileTool !== null || s.osGuess !== null || s.reasons !== null || s.signatures !== null || s.invalidIcmp !== null || s.ipOptions !== null;
+  return s.outside !== null || s.others !== null || s.fileTool !== null || s.osGuess !== null || s.reasons !== null || s.signatures !== null || s.invalidIcmp !== null || s.ipOptions !== null || s.services !== null;
 }
 
 const cursor = new Cursor();
@@ -188,8 +192,9 @@ function decodeRare(r: Fields, s: SourceState, resolve: FingerprintResolver, tru
     invalidIcmp: r.invalidIcmp === undefined ? null : decodeInvalidIcmp(r.invalidIcmp),
     ipOptions: r.ipOptions === undefined ? null : textList(r.ipOptions, 'rare.ipOptions', MAX_IP_OPTIONS),
     outside: r.outside === undefined ? null : decodeOthers(r.outside, 'rare.outside', true),
+    services: r.services === undefined ? null : decodeServices(r.services),
   };
-  const any = truncated || f.outside !== null || f.reasons !== null || f.others !== null || f.fileTool !== null || f.osGuess !== null || f.invalidIcmp !== null || f.ipOptions !== null;
+  const any = f.services !== null || truncated || f.outside !== null || f.reasons !== null || f.others !== null || f.fileTool !== null || f.osGuess !== null || f.invalidIcmp !== null || f.ipOptions !== null;
   s.restoreNotes(any ? f : null);
   s.restoreSignatures(r.signatures === undefined ? null : decodeSignatures(r.signatures));
 }
