@@ -172,9 +172,9 @@ export async function buildAnalysis(o: AnalysisOptions): Promise<Analysis> {
   }> => {
     const { geo, rdns } = await enrichers();
     const listed = listedSources(tracker, minDl);
-    // Every tracked source is counted at its level, also those below minDl that are not listed.
-    const dangerLevels: Record<'1' | '2' | '3' | '4' | '5', number> = { 1: 0, 2: 0, 3: 0, 4: 0, 5: 0 };
-    for (const st of tracker.sources()) if (st.peakDl >= 1) dangerLevels[String(st.peakDl) as '1']++;
+    // Every tracked source is counted at its level, also those below minDl that are not listed (the tracker keeps the counts).
+    const [, l1 = 0, l2 = 0, l3 = 0, l4 = 0, l5 = 0] = tracker.levelCounts();
+    const dangerLevels = { 1: l1, 2: l2, 3: l3, 4: l4, 5: l5 };
     const head = reportHead({
       lines: pipeline.lines,
       firewallLines: pipeline.firewallLines,
