@@ -32,13 +32,13 @@ import { createLogger } from './log.js';
 import { MetricsServer } from './metrics.js';
 import { metricsToken } from './metrics-access.js';
 import { liveReportPage } from './report-page.js';
-import { exportScan, importScan, pipelineCounters, restorePipelineCounters, scanStateSavable } from './scan-persistence.js';
+import { exportScan, importScan, pipelineCounters, restorePipelineCounters, scanStateSavable, snapshotScan } from './scan-persistence.js';
 import { resolveSources, type SourceSpec } from './source-spec.js';
 import { SourceNotes } from './source-notes.js';
 import { SupervisedSource } from './source-supervisor.js';
 import { trustOf } from './socket-trust.js';
-import { readState, setAsideState, STATE_VERSION, type DaemonState } from './state-file.js';
-import { StateSaver } from './state-saver.js';
+import { openState, setAsideState, STATE_VERSION, type DaemonState, type SourceReader } from './state-file.js';
+import { StateSaver, type DaemonSnapshot } from './state-saver.js';
 import { budgetSources, MemoryGuard } from './memory-budget.js';
 import { filterReport, listedLevel, markBlocked, statusReportOptions, type DaemonInfo, type StatusPayload } from './status-view.js';
 
@@ -121,7 +121,7 @@ export class Daemon {
   }
 
   private async init(): Promise<void> {
-    const read = readState(this.stateDir);
+    const read = openState(this.stateDir);
     let saved: DaemonState | null = read.state;
     if (read.problem !== null) {
       this.log('error', `${read.problem}; moved aside to ${setAsideState(this.stateDir)}, starting without saved state`);
@@ -130,7 +130,7 @@ export class Daemon {
     this.analysis = await this.buildAnalysis(this.cfg);
     const savable = scanStateSavable(this.analysis.tracker, this.analysis.counters);
     if (!savable) this.log('warn', 'this build cannot save the scan state (the detect stage has no exportState/importState): levels start over after a restart');
-    if (saved !== null) this.restore(saved);
+    if (saved !== null) this.restore(saved, read.sources);
     const blobs = saved?.extensions ?? {};
     for (const f of this.o.extensions ?? []) {
       this.exts.push(await f({
@@ -166,12 +166,12 @@ export class Daemon {
     this.log('notice', `started: sources ${this.specs.map((s) => s.name).join(', ')}; state ${this.saver.path}${saved ? ` (resumed from ${saved.savedAt})` : ' (new)'}; socket ${this.socketPath}${this.o.dryRun ? '; dry run' : ''}`);
   }
 
-  private restore(saved: DaemonState): void {
+  private restore(saved: DaemonState, sources: SourceReader | null): void {
     restorePipelineCounters(this.analysis.pipeline, saved.pipeline);
     if (saved.lastFirewallLineAt !== null) this.health.lastLineAt = saved.lastFirewallLineAt;
     if (!this.cfg.IMPORT_OLD_SCANS) return;
     try {
-      importScan(this.analysis.tracker, this.analysis.counters, saved, (m) => this.log('warn', m));
+      importScan(this.analysis.tracker, this.analysis.counters, saved, (m) => this.log('warn', m), sources);
     } catch (err) {
       this.log('error', `saved scan state unreadable (${err instanceof Error ? err.message : String(err)}); starting with none`);
     }
@@ -303,21 +303,30 @@ export class Daemon {
     on('SIGHUP', () => void this.reload().catch(() => undefined));
   }
 
-  /** Everything to save, taken synchronously (positions and the state they produced, together). */
-  snapshot(): DaemonState {
+  /**
+   * Everything to save, begun between two lines (positions and the state
+   * they produced, together); the tracked sources follow as they were now,
+   * a slice at a time while lines go on (copy-on-write).
+   */
+  snapshot(): DaemonSnapshot {
     const positions: Record<string, unknown> = {};
     for (const s of this.sources) positions[s.name] = s.position();
     const extensions: Record<string, unknown> = {};
     for (const e of this.exts) if (e.saveState) extensions[e.name] = e.saveState();
+    const { scan, counters, sources } = snapshotScan(this.analysis.tracker, this.analysis.counters);
     return {
-      version: STATE_VERSION,
-      savedAt: new Date().toISOString(),
-      pid: process.pid,
-      positions,
-      pipeline: pipelineCounters(this.analysis.pipeline),
-      ...exportScan(this.analysis.tracker, this.analysis.counters),
-      extensions,
-      lastFirewallLineAt: this.health.lastLineAt,
+      state: {
+        version: STATE_VERSION,
+        savedAt: new Date().toISOString(),
+        pid: process.pid,
+        positions,
+        pipeline: pipelineCounters(this.analysis.pipeline),
+        counters,
+        extensions,
+        lastFirewallLineAt: this.health.lastLineAt,
+        scan,
+      },
+      sources,
     };
   }
 

@@ -17,7 +17,7 @@
 import { salvageCounters, salvageScanState, type GlobalCounters, type ScanTracker } from '../detect/index.js';
 import { TS_MAX, TS_MIN } from '../model/packet.js';
 import type { Pipeline } from '../pipeline/pipeline.js';
-import type { PipelineCounters } from './state-file.js';
+import type { PipelineCounters, SourceLines, SourceReader } from './state-file.js';
 
 interface Persistable {
   exportState(): unknown;
@@ -43,6 +43,24 @@ export function exportScan(tracker: ScanTracker, counters: GlobalCounters): { sc
   return { scan: t.exportState(), counters: c.exportState() };
 }
 
+/** The detect state of one moment for a save: the sources follow a slice at a time (end() them once written or given up). */
+export interface ScanSnapshotParts {
+  scan: unknown;
+  counters: unknown;
+  sources: (SourceLines & { end(): void }) | null;
+}
+
+/**
+ * For the daemon's saves: the detect state as of now, its sources handed
+ * out a slice at a time while packets go on (copy-on-write, see
+ * detect/state/scan-snapshot.ts), so a save holds one slice, not a copy.
+ */
+export function snapshotScan(tracker: ScanTracker, counters: GlobalCounters): ScanSnapshotParts {
+  if (!scanStateSavable(tracker, counters)) return { scan: null, counters: null, sources: null };
+  const snap = tracker.beginSnapshot();
+  return { scan: snap.head, counters: counters.exportState(), sources: { next: (max) => snap.next(max), end: () => tracker.endSnapshot(snap) } };
+}
+
 function prepare(p: Persistable, saved: unknown): () => void {
   return p.prepareImport !== undefined ? p.prepareImport(saved) : () => p.importState(saved);
 }
@@ -66,23 +84,37 @@ function prepareSalvaged(p: Persistable, saved: unknown, what: string, salvage: 
       throw err; // a foreign or unreadable header: nothing to keep
     }
     const swap = prepare(p, kept);
-    const more = problems.length > QUOTED ? `; and ${problems.length - QUOTED} more` : '';
-    warn(`saved ${what}: left out ${problems.length} unreadable part${problems.length === 1 ? '' : 's'}, kept the rest (${problems.slice(0, QUOTED).join('; ')}${more})`);
+    warnLeftOut(what, problems, warn);
     return swap;
   }
 }
 
+function warnLeftOut(what: string, problems: readonly string[], warn: (msg: string) => void): void {
+  if (problems.length === 0) return;
+  const more = problems.length > QUOTED ? `; and ${problems.length - QUOTED} more` : '';
+  warn(`saved ${what}: left out ${problems.length} unreadable part${problems.length === 1 ? '' : 's'}, kept the rest (${problems.slice(0, QUOTED).join('; ')}${more})`);
+}
+
 /**
  * Restores saved detect state; returns false (nothing changed) when it cannot.
+ * `sources`: the saved sources streamed from the file (state.scan is then
+ * its head only).
  * Parts that cannot be read are left out, and `warn` says which; throws only
  * when the snapshot is not tsad's detect state at all, and then (with
  * prepareImport) changes neither object.
  */
-export function importScan(tracker: ScanTracker, counters: GlobalCounters, saved: { scan: unknown; counters: unknown }, warn: (msg: string) => void = () => undefined): boolean {
+export function importScan(tracker: ScanTracker, counters: GlobalCounters, saved: { scan: unknown; counters: unknown }, warn: (msg: string) => void = () => undefined, sources: SourceReader | null = null): boolean {
   const t = persistable(tracker);
   const c = persistable(counters);
   if (t === null || c === null || saved.scan === null || saved.scan === undefined) return false;
-  const swapTracker = prepareSalvaged(t, saved.scan, 'scan state', salvageScanState, warn);
+  let swapTracker: () => void;
+  if (sources === null) swapTracker = prepareSalvaged(t, saved.scan, 'scan state', salvageScanState, warn);
+  else {
+    // Sources streamed from the file: each is checked as it is read, and one that does not read is left out.
+    const problems: string[] = [];
+    swapTracker = tracker.prepareStreamImport(saved.scan, sources, problems);
+    warnLeftOut('scan state', problems, warn);
+  }
   const swapCounters = saved.counters !== null && saved.counters !== undefined ? prepareSalvaged(c, saved.counters, 'global counters', salvageCounters, warn) : null;
   swapTracker();
   swapCounters?.();

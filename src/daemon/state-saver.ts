@@ -1,18 +1,35 @@
 /**
  * Writes state snapshots of the daemon (STATE_DIR/state.json) through a
  * RetryingSave: one write at a time, at most one snapshot waiting behind it
- * (taken when its write starts, so it is consistent and newest), failures
- * reported and retried with backoff. A write in progress never holds up the
- * lines.
+ * (taken when its write starts, so it is of one moment and the newest),
+ * failures reported and retried with backoff. The snapshot's head is taken
+ * between two lines; its sources are written a slice at a time while lines
+ * go on (copy-on-write), so a save neither holds up the lines nor holds a
+ * second copy of the state.
  */
 import type { Logger } from './hooks.js';
 import { RetryingSave } from './retrying-save.js';
-import { statePath, writeState, type DaemonState } from './state-file.js';
+import { statePath, writeState, type DaemonState, type SourceLines } from './state-file.js';
 
-export class StateSaver extends RetryingSave<DaemonState> {
+/** What one save writes: the state, and its sources when they are streamed from the tracker (ended after the write). */
+export interface DaemonSnapshot {
+  state: DaemonState;
+  sources: (SourceLines & { end(): void }) | null;
+}
+
+/** Writes a snapshot and lets go of its sources, written or not. */
+export async function writeSnapshot(dir: string, snap: DaemonSnapshot): Promise<void> {
+  try {
+    await writeState(dir, snap.state, snap.sources ?? undefined);
+  } finally {
+    snap.sources?.end();
+  }
+}
+
+export class StateSaver extends RetryingSave<DaemonSnapshot> {
   readonly path: string;
 
-  constructor(dir: string, take: () => DaemonState, log: Logger, write: (s: DaemonState) => Promise<void> = (s) => writeState(dir, s)) {
+  constructor(dir: string, take: () => DaemonSnapshot, log: Logger, write: (s: DaemonSnapshot) => Promise<void> = (s) => writeSnapshot(dir, s)) {
     super({ what: statePath(dir), take, write, log });
     this.path = statePath(dir);
   }

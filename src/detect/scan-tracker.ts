@@ -29,7 +29,8 @@ import { SourceKeys } from './source-key.js';
 import { SourceState } from './source-state.js';
 import { SourceTable } from './source-table.js';
 import { toolEvidence } from './tool-evidence.js';
-import { decodeScanState, encodeScanState, fingerprintResolver, type DecodedScanState, type SavedScanState } from './state/tracker-state.js';
+import { ScanSnapshot } from './state/scan-snapshot.js';
+import { decodeScanState, encodeScanState, fingerprintResolver, ScanStateReader, type DecodedScanState, type SavedScanState } from './state/tracker-state.js';
 
 export type LevelChangeHandler = (s: SourceState, from: number, to: number, reason: string) => void;
 
@@ -61,6 +62,9 @@ const OS_TRIES = 8;
 export class ScanTracker {
   readonly stats: TrackerStats = { tracked: 0, evicted: 0, expired: 0 };
   #sources = new SourceTable();
+  /** The state snapshot being written (beginSnapshot()): a source it still holds is copied before it changes. */
+  #snap: ScanSnapshot | null = null;
+  #snaps = 0;
   /** Tracked sources per peak level, for eviction. */
   readonly #levels = [0, 0, 0, 0, 0, 0];
   readonly #rules: DangerRules;
@@ -205,7 +209,9 @@ export class ScanTracker {
   /** Raises a tracked source to at least `dl` (reputation feeds, manual). Unknown keys are ignored. */
   raise(key: string, dl: number, reason: string): void {
     const s = this.#sources.get(key);
-    if (s !== undefined) this.#raise(s, Math.min(5, Math.max(0, Math.trunc(dl))), reason);
+    if (s === undefined) return;
+    this.#snap?.keep(s);
+    this.#raise(s, Math.min(5, Math.max(0, Math.trunc(dl))), reason);
   }
 
   /**
@@ -252,6 +258,39 @@ export class ScanTracker {
    */
   importState(saved: unknown): void {
     this.prepareImport(saved)();
+  }
+
+  /**
+   * Begins a snapshot of the sources as they are now (the daemon's save),
+   * to be written a slice at a time while packets go on: a source is copied
+   * into it before a packet changes it (state/scan-snapshot.ts). One at a
+   * time: beginning one ends the one before; end() it when written or given up.
+   */
+  beginSnapshot(): ScanSnapshot {
+    this.#snap?.end('a newer snapshot of the scan state began');
+    const snap = new ScanSnapshot(++this.#snaps, this.#clock, this.stats, this.#sources.values());
+    this.#snap = snap;
+    return snap;
+  }
+
+  /** Ends a snapshot begun here (written or given up). */
+  endSnapshot(snap: ScanSnapshot): void {
+    snap.end();
+    if (this.#snap === snap) this.#snap = null;
+  }
+
+  /**
+   * prepareImport() of a state read one source at a time (streamed from a
+   * file): `each` hands every saved source to the reader. What does not read
+   * is left out and described in `problems`; throws, changing nothing, only
+   * when the head is not this state's.
+   */
+  prepareStreamImport(head: unknown, each: (r: ScanStateReader) => void, problems: string[]): () => void {
+    const r = new ScanStateReader(fingerprintResolver(this.#os));
+    each(r);
+    const d = r.finish(head);
+    problems.push(...r.problems);
+    return () => this.#adopt(d);
   }
 
   /**
@@ -312,7 +351,11 @@ export class ScanTracker {
       this.#sources.add(s, v4);
       this.#levels[0]!++;
       this.stats.tracked = this.#sources.size;
-    } else if (sec - s.lastSecond > this.#windowSec) {
+      return s;
+    }
+    // About to change: a snapshot being written takes it as it was.
+    this.#snap?.keep(s);
+    if (sec - s.lastSecond > this.#windowSec) {
       // Silent for a whole window: what the daemon would have expired starts over, except
       // what the long horizon already knows (no new alert for a slow scanner's next probe).
       this.#checkSweep(s);

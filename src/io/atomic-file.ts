@@ -30,12 +30,28 @@ export function writeFileAtomicSync(path: string, data: string | Uint8Array, mod
   syncDirSync(dirname(path));
 }
 
-export async function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o600): Promise<void> {
+export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o600): Promise<void> {
+  let done = false;
+  return writeFileAtomicPieces(path, () => {
+    if (done) return null;
+    done = true;
+    return data;
+  }, mode);
+}
+
+/**
+ * writeFileAtomic() of content made piece by piece: next() gives the next
+ * piece, or null after the last. Each piece is written before the next is
+ * asked for (the event loop runs in between), so the whole content is never
+ * held at once. A next() that throws fails the write; the target is untouched.
+ */
+export async function writeFileAtomicPieces(path: string, next: () => string | Uint8Array | null, mode = 0o600): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const tmp = tempName(path);
   const fh = await open(tmp, 'w', mode);
   try {
-    await fh.writeFile(data);
+    // writeFile on a handle goes on from where the last piece ended, and writes all of it.
+    for (let piece = next(); piece !== null; piece = next()) if (piece.length > 0) await fh.writeFile(piece);
     await fh.sync();
   } catch (err) {
     await fh.close();

@@ -8,11 +8,11 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { StateSaver } from '../../src/daemon/state-saver.js';
+import { StateSaver, type DaemonSnapshot } from '../../src/daemon/state-saver.js';
 import type { DaemonState } from '../../src/daemon/state-file.js';
 
 interface Pending {
-  snap: DaemonState;
+  snap: DaemonSnapshot;
   done: () => void;
   fail: (e: Error) => void;
 }
@@ -21,8 +21,8 @@ function harness(): { saver: StateSaver; writes: Pending[]; takes: () => number;
   const writes: Pending[] = [];
   const logs: string[] = [];
   let taken = 0;
-  const take = (): DaemonState => ({ savedAt: String(++taken) }) as unknown as DaemonState;
-  const write = (snap: DaemonState): Promise<void> => new Promise((done, fail) => void writes.push({ snap, done, fail }));
+  const take = (): DaemonSnapshot => ({ state: { savedAt: String(++taken) } as unknown as DaemonState, sources: null });
+  const write = (snap: DaemonSnapshot): Promise<void> => new Promise((done, fail) => void writes.push({ snap, done, fail }));
   const saver = new StateSaver(join(tmpdir(), 'tsad-saver-unit-not-written'), take, (lvl, m) => void logs.push(`${lvl} ${m}`), write);
   return { saver, writes, takes: () => taken, logs };
 }

@@ -12,7 +12,7 @@ import type { Config } from '../../config/keys/index.js';
 import { writeFileAtomic } from '../../io/atomic-file.js';
 import type { Logger } from '../hooks.js';
 import { RetryingSave } from '../retrying-save.js';
-import { readState, setAside } from '../state-file.js';
+import { openState, setAside } from '../state-file.js';
 
 /** The name the blocking extension saves its state under in state.json. */
 export const BLOCKING_STATE = 'blocking';
@@ -103,7 +103,7 @@ export function withFirewallBlocks(saved: unknown, live: readonly LiveBlock[], n
  * recorded and automatic blocking is off ("blocking is not enabled").
  */
 export async function offlineBlocks(o: { cfg: Config; stateDir: string }): Promise<BlockView[] | null> {
-  const read = readState(o.stateDir);
+  const read = openState(o.stateDir); // the blocks only: the sources are not read
   let file: unknown;
   try {
     file = readBlocksFile(o.stateDir);

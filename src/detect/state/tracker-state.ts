@@ -63,38 +63,77 @@ export function decodeScanState(v: unknown, resolve: FingerprintResolver): Decod
   }
 }
 
+/** The parts of a saved scan state besides its sources (the head line of a streamed file). */
+export type ScanStateHead = Omit<SavedScanState, 'sources'>;
+
+/**
+ * Reads saved sources one at a time (a streamed file, or the list of an
+ * in-memory state) keeping what reads: each source that reads on its own is
+ * kept; a source with a bad field, or one repeated, is left out and
+ * described in `problems`; finish() takes the head, where a bad clock
+ * becomes the latest kept source's time and bad stats become 0.
+ */
+export class ScanStateReader {
+  readonly problems: string[] = [];
+  readonly #sources = new Map<string, SourceState>();
+  readonly #resolve: FingerprintResolver;
+  #i = 0;
+  #latest = 0;
+
+  constructor(resolve: FingerprintResolver) {
+    this.#resolve = resolve;
+  }
+
+  /** One saved source (a flat tuple, source-codec.ts). */
+  add(v: unknown): void {
+    const i = this.#i++;
+    try {
+      const s = decodeAt(v, i, this.#resolve);
+      if (this.#sources.has(s.key)) throw new StateError(`sources[${i}]`, `source ${s.key} twice`);
+      this.#sources.set(s.key, s);
+      if (s.lastSeen > this.#latest) this.#latest = s.lastSeen;
+    } catch (err) {
+      this.problems.push(err instanceof Error ? err.message : String(err));
+    }
+  }
+
+  /** A part that could not be read at all (a damaged line of a file: that source is lost, counted in its place). */
+  unreadable(problem: string): void {
+    this.problems.push(`sources[${this.#i++}]: ${problem}`);
+  }
+
+  /** A problem with the list as a whole (not an array, cut short). */
+  problem(text: string): void {
+    this.problems.push(text);
+  }
+
+  /** The sources read, with the head's clock and stats; throws only when the head is not this state's (format, version). */
+  finish(head: unknown): DecodedScanState {
+    const o = checkHeader(head, SCAN_STATE_FORMAT, SCAN_STATE_VERSION, 'scan state');
+    const clock = kept(() => finite(o.clock, 'clock', -TIME * 1000, TIME * 1000), this.#latest, this.problems);
+    const stats = kept(() => {
+      const r = record(o.stats, 'stats');
+      return { evicted: int(r.evicted, 'stats.evicted'), expired: int(r.expired, 'stats.expired') };
+    }, { evicted: 0, expired: 0 }, this.problems);
+    return { clock, evicted: stats.evicted, expired: stats.expired, sources: this.#sources };
+  }
+}
+
 /**
  * What can be kept of saved state that decodeScanState refuses (the daemon's
- * restart must not lose every source to one bad one): each source that reads
- * on its own is kept; a source with a bad field, or one repeated, is dropped
- * and described in `problems`; a bad clock becomes the latest kept source's
- * time and bad stats become 0. Returns the kept state in saved form
- * (re-encoded, so decodeScanState accepts it). Throws only when the header
- * (format, version) is not this state's.
+ * restart must not lose every source to one bad one), as ScanStateReader
+ * keeps it; what was left out is described in `problems`. Returns the kept
+ * state in saved form (re-encoded, so decodeScanState accepts it). Throws
+ * only when the header (format, version) is not this state's.
  */
 export function salvageScanState(v: unknown, problems: string[]): SavedScanState {
   const o = checkHeader(v, SCAN_STATE_FORMAT, SCAN_STATE_VERSION, 'scan state');
-  const resolve = fingerprintResolver(null);
-  const sources = new Map<string, SourceState>();
-  const a = Array.isArray(o.sources) ? o.sources : [];
-  if (!Array.isArray(o.sources)) problems.push('sources: expected an array');
-  let latest = 0;
-  for (let i = 0; i < a.length; i++) {
-    try {
-      const s = decodeAt(a[i], i, resolve);
-      if (sources.has(s.key)) throw new StateError(`sources[${i}]`, `source ${s.key} twice`);
-      sources.set(s.key, s);
-      latest = Math.max(latest, s.lastSeen);
-    } catch (err) {
-      problems.push(err instanceof Error ? err.message : String(err));
-    }
-  }
-  const clock = kept(() => finite(o.clock, 'clock', -TIME * 1000, TIME * 1000), latest, problems);
-  const stats = kept(() => {
-    const r = record(o.stats, 'stats');
-    return { evicted: int(r.evicted, 'stats.evicted'), expired: int(r.expired, 'stats.expired') };
-  }, { evicted: 0, expired: 0 }, problems);
-  return encodeScanState(clock, stats, sources.values());
+  const r = new ScanStateReader(fingerprintResolver(null));
+  if (Array.isArray(o.sources)) for (const x of o.sources) r.add(x);
+  else r.problem('sources: expected an array');
+  const d = r.finish(o);
+  problems.push(...r.problems);
+  return encodeScanState(d.clock, d, d.sources.values());
 }
 
 /** read(), or the fallback with the problem noted. */

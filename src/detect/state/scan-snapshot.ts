@@ -1,0 +1,83 @@
+/**
+ * The tracked sources as they were at one moment, written out a slice at a
+ * time while packets keep coming (copy-on-write): the daemon saves a million
+ * sources without stopping for seconds and without a second copy of them.
+ *
+ * Beginning a snapshot takes the head (clock, stats) and a list of the
+ * sources tracked then (one reference each) and marks them pending
+ * (SourceState.savedIn = -epoch). next() encodes the next slice in that
+ * order. A pending source the tracker is about to change is encoded first
+ * (keep()), as it was; sources tracked afterwards are not in the snapshot,
+ * and sources forgotten meanwhile are still written (the list holds them
+ * until their turn). Each source is encoded once.
+ */
+import type { SourceState } from '../source-state.js';
+import { encodeSource } from './source-codec.js';
+import { SCAN_STATE_FORMAT, SCAN_STATE_VERSION, type ScanStateHead } from './tracker-state.js';
+
+export class ScanSnapshot {
+  readonly head: ScanStateHead;
+  /** The sources of the moment, dropped (null) once written. */
+  #list: Array<SourceState | null>;
+  #at = 0;
+  /** Sources encoded ahead of their turn (keep()), as JSON text. */
+  #early: string[] = [];
+  #ended: string | null = null;
+  /** Most sources held encoded at once (the slice, plus those kept early): for tests of the memory bound. */
+  maxHeld = 0;
+
+  constructor(readonly epoch: number, clock: number, stats: { evicted: number; expired: number }, sources: Iterable<SourceState>) {
+    this.head = { format: SCAN_STATE_FORMAT, version: SCAN_STATE_VERSION, clock, stats: { evicted: stats.evicted, expired: stats.expired } };
+    const list: SourceState[] = [];
+    for (const s of sources) {
+      s.savedIn = -epoch;
+      list.push(s);
+    }
+    this.#list = list;
+  }
+
+  /** Sources in the snapshot. */
+  get size(): number {
+    return this.#list.length;
+  }
+
+  /** `s` is about to change: encodes it as it is now when it is in the snapshot and not written yet. */
+  keep(s: SourceState): void {
+    if (s.savedIn !== -this.epoch) return;
+    s.savedIn = this.epoch;
+    this.#early.push(JSON.stringify(encodeSource(s)));
+  }
+
+  /**
+   * Up to about `max` more sources as JSON text (a saved tuple each,
+   * source-codec.ts), those kept early first; null when all are out.
+   * Throws after end().
+   */
+  next(max: number): string[] | null {
+    if (this.#ended !== null) throw new Error(this.#ended);
+    const out = this.#early;
+    this.#early = [];
+    const list = this.#list;
+    const epoch = this.epoch;
+    while (this.#at < list.length && out.length < max) {
+      const s = list[this.#at];
+      list[this.#at++] = null;
+      if (s === null || s === undefined || s.savedIn !== -epoch) continue;
+      s.savedIn = epoch;
+      out.push(JSON.stringify(encodeSource(s)));
+    }
+    if (out.length > this.maxHeld) this.maxHeld = out.length;
+    return out.length === 0 && this.#at >= list.length ? null : out;
+  }
+
+  /** Ends the snapshot (written, given up, or replaced by the next): it lets go of the sources. */
+  end(why = 'the snapshot of the scan state has ended'): void {
+    this.#ended ??= why;
+    this.#list = [];
+    this.#early = [];
+  }
+
+  get ended(): boolean {
+    return this.#ended !== null;
+  }
+}
