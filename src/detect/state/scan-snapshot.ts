@@ -7,9 +7,10 @@
  * sources tracked then (one reference each) and marks them pending
  * (SourceState.savedIn = -epoch). next() encodes the next slice in that
  * order. A pending source the tracker is about to change is encoded first
- * (keep()), as it was; sources tracked afterwards are not in the snapshot,
- * and sources forgotten meanwhile are still written (the list holds them
- * until their turn). Each source is encoded once.
+ * (keep()), as it was, and handed out in its turn (the order is the
+ * tracker's, which eviction walks); sources tracked afterwards are not in
+ * the snapshot, and sources forgotten meanwhile are still written (the list
+ * holds them until their turn). Each source is encoded once.
  */
 import type { SourceState } from '../source-state.js';
 import { encodeSource } from './source-codec.js';
@@ -21,9 +22,9 @@ export class ScanSnapshot {
   #list: Array<SourceState | null>;
   #at = 0;
   /** Sources encoded ahead of their turn (keep()), as JSON text. */
-  #early: string[] = [];
+  #early = new Map<SourceState, string>();
   #ended: string | null = null;
-  /** Most sources held encoded at once (the slice, plus those kept early): for tests of the memory bound. */
+  /** Most sources held encoded at once (a slice, and those kept early): what a save holds beyond the live state. */
   maxHeld = 0;
 
   constructor(readonly epoch: number, clock: number, stats: { evicted: number; expired: number }, sources: Iterable<SourceState>) {
@@ -45,36 +46,40 @@ export class ScanSnapshot {
   keep(s: SourceState): void {
     if (s.savedIn !== -this.epoch) return;
     s.savedIn = this.epoch;
-    this.#early.push(JSON.stringify(encodeSource(s)));
+    this.#early.set(s, JSON.stringify(encodeSource(s)));
+    if (this.#early.size > this.maxHeld) this.maxHeld = this.#early.size;
   }
 
-  /**
-   * Up to about `max` more sources as JSON text (a saved tuple each,
-   * source-codec.ts), those kept early first; null when all are out.
-   * Throws after end().
-   */
+  /** Up to `max` more sources as JSON text (a saved tuple each, source-codec.ts); null when all are out. Throws after end(). */
   next(max: number): string[] | null {
     if (this.#ended !== null) throw new Error(this.#ended);
-    const out = this.#early;
-    this.#early = [];
     const list = this.#list;
+    if (this.#at >= list.length) return null;
+    const out: string[] = [];
+    const early = this.#early;
     const epoch = this.epoch;
     while (this.#at < list.length && out.length < max) {
-      const s = list[this.#at];
+      const s = list[this.#at] as SourceState;
       list[this.#at++] = null;
-      if (s === null || s === undefined || s.savedIn !== -epoch) continue;
-      s.savedIn = epoch;
-      out.push(JSON.stringify(encodeSource(s)));
+      if (s.savedIn === -epoch) {
+        s.savedIn = epoch;
+        out.push(JSON.stringify(encodeSource(s)));
+        continue;
+      }
+      const text = early.get(s);
+      if (text === undefined) continue;
+      early.delete(s);
+      out.push(text);
     }
-    if (out.length > this.maxHeld) this.maxHeld = out.length;
-    return out.length === 0 && this.#at >= list.length ? null : out;
+    if (out.length + early.size > this.maxHeld) this.maxHeld = out.length + early.size;
+    return out;
   }
 
   /** Ends the snapshot (written, given up, or replaced by the next): it lets go of the sources. */
   end(why = 'the snapshot of the scan state has ended'): void {
     this.#ended ??= why;
     this.#list = [];
-    this.#early = [];
+    this.#early.clear();
   }
 
   get ended(): boolean {
