@@ -268,7 +268,7 @@ export class ScanTracker {
    */
   beginSnapshot(): ScanSnapshot {
     this.#snap?.end('a newer snapshot of the scan state began');
-    const snap = new ScanSnapshot(++this.#snaps, this.#clock, this.stats, this.#sources.values());
+    const snap = new ScanSnapshot(++this.#snaps, this.#clock, this.stats, this.#sources.orderCopy());
     this.#snap = snap;
     return snap;
   }
@@ -348,6 +348,7 @@ export class ScanTracker {
       }
       s = new SourceState(key, family, key !== src, ts, this.#home.contains(src));
       if (s.local && this.#slow) s.beginInside(false);
+      this.#snap?.exclude(s);
       this.#sources.add(s, v4);
       this.#levels[0]!++;
       this.stats.tracked = this.#sources.size;

@@ -95,7 +95,7 @@ export class SourceState extends DestinationTable {
   ttlMax = -1;
   dfPackets = 0;
   osTries = 0;
-  /** The state snapshot this source is pending in (-epoch) or was written into (epoch), state/scan-snapshot.ts. */
+  /** The last state snapshot this source was written into, or began after it was tracked (state/scan-snapshot.ts). */
   savedIn = 0;
   /** Signature matches, in first-match order: a short list, not a Map (most sources match one or two rules). */
   #sigs: SignatureTally[] | null = null;

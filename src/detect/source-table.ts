@@ -79,6 +79,11 @@ export class SourceTable {
     }
   }
 
+  /** The sources in first-seen order as of now (null where one was deleted): a copy of the references only, for a state snapshot. */
+  orderCopy(): Array<SourceState | null> {
+    return this.#order.slice();
+  }
+
   /** Hash of an IPv4 address (murmur3's finalizer: every bit of the address moves the low bits). */
   #home(v4: number): number {
     let h = v4 | 0;

@@ -39,19 +39,38 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 
   }, mode);
 }
 
+/** Pieces are gathered up to this many characters before a write: fewer trips to the thread pool. */
+const GATHER = 1 << 20;
+
 /**
  * writeFileAtomic() of content made piece by piece: next() gives the next
- * piece, or null after the last. Each piece is written before the next is
- * asked for (the event loop runs in between), so the whole content is never
- * held at once. A next() that throws fails the write; the target is untouched.
+ * piece, or null after the last. The event loop runs between two pieces,
+ * and the pieces are written once about 1 MB has gathered, so the whole
+ * content is never held at once. A next() that throws fails the write; the
+ * target is untouched.
  */
 export async function writeFileAtomicPieces(path: string, next: () => string | Uint8Array | null, mode = 0o600): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const tmp = tempName(path);
   const fh = await open(tmp, 'w', mode);
   try {
-    // writeFile on a handle goes on from where the last piece ended, and writes all of it.
-    for (let piece = next(); piece !== null; piece = next()) if (piece.length > 0) await fh.writeFile(piece);
+    let gathered: Array<string | Uint8Array> = [];
+    let size = 0;
+    // writeFile on a handle goes on from where the last write ended, and writes all of it.
+    const flush = async (): Promise<void> => {
+      const out = gathered;
+      gathered = [];
+      size = 0;
+      await fh.writeFile(out.length === 1 ? (out[0] as string | Uint8Array) : out.every((p) => typeof p === 'string') ? out.join('') : Buffer.concat(out.map((p) => (typeof p === 'string' ? Buffer.from(p) : p))));
+    };
+    for (let piece = next(); piece !== null; piece = next()) {
+      if (piece.length === 0) continue;
+      gathered.push(piece);
+      size += piece.length;
+      if (size >= GATHER) await flush();
+      else await new Promise<void>((r) => setImmediate(r));
+    }
+    if (size > 0) await flush();
     await fh.sync();
   } catch (err) {
     await fh.close();

@@ -3,10 +3,11 @@
  * time while packets keep coming (copy-on-write): the daemon saves a million
  * sources without stopping for seconds and without a second copy of them.
  *
- * Beginning a snapshot takes the head (clock, stats) and a list of the
- * sources tracked then (one reference each) and marks them pending
- * (SourceState.savedIn = -epoch). next() encodes the next slice in that
- * order. A pending source the tracker is about to change is encoded first
+ * Beginning a snapshot takes the head (clock, stats) and a copy of the
+ * tracker's list of sources (one reference each, no loop over them); a
+ * source is pending while its SourceState.savedIn is not this snapshot's
+ * epoch (the tracker sets it on sources tracked after the snapshot began).
+ * next() encodes the next slice in the list's order. A pending source the tracker is about to change is encoded first
  * (keep()), as it was, and handed out in its turn (the order is the
  * tracker's, which eviction walks); sources tracked afterwards are not in
  * the snapshot, and sources forgotten meanwhile are still written (the list
@@ -27,24 +28,20 @@ export class ScanSnapshot {
   /** Most sources held encoded at once (a slice, and those kept early): what a save holds beyond the live state. */
   maxHeld = 0;
 
-  constructor(readonly epoch: number, clock: number, stats: { evicted: number; expired: number }, sources: Iterable<SourceState>) {
+  /** `sources`: the tracker's sources now, in its order (nulls are skipped); the snapshot owns the array. */
+  constructor(readonly epoch: number, clock: number, stats: { evicted: number; expired: number }, sources: Array<SourceState | null>) {
     this.head = { format: SCAN_STATE_FORMAT, version: SCAN_STATE_VERSION, clock, stats: { evicted: stats.evicted, expired: stats.expired } };
-    const list: SourceState[] = [];
-    for (const s of sources) {
-      s.savedIn = -epoch;
-      list.push(s);
-    }
-    this.#list = list;
+    this.#list = sources;
   }
 
-  /** Sources in the snapshot. */
-  get size(): number {
-    return this.#list.length;
+  /** Marks a source tracked after the snapshot began: it is not in it. */
+  exclude(s: SourceState): void {
+    s.savedIn = this.epoch;
   }
 
   /** `s` is about to change: encodes it as it is now when it is in the snapshot and not written yet. */
   keep(s: SourceState): void {
-    if (s.savedIn !== -this.epoch) return;
+    if (s.savedIn === this.epoch) return;
     s.savedIn = this.epoch;
     this.#early.set(s, JSON.stringify(encodeSource(s)));
     if (this.#early.size > this.maxHeld) this.maxHeld = this.#early.size;
@@ -59,9 +56,10 @@ export class ScanSnapshot {
     const early = this.#early;
     const epoch = this.epoch;
     while (this.#at < list.length && out.length < max) {
-      const s = list[this.#at] as SourceState;
+      const s = list[this.#at];
       list[this.#at++] = null;
-      if (s.savedIn === -epoch) {
+      if (s === null || s === undefined) continue;
+      if (s.savedIn !== epoch) {
         s.savedIn = epoch;
         out.push(JSON.stringify(encodeSource(s)));
         continue;
