@@ -67,8 +67,8 @@ const total = Number(process.env.TSAD_FLOOD_LINES);
 while (d.analysis.pipeline.lines < total) await new Promise((r) => setTimeout(r, 100));
 await new Promise((r) => { process.once('SIGUSR2', r); process.stderr.write('READ\\n'); });
 const t = d.analysis.tracker;
-const st = await d.status({ ip: ${JSON.stringify(SCANNER)} });
-const out = { tracked: t.size, limit: t.maxSources ?? null, evicted: t.stats.evicted, scannerDl: st.report.sources[0]?.dl ?? -1 };
+// The scanner's level from the tracker (a status report with --ip lists every source first: its memory is not the save's).
+const out = { tracked: t.size, limit: t.maxSources ?? null, evicted: t.stats.evicted, scannerDl: t.get(t.keyOf(${JSON.stringify(SCANNER)}))?.peakDl ?? -1 };
 out.rssBeforeSaveMb = kb('VmRSS') / 1024;
 const reset = resetPeak();
 const loop = monitorEventLoopDelay({ resolution: 5 });
