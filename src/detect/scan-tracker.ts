@@ -312,8 +312,8 @@ export class ScanTracker {
    */
   absorbPart(part: TrackerPart): void {
     const d = decodeScanState(part.scan, fingerprintResolver(this.#os));
-    for (const [k, s] of d.sources) {
-      if (this.#sources.has(k)) throw new Error(`source ${k} tracked by two threads`);
+    for (const s of d.sources.values()) {
+      if (this.#sources.has(s.key)) throw new Error(`source ${s.key} tracked by two threads`);
       this.#sources.add(s);
     }
     for (let i = 0; i < 6; i++) this.#levels[i]! += part.levels[i] ?? 0;
@@ -324,12 +324,9 @@ export class ScanTracker {
   }
 
   #adopt(d: DecodedScanState): void {
-    this.#sources = new SourceTable();
+    this.#sources = d.sources;
     this.#levels.fill(0);
-    for (const s of d.sources.values()) {
-      this.#sources.add(s);
-      this.#levels[s.peakDl]!++;
-    }
+    for (const s of d.sources.values()) this.#levels[s.peakDl]!++;
     this.#clock = d.clock;
     this.stats.evicted = d.evicted;
     this.stats.expired = d.expired;

@@ -7,11 +7,13 @@
  * tracker's list of sources (one reference each, no loop over them); a
  * source is pending while its SourceState.savedIn is not this snapshot's
  * epoch (the tracker sets it on sources tracked after the snapshot began).
- * next() encodes the next slice in the list's order. A pending source the tracker is about to change is encoded first
- * (keep()), as it was, and handed out in its turn (the order is the
- * tracker's, which eviction walks); sources tracked afterwards are not in
- * the snapshot, and sources forgotten meanwhile are still written (the list
- * holds them until their turn). Each source is encoded once.
+ * next() encodes the next slice in the list's order. A pending source the
+ * tracker is about to change is encoded first (keep()), as it was, and
+ * handed out in its turn (the order is the tracker's, which eviction walks);
+ * sources tracked afterwards are not in the snapshot, and sources forgotten
+ * meanwhile are still written (the list holds them until their turn: in a
+ * flood soon, as eviction and the writer both walk first-seen order). Each
+ * source is encoded once.
  */
 import type { SourceState } from '../source-state.js';
 import { encodeSource } from './source-codec.js';

@@ -12,6 +12,7 @@
 import type { Fingerprint, FingerprintDb } from '../os-fingerprint.js';
 import { decodeSource, encodeSource, type FingerprintResolver, type SavedSource } from './source-codec.js';
 import type { SourceState } from '../source-state.js';
+import { SourceTable } from '../source-table.js';
 import { TIME } from './table-codec.js';
 import { StateError, checkHeader, finite, int, list, record, rejected } from './state-fields.js';
 
@@ -31,7 +32,8 @@ export interface DecodedScanState {
   clock: number;
   evicted: number;
   expired: number;
-  sources: Map<string, SourceState>;
+  /** The sources in saved order, in the table a tracker adopts as is. */
+  sources: SourceTable;
 }
 
 export function encodeScanState(clock: number, stats: { evicted: number; expired: number }, sources: Iterable<SourceState>): SavedScanState {
@@ -49,13 +51,13 @@ export function decodeScanState(v: unknown, resolve: FingerprintResolver): Decod
       clock: finite(o.clock, 'clock', -TIME * 1000, TIME * 1000),
       evicted: int(stats.evicted, 'stats.evicted'),
       expired: int(stats.expired, 'stats.expired'),
-      sources: new Map(),
+      sources: new SourceTable(),
     };
     const a = list(o.sources, 'sources');
     for (let i = 0; i < a.length; i++) {
       const s = decodeAt(a[i], i, resolve);
       if (out.sources.has(s.key)) throw new StateError(`sources[${i}]`, `source ${s.key} twice`);
-      out.sources.set(s.key, s);
+      out.sources.add(s);
     }
     return out;
   } catch (err) {
@@ -75,7 +77,7 @@ export type ScanStateHead = Omit<SavedScanState, 'sources'>;
  */
 export class ScanStateReader {
   readonly problems: string[] = [];
-  readonly #sources = new Map<string, SourceState>();
+  readonly #sources = new SourceTable();
   readonly #resolve: FingerprintResolver;
   #i = 0;
   #latest = 0;
@@ -90,7 +92,7 @@ export class ScanStateReader {
     try {
       const s = decodeAt(v, i, this.#resolve);
       if (this.#sources.has(s.key)) throw new StateError(`sources[${i}]`, `source ${s.key} twice`);
-      this.#sources.set(s.key, s);
+      this.#sources.add(s);
       if (s.lastSeen > this.#latest) this.#latest = s.lastSeen;
     } catch (err) {
       this.problems.push(err instanceof Error ? err.message : String(err));
