@@ -15,9 +15,10 @@ import type { ScanTracker } from './scan-tracker.js';
 import type { ServiceMap, ServiceTally } from './service-evidence.js';
 import type { SourceState } from './source-state.js';
 import { nmapTtlPattern, Tool, TOOL_NAMES } from './tool-evidence.js';
+import { isoTime } from '../text/iso-time.js';
 
 function iso(ms: number): string {
-  return new Date(Number.isFinite(ms) ? ms : 0).toISOString();
+  return isoTime(Number.isFinite(ms) ? ms : 0);
 }
 
 function direction(s: SourceState): Direction {
@@ -32,10 +33,10 @@ function sortedCounts(entries: Iterable<[string, number]>): Record<string, numbe
   return out;
 }
 
-function protocols(s: SourceState): { protocols: Record<string, ProtoReport>; portsScanned: Record<string, string>; icmpTypes: Record<string, number> } {
+function protocols(s: SourceState): { protocols: Record<string, ProtoReport>; portsScanned: Record<string, string>; icmpTypes: Record<string, number> | undefined } {
   const out: Record<string, ProtoReport> = {};
   const portsScanned: Record<string, string> = {};
-  let icmpTypes: Record<string, number> = {};
+  let icmpTypes: Record<string, number> | undefined;
   for (const ps of s.protocolStats()) {
     const r: ProtoReport = { packets: ps.packets };
     if (ps.hasPorts && ps.count > 0) {
@@ -47,6 +48,7 @@ function protocols(s: SourceState): { protocols: Record<string, ProtoReport>; po
     if (ps.num === 1 || ps.num === 58) icmpTypes = sortedCounts(ps.kinds().map(([k, n]) => [`${k >> 8}/${k & 255}`, n]));
     out[ps.name] = r;
   }
+  if (icmpTypes !== undefined && Object.keys(icmpTypes).length === 0) icmpTypes = undefined;
   return { protocols: out, portsScanned, icmpTypes };
 }
 
@@ -113,19 +115,26 @@ function protoScanFloor(s: SourceState): number {
   return Math.ceil((2.5 * s.packets) / Math.max(1, protocols));
 }
 
+/**
+ * The report of one source. Optional fields that a source lacks are
+ * `undefined` rather than absent, so every report has the same shape (one
+ * hidden class: building and writing a million of them stays on V8's fast
+ * paths); JSON leaves undefined fields out, so the text is the same.
+ */
 export function sourceReport(s: SourceState, cfg: Config): SourceReport {
   const p = protocols(s);
   const counts = classCounts(s);
   const sigs = s.signatures === null ? [] : [...s.signatures.values()].sort((a, b) => b.hits - a.hits || a.sid - b.sid);
+  const dsts = s.dsts;
   return {
     src: s.key,
-    ...(s.addresses !== null ? { addresses: [...s.addresses].sort() } : {}),
+    addresses: s.addresses !== null ? [...s.addresses].sort() : undefined,
     dl: s.peakDl as DangerLevel,
     packets: s.packets,
-    destinations: s.dsts.distinct(),
+    destinations: dsts.distinct(),
     direction: direction(s),
     protocols: p.protocols,
-    scanTypes: probedSeveral(s) ? scanTypes(counts, s.sweep || isSweep(dangerRules(cfg), s.dsts.active, s.dsts.sweepLike), s.protoScan, protoScanFloor(s)) : [],
+    scanTypes: probedSeveral(s) ? scanTypes(counts, s.sweep || isSweep(dangerRules(cfg), dsts.active, dsts.sweepLike), s.protoScan, protoScanFloor(s)) : [],
     tool: toolOf(s),
     signatures: sigs.map((g) => ({ msg: g.msg, sid: g.sid, dl: g.dl, hits: g.hits })),
     invalidIcmp: s.invalidIcmp === null ? [] : [...s.invalidIcmp.keys()].sort(),
@@ -139,18 +148,21 @@ export function sourceReport(s: SourceState, cfg: Config): SourceReport {
     currentDl: cfg.ENABLE_PERSISTENCE ? s.peakDl : s.dl,
     localHost: s.local,
     role: role(s),
-    multiDestination: s.dsts.peak > 1,
+    multiDestination: dsts.peak > 1,
     osDetection: counts[ScanClass.OsProbe]! > 0,
-    peakDestinations: s.dsts.peak,
-    destinationsEstimated: !s.dsts.exact,
-    ...(s.addressesTruncated ? { addressesTruncated: true } : {}),
+    peakDestinations: dsts.peak,
+    destinationsEstimated: !dsts.exact,
+    addressesTruncated: s.addressesTruncated ? true : undefined,
     portsScanned: p.portsScanned,
-    ...(Object.keys(p.icmpTypes).length > 0 ? { icmpTypes: p.icmpTypes } : {}),
+    icmpTypes: p.icmpTypes,
     chains: { INPUT: s.inbound, OUTPUT: s.outbound, FORWARD: s.forward },
     reasons: s.reasons === null ? [] : [...s.reasons],
     ipOptions: s.ipOptions === null ? [] : [...s.ipOptions],
     osBasis: s.osGuess === null ? null : s.osGuess.score === 2 ? 'tcp-options' : 'length',
-    ...(s.services !== null ? { services: servicesReport(s.services) } : {}),
+    services: s.services !== null ? servicesReport(s.services) : undefined,
+    // Filled by the enrichment (enrichSource) when it has them; declared here to keep the shape.
+    asOrg: undefined,
+    city: undefined,
   };
 }
 

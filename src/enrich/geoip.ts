@@ -69,6 +69,8 @@ export class GeoLookup {
   readonly #dbs: MmdbFile[];
   readonly #keys: string[];
   readonly #cache: LruCache<string, GeoInfo>;
+  /** What each (shared, decoded-once) record gives, so a record is read once however many addresses lead to it. */
+  readonly #fromRecord = new WeakMap<object, GeoInfo>();
   readonly #recheckMs: number;
   #lastCheck: number;
   #checking: Promise<boolean> | null = null;
@@ -137,10 +139,20 @@ export class GeoLookup {
     if (isSpecialAddress(target)) return NO_GEO;
     const info: GeoInfo = { country: null, asn: null, asOrg: null, city: null };
     for (const db of this.#dbs) {
-      mergeGeo(info, geoFromRecord(db.get(target)));
+      mergeGeo(info, this.#geoOf(db.get(target)));
       if (info.country !== null && info.asn !== null && info.city !== null) break;
     }
     return info.country === null && info.asn === null && info.city === null ? NO_GEO : Object.freeze(info);
+  }
+
+  #geoOf(rec: unknown): GeoInfo {
+    if (typeof rec !== 'object' || rec === null) return geoFromRecord(rec);
+    let g = this.#fromRecord.get(rec);
+    if (g === undefined) {
+      g = Object.freeze(geoFromRecord(rec));
+      this.#fromRecord.set(rec, g);
+    }
+    return g;
   }
 
   #maybeRecheck(): void {
