@@ -192,54 +192,84 @@ export function compareSourceStates(a: SourceState, b: SourceState): number {
   return b.peakDl - a.peakDl || b.packets - a.packets || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 }
 
-/** Characters of a key packed into one number: 7 bits each, 49 bits, exact in a double. */
-const CHARS_PER_WORD = 7;
+/** Digits of a packet count per radix pass (16 bits). */
+const PACKET_DIGIT = 65_536;
 
 /**
- * Tracked sources at or above `minDl`, in the contract's order. Sorted on
- * flat copies of the sort keys, the source keys packed into numbers that
- * order like the strings: with a million sources, comparing the key strings
- * themselves (slices of the input) took seconds; the strings are compared
- * only when the packed words tie (characters past 127 are clamped).
+ * One stable counting-sort pass: `order` sorted by `digit[i]` (0 <= digit <
+ * buckets) into `into`, equal digits keeping their order.
+ */
+function radixPass(order: Uint32Array, into: Uint32Array, digit: ArrayLike<number>, count: Uint32Array, buckets: number): void {
+  count.fill(0, 0, buckets + 1);
+  const n = order.length;
+  for (let i = 0; i < n; i++) count[(digit[order[i] as number] as number) + 1]!++;
+  for (let b = 0; b < buckets; b++) count[b + 1]! += count[b] as number;
+  for (let i = 0; i < n; i++) {
+    const x = order[i] as number;
+    into[count[digit[x] as number]!++] = x;
+  }
+}
+
+/**
+ * Tracked sources at or above `minDl`, in the contract's order
+ * (compareSourceStates). A stable radix sort (LSD): by the keys'
+ * characters from the last position to the first (a key that ends sorts
+ * before any character, as `<` on strings does), then by packets
+ * descending, then by DL descending. With a million sources a comparison
+ * sort took seconds; this is a few dozen linear passes over typed arrays.
  */
 export function listedSources(tracker: ScanTracker, minDl: number): SourceState[] {
   const states: SourceState[] = [];
   let longest = 0;
+  let maxPackets = 0;
+  let exotic = false;
   for (const s of tracker.sources()) {
     if (s.peakDl < minDl) continue;
     states.push(s);
     if (s.key.length > longest) longest = s.key.length;
+    if (s.packets > maxPackets) maxPackets = s.packets;
+    if (!Number.isSafeInteger(s.packets) || s.packets < 0 || !Number.isInteger(s.peakDl) || s.peakDl < 0 || s.peakDl > 255) exotic = true;
   }
+  // Counts and levels are small non-negative integers and keys ASCII; anything else (never seen) takes the comparison sort.
+  if (exotic) return states.sort(compareSourceStates);
   const n = states.length;
-  const w = Math.max(1, Math.ceil(longest / CHARS_PER_WORD));
-  const dl = new Uint8Array(n);
-  const packets = new Float64Array(n);
-  const words = new Float64Array(n * w);
-  const order = new Array<number>(n);
+  let order = new Uint32Array(n);
+  let spare = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  const swap = (): void => {
+    const t = order;
+    order = spare;
+    spare = t;
+  };
+  // Keys: their characters column by column (a byte each: keys are address text), 0 where a key has ended.
+  const chars = new Uint8Array(n * longest);
   for (let i = 0; i < n; i++) {
-    const s = states[i] as SourceState;
-    dl[i] = s.peakDl;
-    packets[i] = s.packets;
-    order[i] = i;
-    const key = s.key;
-    for (let k = 0; k < w; k++) {
-      let x = 0;
-      for (let c = k * CHARS_PER_WORD; c < (k + 1) * CHARS_PER_WORD; c++) x = x * 128 + (c < key.length ? Math.min(key.charCodeAt(c), 127) : 0);
-      words[i * w + k] = x;
+    const key = (states[i] as SourceState).key;
+    for (let c = 0; c < key.length; c++) {
+      const code = key.charCodeAt(c);
+      if (code > 127) return states.sort(compareSourceStates);
+      chars[c * n + i] = code + 1;
     }
   }
-  order.sort((a, b) => {
-    const d = (dl[b] as number) - (dl[a] as number) || (packets[b] as number) - (packets[a] as number);
-    if (d !== 0) return d;
-    for (let k = 0; k < w; k++) {
-      const x = (words[a * w + k] as number) - (words[b * w + k] as number);
-      if (x !== 0) return x;
-    }
-    const ka = (states[a] as SourceState).key;
-    const kb = (states[b] as SourceState).key;
-    return ka < kb ? -1 : ka > kb ? 1 : 0;
-  });
-  return order.map((i) => states[i] as SourceState);
+  const digit = new Uint32Array(n);
+  const count = new Uint32Array(PACKET_DIGIT + 2);
+  for (let c = longest - 1; c >= 0; c--) {
+    radixPass(order, spare, chars.subarray(c * n, (c + 1) * n), count, 129);
+    swap();
+  }
+  // Packets, descending: 16 bits per pass, as many passes as the largest count needs.
+  for (let scale = 1; scale <= maxPackets; scale *= PACKET_DIGIT) {
+    for (let i = 0; i < n; i++) digit[i] = PACKET_DIGIT - 1 - (Math.floor((states[i] as SourceState).packets / scale) % PACKET_DIGIT);
+    radixPass(order, spare, digit, count, PACKET_DIGIT);
+    swap();
+  }
+  // DL, descending.
+  for (let i = 0; i < n; i++) digit[i] = 255 - (states[i] as SourceState).peakDl;
+  radixPass(order, spare, digit, count, 256);
+  swap();
+  const out = new Array<SourceState>(n);
+  for (let i = 0; i < n; i++) out[i] = states[order[i] as number] as SourceState;
+  return out;
 }
 
 /** Reports for tracked sources at or above `minDl` (default MIN_DANGER_LEVEL), in the contract's order. */
