@@ -26,12 +26,23 @@ function direction(s: SourceState): Direction {
   return s.forward >= s.outbound ? 'forward' : 'outbound';
 }
 
-/** Counts sorted by count desc, then key, as a plain object. */
+/** Counts sorted by count desc, then key, as a plain object. `entries` may be sorted in place when it is an array. */
 function sortedCounts(entries: Iterable<[string, number]>): Record<string, number> {
+  const list = Array.isArray(entries) ? entries : [...entries];
+  if (list.length > 1) list.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
   const out: Record<string, number> = {};
-  for (const [k, n] of [...entries].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))) out[k] = (out[k] ?? 0) + n;
+  for (const [k, n] of list) out[k] = (out[k] ?? 0) + n;
   return out;
 }
+
+/** A kind counter's pairs with their kinds as text. */
+function kindTexts(kinds: Array<[number, number]>, text: (k: number) => string): Array<[string, number]> {
+  const out: Array<[string, number]> = [];
+  for (const [k, n] of kinds) out.push([text(k), n]);
+  return out;
+}
+
+const icmpKindText = (k: number): string => `${k >> 8}/${k & 255}`;
 
 function protocols(s: SourceState): { protocols: Record<string, ProtoReport>; portsScanned: Record<string, string>; icmpTypes: Record<string, number> | undefined } {
   const out: Record<string, ProtoReport> = {};
@@ -44,8 +55,8 @@ function protocols(s: SourceState): { protocols: Record<string, ProtoReport>; po
       r.ports = ps.count;
       portsScanned[ps.name] = ps.toString();
     }
-    if (ps.num === 6) r.flags = sortedCounts(ps.kinds().map(([k, n]) => [tcpFlagsText(k), n]));
-    if (ps.num === 1 || ps.num === 58) icmpTypes = sortedCounts(ps.kinds().map(([k, n]) => [`${k >> 8}/${k & 255}`, n]));
+    if (ps.num === 6) r.flags = sortedCounts(kindTexts(ps.kinds(), tcpFlagsText));
+    if (ps.num === 1 || ps.num === 58) icmpTypes = sortedCounts(kindTexts(ps.kinds(), icmpKindText));
     out[ps.name] = r;
   }
   if (icmpTypes !== undefined && Object.keys(icmpTypes).length === 0) icmpTypes = undefined;
@@ -220,15 +231,25 @@ function radixPass(order: Uint32Array, into: Uint32Array, digit: ArrayLike<numbe
  */
 export function listedSources(tracker: ScanTracker, minDl: number): SourceState[] {
   const states: SourceState[] = [];
+  // The sort keys, read once: each read of a state is a cache miss in a heap of a million of them.
+  const keys: string[] = [];
+  const packets: number[] = [];
+  const levels: number[] = [];
   let longest = 0;
   let maxPackets = 0;
   let exotic = false;
   for (const s of tracker.sources()) {
-    if (s.peakDl < minDl) continue;
+    const dl = s.peakDl;
+    if (dl < minDl) continue;
+    const key = s.key;
+    const pk = s.packets;
     states.push(s);
-    if (s.key.length > longest) longest = s.key.length;
-    if (s.packets > maxPackets) maxPackets = s.packets;
-    if (!Number.isSafeInteger(s.packets) || s.packets < 0 || !Number.isInteger(s.peakDl) || s.peakDl < 0 || s.peakDl > 255) exotic = true;
+    keys.push(key);
+    packets.push(pk);
+    levels.push(dl);
+    if (key.length > longest) longest = key.length;
+    if (pk > maxPackets) maxPackets = pk;
+    if (!Number.isSafeInteger(pk) || pk < 0 || !Number.isInteger(dl) || dl < 0 || dl > 255) exotic = true;
   }
   // Counts and levels are small non-negative integers and keys ASCII; anything else (never seen) takes the comparison sort.
   if (exotic) return states.sort(compareSourceStates);
@@ -244,7 +265,7 @@ export function listedSources(tracker: ScanTracker, minDl: number): SourceState[
   // Keys: their characters column by column (a byte each: keys are address text), 0 where a key has ended.
   const chars = new Uint8Array(n * longest);
   for (let i = 0; i < n; i++) {
-    const key = (states[i] as SourceState).key;
+    const key = keys[i] as string;
     for (let c = 0; c < key.length; c++) {
       const code = key.charCodeAt(c);
       if (code > 127) return states.sort(compareSourceStates);
@@ -259,12 +280,12 @@ export function listedSources(tracker: ScanTracker, minDl: number): SourceState[
   }
   // Packets, descending: 16 bits per pass, as many passes as the largest count needs.
   for (let scale = 1; scale <= maxPackets; scale *= PACKET_DIGIT) {
-    for (let i = 0; i < n; i++) digit[i] = PACKET_DIGIT - 1 - (Math.floor((states[i] as SourceState).packets / scale) % PACKET_DIGIT);
+    for (let i = 0; i < n; i++) digit[i] = PACKET_DIGIT - 1 - (Math.floor((packets[i] as number) / scale) % PACKET_DIGIT);
     radixPass(order, spare, digit, count, PACKET_DIGIT);
     swap();
   }
   // DL, descending.
-  for (let i = 0; i < n; i++) digit[i] = 255 - (states[i] as SourceState).peakDl;
+  for (let i = 0; i < n; i++) digit[i] = 255 - (levels[i] as number);
   radixPass(order, spare, digit, count, 256);
   swap();
   const out = new Array<SourceState>(n);
