@@ -40,7 +40,7 @@ import { trustOf } from './socket-trust.js';
 import { openState, setAsideState, STATE_VERSION, type DaemonState, type SourceReader } from './state-file.js';
 import { StateSaver, type DaemonSnapshot } from './state-saver.js';
 import { budgetSources, MemoryGuard } from './memory-budget.js';
-import { filterReport, listedLevel, markBlocked, statusReportOptions, type DaemonInfo, type StatusPayload } from './status-view.js';
+import { filterReport, keyFilter, listedLevel, markBlocked, statusReportOptions, type DaemonInfo, type StatusPayload } from './status-view.js';
 
 export interface DaemonOptions {
   configPath?: string;
@@ -414,7 +414,9 @@ export class Daemon {
     const holder = this.exts.find((e) => e.blockList !== undefined);
     const target = holder === undefined ? this.controlTarget().blocks() : null;
     const blocks = holder !== undefined ? ((await holder.blockList?.()) ?? null) : target === null ? null : await target.list();
-    const report = await this.analysis.report(listedLevel(o, this.cfg.MIN_DANGER_LEVEL), statusReportOptions(this.cfg));
+    // With --ip only the sources asked about are built (under a flood, a report of every tracked source first cost 400-700 MB).
+    const keep = o.ip === undefined ? undefined : keyFilter(o.ip);
+    const report = await this.analysis.report(listedLevel(o, this.cfg.MIN_DANGER_LEVEL), { ...statusReportOptions(this.cfg), keep });
     if (blocks !== null) markBlocked(report, blocks);
     return { report: filterReport(report, o), blocks, daemon: this.info() };
   }

@@ -42,10 +42,16 @@ function overlaps(a: Cidr, b: Cidr): boolean {
 
 /** `--ip ADDR[/LEN]`: the sources that are that address, inside that network, or a prefix containing it. */
 export function sourceFilter(ip: string): (s: SourceReport) => boolean {
+  const keep = keyFilter(ip);
+  return (s) => keep(s.src);
+}
+
+/** The same test on a source key (a tracked source's key is its report's `src`). */
+export function keyFilter(ip: string): (key: string) => boolean {
   const q = parseCidr(ip);
   if (q === null) throw new Error(`"${ip}" is not an IPv4/IPv6 address or network`);
-  return (s) => {
-    const c = parseCidr(s.src);
+  return (key) => {
+    const c = parseCidr(key);
     return c !== null && overlaps(q, c);
   };
 }

@@ -229,7 +229,7 @@ function radixPass(order: Uint32Array, into: Uint32Array, digit: ArrayLike<numbe
  * descending, then by DL descending. With a million sources a comparison
  * sort took seconds; this is a few dozen linear passes over typed arrays.
  */
-export function listedSources(tracker: ScanTracker, minDl: number): SourceState[] {
+export function listedSources(tracker: ScanTracker, minDl: number, keep?: (key: string) => boolean): SourceState[] {
   const states: SourceState[] = [];
   // The sort keys, read once: each read of a state is a cache miss in a heap of a million of them.
   const keys: string[] = [];
@@ -242,6 +242,7 @@ export function listedSources(tracker: ScanTracker, minDl: number): SourceState[
     const dl = s.peakDl;
     if (dl < minDl) continue;
     const key = s.key;
+    if (keep !== undefined && !keep(key)) continue;
     const pk = s.packets;
     states.push(s);
     keys.push(key);

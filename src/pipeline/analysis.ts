@@ -86,6 +86,8 @@ export interface ReportOptions {
   destinations?: number;
   /** Reverse DNS names looked up at most, for the first sources listed (default: all). */
   rdnsMax?: number;
+  /** Only the sources whose key this accepts are listed (`tsad status --ip`: no report of every tracked source to pick one). */
+  keep?: (key: string) => boolean;
 }
 
 /** Sources per batch of a streamed report (one round of rDNS lookups each); small, so report objects die young. */
@@ -176,7 +178,7 @@ export async function buildAnalysis(o: AnalysisOptions): Promise<Analysis> {
     resolveNames(sources: SourceReport[]): Promise<void>;
   }> => {
     const { geo, rdns } = await enrichers();
-    const listed = listedSources(tracker, minDl);
+    const listed = listedSources(tracker, minDl, ro.keep);
     // Every tracked source is counted at its level, also those below minDl that are not listed (the tracker keeps the counts).
     const [, l1 = 0, l2 = 0, l3 = 0, l4 = 0, l5 = 0] = tracker.levelCounts();
     const dangerLevels = { 1: l1, 2: l2, 3: l3, 4: l4, 5: l5 };
