@@ -6,8 +6,9 @@
  * its own process on a file source (inotify-driven); this process writes
  * `--rate` background lines per second in small batches, and `--probes`
  * times per second one probe line from a new IPv6 source whose first packet
- * matches a signature (the nmap SYN window), so that line alone raises the
- * level 0 -> 1. The clock starts just before the probe's write() and stops
+ * matches an anomaly signature (a TCP packet without flags: "SCAN NULL"),
+ * so that line alone raises the level 0 -> 1. (The nmap SYN window is a
+ * label since signature roles came in and raises nothing on its own.) The clock starts just before the probe's write() and stops
  * when the daemon's "danger level 0 -> 1" log line for that source arrives
  * here: parse, signatures, detection, the level-change hooks and the log
  * pipe are all inside the figure. Then the writing stops and the daemon's
@@ -56,7 +57,7 @@ function backgroundLine(i: number, iso: string): string {
 }
 
 function probeLine(k: number, iso: string): string {
-  return `${iso} fw1 kernel: DROP IN=eth0 OUT= MAC=52:54:00:7c:a0:14:52:54:00:7c:a0:0a:86:dd SRC=2001:db8:${(k >> 16).toString(16)}:${(k & 0xffff).toString(16)}::7 DST=2001:db8::1 LEN=44 TC=0 HOPLIMIT=45 FLOWLBL=0 PROTO=TCP SPT=54321 DPT=${1000 + (k % 1000)} WINDOW=1024 RES=0x00 SYN URGP=0 \n`;
+  return `${iso} fw1 kernel: DROP IN=eth0 OUT= MAC=52:54:00:7c:a0:14:52:54:00:7c:a0:0a:86:dd SRC=2001:db8:${(k >> 16).toString(16)}:${(k & 0xffff).toString(16)}::7 DST=2001:db8::1 LEN=44 TC=0 HOPLIMIT=45 FLOWLBL=0 PROTO=TCP SPT=54321 DPT=${1000 + (k % 1000)} WINDOW=1024 RES=0x00 URGP=0 \n`;
 }
 
 function probeKey(k: number): string {

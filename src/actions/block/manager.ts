@@ -87,9 +87,9 @@ export class BlockManager {
     const { records, offenders, skipped } = readState(data, now);
     if (skipped > 0) m.#log('warn', `ignored ${skipped} unreadable saved block(s)`);
     // Outer prefixes first, so nested blocks find their container.
-    records.sort((a, b) => prefixLen(a.cidr) - prefixLen(b.cidr));
+    records.sort((a, b) => a.parsed.len - b.parsed.len);
     const ignored = emptyChange(); // reconcile() loads the firewall
-    for (const r of records) m.#store.put(r, true, ignored);
+    for (const r of records) m.#store.put(r, true, ignored, r.parsed);
     m.#offenders.load(offenders);
     return m;
   }
