@@ -1,5 +1,5 @@
 /**
- * `node dist/bench/latency-bench.js [--rate 10000] [--seconds 20] [--probes 50] [--idle 10] [--json]`
+ * `node dist/bench/latency-bench.js [--rate 10000] [--seconds 20] [--probes 50] [--idle 10] [--json] [--cpu-prof DIR]`
  *
  * How long from a line written to the log file until the daemon has raised
  * the source's danger level, under background traffic. The daemon runs in
@@ -20,6 +20,8 @@
  * loop too (a stalled measurer would inflate every figure). Probes in flight
  * while a snapshot was taken are counted, and the percentiles of the others
  * printed next to the whole.
+ * `--cpu-prof DIR` writes the daemon's CPU profile there (node --cpu-prof),
+ * to see what holds its loop under the load.
  * A benchmark, not a test: it asserts nothing.
  */
 import { spawn } from 'node:child_process';
@@ -82,7 +84,9 @@ let last = performance.now();
 setInterval(() => { const n = performance.now(); if (n - last > 15) process.stderr.write('BENCH_STALL ' + (clock() - (n - last - 5)) + ' ' + (n - last - 5) + '\\n'); last = n; }, 5).unref();
 process.stderr.write('READY\\n');
 await d.finished;`;
-  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const profDir = process.argv.includes('--cpu-prof') ? process.argv[process.argv.indexOf('--cpu-prof') + 1] : undefined;
+  const prof = profDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', profDir];
+  const child = spawn(process.execPath, [...prof, '--input-type=module', '-e', script], { stdio: ['ignore', 'ignore', 'pipe'] });
   const written = new Map<string, number>();
   const latencies: number[] = [];
   /** [written, seen] of each probe. */
