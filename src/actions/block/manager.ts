@@ -89,7 +89,8 @@ export class BlockManager {
     // Outer prefixes first, so nested blocks find their container.
     records.sort((a, b) => a.parsed.len - b.parsed.len);
     const ignored = emptyChange(); // reconcile() loads the firewall
-    for (const r of records) m.#store.put(r, true, ignored, r.parsed);
+    // The sort is stable: of a cidr saved twice, the first is put and the later ones skipped.
+    for (const r of records) if (m.#store.get(r.cidr) === undefined) m.#store.put(r, true, ignored, r.parsed);
     m.#offenders.load(offenders);
     return m;
   }

@@ -71,14 +71,11 @@ export function readState(data: unknown, now: number): { records: ReadRecord[]; 
   const offenders: Offender[] = [];
   let skipped = 0;
   if (!isObj(data) || data.version !== 1) return { records, offenders, skipped: data === undefined || data === null ? 0 : 1 };
-  const seen = new Set<string>();
+  // A cidr saved twice: the first one counts (RecordStore.put skips the later ones at load).
   for (const b of Array.isArray(data.blocks) ? data.blocks : []) {
     const r = readBlock(b, now);
     if (r === null) skipped++;
-    else if (r !== 'expired' && !seen.has(r.cidr)) {
-      seen.add(r.cidr);
-      records.push(r);
-    }
+    else if (r !== 'expired') records.push(r);
   }
   for (const o of Array.isArray(data.offenders) ? data.offenders : []) {
     const last = isObj(o) ? time(o.last) : null;
