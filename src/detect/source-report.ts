@@ -15,9 +15,10 @@ import type { ScanTracker } from './scan-tracker.js';
 import type { ServiceMap, ServiceTally } from './service-evidence.js';
 import type { SourceState } from './source-state.js';
 import { nmapTtlPattern, Tool, TOOL_NAMES } from './tool-evidence.js';
+import { isoTime } from '../text/iso-time.js';
 
 function iso(ms: number): string {
-  return new Date(Number.isFinite(ms) ? ms : 0).toISOString();
+  return isoTime(Number.isFinite(ms) ? ms : 0);
 }
 
 function direction(s: SourceState): Direction {
@@ -25,17 +26,28 @@ function direction(s: SourceState): Direction {
   return s.forward >= s.outbound ? 'forward' : 'outbound';
 }
 
-/** Counts sorted by count desc, then key, as a plain object. */
+/** Counts sorted by count desc, then key, as a plain object. `entries` may be sorted in place when it is an array. */
 function sortedCounts(entries: Iterable<[string, number]>): Record<string, number> {
+  const list = Array.isArray(entries) ? entries : [...entries];
+  if (list.length > 1) list.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
   const out: Record<string, number> = {};
-  for (const [k, n] of [...entries].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))) out[k] = (out[k] ?? 0) + n;
+  for (const [k, n] of list) out[k] = (out[k] ?? 0) + n;
   return out;
 }
 
-function protocols(s: SourceState): { protocols: Record<string, ProtoReport>; portsScanned: Record<string, string>; icmpTypes: Record<string, number> } {
+/** A kind counter's pairs with their kinds as text. */
+function kindTexts(kinds: Array<[number, number]>, text: (k: number) => string): Array<[string, number]> {
+  const out: Array<[string, number]> = [];
+  for (const [k, n] of kinds) out.push([text(k), n]);
+  return out;
+}
+
+const icmpKindText = (k: number): string => `${k >> 8}/${k & 255}`;
+
+function protocols(s: SourceState): { protocols: Record<string, ProtoReport>; portsScanned: Record<string, string>; icmpTypes: Record<string, number> | undefined } {
   const out: Record<string, ProtoReport> = {};
   const portsScanned: Record<string, string> = {};
-  let icmpTypes: Record<string, number> = {};
+  let icmpTypes: Record<string, number> | undefined;
   for (const ps of s.protocolStats()) {
     const r: ProtoReport = { packets: ps.packets };
     if (ps.hasPorts && ps.count > 0) {
@@ -43,10 +55,11 @@ function protocols(s: SourceState): { protocols: Record<string, ProtoReport>; po
       r.ports = ps.count;
       portsScanned[ps.name] = ps.toString();
     }
-    if (ps.num === 6) r.flags = sortedCounts(ps.kinds().map(([k, n]) => [tcpFlagsText(k), n]));
-    if (ps.num === 1 || ps.num === 58) icmpTypes = sortedCounts(ps.kinds().map(([k, n]) => [`${k >> 8}/${k & 255}`, n]));
+    if (ps.num === 6) r.flags = sortedCounts(kindTexts(ps.kinds(), tcpFlagsText));
+    if (ps.num === 1 || ps.num === 58) icmpTypes = sortedCounts(kindTexts(ps.kinds(), icmpKindText));
     out[ps.name] = r;
   }
+  if (icmpTypes !== undefined && Object.keys(icmpTypes).length === 0) icmpTypes = undefined;
   return { protocols: out, portsScanned, icmpTypes };
 }
 
@@ -113,19 +126,26 @@ function protoScanFloor(s: SourceState): number {
   return Math.ceil((2.5 * s.packets) / Math.max(1, protocols));
 }
 
+/**
+ * The report of one source. Optional fields that a source lacks are
+ * `undefined` rather than absent, so every report has the same shape (one
+ * hidden class: building and writing a million of them stays on V8's fast
+ * paths); JSON leaves undefined fields out, so the text is the same.
+ */
 export function sourceReport(s: SourceState, cfg: Config): SourceReport {
   const p = protocols(s);
   const counts = classCounts(s);
   const sigs = s.signatures === null ? [] : [...s.signatures.values()].sort((a, b) => b.hits - a.hits || a.sid - b.sid);
+  const dsts = s.dsts;
   return {
     src: s.key,
-    ...(s.addresses !== null ? { addresses: [...s.addresses].sort() } : {}),
+    addresses: s.addresses !== null ? [...s.addresses].sort() : undefined,
     dl: s.peakDl as DangerLevel,
     packets: s.packets,
-    destinations: s.dsts.distinct(),
+    destinations: dsts.distinct(),
     direction: direction(s),
     protocols: p.protocols,
-    scanTypes: probedSeveral(s) ? scanTypes(counts, s.sweep || isSweep(dangerRules(cfg), s.dsts.active, s.dsts.sweepLike), s.protoScan, protoScanFloor(s)) : [],
+    scanTypes: probedSeveral(s) ? scanTypes(counts, s.sweep || isSweep(dangerRules(cfg), dsts.active, dsts.sweepLike), s.protoScan, protoScanFloor(s)) : [],
     tool: toolOf(s),
     signatures: sigs.map((g) => ({ msg: g.msg, sid: g.sid, dl: g.dl, hits: g.hits })),
     invalidIcmp: s.invalidIcmp === null ? [] : [...s.invalidIcmp.keys()].sort(),
@@ -139,18 +159,21 @@ export function sourceReport(s: SourceState, cfg: Config): SourceReport {
     currentDl: cfg.ENABLE_PERSISTENCE ? s.peakDl : s.dl,
     localHost: s.local,
     role: role(s),
-    multiDestination: s.dsts.peak > 1,
+    multiDestination: dsts.peak > 1,
     osDetection: counts[ScanClass.OsProbe]! > 0,
-    peakDestinations: s.dsts.peak,
-    destinationsEstimated: !s.dsts.exact,
-    ...(s.addressesTruncated ? { addressesTruncated: true } : {}),
+    peakDestinations: dsts.peak,
+    destinationsEstimated: !dsts.exact,
+    addressesTruncated: s.addressesTruncated ? true : undefined,
     portsScanned: p.portsScanned,
-    ...(Object.keys(p.icmpTypes).length > 0 ? { icmpTypes: p.icmpTypes } : {}),
+    icmpTypes: p.icmpTypes,
     chains: { INPUT: s.inbound, OUTPUT: s.outbound, FORWARD: s.forward },
     reasons: s.reasons === null ? [] : [...s.reasons],
     ipOptions: s.ipOptions === null ? [] : [...s.ipOptions],
     osBasis: s.osGuess === null ? null : s.osGuess.score === 2 ? 'tcp-options' : 'length',
-    ...(s.services !== null ? { services: servicesReport(s.services) } : {}),
+    services: s.services !== null ? servicesReport(s.services) : undefined,
+    // Filled by the enrichment (enrichSource) when it has them; declared here to keep the shape.
+    asOrg: undefined,
+    city: undefined,
   };
 }
 
@@ -180,54 +203,94 @@ export function compareSourceStates(a: SourceState, b: SourceState): number {
   return b.peakDl - a.peakDl || b.packets - a.packets || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 }
 
-/** Characters of a key packed into one number: 7 bits each, 49 bits, exact in a double. */
-const CHARS_PER_WORD = 7;
+/** Digits of a packet count per radix pass (16 bits). */
+const PACKET_DIGIT = 65_536;
 
 /**
- * Tracked sources at or above `minDl`, in the contract's order. Sorted on
- * flat copies of the sort keys, the source keys packed into numbers that
- * order like the strings: with a million sources, comparing the key strings
- * themselves (slices of the input) took seconds; the strings are compared
- * only when the packed words tie (characters past 127 are clamped).
+ * One stable counting-sort pass: `order` sorted by `digit[i]` (0 <= digit <
+ * buckets) into `into`, equal digits keeping their order.
+ */
+function radixPass(order: Uint32Array, into: Uint32Array, digit: ArrayLike<number>, count: Uint32Array, buckets: number): void {
+  count.fill(0, 0, buckets + 1);
+  const n = order.length;
+  for (let i = 0; i < n; i++) count[(digit[order[i] as number] as number) + 1]!++;
+  for (let b = 0; b < buckets; b++) count[b + 1]! += count[b] as number;
+  for (let i = 0; i < n; i++) {
+    const x = order[i] as number;
+    into[count[digit[x] as number]!++] = x;
+  }
+}
+
+/**
+ * Tracked sources at or above `minDl`, in the contract's order
+ * (compareSourceStates). A stable radix sort (LSD): by the keys'
+ * characters from the last position to the first (a key that ends sorts
+ * before any character, as `<` on strings does), then by packets
+ * descending, then by DL descending. With a million sources a comparison
+ * sort took seconds; this is a few dozen linear passes over typed arrays.
  */
 export function listedSources(tracker: ScanTracker, minDl: number): SourceState[] {
   const states: SourceState[] = [];
+  // The sort keys, read once: each read of a state is a cache miss in a heap of a million of them.
+  const keys: string[] = [];
+  const packets: number[] = [];
+  const levels: number[] = [];
   let longest = 0;
+  let maxPackets = 0;
+  let exotic = false;
   for (const s of tracker.sources()) {
-    if (s.peakDl < minDl) continue;
-    states.push(s);
-    if (s.key.length > longest) longest = s.key.length;
-  }
-  const n = states.length;
-  const w = Math.max(1, Math.ceil(longest / CHARS_PER_WORD));
-  const dl = new Uint8Array(n);
-  const packets = new Float64Array(n);
-  const words = new Float64Array(n * w);
-  const order = new Array<number>(n);
-  for (let i = 0; i < n; i++) {
-    const s = states[i] as SourceState;
-    dl[i] = s.peakDl;
-    packets[i] = s.packets;
-    order[i] = i;
+    const dl = s.peakDl;
+    if (dl < minDl) continue;
     const key = s.key;
-    for (let k = 0; k < w; k++) {
-      let x = 0;
-      for (let c = k * CHARS_PER_WORD; c < (k + 1) * CHARS_PER_WORD; c++) x = x * 128 + (c < key.length ? Math.min(key.charCodeAt(c), 127) : 0);
-      words[i * w + k] = x;
+    const pk = s.packets;
+    states.push(s);
+    keys.push(key);
+    packets.push(pk);
+    levels.push(dl);
+    if (key.length > longest) longest = key.length;
+    if (pk > maxPackets) maxPackets = pk;
+    if (!Number.isSafeInteger(pk) || pk < 0 || !Number.isInteger(dl) || dl < 0 || dl > 255) exotic = true;
+  }
+  // Counts and levels are small non-negative integers and keys ASCII; anything else (never seen) takes the comparison sort.
+  if (exotic) return states.sort(compareSourceStates);
+  const n = states.length;
+  let order = new Uint32Array(n);
+  let spare = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  const swap = (): void => {
+    const t = order;
+    order = spare;
+    spare = t;
+  };
+  // Keys: their characters column by column (a byte each: keys are address text), 0 where a key has ended.
+  const chars = new Uint8Array(n * longest);
+  for (let i = 0; i < n; i++) {
+    const key = keys[i] as string;
+    for (let c = 0; c < key.length; c++) {
+      const code = key.charCodeAt(c);
+      if (code > 127) return states.sort(compareSourceStates);
+      chars[c * n + i] = code + 1;
     }
   }
-  order.sort((a, b) => {
-    const d = (dl[b] as number) - (dl[a] as number) || (packets[b] as number) - (packets[a] as number);
-    if (d !== 0) return d;
-    for (let k = 0; k < w; k++) {
-      const x = (words[a * w + k] as number) - (words[b * w + k] as number);
-      if (x !== 0) return x;
-    }
-    const ka = (states[a] as SourceState).key;
-    const kb = (states[b] as SourceState).key;
-    return ka < kb ? -1 : ka > kb ? 1 : 0;
-  });
-  return order.map((i) => states[i] as SourceState);
+  const digit = new Uint32Array(n);
+  const count = new Uint32Array(PACKET_DIGIT + 2);
+  for (let c = longest - 1; c >= 0; c--) {
+    radixPass(order, spare, chars.subarray(c * n, (c + 1) * n), count, 129);
+    swap();
+  }
+  // Packets, descending: 16 bits per pass, as many passes as the largest count needs.
+  for (let scale = 1; scale <= maxPackets; scale *= PACKET_DIGIT) {
+    for (let i = 0; i < n; i++) digit[i] = PACKET_DIGIT - 1 - (Math.floor((packets[i] as number) / scale) % PACKET_DIGIT);
+    radixPass(order, spare, digit, count, PACKET_DIGIT);
+    swap();
+  }
+  // DL, descending.
+  for (let i = 0; i < n; i++) digit[i] = 255 - (levels[i] as number);
+  radixPass(order, spare, digit, count, 256);
+  swap();
+  const out = new Array<SourceState>(n);
+  for (let i = 0; i < n; i++) out[i] = states[order[i] as number] as SourceState;
+  return out;
 }
 
 /** Reports for tracked sources at or above `minDl` (default MIN_DANGER_LEVEL), in the contract's order. */

@@ -8,7 +8,9 @@
  * order country, city, ASN, then the GEOIP_DB files.
  *
  * Results are cached per address (bounded LRU), so the pipeline can ask once
- * per source and a repeat costs a Map probe. The files are checked for
+ * per source and a repeat costs a Map probe (a lookup opened for one report,
+ * where every address is asked once, goes without); decoded records are
+ * shared by all the addresses that lead to them. The files are checked for
  * changes at most every GEOIP_RECHECK_INTERVAL seconds, in the background:
  * lookup() never waits for the disk.
  */
@@ -68,7 +70,10 @@ export interface GeoDbInfo {
 export class GeoLookup {
   readonly #dbs: MmdbFile[];
   readonly #keys: string[];
-  readonly #cache: LruCache<string, GeoInfo>;
+  /** Null when each address is asked once (one report of distinct sources: a cache would only cost). */
+  readonly #cache: LruCache<string, GeoInfo> | null;
+  /** What each (shared, decoded-once) record gives, so a record is read once however many addresses lead to it. */
+  readonly #fromRecord = new WeakMap<object, GeoInfo>();
   readonly #recheckMs: number;
   #lastCheck: number;
   #checking: Promise<boolean> | null = null;
@@ -77,7 +82,7 @@ export class GeoLookup {
   private constructor(dbs: { key: string; db: MmdbFile }[], cacheSize: number, recheckMs: number) {
     this.#dbs = dbs.map((d) => d.db);
     this.#keys = dbs.map((d) => d.key);
-    this.#cache = new LruCache(cacheSize);
+    this.#cache = cacheSize > 0 ? new LruCache(cacheSize) : null;
     this.#recheckMs = recheckMs;
     this.#lastCheck = Date.now();
   }
@@ -87,7 +92,7 @@ export class GeoLookup {
    * Error naming the key and the path: a configured database that silently
    * gives nothing would look like "no country" everywhere.
    */
-  static async open(cfg: Config): Promise<GeoLookup> {
+  static async open(cfg: Config, o: { cache?: boolean } = {}): Promise<GeoLookup> {
     const dbs: { key: string; db: MmdbFile }[] = [];
     for (const { key, path } of geoDbPaths(cfg)) {
       try {
@@ -96,7 +101,7 @@ export class GeoLookup {
         throw new Error(`${key}: ${err instanceof Error ? err.message : String(err)}`);
       }
     }
-    return new GeoLookup(dbs, cfg.GEOIP_CACHE_SIZE, cfg.GEOIP_RECHECK_INTERVAL * 1000);
+    return new GeoLookup(dbs, o.cache === false ? 0 : cfg.GEOIP_CACHE_SIZE, cfg.GEOIP_RECHECK_INTERVAL * 1000);
   }
 
   /** True when at least one database is open. */
@@ -123,6 +128,7 @@ export class GeoLookup {
   lookup(addr: string): GeoInfo {
     if (this.#closed || this.#dbs.length === 0) return NO_GEO;
     this.#maybeRecheck();
+    if (this.#cache === null) return this.#resolve(addr);
     const hit = this.#cache.get(addr);
     if (hit !== undefined) return hit;
     const info = this.#resolve(addr);
@@ -137,10 +143,20 @@ export class GeoLookup {
     if (isSpecialAddress(target)) return NO_GEO;
     const info: GeoInfo = { country: null, asn: null, asOrg: null, city: null };
     for (const db of this.#dbs) {
-      mergeGeo(info, geoFromRecord(db.get(target)));
+      mergeGeo(info, this.#geoOf(db.get(target)));
       if (info.country !== null && info.asn !== null && info.city !== null) break;
     }
     return info.country === null && info.asn === null && info.city === null ? NO_GEO : Object.freeze(info);
+  }
+
+  #geoOf(rec: unknown): GeoInfo {
+    if (typeof rec !== 'object' || rec === null) return geoFromRecord(rec);
+    let g = this.#fromRecord.get(rec);
+    if (g === undefined) {
+      g = Object.freeze(geoFromRecord(rec));
+      this.#fromRecord.set(rec, g);
+    }
+    return g;
   }
 
   #maybeRecheck(): void {
@@ -160,7 +176,7 @@ export class GeoLookup {
     const run = async (): Promise<boolean> => {
       let changed = false;
       for (const db of this.#dbs) if (await db.reloadIfChanged()) changed = true;
-      if (changed) this.#cache.clear();
+      if (changed) this.#cache?.clear();
       return changed;
     };
     this.#checking = run().finally(() => {
@@ -172,6 +188,6 @@ export class GeoLookup {
 
   close(): void {
     this.#closed = true;
-    this.#cache.clear();
+    this.#cache?.clear();
   }
 }

@@ -25,6 +25,29 @@ async function stampOf(path: string): Promise<Stamp> {
   return { mtimeMs: s.mtimeMs, size: s.size, ino: s.ino };
 }
 
+/** Decoded records kept per file: far fewer records than networks, so most lookups find theirs here. */
+const RECORD_CACHE = 20_000;
+
+/**
+ * Decoded records by their offset in the data section (mmdb-lib's decoder
+ * cache). Many networks share a record, and decoding one builds its objects
+ * and strings anew each time: with the cache a report of a million sources
+ * decodes each record once. Bounded by emptying it when full (no per-hit
+ * bookkeeping); the records are shared, so callers must not modify them.
+ */
+class RecordCache {
+  readonly #map = new Map<number, unknown>();
+
+  get(offset: number): unknown {
+    return this.#map.get(offset);
+  }
+
+  set(offset: number, record: unknown): void {
+    if (this.#map.size >= RECORD_CACHE) this.#map.clear();
+    this.#map.set(offset, record);
+  }
+}
+
 /** Reads and parses the file; throws with the path in the message. */
 async function readDb(path: string): Promise<{ reader: Reader<Response>; stamp: Stamp }> {
   const before = await stampOf(path);
@@ -32,7 +55,7 @@ async function readDb(path: string): Promise<{ reader: Reader<Response>; stamp: 
   const after = await stampOf(path);
   if (!sameStamp(before, after) || buf.length !== after.size) throw new Error(`${path}: changed while being read`);
   try {
-    return { reader: new Reader<Response>(buf), stamp: after };
+    return { reader: new Reader<Response>(buf, { cache: new RecordCache() }), stamp: after };
   } catch (err) {
     throw new Error(`${path}: not a MaxMind DB file (${err instanceof Error ? err.message : String(err)})`);
   }
@@ -79,7 +102,8 @@ export class MmdbFile {
   }
 
   /**
-   * The record for an address (valid text), or null. An IPv4-only database
+   * The record for an address (valid text), or null. Records are shared
+   * between lookups (decoded once): read them, never modify them. An IPv4-only database
    * cannot answer for IPv6: its tree would walk the first 32 bits of the
    * IPv6 address and return some unrelated IPv4 record.
    */

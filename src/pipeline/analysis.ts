@@ -25,6 +25,11 @@ export interface AnalysisOptions {
   signaturesPath?: string | undefined;
   signatures?: boolean;
   geoip?: boolean;
+  /**
+   * False when at most one report is built (analyze): each source's address
+   * is then looked up once, and a per-address GeoIP cache would only cost.
+   */
+  geoCache?: boolean;
   dns?: boolean;
   feeds?: boolean;
   since?: number | undefined;
@@ -155,7 +160,7 @@ export async function buildAnalysis(o: AnalysisOptions): Promise<Analysis> {
   let geo: Promise<GeoLookup | null> | undefined;
   let rdns: ReverseDns | null | undefined;
   const enrichers = async (): Promise<{ geo: GeoLookup | null; rdns: ReverseDns | null }> => {
-    geo ??= o.geoip !== false && cfg.ENABLE_GEOIP ? GeoLookup.open(cfg) : Promise.resolve(null);
+    geo ??= o.geoip !== false && cfg.ENABLE_GEOIP ? GeoLookup.open(cfg, { cache: o.geoCache !== false }) : Promise.resolve(null);
     rdns ??= o.dns ? new ReverseDns({ timeoutMs: cfg.DNS_TIMEOUT * 1000, servers: [...cfg.DNS_RESOLVERS], cacheSize: cfg.DNS_CACHE_SIZE, ttlMs: cfg.DNS_CACHE_TTL * 1000 }) : null;
     return { geo: await geo, rdns };
   };

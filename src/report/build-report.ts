@@ -5,6 +5,7 @@
  * so a streamed report can write it before generating any source.
  */
 import type { Report, ReportHead, ReportSummary, SourceReport } from '../model/report.js';
+import { isoTime } from '../text/iso-time.js';
 
 export interface ReportHeadInput {
   lines: number;
@@ -35,7 +36,7 @@ const MAX_DATE_MS = 8.64e15;
 
 /** ISO 8601, or null for no time (and for a time no Date can hold: a report is never lost to one). */
 function iso(ms: number): string | null {
-  return Math.abs(ms) <= MAX_DATE_MS ? new Date(ms).toISOString() : null;
+  return Math.abs(ms) <= MAX_DATE_MS ? isoTime(ms) : null;
 }
 
 /**

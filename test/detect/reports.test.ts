@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
-import { compareSourceStates, GlobalCounters, listedSources, ScanTracker, sourceReport, sourceReports } from '../../src/detect/index.js';
+import { compareSourceStates, GlobalCounters, listedSources, ScanTracker, sourceReport, sourceReports, type SourceState } from '../../src/detect/index.js';
 import { TCP_ACK } from '../../src/model/packet.js';
 import { T0, cfgWith, icmp, pkt, portScan } from './packet-builder.js';
 
@@ -86,5 +86,20 @@ describe('listedSources', () => {
         expect(listedSources(t, minDl).map((s) => s.key)).toEqual(naive);
       }
     }), { numRuns: 100 });
+  });
+});
+
+describe('listedSources on odd keys and counts', () => {
+  test('orders like compareSourceStates: keys that are prefixes of others, non-ASCII keys, counts past 16 and 32 bits', () => {
+    const keys = fc.oneof(fc.string({ maxLength: 6 }), fc.string({ maxLength: 4, unit: 'binary' }), fc.constantFrom('10.0.0.1', '10.0.0.10', '10.0.0', '2001:db8::/64', '2001:db8::1'));
+    const packets = fc.oneof(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 2 ** 40 }), fc.constantFrom(65_535, 65_536, 65_537, 2 ** 32));
+    fc.assert(fc.property(fc.array(fc.tuple(keys, packets, fc.integer({ min: 0, max: 5 })), { maxLength: 80 }), (spec) => {
+      const states = spec.map(([key, n, dl]) => ({ key, packets: n, peakDl: dl }) as unknown as SourceState);
+      const tracker = { sources: () => states.values() } as unknown as ScanTracker;
+      for (const minDl of [0, 3]) {
+        const naive = states.filter((s) => s.peakDl >= minDl).sort(compareSourceStates);
+        expect(listedSources(tracker, minDl)).toEqual(naive);
+      }
+    }), { numRuns: 300 });
   });
 });

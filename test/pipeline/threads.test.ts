@@ -63,7 +63,8 @@ beforeAll(async () => {
 
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-describe('analyze --threads N equals one thread', () => {
+// Each case runs the CLI up to a dozen times, worker threads included: minutes on a loaded 2-core machine.
+describe('analyze --threads N equals one thread', { timeout: 300_000 }, () => {
   it('the sample and the captured fixtures', async () => {
     await sameInThreads([join(FX, 'sample', 'kern.log')]);
     await sameInThreads(files(join(FX, 'captured', 'ipt'), (n) => !n.endsWith('.json')));

@@ -107,6 +107,8 @@ async function analyze(files: string[], opts: AnalyzeOpts): Promise<void> {
     signaturesPath: opts.signatures,
     signatures: opts.sigs,
     geoip: opts.geoip,
+    // One report (the HTML page and the mail reuse it): every address is looked up once.
+    geoCache: false,
     dns: opts.dns === true,
     since,
     until,
