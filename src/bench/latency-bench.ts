@@ -1,13 +1,14 @@
 /**
- * `node dist/bench/latency-bench.js [--rate 10000] [--seconds 20] [--probes 50] [--idle 10] [--json]`
+ * `node dist/bench/latency-bench.js [--rate 10000] [--seconds 20] [--probes 50] [--idle 10] [--json] [--cpu-prof DIR]`
  *
  * How long from a line written to the log file until the daemon has raised
  * the source's danger level, under background traffic. The daemon runs in
  * its own process on a file source (inotify-driven); this process writes
  * `--rate` background lines per second in small batches, and `--probes`
  * times per second one probe line from a new IPv6 source whose first packet
- * matches a signature (the nmap SYN window), so that line alone raises the
- * level 0 -> 1. The clock starts just before the probe's write() and stops
+ * matches an anomaly signature (a TCP packet without flags: "SCAN NULL"),
+ * so that line alone raises the level 0 -> 1. (The nmap SYN window is a
+ * label since signature roles came in and raises nothing on its own.) The clock starts just before the probe's write() and stops
  * when the daemon's "danger level 0 -> 1" log line for that source arrives
  * here: parse, signatures, detection, the level-change hooks and the log
  * pipe are all inside the figure. Then the writing stops and the daemon's
@@ -19,6 +20,8 @@
  * loop too (a stalled measurer would inflate every figure). Probes in flight
  * while a snapshot was taken are counted, and the percentiles of the others
  * printed next to the whole.
+ * `--cpu-prof DIR` writes the daemon's CPU profile there (node --cpu-prof),
+ * to see what holds its loop under the load.
  * A benchmark, not a test: it asserts nothing.
  */
 import { spawn } from 'node:child_process';
@@ -56,7 +59,7 @@ function backgroundLine(i: number, iso: string): string {
 }
 
 function probeLine(k: number, iso: string): string {
-  return `${iso} fw1 kernel: DROP IN=eth0 OUT= MAC=52:54:00:7c:a0:14:52:54:00:7c:a0:0a:86:dd SRC=2001:db8:${(k >> 16).toString(16)}:${(k & 0xffff).toString(16)}::7 DST=2001:db8::1 LEN=44 TC=0 HOPLIMIT=45 FLOWLBL=0 PROTO=TCP SPT=54321 DPT=${1000 + (k % 1000)} WINDOW=1024 RES=0x00 SYN URGP=0 \n`;
+  return `${iso} fw1 kernel: DROP IN=eth0 OUT= MAC=52:54:00:7c:a0:14:52:54:00:7c:a0:0a:86:dd SRC=2001:db8:${(k >> 16).toString(16)}:${(k & 0xffff).toString(16)}::7 DST=2001:db8::1 LEN=44 TC=0 HOPLIMIT=45 FLOWLBL=0 PROTO=TCP SPT=54321 DPT=${1000 + (k % 1000)} WINDOW=1024 RES=0x00 URGP=0 \n`;
 }
 
 function probeKey(k: number): string {
@@ -81,7 +84,9 @@ let last = performance.now();
 setInterval(() => { const n = performance.now(); if (n - last > 15) process.stderr.write('BENCH_STALL ' + (clock() - (n - last - 5)) + ' ' + (n - last - 5) + '\\n'); last = n; }, 5).unref();
 process.stderr.write('READY\\n');
 await d.finished;`;
-  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const profDir = process.argv.includes('--cpu-prof') ? process.argv[process.argv.indexOf('--cpu-prof') + 1] : undefined;
+  const prof = profDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', profDir];
+  const child = spawn(process.execPath, [...prof, '--input-type=module', '-e', script], { stdio: ['ignore', 'ignore', 'pipe'] });
   const written = new Map<string, number>();
   const latencies: number[] = [];
   /** [written, seen] of each probe. */

@@ -87,9 +87,10 @@ export class BlockManager {
     const { records, offenders, skipped } = readState(data, now);
     if (skipped > 0) m.#log('warn', `ignored ${skipped} unreadable saved block(s)`);
     // Outer prefixes first, so nested blocks find their container.
-    records.sort((a, b) => prefixLen(a.cidr) - prefixLen(b.cidr));
+    records.sort((a, b) => a.parsed.len - b.parsed.len);
     const ignored = emptyChange(); // reconcile() loads the firewall
-    for (const r of records) m.#store.put(r, true, ignored);
+    // The sort is stable: of a cidr saved twice, the first is put and the later ones skipped.
+    for (const r of records) if (m.#store.get(r.cidr) === undefined) m.#store.put(r, true, ignored, r.parsed);
     m.#offenders.load(offenders);
     return m;
   }

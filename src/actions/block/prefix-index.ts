@@ -3,13 +3,15 @@
  * answers "which installed prefix covers this cidr?" with one map probe per
  * prefix length present, and supports deletion (src/net's PrefixMap does not).
  */
-import { maskBytes, type Cidr } from '../../net/address.js';
+import type { Cidr } from '../../net/address.js';
 
+/** The first `len` bits of `bytes`, two bytes to a UTF-16 code unit (a million keys at a restore: no copies, no hex). */
 function key(bytes: Uint8Array, len: number): string {
-  const b = bytes.slice();
-  maskBytes(b, len);
   let s = '';
-  for (let i = 0; i < Math.ceil(len / 8); i++) s += ((b[i] as number) + 256).toString(16).slice(1);
+  for (let i = 0, bits = len; bits > 0; i += 2, bits -= 16) {
+    const word = (((bytes[i] as number) << 8) | ((bytes[i + 1] as number) ?? 0)) & (bits >= 16 ? 0xffff : (0xffff << (16 - bits)) & 0xffff);
+    s += String.fromCharCode(word);
+  }
   return s;
 }
 

@@ -23,10 +23,30 @@ function firstLines(s: string): string {
   return lines === '' ? 'no message' : lines.length > 400 ? `${lines.slice(0, 397)}...` : lines;
 }
 
-/** The default Runner: the real program, 60 s limit, large output allowed (a 100k-element set listing). */
+/** Scripts from this size on are bulk loads (a restart's or a feed's blocks). */
+const BULK_INPUT = 1 << 20;
+
+/**
+ * The environment for a bulk load: glibc's malloc asks for transparent huge
+ * pages (ignored where glibc lacks the tunable). nft allocates a small
+ * object per element; a million elements cost it some 190,000 page faults,
+ * and this takes 10-20% off its CPU time (nft 1.0.6, 1M elements).
+ */
+function bulkEnv(): NodeJS.ProcessEnv {
+  const own = process.env.GLIBC_TUNABLES;
+  return { ...process.env, GLIBC_TUNABLES: own ? `${own}:glibc.malloc.hugetlb=1` : 'glibc.malloc.hugetlb=1' };
+}
+
+/**
+ * The default Runner: the real program, large output allowed (a 100k-element
+ * set listing), and a time limit of 60 s plus 2 s per MB of script, so a
+ * million blocks (30 MB) on a busy machine are not cut off and retried forever.
+ */
 export const execRunner: Runner = (cmd, args, input) =>
   new Promise<RunResult>((resolve, reject) => {
-    const child = execFile(cmd, args, { maxBuffer: 512 * 1024 * 1024, timeout: 60_000, encoding: 'utf8' }, (err, stdout, stderr) => {
+    const bulk = (input?.length ?? 0) >= BULK_INPUT;
+    const timeout = 60_000 + Math.ceil(((input?.length ?? 0) / 1e6) * 2000);
+    const child = execFile(cmd, args, { maxBuffer: 512 * 1024 * 1024, timeout, encoding: 'utf8', env: bulk ? bulkEnv() : undefined }, (err, stdout, stderr) => {
       if (err) {
         const code = (err as NodeJS.ErrnoException & { code?: number | string }).code ?? null;
         reject(new CommandError(cmd, args, code, stderr || err.message));

@@ -4,8 +4,12 @@
  * Reading is forgiving: a malformed entry is skipped and counted, an expired
  * one is dropped.
  */
+import type { Cidr } from '../../net/address.js';
 import { canonicalCidr } from './cidr.js';
 import type { BlockRecord, NewRecord } from './records.js';
+
+/** A saved block read back, with its parsed prefix (so the store does not parse it again). */
+export type ReadRecord = NewRecord & { parsed: Cidr };
 
 export interface Offender {
   cidr: string;
@@ -51,7 +55,7 @@ function time(v: unknown): number | null {
   return Number.isFinite(t) ? t : null;
 }
 
-function readBlock(v: unknown, now: number): NewRecord | 'expired' | null {
+function readBlock(v: unknown, now: number): ReadRecord | 'expired' | null {
   if (!isObj(v) || typeof v.cidr !== 'string') return null;
   const c = canonicalCidr(v.cidr);
   const createdAt = time(v.createdAt);
@@ -59,22 +63,19 @@ function readBlock(v: unknown, now: number): NewRecord | 'expired' | null {
   if (c === null || createdAt === null || (v.expiresAt !== null && expiresAt === null)) return null;
   if (expiresAt !== null && expiresAt <= now) return 'expired';
   const dl = typeof v.dl === 'number' && v.dl >= 0 && v.dl <= 5 ? v.dl : null;
-  return { cidr: c.text, createdAt, expiresAt, reason: typeof v.reason === 'string' ? v.reason : '', dl, manual: v.manual === true };
+  return { cidr: c.text, createdAt, expiresAt, reason: typeof v.reason === 'string' ? v.reason : '', dl, manual: v.manual === true, parsed: c.cidr };
 }
 
-export function readState(data: unknown, now: number): { records: NewRecord[]; offenders: Offender[]; skipped: number } {
-  const records: NewRecord[] = [];
+export function readState(data: unknown, now: number): { records: ReadRecord[]; offenders: Offender[]; skipped: number } {
+  const records: ReadRecord[] = [];
   const offenders: Offender[] = [];
   let skipped = 0;
   if (!isObj(data) || data.version !== 1) return { records, offenders, skipped: data === undefined || data === null ? 0 : 1 };
-  const seen = new Set<string>();
+  // A cidr saved twice: the first one counts (RecordStore.put skips the later ones at load).
   for (const b of Array.isArray(data.blocks) ? data.blocks : []) {
     const r = readBlock(b, now);
     if (r === null) skipped++;
-    else if (r !== 'expired' && !seen.has(r.cidr)) {
-      seen.add(r.cidr);
-      records.push(r);
-    }
+    else if (r !== 'expired') records.push(r);
   }
   for (const o of Array.isArray(data.offenders) ? data.offenders : []) {
     const last = isObj(o) ? time(o.last) : null;
