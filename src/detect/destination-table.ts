@@ -162,7 +162,11 @@ export class DestinationTable extends DestinationState {
   /** True when prune(cutoff) would drop something. */
   wouldPrune(cutoff: number): boolean {
     if (cutoff <= this.#minSeen) return false;
-    if (this.#vals !== null) return this.#vals.some((d) => d.dstSeen < cutoff);
+    const vals = this.#vals;
+    if (vals !== null) {
+      for (let i = 0; i < vals.length; i++) if ((vals[i] as DestinationState).dstSeen < cutoff) return true;
+      return false;
+    }
     if (this.#map === null) return false;
     const front = this.#map.values().next();
     return front.done !== true && front.value.dstSeen < cutoff;
