@@ -10,6 +10,7 @@ import type { FingerprintGuess } from './os-fingerprint.js';
 import { DestinationTable, TABLE_BITS } from './destination-table.js';
 import { EPOCH_MS, toSeconds } from './event-seconds.js';
 import { ProtoStat } from './proto-stat.js';
+import { sharedText } from './shared-text.js';
 import type { ServiceMap } from './service-evidence.js';
 import { CLASS_COUNT } from './scan-class.js';
 import { TOOL_COUNT } from './tool-evidence.js';
@@ -395,8 +396,9 @@ export class SourceState extends DestinationTable {
     return out;
   }
 
-  addReason(reason: string): void {
+  addReason(text: string): void {
     const r = this.#why;
+    const reason = sharedText(text);
     if (r === null) this.#why = reason;
     else if (typeof r === 'string') this.#why = [r, reason];
     else if (r.length < MAX_REASONS) r.push(reason);
