@@ -151,8 +151,15 @@ export class DestinationTable extends DestinationState {
   /** Highest packet count among active destinations. */
   maxActivePackets(): number {
     if (this.#maxDirty) {
+      // Plain loops (no generator: this runs per packet for some sources).
       let max = 0;
-      for (const d of this.#states()) if (d.dstPackets > max) max = d.dstPackets;
+      const map = this.#map;
+      const vals = this.#vals;
+      if (map !== null) {
+        for (const d of map.values()) if (d.dstPackets > max) max = d.dstPackets;
+      } else if (vals !== null) {
+        for (let i = 0; i < vals.length; i++) if ((vals[i] as DestinationState).dstPackets > max) max = (vals[i] as DestinationState).dstPackets;
+      } else if (this.#hasOne) max = this.dstPackets;
       this.#maxPackets = max;
       this.#maxDirty = false;
     }
@@ -162,7 +169,11 @@ export class DestinationTable extends DestinationState {
   /** True when prune(cutoff) would drop something. */
   wouldPrune(cutoff: number): boolean {
     if (cutoff <= this.#minSeen) return false;
-    if (this.#vals !== null) return this.#vals.some((d) => d.dstSeen < cutoff);
+    const vals = this.#vals;
+    if (vals !== null) {
+      for (let i = 0; i < vals.length; i++) if ((vals[i] as DestinationState).dstSeen < cutoff) return true;
+      return false;
+    }
     if (this.#map === null) return false;
     const front = this.#map.values().next();
     return front.done !== true && front.value.dstSeen < cutoff;
@@ -237,12 +248,6 @@ export class DestinationTable extends DestinationState {
     if (this.#map !== null) yield* this.#map.keys();
     else if (this.#keys !== null) yield* this.#keys;
     else if (this.#hasOne) yield this.#oneKey;
-  }
-
-  *#states(): IterableIterator<DestinationState> {
-    if (this.#map !== null) yield* this.#map.values();
-    else if (this.#vals !== null) yield* this.#vals;
-    else if (this.#hasOne) yield this;
   }
 
   #insertFirst(dst: string): DestinationState {

@@ -51,6 +51,17 @@ export function shippedFingerprintsPath(): string {
   return packageFile('etc/os-fingerprints');
 }
 
+/** Loops, not some() with a closure per entry: guess() runs for a source's first SYNs and tries every entry. */
+function someLayoutMatches(layouts: readonly string[][], letters: readonly string[], values: { M: number; W: number }): boolean {
+  for (let i = 0; i < layouts.length; i++) if (layoutMatches(layouts[i] as string[], letters, values)) return true;
+  return false;
+}
+
+function someLayoutBytes(layouts: readonly string[][], optBytes: number): boolean {
+  for (let i = 0; i < layouts.length; i++) if (layoutBytes(layouts[i] as string[]) === optBytes) return true;
+  return false;
+}
+
 export class FingerprintDb {
   constructor(readonly entries: readonly Fingerprint[], private readonly maxHops: number) {}
 
@@ -73,8 +84,8 @@ export class FingerprintDb {
       if (fp.df >= 0 && p.family === 4 && fp.df !== df) continue; // IPv6 has no DF bit
       if (!windowMatches(fp, p.window, opts?.mss ?? defaultMss)) continue;
       if (letters !== null && values !== null) {
-        if (fp.layouts === null || fp.layouts.some((l) => layoutMatches(l, letters, values))) return { fp, index: i, score: 2 };
-      } else if (fp.layouts === null || fp.layouts.some((l) => layoutBytes(l) === optBytes)) {
+        if (fp.layouts === null || someLayoutMatches(fp.layouts, letters, values)) return { fp, index: i, score: 2 };
+      } else if (fp.layouts === null || someLayoutBytes(fp.layouts, optBytes)) {
         return { fp, index: i, score: 1 };
       }
     }

@@ -180,7 +180,7 @@ export class ScanTracker {
     this.#destination(s, p, ts, sec, cls);
     if (hits !== null) this.#signatures(s, p, hits, cls);
     if (this.#slow) this.#slowScan(s);
-    if (this.#serviceLevels && s.signatures !== null) this.#serviceFloor(s);
+    if (this.#serviceLevels && s.matched) this.#serviceFloor(s);
     return s;
   }
 

@@ -27,6 +27,8 @@ export interface SignatureTally {
 const LOCAL = 1 << TABLE_BITS;
 const SWEEP = 2 << TABLE_BITS;
 const PROTO_SCAN = 4 << TABLE_BITS;
+/** A signature matched in the 'service' role (topServiceMatch() has something to find). */
+const SERVICE_SIG = 8 << TABLE_BITS;
 
 export const MAX_ADDRESSES = 64;
 export const MAX_REASONS = 16;
@@ -48,13 +50,12 @@ export interface SourceNotesFields {
   services?: ServiceMap | null;
 }
 
-/** The parts of a source that most sources never need, allocated on first use. */
-class SourceNotes implements SourceNotesFields {
+/** The parts of a source that most sources never need, allocated on first use (the reasons are kept apart: see #why). */
+class SourceNotes implements Omit<SourceNotesFields, 'reasons'> {
   /** Per scan class and per tool, once a second class (tool) is seen (the first is counted inline). */
   classes: Uint32Array | null = null;
   tools: Uint32Array | null = null;
   addressesTruncated = false;
-  reasons: string[] | null = null;
   others: Map<number, ProtoStat> | null = null;
   fileTool: string | null = null;
   osGuess: FingerprintGuess | null = null;
@@ -98,9 +99,11 @@ export class SourceState extends DestinationTable {
   osTries = 0;
   /** The last state snapshot this source was written into, or began after it was tracked (state/scan-snapshot.ts). */
   savedIn = 0;
-  /** Signature matches, in first-match order: a short list, not a Map (most sources match one or two rules). */
-  #sigs: SignatureTally[] | null = null;
+  /** Signature matches, in first-match order: the first inline, then a short list, not a Map (most sources match one or two rules). */
+  #sigs: SignatureTally | SignatureTally[] | null = null;
   #notes: SourceNotes | null = null;
+  /** Why the level rose: one reason inline (most sources that rise rise once), more in an array. */
+  #why: string | string[] | null = null;
 
   constructor(readonly key: string, readonly family: 4 | 6, aggregated: boolean, ts: number, local: boolean) {
     super();
@@ -168,7 +171,8 @@ export class SourceState extends DestinationTable {
 
   /** Why the level rose, oldest first (at most 16). */
   get reasons(): readonly string[] | null {
-    return this.#notes?.reasons ?? null;
+    const w = this.#why;
+    return w === null || typeof w !== 'string' ? w : [w];
   }
 
   /** Protocols other than tcp, udp, icmp/icmp6, by number. */
@@ -187,19 +191,30 @@ export class SourceState extends DestinationTable {
 
   /** Signature matches, in first-match order (at most MAX_SIGNATURES). */
   get signatures(): readonly SignatureTally[] | null {
-    return this.#sigs;
+    const m = this.#sigs;
+    return m === null || Array.isArray(m) ? m : [m];
+  }
+
+  /** Some signature matched (signatures !== null, without making a list). */
+  get matched(): boolean {
+    return this.#sigs !== null;
   }
 
   /** The tally of signature `sid`, if it matched. */
   signature(sid: number): SignatureTally | undefined {
     const list = this.#sigs;
-    if (list !== null) for (let i = 0; i < list.length; i++) if ((list[i] as SignatureTally).sid === sid) return list[i];
+    if (list === null) return undefined;
+    // One match inline (the common case: no list per source).
+    if (!Array.isArray(list)) return list.sid === sid ? list : undefined;
+    for (let i = 0; i < list.length; i++) if ((list[i] as SignatureTally).sid === sid) return list[i];
     return undefined;
   }
 
   /** Replaces the signature matches (taken over; the caller has checked that sids are distinct). */
   restoreSignatures(list: SignatureTally[] | null): void {
-    this.#sigs = list !== null && list.length > 0 ? list : null;
+    this.#sigs = list === null || list.length === 0 ? null : list.length === 1 ? (list[0] as SignatureTally) : list;
+    this.bits &= ~SERVICE_SIG;
+    if (list !== null) for (const t of list) if (t.role === 'service') this.bits |= SERVICE_SIG;
   }
 
   get invalidIcmp(): ReadonlyMap<string, number> | null {
@@ -260,8 +275,15 @@ export class SourceState extends DestinationTable {
   outsidePorts(): number {
     const m = this.#notes?.outside ?? null;
     let n = 0;
-    if (m !== null) for (const ps of m.values()) n += ps.count;
-    else for (const ps of this.protocolStats()) if (ps.hasPorts) n += ps.count;
+    if (m !== null) {
+      for (const ps of m.values()) n += ps.count;
+      return n;
+    }
+    // Per packet (the slow-scan ladder): no array of the records, as protocolStats() would make.
+    if (this.tcp !== null) n += this.tcp.count;
+    if (this.udp !== null) n += this.udp.count;
+    const others = this.#notes?.others ?? null;
+    if (others !== null) for (const ps of others.values()) if (ps.hasPorts) n += ps.count;
     return n;
   }
 
@@ -314,7 +336,14 @@ export class SourceState extends DestinationTable {
   /** Replaces the rare parts (taken over, not copied); null when the source has none. */
   restoreNotes(f: SourceNotesFields | null): void {
     const { classes, tools } = this;
-    this.#notes = f === null ? null : Object.assign(new SourceNotes(), f);
+    if (f === null) {
+      this.#notes = null;
+      this.#why = null;
+    } else {
+      const { reasons, ...rest } = f;
+      this.#notes = Object.assign(new SourceNotes(), rest);
+      this.#why = reasons;
+    }
     [this.classes, this.tools] = [classes, tools];
   }
 
@@ -370,9 +399,11 @@ export class SourceState extends DestinationTable {
   }
 
   addReason(text: string): void {
-    const r = (this.#n.reasons ??= []);
+    const r = this.#why;
     const reason = sharedText(text);
-    if (r.length < MAX_REASONS) r.push(reason);
+    if (r === null) this.#why = reason;
+    else if (typeof r === 'string') this.#why = [r, reason];
+    else if (r.length < MAX_REASONS) r.push(reason);
     else r[MAX_REASONS - 1] = reason;
   }
 
@@ -391,9 +422,11 @@ export class SourceState extends DestinationTable {
       return;
     }
     const tally: SignatureTally = { msg, sid, dl, hits: 1, role };
+    if (role === 'service') this.bits |= SERVICE_SIG;
     const list = this.#sigs;
     // Exactly sized while short: a pushed (or spread) array reserves room for 16 more.
-    if (list === null) this.#sigs = [tally];
+    if (list === null) this.#sigs = tally;
+    else if (!Array.isArray(list)) this.#sigs = [list, tally];
     else if (list.length < 8) {
       const grown = new Array<SignatureTally>(list.length + 1);
       for (let i = 0; i < list.length; i++) grown[i] = list[i] as SignatureTally;
@@ -405,7 +438,9 @@ export class SourceState extends DestinationTable {
   /** The service-role match with the highest level (what scan evidence would raise the source to), or null. */
   topServiceMatch(): SignatureTally | null {
     const m = this.#sigs;
-    if (m === null) return null;
+    // Checked after every packet of a source with matches: most have no service match.
+    if (m === null || (this.bits & SERVICE_SIG) === 0) return null;
+    if (!Array.isArray(m)) return m.role === 'service' ? m : null;
     let best: SignatureTally | null = null;
     for (const t of m) if (t.role === 'service' && (best === null || t.dl > best.dl)) best = t;
     return best;

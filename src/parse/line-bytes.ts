@@ -148,7 +148,7 @@ export class Interner {
 }
 
 /** True when the string s is the ASCII bytes b[from, to). */
-function sameText(s: string, b: Uint8Array, from: number, to: number): boolean {
+export function sameText(s: string, b: Uint8Array, from: number, to: number): boolean {
   if (s.length !== to - from) return false;
   for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) !== b[from + i]) return false;
   return true;

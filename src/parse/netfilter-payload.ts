@@ -13,7 +13,7 @@ import {
   IP_CE, IP_DF, IP_MF, TCP_ACK, TCP_CWR, TCP_ECE, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TCP_URG,
   type InnerPacket, type Packet, type SkipReason,
 } from '../model/packet.js';
-import { at, bytesAre, indexIn, Interner, isDigit, str } from './line-bytes.js';
+import { asciiLine, at, bytesAre, indexIn, Interner, isDigit, sameText, str } from './line-bytes.js';
 
 /** Field maxima: nf_log prints u8, u16, u32 and the 20-bit flow label. */
 const U8 = 0xff;
@@ -111,12 +111,62 @@ const names = new Interner();
 const destinations = new Interner();
 
 /**
- * ip6tables writes every address in full (2001:0db8:0000:...); normalizing one
- * costs far more than a map probe, and a log repeats the same few addresses.
- * Bounded: the map is dropped when it grows past the limit.
+ * Other IPv4 addresses (sources, gateways) by value, in a direct-mapped
+ * cache: a log repeats its sources, and one string per address rather than
+ * one per line spares an allocation per packet and lets every map that
+ * looks the address up reuse the string's hash.
  */
-const v6Cache = new Map<string, string>();
-const V6_CACHE_MAX = 65_536;
+class Ipv4Strings {
+  readonly #nums = new Int32Array(1 << 16);
+  readonly #strings: string[] = new Array<string>(1 << 16).fill('');
+
+  /** The text of address `n`, which the bytes [from, to) spell. */
+  get(n: number, b: Buffer, from: number, to: number): string {
+    if (!asciiLine()) return str(b, from, to);
+    const slot = Math.imul(n | 0, 0x9e3779b1) >>> 16;
+    const cached = this.#strings[slot] as string;
+    if (this.#nums[slot] === (n | 0) && cached !== '') return cached;
+    const fresh = b.latin1Slice(from, to);
+    this.#nums[slot] = n | 0;
+    this.#strings[slot] = fresh;
+    return fresh;
+  }
+}
+const addresses = new Ipv4Strings();
+
+/**
+ * ip6tables writes every address in full (2001:0db8:0000:...); normalizing one
+ * costs far more than a probe, and a log repeats the same few addresses.
+ * Bounded: a direct-mapped table looked up by the line's bytes (as Interner
+ * does), holding the normalized form.
+ */
+const V6_SLOTS = 1 << 14;
+
+class LongAddresses {
+  readonly #hashes = new Int32Array(V6_SLOTS);
+  readonly #texts: string[] = new Array<string>(V6_SLOTS).fill('');
+  readonly #values: string[] = new Array<string>(V6_SLOTS).fill('');
+
+  /** The normalized address the bytes [from, to) spell ('' when invalid): looked up by the bytes, so a repeated address makes no string. */
+  get(b: Buffer, from: number, to: number): string {
+    if (!asciiLine()) return normalizedAddress(str(b, from, to), b, from, to);
+    let h = 0x811c9dc5 | 0;
+    for (let i = from; i < to; i++) h = Math.imul(h ^ (b[i] as number), 0x01000193);
+    const slot = (h ^ (h >>> 15)) & (V6_SLOTS - 1);
+    if (this.#hashes[slot] === h && sameText(this.#texts[slot] as string, b, from, to)) return this.#values[slot] as string;
+    const text = b.latin1Slice(from, to);
+    const v = normalizedAddress(text, b, from, to);
+    this.#hashes[slot] = h;
+    this.#texts[slot] = text;
+    this.#values[slot] = v;
+    return v;
+  }
+}
+const longAddresses = new LongAddresses();
+
+function normalizedAddress(text: string, b: Buffer, from: number, to: number): string {
+  return text.indexOf(':') >= 0 ? normalizeIPv6(text) ?? '' : ipv4(b, from, to) < 0 ? '' : text;
+}
 
 /** A dotted quad in [from, to) as parseIPv4 reads it (no leading zeros, 0-255, four parts); -1 when invalid. */
 function ipv4(s: Uint8Array, from: number, to: number): number {
@@ -144,16 +194,10 @@ function ipv4(s: Uint8Array, from: number, to: number): number {
 /** Address token value in [from, to), normalized; '' when invalid. Dotted quads are already canonical (and interned when `kept` is given). */
 function address(s: Buffer, from: number, to: number, end: number, kept?: Interner): string {
   if (to - from <= 15 && at(s, from + 1, end) !== 58 && at(s, from + 2, end) !== 58 && at(s, from + 3, end) !== 58 && at(s, from + 4, end) !== 58) {
-    return ipv4(s, from, to) < 0 ? '' : kept !== undefined ? kept.get(s, from, to) : str(s, from, to);
+    const n = ipv4(s, from, to);
+    return n < 0 ? '' : kept !== undefined ? kept.get(s, from, to) : addresses.get(n, s, from, to);
   }
-  const text = str(s, from, to);
-  let v = v6Cache.get(text);
-  if (v === undefined) {
-    v = text.indexOf(':') >= 0 ? normalizeIPv6(text) ?? '' : ipv4(s, from, to) < 0 ? '' : text;
-    if (v6Cache.size >= V6_CACHE_MAX) v6Cache.clear();
-    v6Cache.set(text, v);
-  }
-  return v;
+  return longAddresses.get(s, from, to);
 }
 
 /**

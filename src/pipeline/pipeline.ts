@@ -19,7 +19,7 @@ import type { GlobalCounters, ScanTracker, SourceState } from '../detect/index.j
 import { HourlyTimeline } from '../report/index.js';
 
 export interface SignatureMatcher {
-  match(p: Packet): SignatureHit[] | null;
+  match(p: Packet): readonly SignatureHit[] | null;
   /** Whether a match can drop a packet (a rule at level 0); a partitioned pipeline matches others' packets only then. */
   readonly ignores?: boolean;
 }
@@ -58,6 +58,13 @@ function keyHash(key: string): number {
   let h = 0x811c9dc5 | 0;
   for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
   return (h ^ (h >>> 16)) >>> 0;
+}
+
+/** How many hits are at DL 0 (snort_rule_dl: ignore the packet); a loop, per packet with hits. */
+function ignoring(hits: readonly SignatureHit[]): number {
+  let n = 0;
+  for (let i = 0; i < hits.length; i++) if ((hits[i] as SignatureHit).dl === 0) n++;
+  return n;
 }
 
 /** One thread's line counters of a partitioned analysis (part()): plain data a worker thread can post. */
@@ -229,12 +236,13 @@ export class Pipeline {
     let hits = parts.signatures === null ? null : parts.signatures.match(p);
     if (hits !== null) {
       // A match at DL 0 (snort_rule_dl) means: ignore the packet.
-      if (hits.every((h) => h.dl === 0)) {
+      const zero = ignoring(hits);
+      if (zero === hits.length) {
         parts.counters.skipped(p, 'signature-ignore');
         this.skip('signature-ignore');
         return;
       }
-      if (hits.some((h) => h.dl === 0)) hits = hits.filter((h) => h.dl > 0);
+      if (zero > 0) hits = hits.filter((h) => h.dl > 0);
     }
     this.packets++;
     if (p.ts < this.firstSeen) this.firstSeen = p.ts;
@@ -265,7 +273,7 @@ export class Pipeline {
     const sigs = parts.signatures;
     if (sigs !== null && sigs.ignores === true) {
       const hits = sigs.match(p);
-      if (hits !== null && hits.every((h) => h.dl === 0)) return;
+      if (hits !== null && ignoring(hits) === hits.length) return;
     }
     parts.tracker.tick(p.ts);
   }

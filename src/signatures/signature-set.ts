@@ -50,6 +50,8 @@ export class SignatureSet {
   /** Rules that fired on the current packet: the first #firedCount entries (reused storage). */
   readonly #fired: CompiledRule[] = [];
   #firedCount = 0;
+  /** Each rule's hit as a one-element list: what match() returns when only that rule fires (most matches), shared and never changed. */
+  readonly #alone = new Map<CompiledRule, SignatureHit[]>();
   /** Whether a match can mean "ignore the packet" (a rule or snort_rule_dl level of 0): only then can a match drop a packet. */
   readonly ignores: boolean;
 
@@ -58,7 +60,10 @@ export class SignatureSet {
     this.#rules = rules;
     this.#index = indexed ? new RuleIndex(rules) : null;
     this.#sids = sids;
-    for (const r of rules) if (!this.#bySid.has(r.rule.sid)) this.#bySid.set(r.rule.sid, r);
+    for (const r of rules) {
+      if (!this.#bySid.has(r.rule.sid)) this.#bySid.set(r.rule.sid, r);
+      this.#alone.set(r, [r.hit]);
+    }
     this.#fwsnort = new FwsnortHits(sids.levels, (sid) => this.#bySid.get(sid)?.rule);
     this.ignores = rules.some((r) => r.hit.dl === 0) || (sids.enabled && [...sids.levels.values()].includes(0));
   }
@@ -72,8 +77,8 @@ export class SignatureSet {
     return this.#rules.map((r) => r.rule);
   }
 
-  /** Hits in rule order, or null when nothing matched. A hit with dl 0 means: ignore the packet. */
-  match(p: Packet): SignatureHit[] | null {
+  /** Hits in rule order, or null when nothing matched (read-only: a single hit's list is shared). A hit with dl 0 means: ignore the packet. */
+  match(p: Packet): readonly SignatureHit[] | null {
     if (this.#sids.enabled) {
       const sid = prefixSid(p.prefix, this.#sids.marker);
       if (sid >= 0) return [this.#fwsnort.hit(sid)];
@@ -92,6 +97,7 @@ export class SignatureSet {
     }
     const n = this.#firedCount;
     if (n === 0) return null;
+    if (n === 1) return this.#alone.get(this.#fired[0] as CompiledRule) as SignatureHit[];
     const fired = this.#fired.slice(0, n);
     // Each list is in rule order; rules from several lists need merging.
     if (n > 1) fired.sort(byOrd);

@@ -223,6 +223,20 @@ describe('signature roles (tsad_role)', () => {
     expect(u.get(s.key)?.signature(7)?.role).toBe('service');
   });
 
+  test('a service match after another match is found for the service floor, also in restored state', () => {
+    const t = new ScanTracker(cfgWith());
+    t.observe(pkt({ dport: 23 }), hit('label', 1, 5));
+    const first = t.observe(pkt({ dport: 23 }), hit('service', 3, 7));
+    expect(first.topServiceMatch()?.sid).toBe(7);
+    const u = new ScanTracker(cfgWith());
+    u.importState(JSON.parse(JSON.stringify(t.exportState())));
+    expect(u.get(first.key)?.topServiceMatch()?.sid).toBe(7);
+    expect(u.get(first.key)?.signatures?.map((g) => [g.sid, g.role])).toEqual([[5, 'label'], [7, 'service']]);
+    const s = feed(t, portScan(4, { ts: T0 + 5000 }, 100));
+    expect(s.dl).toBe(3);
+    expect(s.reasons).toEqual(['DL1: 5 packets to 198.51.100.1, ports 23-102', 'DL3: signature 7 "service rule" with scan evidence']);
+  });
+
   test('a service rule needs scan evidence: one SYN to telnet is DL0, the same after DANGER_LEVEL1 probes gives its level', () => {
     const t = new ScanTracker(cfgWith());
     expect(t.observe(pkt({ dport: 23 }), hit('service')).dl).toBe(0);
