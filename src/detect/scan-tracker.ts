@@ -326,7 +326,11 @@ export class ScanTracker {
   #adopt(d: DecodedScanState): void {
     this.#sources = d.sources;
     this.#levels.fill(0);
-    for (const s of d.sources.values()) this.#levels[s.peakDl]!++;
+    for (const s of d.sources.values()) {
+      this.#levels[s.peakDl]!++;
+      // A restored service match still waits for scan evidence, as it did before the restart.
+      if (s.serviceMatched) this.#serviceLevels = true;
+    }
     this.#clock = d.clock;
     this.stats.evicted = d.evicted;
     this.stats.expired = d.expired;

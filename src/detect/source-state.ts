@@ -200,6 +200,11 @@ export class SourceState extends DestinationTable {
     return this.#sigs !== null;
   }
 
+  /** Matched a rule of the 'service' role (whose level waits for scan evidence). */
+  get serviceMatched(): boolean {
+    return (this.bits & SERVICE_SIG) !== 0;
+  }
+
   /** The tally of signature `sid`, if it matched. */
   signature(sid: number): SignatureTally | undefined {
     const list = this.#sigs;

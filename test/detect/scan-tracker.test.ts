@@ -223,6 +223,17 @@ describe('signature roles (tsad_role)', () => {
     expect(u.get(s.key)?.signature(7)?.role).toBe('service');
   });
 
+  test('a restored service match counts when the scan evidence comes after the restart (no new service hit needed)', () => {
+    const t = new ScanTracker(cfgWith());
+    const first = t.observe(pkt({ dport: 23 }), hit('service', 3));
+    expect(first.dl).toBe(0);
+    const u = new ScanTracker(cfgWith());
+    u.importState(JSON.parse(JSON.stringify(t.exportState())));
+    const s = feed(u, portScan(4, { ts: T0 + 5000 }, 100));
+    expect(s.dl).toBe(3);
+    expect(s.reasons?.at(-1)).toBe('DL3: signature 7 "service rule" with scan evidence');
+  });
+
   test('a service match after another match is found for the service floor, also in restored state', () => {
     const t = new ScanTracker(cfgWith());
     t.observe(pkt({ dport: 23 }), hit('label', 1, 5));
