@@ -64,6 +64,9 @@ function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/** Least time between the starts of two saves asked for by soon(). */
+export const SOON_SPACING_MS = 5000;
+
 export class RetryingSave<T> {
   readonly #o: RetryingSaveOptions<T>;
   readonly #now: () => number;
@@ -72,6 +75,7 @@ export class RetryingSave<T> {
   #soon: NodeJS.Timeout | null = null;
   #retry: NodeJS.Timeout | null = null;
   #stopped = false;
+  #lastStart = Number.NEGATIVE_INFINITY;
   readonly #h: SaveHealth = { saves: 0, failures: 0, failing: 0, lastError: null, lastOkAt: null, retryAt: null, lastSaveMs: 0 };
 
   constructor(o: RetryingSaveOptions<T>) {
@@ -122,13 +126,19 @@ export class RetryingSave<T> {
     void this.save();
   }
 
-  /** request() within `ms`, coalesced. */
-  soon(ms = 1000): void {
+  /**
+   * request() within `ms`, coalesced; while changes keep coming, at most one
+   * such save starts per `spacing` ms (each save's snapshot briefly holds the
+   * daemon's loop: back to back, every second, they were the tail of the
+   * line-to-level latency under a stream of level changes).
+   */
+  soon(ms = 1000, spacing = SOON_SPACING_MS): void {
     if (this.#soon !== null || this.#stopped) return;
+    const since = this.#now() - this.#lastStart;
     this.#soon = setTimeout(() => {
       this.#soon = null;
       this.request();
-    }, ms);
+    }, Math.max(ms, spacing - since));
     this.#soon.unref();
   }
 
@@ -146,6 +156,7 @@ export class RetryingSave<T> {
     if (w === null) return;
     this.#next = null;
     this.#running = true;
+    this.#lastStart = this.#now();
     void this.#write(w).finally(() => {
       this.#running = false;
       if (this.#next !== null) this.#start();

@@ -58,7 +58,7 @@ export interface ScanSnapshotParts {
 export function snapshotScan(tracker: ScanTracker, counters: GlobalCounters): ScanSnapshotParts {
   if (!scanStateSavable(tracker, counters)) return { scan: null, counters: null, sources: null };
   const snap = tracker.beginSnapshot();
-  return { scan: snap.head, counters: counters.exportState(), sources: { next: (max) => snap.next(max), end: () => tracker.endSnapshot(snap) } };
+  return { scan: snap.head, counters: counters.exportState(), sources: { next: (max, maxChars) => snap.next(max, maxChars), end: () => tracker.endSnapshot(snap) } };
 }
 
 function prepare(p: Persistable, saved: unknown): () => void {

@@ -80,8 +80,8 @@ function problemOf(v: unknown): string | null {
 
 /** Saved sources as JSON text, a slice at a time (the tracker's ScanSnapshot). */
 export interface SourceLines {
-  /** Up to about `max` more sources; null after the last. */
-  next(max: number): string[] | null;
+  /** Up to `max` more sources, fewer once their text reaches `maxChars`; null after the last. */
+  next(max: number, maxChars?: number): string[] | null;
 }
 
 /** Where the sources of a streamed file go as they are read (the detect stage's ScanStateReader). */
@@ -107,6 +107,8 @@ const SOURCES_OPEN = '"sources":[';
 const SOURCES_CLOSE = ']}}';
 /** Sources per piece written (one piece is the extra memory a save holds, and the longest the event loop waits). */
 export const SAVE_SLICE = 1024;
+/** ...and at most about this much text: a slice of busy sources (thousands of ports each) must not hold the loop for tens of ms. */
+export const SAVE_SLICE_CHARS = 128 * 1024;
 const CHUNK = 1 << 20;
 
 /**
@@ -267,7 +269,7 @@ export function writeState(dir: string, s: DaemonState, sources?: SourceLines): 
       return out;
     }
     if (closed) return null;
-    const lines = from.next(SAVE_SLICE);
+    const lines = from.next(SAVE_SLICE, SAVE_SLICE_CHARS);
     if (lines === null) {
       closed = true;
       return `\n${SOURCES_CLOSE}\n`;

@@ -314,3 +314,69 @@ describe("the daemon's import (scan-persistence.ts)", () => {
     expect(view(st)).toEqual(view(from));
   });
 });
+
+describe('global counters of a full port sweep (saved as the whole table)', () => {
+  /** Counters that saw 5,000 TCP ports twice and one UDP port: TCP over the dense limit, UDP as pairs. */
+  function swept(): Stage {
+    const st = stage(tight, { signatures: false });
+    const base = fixturePackets().find((p) => p.proto === 'tcp' && p.dport >= 0);
+    if (base === undefined) throw new Error('no TCP packet in the fixtures');
+    for (let round = 0; round < 2; round++) for (let port = 1; port <= 5000; port++) st.counters.observe({ ...base, dport: port }, null);
+    const udp = fixturePackets().find((p) => p.proto === 'udp' && p.dport >= 0);
+    if (udp !== undefined) st.counters.observe(udp, null);
+    return st;
+  }
+
+  test('round trip: base64 for the swept protocol, pairs for the sparse one, the same counts after import', () => {
+    const from = swept();
+    const saved = JSON.parse(JSON.stringify(from.counters.exportState())) as Record<string, unknown>;
+    const ports = saved.ports as Array<[string, unknown]>;
+    expect(typeof ports.find(([p]) => p === 'tcp')?.[1]).toBe('string');
+    expect(ports.filter(([p]) => p !== 'tcp').every(([, v]) => Array.isArray(v))).toBe(true);
+    const back = stage(tight, { signatures: false });
+    back.counters.importState(saved);
+    expect(JSON.stringify(back.counters.exportState())).toBe(JSON.stringify(saved));
+    const all = from.counters.topPorts(70_000);
+    expect(all.filter((t) => t.proto === 'tcp' && t.packets >= 2).length).toBeGreaterThanOrEqual(5000);
+    expect(back.counters.topPorts(70_000)).toEqual(all);
+  });
+
+  test('the pairs form older versions wrote for a swept protocol still loads', () => {
+    const from = swept();
+    const saved = JSON.parse(JSON.stringify(from.counters.exportState())) as Record<string, unknown>;
+    const ports = saved.ports as Array<[string, unknown]>;
+    const i = ports.findIndex(([p]) => p === 'tcp');
+    const table = Buffer.from(ports[i]![1] as string, 'base64');
+    const pairs: number[] = [];
+    for (let port = 0; port < 65536; port++) if (table.readDoubleLE(port * 8) > 0) pairs.push(port, table.readDoubleLE(port * 8));
+    ports[i] = ['tcp', pairs];
+    const back = stage(tight, { signatures: false });
+    back.counters.importState(saved);
+    expect(back.counters.topPorts(70_000)).toEqual(from.counters.topPorts(70_000));
+  });
+
+  test.each([
+    ['a negative count', -1],
+    ['a fraction', 0.5],
+    ['not a number', Number.NaN],
+  ])('%s in the table is refused and nothing changes', (_name, bad) => {
+    const saved = JSON.parse(JSON.stringify(swept().counters.exportState())) as Record<string, unknown>;
+    const ports = saved.ports as Array<[string, unknown]>;
+    const i = ports.findIndex(([p]) => p === 'tcp');
+    const table = Buffer.from(ports[i]![1] as string, 'base64');
+    table.writeDoubleLE(bad, 443 * 8);
+    ports[i] = ['tcp', table.toString('base64')];
+    const st = other();
+    const err = unchangedAfter(st, () => st.counters.importState(saved));
+    expect(err.message).toMatch(/ports\[\d+\]\[1\]\[443\]: expected a count/);
+  });
+
+  test('a table of the wrong length is refused', () => {
+    const saved = JSON.parse(JSON.stringify(swept().counters.exportState())) as Record<string, unknown>;
+    const ports = saved.ports as Array<[string, unknown]>;
+    const i = ports.findIndex(([p]) => p === 'tcp');
+    ports[i] = ['tcp', Buffer.alloc(800).toString('base64')];
+    const st = other();
+    expect(unchangedAfter(st, () => st.counters.importState(saved)).message).toMatch(/expected 524288 bytes as base64/);
+  });
+});

@@ -166,7 +166,7 @@ class BlockingExtension implements DaemonExtension {
 
   #changed(): void {
     if (this.ctx.dryRun) return;
-    this.#writer.soon();
+    this.#writer.soon(1000, 0);
     this.ctx.stateChanged();
   }
 

@@ -5,9 +5,12 @@
  *     prefixes: [[prefix, lines], ...], protocols: [[name, packets], ...],
  *     skips: [[reason, packets], ...],
  *     ports: [[protocol, [port, packets, port, packets, ...]], ...]  (ports ascending, only those hit),
+ *            or [protocol, "base64"] when more than DENSE_PORTS ports were hit: the
+ *            whole table, 65,536 little-endian doubles (a list of 100,000+ numbers
+ *            took 15-40 ms to build on every save, in the daemon's event loop),
  *     signatures: [{ sid, msg, dl, hits, proto, sources: [address, ...] }, ...] }
  */
-import { StateError, checkHeader, int, intAt, list, record, rejected, text, textList, type Fields } from './state-fields.js';
+import { StateError, checkHeader, doublesFromBase64, doublesToBase64, int, intAt, list, record, rejected, text, textList, type Fields } from './state-fields.js';
 
 export const COUNTERS_FORMAT = 'tsad-global-counters';
 export const COUNTERS_VERSION = 1;
@@ -36,17 +39,32 @@ export interface SavedCounters {
   prefixes: Array<[string, number]>;
   protocols: Array<[string, number]>;
   skips: Array<[string, number]>;
-  ports: Array<[string, number[]]>;
+  ports: Array<[string, number[] | string]>;
   signatures: Array<{ sid: number; msg: string; dl: number; hits: number; proto: string; sources: string[] }>;
 }
 
-export function encodeCounters(m: CounterMaps): SavedCounters {
-  const ports: Array<[string, number[]]> = [];
-  for (const [proto, arr] of m.ports) {
-    const flat: number[] = [];
-    for (let port = 0; port < arr.length; port++) if (arr[port]! > 0) flat.push(port, arr[port]!);
-    ports.push([proto, flat]);
+/** Ports hit above which a protocol's table is saved whole (base64) rather than as port, packets pairs. */
+const DENSE_PORTS = 4096;
+
+function encodePorts(arr: Float64Array): number[] | string {
+  let n = 0;
+  for (let port = 0; port < arr.length; port++) if (arr[port]! > 0) n++;
+  if (n > DENSE_PORTS) return doublesToBase64(arr);
+  const flat = new Array<number>(2 * n);
+  let k = 0;
+  for (let port = 0; port < arr.length; port++) {
+    const v = arr[port]!;
+    if (v > 0) {
+      flat[k++] = port;
+      flat[k++] = v;
+    }
   }
+  return flat;
+}
+
+export function encodeCounters(m: CounterMaps): SavedCounters {
+  const ports: Array<[string, number[] | string]> = [];
+  for (const [proto, arr] of m.ports) ports.push([proto, encodePorts(arr)]);
   return {
     format: COUNTERS_FORMAT,
     version: COUNTERS_VERSION,
@@ -132,6 +150,10 @@ function decodePorts(v: unknown, problems: string[] | null): Map<string, Float64
     const e = list(x, path, 2);
     const proto = text(e[0], `${path}[0]`);
     if (m.has(proto)) throw new StateError(path, `protocol ${proto} twice`);
+    if (typeof e[1] === 'string') {
+      m.set(proto, doublesFromBase64(e[1], `${path}[1]`, 65536));
+      return;
+    }
     const flat = list(e[1], `${path}[1]`, 2 * 65536);
     if (flat.length % 2 !== 0) throw new StateError(`${path}[1]`, 'expected port, packets pairs');
     const arr = new Float64Array(65536);

@@ -50,25 +50,29 @@ export class ScanSnapshot {
   }
 
   /** Up to `max` more sources as JSON text (a saved tuple each, source-codec.ts); null when all are out. Throws after end(). */
-  next(max: number): string[] | null {
+  next(max: number, maxChars = Number.POSITIVE_INFINITY): string[] | null {
     if (this.#ended !== null) throw new Error(this.#ended);
     const list = this.#list;
     if (this.#at >= list.length) return null;
     const out: string[] = [];
     const early = this.#early;
     const epoch = this.epoch;
-    while (this.#at < list.length && out.length < max) {
+    let chars = 0;
+    while (this.#at < list.length && out.length < max && chars < maxChars) {
       const s = list[this.#at];
       list[this.#at++] = null;
       if (s === null || s === undefined) continue;
       if (s.savedIn !== epoch) {
         s.savedIn = epoch;
-        out.push(JSON.stringify(encodeSource(s)));
+        const text = JSON.stringify(encodeSource(s));
+        chars += text.length;
+        out.push(text);
         continue;
       }
       const text = early.get(s);
       if (text === undefined) continue;
       early.delete(s);
+      chars += text.length;
       out.push(text);
     }
     if (out.length + early.size > this.maxHeld) this.maxHeld = out.length + early.size;

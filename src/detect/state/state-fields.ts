@@ -107,6 +107,28 @@ export function fromBase64(v: unknown, path: string, len: number): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength).slice();
 }
 
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** Counts (whole doubles) as little-endian bytes in base64 (the same file on any machine). */
+export function doublesToBase64(a: Float64Array): string {
+  if (LITTLE_ENDIAN) return Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
+  const b = Buffer.alloc(a.length * 8);
+  for (let i = 0; i < a.length; i++) b.writeDoubleLE(a[i]!, i * 8);
+  return b.toString('base64');
+}
+
+/** `n` saved counts: each a whole number from 0 to 2^53 - 1, else the field is refused. */
+export function doublesFromBase64(v: unknown, path: string, n: number): Float64Array {
+  const b = Buffer.from(fromBase64(v, path, n * 8));
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const x = b.readDoubleLE(i * 8);
+    if (!Number.isSafeInteger(x) || x < 0) throw new StateError(`${path}[${i}]`, `expected a count, got ${x}`);
+    out[i] = x;
+  }
+  return out;
+}
+
 /** 32-bit words as little-endian bytes (the same file on any machine). */
 export function wordsToBase64(w: Int32Array): string {
   const b = Buffer.alloc(w.length * 4);
