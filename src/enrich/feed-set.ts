@@ -251,6 +251,8 @@ export class FeedSet {
    * highest DL first. Empty for an invalid address or one no feed lists.
    */
   match(addr: string): ReputationMatch[] {
+    // Called for every new source: with no feeds loaded, not even the address is parsed.
+    if (this.#states.length === 0) return [];
     const bytes = addressBytes(addr);
     if (bytes === null) return [];
     const out: ReputationMatch[] = [];

@@ -111,7 +111,7 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** Counts (whole doubles) as little-endian bytes in base64 (the same file on any machine). */
 export function doublesToBase64(a: Float64Array): string {
-  if (LITTLE_ENDIAN) return Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
+  if (LITTLE_ENDIAN) return toBase64(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
   const b = Buffer.alloc(a.length * 8);
   for (let i = 0; i < a.length; i++) b.writeDoubleLE(a[i]!, i * 8);
   return b.toString('base64');
