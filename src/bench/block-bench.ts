@@ -2,8 +2,9 @@
  * Blocking speed, measured on the real firewall in a throw-away network
  * namespace (never the host's):
  *   - loading COUNT blocks into the sets in one transaction (`sync`);
- *   - a daemon restart's whole path: blocks.json as the daemon writes it,
- *     read and parsed, BlockManager.fromJSON, reconcile() (which builds the
+ *   - a daemon restart's whole path: blocks.json as the daemon writes it
+ *     (one block per line), read, BlockManager.fromJSON (which parses and
+ *     checks each line), reconcile() (which builds the
  *     script and runs the tool), each stage timed, with the CPU seconds of
  *     this process and of the tool;
  *   - the time from BlockManager.block() being called to the element being in
@@ -26,7 +27,7 @@ import { NftablesBackend } from '../actions/block/backends/nftables.js';
 import { readSavedBlocks } from '../actions/block/direct.js';
 import { BlockManager } from '../actions/block/manager.js';
 import { policyFromConfig } from '../actions/block/policy.js';
-import { writeState } from '../actions/block/state.js';
+import { blockLinesText } from '../actions/block/saved-lines.js';
 import { backendContext, netnsRunner } from '../actions/block/runner.js';
 import type { BlockBackend, BlockEntry, Family, Runner } from '../actions/block/types.js';
 import { defaultConfig } from '../config/load.js';
@@ -50,7 +51,7 @@ export interface BlockBenchOptions {
 
 /** Wall milliseconds of one stage of the restart path. */
 export interface RestartStages {
-  /** blocks.json as the daemon writes it (JSON.stringify(state, null, 1)). */
+  /** blocks.json as the daemon writes it (one block per line, saved-lines.ts). */
   fileMB: number;
   /** Reading and parsing blocks.json (readSavedBlocks, as the daemon does). */
   readParseMs: number;
@@ -200,8 +201,8 @@ async function restart(entries: readonly BlockEntry[], opts: ConstructorParamete
   try {
     const now = Date.now();
     const path = join(dir, 'blocks.json');
-    const saved = writeState(entries.map((e) => ({ cidr: e.cidr, family: e.family, createdAt: now, expiresAt: now + e.timeoutSec * 1000, reason: 'danger level 3', dl: 3, manual: false, coveredBy: null })), [], now);
-    writeFileSync(path, `${JSON.stringify(saved, null, 1)}\n`);
+    const records = entries.map((e) => ({ cidr: e.cidr, family: e.family, createdAt: now, expiresAt: now + e.timeoutSec * 1000, reason: 'danger level 3', dl: 3, manual: false, coveredBy: null }));
+    writeFileSync(path, blockLinesText(records, [], now));
     const fileMB = statSync(path).size / 1e6;
     const cpu0 = ownCpu();
     const child0 = childCpu();

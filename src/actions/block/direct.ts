@@ -7,13 +7,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../../config/keys/index.js';
-import { writeFileAtomic } from '../../io/atomic-file.js';
+import { writeFileAtomicPieces } from '../../io/atomic-file.js';
 import { createBackends, type BackendOverrides } from './backends/index.js';
 import { managerTransport, type BlockTransport } from './control.js';
 import { BlockManager, type BlockGuard } from './manager.js';
 import { NeverBlock } from './never-block.js';
 import { policyFromConfig } from './policy.js';
 import { backendContext, execRunner } from './runner.js';
+import { openBlockLines } from './saved-lines.js';
 import type { Logger, Runner } from './types.js';
 
 export const BLOCKS_FILE = 'blocks.json';
@@ -32,17 +33,24 @@ export interface DirectOptions extends BackendOverrides {
   now?: () => number;
 }
 
-/** blocks.json as parsed JSON; undefined when missing. Throws with the file name when unreadable (shared with the daemon). */
+/**
+ * blocks.json for BlockManager.fromJSON: the line layout (version 2) read
+ * lazily from its bytes, any other layout (version 1) as parsed JSON;
+ * undefined when missing. Throws with the file name when unreadable (shared
+ * with the daemon).
+ */
 export function readSavedBlocks(path: string): unknown {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(path, 'utf8');
+    bytes = readFileSync(path);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new Error(`cannot read ${path}: ${(err as Error).message}`);
   }
+  const lines = openBlockLines(path, bytes);
+  if (lines !== null) return lines;
   try {
-    return JSON.parse(text) as unknown;
+    return JSON.parse(bytes.toString('utf8')) as unknown;
   } catch (err) {
     throw new Error(`${path}: not valid JSON (${(err as Error).message}); move it away to start with no blocks`);
   }
@@ -85,7 +93,7 @@ export async function openDirect(o: DirectOptions): Promise<BlockTransport> {
   const save = async (done: string): Promise<void> => {
     if (o.dryRun) return;
     try {
-      await writeFileAtomic(path, `${JSON.stringify(m.toJSON(), null, 1)}\n`, 0o600);
+      await writeFileAtomicPieces(path, m.toLines(), 0o600);
     } catch (err) {
       throw new Error(`${done}, but ${path} could not be written (${(err as Error).message}): tsad has no record of it; free the space and repeat the command`);
     }

@@ -13,7 +13,8 @@ import { BackendSet, entriesFor, type RetryOptions } from './backend-set.js';
 import { decideBlock, type BlockCandidate, type BlockPolicy, type SkipCode } from './policy.js';
 import { emptyChange, RecordStore, type BlockRecord, type NewRecord } from './records.js';
 import { OffenderLog } from './offender-log.js';
-import { readState, writeState, type BlockStateJson } from './state.js';
+import { blockLinePieces, BlockLines } from './saved-lines.js';
+import { readBlockRow, readOffenderRow, readState, writeState, type BlockStateJson, type Offender } from './state.js';
 import type { BlockBackend, Logger } from './types.js';
 
 /** What the manager needs from NeverBlock (a fake is enough for pure unit tests). */
@@ -70,6 +71,7 @@ export class BlockManager {
   readonly #log: Logger;
   #queue: Promise<unknown> = Promise.resolve();
   #lastPresentCheck = 0;
+  #unreadable = 0;
   #timer: NodeJS.Timeout | undefined;
 
   constructor(opts: BlockManagerOptions) {
@@ -80,12 +82,21 @@ export class BlockManager {
     this.#set = new BackendSet(opts.backends, this.#log, opts.retry ?? { initialMs: 1000, maxMs: 300_000 });
   }
 
-  /** Restores saved blocks; expired ones are dropped, malformed ones skipped and logged. Call reconcile() next. */
+  /**
+   * Restores saved blocks (toJSON() form, or blocks.json read by
+   * readSavedBlocks); expired ones are dropped, malformed ones skipped and
+   * logged. Call reconcile() next.
+   */
   static fromJSON(data: unknown, opts: BlockManagerOptions): BlockManager {
     const m = new BlockManager(opts);
     const now = m.#now();
+    if (data instanceof BlockLines) {
+      m.#loadLines(data, now);
+      return m;
+    }
     const { records, offenders, skipped } = readState(data, now);
     if (skipped > 0) m.#log('warn', `ignored ${skipped} unreadable saved block(s)`);
+    m.#unreadable = skipped;
     // Outer prefixes first, so nested blocks find their container.
     records.sort((a, b) => a.parsed.len - b.parsed.len);
     const ignored = emptyChange(); // reconcile() loads the firewall
@@ -95,8 +106,52 @@ export class BlockManager {
     return m;
   }
 
+  /**
+   * blocks.json line by line: each row checked and stored as it is read,
+   * no list of a million in between. The file lists outer prefixes first;
+   * a row out of that order is stored the slow, scanning way.
+   */
+  #loadLines(data: BlockLines, now: number): void {
+    let skipped = 0;
+    const ignored = emptyChange(); // reconcile() loads the firewall
+    const longest = { 4: -1, 6: -1 };
+    const offenders: Offender[] = [];
+    data.each(
+      (row) => {
+        const r = readBlockRow(row, now);
+        if (r === null) skipped++;
+        if (r === null || r === 'expired' || this.#store.get(r.cidr) !== undefined) return;
+        const inOrder = r.parsed.len >= longest[r.parsed.family];
+        if (inOrder) longest[r.parsed.family] = r.parsed.len;
+        this.#store.put(r, inOrder, ignored, r.parsed);
+      },
+      (row) => {
+        const o = readOffenderRow(row);
+        if (o !== null) offenders.push(o);
+      },
+      (problem, line) => {
+        if (line) skipped++;
+        else this.#log('warn', problem);
+      },
+    );
+    if (skipped > 0) this.#log('warn', `ignored ${skipped} unreadable saved block(s) in ${data.path}`);
+    this.#unreadable = skipped;
+    offenders.sort((a, b) => a.last - b.last);
+    this.#offenders.load(offenders);
+  }
+
+  /** Saved blocks that could not be read at the restore (damaged lines or entries). */
+  get unreadableAtLoad(): number {
+    return this.#unreadable;
+  }
+
   toJSON(): BlockStateJson {
     return writeState(this.#store.values(), this.#offenders.values(), this.#now());
+  }
+
+  /** blocks.json (version 2, one block per line) as pieces, from a snapshot taken now. */
+  toLines(): () => string | null {
+    return blockLinePieces(this.#store.values(), this.#offenders.values(), this.#now());
   }
 
   get size(): number {

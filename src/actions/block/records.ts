@@ -7,7 +7,7 @@
  * firewall work it implies; BlockManager carries it out.
  */
 import type { Cidr } from '../../net/address.js';
-import { canonicalCidr, covers, isSingleAddress } from './cidr.js';
+import { canonicalCidr, isSingleAddress } from './cidr.js';
 import { PrefixIndex } from './prefix-index.js';
 import type { Family } from './types.js';
 
@@ -42,8 +42,8 @@ export type NewRecord = Omit<BlockRecord, 'coveredBy' | 'family'>;
 
 export class RecordStore {
   readonly #records = new Map<string, BlockRecord>();
-  readonly #parsed = new Map<string, Cidr>();
-  readonly #installed = new PrefixIndex();
+  /** No parsed prefix is kept per record (a million Cidr objects cost seconds of GC at a restore); the rare paths parse again. */
+  #installed = new PrefixIndex();
   /** No block expires before this (epoch ms); lets expired() skip the scan. */
   #nextExpiry = Number.POSITIVE_INFINITY;
 
@@ -65,7 +65,8 @@ export class RecordStore {
    * before (bulk loads sorted by prefix length), which skips a full scan.
    * The firewall work is added to `change` (a fresh one by default).
    * `known` is `rec.cidr` already parsed (a bulk load from saved state, which
-   * canonicalized it): it saves parsing a million prefixes twice.
+   * canonicalized it): it saves parsing a million prefixes twice. It is not
+   * kept, so a loader may pass the same scratch Cidr every time.
    */
   put(rec: NewRecord, outerFirst = false, change: RecordChange = emptyChange(), known?: Cidr): RecordChange {
     const parsed = known !== undefined ? { text: rec.cidr, cidr: known } : canonicalCidr(rec.cidr);
@@ -80,18 +81,16 @@ export class RecordStore {
     }
     const record: BlockRecord = { cidr: rec.cidr, family: parsed.cidr.family, createdAt: rec.createdAt, expiresAt: rec.expiresAt, reason: rec.reason, dl: rec.dl, manual: rec.manual, coveredBy: null };
     this.#records.set(rec.cidr, record);
-    this.#parsed.set(rec.cidr, parsed.cidr);
     const outer = this.#installed.covering(parsed.cidr);
     if (outer !== undefined) {
       record.coveredBy = outer;
       return change;
     }
     if (!outerFirst && !isSingleAddress(parsed.cidr)) {
-      for (const other of this.#records.values()) {
-        const oc = this.#parsed.get(other.cidr) as Cidr;
-        if (other === record || other.coveredBy !== null || !covers(parsed.cidr, oc)) continue;
+      for (const inner of this.#installed.inside(parsed.cidr)) {
+        const other = this.#records.get(inner) as BlockRecord;
         other.coveredBy = record.cidr;
-        this.#installed.delete(oc);
+        this.#installed.delete(cidrOf(inner));
         change.uninstall.push(other);
         change.forced.add(other.cidr);
       }
@@ -111,10 +110,9 @@ export class RecordStore {
       removed.set(c, rec);
       this.#records.delete(c);
       if (rec.coveredBy === null) {
-        this.#installed.delete(this.#parsed.get(c) as Cidr);
+        this.#installed.delete(cidrOf(c));
         change.uninstall.push(rec);
       }
-      this.#parsed.delete(c);
     }
     if (removed.size === 0) return change;
     const orphans: BlockRecord[] = [];
@@ -126,9 +124,10 @@ export class RecordStore {
       rec.coveredBy = up;
       if (up === null) orphans.push(rec);
     }
-    orphans.sort((a, b) => (this.#parsed.get(a.cidr) as Cidr).len - (this.#parsed.get(b.cidr) as Cidr).len);
+    const parsed = new Map(orphans.map((r) => [r, cidrOf(r.cidr)]));
+    orphans.sort((a, b) => (parsed.get(a) as Cidr).len - (parsed.get(b) as Cidr).len);
     for (const rec of orphans) {
-      const pc = this.#parsed.get(rec.cidr) as Cidr;
+      const pc = parsed.get(rec) as Cidr;
       const outer = this.#installed.covering(pc);
       if (outer !== undefined) {
         rec.coveredBy = outer;
@@ -166,8 +165,12 @@ export class RecordStore {
   clear(): BlockRecord[] {
     const installed = this.installed();
     this.#records.clear();
-    this.#parsed.clear();
-    for (const r of installed) this.#installed.delete(canonicalCidr(r.cidr)?.cidr as Cidr);
+    this.#installed = new PrefixIndex();
     return installed;
   }
+}
+
+/** The prefix of a stored (canonical) cidr. */
+function cidrOf(text: string): Cidr {
+  return (canonicalCidr(text) as { cidr: Cidr }).cidr;
 }

@@ -1,8 +1,9 @@
 /**
- * The saved form of the blocks (inside the daemon state, or blocks.json in
- * direct CLI mode): times as ISO 8601 UTC so an administrator can read it.
+ * The saved form of the blocks inside the daemon state (version 1: objects,
+ * times as ISO 8601 UTC), and the checks of every saved block, whatever the
+ * layout (blocks.json is version 2, one block per line: saved-lines.ts).
  * Reading is forgiving: a malformed entry is skipped and counted, an expired
- * one is dropped.
+ * one is dropped; every number is range-checked.
  */
 import type { Cidr } from '../../net/address.js';
 import { canonicalCidr } from './cidr.js';
@@ -55,6 +56,38 @@ function time(v: unknown): number | null {
   return Number.isFinite(t) ? t : null;
 }
 
+/** Latest time accepted in a saved block (the end of Date's range). */
+const MAX_TIME = 8.64e15;
+
+function epochMs(v: unknown): number | null {
+  return typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= MAX_TIME ? v : null;
+}
+
+/** A version 2 row: [cidr, createdAt, expiresAt, dl, manual, reason] (saved-lines.ts). */
+export function readBlockRow(v: unknown, now: number): ReadRecord | 'expired' | null {
+  if (!Array.isArray(v) || v.length !== 6) return null;
+  const [cidr, created, expires, dl, manual, reason] = v as unknown[];
+  if (typeof cidr !== 'string' || typeof manual !== 'boolean' || typeof reason !== 'string') return null;
+  const createdAt = epochMs(created);
+  const expiresAt = expires === null ? null : epochMs(expires);
+  if (createdAt === null || (expires !== null && expiresAt === null)) return null;
+  if (dl !== null && !(typeof dl === 'number' && Number.isInteger(dl) && dl >= 0 && dl <= 5)) return null;
+  if (expiresAt !== null && expiresAt <= now) return 'expired';
+  const c = canonicalCidr(cidr);
+  if (c === null) return null;
+  return { cidr: c.text, createdAt, expiresAt, reason, dl: dl as number | null, manual, parsed: c.cidr };
+}
+
+/** A version 2 offender row: [cidr, count, last]. */
+export function readOffenderRow(v: unknown): Offender | null {
+  if (!Array.isArray(v) || v.length !== 3) return null;
+  const [cidr, count, last] = v as unknown[];
+  const c = typeof cidr === 'string' ? canonicalCidr(cidr) : null;
+  const t = epochMs(last);
+  if (c === null || t === null || typeof count !== 'number' || !Number.isInteger(count) || count < 1 || count > 1e9) return null;
+  return { cidr: c.text, count, last: t };
+}
+
 function readBlock(v: unknown, now: number): ReadRecord | 'expired' | null {
   if (!isObj(v) || typeof v.cidr !== 'string') return null;
   const c = canonicalCidr(v.cidr);
@@ -70,14 +103,21 @@ export function readState(data: unknown, now: number): { records: ReadRecord[]; 
   const records: ReadRecord[] = [];
   const offenders: Offender[] = [];
   let skipped = 0;
-  if (!isObj(data) || data.version !== 1) return { records, offenders, skipped: data === undefined || data === null ? 0 : 1 };
+  if (!isObj(data) || (data.version !== 1 && data.version !== 2)) return { records, offenders, skipped: data === undefined || data === null ? 0 : 1 };
+  // Version 2 read whole (a blocks.json rewritten in another layout): its rows.
+  const v2 = data.version === 2;
   // A cidr saved twice: the first one counts (RecordStore.put skips the later ones at load).
   for (const b of Array.isArray(data.blocks) ? data.blocks : []) {
-    const r = readBlock(b, now);
+    const r = v2 ? readBlockRow(b, now) : readBlock(b, now);
     if (r === null) skipped++;
     else if (r !== 'expired') records.push(r);
   }
   for (const o of Array.isArray(data.offenders) ? data.offenders : []) {
+    if (v2) {
+      const r = readOffenderRow(o);
+      if (r !== null) offenders.push(r);
+      continue;
+    }
     const last = isObj(o) ? time(o.last) : null;
     const c = isObj(o) && typeof o.cidr === 'string' ? canonicalCidr(o.cidr) : null;
     if (c === null || last === null || !isObj(o) || typeof o.count !== 'number' || o.count < 1) continue;

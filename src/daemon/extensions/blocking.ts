@@ -13,6 +13,7 @@ import { covers, canonicalCidr } from '../../actions/block/cidr.js';
 import type { Config } from '../../config/keys/index.js';
 import type { DaemonExtension, ExtensionContext, ExtensionFactory, LevelChange, MetricSample } from '../hooks.js';
 import type { RetryingSave } from '../retrying-save.js';
+import { BlockLines } from '../../actions/block/saved-lines.js';
 import { BLOCKING_STATE, blocksFileWriter, blocksFilePath, firewallBlocks, newestBlocks, offlineBlocks, readBlocksFileOrSetAside, withFirewallBlocks } from './blocks-file.js';
 import { syncFeedBlocks } from './feed-blocks.js';
 import type { BlockedUntil, ExtensionHub } from './hub.js';
@@ -48,7 +49,7 @@ class BlockingExtension implements DaemonExtension {
   readonly #pending = new Map<string, Promise<void>>();
   readonly #latencies: number[] = [];
   #autoBlocks = 0;
-  readonly #writer: RetryingSave<string>;
+  readonly #writer: RetryingSave<(() => string | null) | null>;
   /** What was loaded at start: saved again unchanged under --dry-run, whose blocks are not real. */
   #loaded: unknown;
   readonly #transport: BlockTransport;
@@ -60,7 +61,7 @@ class BlockingExtension implements DaemonExtension {
 
   constructor(private readonly ctx: ExtensionContext, hub: ExtensionHub) {
     this.#cfg = ctx.cfg;
-    this.#writer = blocksFileWriter(blocksFilePath(ctx.stateDir), () => this.#current?.toJSON(), ctx.log);
+    this.#writer = blocksFileWriter(blocksFilePath(ctx.stateDir), () => this.#current?.toLines() ?? null, ctx.log);
     // Manual changes answer once blocks.json holds them (the daemon then saves its state too).
     this.#transport = {
       block: async (req) => {
@@ -90,10 +91,16 @@ class BlockingExtension implements DaemonExtension {
     const { ctx } = this;
     const fromState = ctx.saved(BLOCKING_STATE);
     const file = readBlocksFileOrSetAside(ctx.stateDir, ctx.log);
-    this.#loaded = newestBlocks(fromState, file.data);
-    if (file.problem !== null) await this.#recover(file.problem.problem, file.problem.aside, fromState);
+    const loaded = newestBlocks(fromState, file.data);
+    // blocks.json read lazily (its bytes) goes to the manager; a copy is kept as objects only where it is saved again as it is.
+    const keep = (): unknown => (loaded instanceof BlockLines ? loaded.toJSON() : loaded);
+    this.#loaded = !this.#cfg.ENABLE_AUTO_IDS || ctx.dryRun ? keep() : undefined;
+    if (file.problem !== null) {
+      this.#loaded = loaded;
+      await this.#recover(file.problem.problem, file.problem.aside, fromState);
+    }
     if (!this.#cfg.ENABLE_AUTO_IDS) return;
-    this.#ready = this.#build(this.#cfg, this.#loaded);
+    this.#ready = this.#build(this.#cfg, file.problem !== null ? this.#loaded : loaded);
     await this.#ready;
     if (file.problem !== null && !ctx.dryRun) this.#writer.request(); // a good blocks.json again
   }

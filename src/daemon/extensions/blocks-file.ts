@@ -8,8 +8,9 @@
 import { join } from 'node:path';
 import { backendContext, BLOCKS_FILE, BlockManager, createBackends, managerTransport, policyFromConfig, readSavedBlocks, type BlockStateJson, type BlockView, type LiveBlock } from '../../actions/block/index.js';
 import { canonicalCidr } from '../../actions/block/cidr.js';
+import { BlockLines } from '../../actions/block/saved-lines.js';
 import type { Config } from '../../config/keys/index.js';
-import { writeFileAtomic } from '../../io/atomic-file.js';
+import { writeFileAtomicPieces } from '../../io/atomic-file.js';
 import type { Logger } from '../hooks.js';
 import { RetryingSave } from '../retrying-save.js';
 import { openState, setAside } from '../state-file.js';
@@ -27,15 +28,21 @@ function savedAt(v: unknown): number {
   return Number.isFinite(t) ? t : Number.NEGATIVE_INFINITY;
 }
 
+/** The state.json copy (BlockManager.toJSON(), version 1). */
 function isBlockState(v: unknown): boolean {
   return typeof v === 'object' && v !== null && (v as { version?: unknown }).version === 1 && Array.isArray((v as { blocks?: unknown }).blocks);
 }
 
-/** blocks.json as parsed JSON; undefined when missing. Throws with the file name when unreadable or not a block list. */
+/** blocks.json as readSavedBlocks gives it: the line layout, or a whole document of version 1 or 2. */
+function isBlocksFile(v: unknown): boolean {
+  return v instanceof BlockLines || isBlockState(v) || (typeof v === 'object' && v !== null && (v as { version?: unknown }).version === 2 && Array.isArray((v as { blocks?: unknown }).blocks));
+}
+
+/** blocks.json for BlockManager.fromJSON; undefined when missing. Throws with the file name when unreadable or not a block list. */
 export function readBlocksFile(stateDir: string): unknown {
   const path = blocksFilePath(stateDir);
   const v = readSavedBlocks(path);
-  if (v !== undefined && !isBlockState(v)) throw new Error(`${path}: not a list of blocks (version 1)`);
+  if (v !== undefined && !isBlocksFile(v)) throw new Error(`${path}: not a list of blocks (version 1 or 2)`);
   return v;
 }
 
@@ -119,7 +126,9 @@ export async function offlineBlocks(o: { cfg: Config; stateDir: string }): Promi
 /**
  * Writes blocks.json (soon() within a second of a change, changes in
  * between coalescing; save() at once), reporting and retrying failures.
+ * The snapshot is the records in force when the write starts; its lines
+ * are made a slice at a time as the write goes on.
  */
-export function blocksFileWriter(path: string, data: () => unknown, log: Logger): RetryingSave<string> {
-  return new RetryingSave({ what: path, take: () => `${JSON.stringify(data(), null, 1)}\n`, write: (text) => writeFileAtomic(path, text, 0o600), log });
+export function blocksFileWriter(path: string, lines: () => (() => string | null) | null, log: Logger): RetryingSave<(() => string | null) | null> {
+  return new RetryingSave({ what: path, take: lines, write: async (next) => (next === null ? undefined : writeFileAtomicPieces(path, next, 0o600)), log });
 }
