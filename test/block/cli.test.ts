@@ -39,8 +39,9 @@ describe('block commands, direct mode (backend none)', () => {
     await blockCommand('198.51.100.7', { timeout: '3600' }, await open(), c.out);
     await blockCommand('2001:db8:1:2::99/64', {}, await open(), c.out);
     expect(c.text()).toBe('blocked 198.51.100.7 until 2026-01-01T01:00:00.000Z\nblocked 2001:db8:1:2::/64 until removed\n');
-    const saved = JSON.parse(await readFile(join(dir, 'blocks.json'), 'utf8')) as { blocks: Array<{ cidr: string }> };
-    expect(saved.blocks.map((b) => b.cidr)).toEqual(['198.51.100.7', '2001:db8:1:2::/64']);
+    const saved = JSON.parse(await readFile(join(dir, 'blocks.json'), 'utf8')) as { version: number; blocks: Array<[string]> };
+    expect(saved.version).toBe(2);
+    expect(saved.blocks.map((b) => b[0])).toEqual(['198.51.100.7', '2001:db8:1:2::/64']);
     now += 600_000;
     const l = capture();
     await blocksCommand({}, await open(), l.out);

@@ -8,6 +8,7 @@
  * The daemon persists `toJSON()` atomically with its state and restores it
  * with `BlockManager.fromJSON()` followed by `reconcile()`.
  */
+import type { Cidr } from '../../net/address.js';
 import { canonicalCidr } from './cidr.js';
 import { BackendSet, entriesFor, type RetryOptions } from './backend-set.js';
 import { decideBlock, type BlockCandidate, type BlockPolicy, type SkipCode } from './policy.js';
@@ -20,6 +21,8 @@ import type { BlockBackend, Logger } from './types.js';
 /** What the manager needs from NeverBlock (a fake is enough for pure unit tests). */
 export interface BlockGuard {
   check(cidr: string, opts?: { force?: boolean; sshFailures?: boolean }): string | null;
+  /** The never-block rules saved blocks are held to at a restore (NeverBlock.restoreRules); none when absent. */
+  restoreRules?(): ReadonlyArray<{ cidr: Cidr; text: string; reason: string; hard: boolean }>;
   refresh?(): Promise<void>;
   readonly ageMs?: number;
   /** Stops following host changes (NeverBlock.watch()). */
@@ -92,6 +95,7 @@ export class BlockManager {
     const now = m.#now();
     if (data instanceof BlockLines) {
       m.#loadLines(data, now);
+      m.#dropProtected();
       return m;
     }
     const { records, offenders, skipped } = readState(data, now);
@@ -103,7 +107,34 @@ export class BlockManager {
     // The sort is stable: of a cidr saved twice, the first is put and the later ones skipped.
     for (const r of records) if (m.#store.get(r.cidr) === undefined) m.#store.put(r, true, ignored, r.parsed);
     m.#offenders.load(offenders);
+    m.#dropProtected();
     return m;
+  }
+
+  /**
+   * The never-block rules hold for saved blocks too (the host may have
+   * gained the address, the whitelist grown): a restored block that
+   * overlaps a protected prefix is dropped, and logged. Manual blocks keep
+   * what `--force` lifted (the soft rules). One pass per rule over the
+   * installed blocks it overlaps, not a check per saved block.
+   */
+  #dropProtected(): void {
+    const rules = this.#o.guard.restoreRules?.() ?? [];
+    for (let round = 0; round < 64; round++) {
+      const doomed = new Map<string, string>();
+      for (const rule of rules) {
+        for (const cidr of this.#store.overlapping(rule.cidr)) {
+          const r = this.#store.get(cidr) as BlockRecord;
+          if (rule.hard || !r.manual) doomed.set(cidr, `${rule.reason} (${rule.text})`);
+        }
+      }
+      if (doomed.size === 0) return;
+      // Dropping an outer block installs the blocks it held: the next round checks those.
+      this.#store.drop([...doomed.keys()]);
+      let n = 0;
+      for (const [cidr, why] of doomed) if (n++ < 20) this.#log('warn', `not restoring the block against ${cidr}: ${why}`);
+      if (n > 20) this.#log('warn', `... and ${n - 20} more saved blocks of protected addresses not restored`);
+    }
   }
 
   /**

@@ -171,6 +171,15 @@ export class NeverBlock {
     return null;
   }
 
+  /**
+   * The rules a restore applies to saved blocks: every hard one, and the
+   * soft ones but SSH peers (a saved block of a peer may have been earned
+   * by failed logins, which lift that rule).
+   */
+  restoreRules(): ReadonlyArray<{ cidr: Cidr; text: string; reason: string; hard: boolean }> {
+    return this.#entries.filter((e) => e.ssh !== true);
+  }
+
   /** The protected prefixes with their reasons (for `tsad fw-check` and tests). */
   describe(): Array<{ cidr: string; reason: string; hard: boolean }> {
     return this.#entries.map((e) => ({ cidr: e.text, reason: e.reason, hard: e.hard }));

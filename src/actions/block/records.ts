@@ -155,6 +155,12 @@ export class RecordStore {
     return out;
   }
 
+  /** Installed blocks equal to, containing or inside `c` (the nested blocks under them overlap it only through them). */
+  overlapping(c: Cidr): string[] {
+    const outer = this.#installed.covering(c);
+    return outer === undefined ? this.#installed.inside(c) : [outer];
+  }
+
   /** Blocks the firewall carries. */
   installed(): BlockRecord[] {
     const out: BlockRecord[] = [];

@@ -167,6 +167,13 @@ export class BlockLines {
   }
 }
 
+/** Pieces of blockLinePieces() read back as a file would be (a SIGHUP rebuilds its manager from them: no objects of a million in between). */
+export function linesFromPieces(next: () => string | null, path: string): BlockLines {
+  const parts: Buffer[] = [];
+  for (let p = next(); p !== null; p = next()) parts.push(Buffer.from(p));
+  return openBlockLines(path, Buffer.concat(parts)) as BlockLines;
+}
+
 /** The file in the line layout, or null when it is in another layout (read it whole). */
 export function openBlockLines(path: string, bytes: Buffer): BlockLines | null {
   const nl = bytes.indexOf(10);

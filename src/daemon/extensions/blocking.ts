@@ -13,8 +13,8 @@ import { covers, canonicalCidr } from '../../actions/block/cidr.js';
 import type { Config } from '../../config/keys/index.js';
 import type { DaemonExtension, ExtensionContext, ExtensionFactory, LevelChange, MetricSample } from '../hooks.js';
 import type { RetryingSave } from '../retrying-save.js';
-import { BlockLines } from '../../actions/block/saved-lines.js';
-import { BLOCKING_STATE, blocksFileWriter, blocksFilePath, firewallBlocks, newestBlocks, offlineBlocks, readBlocksFileOrSetAside, withFirewallBlocks } from './blocks-file.js';
+import { BlockLines, linesFromPieces } from '../../actions/block/saved-lines.js';
+import { BLOCKING_STATE, blocksFileWriter, blocksFilePath, copyNotKept, firewallBlocks, STATE_COPY_MAX, newestBlocks, offlineBlocks, readBlocksFileOrSetAside, stateCopy, withFirewallBlocks } from './blocks-file.js';
 import { syncFeedBlocks } from './feed-blocks.js';
 import type { BlockedUntil, ExtensionHub } from './hub.js';
 
@@ -119,7 +119,8 @@ class BlockingExtension implements DaemonExtension {
       this.#loaded = r.data;
       fromFirewall = r.added;
     }
-    this.#recovery = `${problem}; ${aside === null ? 'it could not be moved aside' : `moved aside to ${aside}`}; blocks rebuilt: ${inState} from state.json, ${fromFirewall} more from the firewall`;
+    const copy = copyNotKept(fromState) ? ` (state.json keeps no copy of more than ${STATE_COPY_MAX} blocks)` : '';
+    this.#recovery = `${problem}; ${aside === null ? 'it could not be moved aside' : `moved aside to ${aside}`}; blocks rebuilt: ${inState} from state.json${copy}, ${fromFirewall} more from the firewall`;
     ctx.log('error', this.#recovery);
   }
 
@@ -250,7 +251,7 @@ class BlockingExtension implements DaemonExtension {
   }
 
   saveState(): unknown {
-    return this.ctx.dryRun || this.#current === null ? this.#loaded : this.#current.toJSON();
+    return this.ctx.dryRun || this.#current === null ? this.#loaded : stateCopy(this.#current, Date.now());
   }
 
   /** SIGHUP: backends, policy, never-block rules and auto_dl may have changed: rebuild from the blocks in force. */
@@ -259,12 +260,12 @@ class BlockingExtension implements DaemonExtension {
     const next = this.#ready.then(async (old) => {
       old?.stop();
       await old?.idle();
-      const saved = old?.toJSON() ?? this.#loaded;
+      const saved = old === null ? this.#loaded : linesFromPieces(old.toLines(), '(the blocks in force)');
       if (!cfg.ENABLE_AUTO_IDS) {
         if (old !== null) this.ctx.log('notice', 'automatic blocking switched off: blocks in force stay until they expire or "tsad flush"');
         old?.close();
         this.#current = null;
-        this.#loaded = saved;
+        this.#loaded = saved instanceof BlockLines ? saved.toJSON() : saved;
         return null;
       }
       try {

@@ -46,8 +46,29 @@ export function readBlocksFile(stateDir: string): unknown {
   return v;
 }
 
+/**
+ * Blocks kept in state.json as well (a copy to rebuild from when blocks.json
+ * is lost). Above this many, state.json keeps only a note that they are in
+ * blocks.json: a million blocks would cost every state save seconds of the
+ * event loop, and every start a second parse of them; the firewall's own
+ * sets are then what a lost blocks.json is rebuilt from.
+ */
+export const STATE_COPY_MAX = 10_000;
+
+/** The state.json entry: the blocks (toJSON() form) up to STATE_COPY_MAX, else a note without them. */
+export function stateCopy(m: BlockManager, now: number): unknown {
+  if (m.size <= STATE_COPY_MAX) return m.toJSON();
+  return { version: 1, savedAt: new Date(now).toISOString(), blocks: [], offenders: [], onlyInBlocksFile: m.size };
+}
+
+/** A state.json entry that holds no copy (stateCopy above STATE_COPY_MAX). */
+export function copyNotKept(fromState: unknown): boolean {
+  return typeof fromState === 'object' && fromState !== null && typeof (fromState as { onlyInBlocksFile?: unknown }).onlyInBlocksFile === 'number';
+}
+
 /** The newer of the state.json copy and blocks.json (BlockManager.toJSON() form), or undefined when there is neither. */
 export function newestBlocks(fromState: unknown, file: unknown): unknown {
+  if (copyNotKept(fromState)) return file;
   if (file === undefined) return fromState;
   if (fromState === undefined || fromState === null) return file;
   return savedAt(file) >= savedAt(fromState) ? file : fromState;

@@ -1,0 +1,185 @@
+/**
+ * blocks.json version 2 (one block per line, src/actions/block/saved-lines.ts):
+ * what a manager writes comes back the same after a restart, into the real
+ * nftables sets of a namespace this test creates; a blocks.json of version 1
+ * still restores; a damaged line, or a number out of range, costs only its
+ * block (skipped and counted, never fatal), and a file cut short keeps the
+ * blocks before the cut.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NftablesBackend } from '../../src/actions/block/backends/nftables.js';
+import { readSavedBlocks } from '../../src/actions/block/direct.js';
+import { canonicalCidr } from '../../src/actions/block/cidr.js';
+import { BlockManager } from '../../src/actions/block/manager.js';
+import { policyFromConfig } from '../../src/actions/block/policy.js';
+import { backendContext, netnsRunner } from '../../src/actions/block/runner.js';
+import { blockLinesText } from '../../src/actions/block/saved-lines.js';
+import type { BlockBackend } from '../../src/actions/block/types.js';
+import { defaultConfig } from '../../src/config/load.js';
+import { netnsAvailable } from './netns.js';
+
+const exec = promisify(execFile);
+const now = Date.parse('2026-12-06T12:00:00Z');
+const hour = 3_600_000;
+const policy = policyFromConfig(defaultConfig());
+const opts = (backends: BlockBackend[] = [], log: (l: string, m: string) => void = () => undefined) => ({ backends, policy, guard: { check: () => null }, now: () => now, log });
+
+let dir = '';
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'tsad-saved-lines-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A manager holding nested, IPv6, manual and permanent blocks, one with a reason that needs escaping. */
+async function sample(): Promise<BlockManager> {
+  const m = new BlockManager(opts());
+  await m.block('198.51.100.7', { timeoutSec: 3600, dl: 4, reason: 'danger level 4' });
+  await m.block('198.51.100.0/24', { timeoutSec: 7200, dl: 5 });
+  await m.block('2001:db8:0:1::5', { timeoutSec: 600, dl: 3 });
+  await m.block('2001:db8:0:1::/64', { timeoutSec: 0, manual: true, reason: 'tab\there, "quoted", new\nline, é' });
+  await m.block('203.0.113.9', { timeoutSec: 60 });
+  return m;
+}
+
+function write(name: string, text: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+const view = (m: BlockManager) => m.records().map((r) => [r.cidr, r.createdAt, r.expiresAt, r.reason, r.dl, r.manual, r.coveredBy]);
+
+describe('blocks.json version 2 (one block per line)', () => {
+  it('is one JSON document, outer prefixes first, and restores the same records and offenders', async () => {
+    const m = await sample();
+    const text = blockLinesText(m.records(), [{ cidr: '198.51.100.7', count: 2, last: now - 1000 }], now);
+    const doc = JSON.parse(text) as { version: number; blocks: unknown[][]; offenders: unknown[][] };
+    expect(doc.version).toBe(2);
+    expect(doc.blocks.map((b) => b[0])).toEqual(['198.51.100.0/24', '198.51.100.7', '203.0.113.9', '2001:db8:0:1::/64', '2001:db8:0:1::5']);
+    expect(text.split('\n').length).toBe(1 + 5 + 1 + 1 + 2); // head, a line per block, offenders, one offender, close and the final newline
+    const back = BlockManager.fromJSON(readSavedBlocks(write('v2.json', text)), opts());
+    expect(view(back)).toEqual(view(m));
+    expect(back.unreadableAtLoad).toBe(0);
+    expect(JSON.parse(blockLinesText(back.records(), [], now)).blocks).toEqual(doc.blocks);
+  });
+
+  it('skips and counts a damaged line or a number out of range; a file cut short keeps the blocks before the cut', async () => {
+    const m = await sample();
+    const lines = blockLinesText(m.records(), [], now).split('\n');
+    // Line 0 is the head: damage the /24's line, put an out-of-range dl on 198.51.100.7's, a negative time on the IPv6 /64's.
+    lines[1] = '["198.51.100.0/24",17650';
+    lines[2] = (lines[2] as string).replace(/,\d,false,/, ',9,false,');
+    lines[4] = (lines[4] as string).replace(/^\["2001:db8:0:1::\/64",\d+,/, '["2001:db8:0:1::/64",-5,');
+    const logs: string[] = [];
+    const back = BlockManager.fromJSON(readSavedBlocks(write('bad.json', lines.join('\n'))), opts([], (_l, msg) => logs.push(msg)));
+    expect(back.unreadableAtLoad).toBe(3);
+    expect(logs.join('\n')).toMatch(/ignored 3 unreadable saved block\(s\)/);
+    // The /64 is gone, so the address inside it is installed on its own.
+    expect(back.records().map((r) => [r.cidr, r.coveredBy])).toEqual([
+      ['203.0.113.9', null],
+      ['2001:db8:0:1::5', null],
+    ]);
+
+    const whole = blockLinesText(m.records(), [], now);
+    const cut = whole.slice(0, whole.indexOf('\n', whole.indexOf('203.0.113.9')) + 1);
+    const short: string[] = [];
+    const kept = BlockManager.fromJSON(readSavedBlocks(write('cut.json', cut)), opts([], (_l, msg) => short.push(msg)));
+    expect(kept.records().map((r) => r.cidr)).toEqual(['198.51.100.0/24', '198.51.100.7', '203.0.113.9']);
+    expect(short.join('\n')).toMatch(/cut short/);
+  });
+
+  it('holds restored blocks to the never-block rules: hard ones always, soft ones but for manual blocks', () => {
+    const rule = (text: string, reason: string, hard: boolean) => ({ cidr: canonicalCidr(text)!.cidr, text, reason, hard });
+    const guard = { check: () => null, restoreRules: () => [rule('127.0.0.0/8', 'loopback', true), rule('10.1.2.3', 'BLOCK_WHITELIST', false), rule('192.0.2.0/24', 'BLOCK_WHITELIST', false)] };
+    const row = (cidr: string, manual = false) => `["${cidr}",${now - hour},${now + hour},5,${manual},"r"]`;
+    const text = ['{"format":"tsad-blocks","version":2,"savedAt":"2026-12-06T11:59:00.000Z","columns":[],"blocks":[', [row('10.0.0.0/8'), row('127.0.0.5', true), row('10.9.9.9'), row('192.0.2.9', true), row('192.0.2.10'), row('198.51.100.1')].join(',\n'), '],"offenders":[', ']}', ''].join('\n');
+    const logs: string[] = [];
+    const m = BlockManager.fromJSON(readSavedBlocks(write('protected.json', text)), { ...opts([], (_l, msg) => logs.push(msg)), guard });
+    // The /8 held 10.9.9.9, which is installed on its own once the /8 goes.
+    expect(m.records().map((r) => [r.cidr, r.coveredBy])).toEqual([
+      ['10.9.9.9', null],
+      ['192.0.2.9', null],
+      ['198.51.100.1', null],
+    ]);
+    expect(logs.filter((l) => l.startsWith('not restoring')).sort()).toEqual([
+      'not restoring the block against 10.0.0.0/8: BLOCK_WHITELIST (10.1.2.3)',
+      'not restoring the block against 127.0.0.5: loopback (127.0.0.0/8)',
+      'not restoring the block against 192.0.2.10: BLOCK_WHITELIST (192.0.2.0/24)',
+    ]);
+  });
+
+  it('stores a line out of order (a hand-edited file) nested correctly', () => {
+    const text = [
+      '{"format":"tsad-blocks","version":2,"savedAt":"2026-12-06T11:59:00.000Z","columns":[],"blocks":[',
+      `["198.51.100.7",${now - hour},${now + hour},3,false,"inside"],`,
+      `["198.51.100.0/24",${now - hour},${now + hour},3,false,"outer"]`,
+      '],"offenders":[',
+      ']}',
+      '',
+    ].join('\n');
+    const m = BlockManager.fromJSON(readSavedBlocks(write('order.json', text)), opts());
+    expect(m.records().map((r) => [r.cidr, r.coveredBy])).toEqual([
+      ['198.51.100.0/24', null],
+      ['198.51.100.7', '198.51.100.0/24'],
+    ]);
+  });
+});
+
+const ok = await netnsAvailable();
+
+describe.skipIf(!ok)('a restart restores blocks.json into the real nftables sets (namespace)', () => {
+  const ns = `tsadlines${process.pid}`;
+  beforeAll(async () => {
+    await exec('ip', ['netns', 'add', ns]);
+  });
+  afterAll(async () => {
+    await exec('ip', ['netns', 'del', ns]).catch(() => undefined);
+  });
+
+  async function setElements(set: string): Promise<string[]> {
+    const { stdout } = await exec('ip', ['netns', 'exec', ns, 'nft', '-j', 'list', 'set', 'inet', 'tsad', set]);
+    const doc = JSON.parse(stdout) as { nftables: Array<{ set?: { elem?: unknown[] } }> };
+    const elems = doc.nftables.find((x) => x.set)?.set?.elem ?? [];
+    return elems
+      .map((e) => {
+        const v = (e as { elem?: { val: unknown } }).elem?.val ?? e;
+        return typeof v === 'string' ? v : `${(v as { prefix: { addr: string; len: number } }).prefix.addr}/${(v as { prefix: { len: number } }).prefix.len}`;
+      })
+      .sort();
+  }
+
+  const restart = async (path: string, logs: string[] = []): Promise<BlockManager> => {
+    const m = BlockManager.fromJSON(readSavedBlocks(path), opts([new NftablesBackend(backendContext({ run: netnsRunner(ns) }))], (_l, msg) => logs.push(msg)));
+    expect(await m.reconcile()).toBe(true);
+    return m;
+  };
+
+  it('from version 2 with a damaged line: the other blocks are in the kernel, the damaged one counted', async () => {
+    const m = await sample();
+    const lines = blockLinesText(m.records(), [], now).split('\n');
+    lines[2] = 'garbage'; // 198.51.100.7, inside the /24
+    const path = write('restart-v2.json', lines.join('\n'));
+    const logs: string[] = [];
+    const back = await restart(path, logs);
+    expect(back.unreadableAtLoad).toBe(1);
+    expect(await setElements('block_v4')).toEqual(['198.51.100.0/24', '203.0.113.9']);
+    expect(await setElements('block_v6')).toEqual(['2001:db8:0:1::/64']);
+    expect(back.records().map((r) => r.cidr)).toEqual(['198.51.100.0/24', '203.0.113.9', '2001:db8:0:1::/64', '2001:db8:0:1::5']);
+    expect(logs.join('\n')).toMatch(/ignored 1 unreadable saved block/);
+  });
+
+  it('from version 1 (the objects an earlier tsad wrote)', async () => {
+    const m = await sample();
+    const path = write('restart-v1.json', `${JSON.stringify(m.toJSON(), null, 1)}\n`);
+    expect(JSON.parse(readFileSync(path, 'utf8')).version).toBe(1);
+    const back = await restart(path);
+    expect(view(back)).toEqual(view(m));
+    expect(await setElements('block_v4')).toEqual(['198.51.100.0/24', '203.0.113.9']);
+    expect(await setElements('block_v6')).toEqual(['2001:db8:0:1::/64']);
+  });
+});
