@@ -147,11 +147,16 @@ export class BlockManager {
     const ignored = emptyChange(); // reconcile() loads the firewall
     const longest = { 4: -1, 6: -1 };
     const offenders: Offender[] = [];
+    // A few reasons repeat a million times: one string each instead of one per block.
+    const reasons = new Map<string, string>();
     data.each(
       (row) => {
         const r = readBlockRow(row, now);
         if (r === null) skipped++;
         if (r === null || r === 'expired' || this.#store.get(r.cidr) !== undefined) return;
+        const same = reasons.get(r.reason);
+        if (same !== undefined) r.reason = same;
+        else if (reasons.size < 10_000) reasons.set(r.reason, r.reason);
         const inOrder = r.parsed.len >= longest[r.parsed.family];
         if (inOrder) longest[r.parsed.family] = r.parsed.len;
         this.#store.put(r, inOrder, ignored, r.parsed);
