@@ -53,9 +53,9 @@ export interface BlockBenchOptions {
 export interface RestartStages {
   /** blocks.json as the daemon writes it (one block per line, saved-lines.ts). */
   fileMB: number;
-  /** Reading and parsing blocks.json (readSavedBlocks, as the daemon does). */
+  /** Reading blocks.json (readSavedBlocks, as the daemon does; version 2 lines are parsed in fromJSON). */
   readParseMs: number;
-  /** BlockManager.fromJSON: checking, canonicalizing and indexing every saved block. */
+  /** BlockManager.fromJSON: parsing, checking, canonicalizing and indexing every saved block. */
   fromJsonMs: number;
   /** reconcile(): the entries, the script and the firewall tool replacing its sets in one transaction. */
   reconcileMs: number;
