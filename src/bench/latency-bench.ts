@@ -1,5 +1,5 @@
 /**
- * `node dist/bench/latency-bench.js [--rate 10000] [--seconds 20] [--start 3] [--probes 50] [--idle 10] [--busy N] [--node-flags "..."] [--json] [--trace FILE] [--cpu-prof DIR]`
+ * `node dist/bench/latency-bench.js [--rate 10000] [--seconds 20] [--start 3] [--probes 50] [--idle 10] [--busy N] [--node-flags "..."] [--cpu-weight N|unit] [--json] [--trace FILE] [--cpu-prof DIR]`
  *
  * How long from a line written to the log file until the daemon has raised
  * the source's danger level, under background traffic. The daemon runs in
@@ -32,7 +32,13 @@
  * stalls over 10 ms are listed with this process's clock (latency-daemon.ts),
  * as is the time its main thread waited for a CPU (/proc schedstat). The
  * slowest 1% of the probes are printed one by one with what overlapped them.
- * `--node-flags` passes flags to the daemon's node (heap sizing experiments);
+ * `--node-flags` passes flags to the daemon's node (heap sizing experiments),
+ * `--cpu-weight N` gives the daemon the CPU weight a systemd unit's
+ * CPUWeight=N gives its cgroup (100: every unit's default), `--cpu-weight
+ * unit` the one etc/tsad.service sets (as installed): without systemd here,
+ * as the nice value of its session's autogroup (weight 1024 / 1.25^nice,
+ * the kernel's scale), which the scheduler weighs against the other sessions
+ * as it weighs a cgroup against its siblings;
  * `--cpu-prof DIR` writes its CPU profile there; `--trace FILE` every probe's
  * times and every collection, snapshot and stall (JSON).
  * A benchmark, not a test: it asserts nothing.
@@ -131,6 +137,21 @@ interface Span {
   kind: string;
 }
 
+/** The unit's CPUWeight= (etc/tsad.service), or null when it sets none. */
+function unitCpuWeight(): number | null {
+  const m = /^CPUWeight=(\d+)\s*$/m.exec(readFileSync(join(here, '..', '..', 'etc', 'tsad.service'), 'utf8'));
+  return m ? Number(m[1]) : null;
+}
+
+/** --cpu-weight: systemd's CPUWeight (100 the default) and the nice value of the same weight (1024 / 1.25^nice). */
+function cpuWeight(v: string | undefined): { cpuWeight: number; nice: number } | null {
+  if (v === undefined) return null;
+  const w = v === 'unit' ? unitCpuWeight() : Number(v);
+  if (w === null) return null;
+  if (!Number.isInteger(w) || w < 1 || w > 10_000) throw new Error(`--cpu-weight: ${v} is not a weight of 1..10000`);
+  return { cpuWeight: w, nice: Math.max(-20, Math.min(19, Math.round(-Math.log(w / 100) / Math.log(1.25)))) };
+}
+
 /** The follower's wakes, from latency-daemon.ts. */
 interface Turns {
   count: number;
@@ -159,6 +180,8 @@ async function main(): Promise<void> {
     // A session of its own, as under systemd: the kernel's autogroups then share the CPU between it, this writer and any --busy process alike.
     detached: true,
   });
+  const weight = cpuWeight(strArg('--cpu-weight'));
+  if (weight !== null) writeFileSync(`/proc/${child.pid as number}/autogroup`, String(weight.nice));
   const probes = new Map<string, Probe>();
   const held: Span[] = [];
   const stalls: Span[] = [];
@@ -280,6 +303,8 @@ async function main(): Promise<void> {
     levelChangesSeen: latencies.length,
     latencyMs: percentiles(latencies),
     /** Each probe's time in stages: write -> the daemon's read turn began; that turn's start -> level change logged (lines before it in the turn); logged -> seen here. */
+    /** Write -> the daemon logged the level change: the daemon's part, without this process's own delay in reading the log pipe. */
+    toLoggedMs: percentiles(staged.map((p) => (p.logged as number) - p.written)),
     stagesMs: {
       toWake: percentiles(staged.map((p) => (p.turn as number) - p.written)),
       inTurn: percentiles(staged.map((p) => (p.logged as number) - (p.turn as number))),
@@ -315,6 +340,8 @@ async function main(): Promise<void> {
     /** How busy the machine was while the lines were written: CPU-burning processes started by --busy, all cores' use, runnable tasks (average of 10 samples a second, this process not counted), 1-minute load average at the end. */
     machine: { busyProcesses: busy, cpuPercent: 100 * machineBusy, runnableAvg: runq.reduce((a, b) => a + b, 0) / Math.max(1, runq.length), loadAverage: Number(load.toFixed(2)), cores: availableParallelism() },
     daemonNodeFlags: nodeFlags,
+    /** The daemon's CPU weight (--cpu-weight): systemd's CPUWeight, and the autogroup nice value that stood for it. */
+    daemonCpuWeight: weight,
   };
   const trace = strArg('--trace');
   if (trace !== undefined) {
@@ -340,6 +367,7 @@ async function main(): Promise<void> {
     `first ${startSec} s after start (not in the figures below): ${result.start.probes} probes, ${pc(result.start.latencyMs)} ms; loop stalls over 10 ms ${result.start.stalls.count}, longest ${f(result.start.stalls.maxMs)} ms`,
     `background: ${result.backgroundLinesPerSec} lines/s for ${f(busySec)} s; probes: ${result.probes}, level changes seen: ${result.levelChangesSeen}`,
     `line written -> level change: p50 ${f(result.latencyMs.p50)} ms, p90 ${f(result.latencyMs.p90)} ms, p95 ${f(result.latencyMs.p95)} ms, p99 ${f(result.latencyMs.p99)} ms, max ${f(result.latencyMs.max)} ms`,
+    `  write -> level change logged by the daemon (without the log pipe and this process): ${pc(result.toLoggedMs)} ms`,
     `  stages (ms): write -> read turn begins ${pc(s.toWake)}; -> level change logged ${pc(s.inTurn)} (lines before it in the turn ${pc(s.linesBefore)}); -> seen here ${pc(s.toMeasurer)}`,
     `  follower wakes: ${wakes(turns)}`,
     `state snapshots during the run: ${result.snapshots.count} (longest held the loop ${f(result.snapshots.maxMs)} ms); ${result.probesMeetingSnapshot} probes met one; the other ${clear.length}: ${pc(result.latencyOthersMs)} ms`,
@@ -347,7 +375,7 @@ async function main(): Promise<void> {
     `daemon event loop stalls over 10 ms: ${result.daemonStalls.count}, longest ${f(result.daemonStalls.maxMs)} ms, ${f(result.daemonStalls.totalMs)} ms in all; main thread on a CPU ${f(result.mainThread.runMs)} ms, waiting for one ${f(result.mainThread.waitMs)} ms (${result.mainThread.slices} slices)`,
     `measuring process loop delay p99 ${f(result.measurerLoopDelayMs.p99)} ms, max ${f(result.measurerLoopDelayMs.max)} ms`,
     `slowest 1%: ${result.slowest.map((x) => `${f(x.ms)} ms [wake ${x.toWake === null ? '?' : f(x.toWake)}, turn ${x.inTurn === null ? '?' : f(x.inTurn)} after ${x.linesBefore ?? '?'} lines, pipe ${x.toMeasurer === null ? '?' : f(x.toMeasurer)}${x.overlapping.length > 0 ? `; ${x.overlapping.join(', ')}` : ''}]`).join('; ')}`,
-    `daemon CPU: ${f(result.cpuUnderLoadPercent)}% of one core under load, ${f(result.idleCpuPercent)}% idle (over ${idleSec} s)${nodeFlags.length > 0 ? `; node flags ${nodeFlags.join(' ')}` : ''}`,
+    `daemon CPU: ${f(result.cpuUnderLoadPercent)}% of one core under load, ${f(result.idleCpuPercent)}% idle (over ${idleSec} s)${nodeFlags.length > 0 ? `; node flags ${nodeFlags.join(' ')}` : ''}${weight === null ? '' : `; CPU weight ${weight.cpuWeight} (session nice ${weight.nice})`}`,
     '',
   ].join('\n'));
 }

@@ -42,7 +42,11 @@ proto.pump = function (this: Pumped): void {
   if (!counted.has(this.o)) {
     counted.add(this.o);
     const sink = this.o.sink;
-    this.o.sink = { line: (t) => ((turnLines += 1), sink.line(t)), tooLong: () => sink.tooLong() };
+    this.o.sink = {
+      line: (t) => ((turnLines += 1), sink.line(t)),
+      tooLong: () => sink.tooLong(),
+      ...(sink.bytes === undefined ? {} : { bytes: (b, start, end, ascii) => ((turnLines += 1), sink.bytes?.(b, start, end, ascii)) }),
+    };
   }
   turnStart = clock();
   turnLines = 0;
