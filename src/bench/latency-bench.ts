@@ -25,6 +25,9 @@
  * use of all cores, runnable tasks, load average), since other work on it
  * adds to the figure too.
  *
+ * The daemon's own part, write -> level change logged (by its clock), is
+ * printed too: on a busy machine this process reads the log pipe late as well.
+ *
  * To say where the tail comes from, each probe's time is split in stages
  * (write -> the follower's wake that read it began; that wake's start -> the
  * level change logged, with the lines it handled before the probe; logged ->
