@@ -162,9 +162,16 @@ interface Turns {
   ms: { p50: number; p99: number; max: number };
 }
 
+/** Burns CPU until killed, or until its parent is gone (a bench that died must not leave it spinning). */
+const BURN = 'const p = process.ppid; for (;;) { for (let i = 0; i < 1e7; i++); if (process.ppid !== p) process.exit(0); }';
+
 /** N processes that only burn CPU, each in its own session (setsid), at normal priority. */
 function burners(n: number): ChildProcess[] {
-  return Array.from({ length: n }, () => spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore', detached: true }));
+  const all = Array.from({ length: n }, () => spawn(process.execPath, ['-e', BURN], { stdio: 'ignore', detached: true }));
+  process.once('exit', () => {
+    for (const b of all) b.kill('SIGKILL');
+  });
+  return all;
 }
 
 async function main(): Promise<void> {
@@ -220,6 +227,8 @@ async function main(): Promise<void> {
     }
   });
   const exited = new Promise<number | null>((r) => child.once('close', (code) => r(code)));
+  // In a session of its own it would outlive this process: stopped with it, whatever happens here.
+  process.once('exit', () => child.kill('SIGTERM'));
   await Promise.race([started, exited.then((code) => Promise.reject(new Error(`the daemon exited (${code}) before it was ready:\n${failed}`)))]);
   const burning = burners(busy);
   await sleep(busy > 0 ? 2000 : 500);
