@@ -86,8 +86,17 @@ export class Daemon {
   private notes: SourceNotes;
   /** What the firewall logging check at start found missing. */
   private readonly fwWarnings: string[] = [];
-  /** The raw line being handled (for the notes). */
-  private lineText = '';
+  /** The raw line being handled (for the notes): its text, or its bytes until a note asks for the text. */
+  private lineText: string | null = '';
+  private lineBytes: { b: Buffer; start: number; end: number } = { b: Buffer.alloc(0), start: 0, end: 0 };
+  /** The line being handled as text, decoded from its bytes once a note keeps it (most lines are never decoded). */
+  private readonly currentLine = (): string => {
+    if (this.lineText === null) {
+      const l = this.lineBytes;
+      this.lineText = l.b.toString('utf8', l.start, l.end);
+    }
+    return this.lineText;
+  };
 
   private constructor(private cfg: Config, private readonly o: DaemonOptions, private readonly specs: SourceSpec[], readonly stateDir: string, readonly socketPath: string, private readonly log: Logger) {
     this.finished = new Promise((resolve) => (this.resolveFinished = resolve));
@@ -205,10 +214,10 @@ export class Daemon {
       warn: (m) => this.log('warn', m),
       onLevelChange: (s, from, to, reason) => this.levelChanged(s, from, to, reason),
       onPacket: (p, s) => {
-        this.notes.packet(p, s, this.lineText);
+        this.notes.packet(p, s, this.currentLine);
         for (const e of this.packetExts) e.onPacket?.(p, s);
       },
-      onService: (_ev, s) => this.notes.serviceLine(s, this.lineText),
+      onService: (_ev, s) => this.notes.serviceLine(s, this.currentLine()),
     });
     // The daemon runs unattended: its sources stay within MEMORY_BUDGET (analyze uses MAX_TRACKED_SOURCES alone).
     a.tracker.limit(budgetSources(cfg.MEMORY_BUDGET, cfg.MAX_TRACKED_SOURCES));
@@ -247,6 +256,14 @@ export class Daemon {
       line: (text) => {
         this.lineText = text;
         sink.line(text);
+      },
+      bytes: (b, start, end, ascii) => {
+        this.lineText = null;
+        const l = this.lineBytes;
+        l.b = b;
+        l.start = start;
+        l.end = end;
+        sink.bytes?.(b, start, end, ascii);
       },
       tooLong: () => sink.tooLong(),
     };

@@ -63,16 +63,31 @@ export interface PipelineSinkOptions {
   firewallLine: () => void;
 }
 
-/** Hands a source's lines to the pipeline: ulogd2 JSON through its own parser, everything else through the line parser. */
+/** Hands a source's lines to the pipeline: ulogd2 JSON through its own parser, everything else through the line parser (from bytes where the source gives them). */
 export function pipelineSink(o: PipelineSinkOptions): LiveSink {
+  let before = 0;
+  const begin = (): Pipeline => {
+    o.line();
+    const p = o.pipeline();
+    before = p.firewallLines;
+    return p;
+  };
+  const done = (p: Pipeline): void => {
+    if (p.firewallLines !== before) o.firewallLine();
+  };
+  const line = (text: string): void => {
+    const p = begin();
+    if (o.ulogd) p.parsedLine(parseUlogdJson(text));
+    else p.line(text, o.ctx);
+    done(p);
+  };
   return {
-    line: (text) => {
-      o.line();
-      const p = o.pipeline();
-      const before = p.firewallLines;
-      if (o.ulogd) p.parsedLine(parseUlogdJson(text));
-      else p.line(text, o.ctx);
-      if (p.firewallLines !== before) o.firewallLine();
+    line,
+    bytes: (b, start, end, ascii) => {
+      if (o.ulogd) return line(b.toString('utf8', start, end));
+      const p = begin();
+      p.bytes(b, start, end, o.ctx, ascii);
+      done(p);
     },
     tooLong: () => o.pipeline().skip('too-long'),
   };

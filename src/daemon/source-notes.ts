@@ -33,22 +33,22 @@ export class SourceNotes {
 
   constructor(private readonly o: SourceNotesOptions) {}
 
-  /** One scored packet of `s`, read from `line`. */
-  packet(p: Packet, s: SourceState, line: string): void {
-    const keepLine = this.#keeps(s, line);
+  /** One scored packet of `s`, read from the line `line()` returns (asked for only when it is kept). */
+  packet(p: Packet, s: SourceState, line: () => string): void {
+    const keepLine = this.#keeps(s) && line() !== '';
     if (!keepLine && !this.o.prefixes) return;
     const n = this.#of(s);
-    if (keepLine) this.#keep(n, line);
+    if (keepLine) this.#keep(n, line());
     if (this.o.prefixes && p.prefix !== '' && n.prefixes.length < MAX_PREFIXES && !n.prefixes.includes(p.prefix)) n.prefixes.push(p.prefix);
   }
 
   /** One service-log line (a failed login, a probe) scored for `s`. */
   serviceLine(s: SourceState, line: string): void {
-    if (this.#keeps(s, line)) this.#keep(this.#of(s), line);
+    if (this.#keeps(s) && line !== '') this.#keep(this.#of(s), line);
   }
 
-  #keeps(s: SourceState, line: string): boolean {
-    return this.o.maxLines > 0 && s.dl >= this.o.lineLevel && line !== '';
+  #keeps(s: SourceState): boolean {
+    return this.o.maxLines > 0 && s.dl >= this.o.lineLevel;
   }
 
   #of(s: SourceState): Notes {

@@ -6,6 +6,7 @@
  * (copytruncate, or a reused inode), which the size alone cannot tell once
  * the file has grown again.
  */
+import { isAscii } from 'node:buffer';
 import { closeSync, fstatSync, openSync, readSync, type Stats } from 'node:fs';
 import type { LiveSink } from './live-source.js';
 
@@ -115,9 +116,15 @@ export class FollowedFile {
       start = nl + 1;
       nl = c.indexOf(LF, start);
     }
+    // A sink that takes bytes gets no string per line (checked for bytes above 127 once per chunk, natively).
+    const ascii = sink.bytes !== undefined && isAscii(c);
     while (nl >= 0) {
       if (nl - start > maxLen) sink.tooLong();
-      else sink.line(c.toString('utf8', start, nl > start && c[nl - 1] === CR ? nl - 1 : nl));
+      else {
+        const end = nl > start && c[nl - 1] === CR ? nl - 1 : nl;
+        if (sink.bytes !== undefined) sink.bytes(c, start, end, ascii || isAscii(c.subarray(start, end)));
+        else sink.line(c.toString('utf8', start, end));
+      }
       // Advanced right after the line is handed over: position and scan state stay in step.
       this.offset = base + nl + 1;
       start = nl + 1;

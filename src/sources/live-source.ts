@@ -8,6 +8,12 @@
 
 export interface LiveSink {
   line(text: string): void;
+  /**
+   * A line as bytes, b[start, end) without its newline (files: no string per
+   * line); `ascii`: no byte in it is above 127. The bytes are valid only
+   * during the call. A sink without it gets every line as text.
+   */
+  bytes?(b: Buffer, start: number, end: number, ascii: boolean): void;
   /** A line over the length limit was dropped. */
   tooLong(): void;
 }

@@ -21,10 +21,19 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function collector(): { sink: LiveSink; lines: string[]; tooLong: number[] } {
+/** Collects the lines a follower hands over: as bytes (how the daemon takes them), or as text with `text`. */
+function collector(text = false): { sink: LiveSink; lines: string[]; tooLong: number[]; ascii: boolean[] } {
   const lines: string[] = [];
   const tooLong = [0];
-  return { lines, tooLong, sink: { line: (l) => void lines.push(l), tooLong: () => void tooLong[0]!++ } };
+  const ascii: boolean[] = [];
+  const sink: LiveSink = { line: (l) => void lines.push(l), tooLong: () => void tooLong[0]!++ };
+  if (!text) {
+    sink.bytes = (b, start, end, isAscii) => {
+      lines.push(b.toString('utf8', start, end));
+      ascii.push(isAscii);
+    };
+  }
+  return { lines, tooLong, ascii, sink };
 }
 
 function follower(path: string, sink: LiveSink, resume: FileFollowerPosition | null = null, logs: string[] = []): FileFollower {
@@ -174,5 +183,22 @@ describe('file source under rotation', () => {
     await running;
     expect(c.lines).toEqual(['a seq=0 ', 'b seq=1 ']);
     expect(c.tooLong[0]).toBe(1);
+  });
+
+  it('hands a bytes sink the same lines as a text sink: CR stripped, UTF-8 flagged, over-long skipped', async () => {
+    const path = join(dir, 'kern.log');
+    writeFileSync(path, '');
+    const bytes = collector();
+    const text = collector(true);
+    const fs = [bytes, text].map((c) => new FileFollower({ name: 'f', path, sink: c.sink, maxLineLength: 100, pollMs: 1000, resume: null, log: () => undefined }));
+    const running = fs.map((f) => f.run());
+    appendFileSync(path, `a seq=0 \r\nb seq=1 h\u00f4te=\u00e9t\u00e9 \n${'z'.repeat(500)}\n\r\nc seq=2 \n`);
+    await until(() => bytes.lines.length === 4 && text.lines.length === 4, 5000);
+    for (const f of fs) f.stop();
+    await Promise.all(running);
+    expect(text.lines).toEqual(['a seq=0 ', 'b seq=1 h\u00f4te=\u00e9t\u00e9 ', '', 'c seq=2 ']);
+    expect(bytes.lines).toEqual(text.lines);
+    expect(bytes.ascii).toEqual([true, false, true, true]);
+    expect([bytes.tooLong[0], text.tooLong[0]]).toEqual([1, 1]);
   });
 });
