@@ -11,6 +11,7 @@
  * holes outnumber sources and the array is compacted.
  */
 import { parseIPv4 } from '../net/address.js';
+import { v4Hash } from './address-set.js';
 import type { SourceState } from './source-state.js';
 
 /** A free slot of the integer table (slots hold indexes into the order, 0 or more). */
@@ -84,20 +85,12 @@ export class SourceTable {
     return this.#order.slice();
   }
 
-  /** Hash of an IPv4 address (murmur3's finalizer: every bit of the address moves the low bits). */
-  #home(v4: number): number {
-    let h = v4 | 0;
-    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-    return (h ^ (h >>> 16)) >>> 0;
-  }
-
   #slotOf(v4: number): number {
     const keys = this.#keys;
     const slots = this.#slots;
     const mask = keys.length - 1;
     const want = v4 | 0;
-    for (let h = this.#home(v4) & mask; ; h = (h + 1) & mask) {
+    for (let h = v4Hash(v4) & mask; ; h = (h + 1) & mask) {
       const i = slots[h] as number;
       if (i === FREE) return -1;
       if (keys[h] === want) return i;
@@ -108,7 +101,7 @@ export class SourceTable {
     if ((this.#v4 + 1) * 2 > this.#keys.length) this.#grow();
     const slots = this.#slots;
     const mask = slots.length - 1;
-    let h = this.#home(v4) & mask;
+    let h = v4Hash(v4) & mask;
     while (slots[h] !== FREE) h = (h + 1) & mask;
     this.#keys[h] = v4 | 0;
     slots[h] = index;
@@ -121,7 +114,7 @@ export class SourceTable {
     const slots = this.#slots;
     const mask = keys.length - 1;
     const want = v4 | 0;
-    let h = this.#home(v4) & mask;
+    let h = v4Hash(v4) & mask;
     while (keys[h] !== want || slots[h] === FREE) {
       if (slots[h] === FREE) return -1;
       h = (h + 1) & mask;
@@ -129,7 +122,7 @@ export class SourceTable {
     const index = slots[h] as number;
     let hole = h;
     for (let j = (h + 1) & mask; slots[j] !== FREE; j = (j + 1) & mask) {
-      const home = this.#home(keys[j] as number) & mask;
+      const home = v4Hash(keys[j] as number) & mask;
       // Move j into the hole unless its home lies cyclically in (hole, j].
       if ((j > hole && (home <= hole || home > j)) || (j < hole && home <= hole && home > j)) {
         keys[hole] = keys[j] as number;
