@@ -10,6 +10,7 @@ import type { FingerprintGuess } from './os-fingerprint.js';
 import { DestinationTable, TABLE_BITS } from './destination-table.js';
 import { EPOCH_MS, toSeconds } from './event-seconds.js';
 import { ProtoStat } from './proto-stat.js';
+import { grown } from './exact-list.js';
 import { sharedText } from './shared-text.js';
 import { keyMsg, keyRole, keySid, signatureKey } from './signature-keys.js';
 import type { ServiceMap } from './service-evidence.js';
@@ -469,7 +470,7 @@ export class SourceState extends DestinationTable {
     const reason = sharedText(text);
     if (r === null) this.#why = reason;
     else if (typeof r === 'string') this.#why = [r, reason];
-    else if (r.length < MAX_REASONS) r.push(reason);
+    else if (r.length < MAX_REASONS) this.#why = grown(r, reason);
     else r[MAX_REASONS - 1] = reason;
   }
 
@@ -494,14 +495,8 @@ export class SourceState extends DestinationTable {
     const m = this.#gMore;
     if (n < 2) this.#setSig(n, code, 1);
     else if (m === null) this.#gMore = [code, 1];
-    else if (m.length < 16) {
-      // Exactly sized while short: a pushed array reserves room for 16 more.
-      const grown = new Array<number>(m.length + 2);
-      for (let j = 0; j < m.length; j++) grown[j] = m[j] as number;
-      grown[m.length] = code;
-      grown[m.length + 1] = 1;
-      this.#gMore = grown;
-    } else m.push(code, 1);
+    else if (m.length < 16) this.#gMore = grown(grown(m, code), 1);
+    else m.push(code, 1);
   }
 
   /** The index of the service-role match with the highest level (the first of equals), -1 when none. */
