@@ -37,6 +37,9 @@ const SWEEP = 2 << TABLE_BITS;
 const PROTO_SCAN = 4 << TABLE_BITS;
 /** A signature matched in the 'service' role (topServiceMatch() has something to find). */
 const SERVICE_SIG = 8 << TABLE_BITS;
+/** The current and the peak level, 3 bits each, above the flags. */
+const DL_SHIFT = TABLE_BITS + 4;
+const PEAK_SHIFT = DL_SHIFT + 3;
 
 export const MAX_ADDRESSES = 64;
 export const MAX_REASONS = 16;
@@ -86,23 +89,20 @@ export class SourceState extends DestinationTable {
   #lastSec: number;
   #lastMs: number;
   packets = 0;
-  /** Level in the current episode (what alerts and blocking act on). */
-  dl = 0;
-  /** Highest level over the tracked life (what reports show). */
-  peakDl = 0;
   inbound = 0;
   outbound = 0;
   forward = 0;
   tcp: ProtoStat | null = null;
   udp: ProtoStat | null = null;
   icmp: ProtoStat | null = null;
-  cls0 = -1;
   cls0n = 0;
-  /** Tool evidence: the first tool inline, all counts once a second one appears. */
-  tool0 = -1;
   tool0n = 0;
-  ttlMin = 256;
-  ttlMax = -1;
+  /**
+   * Small fields packed into one number (each field costs 8 bytes a source,
+   * 8 MB a million): cls0 + 1 (bits 0-3), tool0 + 1 (4-6), ttlMin (7-15),
+   * ttlMax + 1 (16-24). See the accessors below.
+   */
+  #small = 256 << 7;
   dfPackets = 0;
   osTries = 0;
   /** The last state snapshot this source was written into, or began after it was tracked (state/scan-snapshot.ts). */
@@ -130,6 +130,60 @@ export class SourceState extends DestinationTable {
     this.#firstSec = this.#lastSec = sec;
     this.#firstMs = this.#lastMs = ms;
     this.local = local;
+  }
+
+  /** Level in the current episode (what alerts and blocking act on), 0-5. */
+  get dl(): number {
+    return (this.bits >>> DL_SHIFT) & 7;
+  }
+
+  set dl(v: number) {
+    this.bits = (this.bits & ~(7 << DL_SHIFT)) | ((v & 7) << DL_SHIFT);
+  }
+
+  /** Highest level over the tracked life (what reports show), 0-5. */
+  get peakDl(): number {
+    return (this.bits >>> PEAK_SHIFT) & 7;
+  }
+
+  set peakDl(v: number) {
+    this.bits = (this.bits & ~(7 << PEAK_SHIFT)) | ((v & 7) << PEAK_SHIFT);
+  }
+
+  /** The first scan class seen (packets in cls0n; all classes in `classes` once a second appears), -1 before any. */
+  get cls0(): number {
+    return (this.#small & 15) - 1;
+  }
+
+  set cls0(v: number) {
+    this.#small = (this.#small & ~15) | (v + 1);
+  }
+
+  /** Tool evidence: the first tool inline (packets in tool0n), all counts once a second one appears; -1 before any. */
+  get tool0(): number {
+    return ((this.#small >>> 4) & 7) - 1;
+  }
+
+  set tool0(v: number) {
+    this.#small = (this.#small & ~(7 << 4)) | ((v + 1) << 4);
+  }
+
+  /** Lowest IPv4 TTL seen, 0-255 (256 before any). */
+  get ttlMin(): number {
+    return (this.#small >>> 7) & 511;
+  }
+
+  set ttlMin(v: number) {
+    this.#small = (this.#small & ~(511 << 7)) | (v << 7);
+  }
+
+  /** Highest IPv4 TTL seen, 0-255 (-1 before any). */
+  get ttlMax(): number {
+    return ((this.#small >>> 16) & 511) - 1;
+  }
+
+  set ttlMax(v: number) {
+    this.#small = (this.#small & ~(511 << 16)) | ((v + 1) << 16);
   }
 
   /** Inside HOME_NET, or sent by this host (OUTPUT chain). */
