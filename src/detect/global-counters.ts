@@ -9,6 +9,7 @@ import type { Config } from '../config/keys/index.js';
 import type { Packet, SkipReason } from '../model/packet.js';
 import type { Report } from '../model/report.js';
 import type { SignatureHit } from '../model/signature.js';
+import { AddressSet } from './address-set.js';
 import { COUNTER_LIMITS, decodeCounters, encodeCounters, type CounterMaps, type SavedCounters, type SigCounter } from './state/counters-state.js';
 
 const MAX_PREFIXES = COUNTER_LIMITS.prefixes;
@@ -120,7 +121,7 @@ export class GlobalCounters {
   #signature(p: Packet, h: SignatureHit): void {
     let c = this.#sigs.get(h.sid);
     if (c === undefined) {
-      this.#sigs.set(h.sid, (c = { msg: h.msg, sid: h.sid, dl: h.dl, hits: 0, proto: p.proto, sources: new Set() }));
+      this.#sigs.set(h.sid, (c = { msg: h.msg, sid: h.sid, dl: h.dl, hits: 0, proto: p.proto, sources: new AddressSet() }));
       if (this.seq >= 0) this.#firstHit.set(h.sid, this.seq);
     }
     c.hits++;
@@ -175,7 +176,7 @@ export class GlobalCounters {
     for (const x of o.sigs) {
       const c = this.#sigs.get(x.sid);
       if (c === undefined) {
-        this.#sigs.set(x.sid, { msg: x.msg, sid: x.sid, dl: x.dl, hits: x.hits, proto: x.proto, sources: new Set() });
+        this.#sigs.set(x.sid, { msg: x.msg, sid: x.sid, dl: x.dl, hits: x.hits, proto: x.proto, sources: new AddressSet() });
         this.#firstHit.set(x.sid, x.first);
         this.#moreSources.set(x.sid, x.sources);
         continue;

@@ -6,6 +6,8 @@
  * window, so the report can still give its lifetime destination count.
  */
 
+import { grown } from './exact-list.js';
+
 const P = 10;
 const M = 1 << P;
 /** Registers, and the highest rank one can hold (for checking saved state). */
@@ -53,7 +55,8 @@ export class HyperLogLog {
     if (this.#reg === null) {
       if (this.#sparse.includes(h)) return;
       if (this.#sparse.length < SPARSE_MAX) {
-        this.#sparse.push(h);
+        // Exactly sized (a pushed array reserves room for 16 more): most sources reach few hosts.
+        this.#sparse = grown(this.#sparse, h);
         return;
       }
       this.#reg = new Uint8Array(M);

@@ -21,7 +21,7 @@ export class PortSet {
   min = -1;
   max = -1;
   /** Sorted [lo, hi] pairs while ranges are used; null with one port or with the bitmap. */
-  #ranges: Uint16Array | null = null;
+  #ranges: number[] | null = null;
   #nRanges = 0;
   #bits: Int32Array | null = null;
 
@@ -34,8 +34,8 @@ export class PortSet {
     }
     if (this.count === 1 && this.#ranges === null && this.#bits === null) {
       if (port === this.min) return false;
-      this.#ranges = new Uint16Array(8);
-      this.#ranges[0] = this.#ranges[1] = this.min;
+      // A plain array of small integers: a Uint16Array of 8 cost an ArrayBuffer and a view, ~200 bytes (tens of thousands of sources have one).
+      this.#ranges = [this.min, this.min, 0, 0];
       this.#nRanges = 1;
     }
     const added = this.#bits !== null ? this.#addBit(port) : this.#addRange(port);
@@ -51,7 +51,7 @@ export class PortSet {
   portSnapshot(): PortSetSnapshot {
     if (this.count === 0) return null;
     if (this.#bits !== null) return { bits: this.#bits.slice() };
-    if (this.#ranges !== null) return { ranges: this.#ranges.slice(0, this.#nRanges * 2) };
+    if (this.#ranges !== null) return { ranges: Uint16Array.from(this.#ranges.slice(0, this.#nRanges * 2)) };
     return { port: this.min };
   }
 
@@ -71,11 +71,8 @@ export class PortSet {
 
   #restoreRanges(r: Uint16Array): void {
     const n = r.length >>> 1;
-    // Room to grow as add() expects: at least 8 values, a power of two >= 2n.
-    let cap = 8;
-    while (cap < n * 2) cap *= 2;
-    const ranges = new Uint16Array(cap);
-    ranges.set(r.subarray(0, n * 2));
+    const ranges = new Array<number>(n * 2);
+    for (let i = 0; i < n * 2; i++) ranges[i] = r[i] as number;
     this.#ranges = ranges;
     this.#nRanges = n;
     for (let i = 0; i < n; i++) this.count += r[i * 2 + 1]! - r[i * 2]! + 1;
@@ -139,7 +136,7 @@ export class PortSet {
 
   /** Index of the first range whose hi >= port. */
   #find(port: number): number {
-    const r = this.#ranges as Uint16Array;
+    const r = this.#ranges as number[];
     let lo = 0;
     let hi = this.#nRanges;
     while (lo < hi) {
@@ -151,7 +148,7 @@ export class PortSet {
   }
 
   #addRange(port: number): boolean {
-    let r = this.#ranges as Uint16Array;
+    let r = this.#ranges as number[];
     const i = this.#find(port);
     if (i < this.#nRanges && r[i * 2]! <= port) return false;
     const joinsPrev = i > 0 && r[i * 2 - 1]! === port - 1;
@@ -165,8 +162,8 @@ export class PortSet {
     else {
       if (this.#nRanges === MAX_RANGES) return this.#toBitmap(port);
       if ((this.#nRanges + 1) * 2 > r.length) {
-        const bigger = new Uint16Array(r.length * 2);
-        bigger.set(r);
+        const bigger = new Array<number>(Math.max(4, r.length * 2)).fill(0);
+        for (let j = 0; j < r.length; j++) bigger[j] = r[j] as number;
         this.#ranges = r = bigger;
       }
       r.copyWithin(i * 2 + 2, i * 2, this.#nRanges * 2);
@@ -178,7 +175,7 @@ export class PortSet {
 
   #toBitmap(port: number): boolean {
     const bits = new Int32Array(PORT_WORDS);
-    const r = this.#ranges as Uint16Array;
+    const r = this.#ranges as number[];
     for (let i = 0; i < this.#nRanges; i++) for (let p = r[i * 2]!; p <= r[i * 2 + 1]!; p++) bits[p >>> 5] = bits[p >>> 5]! | (1 << (p & 31));
     this.#bits = bits;
     this.#ranges = null;

@@ -26,7 +26,7 @@ import { hasDf, looksLikeNmapProbe } from './probe-traits.js';
 import { classify, ScanClass } from './scan-class.js';
 import { addServiceEvent, ServiceRules } from './service-evidence.js';
 import { SourceKeys } from './source-key.js';
-import { SourceState } from './source-state.js';
+import { SourceState, type SignatureTally } from './source-state.js';
 import { SourceTable } from './source-table.js';
 import { toolEvidence } from './tool-evidence.js';
 import { ScanSnapshot } from './state/scan-snapshot.js';
@@ -453,7 +453,7 @@ export class ScanTracker {
       case 'service':
         return 0;
       case 'anomaly': {
-        const repeated = (s.signature(h.sid)?.hits ?? 0) >= 2;
+        const repeated = s.signatureHits(h.sid) >= 2;
         return repeated || cls === ScanClass.OsProbe || looksLikeNmapProbe(p) ? h.dl : Math.min(1, h.dl);
       }
       default:
@@ -469,10 +469,11 @@ export class ScanTracker {
    * not matter.
    */
   #serviceFloor(s: SourceState): void {
-    const top = s.topServiceMatch();
-    if (top === null || top.dl <= s.dl) return;
+    // The level first: the match itself is made only when it raises the source.
+    if (s.topServiceDl() <= s.dl) return;
     const n = this.#rules.packets[0];
     if (s.dl >= 1 || s.dsts.maxActivePackets() >= n || s.dsts.active >= n || distinctPorts(s) >= n) {
+      const top = s.topServiceMatch() as SignatureTally;
       this.#raise(s, top.dl, `signature ${top.sid} "${top.msg}" with scan evidence`);
     }
   }

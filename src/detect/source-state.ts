@@ -10,7 +10,9 @@ import type { FingerprintGuess } from './os-fingerprint.js';
 import { DestinationTable, TABLE_BITS } from './destination-table.js';
 import { EPOCH_MS, toSeconds } from './event-seconds.js';
 import { ProtoStat } from './proto-stat.js';
+import { grown } from './exact-list.js';
 import { sharedText } from './shared-text.js';
+import { keyMsg, keyRole, keySid, signatureKey } from './signature-keys.js';
 import type { ServiceMap } from './service-evidence.js';
 import { CLASS_COUNT } from './scan-class.js';
 import { TOOL_COUNT } from './tool-evidence.js';
@@ -23,12 +25,21 @@ export interface SignatureTally {
   role: SignatureRole;
 }
 
+/** A match as reports and saved state take it, from its code and hits (see SourceState's signatures). */
+function tally(code: number, hits: number): SignatureTally {
+  const k = code >>> 3;
+  return { msg: keyMsg(k), sid: keySid(k), dl: code & 7, hits, role: keyRole(k) };
+}
+
 /** Flag bits of a source (in DestinationState.bits, above the table's). */
 const LOCAL = 1 << TABLE_BITS;
 const SWEEP = 2 << TABLE_BITS;
 const PROTO_SCAN = 4 << TABLE_BITS;
 /** A signature matched in the 'service' role (topServiceMatch() has something to find). */
 const SERVICE_SIG = 8 << TABLE_BITS;
+/** The current and the peak level, 3 bits each, above the flags. */
+const DL_SHIFT = TABLE_BITS + 4;
+const PEAK_SHIFT = DL_SHIFT + 3;
 
 export const MAX_ADDRESSES = 64;
 export const MAX_REASONS = 16;
@@ -78,29 +89,35 @@ export class SourceState extends DestinationTable {
   #lastSec: number;
   #lastMs: number;
   packets = 0;
-  /** Level in the current episode (what alerts and blocking act on). */
-  dl = 0;
-  /** Highest level over the tracked life (what reports show). */
-  peakDl = 0;
   inbound = 0;
   outbound = 0;
   forward = 0;
   tcp: ProtoStat | null = null;
   udp: ProtoStat | null = null;
   icmp: ProtoStat | null = null;
-  cls0 = -1;
   cls0n = 0;
-  /** Tool evidence: the first tool inline, all counts once a second one appears. */
-  tool0 = -1;
   tool0n = 0;
-  ttlMin = 256;
-  ttlMax = -1;
+  /**
+   * Small fields packed into one number (each field costs 8 bytes a source,
+   * 8 MB a million): cls0 + 1 (bits 0-3), tool0 + 1 (4-6), ttlMin (7-15),
+   * ttlMax + 1 (16-24). See the accessors below.
+   */
+  #small = 256 << 7;
   dfPackets = 0;
   osTries = 0;
   /** The last state snapshot this source was written into, or began after it was tracked (state/scan-snapshot.ts). */
   savedIn = 0;
-  /** Signature matches, in first-match order: the first inline, then a short list, not a Map (most sources match one or two rules). */
-  #sigs: SignatureTally | SignatureTally[] | null = null;
+  /**
+   * Signature matches, in first-match order, as numbers (no object per
+   * match: signature-keys.ts): each is a code, signatureKey() * 8 + the
+   * highest level, and a hit count. The first two inline (most sources
+   * match one or two rules), the rest as code, hits pairs.
+   */
+  #g0 = -1;
+  #h0 = 0;
+  #g1 = -1;
+  #h1 = 0;
+  #gMore: number[] | null = null;
   #notes: SourceNotes | null = null;
   /** Why the level rose: one reason inline (most sources that rise rise once), more in an array. */
   #why: string | string[] | null = null;
@@ -113,6 +130,60 @@ export class SourceState extends DestinationTable {
     this.#firstSec = this.#lastSec = sec;
     this.#firstMs = this.#lastMs = ms;
     this.local = local;
+  }
+
+  /** Level in the current episode (what alerts and blocking act on), 0-5. */
+  get dl(): number {
+    return (this.bits >>> DL_SHIFT) & 7;
+  }
+
+  set dl(v: number) {
+    this.bits = (this.bits & ~(7 << DL_SHIFT)) | ((v & 7) << DL_SHIFT);
+  }
+
+  /** Highest level over the tracked life (what reports show), 0-5. */
+  get peakDl(): number {
+    return (this.bits >>> PEAK_SHIFT) & 7;
+  }
+
+  set peakDl(v: number) {
+    this.bits = (this.bits & ~(7 << PEAK_SHIFT)) | ((v & 7) << PEAK_SHIFT);
+  }
+
+  /** The first scan class seen (packets in cls0n; all classes in `classes` once a second appears), -1 before any. */
+  get cls0(): number {
+    return (this.#small & 15) - 1;
+  }
+
+  set cls0(v: number) {
+    this.#small = (this.#small & ~15) | (v + 1);
+  }
+
+  /** Tool evidence: the first tool inline (packets in tool0n), all counts once a second one appears; -1 before any. */
+  get tool0(): number {
+    return ((this.#small >>> 4) & 7) - 1;
+  }
+
+  set tool0(v: number) {
+    this.#small = (this.#small & ~(7 << 4)) | ((v + 1) << 4);
+  }
+
+  /** Lowest IPv4 TTL seen, 0-255 (256 before any). */
+  get ttlMin(): number {
+    return (this.#small >>> 7) & 511;
+  }
+
+  set ttlMin(v: number) {
+    this.#small = (this.#small & ~(511 << 7)) | (v << 7);
+  }
+
+  /** Highest IPv4 TTL seen, 0-255 (-1 before any). */
+  get ttlMax(): number {
+    return ((this.#small >>> 16) & 511) - 1;
+  }
+
+  set ttlMax(v: number) {
+    this.#small = (this.#small & ~(511 << 16)) | ((v + 1) << 16);
   }
 
   /** Inside HOME_NET, or sent by this host (OUTPUT chain). */
@@ -189,15 +260,51 @@ export class SourceState extends DestinationTable {
     return this.#notes?.osGuess ?? null;
   }
 
-  /** Signature matches, in first-match order (at most MAX_SIGNATURES). */
+  /** Signature matches, in first-match order (at most MAX_SIGNATURES): new objects, made on each call. */
   get signatures(): readonly SignatureTally[] | null {
-    const m = this.#sigs;
-    return m === null || Array.isArray(m) ? m : [m];
+    const n = this.#sigCount();
+    if (n === 0) return null;
+    const out = new Array<SignatureTally>(n);
+    for (let i = 0; i < n; i++) out[i] = tally(this.#sigCode(i), this.#sigHits(i));
+    return out;
   }
 
   /** Some signature matched (signatures !== null, without making a list). */
   get matched(): boolean {
-    return this.#sigs !== null;
+    return this.#g0 >= 0;
+  }
+
+  #sigCount(): number {
+    return this.#g0 < 0 ? 0 : this.#g1 < 0 ? 1 : 2 + (this.#gMore === null ? 0 : this.#gMore.length >>> 1);
+  }
+
+  #sigCode(i: number): number {
+    return i === 0 ? this.#g0 : i === 1 ? this.#g1 : ((this.#gMore as number[])[(i - 2) * 2] as number);
+  }
+
+  #sigHits(i: number): number {
+    return i === 0 ? this.#h0 : i === 1 ? this.#h1 : ((this.#gMore as number[])[(i - 2) * 2 + 1] as number);
+  }
+
+  #setSig(i: number, code: number, hits: number): void {
+    if (i === 0) {
+      this.#g0 = code;
+      this.#h0 = hits;
+    } else if (i === 1) {
+      this.#g1 = code;
+      this.#h1 = hits;
+    } else {
+      const m = (this.#gMore ??= []);
+      m[(i - 2) * 2] = code;
+      m[(i - 2) * 2 + 1] = hits;
+    }
+  }
+
+  /** Index of the match of signature `sid`, -1 when none. */
+  #sigIndex(sid: number): number {
+    const n = this.#sigCount();
+    for (let i = 0; i < n; i++) if (keySid(this.#sigCode(i) >>> 3) === sid) return i;
+    return -1;
   }
 
   /** Matched a rule of the 'service' role (whose level waits for scan evidence). */
@@ -205,21 +312,30 @@ export class SourceState extends DestinationTable {
     return (this.bits & SERVICE_SIG) !== 0;
   }
 
-  /** The tally of signature `sid`, if it matched. */
+  /** The tally of signature `sid` (a copy), if it matched. */
   signature(sid: number): SignatureTally | undefined {
-    const list = this.#sigs;
-    if (list === null) return undefined;
-    // One match inline (the common case: no list per source).
-    if (!Array.isArray(list)) return list.sid === sid ? list : undefined;
-    for (let i = 0; i < list.length; i++) if ((list[i] as SignatureTally).sid === sid) return list[i];
-    return undefined;
+    const i = this.#sigIndex(sid);
+    return i < 0 ? undefined : tally(this.#sigCode(i), this.#sigHits(i));
   }
 
-  /** Replaces the signature matches (taken over; the caller has checked that sids are distinct). */
-  restoreSignatures(list: SignatureTally[] | null): void {
-    this.#sigs = list === null || list.length === 0 ? null : list.length === 1 ? (list[0] as SignatureTally) : list;
+  /** Packets that matched signature `sid` (0 when none). */
+  signatureHits(sid: number): number {
+    const i = this.#sigIndex(sid);
+    return i < 0 ? 0 : this.#sigHits(i);
+  }
+
+  /** Replaces the signature matches (the caller has checked that sids are distinct). */
+  restoreSignatures(list: readonly SignatureTally[] | null): void {
+    this.#g0 = this.#g1 = -1;
+    this.#h0 = this.#h1 = 0;
+    this.#gMore = null;
     this.bits &= ~SERVICE_SIG;
-    if (list !== null) for (const t of list) if (t.role === 'service') this.bits |= SERVICE_SIG;
+    if (list === null) return;
+    for (let i = 0; i < list.length; i++) {
+      const t = list[i] as SignatureTally;
+      this.#setSig(i, signatureKey(t.sid, t.msg, t.role) * 8 + t.dl, t.hits);
+      if (t.role === 'service') this.bits |= SERVICE_SIG;
+    }
   }
 
   get invalidIcmp(): ReadonlyMap<string, number> | null {
@@ -408,7 +524,7 @@ export class SourceState extends DestinationTable {
     const reason = sharedText(text);
     if (r === null) this.#why = reason;
     else if (typeof r === 'string') this.#why = [r, reason];
-    else if (r.length < MAX_REASONS) r.push(reason);
+    else if (r.length < MAX_REASONS) this.#why = grown(r, reason);
     else r[MAX_REASONS - 1] = reason;
   }
 
@@ -420,35 +536,50 @@ export class SourceState extends DestinationTable {
   }
 
   addSignature(sid: number, msg: string, dl: number, role: SignatureRole = 'level'): void {
-    const t = this.signature(sid);
-    if (t !== undefined) {
-      t.hits++;
-      if (dl > t.dl) t.dl = dl;
+    const i = this.#sigIndex(sid);
+    if (i >= 0) {
+      const code = this.#sigCode(i);
+      this.#setSig(i, dl > (code & 7) ? code - (code & 7) + dl : code, this.#sigHits(i) + 1);
       return;
     }
-    const tally: SignatureTally = { msg, sid, dl, hits: 1, role };
     if (role === 'service') this.bits |= SERVICE_SIG;
-    const list = this.#sigs;
-    // Exactly sized while short: a pushed (or spread) array reserves room for 16 more.
-    if (list === null) this.#sigs = tally;
-    else if (!Array.isArray(list)) this.#sigs = [list, tally];
-    else if (list.length < 8) {
-      const grown = new Array<SignatureTally>(list.length + 1);
-      for (let i = 0; i < list.length; i++) grown[i] = list[i] as SignatureTally;
-      grown[list.length] = tally;
-      this.#sigs = grown;
-    } else if (list.length < MAX_SIGNATURES) list.push(tally);
+    const n = this.#sigCount();
+    if (n >= MAX_SIGNATURES) return;
+    const code = signatureKey(sid, msg, role) * 8 + dl;
+    const m = this.#gMore;
+    if (n < 2) this.#setSig(n, code, 1);
+    else if (m === null) this.#gMore = [code, 1];
+    else if (m.length < 16) this.#gMore = grown(grown(m, code), 1);
+    else m.push(code, 1);
+  }
+
+  /** The index of the service-role match with the highest level (the first of equals), -1 when none. */
+  #topService(): number {
+    // Checked after every packet of a source with matches: most have no service match.
+    if (this.#g0 < 0 || (this.bits & SERVICE_SIG) === 0) return -1;
+    const n = this.#sigCount();
+    let best = -1;
+    let bestDl = -1;
+    for (let i = 0; i < n; i++) {
+      const code = this.#sigCode(i);
+      if ((code & 7) > bestDl && keyRole(code >>> 3) === 'service') {
+        best = i;
+        bestDl = code & 7;
+      }
+    }
+    return best;
+  }
+
+  /** The level of topServiceMatch() (0 when none), without making it. */
+  topServiceDl(): number {
+    const i = this.#topService();
+    return i < 0 ? 0 : this.#sigCode(i) & 7;
   }
 
   /** The service-role match with the highest level (what scan evidence would raise the source to), or null. */
   topServiceMatch(): SignatureTally | null {
-    const m = this.#sigs;
-    // Checked after every packet of a source with matches: most have no service match.
-    if (m === null || (this.bits & SERVICE_SIG) === 0) return null;
-    if (!Array.isArray(m)) return m.role === 'service' ? m : null;
-    let best: SignatureTally | null = null;
-    for (const t of m) if (t.role === 'service' && (best === null || t.dl > best.dl)) best = t;
-    return best;
+    const i = this.#topService();
+    return i < 0 ? null : tally(this.#sigCode(i), this.#sigHits(i));
   }
 
   addInvalidIcmp(what: string): void {

@@ -36,48 +36,60 @@ export function formatIPv4(n: number): string {
 /** Parses IPv6 text (any valid form, optional trailing dotted quad) into 8 16-bit groups; null when invalid. */
 export function parseIPv6(s: string): Uint16Array | null {
   if (s.length < 2 || s.length > 45) return null;
-  const out = new Uint16Array(8);
   const dbl = s.indexOf('::');
-  if (dbl !== s.lastIndexOf('::')) return null;
-  const head = dbl >= 0 ? s.slice(0, dbl) : s;
-  const tail = dbl >= 0 ? s.slice(dbl + 2) : '';
-  const headParts = head === '' ? [] : head.split(':');
-  const tailParts = tail === '' ? [] : tail.split(':');
-  const groups: number[] = [];
-  const readParts = (parts: string[], allowV4Last: boolean): number[] | null => {
-    const res: number[] = [];
-    for (let i = 0; i < parts.length; i++) {
-      const p = parts[i] as string;
-      if (allowV4Last && i === parts.length - 1 && p.includes('.')) {
-        const v4 = parseIPv4(p);
-        if (v4 === null) return null;
-        res.push(v4 >>> 16, v4 & 0xffff);
-        continue;
-      }
-      if (p.length === 0 || p.length > 4) return null;
-      let v = 0;
-      for (let j = 0; j < p.length; j++) {
-        const c = p.charCodeAt(j);
-        const d = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1;
-        if (d < 0) return null;
-        v = v * 16 + d;
-      }
-      res.push(v);
-    }
-    return res;
-  };
-  const h = readParts(headParts, dbl < 0);
-  const t = readParts(tailParts, true);
-  if (h === null || t === null) return null;
+  if (dbl >= 0 && s.indexOf('::', dbl + 1) >= 0) return null;
+  // One pass over the text, no slices or lists (a source's address is parsed per new source).
+  const g = groups;
+  const head = readGroups(s, 0, dbl >= 0 ? dbl : s.length, dbl < 0, g, 0);
+  if (head < 0) return null;
+  const out = new Uint16Array(8);
   if (dbl < 0) {
-    if (h.length !== 8) return null;
-    groups.push(...h);
-  } else {
-    if (h.length + t.length > 7) return null;
-    groups.push(...h, ...new Array<number>(8 - h.length - t.length).fill(0), ...t);
+    if (head !== 8) return null;
+    for (let i = 0; i < 8; i++) out[i] = g[i] as number;
+    return out;
   }
-  for (let i = 0; i < 8; i++) out[i] = groups[i] as number;
+  const tail = readGroups(s, dbl + 2, s.length, true, g, head);
+  if (tail < 0 || head + tail > 7) return null;
+  for (let i = 0; i < head; i++) out[i] = g[i] as number;
+  for (let i = 0; i < tail; i++) out[8 - tail + i] = g[head + i] as number;
   return out;
+}
+
+/** Scratch for parseIPv6: head and tail groups, each at most 8 (one more shows too many). */
+const groups = new Uint16Array(20);
+
+/**
+ * The colon-separated groups of s[from, to) into out[at...]: 1-4 hex digits
+ * each, the last may be a dotted quad (two groups) when `v4Last`. Returns
+ * how many, 0 for an empty range, -1 when invalid or more than 8.
+ */
+function readGroups(s: string, from: number, to: number, v4Last: boolean, out: Uint16Array, at: number): number {
+  if (from === to) return 0;
+  let n = 0;
+  let i = from;
+  for (;;) {
+    let end = s.indexOf(':', i);
+    if (end < 0 || end > to) end = to;
+    if (end === i || n > 8) return -1;
+    if (end === to && v4Last && s.indexOf('.', i) >= 0 && s.indexOf('.', i) < to) {
+      const v4 = parseIPv4(s.slice(i, to));
+      if (v4 === null) return -1;
+      out[at + n++] = v4 >>> 16;
+      out[at + n++] = v4 & 0xffff;
+      return n > 8 ? -1 : n;
+    }
+    if (end - i > 4) return -1;
+    let v = 0;
+    for (let j = i; j < end; j++) {
+      const c = s.charCodeAt(j);
+      const d = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1;
+      if (d < 0) return -1;
+      v = v * 16 + d;
+    }
+    out[at + n++] = v;
+    if (end === to) return n;
+    i = end + 1;
+  }
 }
 
 /** RFC 5952 text for 8 groups: lowercase, no leading zeros, longest zero run (>= 2) as `::`. */

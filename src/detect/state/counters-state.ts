@@ -10,6 +10,7 @@
  *            took 15-40 ms to build on every save, in the daemon's event loop),
  *     signatures: [{ sid, msg, dl, hits, proto, sources: [address, ...] }, ...] }
  */
+import { AddressSet } from '../address-set.js';
 import { StateError, checkHeader, doublesFromBase64, doublesToBase64, int, intAt, list, record, rejected, text, textList, type Fields } from './state-fields.js';
 
 export const COUNTERS_FORMAT = 'tsad-global-counters';
@@ -21,7 +22,7 @@ export interface SigCounter {
   dl: number;
   hits: number;
   proto: string;
-  sources: Set<string>;
+  sources: AddressSet;
 }
 
 /** The counters' maps, as GlobalCounters keeps them. */
@@ -72,7 +73,7 @@ export function encodeCounters(m: CounterMaps): SavedCounters {
     protocols: [...m.protocols],
     skips: [...m.skips],
     ports,
-    signatures: [...m.sigs.values()].map((c) => ({ sid: c.sid, msg: c.msg, dl: c.dl, hits: c.hits, proto: c.proto, sources: [...c.sources] })),
+    signatures: [...m.sigs.values()].map((c) => ({ sid: c.sid, msg: c.msg, dl: c.dl, hits: c.hits, proto: c.proto, sources: c.sources.values() })),
   };
 }
 
@@ -174,7 +175,8 @@ function decodeSignatures(v: unknown, maxSources: number, problems: string[] | n
     const o = record(x, path);
     const sid = int(o.sid, `${path}.sid`);
     if (m.has(sid)) throw new StateError(`${path}.sid`, `sid ${sid} twice`);
-    const sources = new Set(textList(o.sources, `${path}.sources`, maxSources));
+    const sources = new AddressSet();
+    for (const a of textList(o.sources, `${path}.sources`, maxSources)) sources.add(a);
     m.set(sid, { sid, msg: text(o.msg, `${path}.msg`), dl: int(o.dl, `${path}.dl`, 0, 5), hits: int(o.hits, `${path}.hits`), proto: text(o.proto, `${path}.proto`), sources });
   });
   return m;
