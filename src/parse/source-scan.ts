@@ -1,0 +1,72 @@
+/**
+ * A cheap look at a line for a partitioned analysis (pipeline/pipeline.ts):
+ * the source address of a firewall line with a plain IPv4 source, read from
+ * the bytes without parsing the line, and whether the packet is an INPUT
+ * TCP or ICMP packet, whose only lessons for the traffic classifier are its
+ * input interface and its destination (the fields are located for the
+ * caller to compare). A thread that does not score the source skips such a
+ * line when those lessons are known already.
+ *
+ * It must agree with the parser: the same payload start (findPayload), the
+ * first ` SRC=` token after it (the parser takes no other: a repeated one
+ * makes the line malformed), an address only as the parser reads one.
+ */
+import { findPayload } from './envelope.js';
+import { bytesAre, findText, indexIn } from './line-bytes.js';
+import { ipv4 } from './netfilter-payload.js';
+
+export interface LineScan {
+  /** The source address as a 32-bit number. */
+  src: number;
+  /** An INPUT-chain TCP or ICMP packet from and to plain IPv4 addresses. */
+  plainInbound: boolean;
+  /** Where the input interface's name and the destination address are in the line. */
+  inFrom: number;
+  inTo: number;
+  dstFrom: number;
+  dstTo: number;
+}
+
+export function emptyScan(): LineScan {
+  return { src: 0, plainInbound: false, inFrom: 0, inTo: 0, dstFrom: 0, dstTo: 0 };
+}
+
+function tokenEnd(b: Uint8Array, from: number, end: number): number {
+  const sp = indexIn(b, 32, from, end);
+  return sp < 0 ? end : sp;
+}
+
+/**
+ * Reads the line b[start, end) (ASCII, outside a journal export record) into
+ * `out`; false when it is not a firewall line with a plain IPv4 source (or
+ * starts as the parser's other forms do: control bytes, JSON, export fields).
+ */
+export function scanLine(b: Uint8Array, start: number, end: number, out: LineScan): boolean {
+  if (start >= end) return false;
+  const c0 = b[start] as number;
+  if (c0 <= 32 || c0 === 95 /* _ */ || c0 === 123 /* { */) return false;
+  const payload = findPayload(b as Buffer, start, end);
+  if (payload < 0) return false;
+  const at = findText(b, ' SRC=', payload, end);
+  if (at < 0) return false;
+  const v0 = at + 5;
+  const v1 = tokenEnd(b, v0, end);
+  const src = ipv4(b, v0, v1);
+  if (src < 0) return false;
+  out.src = src;
+  out.plainInbound = false;
+  // INPUT: `IN=<name> OUT= ` (the parser's chain: no output interface).
+  if (!bytesAre(b, payload, end, 'IN=')) return true;
+  const inTo = tokenEnd(b, payload + 3, end);
+  if (inTo === payload + 3 || !bytesAre(b, inTo, end, ' OUT= ') || !bytesAre(b, v1, end, ' DST=')) return true;
+  const d1 = tokenEnd(b, v1 + 5, end);
+  if (ipv4(b, v1 + 5, d1) < 0) return true;
+  const proto = findText(b, ' PROTO=', d1, end);
+  if (proto < 0 || !(bytesAre(b, proto + 7, end, 'TCP ') || bytesAre(b, proto + 7, end, 'ICMP '))) return true;
+  out.plainInbound = true;
+  out.inFrom = payload + 3;
+  out.inTo = inTo;
+  out.dstFrom = v1 + 5;
+  out.dstTo = d1;
+  return true;
+}
