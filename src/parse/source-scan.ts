@@ -2,7 +2,9 @@
  * A cheap look at a line for a partitioned analysis (pipeline/pipeline.ts):
  * the source address of a firewall line with a plain IPv4 source, read from
  * the bytes without parsing the line, and whether the packet is an INPUT
- * TCP or ICMP packet, whose only lessons for the traffic classifier are its
+ * TCP or ICMP packet, or UDP that cannot be a late answer (not from port 53
+ * or 123, nor from a LAN address: the classifier keeps reply budgets only
+ * for those), whose only lessons for the traffic classifier are then its
  * input interface and its destination (the fields are located for the
  * caller to compare). A thread that does not score the source skips such a
  * line when those lessons are known already.
@@ -18,7 +20,7 @@ import { ipv4 } from './netfilter-payload.js';
 export interface LineScan {
   /** The source address as a 32-bit number. */
   src: number;
-  /** An INPUT-chain TCP or ICMP packet from and to plain IPv4 addresses. */
+  /** An INPUT-chain TCP, ICMP or plain UDP packet (see above) from and to plain IPv4 addresses. */
   plainInbound: boolean;
   /** Where the input interface's name and the destination address are in the line. */
   inFrom: number;
@@ -29,6 +31,13 @@ export interface LineScan {
 
 export function emptyScan(): LineScan {
   return { src: 0, plainInbound: false, inFrom: 0, inTo: 0, dstFrom: 0, dstTo: 0 };
+}
+
+/** RFC 1918 and link-local IPv4 (isLanScope of net/address-scope.ts, on the number). */
+function lanIPv4(n: number): boolean {
+  const a = n >>> 24;
+  const b = (n >>> 16) & 255;
+  return a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 169 && b === 254);
 }
 
 function tokenEnd(b: Uint8Array, from: number, end: number): number {
@@ -62,7 +71,15 @@ export function scanLine(b: Uint8Array, start: number, end: number, out: LineSca
   const d1 = tokenEnd(b, v1 + 5, end);
   if (ipv4(b, v1 + 5, d1) < 0) return true;
   const proto = findText(b, ' PROTO=', d1, end);
-  if (proto < 0 || !(bytesAre(b, proto + 7, end, 'TCP ') || bytesAre(b, proto + 7, end, 'ICMP '))) return true;
+  if (proto < 0) return true;
+  if (bytesAre(b, proto + 7, end, 'UDP ')) {
+    if (lanIPv4(src) || !bytesAre(b, proto + 11, end, 'SPT=')) return true;
+    const p1 = tokenEnd(b, proto + 15, end);
+    // Ports 53 and 123 as the parser reads them (leading zeros included).
+    let port = 0;
+    for (let i = proto + 15; i < p1; i++) port = port * 10 + ((b[i] as number) - 48);
+    if (p1 === proto + 15 || port === 53 || port === 123) return true;
+  } else if (!(bytesAre(b, proto + 7, end, 'TCP ') || bytesAre(b, proto + 7, end, 'ICMP '))) return true;
   out.plainInbound = true;
   out.inFrom = payload + 3;
   out.inTo = inTo;
