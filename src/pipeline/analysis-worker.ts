@@ -63,12 +63,16 @@ async function serve(): Promise<void> {
   post(done, counters.ports.map(([, a]) => a.buffer as ArrayBuffer));
 
   let next = 0;
-  port.on('message', (r: WorkerRequest) => {
-    if (r.type === 'end') {
-      port.close();
+  /** Batches the calling thread has room for: built ahead of its asking, so the threads do not wait on each other batch by batch. */
+  let credits = 0;
+  let pumping = false;
+  const pump = (): void => {
+    if (credits <= 0 || next >= listed.length) {
+      pumping = false;
       return;
     }
-    if (r.rewind) next = 0;
+    pumping = true;
+    credits--;
     const to = Math.min(listed.length, next + BATCH);
     const batch: SourceBatch = { type: 'sources', dl: [], packets: [], keys: [], items: [], last: to >= listed.length };
     for (const s of build(next, to)) {
@@ -79,7 +83,29 @@ async function serve(): Promise<void> {
     }
     next = to;
     post(batch);
+    // Between batches: let a request (or the end) in.
+    setImmediate(pump);
+  };
+  port.on('message', (r: WorkerRequest) => {
+    if (r.type === 'end') {
+      port.close();
+      return;
+    }
+    if (r.rewind) {
+      next = 0;
+      credits = 0;
+      // An empty list still answers, once.
+      if (listed.length === 0) post({ type: 'sources', dl: [], packets: [], keys: [], items: [], last: true });
+    }
+    credits += r.credits;
+    if (!pumping) pump();
   });
 }
 
-if (await read()) await serve();
+const debug = process.env.TSAD_DEBUG_THREADS !== undefined;
+const t0 = performance.now();
+if (await read()) {
+  const cpu = process.cpuUsage();
+  if (debug) process.stderr.write(`tsad: thread ${job.index} (${job.light ? 'light' : 'full'}) read in ${((performance.now() - t0) / 1000).toFixed(2)} s, ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s CPU (process)\n`);
+  await serve();
+}

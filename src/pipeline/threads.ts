@@ -78,8 +78,11 @@ export interface SourceBatch {
 
 export type WorkerMessage = WorkerDone | SourceBatch | { type: 'restart'; reason: string } | { type: 'progress'; file?: string; bytes: number };
 
-/** What the calling thread asks of a worker after 'done': the next batch (from the first again with `rewind`), or to end. */
-export type WorkerRequest = { type: 'more'; rewind: boolean } | { type: 'end' };
+/** What the calling thread asks of a worker after 'done': `credits` more batches (from the first again with `rewind`), or to end. */
+export type WorkerRequest = { type: 'more'; rewind: boolean; credits: number } | { type: 'end' };
+
+/** Batches a worker may build ahead of the merge. */
+const AHEAD = 4;
 
 /**
  * Whether analysis threads can run: not in the Debian package's single-file
@@ -223,11 +226,11 @@ function* levelsOf(listed: readonly number[]): Generator<number> {
 class Feed {
   #batch: SourceBatch | null = null;
   #at = 0;
-  #pending: Promise<WorkerMessage> | null;
+
+  #ended = false;
 
   constructor(private readonly w: PartWorker, rewind: boolean) {
-    w.send({ type: 'more', rewind });
-    this.#pending = w.next();
+    w.send({ type: 'more', rewind, credits: AHEAD });
   }
 
   /** A source is at hand. */
@@ -238,16 +241,13 @@ class Feed {
   /** Waits for the next batch with a source in it; false at the end. */
   async fill(): Promise<boolean> {
     while (!this.has) {
-      if (this.#pending === null) return false;
-      const m = await this.#pending;
+      if (this.#ended) return false;
+      const m = await this.w.next();
       if (m.type !== 'sources') throw new Error(`analysis thread: unexpected ${m.type} message`);
       this.#batch = m;
       this.#at = 0;
-      if (m.last) this.#pending = null;
-      else {
-        this.w.send({ type: 'more', rewind: false });
-        this.#pending = this.w.next();
-      }
+      if (m.last) this.#ended = true;
+      else this.w.send({ type: 'more', rewind: false, credits: 1 });
     }
     return true;
   }
