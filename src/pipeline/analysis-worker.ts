@@ -55,12 +55,14 @@ async function read(): Promise<boolean> {
 async function serve(): Promise<void> {
   if (unposted > 0) post({ type: 'progress', bytes: unposted });
   const { listed, build } = await analysis.listedSources(job.minDl);
+  if (debug) process.stderr.write(`tsad: thread ${job.index}: ${listed.length} sources listed at ${((performance.now() - t0) / 1000).toFixed(2)} s\n`);
   const levels = [0, 0, 0, 0, 0, 0];
   for (const st of listed) levels[st.peakDl]!++;
   const counters = analysis.counters.part();
   // exportPart above every level: counts only, the sources are built here.
   const done: WorkerDone = { type: 'done', pipeline: analysis.pipeline.part(), counters, tracker: analysis.tracker.exportPart(6), listed: levels, failed };
   post(done, counters.ports.map(([, a]) => a.buffer as ArrayBuffer));
+  if (debug) process.stderr.write(`tsad: thread ${job.index}: counts posted at ${((performance.now() - t0) / 1000).toFixed(2)} s\n`);
 
   let next = 0;
   /** Batches the calling thread has room for: built ahead of its asking, so the threads do not wait on each other batch by batch. */

@@ -153,7 +153,7 @@ async function runParts(workers: PartWorker[]): Promise<WorkerDone[] | null> {
     if (s.status === 'rejected') throw s.reason instanceof Error ? s.reason : new Error(String(s.reason));
     if (s.value.type === 'restart') {
       restart = true;
-      if (process.env.TSAD_DEBUG_THREADS) process.stderr.write(`tsad: analysis threads start over: ${s.value.reason}\n`);
+      debug(`analysis threads start over: ${s.value.reason}`);
     }
     else if (s.value.type === 'done') done.push(s.value);
     else throw new Error(`analysis thread: unexpected ${s.value.type} message`);
@@ -196,6 +196,7 @@ export async function analyzeInThreads(analysis: Analysis, job: Omit<WorkerJob, 
     part.listed.forEach((n, dl) => (listed[dl]! += n));
   }
   const head = analysis.head(levelsOf(listed));
+  debug('counts absorbed');
   return {
     failed,
     head,
@@ -211,10 +212,19 @@ export async function analyzeInThreads(analysis: Analysis, job: Omit<WorkerJob, 
       return { head, batches: batches() };
     },
     async close() {
+      debug('report written');
       for (const w of workers) w.send({ type: 'end' });
       await Promise.all(workers.map((w) => w.stop()));
+      debug('threads ended');
+      if (process.env.TSAD_DEBUG_THREADS !== undefined) process.once('exit', () => debug('exit'));
     },
   };
+}
+
+const started = performance.now();
+/** TSAD_DEBUG_THREADS: how the threads' time went, on standard error. */
+function debug(what: string): void {
+  if (process.env.TSAD_DEBUG_THREADS !== undefined) process.stderr.write(`tsad: ${((performance.now() - started) / 1000).toFixed(2)} s: ${what}\n`);
 }
 
 /** The listed sources' levels, one per source (what reportHead counts). */
