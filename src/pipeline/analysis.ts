@@ -165,6 +165,7 @@ export async function buildAnalysis(o: AnalysisOptions): Promise<Analysis> {
     reputation: feeds === null ? undefined : (addr) => feeds.match(addr),
     partition: o.partition,
     traffic,
+    keyPrefixes: { v4: cfg.IPV4_AGGREGATE_PREFIX, v6: cfg.IPV6_AGGREGATE_PREFIX },
     services: createServiceMatcher(cfg, o.warn),
     ipv6: cfg.ENABLE_IPV6_DETECTION,
     ignoreSource: ignoredBy(autoDl),

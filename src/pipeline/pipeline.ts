@@ -12,11 +12,13 @@
  * add up to those of a single pipeline.
  *
  * A light partition does not parse every line: a line with a plain IPv4
- * source (source-scan.ts) belongs to the thread its address hashes to,
+ * source, or an IPv6 one written in full (source-scan.ts), belongs to the
+ * thread its address hashes to (the bits its source key keeps, see Owners),
  * which counts everything about it (also when it does not parse: its skip
  * reason). Another thread skips it when it could learn nothing from it: an
- * INPUT TCP or ICMP packet on the interface public sources are known to
- * arrive on, to an address known to be this host's. Every other line is
+ * INPUT TCP, ICMP or UDP packet (not a possible late answer) on the
+ * interface public sources are known to arrive on, to an address known to
+ * be this host's. Every other line is
  * parsed by every thread as in a full partition. Two things a skipped line
  * could still have taught are kept apart: log prefixes are counted by the
  * thread that scores the packet, with the line of their first count (the
@@ -29,7 +31,7 @@ import type { SignatureHit } from '../model/signature.js';
 import type { ServiceEvent } from '../model/service.js';
 import { emptyScan, finishParse, parseBytes, parseText, sameText, scanLine, type ParseContext, type ParseResult, type ServiceMatcher } from '../parse/index.js';
 import type { GlobalCounters, ScanTracker, SourceState, TrafficClassifier } from '../detect/index.js';
-import { parseIPv4 } from '../net/address.js';
+import { normalizeIPv6, parseIPv4, parseIPv6 } from '../net/address.js';
 import { HourlyTimeline } from '../report/index.js';
 
 export interface SignatureMatcher {
@@ -75,6 +77,8 @@ export interface PipelineParts {
   partition?: Partition | undefined;
   /** The classifier the filter uses (a light partition checks what a skipped line would teach it). */
   traffic?: TrafficClassifier | undefined;
+  /** IPV4_AGGREGATE_PREFIX and IPV6_AGGREGATE_PREFIX: which bits of an address its source key keeps (default 32 and 128). */
+  keyPrefixes?: { v4: number; v6: number } | undefined;
 }
 
 /** A mix of an IPv4 address's 32 bits. */
@@ -84,17 +88,41 @@ function addressHash(n: number): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
+/** The first `len` bits of a 32-bit number (len 0-32). */
+function masked(n: number, len: number): number {
+  return len >= 32 ? n >>> 0 : len <= 0 ? 0 : (n & (-1 << (32 - len))) >>> 0;
+}
+
 /**
- * Which thread of `count` scores the source key: a dotted quad by its
- * address (the same as a light partition finds from a line's bytes), any
- * other key by FNV-1a of its text.
+ * Which thread of `count` scores a source. A key's address bits within its
+ * aggregation prefix (IPv6: at most the first 64) decide, so that a light
+ * partition finds the same thread from a line's bytes (source-scan.ts); a
+ * key that is no address (never seen) by FNV-1a of its text.
  */
-function keyOwner(key: string, count: number): number {
-  const v4 = parseIPv4(key);
-  if (v4 !== null) return addressHash(v4) % count;
-  let h = 0x811c9dc5 | 0;
-  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
-  return ((h ^ (h >>> 16)) >>> 0) % count;
+class Owners {
+  constructor(readonly count: number, private readonly v4Len: number, private readonly v6Len: number) {}
+
+  ofIPv4(n: number): number {
+    return addressHash(masked(n, this.v4Len)) % this.count;
+  }
+
+  /** By the first 64 bits of an IPv6 address, in two halves. */
+  ofIPv6(hi: number, lo: number): number {
+    const len = Math.min(64, this.v6Len);
+    return addressHash(masked(hi, len) ^ addressHash(masked(lo, len - 32))) % this.count;
+  }
+
+  ofKey(key: string): number {
+    const slash = key.indexOf('/');
+    const addr = slash < 0 ? key : key.slice(0, slash);
+    const v4 = parseIPv4(addr);
+    if (v4 !== null) return this.ofIPv4(v4);
+    const g = addr.includes(':') ? parseIPv6(addr) : null;
+    if (g !== null) return this.ofIPv6((((g[0] as number) << 16) | (g[1] as number)) >>> 0, (((g[2] as number) << 16) | (g[3] as number)) >>> 0);
+    let h = 0x811c9dc5 | 0;
+    for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+    return ((h ^ (h >>> 16)) >>> 0) % this.count;
+  }
 }
 
 /** How many hits are at DL 0 (snort_rule_dl: ignore the packet); a loop, per packet with hits. */
@@ -132,6 +160,7 @@ export class Pipeline {
   /** This thread counts what belongs to no source (lines, unparsed lines, log prefixes). */
   readonly #first: boolean;
   readonly #part: Partition | null;
+  readonly #owners: Owners | null;
   /** Lines seen, in every thread alike (the partition's sequence for merging). */
   #seq = 0;
   /** A light partition (see above) and its look at the current line. */
@@ -141,14 +170,16 @@ export class Pipeline {
   #owner = -1;
   /** A line was skipped: the clock may be behind one thread's. */
   #skipped = false;
-  /** An address the classifier knows is this host's (the destination of nearly every line). */
+  /** An address the classifier knows is this host's (the destination of nearly every line), and an IPv6 one as the log writes it. */
   #local = '';
+  #local6 = '';
 
   constructor(private readonly parts: PipelineParts) {
     const part = parts.partition;
     this.#part = part !== undefined && part.count > 1 ? part : null;
     this.#first = this.#part === null || this.#part.index === 0;
     this.#light = this.#part?.light === true ? parts.traffic ?? null : null;
+    this.#owners = this.#part === null ? null : new Owners(this.#part.count, parts.keyPrefixes?.v4 ?? 32, parts.keyPrefixes?.v6 ?? 128);
   }
 
   /** This thread's counts, for absorb() in the thread that reports. */
@@ -196,7 +227,9 @@ export class Pipeline {
     this.#line();
     const part = this.#part;
     if (this.#light !== null && part !== null && ascii && !ctx.exportActive && scanLine(b, start, end, this.#scan)) {
-      const owner = addressHash(this.#scan.src) % part.count;
+      const sc = this.#scan;
+      const owners = this.#owners as Owners;
+      const owner = sc.family === 4 ? owners.ofIPv4(sc.src) : owners.ofIPv6(sc.src, sc.lo);
       if (owner !== part.index && this.#teachesNothing(b)) {
         this.#skipped = true;
         return;
@@ -223,6 +256,14 @@ export class Pipeline {
     if (!s.plainInbound) return false;
     const wan = traffic.wan;
     if (wan === '' || !sameText(wan, b, s.inFrom, s.inTo)) return false;
+    if (s.family === 6) {
+      if (sameText(this.#local6, b, s.dstFrom, s.dstTo)) return true;
+      const text = b.latin1Slice(s.dstFrom, s.dstTo);
+      const dst = normalizeIPv6(text);
+      if (dst === null || !traffic.isLocalAddress(dst)) return false;
+      this.#local6 = text;
+      return true;
+    }
     if (sameText(this.#local, b, s.dstFrom, s.dstTo)) return true;
     const dst = b.latin1Slice(s.dstFrom, s.dstTo);
     if (!traffic.isLocalAddress(dst)) return false;
@@ -239,7 +280,7 @@ export class Pipeline {
       this.skip(r);
       return;
     }
-    if (this.#part !== null && keyOwner(this.parts.tracker.keyOf(r.src), this.#part.count) !== this.#part.index) return;
+    if (this.#part !== null && (this.#owners as Owners).ofKey(this.parts.tracker.keyOf(r.src)) !== this.#part.index) return;
     this.serviceLines++;
     // A line without its own time (a bare `sshd -E` file) happened when it is read.
     if (Number.isNaN(r.ts)) r.ts = Date.now();
@@ -299,7 +340,7 @@ export class Pipeline {
       this.packet(r);
       return;
     }
-    const owner = keyOwner(this.parts.tracker.keyOf(r.src), part.count);
+    const owner = (this.#owners as Owners).ofKey(this.parts.tracker.keyOf(r.src));
     if (this.#owner >= 0 && owner !== this.#owner) throw new PartitionRestart(`source ${r.src} is not the one its line's bytes name`);
     if (owner === part.index) {
       this.firewallLines++;
