@@ -188,6 +188,7 @@ async function main(): Promise<void> {
     const grep = await best(runs, () => measure(i.name, 'grep -c SRC=', ['grep', '-c', 'SRC=', i.file], false));
     const analyze = [
       await best(runs, () => measure(i.name, 'tsad analyze --json', [cli, 'analyze', '--json', i.file], true)),
+      await best(runs, () => measure(i.name, 'tsad analyze --json --threads 2', [cli, 'analyze', '--json', '--threads', '2', i.file], true)),
       await best(runs, () => measure(i.name, 'tsad analyze (text)', [cli, 'analyze', i.file], true)),
     ];
     for (const m of [wc, grep, ...analyze]) {

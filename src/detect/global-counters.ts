@@ -25,6 +25,8 @@ export interface CounterPart {
   ports: Array<[string, Float64Array]>;
   protocols: Array<[string, number]>;
   prefixes: Array<[string, number]>;
+  /** With CounterOptions.prefixOrder: the line of each prefix's first count, in the order of `prefixes`. */
+  prefixFirst?: number[];
   skips: Array<[string, number]>;
   sigs: Array<{ sid: number; msg: string; dl: number; hits: number; proto: string; first: number; sources: number }>;
 }
@@ -37,6 +39,12 @@ export interface CounterOptions {
    * name, so they must be counted in the log's order.
    */
   prefixes?: boolean;
+  /**
+   * Count every prefix by name, uncapped, with the line (seq) of its first
+   * count: each thread of a partitioned analysis counts its own packets'
+   * prefixes, and absorb() keeps the first MAX_PREFIXES of the whole log.
+   */
+  prefixOrder?: boolean;
 }
 
 export class GlobalCounters {
@@ -46,6 +54,10 @@ export class GlobalCounters {
   #sigs = new Map<number, SigCounter>();
   #skips = new Map<string, number>();
   readonly #countPrefixes: boolean;
+  readonly #prefixOrder: boolean;
+  /** prefixOrder: the line of each prefix's first count; absorbed: [count, first line] of every thread's prefixes. */
+  readonly #prefixFirst = new Map<string, number>();
+  readonly #orderedPrefixes = new Map<string, [number, number]>();
   /** Where each signature's first hit was (a line number), for merging threads; -1 outside a partitioned analysis. */
   readonly #firstHit = new Map<number, number>();
   /** Sources of a signature counted by other threads (merged counts; their addresses are not kept). */
@@ -56,6 +68,7 @@ export class GlobalCounters {
   /** The configuration is accepted for symmetry with the other stage objects; nothing in it applies yet. */
   constructor(_cfg?: Config, o: CounterOptions = {}) {
     this.#countPrefixes = o.prefixes ?? true;
+    this.#prefixOrder = o.prefixOrder ?? false;
   }
 
   /** All counters as JSON data sharing nothing with this object (state/counters-state.ts). */
@@ -104,6 +117,12 @@ export class GlobalCounters {
   prefix(p: Packet): void {
     if (p.prefix === '') return;
     const m = this.#prefixes;
+    if (this.#prefixOrder) {
+      const n = m.get(p.prefix);
+      m.set(p.prefix, (n ?? 0) + 1);
+      if (n === undefined) this.#prefixFirst.set(p.prefix, this.seq);
+      return;
+    }
     const key = m.has(p.prefix) || m.size < MAX_PREFIXES ? p.prefix : OTHER_PREFIX;
     m.set(key, (m.get(key) ?? 0) + 1);
   }
@@ -147,12 +166,19 @@ export class GlobalCounters {
       .map((c) => ({ msg: c.msg, sid: c.sid, dl: c.dl, hits: c.hits, sources: Math.min(MAX_SIG_SOURCES, c.sources.size + (this.#moreSources.get(c.sid) ?? 0)), proto: c.proto }));
   }
 
+  /** Distinct log prefixes counted by name. */
+  get prefixNames(): number {
+    return this.#prefixes.size;
+  }
+
   /** This thread's counters of a partitioned analysis, to be absorbed by the thread that reports. */
   part(): CounterPart {
+    const prefixes = [...this.#prefixes];
     return {
       ports: [...this.#ports],
       protocols: [...this.#protocols],
-      prefixes: [...this.#prefixes],
+      prefixes,
+      ...(this.#prefixOrder ? { prefixFirst: prefixes.map(([k]) => this.#prefixFirst.get(k) ?? -1) } : {}),
       skips: [...this.#skips],
       sigs: [...this.#sigs.values()].map((c) => ({ sid: c.sid, msg: c.msg, dl: c.dl, hits: c.hits, proto: c.proto, first: this.#firstHit.get(c.sid) ?? -1, sources: c.sources.size })),
     };
@@ -171,7 +197,18 @@ export class GlobalCounters {
       else for (let i = 0; i < arr.length; i++) mine[i]! += arr[i]!;
     }
     addTallies(this.#protocols, o.protocols);
-    addTallies(this.#prefixes, o.prefixes);
+    if (o.prefixFirst === undefined) addTallies(this.#prefixes, o.prefixes);
+    else {
+      o.prefixes.forEach(([k, n], i) => {
+        const first = o.prefixFirst?.[i] ?? -1;
+        const had = this.#orderedPrefixes.get(k);
+        if (had === undefined) this.#orderedPrefixes.set(k, [n, first]);
+        else {
+          had[0] += n;
+          if (first < had[1]) had[1] = first;
+        }
+      });
+    }
     addTallies(this.#skips, o.skips);
     for (const x of o.sigs) {
       const c = this.#sigs.get(x.sid);
@@ -194,7 +231,15 @@ export class GlobalCounters {
 
   /** Log prefix -> lines, most frequent first (after 1000 distinct prefixes the rest are pooled). */
   logPrefixes(): Record<string, number> {
-    return sortedRecord(this.#prefixes);
+    if (this.#orderedPrefixes.size === 0) return sortedRecord(this.#prefixes);
+    // As prefix() would have counted them in the log's order: the first MAX_PREFIXES by name, the rest pooled.
+    const m = new Map(this.#prefixes);
+    const byFirst = [...this.#orderedPrefixes].sort((a, b) => a[1][1] - b[1][1]);
+    for (const [k, [n]] of byFirst) {
+      const key = m.has(k) || m.size < MAX_PREFIXES ? k : OTHER_PREFIX;
+      m.set(key, (m.get(key) ?? 0) + n);
+    }
+    return sortedRecord(m);
   }
 
   /** Protocol -> packets (psad's "Total protocol packet counters"). */

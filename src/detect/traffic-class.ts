@@ -131,6 +131,11 @@ export class TrafficClassifier {
     return this.#locals.has(addr);
   }
 
+  /** The interface public IPv4 sources arrive on ('' until known): its packets teach #countPublic nothing more. */
+  get wan(): string {
+    return this.#wan;
+  }
+
   /** Sets p.dir and says why the packet is not a probe, or null when it is scored. */
   classify(p: Packet): SkipReason | null {
     const dir = this.#direction(p);

@@ -6,3 +6,5 @@ export { ServiceMatcher, serviceAddress, type Explanation } from './services/ser
 export { createServiceMatcher, journalIdentifiers, servicePatterns } from './services/load.js';
 export type { ServicePattern } from './services/pattern.js';
 export { BUILT_IN_SERVICES } from './services/built-in.js';
+export { emptyScan, scanLine, type LineScan } from './source-scan.js';
+export { sameText } from './line-bytes.js';

@@ -169,7 +169,7 @@ function normalizedAddress(text: string, b: Buffer, from: number, to: number): s
 }
 
 /** A dotted quad in [from, to) as parseIPv4 reads it (no leading zeros, 0-255, four parts); -1 when invalid. */
-function ipv4(s: Uint8Array, from: number, to: number): number {
+export function ipv4(s: Uint8Array, from: number, to: number): number {
   let value = 0;
   let part = -1;
   let dots = 0;

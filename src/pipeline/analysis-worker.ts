@@ -1,20 +1,113 @@
 /**
  * One worker thread of a partitioned analysis (threads.ts): builds the same
  * analysis as the calling thread, with its share of the sources, reads the
- * whole input, and posts its part. Warnings (rule and auto_dl problems) are
- * the calling thread's to print: it loads the same files.
+ * whole input and posts its counts; then builds its listed sources in the
+ * report's order, a batch per request. Warnings (rule and auto_dl problems)
+ * are the calling thread's to print: it loads the same files.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import type { Readable } from 'node:stream';
 import { loadConfig } from '../config/load.js';
+import { jsonSource } from '../report/index.js';
 import { buildAnalysis } from './analysis.js';
 import { readArchives } from './archives.js';
-import type { WorkerJob, WorkerResult } from './threads.js';
+import { PartitionRestart } from './pipeline.js';
+import type { FailedFile, SourceBatch, WorkerDone, WorkerJob, WorkerMessage, WorkerRequest } from './threads.js';
+
+/** Sources built per batch: enough to keep the merge busy, few enough to keep memory flat. */
+const BATCH = 1024;
+/** Bytes read between progress messages. */
+const PROGRESS_BYTES = 4 << 20;
 
 const job = workerData as WorkerJob;
+if (parentPort === null) throw new Error('analysis-worker runs as a worker thread');
+const port: MessagePort = parentPort;
+const post = (m: WorkerMessage, transfer: ArrayBuffer[] = []): void => port.postMessage(m, transfer);
+
 const cfg = loadConfig(job.configPath);
-const analysis = await buildAnalysis({ cfg, ...job.analysis, geoip: false, dns: false, partition: { index: job.index, count: job.count }, warn: () => undefined });
-const failed: string[] = [];
-await readArchives(analysis, job.files, job.read, (path) => failed.push(path));
-const counters = analysis.counters.part();
-const result: WorkerResult = { pipeline: analysis.pipeline.part(), counters, tracker: analysis.tracker.exportPart(job.minDl), failed };
-parentPort?.postMessage(result, counters.ports.map(([, a]) => a.buffer as ArrayBuffer));
+const analysis = await buildAnalysis({ cfg, ...job.analysis, geoCache: false, dns: false, partition: { index: job.index, count: job.count, light: job.light }, warn: () => undefined });
+const failed: FailedFile[] = [];
+let unposted = 0;
+const hooks = job.progress ? {
+  file(path: string, input: Readable) {
+    post({ type: 'progress', file: path, bytes: 0 });
+    input.on('data', (c: Buffer | string) => {
+      unposted += c.length;
+      if (unposted < PROGRESS_BYTES) return;
+      post({ type: 'progress', bytes: unposted });
+      unposted = 0;
+    });
+  },
+} : {};
+/** Reads the input; false when this light partition must start over as a full one (the calling thread stops it). */
+async function read(): Promise<boolean> {
+  try {
+    await readArchives(analysis, job.files, job.read, (path, err) => failed.push({ path, code: err.code, message: err.message }), hooks);
+    return true;
+  } catch (err) {
+    if (!(err instanceof PartitionRestart)) throw err;
+    post({ type: 'restart', reason: err.message });
+    return false;
+  }
+}
+
+/** Posts the counts, then builds the listed sources a batch per request. */
+async function serve(): Promise<void> {
+  if (unposted > 0) post({ type: 'progress', bytes: unposted });
+  const { listed, build } = await analysis.listedSources(job.minDl);
+  if (debug) process.stderr.write(`tsad: thread ${job.index}: ${listed.length} sources listed at ${((performance.now() - t0) / 1000).toFixed(2)} s\n`);
+  const levels = [0, 0, 0, 0, 0, 0];
+  for (const st of listed) levels[st.peakDl]!++;
+  const counters = analysis.counters.part();
+  // exportPart above every level: counts only, the sources are built here.
+  const done: WorkerDone = { type: 'done', pipeline: analysis.pipeline.part(), counters, tracker: analysis.tracker.exportPart(6), listed: levels, failed };
+  post(done, counters.ports.map(([, a]) => a.buffer as ArrayBuffer));
+  if (debug) process.stderr.write(`tsad: thread ${job.index}: counts posted at ${((performance.now() - t0) / 1000).toFixed(2)} s\n`);
+
+  let next = 0;
+  /** Batches the calling thread has room for: built ahead of its asking, so the threads do not wait on each other batch by batch. */
+  let credits = 0;
+  let pumping = false;
+  const pump = (): void => {
+    if (credits <= 0 || next >= listed.length) {
+      pumping = false;
+      return;
+    }
+    pumping = true;
+    credits--;
+    const to = Math.min(listed.length, next + BATCH);
+    const batch: SourceBatch = { type: 'sources', dl: [], packets: [], keys: [], items: [], last: to >= listed.length };
+    for (const s of build(next, to)) {
+      batch.dl.push(s.dl);
+      batch.packets.push(s.packets);
+      batch.keys.push(s.src);
+      batch.items.push(job.form === 'json' ? jsonSource(s, false) : s);
+    }
+    next = to;
+    post(batch);
+    // Between batches: let a request (or the end) in.
+    setImmediate(pump);
+  };
+  port.on('message', (r: WorkerRequest) => {
+    if (r.type === 'end') {
+      port.close();
+      return;
+    }
+    if (r.rewind) {
+      next = 0;
+      credits = 0;
+      // An empty list still answers, once.
+      if (listed.length === 0) post({ type: 'sources', dl: [], packets: [], keys: [], items: [], last: true });
+    }
+    credits += r.credits;
+    if (!pumping) pump();
+  });
+}
+
+const debug = process.env.TSAD_DEBUG_THREADS !== undefined;
+const t0 = performance.now();
+if (await read()) {
+  const cpu = process.cpuUsage();
+  if (debug) process.stderr.write(`tsad: thread ${job.index} (${job.light ? 'light' : 'full'}) read in ${((performance.now() - t0) / 1000).toFixed(2)} s, ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s CPU (process)\n`);
+  await serve();
+}

@@ -78,6 +78,17 @@ export interface Analysis {
    * the sources must not change while it is consumed.
    */
   reportStream(minDl: number): Promise<ReportStream>;
+  /** The sources at or above minDl in the report's order, and a way to build (and enrich) their reports: one thread's share of a partitioned report (threads.ts). */
+  listedSources(minDl: number): Promise<ListedSources>;
+  /** The report's head from this analysis's counts, `levels` holding the danger level of every listed source. */
+  head(levels: Iterable<number>): ReportHead;
+  /** Reverse DNS names of built sources (when the analysis looks them up). */
+  resolveNames(sources: readonly SourceReport[]): Promise<void>;
+}
+
+export interface ListedSources {
+  listed: SourceState[];
+  build(from: number, to: number): SourceReport[];
 }
 
 /** What a report adds beyond the contract (the status view). */
@@ -139,7 +150,8 @@ export async function buildAnalysis(o: AnalysisOptions): Promise<Analysis> {
   for (const p of fingerprints.problems) o.warn(`${p.file}:${p.line}: ${p.reason}`);
   const count = o.partition?.count ?? 1;
   const tracker = new ScanTracker(cfg, { autoDl, osFingerprints: fingerprints.db, onLevelChange: o.onLevelChange, maxSources: threadShare(cfg.MAX_TRACKED_SOURCES, count) });
-  const counters = new GlobalCounters(cfg, { prefixes: count <= 1 || o.partition?.index === 0 });
+  const light = count > 1 && o.partition?.light === true;
+  const counters = new GlobalCounters(cfg, { prefixes: count <= 1 || o.partition?.index === 0 || light, prefixOrder: light });
   const traffic = new TrafficClassifier(cfg);
   const pipeline = new Pipeline({
     filter: createPacketFilter(cfg, { autoDl, traffic }),
@@ -152,6 +164,8 @@ export async function buildAnalysis(o: AnalysisOptions): Promise<Analysis> {
     until: o.until,
     reputation: feeds === null ? undefined : (addr) => feeds.match(addr),
     partition: o.partition,
+    traffic,
+    keyPrefixes: { v4: cfg.IPV4_AGGREGATE_PREFIX, v6: cfg.IPV6_AGGREGATE_PREFIX },
     services: createServiceMatcher(cfg, o.warn),
     ipv6: cfg.ENABLE_IPV6_DETECTION,
     ignoreSource: ignoredBy(autoDl),
@@ -167,22 +181,12 @@ export async function buildAnalysis(o: AnalysisOptions): Promise<Analysis> {
     return { geo: await geo, rdns };
   };
 
-  /**
-   * The report's head and a way to build its sources: sorted by the sources'
-   * states (most sources are quiet noise below minDl and are never built).
-   */
-  const reportParts = async (minDl: number, ro: ReportOptions): Promise<{
-    head: ReportHead;
-    listed: SourceState[];
-    build(from: number, to: number): SourceReport[];
-    resolveNames(sources: SourceReport[]): Promise<void>;
-  }> => {
-    const { geo, rdns } = await enrichers();
-    const listed = listedSources(tracker, minDl, ro.keep);
+  /** The report's head; `levels` holds the danger level of every listed source. */
+  const headOf = (levels: Iterable<number>): ReportHead => {
     // Every tracked source is counted at its level, also those below minDl that are not listed (the tracker keeps the counts).
     const [, l1 = 0, l2 = 0, l3 = 0, l4 = 0, l5 = 0] = tracker.levelCounts();
     const dangerLevels = { 1: l1, 2: l2, 3: l3, 4: l4, 5: l5 };
-    const head = reportHead({
+    return reportHead({
       lines: pipeline.lines,
       firewallLines: pipeline.firewallLines,
       skipped: pipeline.skipped,
@@ -194,9 +198,22 @@ export async function buildAnalysis(o: AnalysisOptions): Promise<Analysis> {
       timeline: pipeline.timeline.toReport(),
       dangerLevels,
       extra: { packets: pipeline.packets, serviceLines: pipeline.serviceLines, serviceEvents: pipeline.serviceEvents, tracked: tracker.stats.tracked, evicted: tracker.stats.evicted, protocolCounters: counters.protocols() },
-    }, listed.map((st) => st.peakDl));
+    }, levels);
+  };
+
+  const resolveNames = async (sources: readonly SourceReport[]): Promise<void> => {
+    const { rdns } = await enrichers();
+    if (!rdns) return;
+    await Promise.all(sources.map(async (s) => {
+      s.rdns = await rdns.lookup(lookupAddress(s));
+    }));
+  };
+
+  /** The listed sources, sorted by their states (most sources are quiet noise below minDl and are never built), and a way to build them. */
+  const sourcesOf = async (minDl: number, ro: ReportOptions): Promise<ListedSources> => {
+    const { geo } = await enrichers();
+    const listed = listedSources(tracker, minDl, ro.keep);
     return {
-      head,
       listed,
       build(from, to) {
         const out: SourceReport[] = [];
@@ -213,13 +230,12 @@ export async function buildAnalysis(o: AnalysisOptions): Promise<Analysis> {
         }
         return out;
       },
-      async resolveNames(sources) {
-        if (!rdns) return;
-        await Promise.all(sources.map(async (s) => {
-          s.rdns = await rdns.lookup(lookupAddress(s));
-        }));
-      },
     };
+  };
+
+  const reportParts = async (minDl: number, ro: ReportOptions): Promise<ListedSources & { head: ReportHead }> => {
+    const parts = await sourcesOf(minDl, ro);
+    return { ...parts, head: headOf(parts.listed.map((st) => st.peakDl)) };
   };
 
   return {
@@ -239,7 +255,7 @@ export async function buildAnalysis(o: AnalysisOptions): Promise<Analysis> {
       const parts = await reportParts(minDl, ro);
       const sources = parts.build(0, parts.listed.length);
       // In the contract's order: the sources a reader looks at first get their names first.
-      await parts.resolveNames(sources.slice(0, ro.rdnsMax ?? sources.length));
+      await resolveNames(sources.slice(0, ro.rdnsMax ?? sources.length));
       return withSources(parts.head, sources);
     },
     async reportStream(minDl) {
@@ -247,11 +263,14 @@ export async function buildAnalysis(o: AnalysisOptions): Promise<Analysis> {
       async function* batches(): AsyncGenerator<SourceReport[]> {
         for (let i = 0; i < parts.listed.length; i += REPORT_BATCH) {
           const batch = parts.build(i, Math.min(parts.listed.length, i + REPORT_BATCH));
-          await parts.resolveNames(batch);
+          await resolveNames(batch);
           yield batch;
         }
       }
       return { head: parts.head, batches: batches() };
     },
+    listedSources: (minDl) => sourcesOf(minDl, {}),
+    head: headOf,
+    resolveNames,
   };
 }

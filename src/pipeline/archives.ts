@@ -8,6 +8,7 @@ import { createParseContext } from '../parse/index.js';
 import type { Readable } from 'node:stream';
 import { openLog, readLineBytes, type ByteLineSink } from '../sources/index.js';
 import type { Analysis } from './analysis.js';
+import { PartitionRestart } from './pipeline.js';
 
 export interface ArchiveFile {
   path: string;
@@ -42,6 +43,7 @@ export async function readArchives(analysis: Analysis, files: readonly ArchiveFi
       hooks.file?.(f.path, input);
       await readLineBytes(input, sink, o.maxLineLength);
     } catch (err) {
+      if (err instanceof PartitionRestart) throw err;
       onError(f.path, err as NodeJS.ErrnoException);
     }
     analysis.pipeline.end(ctx);

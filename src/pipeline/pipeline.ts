@@ -10,12 +10,28 @@
  * time, the log prefixes in log order) evolves in every thread exactly as in
  * one, and each count is made by exactly one thread, so the threads' counts
  * add up to those of a single pipeline.
+ *
+ * A light partition does not parse every line: a line with a plain IPv4
+ * source, or an IPv6 one written in full (source-scan.ts), belongs to the
+ * thread its address hashes to (the bits its source key keeps, see Owners),
+ * which counts everything about it (also when it does not parse: its skip
+ * reason). Another thread skips it when it could learn nothing from it: an
+ * INPUT TCP, ICMP or UDP packet (not a possible late answer) on the
+ * interface public sources are known to arrive on, to an address known to
+ * be this host's. Every other line is
+ * parsed by every thread as in a full partition. Two things a skipped line
+ * could still have taught are kept apart: log prefixes are counted by the
+ * thread that scores the packet, with the line of their first count (the
+ * first 1000 of the log are merged by name, GlobalCounters.absorb), and the
+ * clock is not kept: a packet without a time after a skipped line throws
+ * PartitionRestart, and the analysis is redone with full partitions.
  */
 import type { Packet, SkipReason } from '../model/packet.js';
 import type { SignatureHit } from '../model/signature.js';
 import type { ServiceEvent } from '../model/service.js';
-import { finishParse, parseBytes, parseText, type ParseContext, type ParseResult, type ServiceMatcher } from '../parse/index.js';
-import type { GlobalCounters, ScanTracker, SourceState } from '../detect/index.js';
+import { emptyScan, finishParse, parseBytes, parseText, sameText, scanLine, type ParseContext, type ParseResult, type ServiceMatcher } from '../parse/index.js';
+import type { GlobalCounters, ScanTracker, SourceState, TrafficClassifier } from '../detect/index.js';
+import { normalizeIPv6, parseIPv4, parseIPv6 } from '../net/address.js';
 import { HourlyTimeline } from '../report/index.js';
 
 export interface SignatureMatcher {
@@ -28,7 +44,15 @@ export interface SignatureMatcher {
 export interface Partition {
   index: number;
   count: number;
+  /** Skip other threads' lines where that is exact (a light partition, see above); needs PipelineParts.traffic. */
+  light?: boolean;
 }
+
+/** A light partition met what only a full one answers exactly: the analysis must be redone with full partitions. */
+export class PartitionRestart extends Error {}
+
+/** Distinct log prefixes a thread of a light partition counts by name before it gives up (PartitionRestart). */
+const LIGHT_PREFIXES = 100_000;
 
 export interface PipelineParts {
   filter: (p: Packet) => SkipReason | null;
@@ -51,13 +75,54 @@ export interface PipelineParts {
   since?: number | undefined;
   until?: number | undefined;
   partition?: Partition | undefined;
+  /** The classifier the filter uses (a light partition checks what a skipped line would teach it). */
+  traffic?: TrafficClassifier | undefined;
+  /** IPV4_AGGREGATE_PREFIX and IPV6_AGGREGATE_PREFIX: which bits of an address its source key keeps (default 32 and 128). */
+  keyPrefixes?: { v4: number; v6: number } | undefined;
 }
 
-/** FNV-1a of a source key: which thread of a partitioned analysis scores it. */
-function keyHash(key: string): number {
-  let h = 0x811c9dc5 | 0;
-  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+/** A mix of an IPv4 address's 32 bits. */
+function addressHash(n: number): number {
+  let h = Math.imul(n ^ (n >>> 16), 0x45d9f3b);
+  h = Math.imul(h ^ (h >>> 16), 0x45d9f3b);
   return (h ^ (h >>> 16)) >>> 0;
+}
+
+/** The first `len` bits of a 32-bit number (len 0-32). */
+function masked(n: number, len: number): number {
+  return len >= 32 ? n >>> 0 : len <= 0 ? 0 : (n & (-1 << (32 - len))) >>> 0;
+}
+
+/**
+ * Which thread of `count` scores a source. A key's address bits within its
+ * aggregation prefix (IPv6: at most the first 64) decide, so that a light
+ * partition finds the same thread from a line's bytes (source-scan.ts); a
+ * key that is no address (never seen) by FNV-1a of its text.
+ */
+class Owners {
+  constructor(readonly count: number, private readonly v4Len: number, private readonly v6Len: number) {}
+
+  ofIPv4(n: number): number {
+    return addressHash(masked(n, this.v4Len)) % this.count;
+  }
+
+  /** By the first 64 bits of an IPv6 address, in two halves. */
+  ofIPv6(hi: number, lo: number): number {
+    const len = Math.min(64, this.v6Len);
+    return addressHash(masked(hi, len) ^ addressHash(masked(lo, len - 32))) % this.count;
+  }
+
+  ofKey(key: string): number {
+    const slash = key.indexOf('/');
+    const addr = slash < 0 ? key : key.slice(0, slash);
+    const v4 = parseIPv4(addr);
+    if (v4 !== null) return this.ofIPv4(v4);
+    const g = addr.includes(':') ? parseIPv6(addr) : null;
+    if (g !== null) return this.ofIPv6((((g[0] as number) << 16) | (g[1] as number)) >>> 0, (((g[2] as number) << 16) | (g[3] as number)) >>> 0);
+    let h = 0x811c9dc5 | 0;
+    for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+    return ((h ^ (h >>> 16)) >>> 0) % this.count;
+  }
 }
 
 /** How many hits are at DL 0 (snort_rule_dl: ignore the packet); a loop, per packet with hits. */
@@ -95,13 +160,26 @@ export class Pipeline {
   /** This thread counts what belongs to no source (lines, unparsed lines, log prefixes). */
   readonly #first: boolean;
   readonly #part: Partition | null;
+  readonly #owners: Owners | null;
   /** Lines seen, in every thread alike (the partition's sequence for merging). */
   #seq = 0;
+  /** A light partition (see above) and its look at the current line. */
+  readonly #light: TrafficClassifier | null;
+  readonly #scan = emptyScan();
+  /** The thread the current line belongs to by its bytes (light), -1 when it is routed by its parsed source. */
+  #owner = -1;
+  /** A line was skipped: the clock may be behind one thread's. */
+  #skipped = false;
+  /** An address the classifier knows is this host's (the destination of nearly every line), and an IPv6 one as the log writes it. */
+  #local = '';
+  #local6 = '';
 
   constructor(private readonly parts: PipelineParts) {
     const part = parts.partition;
     this.#part = part !== undefined && part.count > 1 ? part : null;
     this.#first = this.#part === null || this.#part.index === 0;
+    this.#light = this.#part?.light === true ? parts.traffic ?? null : null;
+    this.#owners = this.#part === null ? null : new Owners(this.#part.count, parts.keyPrefixes?.v4 ?? 32, parts.keyPrefixes?.v6 ?? 128);
   }
 
   /** This thread's counts, for absorb() in the thread that reports. */
@@ -147,10 +225,50 @@ export class Pipeline {
   /** One line of an archived file: b[start, end), `ascii` when no byte in it is above 127. */
   bytes(b: Buffer, start: number, end: number, ctx: ParseContext, ascii: boolean): void {
     this.#line();
+    const part = this.#part;
+    if (this.#light !== null && part !== null && ascii && !ctx.exportActive && scanLine(b, start, end, this.#scan)) {
+      const sc = this.#scan;
+      const owners = this.#owners as Owners;
+      const owner = sc.family === 4 ? owners.ofIPv4(sc.src) : owners.ofIPv6(sc.src, sc.lo);
+      if (owner !== part.index && this.#teachesNothing(b)) {
+        this.#skipped = true;
+        return;
+      }
+      this.#owner = owner;
+    }
     const r = parseBytes(b, start, end, ctx, ascii);
     // Only lines that are not firewall lines become strings here, and only when service patterns are on.
-    if (r === null && this.parts.services) this.service(this.parts.services.match(b.toString(ascii ? 'latin1' : 'utf8', start, end), ctx));
-    else this.result(r);
+    if (r === null && this.parts.services) {
+      if (this.#owner >= 0) throw new PartitionRestart('a line with a firewall source did not parse as a firewall line');
+      this.service(this.parts.services.match(b.toString(ascii ? 'latin1' : 'utf8', start, end), ctx));
+    } else this.result(r);
+  }
+
+  /**
+   * Whether a light partition's skipped line would teach the classifier
+   * nothing: an INPUT TCP or ICMP packet (source-scan.ts) arriving on the
+   * interface public sources are known to arrive on, to an address already
+   * known as this host's.
+   */
+  #teachesNothing(b: Buffer): boolean {
+    const s = this.#scan;
+    const traffic = this.#light as TrafficClassifier;
+    if (!s.plainInbound) return false;
+    const wan = traffic.wan;
+    if (wan === '' || !sameText(wan, b, s.inFrom, s.inTo)) return false;
+    if (s.family === 6) {
+      if (sameText(this.#local6, b, s.dstFrom, s.dstTo)) return true;
+      const text = b.latin1Slice(s.dstFrom, s.dstTo);
+      const dst = normalizeIPv6(text);
+      if (dst === null || !traffic.isLocalAddress(dst)) return false;
+      this.#local6 = text;
+      return true;
+    }
+    if (sameText(this.#local, b, s.dstFrom, s.dstTo)) return true;
+    const dst = b.latin1Slice(s.dstFrom, s.dstTo);
+    if (!traffic.isLocalAddress(dst)) return false;
+    this.#local = dst;
+    return true;
   }
 
   /** What a service pattern made of a line (in a partitioned analysis, scored by the thread owning its source). */
@@ -162,7 +280,7 @@ export class Pipeline {
       this.skip(r);
       return;
     }
-    if (this.#part !== null && keyHash(this.parts.tracker.keyOf(r.src)) % this.#part.count !== this.#part.index) return;
+    if (this.#part !== null && (this.#owners as Owners).ofKey(this.parts.tracker.keyOf(r.src)) !== this.#part.index) return;
     this.serviceLines++;
     // A line without its own time (a bare `sshd -E` file) happened when it is read.
     if (Number.isNaN(r.ts)) r.ts = Date.now();
@@ -194,29 +312,41 @@ export class Pipeline {
 
   /** End of a stream: flushes a pending journal export record. */
   end(ctx: ParseContext): void {
+    this.#owner = -1;
     this.result(finishParse(ctx));
   }
 
   #line(): void {
+    this.#owner = -1;
     this.#seq++;
     if (this.#first) this.lines++;
   }
 
   private result(r: ParseResult): void {
-    if (r === null) return;
+    const part = this.#part;
+    if (r === null) {
+      if (this.#owner >= 0) throw new PartitionRestart('a line with a firewall source did not parse as a firewall line');
+      return;
+    }
     if (typeof r === 'string') {
-      if (!this.#first) return;
+      // A line that belongs to a thread by its bytes is counted there; any other by the first thread.
+      if (this.#owner >= 0 ? this.#owner !== part?.index : !this.#first) return;
       this.firewallLines++;
       this.skip(r);
       return;
     }
-    if (this.#part === null) {
+    if (part === null) {
       this.firewallLines++;
       this.packet(r);
-    } else if (keyHash(this.parts.tracker.keyOf(r.src)) % this.#part.count === this.#part.index) {
+      return;
+    }
+    const owner = (this.#owners as Owners).ofKey(this.parts.tracker.keyOf(r.src));
+    if (this.#owner >= 0 && owner !== this.#owner) throw new PartitionRestart(`source ${r.src} is not the one its line's bytes name`);
+    if (owner === part.index) {
       this.firewallLines++;
       this.parts.counters.seq = this.#seq;
       this.packet(r);
+      if (this.#light !== null && this.parts.counters.prefixNames > LIGHT_PREFIXES) throw new PartitionRestart('too many distinct log prefixes');
     } else this.#othersPacket(r);
   }
 
@@ -244,6 +374,8 @@ export class Pipeline {
       }
       if (zero > 0) hits = hits.filter((h) => h.dl > 0);
     }
+    // Scored at the clock, which a light partition may not have kept (see above).
+    if (this.#skipped && Number.isNaN(p.ts)) throw new PartitionRestart('a packet without a time after skipped lines');
     this.packets++;
     if (p.ts < this.firstSeen) this.firstSeen = p.ts;
     if (p.ts > this.lastSeen) this.lastSeen = p.ts;
@@ -268,7 +400,8 @@ export class Pipeline {
     const parts = this.parts;
     const reason = parts.filter(p);
     if (reason === 'ignored-prefix') return;
-    if (this.#first) parts.counters.prefix(p);
+    // A light partition counts prefixes where the packets are scored (see above).
+    if (this.#first && this.#light === null) parts.counters.prefix(p);
     if (reason !== null) return;
     const sigs = parts.signatures;
     if (sigs !== null && sigs.ignores === true) {

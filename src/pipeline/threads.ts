@@ -1,10 +1,17 @@
 /**
- * Both cores for archived logs: a partitioned analysis. Every thread reads
- * and parses the whole input (the page cache makes the second read cheap;
- * gzip is inflated in each) and scores only the sources whose key hashes to
- * it, in event order, as one thread would (pipeline.ts says how shared
- * state stays exact). The calling thread is part 0 and does the reporting:
- * the workers' parts are absorbed into its analysis at the end.
+ * Both cores for archived logs: a partitioned analysis. `count` worker
+ * threads each read the whole input (the page cache makes every read after
+ * the first cheap; gzip is inflated in each) and score only the sources
+ * whose key hashes to them, in event order, as one thread would
+ * (pipeline.ts says how shared state stays exact). They begin as light
+ * partitions, which skip most lines of other threads' sources unparsed;
+ * when one meets what only a full partition answers exactly (a packet
+ * without a time after a skipped line), all start over as full partitions.
+ *
+ * The calling thread reads nothing: it adds up the threads' counts for the
+ * report's head, then merges the sources each thread built (and, for
+ * `--json`, serialised) in the report's order, asking for them a batch at
+ * a time so that a million sources are never held at once.
  *
  * The merged answer equals a single thread's (a test compares them), with
  * one documented limit: MAX_TRACKED_SOURCES is shared out (threadShare in
@@ -14,30 +21,68 @@
 import { Worker } from 'node:worker_threads';
 import { BUNDLED, packageFile } from '../io/package-files.js';
 import type { CounterPart, TrackerPart } from '../detect/index.js';
+import type { ReportHead, SourceReport } from '../model/report.js';
+import type { ReportStream } from '../report/index.js';
 import type { Analysis, AnalysisOptions } from './analysis.js';
 import type { ArchiveFile, ArchiveOptions } from './archives.js';
 import type { PipelinePart } from './pipeline.js';
 
+/** What the threads build of each source: its JSON text (`jsonSource(s, false)`) or its report object. */
+export type SourceForm = 'json' | 'object';
+
 /** What a worker needs to build and run its part (plain data). */
 export interface WorkerJob {
   configPath: string | undefined;
-  analysis: Pick<AnalysisOptions, 'autoDlFile' | 'signaturesPath' | 'signatures' | 'feeds' | 'since' | 'until'>;
+  analysis: Pick<AnalysisOptions, 'autoDlFile' | 'signaturesPath' | 'signatures' | 'feeds' | 'since' | 'until' | 'geoip'>;
   files: ArchiveFile[];
   read: ArchiveOptions;
   index: number;
   count: number;
-  /** Sources at or above this level are sent whole; the others only counted. */
+  /** A light partition (pipeline.ts). */
+  light: boolean;
+  /** Sources at or above this level are listed; the others only counted. */
   minDl: number;
+  form: SourceForm;
+  /** Post the bytes read (the progress line). */
+  progress: boolean;
 }
 
-/** What a worker sends back. */
-export interface WorkerResult {
+/** A file a worker could not read. */
+export interface FailedFile {
+  path: string;
+  code: string | undefined;
+  message: string;
+}
+
+/** What a worker sends when it has read everything. */
+export interface WorkerDone {
+  type: 'done';
   pipeline: PipelinePart;
   counters: CounterPart;
   tracker: TrackerPart;
-  /** Files it could not read. */
-  failed: string[];
+  /** Listed sources per danger level (0-5). */
+  listed: number[];
+  failed: FailedFile[];
 }
+
+/** Sources a worker built, in the report's order, with their sort keys. */
+export interface SourceBatch {
+  type: 'sources';
+  dl: number[];
+  packets: number[];
+  keys: string[];
+  items: Array<string | SourceReport>;
+  /** No more after these. */
+  last: boolean;
+}
+
+export type WorkerMessage = WorkerDone | SourceBatch | { type: 'restart'; reason: string } | { type: 'progress'; file?: string; bytes: number };
+
+/** What the calling thread asks of a worker after 'done': `credits` more batches (from the first again with `rewind`), or to end. */
+export type WorkerRequest = { type: 'more'; rewind: boolean; credits: number } | { type: 'end' };
+
+/** Batches a worker may build ahead of the merge. */
+const AHEAD = 4;
 
 /**
  * Whether analysis threads can run: not in the Debian package's single-file
@@ -45,41 +90,221 @@ export interface WorkerResult {
  */
 export const THREADS_AVAILABLE = !BUNDLED;
 
-function runWorker(job: WorkerJob): Promise<WorkerResult> {
-  return new Promise((resolve, reject) => {
+/** One worker thread, its messages handed out in order. */
+class PartWorker {
+  readonly #w: Worker;
+  readonly #queue: WorkerMessage[] = [];
+  readonly #waiting: Array<{ resolve: (m: WorkerMessage) => void; reject: (e: Error) => void }> = [];
+  #failure: Error | null = null;
+
+  constructor(job: WorkerJob, onProgress: ((m: { file?: string; bytes: number }) => void) | undefined) {
     // The built worker (from the package root, like tsad's other files: the tests run src/ but spawn dist/).
-    const w = new Worker(packageFile('dist/pipeline/analysis-worker.js'), { workerData: job });
-    let result: WorkerResult | null = null;
-    w.once('message', (m: WorkerResult) => (result = m));
-    w.once('error', reject);
-    w.once('exit', (code) => {
-      if (result !== null) resolve(result);
-      else reject(new Error(`analysis thread ${job.index} exited with status ${code} before it finished`));
+    this.#w = new Worker(packageFile('dist/pipeline/analysis-worker.js'), { workerData: job });
+    this.#w.on('message', (m: WorkerMessage) => {
+      if (m.type === 'progress') return onProgress?.(m);
+      const waiter = this.#waiting.shift();
+      if (waiter) waiter.resolve(m);
+      else this.#queue.push(m);
     });
-  });
+    const fail = (e: Error): void => {
+      this.#failure ??= e;
+      for (const waiter of this.#waiting.splice(0)) waiter.reject(e);
+    };
+    this.#w.once('error', fail);
+    this.#w.once('exit', (code) => fail(new Error(`analysis thread ${job.index} exited with status ${code} before it finished`)));
+  }
+
+  next(): Promise<WorkerMessage> {
+    const m = this.#queue.shift();
+    if (m !== undefined) return Promise.resolve(m);
+    if (this.#failure !== null) return Promise.reject(this.#failure);
+    return new Promise((resolve, reject) => this.#waiting.push({ resolve, reject }));
+  }
+
+  send(r: WorkerRequest): void {
+    this.#w.postMessage(r);
+  }
+
+  async stop(): Promise<void> {
+    this.#failure ??= new Error('analysis thread stopped');
+    await this.#w.terminate();
+  }
+}
+
+/** A partitioned analysis that has read its input: the report's head, and its sources from the threads. */
+export interface ThreadedReport {
+  /** Files that could not be read. */
+  failed: FailedFile[];
+  head: ReportHead;
+  /** The sources as JSON text (form 'json'), in the report's order. */
+  jsonPieces(): AsyncIterable<string[]>;
+  /** The sources as report objects (form 'object'), reverse DNS names resolved; each call starts from the first. */
+  stream(): ReportStream;
+  /** Ends the threads (always call it). */
+  close(): Promise<void>;
+}
+
+/** Runs the threads until every one has read the input: their 'done' messages, or null when one asks for full partitions. */
+async function runParts(workers: PartWorker[]): Promise<WorkerDone[] | null> {
+  const settled = await Promise.allSettled(workers.map((w) => w.next()));
+  const done: WorkerDone[] = [];
+  let restart = false;
+  for (const s of settled) {
+    if (s.status === 'rejected') throw s.reason instanceof Error ? s.reason : new Error(String(s.reason));
+    if (s.value.type === 'restart') {
+      restart = true;
+      debug(`analysis threads start over: ${s.value.reason}`);
+    }
+    else if (s.value.type === 'done') done.push(s.value);
+    else throw new Error(`analysis thread: unexpected ${s.value.type} message`);
+  }
+  return restart ? null : done;
 }
 
 /**
- * Runs workers 1..count-1 on `job` while `own` (this thread's part 0, whose
- * analysis was built with the same partition) runs here, then absorbs their
- * parts into `analysis`. Returns the files this thread could not read;
- * throws when a worker failed or could not read a file this thread read.
+ * Runs `count` threads on the job's files and adds their counts into
+ * `analysis` (which reads nothing itself). Throws when a thread failed or
+ * the threads did not read the same files.
  */
-export async function analyzeInThreads(analysis: Analysis, job: Omit<WorkerJob, 'index'>, own: () => Promise<string[]>): Promise<string[]> {
-  const workers: Array<Promise<WorkerResult>> = [];
-  for (let index = 1; index < job.count; index++) workers.push(runWorker({ ...job, index }));
-  // Settle every worker before throwing, so none is left running.
-  const [failed, ...results] = await Promise.allSettled([own(), ...workers]);
-  if (failed?.status === 'rejected') throw failed.reason;
-  const mine = failed?.status === 'fulfilled' ? failed.value : [];
-  for (const r of results) {
-    if (r.status === 'rejected') throw r.reason instanceof Error ? r.reason : new Error(String(r.reason));
-    const part = r.value;
-    const odd = part.failed.filter((f) => !mine.includes(f));
-    if (odd.length > 0) throw new Error(`${odd.join(', ')}: changed while it was read (an analysis thread could not read it)`);
+export async function analyzeInThreads(analysis: Analysis, job: Omit<WorkerJob, 'index' | 'light' | 'progress'>, onProgress?: (m: { file?: string; bytes: number }) => void): Promise<ThreadedReport> {
+  let workers: PartWorker[] = [];
+  let done: WorkerDone[] | null = null;
+  try {
+    for (const light of [true, false]) {
+      workers = [];
+      for (let index = 0; index < job.count; index++) workers.push(new PartWorker({ ...job, index, light, progress: index === 0 && onProgress !== undefined }, onProgress));
+      done = await runParts(workers);
+      if (done !== null) break;
+      await Promise.all(workers.map((w) => w.stop()));
+    }
+  } catch (err) {
+    await Promise.all(workers.map((w) => w.stop()));
+    throw err;
+  }
+  if (done === null) throw new Error('analysis threads: a full partition asked to start over');
+  const failed = done[0]?.failed ?? [];
+  const listed = [0, 0, 0, 0, 0, 0];
+  for (const part of done) {
+    const odd = part.failed.filter((f) => !failed.some((g) => g.path === f.path));
+    if (odd.length > 0 || part.failed.length !== failed.length) {
+      await Promise.all(workers.map((w) => w.stop()));
+      throw new Error(`${[...odd, ...failed].map((f) => f.path).join(', ')}: changed while it was read (the analysis threads could not all read it)`);
+    }
     analysis.pipeline.absorb(part.pipeline);
     analysis.counters.absorb(part.counters);
     analysis.tracker.absorbPart(part.tracker);
+    part.listed.forEach((n, dl) => (listed[dl]! += n));
   }
-  return mine;
+  const head = analysis.head(levelsOf(listed));
+  debug('counts absorbed');
+  return {
+    failed,
+    head,
+    jsonPieces: () => merged(workers, true) as AsyncIterable<string[]>,
+    stream() {
+      async function* batches(): AsyncGenerator<SourceReport[]> {
+        for await (const batch of merged(workers, true)) {
+          const sources = batch as SourceReport[];
+          await analysis.resolveNames(sources);
+          yield sources;
+        }
+      }
+      return { head, batches: batches() };
+    },
+    async close() {
+      debug('report written');
+      for (const w of workers) w.send({ type: 'end' });
+      await Promise.all(workers.map((w) => w.stop()));
+      debug('threads ended');
+      if (process.env.TSAD_DEBUG_THREADS !== undefined) process.once('exit', () => debug('exit'));
+    },
+  };
+}
+
+const started = performance.now();
+/** TSAD_DEBUG_THREADS: how the threads' time went, on standard error. */
+function debug(what: string): void {
+  if (process.env.TSAD_DEBUG_THREADS !== undefined) process.stderr.write(`tsad: ${((performance.now() - started) / 1000).toFixed(2)} s: ${what}\n`);
+}
+
+/** The listed sources' levels, one per source (what reportHead counts). */
+function* levelsOf(listed: readonly number[]): Generator<number> {
+  for (let dl = 0; dl < listed.length; dl++) for (let i = 0; i < (listed[dl] as number); i++) yield dl;
+}
+
+/** One thread's sources as they arrive, the next batch asked for while this one is merged. */
+class Feed {
+  #batch: SourceBatch | null = null;
+  #at = 0;
+
+  #ended = false;
+
+  constructor(private readonly w: PartWorker, rewind: boolean) {
+    w.send({ type: 'more', rewind, credits: AHEAD });
+  }
+
+  /** A source is at hand. */
+  get has(): boolean {
+    return this.#batch !== null && this.#at < this.#batch.items.length;
+  }
+
+  /** Waits for the next batch with a source in it; false at the end. */
+  async fill(): Promise<boolean> {
+    while (!this.has) {
+      if (this.#ended) return false;
+      const m = await this.w.next();
+      if (m.type !== 'sources') throw new Error(`analysis thread: unexpected ${m.type} message`);
+      this.#batch = m;
+      this.#at = 0;
+      if (m.last) this.#ended = true;
+      else this.w.send({ type: 'more', rewind: false, credits: 1 });
+    }
+    return true;
+  }
+
+  get dl(): number {
+    return (this.#batch as SourceBatch).dl[this.#at] as number;
+  }
+
+  get packets(): number {
+    return (this.#batch as SourceBatch).packets[this.#at] as number;
+  }
+
+  get key(): string {
+    return (this.#batch as SourceBatch).keys[this.#at] as string;
+  }
+
+  take(): string | SourceReport {
+    const b = this.#batch as SourceBatch;
+    return b.items[this.#at++] as string | SourceReport;
+  }
+}
+
+/** Sources per merged batch handed on. */
+const MERGED_BATCH = 256;
+
+/** The threads' sources merged in the report's order (compareSourceStates: level, packets, key; keys are never shared). */
+async function* merged(workers: PartWorker[], rewind: boolean): AsyncGenerator<Array<string | SourceReport>> {
+  let feeds = workers.map((w) => new Feed(w, rewind));
+  let out: Array<string | SourceReport> = [];
+  for (;;) {
+    // Awaited only between batches: a million sources must not cost a million turns of the event loop.
+    if (!feeds.every((f) => f.has)) {
+      const live: Feed[] = [];
+      for (const f of feeds) if (f.has || (await f.fill())) live.push(f);
+      feeds = live;
+      if (feeds.length === 0) break;
+    }
+    let best = feeds[0] as Feed;
+    for (let i = 1; i < feeds.length; i++) {
+      const f = feeds[i] as Feed;
+      if (f.dl > best.dl || (f.dl === best.dl && (f.packets > best.packets || (f.packets === best.packets && f.key < best.key)))) best = f;
+    }
+    out.push(best.take());
+    if (out.length >= MERGED_BATCH) {
+      yield out;
+      out = [];
+    }
+  }
+  if (out.length > 0) yield out;
 }

@@ -60,12 +60,24 @@ export interface ReportStream {
 
 /** `--json`: the same bytes as `JSON.stringify(report, null, 2)` and a newline. */
 export async function writeJsonReport(out: Writable, report: ReportStream): Promise<void> {
+  async function* pieces(): AsyncGenerator<string[]> {
+    for await (const batch of report.batches) yield batch.map((s) => jsonSource(s, false));
+  }
+  await writeJsonPieces(out, report.head, pieces());
+}
+
+/**
+ * `--json` from sources already stringified as `jsonSource(s, false)`, in
+ * the report's order (a partitioned analysis builds them in its threads).
+ */
+export async function writeJsonPieces(out: Writable, head: ReportHead, batches: AsyncIterable<readonly string[]>): Promise<void> {
   const w = new BlockWriter(out);
-  const frame = jsonFrame(report.head);
+  const frame = jsonFrame(head);
   w.push(frame.head);
   let count = 0;
-  for await (const batch of report.batches) {
-    for (const s of batch) w.push(jsonSource(s, count++ === 0));
+  for await (const batch of batches) {
+    // The first source opens the array: no comma before it.
+    for (const piece of batch) w.push(count++ === 0 ? piece.slice(1) : piece);
     await w.ready();
   }
   w.push(`${jsonSourcesEnd(count)}${frame.tail}\n`);

@@ -92,7 +92,14 @@ export function readLineBytes(input: Readable, sink: ByteLineSink, maxLength: nu
     };
 
     input.on('data', (chunk: Buffer | string) => {
-      feed(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+      try {
+        feed(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+      } catch (err) {
+        // The sink gave up (a partitioned analysis that must start over): stop reading, and say why.
+        input.destroy();
+        reject(err as Error);
+        return;
+      }
       const wait = sink.wait?.();
       if (wait !== undefined) {
         input.pause();

@@ -6,7 +6,11 @@
  * clock), more than 1000 log prefixes (the first 1000 are kept by name, in
  * log order), a signature at level 0 (a dropped packet must not move the
  * clock), replies and flows (the traffic classifier), --since/--until.
- * Runs the built CLI (worker threads load dist/).
+ * Light partitions (threads skip other threads' lines unparsed) are shown to
+ * run without starting over on logs with IPv4, IPv6 (also aggregated by
+ * prefix), UDP, other programs' lines and unparsable firewall lines, and to
+ * start over as full partitions on lines without a time (TSAD_DEBUG_THREADS
+ * says which happened). Runs the built CLI (worker threads load dist/).
  */
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -34,6 +38,34 @@ async function sameInThreads(args: string[], counts: number[] = [2, 3]): Promise
   return JSON.parse(one) as Record<string, unknown>;
 }
 
+/** Whether light partitions started over as full ones (TSAD_DEBUG_THREADS), with the same report as one thread. */
+async function startsOver(args: string[]): Promise<boolean> {
+  const r = await runCli(['analyze', '--json', '--min-dl', '0', '--threads', '2', ...args], { env: { TSAD_DEBUG_THREADS: '1' } });
+  expect(r.code).toBe(0);
+  expect(r.stdout).toBe(await analyze(1, args));
+  expect(r.stderr).toContain('report written');
+  return r.stderr.includes('start over');
+}
+
+/** Firewall lines the parser rejects (counted once, by the thread their source belongs to), other programs' lines, IPv6 and UDP. */
+function mixedLog(): string {
+  const out: string[] = [];
+  const env = (s: number) => `Nov 21 11:${String(Math.floor(s / 60) % 60).padStart(2, '0')}:${String(s % 60).padStart(2, '0')} fw1 kernel: [ 100.000000] `;
+  for (let i = 0; i < 4000; i++) {
+    const v4 = `198.18.${(i * 11) % 256}.${(i * 7) % 250 + 1}`;
+    const v6 = `2001:0db8:${((i * 5) % 4096).toString(16).padStart(4, '0')}:0000:0000:0000:0000:${(i % 9 + 1).toString(16).padStart(4, '0')}`;
+    const mac = 'MAC=00:16:3e:aa:bb:cc:00:16:3e:dd:ee:ff:08:00';
+    out.push(`${env(i)}DROP IN=eth0 OUT= ${mac} SRC=${v4} DST=198.51.100.2 LEN=44 TOS=0x00 PREC=0x00 TTL=51 ID=1 PROTO=TCP SPT=40000 DPT=${1 + (i % 700)} WINDOW=1024 RES=0x00 SYN URGP=0`);
+    out.push(`${env(i)}DROP IN=eth0 OUT= ${mac} SRC=${v6} DST=2001:0db8:0000:0000:0000:0000:0000:0002 LEN=80 TC=0 HOPLIMIT=53 FLOWLBL=0 PROTO=TCP SPT=40001 DPT=${1 + (i % 300)} WINDOW=1024 RES=0x00 SYN URGP=0`);
+    out.push(`${env(i)}DROP IN=eth0 OUT= ${mac} SRC=${v4} DST=198.51.100.2 LEN=40 TOS=0x00 PREC=0x00 TTL=51 ID=1 PROTO=UDP SPT=${i % 4 === 0 ? 53 : 41000} DPT=${1024 + (i % 900)} LEN=20`);
+    if (i % 10 === 0) out.push(`${env(i)}DROP IN=eth0 OUT= ${mac} SRC=${v4} DST=198.51.100.2 LEN=44 TOS=0x00 PREC=0x00 TTL=51 ID=1 PROTO=TCP SPT=40000 DPT=9x9 WINDOW=1024 RES=0x00 SYN URGP=0`);
+    if (i % 10 === 5) out.push(`${env(i)}DROP IN=eth0 OUT= ${mac} SRC=${v4} DST=198.51.100.2 LEN=44 TOS=0x00 PREC=0x00 TTL=51 ID=1 PROTO=TCP SPT=40000 SPT=40001 DPT=22 WINDOW=1024 RES=0x00 SYN URGP=0`);
+    if (i % 7 === 0) out.push(`Nov 21 11:00:00 fw1 sshd[${i}]: Failed password for root from ${v4} port 40000 ssh2`);
+    if (i % 13 === 0) out.push(`Nov 21 11:00:00 fw1 CRON[${i}]: (root) CMD (true)`);
+  }
+  return `${out.join('\n')}\n`;
+}
+
 /** Lines of a made-up host that exercise the state every thread shares. */
 function stressLog(): string {
   const out: string[] = [];
@@ -57,6 +89,8 @@ beforeAll(async () => {
   tmp = mkdtempSync(join(tmpdir(), 'tsad-threads-'));
   await generateLog(join(tmp, 'bench.log'), { lines: 150_000, sources: 20_000 });
   writeFileSync(join(tmp, 'stress.log'), stressLog());
+  writeFileSync(join(tmp, 'mixed.log'), mixedLog());
+  writeFileSync(join(tmp, 'prefix.conf'), 'IPV4_AGGREGATE_PREFIX 24;\nIPV6_AGGREGATE_PREFIX 48;\n');
   writeFileSync(join(tmp, 'snort_rule_dl'), '120002 0\n');
   writeFileSync(join(tmp, 'tsad.conf'), `SNORT_RULE_DL_FILE ${join(tmp, 'snort_rule_dl')};\n`);
 }, 120_000);
@@ -89,5 +123,20 @@ describe('analyze --threads N equals one thread', { timeout: 300_000 }, () => {
     const ignored = await sameInThreads(['-c', join(tmp, 'tsad.conf'), log]);
     expect((ignored.summary as { skipped: Record<string, number> }).skipped['signature-ignore']).toBeGreaterThan(0);
     await sameInThreads(['--since', '2026-11-21T10:20:00Z', '--until', '2026-11-21T10:40:00Z', '--year', '2026', log]);
+  });
+
+  it('light partitions: IPv4, IPv6, UDP, unparsable and other programs\' lines without starting over; lines without a time start over', async () => {
+    const mixed = join(tmp, 'mixed.log');
+    expect(await startsOver([mixed])).toBe(false);
+    const r = await sameInThreads([mixed]);
+    const summary = r.summary as { skipped: Record<string, number>; serviceLines: number };
+    expect(summary.skipped['bad-number']).toBe(400);
+    expect(summary.skipped.malformed).toBe(400);
+    expect(summary.serviceLines).toBeGreaterThan(0);
+    // Sources keyed by prefix: a thread is chosen by the bits the key keeps.
+    expect(await startsOver(['-c', join(tmp, 'prefix.conf'), mixed])).toBe(false);
+    await sameInThreads(['-c', join(tmp, 'prefix.conf'), mixed], [2]);
+    expect(await startsOver([join(tmp, 'bench.log')])).toBe(false);
+    expect(await startsOver([join(tmp, 'stress.log')])).toBe(true);
   });
 });

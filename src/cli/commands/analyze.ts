@@ -8,16 +8,16 @@ import { Option } from 'commander';
 import { loadConfig } from '../../config/load.js';
 import { fileTime, openJournal, orderRotated, pipeLines, type LineSink } from '../../sources/index.js';
 import { createParseContext, journalIdentifiers, type ParseContext } from '../../parse/index.js';
-import { BlockWriter, csvHeader, csvRow, DEFAULT_CSV_FIELDS, renderText, topLimits, unknownCsvFields, writeJsonReport, writeTextReport } from '../../report/index.js';
+import { BlockWriter, csvHeader, csvRow, DEFAULT_CSV_FIELDS, renderText, topLimits, unknownCsvFields, withSources, writeJsonPieces, writeJsonReport, writeTextReport, type ReportStream } from '../../report/index.js';
 import { UsageError } from '../usage-error.js';
 import { buildAnalysis, type AnalysisOptions } from '../../pipeline/analysis.js';
 import { readArchives, type ArchiveFile, type ArchiveHooks } from '../../pipeline/archives.js';
-import { analyzeInThreads, THREADS_AVAILABLE } from '../../pipeline/threads.js';
+import { analyzeInThreads, THREADS_AVAILABLE, type ThreadedReport } from '../../pipeline/threads.js';
 import { bootTimeMs } from '../../daemon/boot-time.js';
 import { parseIntOption, parseTimeOption } from '../option-parsers.js';
 import { mailReport } from '../../daemon/mail-report.js';
 import { escapeText } from '../../text/escape.js';
-import type { Report } from '../../model/report.js';
+import type { Report, SourceReport } from '../../model/report.js';
 import { writeHtmlReport } from '../html-output.js';
 import { expectedBytes, Progress } from '../progress.js';
 
@@ -30,6 +30,13 @@ function totalBytes(files: readonly string[]): number | null {
     sum += n;
   }
   return sum;
+}
+
+/** A streamed report as one object (the HTML page, the mail). */
+async function wholeReport(r: ReportStream): Promise<Report> {
+  const sources: SourceReport[] = [];
+  for await (const batch of r.batches) sources.push(...batch);
+  return withSources(r.head, sources);
 }
 
 interface AnalyzeOpts {
@@ -81,7 +88,7 @@ export function registerAnalyze(program: Command): void {
     .addOption(new Option('--min-dl <n>', 'only report sources at or above this danger level (default: MIN_DANGER_LEVEL; 0 lists every source)').argParser(parseIntOption(0, 5)))
     .addOption(new Option('--top <n>', 'entries in each top-N section (default: STATUS_SIGS/IP/PORTS_THRESHOLD)').argParser(parseIntOption(1, 100000)))
     .addOption(new Option('--year <yyyy>', 'year of RFC 3164 timestamps, 1990-2049 (default: inferred)').argParser(parseIntOption(1990, 2049)))
-    .addOption(new Option('--threads <n>', 'threads scoring the sources of log files, 1-64 (default 1; 0 is 1): each thread parses every line and scores its share of the sources, so more help only with idle cores to spare. --csv, stdin and the journal use one').argParser(parseIntOption(0, 64)))
+    .addOption(new Option('--threads <n>', 'worker threads scoring the sources of log files, 1-64 (default 1; 0 is 1): each reads every line but parses mostly those of its own share of the sources, and builds their part of the report; the same report as one thread, faster only with idle cores. --csv, stdin and the journal use one').argParser(parseIntOption(0, 64)))
     .action(async (files: string[], opts: AnalyzeOpts) => {
       await analyze(files, opts);
     });
@@ -124,8 +131,8 @@ async function analyze(files: string[], opts: AnalyzeOpts): Promise<void> {
   const list = journal ? [] : orderRotated(files.length > 0 ? files : [cfg.IPT_SYSLOG_FILE]);
   const minDl = opts.minDl ?? cfg.MIN_DANGER_LEVEL;
   // Threads read files: CSV rows follow the log's packet order, and a pipe can be read only once.
-  // One thread unless asked: every thread parses every line (only the scoring is split), so on 2
-  // busy cores two threads took 1.4x the CPU and 1.25x the time of one on the 1M-line bench log.
+  // One thread unless asked: two threads take about 1.4 times the CPU of one (each scans every
+  // line and the duplicated work is not free), which a busy machine does not have to spare.
   const threads = opts.csv || journal || list.includes('-') || !THREADS_AVAILABLE ? 1 : Math.max(1, opts.threads ?? 1);
   if (!THREADS_AVAILABLE && (opts.threads ?? 1) > 1) process.stderr.write('tsad: warning: --threads: this build (a single-file package) scores in one thread\n');
   if (threads > 1) aopts.partition = { index: 0, count: threads };
@@ -145,71 +152,94 @@ async function analyze(files: string[], opts: AnalyzeOpts): Promise<void> {
   const year = opts.year ?? (cfg.SYSLOG_YEAR > 0 ? cfg.SYSLOG_YEAR : undefined);
   let failures = 0;
   const inputs: string[] = [];
+  /** Only --json is written: threads serialise their sources (else they send report objects). */
+  const jsonForm = opts.json === true && opts.html === undefined && opts.email !== true;
+  /** A partitioned analysis: its threads hold the sources until the report is written. */
+  let threaded = null as ThreadedReport | null;
+  const readError = (f: string, code: string | undefined, message: string): void => {
+    const hint = code === 'ENOENT' && files.length === 0 ? ' (name log files as arguments, set IPT_SYSLOG_FILE, or use --journal)' : '';
+    process.stderr.write(`tsad: ${escapeText(`${f}: ${code === 'ENOENT' ? 'no such file' : message}`)}${hint}\n`);
+  };
+  try {
+    await run();
+  } finally {
+    await threaded?.close();
+  }
 
-  if (journal) {
-    inputs.push(opts.journalFile ? `journal file ${opts.journalFile}` : 'the system journal');
-    // journalctl gets the instant we parsed (its own parser rejects ISO zones on older systemd).
-    const at = (ms: number | undefined) => (ms === undefined ? undefined : `@${Math.floor(ms / 1000)}`);
-    const j = openJournal({ file: opts.journalFile, since: at(since), until: at(until), identifiers: journalIdentifiers(cfg) });
-    const ctx = createParseContext({ year });
-    progress?.file(inputs[0] as string);
-    if (progress) j.stdout.on('data', (c: Buffer) => progress.bytes(c.length));
-    await Promise.all([pipeLines(j.stdout, sinkOf(ctx), cfg.MAX_LINE_LENGTH), j.done]);
-    analysis.pipeline.end(ctx);
-  } else {
-    inputs.push(...list);
-    const archive: ArchiveFile[] = list.map((f) => ({ path: f, refTime: fileTime(f) }));
-    const read = { year, bootTime: bootTimeMs(), maxLineLength: cfg.MAX_LINE_LENGTH };
-    const failed: string[] = [];
-    const hooks: ArchiveHooks = {};
-    if (wait) hooks.wait = wait;
-    if (progress) {
-      hooks.file = (f, input) => {
-        progress.file(f);
-        input.on('data', (c: Buffer | string) => progress.bytes(c.length));
+  async function run(): Promise<void> {
+    if (journal) {
+      inputs.push(opts.journalFile ? `journal file ${opts.journalFile}` : 'the system journal');
+      // journalctl gets the instant we parsed (its own parser rejects ISO zones on older systemd).
+      const at = (ms: number | undefined) => (ms === undefined ? undefined : `@${Math.floor(ms / 1000)}`);
+      const j = openJournal({ file: opts.journalFile, since: at(since), until: at(until), identifiers: journalIdentifiers(cfg) });
+      const ctx = createParseContext({ year });
+      progress?.file(inputs[0] as string);
+      if (progress) j.stdout.on('data', (c: Buffer) => progress.bytes(c.length));
+      await Promise.all([pipeLines(j.stdout, sinkOf(ctx), cfg.MAX_LINE_LENGTH), j.done]);
+      analysis.pipeline.end(ctx);
+    } else {
+      inputs.push(...list);
+      const archive: ArchiveFile[] = list.map((f) => ({ path: f, refTime: fileTime(f) }));
+      const read = { year, bootTime: bootTimeMs(), maxLineLength: cfg.MAX_LINE_LENGTH };
+      const failed: string[] = [];
+      const hooks: ArchiveHooks = {};
+      if (wait) hooks.wait = wait;
+      if (progress) {
+        hooks.file = (f, input) => {
+          progress.file(f);
+          input.on('data', (c: Buffer | string) => progress.bytes(c.length));
+        };
+        hooks.line = () => progress.line();
+      }
+      const readHere = async (): Promise<string[]> => {
+        await readArchives(analysis, archive, read, (f, e) => {
+          failed.push(f);
+          readError(f, e.code, e.message);
+        }, hooks);
+        return failed;
       };
-      hooks.line = () => progress.line();
+      if (threads > 1) {
+          const job = { configPath: opts.config, analysis: { autoDlFile: opts.autoDl, signaturesPath: opts.signatures, signatures: opts.sigs, since, until, geoip: opts.geoip }, files: archive, read, count: threads, minDl, form: jsonForm ? 'json' : 'object' } as const;
+        threaded = await analyzeInThreads(analysis, job, progress === null ? undefined : (m) => {
+          if (m.file !== undefined) progress.file(m.file);
+          progress.bytes(m.bytes);
+        });
+        for (const f of threaded.failed) {
+          failed.push(f.path);
+          readError(f.path, f.code, f.message);
+        }
+      } else await readHere();
+      failures += failed.length;
     }
-    const readHere = async (): Promise<string[]> => {
-      await readArchives(analysis, archive, read, (f, e) => {
-        failed.push(f);
-        const hint = e.code === 'ENOENT' && files.length === 0 ? ' (name log files as arguments, set IPT_SYSLOG_FILE, or use --journal)' : '';
-        process.stderr.write(`tsad: ${escapeText(`${f}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`)}${hint}\n`);
-      }, hooks);
-      return failed;
-    };
-    if (threads > 1) {
-      const job = { configPath: opts.config, analysis: { autoDlFile: opts.autoDl, signaturesPath: opts.signatures, signatures: opts.sigs, since, until }, files: archive, read, count: threads, minDl };
-      await analyzeInThreads(analysis, job, readHere);
-    } else await readHere();
-    failures += failed.length;
-  }
 
-  progress?.done();
-  // Nothing could be read at all: an empty report would only mislead.
-  if (failures > 0 && failures === inputs.length) {
-    process.exitCode = 1;
-    return;
-  }
-  if (csv) await csv.end();
-  else {
-    // Like psad's listings, sources below MIN_DANGER_LEVEL are counted (summary.tracked) but not listed.
-    const textOpts = { mode: 'analyze' as const, top: topLimits(cfg, opts.top), minDl, inputs, blocking: { enabled: cfg.ENABLE_AUTO_IDS, level: cfg.AUTO_IDS_DANGER_LEVEL } };
-    // Streamed: sources are built, enriched, written and dropped a batch at a time.
-    if (opts.json) await writeJsonReport(out, await analysis.reportStream(minDl));
-    else if (opts.html === undefined) await writeTextReport(out, await analysis.reportStream(minDl), { ...textOpts, color: out.isTTY === true });
-    // The HTML page and the mail carry the whole report: built once, as one object.
-    let whole: Report | undefined;
-    const full = async (): Promise<Report> => (whole ??= await analysis.report(minDl));
-    if (opts.html !== undefined) await writeHtmlReport(opts.html, await full(), { title: `tsad analysis of ${inputs.join(', ')}`, top: opts.top });
-    if (opts.email) {
-      const report = await full();
-      const mailed = await mailReport(cfg, opts.stateDir ?? cfg.STATE_DIR, report, renderText(report, { ...textOpts, color: false }), `analysis of ${inputs.join(', ')}`);
-      if (mailed.sent === 0 && !mailed.handedOff) {
-        process.stderr.write(`tsad: the report mail is queued (${mailed.error ?? 'not sent yet'}); it goes out with the daemon or the next run\n`);
-        failures++;
+    progress?.done();
+    // Nothing could be read at all: an empty report would only mislead.
+    if (failures > 0 && failures === inputs.length) {
+      process.exitCode = 1;
+      return;
+    }
+    if (csv) await csv.end();
+    else {
+      // Like psad's listings, sources below MIN_DANGER_LEVEL are counted (summary.tracked) but not listed.
+      const textOpts = { mode: 'analyze' as const, top: topLimits(cfg, opts.top), minDl, inputs, blocking: { enabled: cfg.ENABLE_AUTO_IDS, level: cfg.AUTO_IDS_DANGER_LEVEL } };
+      // Streamed: sources are built, enriched, written and dropped a batch at a time.
+      const stream = async (): Promise<ReportStream> => threaded?.stream() ?? analysis.reportStream(minDl);
+      if (threaded !== null && jsonForm) await writeJsonPieces(out, threaded.head, threaded.jsonPieces());
+      else if (opts.json) await writeJsonReport(out, await stream());
+      else if (opts.html === undefined) await writeTextReport(out, await stream(), { ...textOpts, color: out.isTTY === true });
+      // The HTML page and the mail carry the whole report: built once, as one object.
+      let whole: Report | undefined;
+      const full = async (): Promise<Report> => (whole ??= threaded === null ? await analysis.report(minDl) : await wholeReport(threaded.stream()));
+      if (opts.html !== undefined) await writeHtmlReport(opts.html, await full(), { title: `tsad analysis of ${inputs.join(', ')}`, top: opts.top });
+      if (opts.email) {
+        const report = await full();
+        const mailed = await mailReport(cfg, opts.stateDir ?? cfg.STATE_DIR, report, renderText(report, { ...textOpts, color: false }), `analysis of ${inputs.join(', ')}`);
+        if (mailed.sent === 0 && !mailed.handedOff) {
+          process.stderr.write(`tsad: the report mail is queued (${mailed.error ?? 'not sent yet'}); it goes out with the daemon or the next run\n`);
+          failures++;
+        }
       }
     }
+    if (failures > 0) process.exitCode = 1;
   }
-  if (failures > 0) process.exitCode = 1;
 }
