@@ -67,6 +67,11 @@ function message(err: unknown): string {
 /** Least time between the starts of two saves asked for by soon(). */
 export const SOON_SPACING_MS = 5000;
 
+/** How long soon() waits: at least `ms`, and until `spacing` has passed since the last save started (`since` ago). */
+export function soonDelay(ms: number, spacing: number, since: number): number {
+  return Math.max(ms, spacing - since);
+}
+
 export class RetryingSave<T> {
   readonly #o: RetryingSaveOptions<T>;
   readonly #now: () => number;
@@ -134,11 +139,10 @@ export class RetryingSave<T> {
    */
   soon(ms = 1000, spacing = SOON_SPACING_MS): void {
     if (this.#soon !== null || this.#stopped) return;
-    const since = this.#now() - this.#lastStart;
     this.#soon = setTimeout(() => {
       this.#soon = null;
       this.request();
-    }, Math.max(ms, spacing - since));
+    }, soonDelay(ms, spacing, this.#now() - this.#lastStart));
     this.#soon.unref();
   }
 

@@ -1,11 +1,23 @@
 /**
  * RetryingSave.soon(): a level change is saved within a second, but while
  * changes keep coming at most one such save starts per SOON_SPACING_MS
- * (each snapshot holds the daemon's loop for a moment). Pure scheduling
- * logic, on vitest's fake clock.
+ * (each snapshot holds the daemon's loop for a moment). The delay rule is
+ * a pure function (soonDelay, checked on its own); the saver's use of it
+ * runs on vitest's fake clock, so no real time passes and the machine's
+ * load cannot change the outcome. What the spacing does to latency is
+ * measured by `npm run bench:latency`, not here.
  */
 import { afterEach, beforeEach, expect, test, vi } from 'vitest';
-import { RetryingSave, SOON_SPACING_MS } from '../../src/daemon/retrying-save.js';
+import { RetryingSave, SOON_SPACING_MS, soonDelay } from '../../src/daemon/retrying-save.js';
+
+test('soonDelay: the asked delay after a quiet time, else what is left of the spacing', () => {
+  expect(soonDelay(1000, 5000, Number.POSITIVE_INFINITY)).toBe(1000); // never saved
+  expect(soonDelay(1000, 5000, 60_000)).toBe(1000); // last save long ago
+  expect(soonDelay(1000, 5000, 4000)).toBe(1000); // exactly the asked delay completes the spacing
+  expect(soonDelay(1000, 5000, 100)).toBe(4900); // a save just started: wait out the rest
+  expect(soonDelay(1000, 5000, 0)).toBe(5000);
+  expect(soonDelay(1000, 0, 0)).toBe(1000); // spacing off (blocks.json)
+});
 
 beforeEach(() => {
   vi.useFakeTimers({ now: 1_000_000 });
