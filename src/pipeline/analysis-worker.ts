@@ -12,7 +12,8 @@ import { jsonSource } from '../report/index.js';
 import { buildAnalysis } from './analysis.js';
 import { readArchives } from './archives.js';
 import { PartitionRestart } from './pipeline.js';
-import type { FailedFile, SourceBatch, WorkerDone, WorkerJob, WorkerMessage, WorkerRequest } from './threads.js';
+import { LineTaker, type FeedMessage } from './shared-lines.js';
+import { threadCpu, type FailedFile, type SourceBatch, type WorkerDone, type WorkerJob, type WorkerMessage, type WorkerRequest } from './threads.js';
 
 /** Sources built per batch: enough to keep the merge busy, few enough to keep memory flat. */
 const BATCH = 1024;
@@ -41,6 +42,7 @@ const hooks = job.progress ? {
 } : {};
 /** Reads the input; false when this light partition must start over as a full one (the calling thread stops it). */
 async function read(): Promise<boolean> {
+  if (job.light) return takeLines();
   try {
     await readArchives(analysis, job.files, job.read, (path, err) => failed.push({ path, code: err.code, message: err.message }), hooks);
     return true;
@@ -49,6 +51,31 @@ async function read(): Promise<boolean> {
     post({ type: 'restart', reason: err.message });
     return false;
   }
+}
+
+/** A light partition: takes the lines the calling thread reads for all (shared-lines.ts), acknowledging each batch. */
+function takeLines(): Promise<boolean> {
+  const taker = new LineTaker(analysis.pipeline, job.read);
+  return new Promise((resolve, reject) => {
+    const onMessage = (m: FeedMessage): void => {
+      try {
+        const last = taker.take(m);
+        if (m.type === 'lines') post({ type: 'ack' });
+        if (!last) return;
+        port.off('message', onMessage);
+        resolve(true);
+      } catch (err) {
+        port.off('message', onMessage);
+        if (!(err instanceof PartitionRestart)) {
+          reject(err as Error);
+          return;
+        }
+        post({ type: 'restart', reason: err.message });
+        resolve(false);
+      }
+    };
+    port.on('message', onMessage);
+  });
 }
 
 /** Posts the counts, then builds the listed sources a batch per request. */
@@ -62,7 +89,7 @@ async function serve(): Promise<void> {
   // exportPart above every level: counts only, the sources are built here.
   const done: WorkerDone = { type: 'done', pipeline: analysis.pipeline.part(), counters, tracker: analysis.tracker.exportPart(6), listed: levels, failed };
   post(done, counters.ports.map(([, a]) => a.buffer as ArrayBuffer));
-  if (debug) process.stderr.write(`tsad: thread ${job.index}: counts posted at ${((performance.now() - t0) / 1000).toFixed(2)} s\n`);
+  if (debug) process.stderr.write(`tsad: thread ${job.index}: counts posted at ${((performance.now() - t0) / 1000).toFixed(2)} s, ${threadCpu()}\n`);
 
   let next = 0;
   /** Batches the calling thread has room for: built ahead of its asking, so the threads do not wait on each other batch by batch. */
@@ -90,6 +117,7 @@ async function serve(): Promise<void> {
   };
   port.on('message', (r: WorkerRequest) => {
     if (r.type === 'end') {
+      if (debug) process.stderr.write(`tsad: thread ${job.index}: ended, ${threadCpu()}\n`);
       port.close();
       return;
     }
@@ -107,7 +135,6 @@ async function serve(): Promise<void> {
 const debug = process.env.TSAD_DEBUG_THREADS !== undefined;
 const t0 = performance.now();
 if (await read()) {
-  const cpu = process.cpuUsage();
-  if (debug) process.stderr.write(`tsad: thread ${job.index} (${job.light ? 'light' : 'full'}) read in ${((performance.now() - t0) / 1000).toFixed(2)} s, ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s CPU (process)\n`);
+  if (debug) process.stderr.write(`tsad: thread ${job.index} (${job.light ? 'light' : 'full'}) read in ${((performance.now() - t0) / 1000).toFixed(2)} s, ${threadCpu()}\n`);
   await serve();
 }

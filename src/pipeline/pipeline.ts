@@ -29,7 +29,7 @@
 import type { Packet, SkipReason } from '../model/packet.js';
 import type { SignatureHit } from '../model/signature.js';
 import type { ServiceEvent } from '../model/service.js';
-import { emptyScan, finishParse, parseBytes, parseText, sameText, scanLine, type ParseContext, type ParseResult, type ServiceMatcher } from '../parse/index.js';
+import { emptyScan, finishParse, parseBytes, parseText, sameText, scanLine, type LineScan, type ParseContext, type ParseResult, type ServiceMatcher } from '../parse/index.js';
 import type { GlobalCounters, ScanTracker, SourceState, TrafficClassifier } from '../detect/index.js';
 import { normalizeIPv6, parseIPv4, parseIPv6 } from '../net/address.js';
 import { HourlyTimeline } from '../report/index.js';
@@ -224,13 +224,22 @@ export class Pipeline {
 
   /** One line of an archived file: b[start, end), `ascii` when no byte in it is above 127. */
   bytes(b: Buffer, start: number, end: number, ctx: ParseContext, ascii: boolean): void {
+    const scanned = this.#light !== null && ascii && !ctx.exportActive && scanLine(b, start, end, this.#scan);
+    this.scanned(b, start, end, ctx, ascii, scanned ? this.#scan : null);
+  }
+
+  /**
+   * The same, with the line's scanLine result already at hand (null: it has
+   * none), read once for every thread by the calling thread (shared-lines.ts);
+   * used only where ascii && !ctx.exportActive (checked here).
+   */
+  scanned(b: Buffer, start: number, end: number, ctx: ParseContext, ascii: boolean, sc: LineScan | null): void {
     this.#line();
     const part = this.#part;
-    if (this.#light !== null && part !== null && ascii && !ctx.exportActive && scanLine(b, start, end, this.#scan)) {
-      const sc = this.#scan;
+    if (sc !== null && this.#light !== null && part !== null && ascii && !ctx.exportActive) {
       const owners = this.#owners as Owners;
       const owner = sc.family === 4 ? owners.ofIPv4(sc.src) : owners.ofIPv6(sc.src, sc.lo);
-      if (owner !== part.index && this.#teachesNothing(b)) {
+      if (owner !== part.index && this.#teachesNothing(b, sc)) {
         this.#skipped = true;
         return;
       }
@@ -250,8 +259,7 @@ export class Pipeline {
    * interface public sources are known to arrive on, to an address already
    * known as this host's.
    */
-  #teachesNothing(b: Buffer): boolean {
-    const s = this.#scan;
+  #teachesNothing(b: Buffer, s: LineScan): boolean {
     const traffic = this.#light as TrafficClassifier;
     if (!s.plainInbound) return false;
     const wan = traffic.wan;

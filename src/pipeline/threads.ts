@@ -18,6 +18,7 @@
  * analysis.ts), so when sources must be evicted, threads choose among their
  * own (by the same rule) rather than among all.
  */
+import { readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { BUNDLED, packageFile } from '../io/package-files.js';
 import type { CounterPart, TrackerPart } from '../detect/index.js';
@@ -26,6 +27,7 @@ import type { ReportStream } from '../report/index.js';
 import type { Analysis, AnalysisOptions } from './analysis.js';
 import type { ArchiveFile, ArchiveOptions } from './archives.js';
 import type { PipelinePart } from './pipeline.js';
+import { LineFeeder, type FeedMessage } from './shared-lines.js';
 
 /** What the threads build of each source: its JSON text (`jsonSource(s, false)`) or its report object. */
 export type SourceForm = 'json' | 'object';
@@ -38,7 +40,7 @@ export interface WorkerJob {
   read: ArchiveOptions;
   index: number;
   count: number;
-  /** A light partition (pipeline.ts). */
+  /** A light partition (pipeline.ts), fed its lines by the calling thread (shared-lines.ts); a full one reads `files` itself. */
   light: boolean;
   /** Sources at or above this level are listed; the others only counted. */
   minDl: number;
@@ -76,7 +78,7 @@ export interface SourceBatch {
   last: boolean;
 }
 
-export type WorkerMessage = WorkerDone | SourceBatch | { type: 'restart'; reason: string } | { type: 'progress'; file?: string; bytes: number };
+export type WorkerMessage = WorkerDone | SourceBatch | { type: 'restart'; reason: string } | { type: 'progress'; file?: string; bytes: number } | { type: 'ack' };
 
 /** What the calling thread asks of a worker after 'done': `credits` more batches (from the first again with `rewind`), or to end. */
 export type WorkerRequest = { type: 'more'; rewind: boolean; credits: number } | { type: 'end' };
@@ -97,16 +99,20 @@ class PartWorker {
   readonly #waiting: Array<{ resolve: (m: WorkerMessage) => void; reject: (e: Error) => void }> = [];
   #failure: Error | null = null;
 
-  constructor(job: WorkerJob, onProgress: ((m: { file?: string; bytes: number }) => void) | undefined) {
+  /** `feed`: told of each batch of lines the thread took, and when it takes no more (it starts over or failed). */
+  constructor(job: WorkerJob, onProgress: ((m: { file?: string; bytes: number }) => void) | undefined, feed?: { ack(): void; gone(): void }) {
     // The built worker (from the package root, like tsad's other files: the tests run src/ but spawn dist/).
     this.#w = new Worker(packageFile('dist/pipeline/analysis-worker.js'), { workerData: job });
     this.#w.on('message', (m: WorkerMessage) => {
       if (m.type === 'progress') return onProgress?.(m);
+      if (m.type === 'ack') return feed?.ack();
+      if (m.type === 'restart') feed?.gone();
       const waiter = this.#waiting.shift();
       if (waiter) waiter.resolve(m);
       else this.#queue.push(m);
     });
     const fail = (e: Error): void => {
+      feed?.gone();
       this.#failure ??= e;
       for (const waiter of this.#waiting.splice(0)) waiter.reject(e);
     };
@@ -121,7 +127,7 @@ class PartWorker {
     return new Promise((resolve, reject) => this.#waiting.push({ resolve, reject }));
   }
 
-  send(r: WorkerRequest): void {
+  send(r: WorkerRequest | FeedMessage): void {
     this.#w.postMessage(r);
   }
 
@@ -169,11 +175,24 @@ async function runParts(workers: PartWorker[]): Promise<WorkerDone[] | null> {
 export async function analyzeInThreads(analysis: Analysis, job: Omit<WorkerJob, 'index' | 'light' | 'progress'>, onProgress?: (m: { file?: string; bytes: number }) => void): Promise<ThreadedReport> {
   let workers: PartWorker[] = [];
   let done: WorkerDone[] | null = null;
+  /** Files the calling thread could not read (light partitions), else null. */
+  let fed: FailedFile[] | null = null;
   try {
     for (const light of [true, false]) {
       workers = [];
-      for (let index = 0; index < job.count; index++) workers.push(new PartWorker({ ...job, index, light, progress: index === 0 && onProgress !== undefined }, onProgress));
+      const feeder = light ? new LineFeeder(job.count, (m) => workers.forEach((w) => w.send(m))) : null;
+      for (let index = 0; index < job.count; index++) {
+        const feed = feeder === null ? undefined : { ack: () => feeder.ack(index), gone: () => feeder.abort() };
+        workers.push(new PartWorker({ ...job, index, light, progress: !light && index === 0 && onProgress !== undefined }, onProgress, feed));
+      }
+      const reading = feeder?.run(job.files, job.read.maxLineLength, onProgress === undefined ? undefined : (file, input) => {
+        onProgress({ file, bytes: 0 });
+        input.on('data', (c: Buffer | string) => onProgress({ bytes: c.length }));
+      });
+      // Awaited after the threads: a read that fails outright must not go unhandled meanwhile.
+      reading?.catch(() => undefined);
       done = await runParts(workers);
+      if (reading !== undefined) fed = (await reading).map(({ path, err }) => ({ path, code: err.code, message: err.message }));
       if (done !== null) break;
       await Promise.all(workers.map((w) => w.stop()));
     }
@@ -182,11 +201,11 @@ export async function analyzeInThreads(analysis: Analysis, job: Omit<WorkerJob, 
     throw err;
   }
   if (done === null) throw new Error('analysis threads: a full partition asked to start over');
-  const failed = done[0]?.failed ?? [];
+  const failed = fed ?? done[0]?.failed ?? [];
   const listed = [0, 0, 0, 0, 0, 0];
   for (const part of done) {
     const odd = part.failed.filter((f) => !failed.some((g) => g.path === f.path));
-    if (odd.length > 0 || part.failed.length !== failed.length) {
+    if (fed === null && (odd.length > 0 || part.failed.length !== failed.length)) {
       await Promise.all(workers.map((w) => w.stop()));
       throw new Error(`${[...odd, ...failed].map((f) => f.path).join(', ')}: changed while it was read (the analysis threads could not all read it)`);
     }
@@ -224,7 +243,19 @@ export async function analyzeInThreads(analysis: Analysis, job: Omit<WorkerJob, 
 const started = performance.now();
 /** TSAD_DEBUG_THREADS: how the threads' time went, on standard error. */
 function debug(what: string): void {
-  if (process.env.TSAD_DEBUG_THREADS !== undefined) process.stderr.write(`tsad: ${((performance.now() - started) / 1000).toFixed(2)} s: ${what}\n`);
+  if (process.env.TSAD_DEBUG_THREADS !== undefined) process.stderr.write(`tsad: ${((performance.now() - started) / 1000).toFixed(2)} s: ${what} (${threadCpu()})\n`);
+}
+
+/** The calling thread's CPU time so far (Linux: /proc/thread-self), else the process's, for TSAD_DEBUG_THREADS. */
+export function threadCpu(): string {
+  try {
+    const stat = readFileSync('/proc/thread-self/stat', 'latin1');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return `${((Number(f[11]) + Number(f[12])) / 100).toFixed(2)} s CPU in this thread`;
+  } catch {
+    const cpu = process.cpuUsage();
+    return `${((cpu.user + cpu.system) / 1e6).toFixed(2)} s CPU in the process`;
+  }
 }
 
 /** The listed sources' levels, one per source (what reportHead counts). */

@@ -10,9 +10,14 @@
  * run without starting over on logs with IPv4, IPv6 (also aggregated by
  * prefix), UDP, other programs' lines and unparsable firewall lines, and to
  * start over as full partitions on lines without a time (TSAD_DEBUG_THREADS
- * says which happened). Runs the built CLI (worker threads load dist/).
+ * says which happened). Light partitions take their lines from the
+ * calling thread, which reads for all (shared-lines.ts): several files in
+ * one run, gzip, lines across its 1 MiB batches and read chunks, a file
+ * without a last newline, CRLF, an over-long line, an empty and a missing
+ * file give one thread's answer. Runs the built CLI (worker threads load dist/).
  */
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -90,6 +95,12 @@ beforeAll(async () => {
   await generateLog(join(tmp, 'bench.log'), { lines: 150_000, sources: 20_000 });
   writeFileSync(join(tmp, 'stress.log'), stressLog());
   writeFileSync(join(tmp, 'mixed.log'), mixedLog());
+  const mixed = mixedLog();
+  writeFileSync(join(tmp, 'mixed.log.2.gz'), gzipSync(mixed));
+  // No newline after the last line; CRLF endings; a line far over MAX_LINE_LENGTH in the middle.
+  const lines = mixed.split('\n').slice(0, 3000);
+  writeFileSync(join(tmp, 'mixed.log.1'), `${lines.slice(0, 1500).join('\r\n')}\r\n${'x'.repeat(100_000)}\n${lines.slice(1500).join('\n').trimEnd()}`);
+  writeFileSync(join(tmp, 'empty.log'), '');
   writeFileSync(join(tmp, 'prefix.conf'), 'IPV4_AGGREGATE_PREFIX 24;\nIPV6_AGGREGATE_PREFIX 48;\n');
   writeFileSync(join(tmp, 'snort_rule_dl'), '120002 0\n');
   writeFileSync(join(tmp, 'tsad.conf'), `SNORT_RULE_DL_FILE ${join(tmp, 'snort_rule_dl')};\n`);
@@ -138,5 +149,25 @@ describe('analyze --threads N equals one thread', { timeout: 300_000 }, () => {
     await sameInThreads(['-c', join(tmp, 'prefix.conf'), mixed], [2]);
     expect(await startsOver([join(tmp, 'bench.log')])).toBe(false);
     expect(await startsOver([join(tmp, 'stress.log')])).toBe(true);
+  });
+
+  it('one read for all threads: several files, gzip, lines across batches, no last newline, CRLF, an over-long line, an empty and a missing file', async () => {
+    const mixed = join(tmp, 'mixed.log');
+    // Over 1 MiB: batches (and read chunks) end inside lines.
+    expect(statSync(mixed).size).toBeGreaterThan(3 << 20);
+    const set = [join(tmp, 'mixed.log.2.gz'), join(tmp, 'mixed.log.1'), join(tmp, 'empty.log'), mixed];
+    expect(await startsOver(set)).toBe(false);
+    const r = await sameInThreads(set);
+    const summary = r.summary as { lines: number; skipped: Record<string, number> };
+    expect(summary.skipped['too-long']).toBe(1);
+    expect(summary.lines).toBe(2 * mixedLog().split('\n').length - 2 + 3001);
+    // A file that cannot be read is named alike, and the others are still read.
+    const missing = [join(tmp, 'none.log'), join(tmp, 'mixed.log.1')];
+    const one = await runCli(['analyze', '--json', '--threads', '1', ...missing]);
+    const two = await runCli(['analyze', '--json', '--threads', '2', ...missing]);
+    expect(one.stderr).toContain('none.log: no such file');
+    expect(two.stderr).toBe(one.stderr);
+    expect(two.code).toBe(one.code);
+    expect(two.stdout).toBe(one.stdout);
   });
 });
