@@ -78,6 +78,19 @@ function takeLines(): Promise<boolean> {
   });
 }
 
+/** The texts as UTF-8 in a buffer of their own (to be moved to the calling thread), the end of each in `ends`. */
+function utf8(texts: readonly string[], ends: number[]): ArrayBuffer {
+  let size = 0;
+  for (const t of texts) size += Buffer.byteLength(t);
+  const buf = Buffer.allocUnsafeSlow(size);
+  let at = 0;
+  for (const t of texts) {
+    at += buf.write(t, at);
+    ends.push(at);
+  }
+  return buf.buffer as ArrayBuffer;
+}
+
 /** Posts the counts, then builds the listed sources a batch per request. */
 async function serve(): Promise<void> {
   if (unposted > 0) post({ type: 'progress', bytes: unposted });
@@ -103,15 +116,18 @@ async function serve(): Promise<void> {
     pumping = true;
     credits--;
     const to = Math.min(listed.length, next + BATCH);
-    const batch: SourceBatch = { type: 'sources', dl: [], packets: [], keys: [], items: [], last: to >= listed.length };
+    const batch: SourceBatch = { type: 'sources', dl: [], packets: [], keys: [], items: [], bytes: null, ends: [], last: to >= listed.length };
+    const json: string[] = [];
     for (const s of build(next, to)) {
       batch.dl.push(s.dl);
       batch.packets.push(s.packets);
       batch.keys.push(s.src);
-      batch.items.push(job.form === 'json' ? jsonSource(s, false) : s);
+      if (job.form === 'json') json.push(jsonSource(s, false));
+      else batch.items.push(s);
     }
     next = to;
-    post(batch);
+    if (job.form === 'json') batch.bytes = utf8(json, batch.ends);
+    post(batch, batch.bytes === null ? [] : [batch.bytes]);
     // Between batches: let a request (or the end) in.
     setImmediate(pump);
   };
@@ -125,7 +141,7 @@ async function serve(): Promise<void> {
       next = 0;
       credits = 0;
       // An empty list still answers, once.
-      if (listed.length === 0) post({ type: 'sources', dl: [], packets: [], keys: [], items: [], last: true });
+      if (listed.length === 0) post({ type: 'sources', dl: [], packets: [], keys: [], items: [], bytes: null, ends: [], last: true });
     }
     credits += r.credits;
     if (!pumping) pump();

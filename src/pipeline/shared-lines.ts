@@ -29,7 +29,7 @@ const V6 = 16;
 const BATCH_BYTES = 1 << 20;
 const BATCH_LINES = 16_384;
 /** Batches handed out and not yet taken by every thread before reading pauses. */
-const IN_FLIGHT = 6;
+const IN_FLIGHT = 24;
 
 /** What the calling thread sends the threads while it reads. */
 export type FeedMessage =

@@ -19,6 +19,7 @@
  * own (by the same rule) rather than among all.
  */
 import { readFileSync } from 'node:fs';
+import { getHeapStatistics } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { BUNDLED, packageFile } from '../io/package-files.js';
 import type { CounterPart, TrackerPart } from '../detect/index.js';
@@ -73,7 +74,11 @@ export interface SourceBatch {
   dl: number[];
   packets: number[];
   keys: string[];
-  items: Array<string | SourceReport>;
+  /** Form 'object': the sources. */
+  items: SourceReport[];
+  /** Form 'json': the sources' JSON text as UTF-8, one after another, each ending at its `ends` (moved, not copied, to the calling thread). */
+  bytes: ArrayBuffer | null;
+  ends: number[];
   /** No more after these. */
   last: boolean;
 }
@@ -143,7 +148,7 @@ export interface ThreadedReport {
   failed: FailedFile[];
   head: ReportHead;
   /** The sources as JSON text (form 'json'), in the report's order. */
-  jsonPieces(): AsyncIterable<string[]>;
+  jsonPieces(): AsyncIterable<Buffer[]>;
   /** The sources as report objects (form 'object'), reverse DNS names resolved; each call starts from the first. */
   stream(): ReportStream;
   /** Ends the threads (always call it). */
@@ -193,6 +198,7 @@ export async function analyzeInThreads(analysis: Analysis, job: Omit<WorkerJob, 
       reading?.catch(() => undefined);
       done = await runParts(workers);
       if (reading !== undefined) fed = (await reading).map(({ path, err }) => ({ path, code: err.code, message: err.message }));
+      debug(done === null ? 'threads start over' : 'threads done');
       if (done !== null) break;
       await Promise.all(workers.map((w) => w.stop()));
     }
@@ -214,12 +220,13 @@ export async function analyzeInThreads(analysis: Analysis, job: Omit<WorkerJob, 
     analysis.tracker.absorbPart(part.tracker);
     part.listed.forEach((n, dl) => (listed[dl]! += n));
   }
+  debug('counts added');
   const head = analysis.head(levelsOf(listed));
   debug('counts absorbed');
   return {
     failed,
     head,
-    jsonPieces: () => merged(workers, true) as AsyncIterable<string[]>,
+    jsonPieces: () => jsonBlocks(merged(workers, true) as AsyncIterable<Buffer[]>),
     stream() {
       async function* batches(): AsyncGenerator<SourceReport[]> {
         for await (const batch of merged(workers, true)) {
@@ -246,12 +253,15 @@ function debug(what: string): void {
   if (process.env.TSAD_DEBUG_THREADS !== undefined) process.stderr.write(`tsad: ${((performance.now() - started) / 1000).toFixed(2)} s: ${what} (${threadCpu()})\n`);
 }
 
-/** The calling thread's CPU time so far (Linux: /proc/thread-self), else the process's, for TSAD_DEBUG_THREADS. */
+const mib = (n: number): string => (n / 1048576).toFixed(0);
+
+/** The calling thread's CPU time so far (Linux: /proc/thread-self, else the process's) and its heap, for TSAD_DEBUG_THREADS. */
 export function threadCpu(): string {
   try {
     const stat = readFileSync('/proc/thread-self/stat', 'latin1');
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return `${((Number(f[11]) + Number(f[12])) / 100).toFixed(2)} s CPU in this thread`;
+    const heap = getHeapStatistics();
+    return `${((Number(f[11]) + Number(f[12])) / 100).toFixed(2)} s CPU in this thread, heap ${mib(heap.used_heap_size)} of ${mib(heap.total_heap_size)} MiB, process RSS ${mib(process.memoryUsage.rss())} MiB`;
   } catch {
     const cpu = process.cpuUsage();
     return `${((cpu.user + cpu.system) / 1e6).toFixed(2)} s CPU in the process`;
@@ -276,7 +286,7 @@ class Feed {
 
   /** A source is at hand. */
   get has(): boolean {
-    return this.#batch !== null && this.#at < this.#batch.items.length;
+    return this.#batch !== null && this.#at < this.#batch.dl.length;
   }
 
   /** Waits for the next batch with a source in it; false at the end. */
@@ -305,9 +315,12 @@ class Feed {
     return (this.#batch as SourceBatch).keys[this.#at] as string;
   }
 
-  take(): string | SourceReport {
+  take(): Buffer | SourceReport {
     const b = this.#batch as SourceBatch;
-    return b.items[this.#at++] as string | SourceReport;
+    const i = this.#at++;
+    if (b.bytes === null) return b.items[i] as SourceReport;
+    const from = i === 0 ? 0 : (b.ends[i - 1] as number);
+    return Buffer.from(b.bytes, from, (b.ends[i] as number) - from);
   }
 }
 
@@ -315,9 +328,9 @@ class Feed {
 const MERGED_BATCH = 256;
 
 /** The threads' sources merged in the report's order (compareSourceStates: level, packets, key; keys are never shared). */
-async function* merged(workers: PartWorker[], rewind: boolean): AsyncGenerator<Array<string | SourceReport>> {
+async function* merged(workers: PartWorker[], rewind: boolean): AsyncGenerator<Array<Buffer | SourceReport>> {
   let feeds = workers.map((w) => new Feed(w, rewind));
-  let out: Array<string | SourceReport> = [];
+  let out: Array<Buffer | SourceReport> = [];
   for (;;) {
     // Awaited only between batches: a million sources must not cost a million turns of the event loop.
     if (!feeds.every((f) => f.has)) {
@@ -338,4 +351,26 @@ async function* merged(workers: PartWorker[], rewind: boolean): AsyncGenerator<A
     }
   }
   if (out.length > 0) yield out;
+}
+
+/** Bytes per block of JSON handed to the writer. */
+const JSON_BLOCK = 64 * 1024;
+
+/** The merged sources' JSON copied into blocks: the writer sees few large writes, and no string is made of them. */
+async function* jsonBlocks(pieces: AsyncIterable<Buffer[]>): AsyncGenerator<Buffer[]> {
+  let block = Buffer.allocUnsafe(JSON_BLOCK);
+  let at = 0;
+  for await (const batch of pieces) {
+    const out: Buffer[] = [];
+    for (const p of batch) {
+      if (at + p.length > block.length) {
+        if (at > 0) out.push(block.subarray(0, at));
+        block = Buffer.allocUnsafe(Math.max(JSON_BLOCK, p.length));
+        at = 0;
+      }
+      at += p.copy(block, at);
+    }
+    if (out.length > 0) yield out;
+  }
+  if (at > 0) yield [block.subarray(0, at)];
 }

@@ -22,8 +22,13 @@ export class BlockWriter {
 
   constructor(private readonly out: Writable) {}
 
-  /** Adds text; writes a block when enough has gathered. */
-  push(text: string): void {
+  /** Adds text; writes a block when enough has gathered. Bytes (UTF-8) are written as they are, after the text before them. */
+  push(text: string | Uint8Array): void {
+    if (typeof text !== 'string') {
+      this.#flush();
+      this.out.write(text);
+      return;
+    }
     this.#buf += text;
     if (this.#buf.length >= BLOCK) this.#flush();
   }
@@ -68,16 +73,17 @@ export async function writeJsonReport(out: Writable, report: ReportStream): Prom
 
 /**
  * `--json` from sources already stringified as `jsonSource(s, false)`, in
- * the report's order (a partitioned analysis builds them in its threads).
+ * the report's order (a partitioned analysis builds them in its threads, as
+ * UTF-8 bytes: a piece may then hold several sources).
  */
-export async function writeJsonPieces(out: Writable, head: ReportHead, batches: AsyncIterable<readonly string[]>): Promise<void> {
+export async function writeJsonPieces(out: Writable, head: ReportHead, batches: AsyncIterable<ReadonlyArray<string | Uint8Array>>): Promise<void> {
   const w = new BlockWriter(out);
   const frame = jsonFrame(head);
   w.push(frame.head);
   let count = 0;
   for await (const batch of batches) {
     // The first source opens the array: no comma before it.
-    for (const piece of batch) w.push(count++ === 0 ? piece.slice(1) : piece);
+    for (const piece of batch) w.push(count++ > 0 ? piece : typeof piece === 'string' ? piece.slice(1) : piece.subarray(1));
     await w.ready();
   }
   w.push(`${jsonSourcesEnd(count)}${frame.tail}\n`);
