@@ -3,7 +3,7 @@
  * line -> parse -> filter -> signatures -> detect, with the counters the
  * report needs. Synchronous per line; no I/O here.
  *
- * A partitioned pipeline (one of `count` threads reading the same log, see
+ * A partitioned pipeline (one of `count` threads given the same log, see
  * threads.ts) scores only the sources whose key hashes to its `index`, yet
  * sees every line: what is learnt from all traffic (the classifier's view of
  * this host's addresses, interfaces and flows, the clock for lines without a

@@ -1,17 +1,18 @@
 /**
  * Both cores for archived logs: a partitioned analysis. `count` worker
- * threads each read the whole input (the page cache makes every read after
- * the first cheap; gzip is inflated in each) and score only the sources
- * whose key hashes to them, in event order, as one thread would
- * (pipeline.ts says how shared state stays exact). They begin as light
- * partitions, which skip most lines of other threads' sources unparsed;
- * when one meets what only a full partition answers exactly (a packet
- * without a time after a skipped line), all start over as full partitions.
+ * threads score only the sources whose key hashes to them, in event order,
+ * as one thread would (pipeline.ts says how shared state stays exact). They
+ * begin as light partitions: the calling thread reads the input once,
+ * splits and scans every line, and hands all threads the same batches of
+ * lines (shared-lines.ts), so that a thread skips most lines of other
+ * threads' sources for almost nothing. When one meets what only a full
+ * partition answers exactly (a packet without a time after a skipped line),
+ * all start over as full partitions, which read the input each for itself.
  *
- * The calling thread reads nothing: it adds up the threads' counts for the
- * report's head, then merges the sources each thread built (and, for
- * `--json`, serialised) in the report's order, asking for them a batch at
- * a time so that a million sources are never held at once.
+ * Then the calling thread adds up the threads' counts for the report's
+ * head, and merges the sources each thread built (and, for `--json`,
+ * serialised to UTF-8 bytes) in the report's order, asking for them a batch
+ * at a time so that a million sources are never held at once.
  *
  * The merged answer equals a single thread's (a test compares them), with
  * one documented limit: MAX_TRACKED_SOURCES is shared out (threadShare in

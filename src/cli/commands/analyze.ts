@@ -88,7 +88,7 @@ export function registerAnalyze(program: Command): void {
     .addOption(new Option('--min-dl <n>', 'only report sources at or above this danger level (default: MIN_DANGER_LEVEL; 0 lists every source)').argParser(parseIntOption(0, 5)))
     .addOption(new Option('--top <n>', 'entries in each top-N section (default: STATUS_SIGS/IP/PORTS_THRESHOLD)').argParser(parseIntOption(1, 100000)))
     .addOption(new Option('--year <yyyy>', 'year of RFC 3164 timestamps, 1990-2049 (default: inferred)').argParser(parseIntOption(1990, 2049)))
-    .addOption(new Option('--threads <n>', 'worker threads scoring the sources of log files, 1-64 (default 1; 0 is 1): each reads every line but parses mostly those of its own share of the sources, and builds their part of the report; the same report as one thread, faster only with idle cores. --csv, stdin and the journal use one').argParser(parseIntOption(0, 64)))
+    .addOption(new Option('--threads <n>', 'worker threads scoring the sources of log files, 1-64 (default 1; 0 is 1): this thread reads each file once and hands every thread its lines, each parses mostly those of its own share of the sources and builds their part of the report; the same report as one thread, faster only with idle cores. --csv, stdin and the journal use one').argParser(parseIntOption(0, 64)))
     .action(async (files: string[], opts: AnalyzeOpts) => {
       await analyze(files, opts);
     });
@@ -131,8 +131,8 @@ async function analyze(files: string[], opts: AnalyzeOpts): Promise<void> {
   const list = journal ? [] : orderRotated(files.length > 0 ? files : [cfg.IPT_SYSLOG_FILE]);
   const minDl = opts.minDl ?? cfg.MIN_DANGER_LEVEL;
   // Threads read files: CSV rows follow the log's packet order, and a pipe can be read only once.
-  // One thread unless asked: two threads take about 1.4 times the CPU of one (each scans every
-  // line and the duplicated work is not free), which a busy machine does not have to spare.
+  // One thread unless asked: two threads take about 1.3 times the CPU of one (the reading thread's
+  // scan, a second heap and its garbage collector), which a busy machine does not have to spare.
   const threads = opts.csv || journal || list.includes('-') || !THREADS_AVAILABLE ? 1 : Math.max(1, opts.threads ?? 1);
   if (!THREADS_AVAILABLE && (opts.threads ?? 1) > 1) process.stderr.write('tsad: warning: --threads: this build (a single-file package) scores in one thread\n');
   if (threads > 1) aopts.partition = { index: 0, count: threads };
