@@ -186,6 +186,7 @@ export async function analyzeInThreads(analysis: Analysis, job: Omit<WorkerJob, 
   try {
     for (const light of [true, false]) {
       workers = [];
+      fed = null;
       const feeder = light ? new LineFeeder(job.count, (m) => workers.forEach((w) => w.send(m))) : null;
       for (let index = 0; index < job.count; index++) {
         const feed = feeder === null ? undefined : { ack: () => feeder.ack(index), gone: () => feeder.abort() };
