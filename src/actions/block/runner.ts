@@ -4,7 +4,7 @@
  * names the command and quotes the tool's own message.
  */
 import { execFile } from 'node:child_process';
-import type { BackendContext, Logger, RunResult, Runner } from './types.js';
+import type { BackendContext, Logger, RunResult, Runner, ScriptInput } from './types.js';
 
 export class CommandError extends Error {
   constructor(
@@ -37,25 +37,81 @@ function bulkEnv(): NodeJS.ProcessEnv {
   return { ...process.env, GLIBC_TUNABLES: own ? `${own}:glibc.malloc.hugetlb=1` : 'glibc.malloc.hugetlb=1' };
 }
 
+/** Time a tool may take once its whole script is written: 60 s plus 2 s per MB (a million blocks, 30 MB, on a busy machine). */
+function timeLimitMs(inputChars: number): number {
+  return 60_000 + Math.ceil((inputChars / 1e6) * 2000);
+}
+
 /**
  * The default Runner: the real program, large output allowed (a 100k-element
- * set listing), and a time limit of 60 s plus 2 s per MB of script, so a
- * million blocks (30 MB) on a busy machine are not cut off and retried forever.
+ * set listing), and a time limit (timeLimitMs) so a bulk load on a busy
+ * machine is not cut off and retried forever. A streamed input's time
+ * limit starts when its last text is written.
  */
-export const execRunner: Runner = (cmd, args, input) =>
-  new Promise<RunResult>((resolve, reject) => {
+export const execRunner: Runner = (cmd, args, input) => {
+  if (input !== undefined && typeof input !== 'string') return runStreamed(cmd, args, input);
+  return new Promise<RunResult>((resolve, reject) => {
     const bulk = (input?.length ?? 0) >= BULK_INPUT;
-    const timeout = 60_000 + Math.ceil(((input?.length ?? 0) / 1e6) * 2000);
-    const child = execFile(cmd, args, { maxBuffer: 512 * 1024 * 1024, timeout, encoding: 'utf8', env: bulk ? bulkEnv() : undefined }, (err, stdout, stderr) => {
-      if (err) {
-        const code = (err as NodeJS.ErrnoException & { code?: number | string }).code ?? null;
-        reject(new CommandError(cmd, args, code, stderr || err.message));
-      } else resolve({ stdout, stderr });
+    const child = execFile(cmd, args, { maxBuffer: 512 * 1024 * 1024, timeout: timeLimitMs(input?.length ?? 0), encoding: 'utf8', env: bulk ? bulkEnv() : undefined }, (err, stdout, stderr) => {
+      if (err) reject(commandError(cmd, args, err, stderr));
+      else resolve({ stdout, stderr });
     });
     // A tool that exits before reading all of stdin raises EPIPE here; the exit status reports the failure.
     child.stdin?.on('error', () => undefined);
     child.stdin?.end(input ?? '');
   });
+};
+
+function commandError(cmd: string, args: readonly string[], err: Error, stderr: string): CommandError {
+  const code = (err as NodeJS.ErrnoException & { code?: number | string }).code ?? null;
+  return new CommandError(cmd, args, code, stderr || err.message);
+}
+
+/**
+ * Feeds `input` to the program as it comes (always a bulk load). If the
+ * input fails, the program is killed before its stdin is closed: it never
+ * sees an end of input, so it never runs a cut script.
+ */
+function runStreamed(cmd: string, args: string[], input: ScriptInput): Promise<RunResult> {
+  return new Promise<RunResult>((resolve, reject) => {
+    let abandoned: Error | null = null;
+    let exited = false;
+    let timer: NodeJS.Timeout | undefined;
+    let onExit: () => void = () => undefined;
+    const gone = new Promise<void>((r) => {
+      onExit = r;
+    });
+    const child = execFile(cmd, args, { maxBuffer: 512 * 1024 * 1024, encoding: 'utf8', env: bulkEnv() }, (err, stdout, stderr) => {
+      exited = true;
+      clearTimeout(timer);
+      onExit();
+      if (abandoned !== null) reject(abandoned);
+      else if (err) reject(commandError(cmd, args, err, stderr));
+      else resolve({ stdout, stderr });
+    });
+    const stdin = child.stdin;
+    stdin?.on('error', () => undefined);
+    const pump = async (): Promise<void> => {
+      let written = 0;
+      try {
+        for await (const text of input) {
+          if (exited || stdin === null) break;
+          written += text.length;
+          if (!stdin.write(text)) await Promise.race([new Promise((r) => stdin.once('drain', r)), gone]);
+        }
+      } catch (err) {
+        abandoned = err as Error;
+        child.kill('SIGKILL'); // before stdin closes
+        stdin?.destroy();
+        return;
+      }
+      if (exited) return;
+      timer = setTimeout(() => child.kill('SIGTERM'), timeLimitMs(written));
+      stdin?.end();
+    };
+    void pump();
+  });
+}
 
 /** A Runner that runs every command inside network namespace `ns` (`ip netns exec NS CMD ...`). */
 export function netnsRunner(ns: string, base: Runner = execRunner): Runner {
@@ -72,8 +128,9 @@ export function displayCommand(cmd: string, args: readonly string[]): string {
  * Runs a command that changes the firewall, or under --dry-run prints it
  * (with its stdin script) and pretends it succeeded.
  */
-export async function applyCommand(ctx: BackendContext, cmd: string, args: string[], input?: string): Promise<RunResult> {
+export async function applyCommand(ctx: BackendContext, cmd: string, args: string[], input?: string | ScriptInput): Promise<RunResult> {
   if (ctx.dryRun) {
+    if (typeof input === 'object') throw new Error('a streamed script is not shown under --dry-run (backends stream only for real)');
     ctx.out(`${displayCommand(cmd, args)}${input ? ` <<'EOF'\n${input}${input.endsWith('\n') ? '' : '\n'}EOF` : ''}\n`);
     return { stdout: '', stderr: '' };
   }
