@@ -155,6 +155,7 @@ export class BlockManager {
         return m.#set.syncAll(entriesFor(m.#store.installed(), now), now);
       }
       const streamed = await m.#set.endStreams(streams, now);
+      if (m.#set.backends.every((b) => streams.has(b))) return streamed;
       return (await m.#set.syncAll(entriesFor(m.#store.installed(), now), now, new Set(streams.keys()))) && streamed;
     });
     return { manager: m, ok };

@@ -3,7 +3,12 @@
  * fed from a string (one `nft -f -` script per batch), and an error that
  * names the command and quotes the tool's own message.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { constants, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import type { BackendContext, Logger, RunResult, Runner, ScriptInput } from './types.js';
 
 export class CommandError extends Error {
@@ -67,47 +72,90 @@ function commandError(cmd: string, args: readonly string[], err: Error, stderr: 
   return new CommandError(cmd, args, code, stderr || err.message);
 }
 
+/** In a streamed run, the argument that stands for the path of the named pipe the script comes through. */
+export const STREAM_PATH_ARG = '@script';
+
 /**
- * Feeds `input` to the program as it comes (always a bulk load). If the
- * input fails, the program is killed before its stdin is closed: it never
- * sees an end of input, so it never runs a cut script.
+ * Feeds `input` to the program as it comes (always a bulk load), through a
+ * named pipe the program opens itself (STREAM_PATH_ARG): nft parses a file
+ * it opens as the text arrives, but reads its stdin whole first. The pipe
+ * is opened for writing once the program has opened it for reading, and
+ * closed when the input ends. If the input fails, the program is killed
+ * before the pipe is closed: it never sees an end of input, so it never
+ * runs a cut script.
  */
-function runStreamed(cmd: string, args: string[], input: ScriptInput): Promise<RunResult> {
+async function runStreamed(cmd: string, args: string[], input: ScriptInput): Promise<RunResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'tsad-stream-'));
+  const path = join(dir, 'script');
+  try {
+    await promisify(execFile)('mkfifo', ['-m', '600', path]);
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
   return new Promise<RunResult>((resolve, reject) => {
     let abandoned: Error | null = null;
     let exited = false;
+    let out: Socket | null = null;
     let timer: NodeJS.Timeout | undefined;
+    let stdout = '';
+    let stderr = '';
     let onExit: () => void = () => undefined;
-    const gone = new Promise<void>((r) => {
-      onExit = r;
+    const gone = new Promise<void>((done) => {
+      onExit = done;
     });
-    const child = execFile(cmd, args, { maxBuffer: 512 * 1024 * 1024, encoding: 'utf8', env: bulkEnv() }, (err, stdout, stderr) => {
+    const child = spawn(cmd, args.map((a) => (a === STREAM_PATH_ARG ? path : a)), { stdio: ['ignore', 'pipe', 'pipe'], env: bulkEnv() });
+    child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const finish = (err: Error | null, code: number | null, signal: NodeJS.Signals | null): void => {
+      if (exited) return;
       exited = true;
       clearTimeout(timer);
       onExit();
+      out?.destroy();
+      rmSync(dir, { recursive: true, force: true });
       if (abandoned !== null) reject(abandoned);
-      else if (err) reject(commandError(cmd, args, err, stderr));
+      else if (err !== null) reject(commandError(cmd, args, err, stderr));
+      else if (code !== 0) reject(new CommandError(cmd, args, code ?? signal, stderr));
       else resolve({ stdout, stderr });
-    });
-    const stdin = child.stdin;
-    stdin?.on('error', () => undefined);
+    };
+    child.on('error', (err) => finish(err, null, null));
+    child.on('close', (code, signal) => finish(null, code, signal));
+    /** The pipe's write end, once the program has it open for reading (until then opening fails with ENXIO). */
+    const writer = async (): Promise<Socket | null> => {
+      for (;;) {
+        if (exited) return null;
+        try {
+          const fd = openSync(path, constants.O_WRONLY | constants.O_NONBLOCK);
+          const s = new Socket({ fd, readable: false, writable: true });
+          s.on('error', () => undefined);
+          return s;
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'ENXIO') throw err;
+        }
+        await Promise.race([new Promise((done) => setTimeout(done, 2)), gone]);
+      }
+    };
     const pump = async (): Promise<void> => {
       let written = 0;
       try {
         for await (const text of input) {
-          if (exited || stdin === null) break;
+          out ??= await writer();
+          if (exited || out === null) break;
           written += text.length;
-          if (!stdin.write(text)) await Promise.race([new Promise((r) => stdin.once('drain', r)), gone]);
+          if (!out.write(text)) await Promise.race([new Promise((done) => out?.once('drain', done)), gone]);
         }
+        out ??= await writer();
       } catch (err) {
         abandoned = err as Error;
-        child.kill('SIGKILL'); // before stdin closes
-        stdin?.destroy();
+        child.kill('SIGKILL'); // before the pipe closes
         return;
       }
-      if (exited) return;
+      if (exited || out === null) return;
       timer = setTimeout(() => child.kill('SIGTERM'), timeLimitMs(written));
-      stdin?.end();
+      // The end of input is the pipe closing (a socket's end() alone would leave it open).
+      const s = out;
+      s.end(() => s.destroy());
     };
     void pump();
   });

@@ -21,7 +21,7 @@
  * - Listing a set is slow in the kernel at this size (`nft list set` of
  *   900,000 interval elements: about 100 s, almost all system time).
  */
-import { applyCommand, queryCommand } from '../runner.js';
+import { applyCommand, queryCommand, STREAM_PATH_ARG } from '../runner.js';
 import { TextStream } from '../text-stream.js';
 import type { BackendContext, BlockBackend, BlockEntry, EntryStream, Family, LiveBlock } from '../types.js';
 import { chunk, familyOf, type BlockTarget } from './common.js';
@@ -111,13 +111,12 @@ export class NftablesBackend implements BlockBackend {
    * transaction (each set declared once with its elements), but nft parses
    * the elements (two thirds of its work at a million) while tsad is still
    * reading blocks.json. nft reads `-f -` whole before it parses anything;
-   * a file name it opens itself (`/dev/fd/0`, the same pipe) it parses as
-   * the text arrives (nft 1.0.6).
+   * a named pipe it opens itself it parses as the text arrives (nft 1.0.6).
    */
   syncStream(): EntryStream | null {
     if (this.#ctx.dryRun) return null;
     const text = new TextStream();
-    const done = applyCommand(this.#ctx, 'nft', ['-f', '/dev/fd/0'], text);
+    const done = applyCommand(this.#ctx, 'nft', ['-f', STREAM_PATH_ARG], text);
     done.catch(() => undefined); // end() reports it
     text.push(`${REPLACE_TABLE}table inet ${NFT_TABLE} {\n`);
     let open: Family | null = null;
