@@ -3,10 +3,11 @@
  * namespace (never the host's):
  *   - loading COUNT blocks into the sets in one transaction (`sync`);
  *   - a daemon restart's whole path: blocks.json as the daemon writes it
- *     (one block per line), read, BlockManager.fromJSON (which parses and
- *     checks each line), reconcile() (which builds the
- *     script and runs the tool), each stage timed, with the CPU seconds of
- *     this process and of the tool;
+ *     (one block per line), read, then BlockManager.restore(), which parses
+ *     and checks each line and hands each block to nft as it goes (nft
+ *     parses alongside, one transaction committed after the last line): the
+ *     time to the last line (`fromJsonMs`) and from there to the commit
+ *     (`reconcileMs`), with the CPU seconds of this process and of the tool;
  *   - the time from BlockManager.block() being called to the element being in
  *     the kernel (block() resolves when the tool has committed).
  * The elements are then checked in the kernel: all of them by listing the

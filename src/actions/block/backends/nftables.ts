@@ -133,7 +133,7 @@ export class NftablesBackend implements BlockBackend {
     };
     return {
       add: (cidr, family, timeoutSec) => {
-        const el = elementText({ cidr, family, timeoutSec });
+        const el = timedElement(cidr, timeoutSec);
         if (open !== family) {
           // Each set is declared once as its elements come; a family seen again after the other one (a hand-edited file) waits for the end.
           if (closed.has(family)) {
@@ -208,8 +208,12 @@ function setHead(fam: Family): string {
   return `  set ${NFT_SETS[fam]} { type ${fam === 4 ? 'ipv4_addr' : 'ipv6_addr'}; flags interval, timeout;`;
 }
 
-function elementText(e: BlockEntry): string {
-  return e.timeoutSec > 0 && e.timeoutSec <= NFT_MAX_TIMEOUT ? `${e.cidr} timeout ${Math.ceil(e.timeoutSec)}s` : e.cidr;
+function elementText(e: { cidr: string; timeoutSec: number }): string {
+  return timedElement(e.cidr, e.timeoutSec);
+}
+
+function timedElement(cidr: string, timeoutSec: number): string {
+  return timeoutSec > 0 && timeoutSec <= NFT_MAX_TIMEOUT ? `${cidr} timeout ${Math.ceil(timeoutSec)}s` : cidr;
 }
 
 /** ` elements = { ... };` for a set declaration: every entry of the family, or nothing. */
