@@ -19,7 +19,7 @@ import { BlockManager } from '../../src/actions/block/manager.js';
 import { policyFromConfig } from '../../src/actions/block/policy.js';
 import { backendContext, netnsRunner } from '../../src/actions/block/runner.js';
 import { blockLinesText } from '../../src/actions/block/saved-lines.js';
-import type { BlockBackend } from '../../src/actions/block/types.js';
+import type { BlockBackend, Runner } from '../../src/actions/block/types.js';
 import { defaultConfig } from '../../src/config/load.js';
 import { netnsAvailable } from './netns.js';
 
@@ -153,11 +153,95 @@ describe.skipIf(!ok)('a restart restores blocks.json into the real nftables sets
       .sort();
   }
 
+  /** The daemon's restart: BlockManager.restore() (version 2 streamed into nft as it is read, version 1 loaded after). */
   const restart = async (path: string, logs: string[] = []): Promise<BlockManager> => {
-    const m = BlockManager.fromJSON(readSavedBlocks(path), opts([new NftablesBackend(backendContext({ run: netnsRunner(ns) }))], (_l, msg) => logs.push(msg)));
-    expect(await m.reconcile()).toBe(true);
-    return m;
+    const { manager, ok: loaded } = await BlockManager.restore(readSavedBlocks(path), opts([new NftablesBackend(backendContext({ run: netnsRunner(ns) }))], (_l, msg) => logs.push(msg)));
+    expect(loaded).toBe(true);
+    return manager;
   };
+
+  /** A blocks.json of `n` IPv4 addresses from 100.64.0.0 and every tenth an IPv6 /64 (enough for several pieces of a streamed script). */
+  function many(n: number): { path: string; v4: string[]; v6: string[] } {
+    const v4: string[] = [];
+    const v6: string[] = [];
+    const rows: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const cidr = i % 10 === 9 ? `2001:db8:${(i >> 8).toString(16)}:${(i & 255).toString(16)}::/64` : `100.${64 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}`;
+      (cidr.includes(':') ? v6 : v4).push(cidr);
+      rows.push(`["${cidr}",${now - hour},${now + hour},3,false,"danger level 3"]`);
+    }
+    const text = ['{"format":"tsad-blocks","version":2,"savedAt":"2026-12-06T11:59:00.000Z","columns":[],"blocks":[', rows.join(',\n'), '],"offenders":[', ']}', ''].join('\n');
+    return { path: write(`many-${n}.json`, text), v4: v4.sort(), v6: v6.sort() };
+  }
+
+  /** `base`, with a streamed script broken after its `after`-th piece: tsad stops (`abort`) or nft gets a bad line (`garbage`). */
+  const breaking =
+    (base: Runner, how: 'abort' | 'garbage', after: number): Runner =>
+    (cmd, args, input) => {
+      if (input === undefined || typeof input === 'string') return base(cmd, args, input);
+      async function* cut(): AsyncGenerator<string> {
+        let n = 0;
+        for await (const text of input as AsyncIterable<string>) {
+          yield text;
+          if (++n !== after) continue;
+          if (how === 'abort') throw new Error('reading blocks.json stopped');
+          yield '\nthis is not nft syntax\n';
+        }
+      }
+      return base(cmd, args, cut());
+    };
+
+  it.each(['abort', 'garbage'] as const)('a streamed load that fails midway (%s) leaves the old set contents, is reported, and the retry loads every block', async (how) => {
+    const before = new NftablesBackend(backendContext({ run: netnsRunner(ns) }));
+    await before.sync([{ cidr: '192.0.2.1', family: 4, timeoutSec: 3600 }]);
+    const { path, v4, v6 } = many(5000);
+    const logs: string[] = [];
+    const backend = new NftablesBackend(backendContext({ run: breaking(netnsRunner(ns), how, how === 'abort' ? 1 : 2) }));
+    const { manager, ok: loaded } = await BlockManager.restore(readSavedBlocks(path), { ...opts([backend], (l, msg) => logs.push(`${l}: ${msg}`)), retry: { initialMs: 0, maxMs: 0 } });
+    expect(loaded).toBe(false);
+    expect(manager.size).toBe(5000);
+    expect(manager.failingBackends()).toEqual(['nftables']);
+    expect(logs.join('\n')).toMatch(how === 'abort' ? /error: nftables: reading blocks\.json stopped; retrying/ : /error: nftables: .*nft -f .* failed \(1\)/);
+    // One transaction: nothing of the cut script reached the kernel.
+    expect(await setElements('block_v4')).toEqual(['192.0.2.1']);
+    expect(await setElements('block_v6')).toEqual([]);
+    await manager.tick();
+    expect(manager.failingBackends()).toEqual([]);
+    expect(await setElements('block_v4')).toEqual(v4);
+    expect(await setElements('block_v6')).toEqual(v6);
+  });
+
+  it('streams blocks of both families in any order, holds them to the never-block rules, and reloads whole when a block comes after blocks inside it', async () => {
+    const rule = (text: string, reason: string, hard: boolean) => ({ cidr: canonicalCidr(text)!.cidr, text, reason, hard });
+    const guard = { check: () => null, restoreRules: () => [rule('127.0.0.0/8', 'loopback', true), rule('10.1.2.3', 'BLOCK_WHITELIST', false)] };
+    const row = (cidr: string, manual = false) => `["${cidr}",${now - hour},${now + hour},5,${manual},"r"]`;
+    const file = (rows: string[]) => ['{"format":"tsad-blocks","version":2,"savedAt":"2026-12-06T11:59:00.000Z","columns":[],"blocks":[', rows.join(',\n'), '],"offenders":[', ']}', ''].join('\n');
+    const load = async (name: string, rows: string[]) => {
+      const backend = new NftablesBackend(backendContext({ run: netnsRunner(ns) }));
+      const r = await BlockManager.restore(readSavedBlocks(write(name, file(rows))), { ...opts([backend]), guard });
+      expect(r.ok).toBe(true);
+      return r.manager;
+    };
+    // IPv6 first, IPv4 after, IPv6 again; a /8 that holds a whitelisted address is left out and the address inside it installed on its own.
+    const m = await load('families.json', [row('2001:db8::/48'), row('10.0.0.0/8'), row('127.0.0.9'), row('10.9.9.9'), row('198.51.100.0/24'), row('198.51.100.7'), row('2001:db8:1::5')]);
+    expect(m.records().map((r) => [r.cidr, r.coveredBy])).toEqual([
+      ['198.51.100.0/24', null],
+      ['10.9.9.9', null],
+      ['198.51.100.7', '198.51.100.0/24'],
+      ['2001:db8::/48', null],
+      ['2001:db8:1::5', null],
+    ]);
+    expect(await setElements('block_v4')).toEqual(['10.9.9.9', '198.51.100.0/24']);
+    expect(await setElements('block_v6')).toEqual(['2001:db8:1::5', '2001:db8::/48']);
+    // The /24 after the address inside it (a hand-edited file): the address was streamed already, so the load is done again whole.
+    const late = await load('late-outer.json', [row('198.51.100.7'), row('198.51.100.0/24')]);
+    expect(late.records().map((r) => [r.cidr, r.coveredBy])).toEqual([
+      ['198.51.100.0/24', null],
+      ['198.51.100.7', '198.51.100.0/24'],
+    ]);
+    expect(await setElements('block_v4')).toEqual(['198.51.100.0/24']);
+    expect(await setElements('block_v6')).toEqual([]);
+  });
 
   it('from version 2 with a damaged line: the other blocks are in the kernel, the damaged one counted', async () => {
     const m = await sample();

@@ -5,7 +5,7 @@
  * whatever the failed commands missed); the other backends and the caller go on.
  */
 import type { BlockRecord, RecordChange } from './records.js';
-import type { BlockBackend, BlockEntry, Logger } from './types.js';
+import type { BlockBackend, BlockEntry, EntryStream, Logger } from './types.js';
 
 export interface RetryOptions {
   initialMs: number;
@@ -74,10 +74,34 @@ export class BackendSet {
     return ok;
   }
 
-  /** Makes every backend hold exactly `entries` (start-up, firewall reload). */
-  async syncAll(entries: BlockEntry[], now: number): Promise<boolean> {
+  /** Makes every backend hold exactly `entries` (start-up, firewall reload), but those in `skip`. */
+  async syncAll(entries: BlockEntry[], now: number, skip: ReadonlySet<BlockBackend> = new Set()): Promise<boolean> {
     let ok = true;
-    for (const b of this.backends) ok = (await this.#sync(b, entries, now)) && ok;
+    for (const b of this.backends) if (!skip.has(b)) ok = (await this.#sync(b, entries, now)) && ok;
+    return ok;
+  }
+
+  /** Full loads fed entry by entry (a restart), for the backends that can take one; syncAll() does the others. */
+  openStreams(): Map<BlockBackend, EntryStream> {
+    const out = new Map<BlockBackend, EntryStream>();
+    for (const b of this.backends) {
+      const s = b.syncStream?.() ?? null;
+      if (s !== null) out.set(b, s);
+    }
+    return out;
+  }
+
+  /** Commits the streamed loads: true when all took; a failing one is reported and retried like a failed sync. */
+  async endStreams(streams: ReadonlyMap<BlockBackend, EntryStream>, now: number): Promise<boolean> {
+    let ok = true;
+    for (const [b, s] of streams) {
+      try {
+        await s.end();
+      } catch (err) {
+        ok = false;
+        this.#fail(b, err, now, []);
+      }
+    }
     return ok;
   }
 

@@ -1,12 +1,12 @@
 /**
  * Public entry of the blocking stage. The daemon builds one manager with
- * createBlockManager(), calls reconcile() once, start() for the periodic
+ * restoreBlockManager() (the firewall loaded as the saved blocks are read), start() for the periodic
  * work, autoBlock() after each detection batch, and saves toJSON() with its
  * state (onChange says when).
  */
 import type { Config } from '../../config/keys/index.js';
 import { createBackends } from './backends/index.js';
-import { BlockManager } from './manager.js';
+import { BlockManager, type BlockManagerOptions } from './manager.js';
 import { NeverBlock, type NeverBlockOptions } from './never-block.js';
 import { policyFromConfig } from './policy.js';
 import { backendContext } from './runner.js';
@@ -36,12 +36,12 @@ export interface CreateOptions extends Pick<NeverBlockOptions, 'resolvConf' | 'd
   watchHost?: boolean;
 }
 
-/** A manager wired from the configuration: backends, policy, never-block rules and check interval. */
-export async function createBlockManager(cfg: Config, o: CreateOptions = {}): Promise<BlockManager> {
+/** The manager's options wired from the configuration: backends, policy, never-block rules and check interval. */
+async function managerOptions(cfg: Config, o: CreateOptions): Promise<BlockManagerOptions> {
   const ctx = backendContext({ run: o.run, log: o.log, dryRun: o.dryRun, out: o.out });
   const guard = await NeverBlock.discover(cfg, { run: o.run, resolvConf: o.resolvConf, dl0: o.dl0, ignored: o.ignored });
   if (o.watchHost === true) guard.watch(o.log);
-  return BlockManager.fromJSON(o.saved, {
+  return {
     backends: createBackends(cfg, ctx),
     policy: policyFromConfig(cfg),
     guard,
@@ -49,5 +49,19 @@ export async function createBlockManager(cfg: Config, o: CreateOptions = {}): Pr
     now: o.now,
     onChange: o.onChange,
     checkIntervalSec: cfg.BLOCK_CHECK_INTERVAL,
-  });
+  };
+}
+
+/** A manager wired from the configuration, with the saved blocks restored but the firewall not yet loaded (call reconcile()). */
+export async function createBlockManager(cfg: Config, o: CreateOptions = {}): Promise<BlockManager> {
+  return BlockManager.fromJSON(o.saved, await managerOptions(cfg, o));
+}
+
+/**
+ * A daemon start: the manager wired from the configuration, its saved
+ * blocks restored and loaded into the firewall as they are read
+ * (BlockManager.restore). A backend that failed is reported and retried.
+ */
+export async function restoreBlockManager(cfg: Config, o: CreateOptions = {}): Promise<BlockManager> {
+  return (await BlockManager.restore(o.saved, await managerOptions(cfg, o))).manager;
 }

@@ -14,9 +14,10 @@ import { BackendSet, entriesFor, type RetryOptions } from './backend-set.js';
 import { decideBlock, type BlockCandidate, type BlockPolicy, type SkipCode } from './policy.js';
 import { emptyChange, RecordStore, type BlockRecord, type NewRecord } from './records.js';
 import { OffenderLog } from './offender-log.js';
-import { blockLinePieces, BlockLines } from './saved-lines.js';
-import { readBlockRow, readOffenderRow, readState, writeState, type BlockStateJson, type Offender } from './state.js';
-import type { BlockBackend, Logger } from './types.js';
+import { RestoreRules } from './restore-rules.js';
+import { blockLinePieces, BlockLines, type LineVisitor } from './saved-lines.js';
+import { readOffenderRow, readState, writeState, type BlockStateJson, type Offender } from './state.js';
+import type { BlockBackend, EntryStream, Logger } from './types.js';
 
 /** What the manager needs from NeverBlock (a fake is enough for pure unit tests). */
 export interface BlockGuard {
@@ -94,7 +95,9 @@ export class BlockManager {
     const m = new BlockManager(opts);
     const now = m.#now();
     if (data instanceof BlockLines) {
-      m.#loadLines(data, now);
+      const load = m.#lineLoader(data);
+      data.each(now, load.visitor);
+      load.finish();
       m.#dropProtected();
       return m;
     }
@@ -112,14 +115,62 @@ export class BlockManager {
   }
 
   /**
+   * fromJSON() and reconcile() in one, for a restart. With blocks.json in
+   * the line layout, every block the firewall must carry is handed to the
+   * backends that stream (nftables) as soon as it is read, so the tool
+   * parses while tsad is still reading (two cores at work instead of one
+   * after the other); each backend's load stays one transaction, committed
+   * after the last line. `ok` is false when a backend failed: it is
+   * reported, keeps its old contents and is retried, as after reconcile().
+   */
+  static async restore(data: unknown, opts: BlockManagerOptions): Promise<{ manager: BlockManager; ok: boolean }> {
+    const m = new BlockManager(opts);
+    const streams = data instanceof BlockLines ? m.#set.openStreams() : new Map<BlockBackend, EntryStream>();
+    if (!(data instanceof BlockLines) || streams.size === 0) {
+      const manager = BlockManager.fromJSON(data, opts);
+      return { manager, ok: await manager.reconcile() };
+    }
+    const now = m.#now();
+    const list = [...streams.values()];
+    const load = m.#lineLoader(data, (r) => {
+      const timeoutSec = r.expiresAt === null ? 0 : Math.ceil((r.expiresAt - now) / 1000);
+      if (r.expiresAt === null || timeoutSec > 0) for (const s of list) s.add(r.cidr, r.family, timeoutSec);
+    });
+    try {
+      await data.eachAsync(now, load.visitor, async () => {
+        await Promise.all(list.map((s) => s.ready()));
+      });
+    } catch (err) {
+      for (const s of list) s.abort(err as Error);
+      throw err;
+    }
+    load.finish();
+    const redo = m.#dropProtected() > 0 || load.nestedLate();
+    m.#lastPresentCheck = now;
+    const ok = await m.#serial(async () => {
+      if (redo) {
+        // A block arrived after blocks inside it (a hand-edited file): what was streamed is not what the records say.
+        for (const s of list) s.abort(new Error('superseded by a full load'));
+        await Promise.all(list.map((s) => s.end().catch(() => undefined)));
+        return m.#set.syncAll(entriesFor(m.#store.installed(), now), now);
+      }
+      const streamed = await m.#set.endStreams(streams, now);
+      if (m.#set.backends.every((b) => streams.has(b))) return streamed;
+      return (await m.#set.syncAll(entriesFor(m.#store.installed(), now), now, new Set(streams.keys()))) && streamed;
+    });
+    return { manager: m, ok };
+  }
+
+  /**
    * The never-block rules hold for saved blocks too (the host may have
    * gained the address, the whitelist grown): a restored block that
    * overlaps a protected prefix is dropped, and logged. Manual blocks keep
    * what `--force` lifted (the soft rules). One pass per rule over the
    * installed blocks it overlaps, not a check per saved block.
    */
-  #dropProtected(): void {
+  #dropProtected(): number {
     const rules = this.#o.guard.restoreRules?.() ?? [];
+    let dropped = 0;
     for (let round = 0; round < 64; round++) {
       const doomed = new Map<string, string>();
       for (const rule of rules) {
@@ -128,52 +179,85 @@ export class BlockManager {
           if (rule.hard || !r.manual) doomed.set(cidr, `${rule.reason} (${rule.text})`);
         }
       }
-      if (doomed.size === 0) return;
+      if (doomed.size === 0) return dropped;
       // Dropping an outer block installs the blocks it held: the next round checks those.
       this.#store.drop([...doomed.keys()]);
-      let n = 0;
-      for (const [cidr, why] of doomed) if (n++ < 20) this.#log('warn', `not restoring the block against ${cidr}: ${why}`);
-      if (n > 20) this.#log('warn', `... and ${n - 20} more saved blocks of protected addresses not restored`);
+      dropped += doomed.size;
+      this.#notRestored([...doomed]);
     }
+    return dropped;
+  }
+
+  #notRestored(doomed: ReadonlyArray<readonly [string, string]>): void {
+    for (const [cidr, why] of doomed.slice(0, 20)) this.#log('warn', `not restoring the block against ${cidr}: ${why}`);
+    if (doomed.length > 20) this.#log('warn', `... and ${doomed.length - 20} more saved blocks of protected addresses not restored`);
   }
 
   /**
    * blocks.json line by line: each row checked and stored as it is read,
    * no list of a million in between. The file lists outer prefixes first;
-   * a row out of that order is stored the slow, scanning way.
+   * a row out of that order is stored the slow, scanning way. A block the
+   * firewall is to carry is held to the never-block rules before it is
+   * stored (so a streamed load never sees it), and handed to `installed`.
+   * finish() logs what was skipped and loads the offenders; nestedLate()
+   * says a row came after blocks inside it, which then left the firewall.
    */
-  #loadLines(data: BlockLines, now: number): void {
+  #lineLoader(data: BlockLines, installed?: (r: BlockRecord) => void): { visitor: LineVisitor; finish(): void; nestedLate(): boolean } {
     let skipped = 0;
-    const ignored = emptyChange(); // reconcile() loads the firewall
+    let nestedLate = false;
+    const change = emptyChange(); // reconcile() or the streams load the firewall
     const longest = { 4: -1, 6: -1 };
     const offenders: Offender[] = [];
+    const rules = new RestoreRules(this.#o.guard.restoreRules?.() ?? []);
+    const doomed: Array<[string, string]> = [];
     // A few reasons repeat a million times: one string each instead of one per block.
     const reasons = new Map<string, string>();
-    data.each(
-      (row) => {
-        const r = readBlockRow(row, now);
+    const store = this.#store;
+    const visitor: LineVisitor = {
+      block: (r) => {
         if (r === null) skipped++;
-        if (r === null || r === 'expired' || this.#store.get(r.cidr) !== undefined) return;
+        if (r === null || r === 'expired') return;
         const same = reasons.get(r.reason);
         if (same !== undefined) r.reason = same;
         else if (reasons.size < 10_000) reasons.set(r.reason, r.reason);
+        if (rules.size > 0) {
+          // A block inside a restored one is not in the firewall: the rules look at its container (as #dropProtected does).
+          const why = rules.why(r.parsed, r.manual);
+          if (why !== null && !store.covered(r.parsed) && store.get(r.cidr) === undefined) {
+            doomed.push([r.cidr, why]);
+            return;
+          }
+        }
         const inOrder = r.parsed.len >= longest[r.parsed.family];
         if (inOrder) longest[r.parsed.family] = r.parsed.len;
-        this.#store.put(r, inOrder, ignored, r.parsed);
+        store.put(r, inOrder, change, r.parsed, true);
+        if (change.uninstall.length > 0) {
+          nestedLate = true;
+          change.uninstall.length = 0;
+        }
+        if (installed !== undefined) for (const rec of change.install) installed(rec);
+        change.install.length = 0;
       },
-      (row) => {
+      offender: (row) => {
         const o = readOffenderRow(row);
         if (o !== null) offenders.push(o);
       },
-      (problem, line) => {
+      bad: (problem, line) => {
         if (line) skipped++;
         else this.#log('warn', problem);
       },
-    );
-    if (skipped > 0) this.#log('warn', `ignored ${skipped} unreadable saved block(s) in ${data.path}`);
-    this.#unreadable = skipped;
-    offenders.sort((a, b) => a.last - b.last);
-    this.#offenders.load(offenders);
+    };
+    return {
+      visitor,
+      nestedLate: () => nestedLate,
+      finish: () => {
+        if (skipped > 0) this.#log('warn', `ignored ${skipped} unreadable saved block(s) in ${data.path}`);
+        this.#unreadable = skipped;
+        this.#notRestored(doomed);
+        offenders.sort((a, b) => a.last - b.last);
+        this.#offenders.load(offenders);
+      },
+    };
   }
 
   /** Saved blocks that could not be read at the restore (damaged lines or entries). */

@@ -67,12 +67,15 @@ export class RecordStore {
    * `known` is `rec.cidr` already parsed (a bulk load from saved state, which
    * canonicalized it): it saves parsing a million prefixes twice. It is not
    * kept, so a loader may pass the same scratch Cidr every time.
+   * `firstWins` leaves an existing block of the same cidr as it is (a
+   * restore: of a cidr saved twice, the first counts).
    */
-  put(rec: NewRecord, outerFirst = false, change: RecordChange = emptyChange(), known?: Cidr): RecordChange {
+  put(rec: NewRecord, outerFirst = false, change: RecordChange = emptyChange(), known?: Cidr, firstWins = false): RecordChange {
     const parsed = known !== undefined ? { text: rec.cidr, cidr: known } : canonicalCidr(rec.cidr);
     if (parsed === null || parsed.text !== rec.cidr) throw new Error(`not a canonical cidr: ${rec.cidr}`);
-    if (rec.expiresAt !== null && rec.expiresAt < this.#nextExpiry) this.#nextExpiry = rec.expiresAt;
     const existing = this.#records.get(rec.cidr);
+    if (existing && firstWins) return change;
+    if (rec.expiresAt !== null && rec.expiresAt < this.#nextExpiry) this.#nextExpiry = rec.expiresAt;
     if (existing) {
       const timeoutChanged = existing.expiresAt !== rec.expiresAt;
       Object.assign(existing, { expiresAt: rec.expiresAt, reason: rec.reason, dl: rec.dl, manual: rec.manual });
@@ -153,6 +156,11 @@ export class RecordStore {
     }
     this.#nextExpiry = next;
     return out;
+  }
+
+  /** Is `c` inside (or equal to) an installed block? */
+  covered(c: Cidr): boolean {
+    return this.#installed.covering(c) !== undefined;
   }
 
   /** Installed blocks equal to, containing or inside `c` (the nested blocks under them overlap it only through them). */

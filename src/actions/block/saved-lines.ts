@@ -18,7 +18,8 @@
  * layout are read whole by state.ts.
  */
 import type { BlockRecord } from './records.js';
-import { readBlockRow, readOffenderRow, type BlockStateJson, type Offender } from './state.js';
+import { RowReader } from './saved-row.js';
+import { readBlockRow, readOffenderRow, type BlockStateJson, type Offender, type ReadRecord } from './state.js';
 
 export const BLOCKS_FORMAT = 'tsad-blocks';
 export const BLOCKS_VERSION = 2;
@@ -99,6 +100,16 @@ export function blockLinesText(records: Iterable<BlockRecord>, offenders: Iterab
   return parts.join('');
 }
 
+/** What BlockLines.each() reports, line by line. */
+export interface LineVisitor {
+  /** A block row checked at the reader's time; its `parsed` may be shared with the next row (not to be kept). */
+  block(r: ReadRecord | 'expired' | null): void;
+  /** An offender row, parsed but unchecked (readOffenderRow). */
+  offender(row: unknown): void;
+  /** A damaged line (`line` true), or the file cut short. */
+  bad(problem: string, line: boolean): void;
+}
+
 /** A version 2 file in the line layout, read lazily from its bytes. */
 export class BlockLines {
   constructor(
@@ -111,58 +122,85 @@ export class BlockLines {
   ) {}
 
   /**
-   * Calls `block` with each block row and `offender` with each offender row
-   * (parsed JSON arrays, unchecked); `bad` with what is wrong with a line
-   * that is not one, or with the file as a whole (cut short).
+   * Calls the visitor with each block row (checked by readBlockRow at time
+   * `now`), each offender row (parsed, unchecked), and what is wrong with a
+   * line that is not one, or with the file as a whole (cut short).
    */
-  each(block: (row: unknown) => void, offender: (row: unknown) => void, bad: (problem: string, line: boolean) => void): void {
+  each(now: number, v: LineVisitor): void {
+    const next = this.#reader(now, v);
+    while (next(Number.POSITIVE_INFINITY));
+  }
+
+  /** each(), with `pause()` awaited after every `every` lines (a restart feeding the firewall as it reads). */
+  async eachAsync(now: number, v: LineVisitor, pause: () => Promise<void>, every = 4096): Promise<void> {
+    const next = this.#reader(now, v);
+    while (next(every)) await pause();
+  }
+
+  /** A reader of up to `max` lines per call; false once the file is read. */
+  #reader(now: number, v: LineVisitor): (max: number) => boolean {
     const buf = this.bytes;
+    const rows = new RowReader();
     let inOffenders = false;
     let closed = false;
     let from = this.start;
-    while (from < buf.length) {
-      let nl = buf.indexOf(10, from);
-      if (nl < 0) nl = buf.length;
-      let end = nl;
-      while (end > from && (buf[end - 1] === 44 || buf[end - 1] === 13 || buf[end - 1] === 32)) end--; // trailing comma
-      const text = buf.toString('utf8', from, end);
-      from = nl + 1;
-      if (text === '') continue;
-      if (text === OFFENDERS_OPEN) {
-        inOffenders = true;
-        continue;
+    return (max) => {
+      for (let n = 0; n < max; n++) {
+        if (closed || from >= buf.length) {
+          if (!closed) v.bad(`${this.path}: the file ends before its list of blocks does (cut short: what followed the cut is lost)`, false);
+          closed = true;
+          return false;
+        }
+        let nl = buf.indexOf(10, from);
+        if (nl < 0) nl = buf.length;
+        let end = nl;
+        while (end > from && (buf[end - 1] === 44 || buf[end - 1] === 13 || buf[end - 1] === 32)) end--; // trailing comma
+        const lineFrom = from;
+        from = nl + 1;
+        if (!inOffenders) {
+          const fast = rows.read(buf, lineFrom, end, now);
+          if (fast !== undefined) {
+            v.block(fast);
+            continue;
+          }
+        }
+        const text = buf.toString('utf8', lineFrom, end);
+        if (text === '') continue;
+        if (text === OFFENDERS_OPEN) {
+          inOffenders = true;
+          continue;
+        }
+        if (text === CLOSE || text === `]${CLOSE}`) {
+          closed = true;
+          return false;
+        }
+        let row: unknown;
+        try {
+          row = JSON.parse(text);
+        } catch {
+          v.bad('a damaged line (not JSON)', true);
+          continue;
+        }
+        if (inOffenders) v.offender(row);
+        else v.block(readBlockRow(row, now));
       }
-      if (text === CLOSE || text === `]${CLOSE}`) {
-        closed = true;
-        break;
-      }
-      let row: unknown;
-      try {
-        row = JSON.parse(text);
-      } catch {
-        bad('a damaged line (not JSON)', true);
-        continue;
-      }
-      if (inOffenders) offender(row);
-      else block(row);
-    }
-    if (!closed) bad(`${this.path}: the file ends before its list of blocks does (cut short: what followed the cut is lost)`, false);
+      return true;
+    };
   }
 
   /** The readable blocks as the state.json copy keeps them (version 1), for a daemon that keeps them without a manager. */
   toJSON(): BlockStateJson {
     const out: BlockStateJson = { version: 1, savedAt: this.savedAt, blocks: [], offenders: [] };
-    this.each(
-      (row) => {
-        const r = readBlockRow(row, Number.NEGATIVE_INFINITY);
+    this.each(Number.NEGATIVE_INFINITY, {
+      block: (r) => {
         if (r !== null && r !== 'expired') out.blocks.push({ cidr: r.cidr, createdAt: new Date(r.createdAt).toISOString(), expiresAt: r.expiresAt === null ? null : new Date(r.expiresAt).toISOString(), reason: r.reason, dl: r.dl, manual: r.manual });
       },
-      (row) => {
+      offender: (row) => {
         const o = readOffenderRow(row);
         if (o !== null) out.offenders.push({ cidr: o.cidr, count: o.count, last: new Date(o.last).toISOString() });
       },
-      () => undefined,
-    );
+      bad: () => undefined,
+    });
     return out;
   }
 }

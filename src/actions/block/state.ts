@@ -57,7 +57,7 @@ function time(v: unknown): number | null {
 }
 
 /** Latest time accepted in a saved block (the end of Date's range). */
-const MAX_TIME = 8.64e15;
+export const MAX_TIME = 8.64e15;
 
 function epochMs(v: unknown): number | null {
   return typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= MAX_TIME ? v : null;

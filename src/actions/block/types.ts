@@ -31,8 +31,18 @@ export interface RunResult {
   stderr: string;
 }
 
-/** Runs one program with an argument vector (never a shell), optionally feeding `input` on stdin. */
-export type Runner = (cmd: string, args: string[], input?: string) => Promise<RunResult>;
+/**
+ * Runs one program with an argument vector (never a shell), optionally feeding
+ * `input` on stdin: a string, or text still being written (ScriptInput).
+ */
+export type Runner = (cmd: string, args: string[], input?: string | ScriptInput) => Promise<RunResult>;
+
+/**
+ * Stdin written while the program already runs (text-stream.ts). When the
+ * iteration throws, the runner stops the program before it can read an end
+ * of input (a cut script must never run) and rejects with that error.
+ */
+export type ScriptInput = AsyncIterable<string>;
 
 export type LogLevel = 'info' | 'warn' | 'error';
 export type Logger = (level: LogLevel, msg: string) => void;
@@ -67,4 +77,22 @@ export interface BlockBackend {
   present(): Promise<boolean>;
   /** ensure() and make the backend hold exactly `entries`, in one batch where the tool allows. */
   sync(entries: BlockEntry[]): Promise<void>;
+  /**
+   * sync() fed entry by entry while the entries are still being read (a
+   * restart): the tool works alongside, and the load is still one
+   * transaction. Null when the backend cannot (or under --dry-run).
+   */
+  syncStream?(): EntryStream | null;
+}
+
+/** A full load in progress (BlockBackend.syncStream). */
+export interface EntryStream {
+  /** One more entry (same meaning as BlockEntry's fields). */
+  add(cidr: string, family: Family, timeoutSec: number): void;
+  /** Resolves when the producer may go on: on the next turn of the event loop, or once the tool has caught up. */
+  ready(): Promise<void>;
+  /** No more entries: resolves when the tool has committed them all, rejects with its error (the old contents then stay). */
+  end(): Promise<void>;
+  /** Gives up: the tool is stopped before it commits anything (the old contents stay); end() then rejects with `why`. */
+  abort(why: Error): void;
 }

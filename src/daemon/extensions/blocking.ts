@@ -8,7 +8,7 @@
  * commands, are saved in state.json and in blocks.json (shared with direct
  * mode), and reputation feeds with block=Y are blocked proactively.
  */
-import { createBlockManager, managerTransport, type BlockManager, type BlockResult, type BlockTransport, type BlockView } from '../../actions/block/index.js';
+import { managerTransport, restoreBlockManager, type BlockManager, type BlockResult, type BlockTransport, type BlockView } from '../../actions/block/index.js';
 import { covers, canonicalCidr } from '../../actions/block/cidr.js';
 import type { Config } from '../../config/keys/index.js';
 import type { DaemonExtension, ExtensionContext, ExtensionFactory, LevelChange, MetricSample } from '../hooks.js';
@@ -152,7 +152,8 @@ class BlockingExtension implements DaemonExtension {
 
   async #build(cfg: Config, saved: unknown): Promise<BlockManager> {
     const { ctx } = this;
-    const m = await createBlockManager(cfg, {
+    // The firewall is loaded as the saved blocks are read (nft parses while tsad reads), one transaction.
+    const m = await restoreBlockManager(cfg, {
       saved,
       onChange: () => this.#changed(),
       log: ctx.log,
@@ -163,7 +164,6 @@ class BlockingExtension implements DaemonExtension {
       dl0: ctx.autoDl()?.dl0() ?? [],
       watchHost: !ctx.dryRun,
     });
-    await m.reconcile();
     ctx.log('info', `blocking: ${backends(cfg)}, ${m.size} saved block(s) restored`);
     // Under --dry-run nothing was created, so the periodic presence check would "repair" it every time.
     if (!ctx.dryRun) m.start(TICK_MS);

@@ -21,8 +21,9 @@
  * - Listing a set is slow in the kernel at this size (`nft list set` of
  *   900,000 interval elements: about 100 s, almost all system time).
  */
-import { applyCommand, queryCommand } from '../runner.js';
-import type { BackendContext, BlockBackend, BlockEntry, Family, LiveBlock } from '../types.js';
+import { applyCommand, queryCommand, STREAM_PATH_ARG } from '../runner.js';
+import { TextStream } from '../text-stream.js';
+import type { BackendContext, BlockBackend, BlockEntry, EntryStream, Family, LiveBlock } from '../types.js';
 import { chunk, familyOf, type BlockTarget } from './common.js';
 
 export const NFT_TABLE = 'tsad';
@@ -31,6 +32,10 @@ const CHAINS = ['input', 'forward', 'output'] as const;
 /** nft refuses element timeouts much beyond 1000 days ("value too large"). */
 const NFT_MAX_TIMEOUT = 86_400_000;
 const CHUNK = 20_000;
+/** Characters of elements gathered before they are handed to a streamed load. */
+const PIECE = 64 * 1024;
+/** Replaces the table in the same transaction (`add` first so the delete cannot fail). */
+const REPLACE_TABLE = `add table inet ${NFT_TABLE}\ndelete table inet ${NFT_TABLE}\n`;
 
 type Json = Record<string, unknown>;
 
@@ -96,9 +101,70 @@ export class NftablesBackend implements BlockBackend {
     return text !== null && structureComplete(text);
   }
 
-  /** The table replaced by one holding exactly `entries`, in one transaction (`add` first so the delete cannot fail). */
+  /** The table replaced by one holding exactly `entries`, in one transaction. */
   async sync(entries: BlockEntry[]): Promise<void> {
-    await this.#nft(`add table inet ${NFT_TABLE}\ndelete table inet ${NFT_TABLE}\n${this.#structure(entries)}`);
+    await this.#nft(`${REPLACE_TABLE}${this.#structure(entries)}`);
+  }
+
+  /**
+   * sync() as a script written while nft reads it: the same single
+   * transaction (each set declared once with its elements), but nft parses
+   * the elements (two thirds of its work at a million) while tsad is still
+   * reading blocks.json. nft reads `-f -` whole before it parses anything;
+   * a named pipe it opens itself it parses as the text arrives (nft 1.0.6).
+   */
+  syncStream(): EntryStream | null {
+    if (this.#ctx.dryRun) return null;
+    const text = new TextStream();
+    const done = applyCommand(this.#ctx, 'nft', ['-f', STREAM_PATH_ARG], text);
+    done.catch(() => undefined); // end() reports it
+    text.push(`${REPLACE_TABLE}table inet ${NFT_TABLE} {\n`);
+    let open: Family | null = null;
+    const closed = new Set<Family>();
+    const late: Record<Family, string[]> = { 4: [], 6: [] };
+    let piece = '';
+    let first = true;
+    const close = (): void => {
+      if (open === null) return;
+      text.push(`${piece} }; }\n`);
+      piece = '';
+      closed.add(open);
+      open = null;
+    };
+    return {
+      add: (cidr, family, timeoutSec) => {
+        const el = timedElement(cidr, timeoutSec);
+        if (open !== family) {
+          // Each set is declared once as its elements come; a family seen again after the other one (a hand-edited file) waits for the end.
+          if (closed.has(family)) {
+            late[family].push(el);
+            return;
+          }
+          close();
+          open = family;
+          first = true;
+          text.push(`${setHead(family)} elements = { `);
+        }
+        piece += first ? el : `, ${el}`;
+        first = false;
+        if (piece.length >= PIECE) {
+          text.push(piece);
+          piece = '';
+        }
+      },
+      ready: () => text.ready(),
+      end: async () => {
+        close();
+        for (const fam of [4, 6] as const) {
+          if (late[fam].length > 0) text.push(`${setHead(fam)} elements = { ${late[fam].join(', ')} }; }\n`);
+          else if (!closed.has(fam)) text.push(`${setHead(fam)} }\n`);
+        }
+        text.push(this.#tail());
+        text.end();
+        await done;
+      },
+      abort: (why) => text.fail(why),
+    };
   }
 
   /**
@@ -107,14 +173,16 @@ export class NftablesBackend implements BlockBackend {
    * adding to an existing set needs the block form of elementBlocks).
    */
   #structure(entries?: readonly BlockEntry[]): string {
+    return `table inet ${NFT_TABLE} {\n${setHead(4)}${elementsClause(entries, 4)} }\n${setHead(6)}${elementsClause(entries, 6)} }\n${this.#tail()}`;
+  }
+
+  /** The rest of the table after its sets: the chains, the table's closing brace, and the chains' rules replaced. */
+  #tail(): string {
     const verdict = this.#target === 'REJECT' ? 'reject with icmpx type admin-prohibited' : 'drop';
     // The ICMP errors and resets that `reject` sends to a blocked address are RELATED packets: let them out.
     const rule = (chain: string, match: string): string =>
       `add rule inet ${NFT_TABLE} ${chain} ${match}${chain === 'output' && this.#target === 'REJECT' ? ' ct state != related' : ''} counter ${verdict}`;
     const lines = [
-      `table inet ${NFT_TABLE} {`,
-      `  set ${NFT_SETS[4]} { type ipv4_addr; flags interval, timeout;${elementsClause(entries, 4)} }`,
-      `  set ${NFT_SETS[6]} { type ipv6_addr; flags interval, timeout;${elementsClause(entries, 6)} }`,
       ...CHAINS.map((c) => `  chain ${c} { type filter hook ${c} priority filter - 10; policy accept; }`),
       '}',
       ...CHAINS.map((c) => `flush chain inet ${NFT_TABLE} ${c}`),
@@ -135,8 +203,17 @@ export class NftablesBackend implements BlockBackend {
   }
 }
 
-function elementText(e: BlockEntry): string {
-  return e.timeoutSec > 0 && e.timeoutSec <= NFT_MAX_TIMEOUT ? `${e.cidr} timeout ${Math.ceil(e.timeoutSec)}s` : e.cidr;
+/** A set's declaration up to its elements (the caller closes it with ` }`). */
+function setHead(fam: Family): string {
+  return `  set ${NFT_SETS[fam]} { type ${fam === 4 ? 'ipv4_addr' : 'ipv6_addr'}; flags interval, timeout;`;
+}
+
+function elementText(e: { cidr: string; timeoutSec: number }): string {
+  return timedElement(e.cidr, e.timeoutSec);
+}
+
+function timedElement(cidr: string, timeoutSec: number): string {
+  return timeoutSec > 0 && timeoutSec <= NFT_MAX_TIMEOUT ? `${cidr} timeout ${Math.ceil(timeoutSec)}s` : cidr;
 }
 
 /** ` elements = { ... };` for a set declaration: every entry of the family, or nothing. */
@@ -152,9 +229,8 @@ function elementBlocks(entries: readonly BlockEntry[]): string {
   const out: string[] = [];
   for (const fam of [4, 6] as const) {
     const mine = entries.filter((e) => e.family === fam);
-    const type = fam === 4 ? 'ipv4_addr' : 'ipv6_addr';
     for (const part of chunk(mine, CHUNK)) {
-      out.push(`table inet ${NFT_TABLE} {\n  set ${NFT_SETS[fam]} { type ${type}; flags interval, timeout; elements = { ${part.map(elementText).join(', ')} }; }\n}`);
+      out.push(`table inet ${NFT_TABLE} {\n${setHead(fam)} elements = { ${part.map(elementText).join(', ')} }; }\n}`);
     }
   }
   return out.length === 0 ? '' : `${out.join('\n')}\n`;
