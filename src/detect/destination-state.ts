@@ -20,12 +20,19 @@ export class DestinationState {
   /** Lowest / highest TCP, UDP or UDP-Lite destination port; max 0 = none seen (psad's e_port). */
   portMin = 65536;
   portMax = 0;
-  protocols = 0;
   proto0 = -1;
   protoBits: Int32Array | null = null;
   dstSeen = 0;
   /** Flag bits of this object and its subclasses (see above). */
   bits = 0;
+
+  /** Distinct protocols seen (proto0 and the bits: counted, not kept, as every source embeds one of these). */
+  get protocols(): number {
+    let n = this.proto0 >= 0 ? 1 : 0;
+    const bits = this.protoBits;
+    if (bits !== null) for (let i = 0; i < bits.length; i++) for (let x = bits[i]!; x !== 0; x &= x - 1) n++;
+    return n;
+  }
 
   /** Qualified on its own counters (port spread or protocols); counted once in the table. */
   get qualified(): boolean {
@@ -56,7 +63,7 @@ export class DestinationState {
 
   /** Back to a fresh state (the table reuses itself as its first destination). */
   clearDestination(): void {
-    this.dstPackets = this.protocols = this.portMax = 0;
+    this.dstPackets = this.portMax = 0;
     this.portMin = 65536;
     this.proto0 = -1;
     this.protoBits = null;
@@ -69,7 +76,6 @@ export class DestinationState {
     if (n === this.proto0) return false;
     if (this.proto0 < 0) {
       this.proto0 = n;
-      this.protocols = 1;
       return true;
     }
     let bits = this.protoBits;
@@ -77,7 +83,6 @@ export class DestinationState {
     const m = 1 << (n & 31);
     if ((bits[n >>> 5]! & m) !== 0) return false;
     bits[n >>> 5] = bits[n >>> 5]! | m;
-    this.protocols++;
     return true;
   }
 }

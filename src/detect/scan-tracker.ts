@@ -509,10 +509,10 @@ export class ScanTracker {
       table.noteCount(d.dstPackets);
       const spread = portSpread(d.dstPackets, d.portMin, d.portMax);
       d.like = d.pinged || (d.portMax > 0 && spread === r.portRangeSweep);
-      if (d.like !== wasLike) table.sweepLike += d.like ? 1 : -1;
+      if (d.like !== wasLike) table.likeChanged(d);
       if (!d.qualified && qualifiesAlone(r, d.dstPackets, spread, d.protocols)) {
         d.qualified = true;
-        table.qualifiedDsts++;
+        table.markQualified(d);
       }
       if (d.protocols >= r.protocolScan) s.protoScan = true;
       level = destinationLevel(r, d.dstPackets, spread, d.protocols, tot);
