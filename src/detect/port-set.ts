@@ -20,10 +20,31 @@ export class PortSet {
   count = 0;
   min = -1;
   max = -1;
-  /** Sorted [lo, hi] pairs while ranges are used; null with one port or with the bitmap. */
-  #ranges: number[] | null = null;
+  /**
+   * Sorted [lo, hi] pairs while ranges are used (a plain array), the bitmap
+   * (an Int32Array), or null with one port: one field for both, as every
+   * protocol of every source has one.
+   */
+  #store: number[] | Int32Array | null = null;
   #nRanges = 0;
-  #bits: Int32Array | null = null;
+
+  get #ranges(): number[] | null {
+    const s = this.#store;
+    return s !== null && !(s instanceof Int32Array) ? s : null;
+  }
+
+  set #ranges(v: number[] | null) {
+    if (v !== null || !(this.#store instanceof Int32Array)) this.#store = v;
+  }
+
+  get #bits(): Int32Array | null {
+    const s = this.#store;
+    return s instanceof Int32Array ? s : null;
+  }
+
+  set #bits(v: Int32Array | null) {
+    if (v !== null || this.#store instanceof Int32Array) this.#store = v;
+  }
 
   /** Adds a port; true when it was not in the set. */
   add(port: number): boolean {
@@ -32,7 +53,7 @@ export class PortSet {
       this.min = this.max = port;
       return true;
     }
-    if (this.count === 1 && this.#ranges === null && this.#bits === null) {
+    if (this.count === 1 && this.#store === null) {
       if (port === this.min) return false;
       // A plain array of small integers: a Uint16Array of 8 cost an ArrayBuffer and a view, ~200 bytes (tens of thousands of sources have one).
       this.#ranges = [this.min, this.min, 0, 0];
@@ -57,7 +78,7 @@ export class PortSet {
 
   /** Replaces the contents (taken over; the caller has checked that ranges are sorted and disjoint). */
   restorePorts(snap: PortSetSnapshot): void {
-    this.#ranges = this.#bits = null;
+    this.#store = null;
     this.#nRanges = 0;
     this.count = 0;
     this.min = this.max = -1;
@@ -177,8 +198,7 @@ export class PortSet {
     const bits = new Int32Array(PORT_WORDS);
     const r = this.#ranges as number[];
     for (let i = 0; i < this.#nRanges; i++) for (let p = r[i * 2]!; p <= r[i * 2 + 1]!; p++) bits[p >>> 5] = bits[p >>> 5]! | (1 << (p & 31));
-    this.#bits = bits;
-    this.#ranges = null;
+    this.#store = bits;
     this.#nRanges = 0;
     return this.#addBit(port);
   }

@@ -226,7 +226,7 @@ export class ScanTracker {
     for (const s of this.#sources.values()) {
       const keep = this.#slow && s.outsidePorts() >= 2 ? Math.max(this.#windowMs, this.#slowMs) : this.#windowMs;
       if (s.lastSeen + keep >= nowMs) continue;
-      this.#sources.delete(s.key);
+      this.#sources.remove(s);
       this.#levels[s.peakDl]!--;
       n++;
     }
@@ -347,7 +347,7 @@ export class ScanTracker {
       if (this.#sources.size >= this.#maxSources) {
         this.stats.evicted += evictBatch(this.#sources, this.#levels, Math.max(1, Math.ceil(this.#maxSources / 20)));
       }
-      s = new SourceState(key, family, key !== src, ts, this.#home.contains(src));
+      s = new SourceState(key, family, key !== src, ts, this.#home.contains(src), v4);
       if (s.local && this.#slow) s.beginInside(false);
       this.#snap?.exclude(s);
       this.#sources.add(s, v4);

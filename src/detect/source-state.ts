@@ -15,6 +15,7 @@ import { sharedText } from './shared-text.js';
 import { keyMsg, keyRole, keySid, signatureKey } from './signature-keys.js';
 import type { ServiceMap } from './service-evidence.js';
 import { CLASS_COUNT } from './scan-class.js';
+import { formatIPv4, parseIPv4 } from '../net/address.js';
 import { TOOL_COUNT } from './tool-evidence.js';
 
 export interface SignatureTally {
@@ -40,6 +41,11 @@ const SERVICE_SIG = 8 << TABLE_BITS;
 /** The current and the peak level, 3 bits each, above the flags. */
 const DL_SHIFT = TABLE_BITS + 4;
 const PEAK_SHIFT = DL_SHIFT + 3;
+/** An IPv6 source. */
+const FAMILY6 = 1 << (PEAK_SHIFT + 3);
+/** osTries in #small (bits 25-30; it only counts up to OS_TRIES in scan-tracker.ts, a saved larger count is kept as 63). */
+const OS_SHIFT = 25;
+const OS_MAX = 63;
 
 export const MAX_ADDRESSES = 64;
 export const MAX_REASONS = 16;
@@ -63,6 +69,10 @@ export interface SourceNotesFields {
 
 /** The parts of a source that most sources never need, allocated on first use (the reasons are kept apart: see #why). */
 class SourceNotes implements Omit<SourceNotesFields, 'reasons'> {
+  /** The tcp, udp and icmp records after the first of them (which the source keeps itself). */
+  tcp: ProtoStat | null = null;
+  udp: ProtoStat | null = null;
+  icmp: ProtoStat | null = null;
   /** Per scan class and per tool, once a second class (tool) is seen (the first is counted inline). */
   classes: Uint32Array | null = null;
   tools: Uint32Array | null = null;
@@ -92,19 +102,17 @@ export class SourceState extends DestinationTable {
   inbound = 0;
   outbound = 0;
   forward = 0;
-  tcp: ProtoStat | null = null;
-  udp: ProtoStat | null = null;
-  icmp: ProtoStat | null = null;
+  /** The first of the tcp, udp and icmp records made (most sources use one protocol); the others are in the notes. */
+  #p0: ProtoStat | null = null;
   cls0n = 0;
   tool0n = 0;
   /**
    * Small fields packed into one number (each field costs 8 bytes a source,
    * 8 MB a million): cls0 + 1 (bits 0-3), tool0 + 1 (4-6), ttlMin (7-15),
-   * ttlMax + 1 (16-24). See the accessors below.
+   * ttlMax + 1 (16-24), osTries (25-30). See the accessors below.
    */
   #small = 256 << 7;
   dfPackets = 0;
-  osTries = 0;
   /** The last state snapshot this source was written into, or began after it was tracked (state/scan-snapshot.ts). */
   savedIn = 0;
   /**
@@ -122,14 +130,46 @@ export class SourceState extends DestinationTable {
   /** Why the level rose: one reason inline (most sources that rise rise once), more in an array. */
   #why: string | string[] | null = null;
 
-  constructor(readonly key: string, readonly family: 4 | 6, aggregated: boolean, ts: number, local: boolean) {
+  /**
+   * The tracking key: a plain IPv4 address as its int32 value (no string per
+   * source; `key` formats it when asked), any other key as text.
+   */
+  readonly #k: string | number;
+
+  /** `v4`: SourceTable.v4(key) when the caller has it. */
+  constructor(key: string, family: 4 | 6, aggregated: boolean, ts: number, local: boolean, v4 = SourceState.v4(key)) {
     super();
+    this.#k = v4 >= 0 ? v4 | 0 : key;
+    if (family === 6) this.bits |= FAMILY6;
     this.addresses = aggregated ? [] : null;
     const sec = toSeconds(ts);
     const ms = ts - EPOCH_MS - sec * 1000;
     this.#firstSec = this.#lastSec = sec;
     this.#firstMs = this.#lastMs = ms;
     this.local = local;
+  }
+
+  /** Whether a key is a plain IPv4 address in canonical form (kept as a number): its value, else -1. */
+  static v4(key: string): number {
+    if (key.length > 15 || key.indexOf('/') >= 0) return -1;
+    const n = parseIPv4(key);
+    return n === null ? -1 : n;
+  }
+
+  /** The address or prefix this source is tracked under. */
+  get key(): string {
+    const k = this.#k;
+    return typeof k === 'number' ? formatIPv4(k >>> 0) : k;
+  }
+
+  /** The key's IPv4 value when it is a plain IPv4 address (see SourceState.v4), else -1. */
+  get v4Key(): number {
+    const k = this.#k;
+    return typeof k === 'number' ? k >>> 0 : -1;
+  }
+
+  get family(): 4 | 6 {
+    return (this.bits & FAMILY6) !== 0 ? 6 : 4;
   }
 
   /** Level in the current episode (what alerts and blocking act on), 0-5. */
@@ -184,6 +224,61 @@ export class SourceState extends DestinationTable {
 
   set ttlMax(v: number) {
     this.#small = (this.#small & ~(511 << 16)) | ((v + 1) << 16);
+  }
+
+  /** OS fingerprint lookups made (saturating at 63). */
+  get osTries(): number {
+    return (this.#small >>> OS_SHIFT) & OS_MAX;
+  }
+
+  set osTries(v: number) {
+    this.#small = (this.#small & ~(OS_MAX << OS_SHIFT)) | (Math.min(v, OS_MAX) << OS_SHIFT);
+  }
+
+  get tcp(): ProtoStat | null {
+    return this.#slot(6);
+  }
+
+  set tcp(v: ProtoStat | null) {
+    this.#setSlot(6, v);
+  }
+
+  get udp(): ProtoStat | null {
+    return this.#slot(17);
+  }
+
+  set udp(v: ProtoStat | null) {
+    this.#setSlot(17, v);
+  }
+
+  /** ICMP or ICMPv6. */
+  get icmp(): ProtoStat | null {
+    return this.#slot(1);
+  }
+
+  set icmp(v: ProtoStat | null) {
+    this.#setSlot(1, v);
+  }
+
+  /** The record in slot 6 (tcp), 17 (udp) or 1 (icmp, icmp6). */
+  #slot(slot: number): ProtoStat | null {
+    const p = this.#p0;
+    if (p !== null && slotOf(p.num) === slot) return p;
+    const n = this.#notes;
+    return n === null ? null : slot === 6 ? n.tcp : slot === 17 ? n.udp : n.icmp;
+  }
+
+  #setSlot(slot: number, v: ProtoStat | null): void {
+    const p = this.#p0;
+    if (p === null || slotOf(p.num) === slot) {
+      this.#p0 = v;
+      return;
+    }
+    if (v === null && this.#notes === null) return;
+    const n = this.#n;
+    if (slot === 6) n.tcp = v;
+    else if (slot === 17) n.udp = v;
+    else n.icmp = v;
   }
 
   /** Inside HOME_NET, or sent by this host (OUTPUT chain). */
@@ -456,7 +551,7 @@ export class SourceState extends DestinationTable {
 
   /** Replaces the rare parts (taken over, not copied); null when the source has none. */
   restoreNotes(f: SourceNotesFields | null): void {
-    const { classes, tools } = this;
+    const { classes, tools, tcp, udp, icmp } = this;
     if (f === null) {
       this.#notes = null;
       this.#why = null;
@@ -466,6 +561,8 @@ export class SourceState extends DestinationTable {
       this.#why = reasons;
     }
     [this.classes, this.tools] = [classes, tools];
+    this.#p0 = null;
+    [this.tcp, this.udp, this.icmp] = [tcp, udp, icmp];
   }
 
   /** The destination window of this source. */
@@ -596,12 +693,16 @@ export class SourceState extends DestinationTable {
   proto(name: string, num: number): ProtoStat {
     switch (num) {
       case 6:
-        return (this.tcp ??= new ProtoStat(name, num, true));
       case 17:
-        return (this.udp ??= new ProtoStat(name, num, true));
       case 1:
-      case 58:
-        return (this.icmp ??= new ProtoStat(name, num, false));
+      case 58: {
+        const p = this.#p0;
+        if (p !== null && (p.num === num || slotOf(p.num) === slotOf(num))) return p;
+        const slot = slotOf(num);
+        let s = this.#slot(slot);
+        if (s === null) this.#setSlot(slot, (s = new ProtoStat(name, num, slot !== 1)));
+        return s;
+      }
       default: {
         const m = (this.#n.others ??= new Map());
         let s = m.get(num);
@@ -618,4 +719,9 @@ export class SourceState extends DestinationTable {
     if (this.others !== null) out.push(...[...this.others.values()].sort((a, b) => a.num - b.num));
     return out;
   }
+}
+
+/** The fixed record slot of tcp (6), udp (17) and icmp/icmp6 (1). */
+function slotOf(num: number): number {
+  return num === 58 ? 1 : num;
 }

@@ -10,9 +10,8 @@
  * one array in first-seen order; a deleted source leaves a hole there until
  * holes outnumber sources and the array is compacted.
  */
-import { parseIPv4 } from '../net/address.js';
 import { v4Hash } from './address-set.js';
-import type { SourceState } from './source-state.js';
+import { SourceState } from './source-state.js';
 
 /** A free slot of the integer table (slots hold indexes into the order, 0 or more). */
 const FREE = -1;
@@ -32,9 +31,7 @@ export class SourceTable {
 
   /** Whether a key is a plain IPv4 address (kept in the integer table): its number, else -1. */
   static v4(key: string): number {
-    if (key.length > 15 || key.indexOf('/') >= 0) return -1;
-    const n = parseIPv4(key);
-    return n === null ? -1 : n;
+    return SourceState.v4(key);
   }
 
   get size(): number {
@@ -52,7 +49,7 @@ export class SourceTable {
   }
 
   /** Adds a source whose key is not in the table. */
-  add(s: SourceState, v4 = SourceTable.v4(s.key)): void {
+  add(s: SourceState, v4 = s.v4Key): void {
     if (this.#holes > 1024 && this.#holes > this.size) this.#compact();
     const i = this.#order.length;
     this.#order.push(s);
@@ -61,7 +58,16 @@ export class SourceTable {
   }
 
   delete(key: string): boolean {
-    const v4 = SourceTable.v4(key);
+    return this.#delete(key, SourceTable.v4(key));
+  }
+
+  /** Deletes a tracked source (without making its key's text). */
+  remove(s: SourceState): boolean {
+    const v4 = s.v4Key;
+    return this.#delete(v4 >= 0 ? '' : s.key, v4);
+  }
+
+  #delete(key: string, v4: number): boolean {
     let i: number;
     if (v4 >= 0) i = this.#remove(v4);
     else {
@@ -157,7 +163,7 @@ export class SourceTable {
     this.#other.clear();
     for (let i = 0; i < order.length; i++) {
       const s = order[i] as SourceState;
-      const v4 = SourceTable.v4(s.key);
+      const v4 = s.v4Key;
       if (v4 >= 0) this.#insert(v4, i);
       else this.#other.set(s.key, i);
     }
