@@ -18,8 +18,8 @@ export type PortSetSnapshot = null | { port: number } | { ranges: Uint16Array } 
 
 export class PortSet {
   count = 0;
-  min = -1;
-  max = -1;
+  /** The lowest port in the high 16 bits, the highest in the low 16 (one field for two: every protocol record has a set). */
+  #mm = 0;
   /**
    * Sorted [lo, hi] pairs while ranges are used (a plain array), the bitmap
    * (an Int32Array), or null with one port: one field for both, as every
@@ -44,6 +44,24 @@ export class PortSet {
 
   set #bits(v: Int32Array | null) {
     if (v !== null || this.#store instanceof Int32Array) this.#store = v;
+  }
+
+  /** Lowest port, -1 when empty. */
+  get min(): number {
+    return this.count === 0 ? -1 : this.#mm >>> 16;
+  }
+
+  set min(v: number) {
+    this.#mm = ((v & 0xffff) << 16) | (this.#mm & 0xffff);
+  }
+
+  /** Highest port, -1 when empty. */
+  get max(): number {
+    return this.count === 0 ? -1 : this.#mm & 0xffff;
+  }
+
+  set max(v: number) {
+    this.#mm = (this.#mm & ~0xffff) | (v & 0xffff);
   }
 
   /** Adds a port; true when it was not in the set. */
@@ -106,7 +124,7 @@ export class PortSet {
     for (let w = 0; w < bits.length; w++) {
       let word = bits[w]!;
       if (word === 0) continue;
-      if (this.min < 0) this.min = w * 32 + (31 - Math.clz32(word & -word));
+      if (this.count === 0) this.min = w * 32 + (31 - Math.clz32(word & -word));
       this.max = w * 32 + (31 - Math.clz32(word));
       for (; word !== 0; word &= word - 1) this.count++;
     }

@@ -162,13 +162,10 @@ export class ScanTracker {
     else if (ts > this.#clock) this.#clock = ts;
     const sec = toSeconds(ts);
     const s = this.#source(p.src, p.family, ts, sec);
-    s.packets++;
+    s.addPacket(p.dir);
     s.seenAt(ts, sec);
     // The packet's direction (traffic-class.ts): a source that sends from inside is a local host.
-    if (p.dir === 'inbound') s.inbound++;
-    else {
-      if (p.dir === 'outbound') s.outbound++;
-      else s.forward++;
+    if (p.dir !== 'inbound') {
       if (!s.local) {
         if (this.#slow) s.beginInside(true);
         s.local = true;

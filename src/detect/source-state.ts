@@ -6,6 +6,7 @@
  * sources must stay cheap.
  */
 import type { SignatureRole } from '../model/signature.js';
+import type { Direction } from '../model/packet.js';
 import type { FingerprintGuess } from './os-fingerprint.js';
 import { DestinationTable, TABLE_BITS } from './destination-table.js';
 import { EPOCH_MS, toSeconds } from './event-seconds.js';
@@ -86,6 +87,13 @@ class SourceNotes implements Omit<SourceNotesFields, 'reasons'> {
   services: ServiceMap | null = null;
 }
 
+/** Packets per chain, once one did not come in (before that, every packet did). */
+class Chains {
+  outbound = 0;
+  forward = 0;
+  constructor(public inbound: number) {}
+}
+
 /**
  * A source extends its destination table (one object instead of two per
  * source: with a million sources every object counts); `dsts` names that part.
@@ -99,9 +107,8 @@ export class SourceState extends DestinationTable {
   #lastSec: number;
   #lastMs: number;
   packets = 0;
-  inbound = 0;
-  outbound = 0;
-  forward = 0;
+  /** Null while every packet came in on the INPUT chain (inbound = packets). */
+  #chains: Chains | null = null;
   /** The first of the tcp, udp and icmp records made (most sources use one protocol); the others are in the notes. */
   #p0: ProtoStat | null = null;
   cls0n = 0;
@@ -147,6 +154,44 @@ export class SourceState extends DestinationTable {
     this.#firstSec = this.#lastSec = sec;
     this.#firstMs = this.#lastMs = ms;
     this.local = local;
+  }
+
+  /** Counts a packet and its chain. */
+  addPacket(dir: Direction): void {
+    this.packets++;
+    let c = this.#chains;
+    if (c === null) {
+      if (dir === 'inbound') return;
+      c = this.#chains = new Chains(this.packets - 1);
+    }
+    if (dir === 'inbound') c.inbound++;
+    else if (dir === 'outbound') c.outbound++;
+    else c.forward++;
+  }
+
+  /** Packets on the INPUT chain. */
+  get inbound(): number {
+    return this.#chains === null ? this.packets : this.#chains.inbound;
+  }
+
+  /** Packets on the OUTPUT chain. */
+  get outbound(): number {
+    return this.#chains === null ? 0 : this.#chains.outbound;
+  }
+
+  /** Packets on the FORWARD chain. */
+  get forward(): number {
+    return this.#chains === null ? 0 : this.#chains.forward;
+  }
+
+  /** Sets the counts per chain (saved state; `packets` first). */
+  restoreChains(inbound: number, outbound: number, forward: number): void {
+    if (inbound === this.packets && outbound === 0 && forward === 0) this.#chains = null;
+    else {
+      const c = (this.#chains = new Chains(inbound));
+      c.outbound = outbound;
+      c.forward = forward;
+    }
   }
 
   /** Whether a key is a plain IPv4 address in canonical form (kept as a number): its value, else -1. */

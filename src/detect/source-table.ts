@@ -27,6 +27,13 @@ export class SourceTable {
    */
   #cells = new Int32Array(2048).fill(FREE);
   #v4 = 0;
+  /**
+   * Where the last lookup of an absent IPv4 key (#missKey) stopped: the free
+   * cell add() then fills without probing again (each probe of a new
+   * address in a table of millions is a cache miss). -1 once cells change.
+   */
+  #missAt = -1;
+  #missKey = 0;
   readonly #other = new Map<string, number>();
 
   /** Whether a key is a plain IPv4 address (kept in the integer table): its number, else -1. */
@@ -100,7 +107,11 @@ export class SourceTable {
     const want = v4 | 0;
     for (let h = v4Hash(v4) & mask; ; h = (h + 1) & mask) {
       const i = c[2 * h + 1] as number;
-      if (i === FREE) return -1;
+      if (i === FREE) {
+        this.#missAt = h;
+        this.#missKey = want;
+        return -1;
+      }
       if (c[2 * h] === want) return i;
     }
   }
@@ -109,8 +120,10 @@ export class SourceTable {
     if ((this.#v4 + 1) * 4 > this.#cells.length) this.#grow();
     const c = this.#cells;
     const mask = (c.length >>> 1) - 1;
-    let h = v4Hash(v4) & mask;
-    while (c[2 * h + 1] !== FREE) h = (h + 1) & mask;
+    let h: number;
+    if (this.#missAt >= 0 && this.#missKey === (v4 | 0)) h = this.#missAt;
+    else for (h = v4Hash(v4) & mask; c[2 * h + 1] !== FREE; h = (h + 1) & mask);
+    this.#missAt = -1;
     c[2 * h] = v4 | 0;
     c[2 * h + 1] = index;
     this.#v4++;
@@ -118,6 +131,7 @@ export class SourceTable {
 
   /** Removes an IPv4 key (backward-shift deletion keeps probe runs unbroken); returns its index or -1. */
   #remove(v4: number): number {
+    this.#missAt = -1;
     const c = this.#cells;
     const mask = (c.length >>> 1) - 1;
     const want = v4 | 0;
@@ -143,6 +157,7 @@ export class SourceTable {
   }
 
   #grow(): void {
+    this.#missAt = -1;
     const old = this.#cells;
     this.#cells = new Int32Array(old.length * 2).fill(FREE);
     this.#v4 = 0;
@@ -158,6 +173,7 @@ export class SourceTable {
     for (const s of this.#order) if (s !== null) order.push(s);
     this.#order = order;
     this.#holes = 0;
+    this.#missAt = -1;
     this.#cells.fill(FREE);
     this.#v4 = 0;
     this.#other.clear();
