@@ -1,13 +1,14 @@
 import { PortSet } from './port-set.js';
 
-class ProtoInfo {
+/** A protocol as its records name it. */
+export class ProtoInfo {
   constructor(readonly name: string, readonly num: number, readonly hasPorts: boolean) {}
 }
 
 /** The last info made per protocol number and hasPorts (a protocol has one name but for odd input). */
 const infos: Array<ProtoInfo | undefined> = [];
 
-function protoInfo(name: string, num: number, hasPorts: boolean): ProtoInfo {
+export function protoInfo(name: string, num: number, hasPorts: boolean): ProtoInfo {
   const i = num >= 0 && num < 256 ? num * 2 + (hasPorts ? 1 : 0) : -1;
   const had = i >= 0 ? infos[i] : undefined;
   if (had !== undefined && had.name === name) return had;

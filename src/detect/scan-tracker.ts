@@ -366,14 +366,9 @@ export class ScanTracker {
 
   /** Protocol, port, flag, class, tool and TTL counters; returns the packet's scan class. */
   #count(s: SourceState, p: Packet): number {
-    const ps = s.proto(p.proto, p.protoNum);
-    ps.packets++;
-    if (ps.hasPorts && p.dport >= 0) {
-      ps.add(p.dport);
-      if (s.local && p.dir === 'inbound') s.addOutsidePort(ps.name, ps.num, p.dport);
-    }
-    if (p.protoNum === 6) ps.addKind(p.tcpFlags);
-    else if (p.icmpType >= 0) ps.addKind(p.icmpType * 256 + (p.icmpCode & 255));
+    const kind = p.protoNum === 6 ? p.tcpFlags : p.icmpType >= 0 ? p.icmpType * 256 + (p.icmpCode & 255) : -1;
+    const ps = s.countProtocol(p.proto, p.protoNum, p.dport, kind);
+    if (ps.hasPorts && p.dport >= 0 && s.local && p.dir === 'inbound') s.addOutsidePort(ps.name, ps.num, p.dport);
     const cls = classify(p);
     s.addClass(cls);
     const tool = toolEvidence(p, cls);
@@ -574,10 +569,7 @@ export class ScanTracker {
 
 /** Distinct destination ports (TCP, UDP, UDP-Lite, SCTP) over a source's tracked life. */
 function distinctPorts(s: SourceState): number {
-  let n = (s.tcp?.count ?? 0) + (s.udp?.count ?? 0);
-  const others = s.others;
-  if (others !== null) for (const ps of others.values()) if (ps.hasPorts) n += ps.count;
-  return n;
+  return s.distinctPorts();
 }
 
 /** The sweep ladder's level for `tot` destinations, 0 while below DL1_UNIQUE_HOSTS. */

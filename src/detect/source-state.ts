@@ -10,7 +10,7 @@ import type { Direction } from '../model/packet.js';
 import type { FingerprintGuess } from './os-fingerprint.js';
 import { DestinationTable, TABLE_BITS } from './destination-table.js';
 import { EPOCH_MS, toSeconds } from './event-seconds.js';
-import { ProtoStat } from './proto-stat.js';
+import { ProtoInfo, ProtoStat, protoInfo } from './proto-stat.js';
 import { grown } from './exact-list.js';
 import { sharedText } from './shared-text.js';
 import { keyMsg, keyRole, keySid, signatureKey } from './signature-keys.js';
@@ -109,8 +109,15 @@ export class SourceState extends DestinationTable {
   packets = 0;
   /** Null while every packet came in on the INPUT chain (inbound = packets). */
   #chains: Chains | null = null;
-  /** The first of the tcp, udp and icmp records made (most sources use one protocol); the others are in the notes. */
-  #p0: ProtoStat | null = null;
+  /**
+   * The first of the tcp, udp and icmp records made (most sources use one
+   * protocol; the others are in the notes). While that record holds a single
+   * packet it is not made: #p0 is its protocol and #p0x the packet's port and
+   * kind (see inlinePacket()), as a flood of one-packet sources would
+   * otherwise make a record object each.
+   */
+  #p0: ProtoStat | ProtoInfo | null = null;
+  #p0x = 0;
   cls0n = 0;
   tool0n = 0;
   /**
@@ -280,6 +287,7 @@ export class SourceState extends DestinationTable {
     this.#small = (this.#small & ~(OS_MAX << OS_SHIFT)) | (Math.min(v, OS_MAX) << OS_SHIFT);
   }
 
+  /** The tcp record (to read: while it holds one packet, a copy made on each call). */
   get tcp(): ProtoStat | null {
     return this.#slot(6);
   }
@@ -305,12 +313,53 @@ export class SourceState extends DestinationTable {
     this.#setSlot(1, v);
   }
 
-  /** The record in slot 6 (tcp), 17 (udp) or 1 (icmp, icmp6). */
+  /** The record in slot 6 (tcp), 17 (udp) or 1 (icmp, icmp6), to read (an inline one as a copy). */
   #slot(slot: number): ProtoStat | null {
     const p = this.#p0;
-    if (p !== null && slotOf(p.num) === slot) return p;
+    if (p !== null && slotOf(p.num) === slot) return p instanceof ProtoStat ? p : inflate(p, this.#p0x);
+    return this.#noted(slot);
+  }
+
+  #noted(slot: number): ProtoStat | null {
     const n = this.#notes;
     return n === null ? null : slot === 6 ? n.tcp : slot === 17 ? n.udp : n.icmp;
+  }
+
+  /** The record in a slot to change: an inline one is made and kept. */
+  #writable(slot: number): ProtoStat | null {
+    const p = this.#p0;
+    if (p !== null && slotOf(p.num) === slot) return p instanceof ProtoStat ? p : (this.#p0 = inflate(p, this.#p0x));
+    return this.#noted(slot);
+  }
+
+  /** Distinct ports in the record of a slot (none when inline without a port). */
+  #ports(slot: number): number {
+    const p = this.#p0;
+    if (p !== null && slotOf(p.num) === slot) return p instanceof ProtoStat ? p.count : p.hasPorts && (this.#p0x & PORT_MASK) !== 0 ? 1 : 0;
+    return this.#noted(slot)?.count ?? 0;
+  }
+
+  /**
+   * Counts a packet of a protocol (port -1: none; kind: the TCP flags, or
+   * ICMP type * 256 + code, -1: none) in its record, as record.packets++,
+   * add(port) when it has ports, addKind(kind) for TCP or a kind would.
+   * Returns the record's protocol (its name, number and whether it has ports).
+   */
+  countProtocol(name: string, num: number, port: number, kind: number): ProtoInfo | ProtoStat {
+    if (this.#p0 === null && (num === 6 || num === 17 || num === 1 || num === 58) && this.#noted(slotOf(num)) === null) {
+      const info = protoInfo(name, num, slotOf(num) !== 1);
+      const x = inlinePacket(info.hasPorts, num, port, kind);
+      if (x >= 0) {
+        this.#p0 = info;
+        this.#p0x = x;
+        return info;
+      }
+    }
+    const ps = this.proto(name, num);
+    ps.packets++;
+    if (ps.hasPorts && port >= 0) ps.add(port);
+    if (num === 6 || kind >= 0) ps.addKind(kind);
+    return ps;
   }
 
   #setSlot(slot: number, v: ProtoStat | null): void {
@@ -540,9 +589,13 @@ export class SourceState extends DestinationTable {
       for (const ps of m.values()) n += ps.count;
       return n;
     }
+    return this.distinctPorts();
+  }
+
+  /** Distinct destination ports (TCP, UDP, UDP-Lite, SCTP) over the tracked life. */
+  distinctPorts(): number {
     // Per packet (the slow-scan ladder): no array of the records, as protocolStats() would make.
-    if (this.tcp !== null) n += this.tcp.count;
-    if (this.udp !== null) n += this.udp.count;
+    let n = this.#ports(6) + this.#ports(17);
     const others = this.#notes?.others ?? null;
     if (others !== null) for (const ps of others.values()) if (ps.hasPorts) n += ps.count;
     return n;
@@ -596,7 +649,8 @@ export class SourceState extends DestinationTable {
 
   /** Replaces the rare parts (taken over, not copied); null when the source has none. */
   restoreNotes(f: SourceNotesFields | null): void {
-    const { classes, tools, tcp, udp, icmp } = this;
+    const { classes, tools } = this;
+    const [tcp, udp, icmp] = [this.#noted(6), this.#noted(17), this.#noted(1)];
     if (f === null) {
       this.#notes = null;
       this.#why = null;
@@ -606,8 +660,7 @@ export class SourceState extends DestinationTable {
       this.#why = reasons;
     }
     [this.classes, this.tools] = [classes, tools];
-    this.#p0 = null;
-    [this.tcp, this.udp, this.icmp] = [tcp, udp, icmp];
+    if (tcp !== null || udp !== null || icmp !== null) Object.assign(this.#n, { tcp, udp, icmp });
   }
 
   /** The destination window of this source. */
@@ -741,10 +794,8 @@ export class SourceState extends DestinationTable {
       case 17:
       case 1:
       case 58: {
-        const p = this.#p0;
-        if (p !== null && (p.num === num || slotOf(p.num) === slotOf(num))) return p;
         const slot = slotOf(num);
-        let s = this.#slot(slot);
+        let s = this.#writable(slot);
         if (s === null) this.#setSlot(slot, (s = new ProtoStat(name, num, slot !== 1)));
         return s;
       }
@@ -769,4 +820,30 @@ export class SourceState extends DestinationTable {
 /** The fixed record slot of tcp (6), udp (17) and icmp/icmp6 (1). */
 function slotOf(num: number): number {
   return num === 58 ? 1 : num;
+}
+
+/**
+ * In #p0x, for a protocol with ports: the port + 1 (0: none) in the low 17
+ * bits, the kind + 1 (0: none) above; for one without (ICMP): the kind + 1.
+ */
+const PORT_MASK = 0x1ffff;
+/** Largest kind + 1 kept inline beside a port (TCP flags fit; larger values make the record). */
+const KIND_MAX = 1 << 13;
+
+/** A one-packet record as #p0x keeps it, -1 when it cannot be (a TCP packet without flags, a kind out of range). */
+function inlinePacket(hasPorts: boolean, num: number, port: number, kind: number): number {
+  if ((num === 6 && kind < 0) || kind > 0xffff) return -1;
+  if (!hasPorts) return kind + 1;
+  return kind + 1 >= KIND_MAX ? -1 : (port >= 0 ? port + 1 : 0) + (kind + 1) * (PORT_MASK + 1);
+}
+
+/** The record an inline packet stands for. */
+function inflate(info: ProtoInfo, x: number): ProtoStat {
+  const ps = new ProtoStat(info.name, info.num, info.hasPorts);
+  ps.packets = 1;
+  const port = info.hasPorts ? (x & PORT_MASK) - 1 : -1;
+  const kind = (info.hasPorts ? x >>> 17 : x) - 1;
+  if (port >= 0) ps.add(port);
+  if (kind >= 0) ps.addKind(kind);
+  return ps;
 }

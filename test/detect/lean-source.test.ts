@@ -160,6 +160,24 @@ describe('source parts', () => {
     expect(s.protocolStats()).toEqual([tcp, udp, icmp6]);
   });
 
+  test('a first one-packet record kept inline reads as the record it stands for', () => {
+    const protos = [['tcp', 6], ['udp', 17], ['icmp', 1], ['icmp6', 58], ['sctp', 132], ['gre', 47]] as const;
+    const view = (s: SourceState): unknown => [s.protocolStats().map((p) => [p.name, p.num, p.hasPorts, p.packets, p.portSnapshot(), p.kinds(), p.toString()]), s.distinctPorts(), s.tcp?.count, s.udp?.packets, s.icmp?.kinds()];
+    fc.assert(fc.property(fc.array(fc.tuple(fc.constantFrom(...protos), fc.integer({ min: -1, max: 65535 }), fc.oneof(fc.integer({ min: -1, max: 300 }), fc.integer({ min: -1, max: 65535 }))), { minLength: 1, maxLength: 6 }), (packets) => {
+      const a = source('192.0.2.1');
+      const b = source('192.0.2.1');
+      for (const [[name, num], port, kind] of packets) {
+        const got = a.countProtocol(name, num, port, kind);
+        const ps = b.proto(name, num);
+        ps.packets++;
+        if (ps.hasPorts && port >= 0) ps.add(port);
+        if (num === 6 || kind >= 0) ps.addKind(kind);
+        expect([got.name, got.num, got.hasPorts]).toEqual([ps.name, ps.num, ps.hasPorts]);
+        expect(view(a)).toEqual(view(b));
+      }
+    }), { numRuns: 500 });
+  });
+
   test('osTries counts up and saturates', () => {
     const s = source('192.0.2.1');
     s.ttlMin = 12;
