@@ -23,27 +23,18 @@ export class PortSet {
   /**
    * Sorted [lo, hi] pairs while ranges are used (a plain array), the bitmap
    * (an Int32Array), or null with one port: one field for both, as every
-   * protocol of every source has one.
+   * protocol of every source has one. #nRanges tells which: the ranges in
+   * use (1 or more), -1 for the bitmap, 0 for neither.
    */
   #store: number[] | Int32Array | null = null;
   #nRanges = 0;
 
   get #ranges(): number[] | null {
-    const s = this.#store;
-    return s !== null && !(s instanceof Int32Array) ? s : null;
-  }
-
-  set #ranges(v: number[] | null) {
-    if (v !== null || !(this.#store instanceof Int32Array)) this.#store = v;
+    return this.#nRanges > 0 ? (this.#store as number[]) : null;
   }
 
   get #bits(): Int32Array | null {
-    const s = this.#store;
-    return s instanceof Int32Array ? s : null;
-  }
-
-  set #bits(v: Int32Array | null) {
-    if (v !== null || this.#store instanceof Int32Array) this.#store = v;
+    return this.#nRanges < 0 ? (this.#store as Int32Array) : null;
   }
 
   /** Lowest port, -1 when empty. */
@@ -74,7 +65,7 @@ export class PortSet {
     if (this.count === 1 && this.#store === null) {
       if (port === this.min) return false;
       // A plain array of small integers: a Uint16Array of 8 cost an ArrayBuffer and a view, ~200 bytes (tens of thousands of sources have one).
-      this.#ranges = [this.min, this.min, 0, 0];
+      this.#store = [this.min, this.min, 0, 0];
       this.#nRanges = 1;
     }
     const added = this.#bits !== null ? this.#addBit(port) : this.#addRange(port);
@@ -112,7 +103,7 @@ export class PortSet {
     const n = r.length >>> 1;
     const ranges = new Array<number>(n * 2);
     for (let i = 0; i < n * 2; i++) ranges[i] = r[i] as number;
-    this.#ranges = ranges;
+    this.#store = n > 0 ? ranges : null;
     this.#nRanges = n;
     for (let i = 0; i < n; i++) this.count += r[i * 2 + 1]! - r[i * 2]! + 1;
     this.min = r[0]!;
@@ -120,7 +111,8 @@ export class PortSet {
   }
 
   #restoreBits(bits: Int32Array): void {
-    this.#bits = bits;
+    this.#store = bits;
+    this.#nRanges = -1;
     for (let w = 0; w < bits.length; w++) {
       let word = bits[w]!;
       if (word === 0) continue;
@@ -203,7 +195,7 @@ export class PortSet {
       if ((this.#nRanges + 1) * 2 > r.length) {
         const bigger = new Array<number>(Math.max(4, r.length * 2)).fill(0);
         for (let j = 0; j < r.length; j++) bigger[j] = r[j] as number;
-        this.#ranges = r = bigger;
+        this.#store = r = bigger;
       }
       r.copyWithin(i * 2 + 2, i * 2, this.#nRanges * 2);
       r[i * 2] = r[i * 2 + 1] = port;
@@ -217,7 +209,7 @@ export class PortSet {
     const r = this.#ranges as number[];
     for (let i = 0; i < this.#nRanges; i++) for (let p = r[i * 2]!; p <= r[i * 2 + 1]!; p++) bits[p >>> 5] = bits[p >>> 5]! | (1 << (p & 31));
     this.#store = bits;
-    this.#nRanges = 0;
+    this.#nRanges = -1;
     return this.#addBit(port);
   }
 
