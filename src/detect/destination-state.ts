@@ -11,8 +11,11 @@
 const QUALIFIED = 1;
 const PINGED = 2;
 const LIKE = 4;
-/** The bits DestinationState uses; subclasses use the bits above. */
+/** The bits DestinationState uses; subclasses use the bits above, up to bit 21. */
 export const DESTINATION_BITS = 3;
+/** proto0 + 1 in bits 22-30 of `bits` (one field less per source). */
+const PROTO0_SHIFT = 22;
+const PROTO0_MASK = 511 << PROTO0_SHIFT;
 
 export class DestinationState {
   /** Packets to this destination (named apart from the source's own `packets`). */
@@ -20,12 +23,27 @@ export class DestinationState {
   /** Lowest / highest TCP, UDP or UDP-Lite destination port; max 0 = none seen (psad's e_port). */
   portMin = 65536;
   portMax = 0;
-  protocols = 0;
-  proto0 = -1;
   protoBits: Int32Array | null = null;
   dstSeen = 0;
   /** Flag bits of this object and its subclasses (see above). */
   bits = 0;
+
+  /** The first protocol number seen, -1 before any. */
+  get proto0(): number {
+    return ((this.bits & PROTO0_MASK) >>> PROTO0_SHIFT) - 1;
+  }
+
+  set proto0(v: number) {
+    this.bits = (this.bits & ~PROTO0_MASK) | (((v + 1) & 511) << PROTO0_SHIFT);
+  }
+
+  /** Distinct protocols seen (proto0 and the bits: counted, not kept, as every source embeds one of these). */
+  get protocols(): number {
+    let n = this.proto0 >= 0 ? 1 : 0;
+    const bits = this.protoBits;
+    if (bits !== null) for (let i = 0; i < bits.length; i++) for (let x = bits[i]!; x !== 0; x &= x - 1) n++;
+    return n;
+  }
 
   /** Qualified on its own counters (port spread or protocols); counted once in the table. */
   get qualified(): boolean {
@@ -56,7 +74,7 @@ export class DestinationState {
 
   /** Back to a fresh state (the table reuses itself as its first destination). */
   clearDestination(): void {
-    this.dstPackets = this.protocols = this.portMax = 0;
+    this.dstPackets = this.portMax = 0;
     this.portMin = 65536;
     this.proto0 = -1;
     this.protoBits = null;
@@ -69,7 +87,6 @@ export class DestinationState {
     if (n === this.proto0) return false;
     if (this.proto0 < 0) {
       this.proto0 = n;
-      this.protocols = 1;
       return true;
     }
     let bits = this.protoBits;
@@ -77,7 +94,6 @@ export class DestinationState {
     const m = 1 << (n & 31);
     if ((bits[n >>> 5]! & m) !== 0) return false;
     bits[n >>> 5] = bits[n >>> 5]! | m;
-    this.protocols++;
     return true;
   }
 }

@@ -9,7 +9,10 @@
  *
  * Memory and speed, by size: the table is itself the state of its first
  * destination (it extends DestinationState), so a one-destination source is
- * one object; up to SMALL destinations live in two short arrays (searched
+ * one object, and the table's own counters (window size, peak, sweep-like,
+ * ...) follow from that destination until a second one, a reset or an
+ * overflow needs them kept (class More: two fields a source instead of
+ * eleven, a million sources being what the garbage collector copies); up to SMALL destinations live in two short arrays (searched
  * and aged out by a plain scan, no allocation per packet); beyond that a Map
  * kept in last-seen order (re-inserted on touch), aged out from the front.
  * At most `cap` destinations are kept; beyond that packets still count at
@@ -23,8 +26,8 @@ import { HyperLogLog, type HllSnapshot } from './hyperloglog.js';
 export const SMALL = 16;
 
 /**
- * The private part of a table (state/table-codec.ts saves and restores it; the
- * public counters are set directly). `entries` are the destinations in the
+ * The state of a table (state/table-codec.ts saves and restores it; active,
+ * qualified and sweep-like destinations follow from the entries). `entries` are the destinations in the
  * window in their order; the table's own destination appears as the table
  * itself. The layout is how they are kept: 'none' (no entry), 'one' (the
  * table's own only), 'small' (up to SMALL, in the arrays), 'map'.
@@ -38,6 +41,8 @@ export interface TableSnapshot {
   inserted: number;
   maxPackets: number;
   maxDirty: boolean;
+  peak: number;
+  overflow: number;
 }
 
 /** Flag bits of the table (in DestinationState.bits, above the destination's own). */
@@ -46,32 +51,33 @@ const MAX_DIRTY = 2 << DESTINATION_BITS;
 /** The bits DestinationTable uses; SourceState uses the bits above. */
 export const TABLE_BITS = DESTINATION_BITS + 2;
 
-/** A table's second and later destinations (only sources that reach two have one). */
-class Many {
+/**
+ * What a table keeps once it is more than its own first destination (a
+ * second destination, a reset, an overflow): the other destinations and the
+ * counters, which until then follow from the first destination alone.
+ */
+class More {
   keys: string[] | null = null;
   vals: DestinationState[] | null = null;
   map: Map<string, DestinationState> | null = null;
+  /** The destination last moved to the end of the map. */
   mru = '';
+  /** A lower bound of the oldest last-seen (exact after each aging pass); NEVER when empty. */
+  minSeen = NEVER;
+  hll: HyperLogLog | null = null;
+  inserted = 0;
+  maxPackets = 0;
+  active = 0;
+  peak = 0;
+  qualified = 0;
+  sweepLike = 0;
+  overflow = 0;
 }
 
 export class DestinationTable extends DestinationState {
   #oneKey = '';
-  #many: Many | null = null;
-  /** A lower bound of the oldest last-seen (exact after each aging pass); NEVER when empty. */
-  #minSeen = NEVER;
-  #hll: HyperLogLog | null = null;
-  #inserted = 0;
-  #maxPackets = 0;
-  /** Destinations inside the window. */
-  active = 0;
-  /** Highest `active` reached. */
-  peak = 0;
-  /** Active destinations that qualified on their own counters. */
-  qualifiedDsts = 0;
-  /** Active destinations that are sweep-like (see DestinationState.like). */
-  sweepLike = 0;
-  /** Packets to destinations not kept because the table was full. */
-  overflowPackets = 0;
+  /** Null while the table is at most its own first destination (see More). */
+  #more: More | null = null;
 
   /** The first destination is in use (its state is this object's own fields). */
   get #hasOne(): boolean {
@@ -90,37 +96,57 @@ export class DestinationTable extends DestinationState {
     this.bits = v ? this.bits | MAX_DIRTY : this.bits & ~MAX_DIRTY;
   }
 
-  get #keys(): string[] | null {
-    return this.#many === null ? null : this.#many.keys;
+  /** 1 while the own destination is in use (a table without More), else 0. */
+  get #own(): number {
+    return (this.bits & HAS_ONE) !== 0 ? 1 : 0;
   }
 
-  set #keys(v: string[] | null) {
-    if (v !== null || this.#many !== null) (this.#many ??= new Many()).keys = v;
+  /** Destinations inside the window. */
+  get active(): number {
+    return this.#more === null ? this.#own : this.#more.active;
   }
 
-  get #vals(): DestinationState[] | null {
-    return this.#many === null ? null : this.#many.vals;
+  /** Highest `active` reached. */
+  get peak(): number {
+    return this.#more === null ? this.#own : this.#more.peak;
   }
 
-  set #vals(v: DestinationState[] | null) {
-    if (v !== null || this.#many !== null) (this.#many ??= new Many()).vals = v;
+  /** Active destinations that qualified on their own counters. */
+  get qualifiedDsts(): number {
+    return this.#more === null ? (this.#own === 1 && this.qualified ? 1 : 0) : this.#more.qualified;
   }
 
-  get #map(): Map<string, DestinationState> | null {
-    return this.#many === null ? null : this.#many.map;
+  /** Active destinations that are sweep-like (see DestinationState.like). */
+  get sweepLike(): number {
+    return this.#more === null ? (this.#own === 1 && this.like ? 1 : 0) : this.#more.sweepLike;
   }
 
-  set #map(v: Map<string, DestinationState> | null) {
-    if (v !== null || this.#many !== null) (this.#many ??= new Many()).map = v;
+  /** Packets to destinations not kept because the table was full. */
+  get overflowPackets(): number {
+    return this.#more === null ? 0 : this.#more.overflow;
   }
 
-  /** The destination last moved to the end of the map. */
-  get #mru(): string {
-    return this.#many === null ? '' : this.#many.mru;
+  /** Call after setting `d.qualified` on an active destination that was not. */
+  markQualified(_d: DestinationState): void {
+    if (this.#more !== null) this.#more.qualified++;
   }
 
-  set #mru(v: string) {
-    if (v !== '' || this.#many !== null) (this.#many ??= new Many()).mru = v;
+  /** Call after `d.like` of an active destination changed. */
+  likeChanged(d: DestinationState): void {
+    if (this.#more !== null) this.#more.sweepLike += d.like ? 1 : -1;
+  }
+
+  /** The kept form, with the counters as they follow from the own destination so far. */
+  #kept(): More {
+    let m = this.#more;
+    if (m !== null) return m;
+    m = this.#more = new More();
+    const own = this.#own;
+    m.inserted = m.active = m.peak = own;
+    m.qualified = own === 1 && this.qualified ? 1 : 0;
+    m.sweepLike = own === 1 && this.like ? 1 : 0;
+    m.maxPackets = own === 1 ? this.dstPackets : 0;
+    return m;
   }
 
   /**
@@ -129,93 +155,120 @@ export class DestinationTable extends DestinationState {
    * event seconds (event-seconds.ts); the caller keeps `dstSeen` current.
    */
   touch(dst: string, ts: number, cutoff: number, cap: number): DestinationState | null {
-    this.prune(cutoff);
-    if (this.#map !== null) return this.#touchMap(this.#map, dst, ts, cap);
-    if (this.#keys !== null) return this.#touchSmall(dst, ts, cap);
-    if (!this.#hasOne) return this.#insertFirst(dst);
-    if (this.#oneKey === dst) return this;
-    this.#keys = [this.#oneKey];
-    this.#vals = [this];
+    const m = this.#more;
+    if (m === null) {
+      if (!this.#hasOne) return this.#insertFirst(dst);
+      if (this.#oneKey === dst) return this;
+    } else {
+      this.prune(cutoff);
+      if (m.map !== null) return this.#touchMap(m, m.map, dst, ts, cap);
+      if (m.keys !== null) return this.#touchSmall(m, dst, ts, cap);
+      if (!this.#hasOne) return this.#insertFirst(dst);
+      if (this.#oneKey === dst) return this;
+    }
+    const k = this.#kept();
+    k.keys = [this.#oneKey];
+    k.vals = [this];
     this.#hasOne = false;
     this.#oneKey = '';
-    this.#minSeen = this.dstSeen;
+    k.minSeen = this.dstSeen;
     this.prune(cutoff);
-    return this.#touchSmall(dst, ts, cap);
+    return this.#touchSmall(k, dst, ts, cap);
   }
 
   /** Call after a destination's packet count grew. */
   noteCount(packets: number): void {
-    if (packets > this.#maxPackets) this.#maxPackets = packets;
+    const m = this.#more;
+    if (m !== null && packets > m.maxPackets) m.maxPackets = packets;
   }
 
   /** Highest packet count among active destinations. */
   maxActivePackets(): number {
+    const m = this.#more;
+    if (m === null) return this.#own === 1 ? this.dstPackets : 0;
     if (this.#maxDirty) {
       // Plain loops (no generator: this runs per packet for some sources).
       let max = 0;
-      const map = this.#map;
-      const vals = this.#vals;
+      const map = m.map;
+      const vals = m.vals;
       if (map !== null) {
         for (const d of map.values()) if (d.dstPackets > max) max = d.dstPackets;
       } else if (vals !== null) {
         for (let i = 0; i < vals.length; i++) if ((vals[i] as DestinationState).dstPackets > max) max = (vals[i] as DestinationState).dstPackets;
       } else if (this.#hasOne) max = this.dstPackets;
-      this.#maxPackets = max;
+      m.maxPackets = max;
       this.#maxDirty = false;
     }
-    return this.#maxPackets;
+    return m.maxPackets;
   }
 
   /** True when prune(cutoff) would drop something. */
   wouldPrune(cutoff: number): boolean {
-    if (cutoff <= this.#minSeen) return false;
-    const vals = this.#vals;
+    const m = this.#more;
+    if (m === null || cutoff <= m.minSeen) return false;
+    const vals = m.vals;
     if (vals !== null) {
       for (let i = 0; i < vals.length; i++) if ((vals[i] as DestinationState).dstSeen < cutoff) return true;
       return false;
     }
-    if (this.#map === null) return false;
-    const front = this.#map.values().next();
+    if (m.map === null) return false;
+    const front = m.map.values().next();
     return front.done !== true && front.value.dstSeen < cutoff;
   }
 
   /** Drops destinations last seen before `cutoff`; cheap when nothing is that old. */
   prune(cutoff: number): void {
-    if (cutoff <= this.#minSeen) return;
-    if (this.#vals !== null) this.#pruneSmall(cutoff);
-    else if (this.#map !== null) this.#pruneMap(this.#map, cutoff);
+    const m = this.#more;
+    if (m === null || cutoff <= m.minSeen) return;
+    if (m.vals !== null) this.#pruneSmall(m, cutoff);
+    else if (m.map !== null) this.#pruneMap(m, m.map, cutoff);
   }
 
   /** Distinct destinations over the source's tracked life (estimated once some aged out or overflowed). */
   distinct(): number {
-    if (this.#hll === null) return this.#inserted;
-    return Math.max(this.#hll.estimate(), this.active);
+    const m = this.#more;
+    if (m === null) return this.#own;
+    if (m.hll === null) return m.inserted;
+    return Math.max(m.hll.estimate(), m.active);
   }
 
   get exact(): boolean {
-    return this.#hll === null;
+    return this.#more === null || this.#more.hll === null;
   }
 
   /** Forgets the window (a new episode after a long silence); the lifetime count survives. */
   reset(): void {
-    this.#ensureHll();
+    const m = this.#kept();
+    this.#ensureHll(m);
     this.#hasOne = false;
-    this.#oneKey = this.#mru = '';
-    this.#keys = this.#vals = null;
-    this.#map = null;
-    this.#minSeen = NEVER;
-    this.active = this.qualifiedDsts = this.sweepLike = this.#maxPackets = 0;
+    this.#oneKey = m.mru = '';
+    m.keys = m.vals = null;
+    m.map = null;
+    m.minSeen = NEVER;
+    m.active = m.qualified = m.sweepLike = m.maxPackets = 0;
     this.#maxDirty = false;
   }
 
-  /** The private state (the entries are the live objects, not copies). */
+  /** The state (the entries are the live objects, not copies). */
   tableSnapshot(): TableSnapshot {
+    const m = this.#more;
     let entries: Array<[string, DestinationState]>;
-    if (this.#map !== null) entries = [...this.#map];
-    else if (this.#keys !== null) entries = this.#keys.map((k, i) => [k, (this.#vals as DestinationState[])[i] as DestinationState]);
+    if (m !== null && m.map !== null) entries = [...m.map];
+    else if (m !== null && m.keys !== null) entries = m.keys.map((k, i) => [k, (m.vals as DestinationState[])[i] as DestinationState]);
     else entries = this.#hasOne ? [[this.#oneKey, this]] : [];
-    const layout = this.#map !== null ? 'map' : this.#keys !== null ? 'small' : this.#hasOne ? 'one' : 'none';
-    return { layout, entries, minSeen: this.#minSeen, mru: this.#mru, hll: this.#hll?.snapshot() ?? null, inserted: this.#inserted, maxPackets: this.#maxPackets, maxDirty: this.#maxDirty };
+    const layout = m?.map != null ? 'map' : m?.keys != null ? 'small' : this.#hasOne ? 'one' : 'none';
+    return {
+      layout,
+      entries,
+      minSeen: m?.minSeen ?? NEVER,
+      mru: m?.mru ?? '',
+      hll: m?.hll?.snapshot() ?? null,
+      inserted: m?.inserted ?? this.#own,
+      maxPackets: m === null ? this.maxActivePackets() : m.maxPackets,
+      maxDirty: this.#maxDirty,
+      peak: this.peak,
+      overflow: this.overflowPackets,
+    };
   }
 
   /**
@@ -224,29 +277,40 @@ export class DestinationTable extends DestinationState {
    * active, qualifiedDsts and sweepLike follow from the entries.
    */
   restoreTable(t: TableSnapshot): void {
-    this.#hasOne = t.layout === 'one';
-    this.#oneKey = this.#hasOne ? (t.entries[0] as [string, DestinationState])[0] : '';
-    this.#keys = t.layout === 'small' ? t.entries.map((e) => e[0]) : null;
-    this.#vals = t.layout === 'small' ? t.entries.map((e) => e[1]) : null;
-    this.#map = t.layout === 'map' ? new Map(t.entries) : null;
-    this.#mru = t.mru;
-    this.#minSeen = t.minSeen;
-    this.#hll = t.hll === null ? null : HyperLogLog.restore(t.hll);
-    this.#inserted = t.inserted;
-    this.#maxPackets = t.maxPackets;
+    const one = t.layout === 'one';
+    this.#hasOne = one;
+    this.#oneKey = one ? (t.entries[0] as [string, DestinationState])[0] : '';
     this.#maxDirty = t.maxDirty;
-    this.active = t.entries.length;
-    this.qualifiedDsts = this.sweepLike = 0;
+    const own = one ? 1 : 0;
+    const simple = (one || t.layout === 'none') && t.minSeen === NEVER && t.mru === '' && t.hll === null && t.inserted === own && t.peak === own &&
+      t.overflow === 0 && t.maxPackets === (one ? this.dstPackets : 0) && !t.maxDirty;
+    if (simple) {
+      this.#more = null;
+      return;
+    }
+    const m = (this.#more = new More());
+    m.keys = t.layout === 'small' ? t.entries.map((e) => e[0]) : null;
+    m.vals = t.layout === 'small' ? t.entries.map((e) => e[1]) : null;
+    m.map = t.layout === 'map' ? new Map(t.entries) : null;
+    m.mru = t.mru;
+    m.minSeen = t.minSeen;
+    m.hll = t.hll === null ? null : HyperLogLog.restore(t.hll);
+    m.inserted = t.inserted;
+    m.maxPackets = t.maxPackets;
+    m.peak = t.peak;
+    m.overflow = t.overflow;
+    m.active = t.entries.length;
     for (const [, d] of t.entries) {
-      if (d.qualified) this.qualifiedDsts++;
-      if (d.like) this.sweepLike++;
+      if (d.qualified) m.qualified++;
+      if (d.like) m.sweepLike++;
     }
   }
 
   /** Destination addresses in the window. */
   *keys(): IterableIterator<string> {
-    if (this.#map !== null) yield* this.#map.keys();
-    else if (this.#keys !== null) yield* this.#keys;
+    const m = this.#more;
+    if (m !== null && m.map !== null) yield* m.map.keys();
+    else if (m !== null && m.keys !== null) yield* m.keys;
     else if (this.#hasOne) yield this.#oneKey;
   }
 
@@ -254,64 +318,65 @@ export class DestinationTable extends DestinationState {
     this.#oneKey = dst;
     this.#hasOne = true;
     this.clearDestination();
-    this.#count(dst);
+    const m = this.#more;
+    if (m !== null) this.#count(m, dst);
     return this;
   }
 
-  #touchSmall(dst: string, ts: number, cap: number): DestinationState | null {
-    const keys = this.#keys as string[];
-    const vals = this.#vals as DestinationState[];
+  #touchSmall(m: More, dst: string, ts: number, cap: number): DestinationState | null {
+    const keys = m.keys as string[];
+    const vals = m.vals as DestinationState[];
     for (let i = 0; i < keys.length; i++) if (keys[i] === dst) return vals[i] as DestinationState;
-    if (keys.length >= cap) return this.#overflow(dst);
+    if (keys.length >= cap) return this.#overflow(m, dst);
     if (keys.length < SMALL) {
       const d = new DestinationState();
       keys.push(dst);
       vals.push(d);
-      if (ts < this.#minSeen) this.#minSeen = ts;
-      this.#count(dst);
+      if (ts < m.minSeen) m.minSeen = ts;
+      this.#count(m, dst);
       return d;
     }
     // Too many for a scan: a Map in last-seen order, so aging out pops from the front.
     const order = vals.map((_, i) => i).sort((a, b) => (vals[a] as DestinationState).dstSeen - (vals[b] as DestinationState).dstSeen);
     const map = new Map<string, DestinationState>(order.map((i) => [keys[i] as string, vals[i] as DestinationState]));
-    this.#keys = this.#vals = null;
-    this.#map = map;
-    this.#minSeen = (vals[order[0] as number] as DestinationState).dstSeen;
-    return this.#insert(map, dst, ts, cap);
+    m.keys = m.vals = null;
+    m.map = map;
+    m.minSeen = (vals[order[0] as number] as DestinationState).dstSeen;
+    return this.#insert(m, map, dst, ts, cap);
   }
 
-  #touchMap(map: Map<string, DestinationState>, dst: string, ts: number, cap: number): DestinationState | null {
+  #touchMap(m: More, map: Map<string, DestinationState>, dst: string, ts: number, cap: number): DestinationState | null {
     const d = map.get(dst);
-    if (d === undefined) return this.#insert(map, dst, ts, cap);
-    if (dst !== this.#mru) {
+    if (d === undefined) return this.#insert(m, map, dst, ts, cap);
+    if (dst !== m.mru) {
       map.delete(dst);
       map.set(dst, d);
-      this.#mru = dst;
+      m.mru = dst;
     }
     return d;
   }
 
-  #insert(map: Map<string, DestinationState>, dst: string, ts: number, cap: number): DestinationState | null {
-    if (map.size >= cap) return this.#overflow(dst);
+  #insert(m: More, map: Map<string, DestinationState>, dst: string, ts: number, cap: number): DestinationState | null {
+    if (map.size >= cap) return this.#overflow(m, dst);
     const d = new DestinationState();
     map.set(dst, d);
-    this.#mru = dst;
-    if (ts < this.#minSeen) this.#minSeen = ts;
-    this.#count(dst);
+    m.mru = dst;
+    if (ts < m.minSeen) m.minSeen = ts;
+    this.#count(m, dst);
     return d;
   }
 
-  #overflow(dst: string): null {
-    this.#ensureHll();
-    (this.#hll as HyperLogLog).add(dst);
-    this.overflowPackets++;
+  #overflow(m: More, dst: string): null {
+    this.#ensureHll(m);
+    (m.hll as HyperLogLog).add(dst);
+    m.overflow++;
     return null;
   }
 
   /** Small tables: drop every expired entry and take the exact oldest of the rest. */
-  #pruneSmall(cutoff: number): void {
-    const keys = this.#keys as string[];
-    const vals = this.#vals as DestinationState[];
+  #pruneSmall(m: More, cutoff: number): void {
+    const keys = m.keys as string[];
+    const vals = m.vals as DestinationState[];
     let min = NEVER;
     for (let i = vals.length - 1; i >= 0; i--) {
       const d = vals[i] as DestinationState;
@@ -319,45 +384,45 @@ export class DestinationTable extends DestinationState {
         if (d.dstSeen < min) min = d.dstSeen;
         continue;
       }
-      this.#drop(d);
+      this.#drop(m, d);
       keys.splice(i, 1);
       vals.splice(i, 1);
     }
-    this.#minSeen = min;
+    m.minSeen = min;
   }
 
   /** Large tables are in last-seen order: pop from the front. */
-  #pruneMap(map: Map<string, DestinationState>, cutoff: number): void {
+  #pruneMap(m: More, map: Map<string, DestinationState>, cutoff: number): void {
     let front = NEVER;
     for (const [k, d] of map) {
       if (d.dstSeen >= cutoff) {
         front = d.dstSeen;
         break;
       }
-      this.#drop(d);
+      this.#drop(m, d);
       map.delete(k);
     }
-    this.#minSeen = front;
+    m.minSeen = front;
   }
 
-  #drop(d: DestinationState): void {
-    this.#ensureHll();
-    this.active--;
-    if (d.qualified) this.qualifiedDsts--;
-    if (d.like) this.sweepLike--;
-    if (d.dstPackets >= this.#maxPackets) this.#maxDirty = true;
+  #drop(m: More, d: DestinationState): void {
+    this.#ensureHll(m);
+    m.active--;
+    if (d.qualified) m.qualified--;
+    if (d.like) m.sweepLike--;
+    if (d.dstPackets >= m.maxPackets) this.#maxDirty = true;
   }
 
-  #count(dst: string): void {
-    this.#inserted++;
-    this.#hll?.add(dst);
-    if (++this.active > this.peak) this.peak = this.active;
+  #count(m: More, dst: string): void {
+    m.inserted++;
+    m.hll?.add(dst);
+    if (++m.active > m.peak) m.peak = m.active;
   }
 
-  #ensureHll(): void {
-    if (this.#hll !== null) return;
+  #ensureHll(m: More): void {
+    if (m.hll !== null) return;
     const h = new HyperLogLog();
     for (const k of this.keys()) h.add(k);
-    this.#hll = h;
+    m.hll = h;
   }
 }

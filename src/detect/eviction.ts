@@ -13,7 +13,7 @@ const SAMPLE = 2048;
 export interface Evictable {
   readonly size: number;
   values(): IterableIterator<SourceState>;
-  delete(key: string): boolean;
+  remove(s: SourceState): boolean;
 }
 
 /** The last-seen time at or below which about `want` of the `have` sources at `level` fall. */
@@ -45,7 +45,7 @@ export function evictBatch(sources: Evictable, levels: number[], count: number):
       for (const s of sources.values()) {
         if (done >= count) break;
         if (s.peakDl !== level || (strict && s.lastSeen > limit)) continue;
-        sources.delete(s.key);
+        sources.remove(s);
         levels[level]!--;
         done++;
       }

@@ -18,12 +18,42 @@ export type PortSetSnapshot = null | { port: number } | { ranges: Uint16Array } 
 
 export class PortSet {
   count = 0;
-  min = -1;
-  max = -1;
-  /** Sorted [lo, hi] pairs while ranges are used; null with one port or with the bitmap. */
-  #ranges: number[] | null = null;
+  /** The lowest port in the high 16 bits, the highest in the low 16 (one field for two: every protocol record has a set). */
+  #mm = 0;
+  /**
+   * Sorted [lo, hi] pairs while ranges are used (a plain array), the bitmap
+   * (an Int32Array), or null with one port: one field for both, as every
+   * protocol of every source has one. #nRanges tells which: the ranges in
+   * use (1 or more), -1 for the bitmap, 0 for neither.
+   */
+  #store: number[] | Int32Array | null = null;
   #nRanges = 0;
-  #bits: Int32Array | null = null;
+
+  get #ranges(): number[] | null {
+    return this.#nRanges > 0 ? (this.#store as number[]) : null;
+  }
+
+  get #bits(): Int32Array | null {
+    return this.#nRanges < 0 ? (this.#store as Int32Array) : null;
+  }
+
+  /** Lowest port, -1 when empty. */
+  get min(): number {
+    return this.count === 0 ? -1 : this.#mm >>> 16;
+  }
+
+  set min(v: number) {
+    this.#mm = ((v & 0xffff) << 16) | (this.#mm & 0xffff);
+  }
+
+  /** Highest port, -1 when empty. */
+  get max(): number {
+    return this.count === 0 ? -1 : this.#mm & 0xffff;
+  }
+
+  set max(v: number) {
+    this.#mm = (this.#mm & ~0xffff) | (v & 0xffff);
+  }
 
   /** Adds a port; true when it was not in the set. */
   add(port: number): boolean {
@@ -32,10 +62,10 @@ export class PortSet {
       this.min = this.max = port;
       return true;
     }
-    if (this.count === 1 && this.#ranges === null && this.#bits === null) {
+    if (this.count === 1 && this.#store === null) {
       if (port === this.min) return false;
       // A plain array of small integers: a Uint16Array of 8 cost an ArrayBuffer and a view, ~200 bytes (tens of thousands of sources have one).
-      this.#ranges = [this.min, this.min, 0, 0];
+      this.#store = [this.min, this.min, 0, 0];
       this.#nRanges = 1;
     }
     const added = this.#bits !== null ? this.#addBit(port) : this.#addRange(port);
@@ -57,7 +87,7 @@ export class PortSet {
 
   /** Replaces the contents (taken over; the caller has checked that ranges are sorted and disjoint). */
   restorePorts(snap: PortSetSnapshot): void {
-    this.#ranges = this.#bits = null;
+    this.#store = null;
     this.#nRanges = 0;
     this.count = 0;
     this.min = this.max = -1;
@@ -73,7 +103,7 @@ export class PortSet {
     const n = r.length >>> 1;
     const ranges = new Array<number>(n * 2);
     for (let i = 0; i < n * 2; i++) ranges[i] = r[i] as number;
-    this.#ranges = ranges;
+    this.#store = n > 0 ? ranges : null;
     this.#nRanges = n;
     for (let i = 0; i < n; i++) this.count += r[i * 2 + 1]! - r[i * 2]! + 1;
     this.min = r[0]!;
@@ -81,11 +111,12 @@ export class PortSet {
   }
 
   #restoreBits(bits: Int32Array): void {
-    this.#bits = bits;
+    this.#store = bits;
+    this.#nRanges = -1;
     for (let w = 0; w < bits.length; w++) {
       let word = bits[w]!;
       if (word === 0) continue;
-      if (this.min < 0) this.min = w * 32 + (31 - Math.clz32(word & -word));
+      if (this.count === 0) this.min = w * 32 + (31 - Math.clz32(word & -word));
       this.max = w * 32 + (31 - Math.clz32(word));
       for (; word !== 0; word &= word - 1) this.count++;
     }
@@ -164,7 +195,7 @@ export class PortSet {
       if ((this.#nRanges + 1) * 2 > r.length) {
         const bigger = new Array<number>(Math.max(4, r.length * 2)).fill(0);
         for (let j = 0; j < r.length; j++) bigger[j] = r[j] as number;
-        this.#ranges = r = bigger;
+        this.#store = r = bigger;
       }
       r.copyWithin(i * 2 + 2, i * 2, this.#nRanges * 2);
       r[i * 2] = r[i * 2 + 1] = port;
@@ -177,9 +208,8 @@ export class PortSet {
     const bits = new Int32Array(PORT_WORDS);
     const r = this.#ranges as number[];
     for (let i = 0; i < this.#nRanges; i++) for (let p = r[i * 2]!; p <= r[i * 2 + 1]!; p++) bits[p >>> 5] = bits[p >>> 5]! | (1 << (p & 31));
-    this.#bits = bits;
-    this.#ranges = null;
-    this.#nRanges = 0;
+    this.#store = bits;
+    this.#nRanges = -1;
     return this.#addBit(port);
   }
 

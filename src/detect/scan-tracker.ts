@@ -162,13 +162,10 @@ export class ScanTracker {
     else if (ts > this.#clock) this.#clock = ts;
     const sec = toSeconds(ts);
     const s = this.#source(p.src, p.family, ts, sec);
-    s.packets++;
+    s.addPacket(p.dir);
     s.seenAt(ts, sec);
     // The packet's direction (traffic-class.ts): a source that sends from inside is a local host.
-    if (p.dir === 'inbound') s.inbound++;
-    else {
-      if (p.dir === 'outbound') s.outbound++;
-      else s.forward++;
+    if (p.dir !== 'inbound') {
       if (!s.local) {
         if (this.#slow) s.beginInside(true);
         s.local = true;
@@ -226,7 +223,7 @@ export class ScanTracker {
     for (const s of this.#sources.values()) {
       const keep = this.#slow && s.outsidePorts() >= 2 ? Math.max(this.#windowMs, this.#slowMs) : this.#windowMs;
       if (s.lastSeen + keep >= nowMs) continue;
-      this.#sources.delete(s.key);
+      this.#sources.remove(s);
       this.#levels[s.peakDl]!--;
       n++;
     }
@@ -347,7 +344,7 @@ export class ScanTracker {
       if (this.#sources.size >= this.#maxSources) {
         this.stats.evicted += evictBatch(this.#sources, this.#levels, Math.max(1, Math.ceil(this.#maxSources / 20)));
       }
-      s = new SourceState(key, family, key !== src, ts, this.#home.contains(src));
+      s = new SourceState(key, family, key !== src, ts, this.#home.contains(src), v4);
       if (s.local && this.#slow) s.beginInside(false);
       this.#snap?.exclude(s);
       this.#sources.add(s, v4);
@@ -369,14 +366,9 @@ export class ScanTracker {
 
   /** Protocol, port, flag, class, tool and TTL counters; returns the packet's scan class. */
   #count(s: SourceState, p: Packet): number {
-    const ps = s.proto(p.proto, p.protoNum);
-    ps.packets++;
-    if (ps.hasPorts && p.dport >= 0) {
-      ps.add(p.dport);
-      if (s.local && p.dir === 'inbound') s.addOutsidePort(ps.name, ps.num, p.dport);
-    }
-    if (p.protoNum === 6) ps.addKind(p.tcpFlags);
-    else if (p.icmpType >= 0) ps.addKind(p.icmpType * 256 + (p.icmpCode & 255));
+    const kind = p.protoNum === 6 ? p.tcpFlags : p.icmpType >= 0 ? p.icmpType * 256 + (p.icmpCode & 255) : -1;
+    const ps = s.countProtocol(p.proto, p.protoNum, p.dport, kind);
+    if (ps.hasPorts && p.dport >= 0 && s.local && p.dir === 'inbound') s.addOutsidePort(ps.name, ps.num, p.dport);
     const cls = classify(p);
     s.addClass(cls);
     const tool = toolEvidence(p, cls);
@@ -509,10 +501,10 @@ export class ScanTracker {
       table.noteCount(d.dstPackets);
       const spread = portSpread(d.dstPackets, d.portMin, d.portMax);
       d.like = d.pinged || (d.portMax > 0 && spread === r.portRangeSweep);
-      if (d.like !== wasLike) table.sweepLike += d.like ? 1 : -1;
+      if (d.like !== wasLike) table.likeChanged(d);
       if (!d.qualified && qualifiesAlone(r, d.dstPackets, spread, d.protocols)) {
         d.qualified = true;
-        table.qualifiedDsts++;
+        table.markQualified(d);
       }
       if (d.protocols >= r.protocolScan) s.protoScan = true;
       level = destinationLevel(r, d.dstPackets, spread, d.protocols, tot);
@@ -577,10 +569,7 @@ export class ScanTracker {
 
 /** Distinct destination ports (TCP, UDP, UDP-Lite, SCTP) over a source's tracked life. */
 function distinctPorts(s: SourceState): number {
-  let n = (s.tcp?.count ?? 0) + (s.udp?.count ?? 0);
-  const others = s.others;
-  if (others !== null) for (const ps of others.values()) if (ps.hasPorts) n += ps.count;
-  return n;
+  return s.distinctPorts();
 }
 
 /** The sweep ladder's level for `tot` destinations, 0 while below DL1_UNIQUE_HOSTS. */

@@ -31,7 +31,8 @@ export class SourceKeys {
     }
     let k = this.#cache.get(addr);
     if (k === undefined) {
-      k = prefixOf(addr, family === 4 ? this.v4Len : this.v6Len);
+      // One flat string: the prefix text is built of joined pieces, which would each stay allocated for as long as the source is tracked.
+      k = Buffer.from(prefixOf(addr, family === 4 ? this.v4Len : this.v6Len), 'latin1').toString('latin1');
       if (this.#cache.size >= CACHE_MAX) this.#cache.clear();
       this.#cache.set(addr, k);
     }

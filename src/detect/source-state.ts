@@ -6,15 +6,17 @@
  * sources must stay cheap.
  */
 import type { SignatureRole } from '../model/signature.js';
+import type { Direction } from '../model/packet.js';
 import type { FingerprintGuess } from './os-fingerprint.js';
 import { DestinationTable, TABLE_BITS } from './destination-table.js';
 import { EPOCH_MS, toSeconds } from './event-seconds.js';
-import { ProtoStat } from './proto-stat.js';
+import { ProtoInfo, ProtoStat, protoInfo } from './proto-stat.js';
 import { grown } from './exact-list.js';
 import { sharedText } from './shared-text.js';
 import { keyMsg, keyRole, keySid, signatureKey } from './signature-keys.js';
 import type { ServiceMap } from './service-evidence.js';
 import { CLASS_COUNT } from './scan-class.js';
+import { formatIPv4, parseIPv4 } from '../net/address.js';
 import { TOOL_COUNT } from './tool-evidence.js';
 
 export interface SignatureTally {
@@ -40,6 +42,11 @@ const SERVICE_SIG = 8 << TABLE_BITS;
 /** The current and the peak level, 3 bits each, above the flags. */
 const DL_SHIFT = TABLE_BITS + 4;
 const PEAK_SHIFT = DL_SHIFT + 3;
+/** An IPv6 source. */
+const FAMILY6 = 1 << (PEAK_SHIFT + 3);
+/** osTries in #small (bits 25-30; it only counts up to OS_TRIES in scan-tracker.ts, a saved larger count is kept as 63). */
+const OS_SHIFT = 25;
+const OS_MAX = 63;
 
 export const MAX_ADDRESSES = 64;
 export const MAX_REASONS = 16;
@@ -63,6 +70,10 @@ export interface SourceNotesFields {
 
 /** The parts of a source that most sources never need, allocated on first use (the reasons are kept apart: see #why). */
 class SourceNotes implements Omit<SourceNotesFields, 'reasons'> {
+  /** The tcp, udp and icmp records after the first of them (which the source keeps itself). */
+  tcp: ProtoStat | null = null;
+  udp: ProtoStat | null = null;
+  icmp: ProtoStat | null = null;
   /** Per scan class and per tool, once a second class (tool) is seen (the first is counted inline). */
   classes: Uint32Array | null = null;
   tools: Uint32Array | null = null;
@@ -74,6 +85,13 @@ class SourceNotes implements Omit<SourceNotesFields, 'reasons'> {
   ipOptions: string[] | null = null;
   outside: Map<number, ProtoStat> | null = null;
   services: ServiceMap | null = null;
+}
+
+/** Packets per chain, once one did not come in (before that, every packet did). */
+class Chains {
+  outbound = 0;
+  forward = 0;
+  constructor(public inbound: number) {}
 }
 
 /**
@@ -89,22 +107,26 @@ export class SourceState extends DestinationTable {
   #lastSec: number;
   #lastMs: number;
   packets = 0;
-  inbound = 0;
-  outbound = 0;
-  forward = 0;
-  tcp: ProtoStat | null = null;
-  udp: ProtoStat | null = null;
-  icmp: ProtoStat | null = null;
+  /** Null while every packet came in on the INPUT chain (inbound = packets). */
+  #chains: Chains | null = null;
+  /**
+   * The first of the tcp, udp and icmp records made (most sources use one
+   * protocol; the others are in the notes). While that record holds a single
+   * packet it is not made: #p0 is its protocol and #p0x the packet's port and
+   * kind (see inlinePacket()), as a flood of one-packet sources would
+   * otherwise make a record object each.
+   */
+  #p0: ProtoStat | ProtoInfo | null = null;
+  #p0x = 0;
   cls0n = 0;
   tool0n = 0;
   /**
    * Small fields packed into one number (each field costs 8 bytes a source,
    * 8 MB a million): cls0 + 1 (bits 0-3), tool0 + 1 (4-6), ttlMin (7-15),
-   * ttlMax + 1 (16-24). See the accessors below.
+   * ttlMax + 1 (16-24), osTries (25-30). See the accessors below.
    */
   #small = 256 << 7;
   dfPackets = 0;
-  osTries = 0;
   /** The last state snapshot this source was written into, or began after it was tracked (state/scan-snapshot.ts). */
   savedIn = 0;
   /**
@@ -122,14 +144,84 @@ export class SourceState extends DestinationTable {
   /** Why the level rose: one reason inline (most sources that rise rise once), more in an array. */
   #why: string | string[] | null = null;
 
-  constructor(readonly key: string, readonly family: 4 | 6, aggregated: boolean, ts: number, local: boolean) {
+  /**
+   * The tracking key: a plain IPv4 address as its int32 value (no string per
+   * source; `key` formats it when asked), any other key as text.
+   */
+  readonly #k: string | number;
+
+  /** `v4`: SourceTable.v4(key) when the caller has it. */
+  constructor(key: string, family: 4 | 6, aggregated: boolean, ts: number, local: boolean, v4 = SourceState.v4(key)) {
     super();
+    this.#k = v4 >= 0 ? v4 | 0 : key;
+    if (family === 6) this.bits |= FAMILY6;
     this.addresses = aggregated ? [] : null;
     const sec = toSeconds(ts);
     const ms = ts - EPOCH_MS - sec * 1000;
     this.#firstSec = this.#lastSec = sec;
     this.#firstMs = this.#lastMs = ms;
     this.local = local;
+  }
+
+  /** Counts a packet and its chain. */
+  addPacket(dir: Direction): void {
+    this.packets++;
+    let c = this.#chains;
+    if (c === null) {
+      if (dir === 'inbound') return;
+      c = this.#chains = new Chains(this.packets - 1);
+    }
+    if (dir === 'inbound') c.inbound++;
+    else if (dir === 'outbound') c.outbound++;
+    else c.forward++;
+  }
+
+  /** Packets on the INPUT chain. */
+  get inbound(): number {
+    return this.#chains === null ? this.packets : this.#chains.inbound;
+  }
+
+  /** Packets on the OUTPUT chain. */
+  get outbound(): number {
+    return this.#chains === null ? 0 : this.#chains.outbound;
+  }
+
+  /** Packets on the FORWARD chain. */
+  get forward(): number {
+    return this.#chains === null ? 0 : this.#chains.forward;
+  }
+
+  /** Sets the counts per chain (saved state; `packets` first). */
+  restoreChains(inbound: number, outbound: number, forward: number): void {
+    if (inbound === this.packets && outbound === 0 && forward === 0) this.#chains = null;
+    else {
+      const c = (this.#chains = new Chains(inbound));
+      c.outbound = outbound;
+      c.forward = forward;
+    }
+  }
+
+  /** Whether a key is a plain IPv4 address in canonical form (kept as a number): its value, else -1. */
+  static v4(key: string): number {
+    if (key.length > 15 || key.indexOf('/') >= 0) return -1;
+    const n = parseIPv4(key);
+    return n === null ? -1 : n;
+  }
+
+  /** The address or prefix this source is tracked under. */
+  get key(): string {
+    const k = this.#k;
+    return typeof k === 'number' ? formatIPv4(k >>> 0) : k;
+  }
+
+  /** The key's IPv4 value when it is a plain IPv4 address (see SourceState.v4), else -1. */
+  get v4Key(): number {
+    const k = this.#k;
+    return typeof k === 'number' ? k >>> 0 : -1;
+  }
+
+  get family(): 4 | 6 {
+    return (this.bits & FAMILY6) !== 0 ? 6 : 4;
   }
 
   /** Level in the current episode (what alerts and blocking act on), 0-5. */
@@ -184,6 +276,103 @@ export class SourceState extends DestinationTable {
 
   set ttlMax(v: number) {
     this.#small = (this.#small & ~(511 << 16)) | ((v + 1) << 16);
+  }
+
+  /** OS fingerprint lookups made (saturating at 63). */
+  get osTries(): number {
+    return (this.#small >>> OS_SHIFT) & OS_MAX;
+  }
+
+  set osTries(v: number) {
+    this.#small = (this.#small & ~(OS_MAX << OS_SHIFT)) | (Math.min(v, OS_MAX) << OS_SHIFT);
+  }
+
+  /** The tcp record (to read: while it holds one packet, a copy made on each call). */
+  get tcp(): ProtoStat | null {
+    return this.#slot(6);
+  }
+
+  set tcp(v: ProtoStat | null) {
+    this.#setSlot(6, v);
+  }
+
+  get udp(): ProtoStat | null {
+    return this.#slot(17);
+  }
+
+  set udp(v: ProtoStat | null) {
+    this.#setSlot(17, v);
+  }
+
+  /** ICMP or ICMPv6. */
+  get icmp(): ProtoStat | null {
+    return this.#slot(1);
+  }
+
+  set icmp(v: ProtoStat | null) {
+    this.#setSlot(1, v);
+  }
+
+  /** The record in slot 6 (tcp), 17 (udp) or 1 (icmp, icmp6), to read (an inline one as a copy). */
+  #slot(slot: number): ProtoStat | null {
+    const p = this.#p0;
+    if (p !== null && slotOf(p.num) === slot) return p instanceof ProtoStat ? p : inflate(p, this.#p0x);
+    return this.#noted(slot);
+  }
+
+  #noted(slot: number): ProtoStat | null {
+    const n = this.#notes;
+    return n === null ? null : slot === 6 ? n.tcp : slot === 17 ? n.udp : n.icmp;
+  }
+
+  /** The record in a slot to change: an inline one is made and kept. */
+  #writable(slot: number): ProtoStat | null {
+    const p = this.#p0;
+    if (p !== null && slotOf(p.num) === slot) return p instanceof ProtoStat ? p : (this.#p0 = inflate(p, this.#p0x));
+    return this.#noted(slot);
+  }
+
+  /** Distinct ports in the record of a slot (none when inline without a port). */
+  #ports(slot: number): number {
+    const p = this.#p0;
+    if (p !== null && slotOf(p.num) === slot) return p instanceof ProtoStat ? p.count : p.hasPorts && (this.#p0x & PORT_MASK) !== 0 ? 1 : 0;
+    return this.#noted(slot)?.count ?? 0;
+  }
+
+  /**
+   * Counts a packet of a protocol (port -1: none; kind: the TCP flags, or
+   * ICMP type * 256 + code, -1: none) in its record, as record.packets++,
+   * add(port) when it has ports, addKind(kind) for TCP or a kind would.
+   * Returns the record's protocol (its name, number and whether it has ports).
+   */
+  countProtocol(name: string, num: number, port: number, kind: number): ProtoInfo | ProtoStat {
+    if (this.#p0 === null && (num === 6 || num === 17 || num === 1 || num === 58) && this.#noted(slotOf(num)) === null) {
+      const info = protoInfo(name, num, slotOf(num) !== 1);
+      const x = inlinePacket(info.hasPorts, num, port, kind);
+      if (x >= 0) {
+        this.#p0 = info;
+        this.#p0x = x;
+        return info;
+      }
+    }
+    const ps = this.proto(name, num);
+    ps.packets++;
+    if (ps.hasPorts && port >= 0) ps.add(port);
+    if (num === 6 || kind >= 0) ps.addKind(kind);
+    return ps;
+  }
+
+  #setSlot(slot: number, v: ProtoStat | null): void {
+    const p = this.#p0;
+    if (p === null || slotOf(p.num) === slot) {
+      this.#p0 = v;
+      return;
+    }
+    if (v === null && this.#notes === null) return;
+    const n = this.#n;
+    if (slot === 6) n.tcp = v;
+    else if (slot === 17) n.udp = v;
+    else n.icmp = v;
   }
 
   /** Inside HOME_NET, or sent by this host (OUTPUT chain). */
@@ -400,9 +589,13 @@ export class SourceState extends DestinationTable {
       for (const ps of m.values()) n += ps.count;
       return n;
     }
+    return this.distinctPorts();
+  }
+
+  /** Distinct destination ports (TCP, UDP, UDP-Lite, SCTP) over the tracked life. */
+  distinctPorts(): number {
     // Per packet (the slow-scan ladder): no array of the records, as protocolStats() would make.
-    if (this.tcp !== null) n += this.tcp.count;
-    if (this.udp !== null) n += this.udp.count;
+    let n = this.#ports(6) + this.#ports(17);
     const others = this.#notes?.others ?? null;
     if (others !== null) for (const ps of others.values()) if (ps.hasPorts) n += ps.count;
     return n;
@@ -457,6 +650,7 @@ export class SourceState extends DestinationTable {
   /** Replaces the rare parts (taken over, not copied); null when the source has none. */
   restoreNotes(f: SourceNotesFields | null): void {
     const { classes, tools } = this;
+    const [tcp, udp, icmp] = [this.#noted(6), this.#noted(17), this.#noted(1)];
     if (f === null) {
       this.#notes = null;
       this.#why = null;
@@ -466,6 +660,7 @@ export class SourceState extends DestinationTable {
       this.#why = reasons;
     }
     [this.classes, this.tools] = [classes, tools];
+    if (tcp !== null || udp !== null || icmp !== null) Object.assign(this.#n, { tcp, udp, icmp });
   }
 
   /** The destination window of this source. */
@@ -596,12 +791,14 @@ export class SourceState extends DestinationTable {
   proto(name: string, num: number): ProtoStat {
     switch (num) {
       case 6:
-        return (this.tcp ??= new ProtoStat(name, num, true));
       case 17:
-        return (this.udp ??= new ProtoStat(name, num, true));
       case 1:
-      case 58:
-        return (this.icmp ??= new ProtoStat(name, num, false));
+      case 58: {
+        const slot = slotOf(num);
+        let s = this.#writable(slot);
+        if (s === null) this.#setSlot(slot, (s = new ProtoStat(name, num, slot !== 1)));
+        return s;
+      }
       default: {
         const m = (this.#n.others ??= new Map());
         let s = m.get(num);
@@ -618,4 +815,35 @@ export class SourceState extends DestinationTable {
     if (this.others !== null) out.push(...[...this.others.values()].sort((a, b) => a.num - b.num));
     return out;
   }
+}
+
+/** The fixed record slot of tcp (6), udp (17) and icmp/icmp6 (1). */
+function slotOf(num: number): number {
+  return num === 58 ? 1 : num;
+}
+
+/**
+ * In #p0x, for a protocol with ports: the port + 1 (0: none) in the low 17
+ * bits, the kind + 1 (0: none) above; for one without (ICMP): the kind + 1.
+ */
+const PORT_MASK = 0x1ffff;
+/** Largest kind + 1 kept inline beside a port (TCP flags fit; larger values make the record). */
+const KIND_MAX = 1 << 13;
+
+/** A one-packet record as #p0x keeps it, -1 when it cannot be (a TCP packet without flags, a kind out of range). */
+function inlinePacket(hasPorts: boolean, num: number, port: number, kind: number): number {
+  if ((num === 6 && kind < 0) || kind > 0xffff) return -1;
+  if (!hasPorts) return kind + 1;
+  return kind + 1 >= KIND_MAX ? -1 : (port >= 0 ? port + 1 : 0) + (kind + 1) * (PORT_MASK + 1);
+}
+
+/** The record an inline packet stands for. */
+function inflate(info: ProtoInfo, x: number): ProtoStat {
+  const ps = new ProtoStat(info.name, info.num, info.hasPorts);
+  ps.packets = 1;
+  const port = info.hasPorts ? (x & PORT_MASK) - 1 : -1;
+  const kind = (info.hasPorts ? x >>> 17 : x) - 1;
+  if (port >= 0) ps.add(port);
+  if (kind >= 0) ps.addKind(kind);
+  return ps;
 }

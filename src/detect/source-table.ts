@@ -10,9 +10,8 @@
  * one array in first-seen order; a deleted source leaves a hole there until
  * holes outnumber sources and the array is compacted.
  */
-import { parseIPv4 } from '../net/address.js';
 import { v4Hash } from './address-set.js';
-import type { SourceState } from './source-state.js';
+import { SourceState } from './source-state.js';
 
 /** A free slot of the integer table (slots hold indexes into the order, 0 or more). */
 const FREE = -1;
@@ -28,13 +27,18 @@ export class SourceTable {
    */
   #cells = new Int32Array(2048).fill(FREE);
   #v4 = 0;
+  /**
+   * Where the last lookup of an absent IPv4 key (#missKey) stopped: the free
+   * cell add() then fills without probing again (each probe of a new
+   * address in a table of millions is a cache miss). -1 once cells change.
+   */
+  #missAt = -1;
+  #missKey = 0;
   readonly #other = new Map<string, number>();
 
   /** Whether a key is a plain IPv4 address (kept in the integer table): its number, else -1. */
   static v4(key: string): number {
-    if (key.length > 15 || key.indexOf('/') >= 0) return -1;
-    const n = parseIPv4(key);
-    return n === null ? -1 : n;
+    return SourceState.v4(key);
   }
 
   get size(): number {
@@ -52,7 +56,7 @@ export class SourceTable {
   }
 
   /** Adds a source whose key is not in the table. */
-  add(s: SourceState, v4 = SourceTable.v4(s.key)): void {
+  add(s: SourceState, v4 = s.v4Key): void {
     if (this.#holes > 1024 && this.#holes > this.size) this.#compact();
     const i = this.#order.length;
     this.#order.push(s);
@@ -61,7 +65,16 @@ export class SourceTable {
   }
 
   delete(key: string): boolean {
-    const v4 = SourceTable.v4(key);
+    return this.#delete(key, SourceTable.v4(key));
+  }
+
+  /** Deletes a tracked source (without making its key's text). */
+  remove(s: SourceState): boolean {
+    const v4 = s.v4Key;
+    return this.#delete(v4 >= 0 ? '' : s.key, v4);
+  }
+
+  #delete(key: string, v4: number): boolean {
     let i: number;
     if (v4 >= 0) i = this.#remove(v4);
     else {
@@ -94,7 +107,11 @@ export class SourceTable {
     const want = v4 | 0;
     for (let h = v4Hash(v4) & mask; ; h = (h + 1) & mask) {
       const i = c[2 * h + 1] as number;
-      if (i === FREE) return -1;
+      if (i === FREE) {
+        this.#missAt = h;
+        this.#missKey = want;
+        return -1;
+      }
       if (c[2 * h] === want) return i;
     }
   }
@@ -103,8 +120,10 @@ export class SourceTable {
     if ((this.#v4 + 1) * 4 > this.#cells.length) this.#grow();
     const c = this.#cells;
     const mask = (c.length >>> 1) - 1;
-    let h = v4Hash(v4) & mask;
-    while (c[2 * h + 1] !== FREE) h = (h + 1) & mask;
+    let h: number;
+    if (this.#missAt >= 0 && this.#missKey === (v4 | 0)) h = this.#missAt;
+    else for (h = v4Hash(v4) & mask; c[2 * h + 1] !== FREE; h = (h + 1) & mask);
+    this.#missAt = -1;
     c[2 * h] = v4 | 0;
     c[2 * h + 1] = index;
     this.#v4++;
@@ -112,6 +131,7 @@ export class SourceTable {
 
   /** Removes an IPv4 key (backward-shift deletion keeps probe runs unbroken); returns its index or -1. */
   #remove(v4: number): number {
+    this.#missAt = -1;
     const c = this.#cells;
     const mask = (c.length >>> 1) - 1;
     const want = v4 | 0;
@@ -137,6 +157,7 @@ export class SourceTable {
   }
 
   #grow(): void {
+    this.#missAt = -1;
     const old = this.#cells;
     this.#cells = new Int32Array(old.length * 2).fill(FREE);
     this.#v4 = 0;
@@ -152,12 +173,13 @@ export class SourceTable {
     for (const s of this.#order) if (s !== null) order.push(s);
     this.#order = order;
     this.#holes = 0;
+    this.#missAt = -1;
     this.#cells.fill(FREE);
     this.#v4 = 0;
     this.#other.clear();
     for (let i = 0; i < order.length; i++) {
       const s = order[i] as SourceState;
-      const v4 = SourceTable.v4(s.key);
+      const v4 = s.v4Key;
       if (v4 >= 0) this.#insert(v4, i);
       else this.#other.set(s.key, i);
     }

@@ -28,7 +28,7 @@ type Hits = ((p: Packet) => SignatureHit[] | null) | undefined;
 const ALL_FORMS = [
   'layout one', 'layout small', 'layout map', 'own among others', 'overflow', 'hll sparse', 'hll registers', 'mru', 'max dirty',
   'ports one', 'ports ranges', 'ports bitmap', 'kinds several', 'others', 'classes', 'tools', 'prefix key', 'addresses truncated',
-  'signatures', 'invalid icmp', 'ip options', 'os', 'file tool', 'reasons', 'sweep', 'proto bits',
+  'signatures', 'invalid icmp', 'ip options', 'os', 'file tool', 'reasons', 'sweep', 'proto bits', 'chains', 'tcp udp icmp several',
 ] as const;
 
 /** The forms of state the tracker holds now (each must survive a save and restore). */
@@ -52,6 +52,7 @@ function forms(st: Stage): Set<(typeof ALL_FORMS)[number]> {
       [s.others !== null, 'others'], [s.classes !== null, 'classes'], [s.tools !== null, 'tools'], [s.addresses !== null, 'prefix key'],
       [s.addressesTruncated, 'addresses truncated'], [s.signatures !== null, 'signatures'], [s.invalidIcmp !== null, 'invalid icmp'],
       [s.ipOptions !== null, 'ip options'], [s.osGuess !== null, 'os'], [s.fileTool !== null, 'file tool'], [s.reasons !== null, 'reasons'], [s.sweep, 'sweep'],
+      [s.outbound + s.forward > 0, 'chains'], [[s.tcp, s.udp, s.icmp].filter((x) => x !== null).length > 1, 'tcp udp icmp several'],
     ];
     for (const [yes, name] of checks) if (yes) f.add(name);
   }

@@ -137,7 +137,7 @@ export function decodeSource(v: unknown, resolve: FingerprintResolver): SourceSt
   s.packets = packets;
   s.dl = dl;
   s.peakDl = peakDl;
-  [s.inbound, s.outbound, s.forward] = chains;
+  s.restoreChains(...chains);
   s.sweep = (flags & SWEEP) !== 0;
   s.protoScan = (flags & PROTO_SCAN) !== 0;
   decodeCounters(c, s);

@@ -36,7 +36,7 @@ export function encodeTable(t: DestinationTable, base: number, out: unknown[]): 
   const snap = t.tableSnapshot();
   const hll = snap.hll === null ? 0 : 'registers' in snap.hll ? toBase64(snap.hll.registers) : snap.hll.sparse;
   const minAge = snap.minSeen === NEVER ? null : base - snap.minSeen;
-  out.push(LAYOUTS.indexOf(snap.layout), minAge, snap.mru, hll, snap.inserted, t.peak, t.overflowPackets, snap.maxPackets, snap.maxDirty ? 1 : 0, snap.entries.length);
+  out.push(LAYOUTS.indexOf(snap.layout), minAge, snap.mru, hll, snap.inserted, snap.peak, snap.overflow, snap.maxPackets, snap.maxDirty ? 1 : 0, snap.entries.length);
   for (const [k, d] of snap.entries) {
     const flags = (d.qualified ? QUALIFIED : 0) | (d.pinged ? PINGED : 0) | (d.like ? LIKE : 0) | (d === t ? OWN : 0);
     out.push(k, base - d.dstSeen, d.dstPackets, d.portMin, d.portMax, d.proto0, flags, d.protoBits === null ? 0 : Array.from(d.protoBits));
@@ -56,16 +56,15 @@ export function decodeTable(c: Cursor, table: DestinationTable, base: number): v
     inserted: c.int('dsts.inserted'),
     maxPackets: 0,
     maxDirty: false,
+    peak: c.int('dsts.peak'),
+    overflow: c.int('dsts.overflow'),
   };
-  const peak = c.int('dsts.peak');
-  table.overflowPackets = c.int('dsts.overflow');
   snap.maxPackets = c.int('dsts.maxPackets');
   snap.maxDirty = c.int('dsts.maxDirty', 0, 1) === 1;
   const n = c.count('dsts.count', STRIDE);
   const max = layout === 'none' ? 0 : layout === 'one' ? 1 : layout === 'small' ? SMALL : Number.MAX_SAFE_INTEGER;
   if (n > max || (layout === 'one' && n !== 1)) throw new StateError('dsts.count', `${n} destinations in a "${layout}" window`);
-  if (peak < n) throw new StateError('dsts.peak', `${peak} is below the ${n} destinations in the window`);
-  table.peak = peak;
+  if (snap.peak < n) throw new StateError('dsts.peak', `${snap.peak} is below the ${n} destinations in the window`);
   snap.entries = decodeEntries(c, n, layout, table, base);
   table.restoreTable(snap);
 }
@@ -107,8 +106,6 @@ function decodeDestination(c: Cursor, table: DestinationTable, ownSeen: boolean,
   d.pinged = (flags & PINGED) !== 0;
   d.like = (flags & LIKE) !== 0;
   d.protoBits = decodeProtoBits(c.next('dsts.protoBits'), proto0);
-  d.protocols = proto0 >= 0 ? 1 : 0;
-  if (d.protoBits !== null) for (const w of d.protoBits) for (let x = w; x !== 0; x &= x - 1) d.protocols++;
   return d;
 }
 
