@@ -4,7 +4,7 @@
  * names the command and quotes the tool's own message.
  */
 import { execFile, spawn } from 'node:child_process';
-import { constants, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { closeSync, constants, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -82,7 +82,9 @@ export const STREAM_PATH_ARG = '@script';
  * is opened for writing once the program has opened it for reading, and
  * closed when the input ends. If the input fails, the program is killed
  * before the pipe is closed: it never sees an end of input, so it never
- * runs a cut script.
+ * runs a cut script. After the end, the pipe is opened and closed again
+ * now and then while the program runs: nft reopens its input file to quote
+ * the line of an error, which for a pipe waits for a writer forever.
  */
 async function runStreamed(cmd: string, args: string[], input: ScriptInput): Promise<RunResult> {
   const dir = mkdtempSync(join(tmpdir(), 'tsad-stream-'));
@@ -98,6 +100,7 @@ async function runStreamed(cmd: string, args: string[], input: ScriptInput): Pro
     let exited = false;
     let out: Socket | null = null;
     let timer: NodeJS.Timeout | undefined;
+    let unblock: NodeJS.Timeout | undefined;
     let stdout = '';
     let stderr = '';
     let onExit: () => void = () => undefined;
@@ -111,6 +114,7 @@ async function runStreamed(cmd: string, args: string[], input: ScriptInput): Pro
       if (exited) return;
       exited = true;
       clearTimeout(timer);
+      clearInterval(unblock);
       onExit();
       out?.destroy();
       rmSync(dir, { recursive: true, force: true });
@@ -155,7 +159,17 @@ async function runStreamed(cmd: string, args: string[], input: ScriptInput): Pro
       timer = setTimeout(() => child.kill('SIGTERM'), timeLimitMs(written));
       // The end of input is the pipe closing (a socket's end() alone would leave it open).
       const s = out;
-      s.end(() => s.destroy());
+      s.end(() => {
+        s.destroy();
+        // A reopen of the pipe (nft quoting an error) finds a writer that writes nothing: an empty quote instead of a hang.
+        unblock = setInterval(() => {
+          try {
+            closeSync(openSync(path, constants.O_WRONLY | constants.O_NONBLOCK));
+          } catch {
+            // ENXIO: nobody has the pipe open for reading now; ENOENT: already removed.
+          }
+        }, 20);
+      });
     };
     void pump();
   });
