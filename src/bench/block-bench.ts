@@ -266,6 +266,8 @@ export async function runBlockBench(ns: string, o: BlockBenchOptions = {}): Prom
 
     // A restart finds the sets of the previous run in place and replaces them.
     const { stages, manager: restored } = await restart(entries, opts);
+    // Printed before the kernel is checked (at a million, the lookups take minutes).
+    o.progress?.(`restarted: ${JSON.stringify(stages)}`);
     const full = o.countAll === true || count <= 200_000 || kind === 'ipset';
     const loaded = full ? await s.count(netnsRunner(ns, patientRunner)) : null;
     // nft answers `get element` by walking the whole interval set in the kernel (a second at 100,000): a few addresses per family.
