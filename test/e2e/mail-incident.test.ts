@@ -21,6 +21,8 @@ const X = '198.51.100.10';
 const ONE = '203.0.113.77';
 /** Sources auto_dl puts at level 3 with their first packet: a line from one, mailed, shows that every alert of lines read before it has settled and gone out. */
 const MARKS = ['203.0.113.78', '203.0.113.79'];
+/** The log's time base: lines are stamped around the moment the test starts, so the daemon reads them as live (read once; no assertion depends on time passing). */
+const START = Date.now();
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 /** A syslog time stamp (UTC: the daemon runs with TZ=UTC). */
@@ -47,8 +49,8 @@ const alerts = (): Received[] => smtp.received.filter((r) => r.subject.startsWit
  * once the marker's is in, any alert caused by earlier lines is too: "nothing
  * more came" is then a fact, not a guess after a sleep.
  */
-async function settledThrough(mark: string): Promise<void> {
-  appendFileSync(log, lines(0, 1, Date.now(), mark));
+async function settledThrough(mark: string, at: number): Promise<void> {
+  appendFileSync(log, lines(0, 1, at, mark));
   await waitFor(`the alert about marker ${mark}`, () => alerts().some((a) => a.subject.includes(` ${mark} `)), 15_000, 20);
 }
 const text = (r: Received): string => findPart(r.mail, 'text/plain')?.body ?? '';
@@ -89,10 +91,10 @@ describe('alert mails for one incident', () => {
   });
 
   it('mails a scan that climbs DL1, DL2, DL3 at once one time, at the level it reached, naming the host', async () => {
-    const t0 = Date.now() - 200_000;
+    const t0 = START - 200_000;
     appendFileSync(log, lines(0, 100, t0));
     await waitFor('the alert', () => alerts().length === 1, 15_000, 20);
-    await settledThrough(MARKS[0] as string);
+    await settledThrough(MARKS[0] as string, START);
     const about = alerts().filter((a) => a.subject.includes(` ${X} `));
     expect(about).toHaveLength(1);
     const [mail] = about as [Received];
@@ -115,7 +117,7 @@ describe('alert mails for one incident', () => {
   });
 
   it('says "Scanned destinations: 1" for a 1-packet source that auto_dl puts at level 3', async () => {
-    appendFileSync(log, lines(0, 1, Date.now(), ONE));
+    appendFileSync(log, lines(0, 1, START + 1000, ONE));
     await waitFor('the alert about the 1-packet source', () => alerts().find((a) => a.subject.includes(` ${ONE} `)), 15_000, 20);
     const mail = alerts().find((a) => a.subject.includes(` ${ONE} `)) as Received;
     expect(mail.subject).toMatch(/^\[tsad-alert\] DL3 203\.0\.113\.77 /);
@@ -125,9 +127,9 @@ describe('alert mails for one incident', () => {
 
   it('mails again on a later rise, after the settle time', async () => {
     // 100 more probes of the same host (200 packets >= DANGER_LEVEL4 150): level 4.
-    appendFileSync(log, lines(0, 100, Date.now() - 100_000));
+    appendFileSync(log, lines(0, 100, START - 100_000));
     await waitFor('the DL4 alert', () => alerts().find((a) => a.subject.startsWith(`[tsad-alert] DL4 ${X} `)), 15_000, 20);
-    await settledThrough(MARKS[1] as string);
+    await settledThrough(MARKS[1] as string, START + 2000);
     const about = alerts().filter((a) => a.subject.includes(` ${X} `));
     expect(about.map((a) => a.subject.slice(0, 16))).toEqual(['[tsad-alert] DL3', '[tsad-alert] DL4']);
     expect(row(text(about[1] as Received), 'Previous level')).toBe('[3]');
