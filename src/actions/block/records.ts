@@ -76,6 +76,20 @@ class RecordMap {
     else this.#v4.delete(k);
   }
 
+  /** The record of IPv4 address `c` (a /32). */
+  single4(c: Cidr): BlockRecord | undefined {
+    return this.#v4.get(int32(c.bytes));
+  }
+
+  /** Records of IPv4 addresses inside IPv4 prefix `c` that the firewall carries. */
+  installed4Within(c: Cidr): BlockRecord[] {
+    const mask = c.len === 0 ? 0 : -1 << (32 - c.len);
+    const net = int32(c.bytes) & mask;
+    const out: BlockRecord[] = [];
+    for (const [k, r] of this.#v4) if ((k & mask) === net && r.coveredBy === null) out.push(r);
+    return out;
+  }
+
   *values(): IterableIterator<BlockRecord> {
     yield* this.#v4.values();
     yield* this.#other.values();
@@ -99,7 +113,12 @@ function v4Key(cidr: string): number | null {
 
 export class RecordStore {
   readonly #records = new RecordMap();
-  /** No parsed prefix is kept per record (a million Cidr objects cost seconds of GC at a restore); the rare paths parse again. */
+  /**
+   * The installed blocks but IPv4 addresses: an IPv4 address's record is its
+   * entry (installed when coveredBy is null), which saves a million index
+   * entries at a restore. No parsed prefix is kept per record (a million
+   * Cidr objects cost seconds of GC at a restore); the rare paths parse again.
+   */
   #installed = new PrefixIndex();
   /** No block expires before this (epoch ms); lets expired() skip the scan. */
   #nextExpiry = Number.POSITIVE_INFINITY;
@@ -147,7 +166,7 @@ export class RecordStore {
       return change;
     }
     if (!outerFirst && !isSingleAddress(parsed.cidr)) {
-      for (const inner of this.#installed.inside(parsed.cidr)) {
+      for (const inner of this.#inside(parsed.cidr)) {
         const other = this.#records.get(inner) as BlockRecord;
         other.coveredBy = record.cidr;
         this.#installed.delete(cidrOf(inner));
@@ -155,7 +174,7 @@ export class RecordStore {
         change.forced.add(other.cidr);
       }
     }
-    this.#installed.add(parsed.cidr, record.cidr);
+    if (!single4(parsed.cidr)) this.#installed.add(parsed.cidr, record.cidr);
     change.install.push(record);
     return change;
   }
@@ -193,7 +212,7 @@ export class RecordStore {
         rec.coveredBy = outer;
         continue;
       }
-      this.#installed.add(pc, rec.cidr);
+      if (!single4(pc)) this.#installed.add(pc, rec.cidr);
       change.install.push(rec);
     }
     // The firewall may still hold a container (its kernel timeout rounds up): clear it before the nested ones go in.
@@ -217,13 +236,28 @@ export class RecordStore {
 
   /** Is `c` inside (or equal to) an installed block? */
   covered(c: Cidr): boolean {
-    return this.#installed.covering(c) !== undefined;
+    return this.#covering(c) !== undefined;
   }
 
   /** Installed blocks equal to, containing or inside `c` (the nested blocks under them overlap it only through them). */
   overlapping(c: Cidr): string[] {
-    const outer = this.#installed.covering(c);
-    return outer === undefined ? this.#installed.inside(c) : [outer];
+    const outer = this.#covering(c);
+    return outer === undefined ? this.#inside(c) : [outer];
+  }
+
+  /** The installed block equal to or containing `c`. */
+  #covering(c: Cidr): string | undefined {
+    const hit = this.#installed.covering(c);
+    if (hit !== undefined || !single4(c)) return hit;
+    const r = this.#records.single4(c);
+    return r !== undefined && r.coveredBy === null ? r.cidr : undefined;
+  }
+
+  /** The installed blocks strictly inside `c`. */
+  #inside(c: Cidr): string[] {
+    const out = this.#installed.inside(c);
+    if (c.family === 4 && c.len < 32) for (const r of this.#records.installed4Within(c)) out.push(r.cidr);
+    return out;
   }
 
   /** Blocks the firewall carries. */
@@ -239,6 +273,11 @@ export class RecordStore {
     this.#installed = new PrefixIndex();
     return installed;
   }
+}
+
+/** IPv4 addresses are not in the installed index (see RecordStore.#installed). */
+function single4(c: Cidr): boolean {
+  return c.family === 4 && c.len === 32;
 }
 
 /** The prefix of a stored (canonical) cidr. */
