@@ -18,6 +18,7 @@ import type { ServiceMap } from './service-evidence.js';
 import { CLASS_COUNT } from './scan-class.js';
 import { formatIPv4, parseIPv4 } from '../net/address.js';
 import { TOOL_COUNT } from './tool-evidence.js';
+import type { CompactSources } from './compact-sources.js';
 
 export interface SignatureTally {
   msg: string;
@@ -47,6 +48,8 @@ const FAMILY6 = 1 << (PEAK_SHIFT + 3);
 /** osTries in #small (bits 25-30; it only counts up to OS_TRIES in scan-tracker.ts, a saved larger count is kept as 63). */
 const OS_SHIFT = 25;
 const OS_MAX = 63;
+/** In a packed row's misc: the destination is an index into dstTexts (compact-sources.ts). */
+const DST_TEXT = 32;
 
 export const MAX_ADDRESSES = 64;
 export const MAX_REASONS = 16;
@@ -199,6 +202,96 @@ export class SourceState extends DestinationTable {
       c.outbound = outbound;
       c.forward = forward;
     }
+  }
+
+  /**
+   * Packs this source into row `i` of `c` when all it holds fits a row (one
+   * packet of tcp, udp or icmp to one destination, level 0, at most two signature matches, none of the rare parts);
+   * false, changing nothing, when it does not. unpack() gives it back as it was.
+   */
+  packInto(c: CompactSources, i: number): boolean {
+    const k = this.#k;
+    const p = this.#p0;
+    const a = this.addresses;
+    if (this.packets !== 1 || (a !== null && a.length !== 1) || this.#notes !== null || this.#why !== null || !(p instanceof ProtoInfo)) return false;
+    if (this.#gMore !== null || (this.#g0 >= 0 && this.#h0 !== 1) || (this.#g1 >= 0 && this.#h1 !== 1) || this.cls0n > 1 || this.tool0n > 1 || this.dfPackets > 1) return false;
+    const bits = this.bits;
+    if ((bits | 0) !== bits || ((bits >>> DL_SHIFT) & 63) !== 0 || (this.#small | 0) !== this.#small) return false;
+    let chain = 0;
+    const ch = this.#chains;
+    if (ch !== null) {
+      if (ch.inbound !== 0 || ch.outbound + ch.forward !== 1) return false;
+      chain = ch.outbound === 1 ? 1 : 2;
+    }
+    const dst = this.soleKey;
+    if (dst === null || this.dstPackets !== 1 || this.protoBits !== null || (this.dstSeen | 0) !== this.dstSeen) return false;
+    const sec = this.#firstSec;
+    const ms = this.#firstMs;
+    if (sec !== this.#lastSec || ms !== this.#lastMs || (sec | 0) !== sec) return false;
+    const d4 = SourceState.v4(dst);
+    const d = d4 >= 0 ? d4 | 0 : c.dstIndex(dst);
+    const info = c.infoIndex(p);
+    if (info < 0 || (d4 < 0 && d < 0)) return false;
+    c.ensure(i + 1);
+    c.key[i] = typeof k === 'number' ? k : 0;
+    c.text[i] = typeof k === 'number' ? null : k;
+    c.addr[i] = a === null ? null : (a[0] as string);
+    c.sec[i] = sec;
+    c.ms[i] = ms;
+    c.bits[i] = bits;
+    c.small[i] = this.#small;
+    c.misc[i] = chain | (this.cls0n << 2) | (this.tool0n << 3) | (this.dfPackets << 4) | (d4 < 0 ? DST_TEXT : 0) | (info << 8);
+    c.p0x[i] = this.#p0x;
+    c.sig[i] = this.#g0;
+    c.sig1[i] = this.#g1;
+    c.dst[i] = d;
+    c.dstSeen[i] = this.dstSeen;
+    c.portMin[i] = this.portMin;
+    c.portMax[i] = this.portMax;
+    return true;
+  }
+
+  /** The source packed in row `i` of `c` (packInto()), as an object again; `savedIn` as given. */
+  static unpack(c: CompactSources, i: number, savedIn = 0): SourceState {
+    const text = c.text[i] as string | null;
+    const addr = c.addr[i] as string | null;
+    const bits = c.bits[i] as number;
+    const s = new SourceState(text ?? '', (bits & FAMILY6) !== 0 ? 6 : 4, addr !== null, EPOCH_MS, false, text === null ? (c.key[i] as number) >>> 0 : -1);
+    if (addr !== null) (s.addresses as string[]).push(addr);
+    s.#firstSec = s.#lastSec = c.sec[i] as number;
+    s.#firstMs = s.#lastMs = c.ms[i] as number;
+    s.packets = 1;
+    const m = c.misc[i] as number;
+    if ((m & 3) !== 0) {
+      const ch = (s.#chains = new Chains(0));
+      if ((m & 3) === 1) ch.outbound = 1;
+      else ch.forward = 1;
+    }
+    s.#p0 = c.infos[(m >>> 8) & 255] as ProtoInfo;
+    s.#p0x = c.p0x[i] as number;
+    s.cls0n = (m >>> 2) & 1;
+    s.tool0n = (m >>> 3) & 1;
+    s.dfPackets = (m >>> 4) & 1;
+    s.#small = c.small[i] as number;
+    const g = c.sig[i] as number;
+    if (g >= 0) {
+      s.#g0 = g;
+      s.#h0 = 1;
+    }
+    const g1 = c.sig1[i] as number;
+    if (g1 >= 0) {
+      s.#g1 = g1;
+      s.#h1 = 1;
+    }
+    s.savedIn = savedIn;
+    s.bits = bits;
+    s.dstPackets = 1;
+    s.portMin = c.portMin[i] as number;
+    s.portMax = c.portMax[i] as number;
+    s.dstSeen = c.dstSeen[i] as number;
+    const d = c.dst[i] as number;
+    s.restoreSole((m & DST_TEXT) !== 0 ? (c.dstTexts[d] as string) : formatIPv4(d >>> 0));
+    return s;
   }
 
   /** Whether a key is a plain IPv4 address in canonical form (kept as a number): its value, else -1. */
