@@ -16,12 +16,12 @@ import type { ProtoInfo } from './proto-stat.js';
 const MAX_DST_TEXTS = 65536;
 
 export class CompactSources {
-  /** The key as an IPv4 address (int32), when it is one (`text` is null). */
+  /** The key as an IPv4 address (int32), when it is one (else KEY_TEXT in misc). */
   key: Int32Array;
-  /** The key as text when it is not a plain IPv4 address (IPv6, a prefix), else null. */
-  text: Array<string | null>;
-  /** The address seen when the key is a prefix (SourceState.addresses), else null. */
-  addr: Array<string | null>;
+  /** By row: the key as text when it is not a plain IPv4 address (IPv6, a prefix; KEY_TEXT in misc). */
+  text: Map<number, string>;
+  /** By row: the address seen when the key is a prefix (SourceState.addresses; ADDRESS in misc). */
+  addr: Map<number, string>;
   /** The packet's time: event second (event-seconds.ts) and the millisecond within it (with any fraction). */
   sec: Int32Array;
   ms: Float64Array;
@@ -29,7 +29,7 @@ export class CompactSources {
   bits: Int32Array;
   /** SourceState's packed small fields (#small). */
   small: Int32Array;
-  /** Chain (bits 0-1), cls0n (2), tool0n (3), dfPackets (4), DST_TEXT (5: see dst), the protocol's index in `infos` (8-15). */
+  /** Chain (bits 0-1), cls0n (2), tool0n (3), dfPackets (4), DST_TEXT (5: see dst), KEY_TEXT (6: see text), ADDRESS (7: see addr), the protocol's index in `infos` (8-15). */
   misc: Int32Array;
   /** The inline protocol record (SourceState's #p0x). */
   p0x: Int32Array;
@@ -46,11 +46,14 @@ export class CompactSources {
   /** Destinations that are not IPv4 addresses, by index (only added to: a copy may share it). */
   readonly dstTexts: string[];
   readonly #dstIndex = new Map<string, number>();
+  /** The destination packed last and its IPv4 value (-1: not one): a flood names a few destinations. */
+  lastDst = '';
+  lastDst4 = -1;
 
   constructor(capacity = 1024, infos: ProtoInfo[] = [], dstTexts: string[] = []) {
     this.key = new Int32Array(capacity);
-    this.text = new Array<string | null>(capacity).fill(null);
-    this.addr = new Array<string | null>(capacity).fill(null);
+    this.text = new Map();
+    this.addr = new Map();
     this.sec = new Int32Array(capacity);
     this.ms = new Float64Array(capacity);
     this.bits = new Int32Array(capacity);
@@ -98,11 +101,17 @@ export class CompactSources {
     return this.dstTexts.length - 1;
   }
 
+  /** Drops the texts of row `i` (its source was unpacked or deleted). */
+  forget(i: number): void {
+    if (this.text.size > 0) this.text.delete(i);
+    if (this.addr.size > 0) this.addr.delete(i);
+  }
+
   /** Copies row `from` to row `to` (the table's compaction). */
   move(from: number, to: number): void {
     this.key[to] = this.key[from] as number;
-    this.text[to] = this.text[from] as string | null;
-    this.addr[to] = this.addr[from] as string | null;
+    moveText(this.text, from, to);
+    moveText(this.addr, from, to);
     this.sec[to] = this.sec[from] as number;
     this.ms[to] = this.ms[from] as number;
     this.bits[to] = this.bits[from] as number;
@@ -121,8 +130,8 @@ export class CompactSources {
   copy(n: number): CompactSources {
     const c = new CompactSources(1, [...this.infos], this.dstTexts);
     c.key = this.key.slice(0, n);
-    c.text = this.text.slice(0, n);
-    c.addr = this.addr.slice(0, n);
+    c.text = new Map(this.text);
+    c.addr = new Map(this.addr);
     c.sec = this.sec.slice(0, n);
     c.ms = this.ms.slice(0, n);
     c.bits = this.bits.slice(0, n);
@@ -146,10 +155,6 @@ export class CompactSources {
     };
     const i32 = (n: number): Int32Array => new Int32Array(n);
     this.key = grow(this.key, i32);
-    for (let i = this.text.length; i < cap; i++) {
-      this.text.push(null);
-      this.addr.push(null);
-    }
     this.sec = grow(this.sec, i32);
     this.ms = grow(this.ms, (n) => new Float64Array(n));
     this.bits = grow(this.bits, i32);
@@ -163,4 +168,11 @@ export class CompactSources {
     this.portMin = grow(this.portMin, i32);
     this.portMax = grow(this.portMax, i32);
   }
+}
+
+function moveText(m: Map<number, string>, from: number, to: number): void {
+  const t = m.get(from);
+  if (t === undefined) return;
+  m.delete(from);
+  m.set(to, t);
 }

@@ -50,6 +50,9 @@ const OS_SHIFT = 25;
 const OS_MAX = 63;
 /** In a packed row's misc: the destination is an index into dstTexts (compact-sources.ts). */
 const DST_TEXT = 32;
+/** In misc: the key is text (CompactSources.text), the source has an address (addr). */
+const KEY_TEXT = 64;
+const ADDRESS = 128;
 
 export const MAX_ADDRESSES = 64;
 export const MAX_REASONS = 16;
@@ -213,7 +216,10 @@ export class SourceState extends DestinationTable {
     const k = this.#k;
     const p = this.#p0;
     const a = this.addresses;
-    if (this.packets !== 1 || (a !== null && a.length !== 1) || this.#notes !== null || this.#why !== null || !(p instanceof ProtoInfo)) return false;
+    if (this.packets !== 1 || (a !== null && a.length !== 1) || this.#notes !== null || this.#why !== null || p === null) return false;
+    // A restored source has its record made; one that holds what an inline packet would is packed as that packet.
+    const x = p instanceof ProtoStat ? inlineOf(p) : this.#p0x;
+    if (x < 0) return false;
     if (this.#gMore !== null || (this.#g0 >= 0 && this.#h0 !== 1) || (this.#g1 >= 0 && this.#h1 !== 1) || this.cls0n > 1 || this.tool0n > 1 || this.dfPackets > 1) return false;
     const bits = this.bits;
     if ((bits | 0) !== bits || ((bits >>> DL_SHIFT) & 63) !== 0 || (this.#small | 0) !== this.#small) return false;
@@ -228,20 +234,22 @@ export class SourceState extends DestinationTable {
     const sec = this.#firstSec;
     const ms = this.#firstMs;
     if (sec !== this.#lastSec || ms !== this.#lastMs || (sec | 0) !== sec) return false;
-    const d4 = SourceState.v4(dst);
+    const d4 = c.lastDst === dst ? c.lastDst4 : SourceState.v4(dst);
+    c.lastDst = dst;
+    c.lastDst4 = d4;
     const d = d4 >= 0 ? d4 | 0 : c.dstIndex(dst);
-    const info = c.infoIndex(p);
+    const info = c.infoIndex(p instanceof ProtoStat ? protoInfo(p.name, p.num, p.hasPorts) : p);
     if (info < 0 || (d4 < 0 && d < 0)) return false;
     c.ensure(i + 1);
-    c.key[i] = typeof k === 'number' ? k : 0;
-    c.text[i] = typeof k === 'number' ? null : k;
-    c.addr[i] = a === null ? null : (a[0] as string);
+    if (typeof k === 'number') c.key[i] = k;
+    else c.text.set(i, k);
+    if (a !== null) c.addr.set(i, a[0] as string);
     c.sec[i] = sec;
     c.ms[i] = ms;
     c.bits[i] = bits;
     c.small[i] = this.#small;
-    c.misc[i] = chain | (this.cls0n << 2) | (this.tool0n << 3) | (this.dfPackets << 4) | (d4 < 0 ? DST_TEXT : 0) | (info << 8);
-    c.p0x[i] = this.#p0x;
+    c.misc[i] = chain | (this.cls0n << 2) | (this.tool0n << 3) | (this.dfPackets << 4) | (d4 < 0 ? DST_TEXT : 0) | (typeof k === 'number' ? 0 : KEY_TEXT) | (a === null ? 0 : ADDRESS) | (info << 8);
+    c.p0x[i] = x;
     c.sig[i] = this.#g0;
     c.sig1[i] = this.#g1;
     c.dst[i] = d;
@@ -253,15 +261,15 @@ export class SourceState extends DestinationTable {
 
   /** The source packed in row `i` of `c` (packInto()), as an object again; `savedIn` as given. */
   static unpack(c: CompactSources, i: number, savedIn = 0): SourceState {
-    const text = c.text[i] as string | null;
-    const addr = c.addr[i] as string | null;
+    const m = c.misc[i] as number;
+    const text = (m & KEY_TEXT) !== 0 ? (c.text.get(i) as string) : null;
+    const addr = (m & ADDRESS) !== 0 ? (c.addr.get(i) as string) : null;
     const bits = c.bits[i] as number;
     const s = new SourceState(text ?? '', (bits & FAMILY6) !== 0 ? 6 : 4, addr !== null, EPOCH_MS, false, text === null ? (c.key[i] as number) >>> 0 : -1);
     if (addr !== null) (s.addresses as string[]).push(addr);
     s.#firstSec = s.#lastSec = c.sec[i] as number;
     s.#firstMs = s.#lastMs = c.ms[i] as number;
     s.packets = 1;
-    const m = c.misc[i] as number;
     if ((m & 3) !== 0) {
       const ch = (s.#chains = new Chains(0));
       if ((m & 3) === 1) ch.outbound = 1;
@@ -928,6 +936,18 @@ function inlinePacket(hasPorts: boolean, num: number, port: number, kind: number
   if ((num === 6 && kind < 0) || kind > 0xffff) return -1;
   if (!hasPorts) return kind + 1;
   return kind + 1 >= KIND_MAX ? -1 : (port >= 0 ? port + 1 : 0) + (kind + 1) * (PORT_MASK + 1);
+}
+
+/** The inline form (#p0x) of a record that holds what one inline packet would, else -1 (as the record reads and saves the same). */
+function inlineOf(ps: ProtoStat): number {
+  if (ps.packets !== 1) return -1;
+  const kinds = ps.kinds();
+  const k = kinds[0];
+  if (kinds.length > 1 || (k !== undefined && k[1] !== 1)) return -1;
+  const ports = ps.portSnapshot();
+  if (ports !== null && !('port' in ports)) return -1;
+  if (ports !== null && !ps.hasPorts) return -1;
+  return inlinePacket(ps.hasPorts, ps.num, ports === null ? -1 : ports.port, k === undefined ? -1 : k[0]);
 }
 
 /** The record an inline packet stands for. */

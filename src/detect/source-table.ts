@@ -67,7 +67,9 @@ export class SourceTable {
     if (i < 0) return undefined;
     const s = this.#order[i] as SourceState | typeof PACKED;
     if (s !== PACKED) return s;
-    return (this.#order[i] = SourceState.unpack(this.#packed, i, this.stamp));
+    const made = (this.#order[i] = SourceState.unpack(this.#packed, i, this.stamp));
+    this.#packed.forget(i);
+    return made;
   }
 
   has(key: string): boolean {
@@ -110,6 +112,7 @@ export class SourceTable {
       if (i >= 0) this.#other.delete(key);
     }
     if (i < 0) return false;
+    if (this.#order[i] === PACKED) this.#packed.forget(i);
     this.#order[i] = null;
     this.#holes++;
     return true;
@@ -230,7 +233,7 @@ export class SourceTable {
     this.#other.clear();
     for (let i = 0; i < order.length; i++) {
       const s = order[i] as SourceState | typeof PACKED;
-      const text = s === PACKED ? this.#packed.text[i] : null;
+      const text = s === PACKED ? this.#packed.text.get(i) ?? null : null;
       const v4 = s !== PACKED ? s.v4Key : text === null ? (this.#packed.key[i] as number) >>> 0 : -1;
       if (v4 >= 0) this.#insert(v4, i);
       else this.#other.set(s === PACKED ? (text as string) : s.key, i);
