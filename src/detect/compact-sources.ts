@@ -12,16 +12,25 @@
  */
 import type { ProtoInfo } from './proto-stat.js';
 
+/** In a row's misc: the destination is an index into dstTexts; the key is text (in texts); there is an address (in addrs). */
+export const DST_TEXT = 32;
+export const KEY_TEXT = 64;
+export const ADDRESS = 128;
+
 /** Most distinct destinations other than IPv4 addresses named by rows (IPv6 ones are a handful of this host's). */
 const MAX_DST_TEXTS = 65536;
 
 export class CompactSources {
-  /** The key as an IPv4 address (int32), when it is one (else KEY_TEXT in misc). */
+  /** The key as an IPv4 address (int32); with KEY_TEXT in misc, the index of the key's text in `texts`. */
   key: Int32Array;
-  /** By row: the key as text when it is not a plain IPv4 address (IPv6, a prefix; KEY_TEXT in misc). */
-  text: Map<number, string>;
-  /** By row: the address seen when the key is a prefix (SourceState.addresses; ADDRESS in misc). */
-  addr: Map<number, string>;
+  /**
+   * Keys that are not plain IPv4 addresses (IPv6, prefixes), and beside each
+   * the address seen when the key is a prefix (SourceState.addresses; ADDRESS
+   * in misc). Slots of rows unpacked or deleted are reused.
+   */
+  texts: Array<string | null>;
+  addrs: Array<string | null>;
+  #free: number[] = [];
   /** The packet's time: event second (event-seconds.ts) and the millisecond within it (with any fraction). */
   sec: Int32Array;
   ms: Float64Array;
@@ -29,7 +38,7 @@ export class CompactSources {
   bits: Int32Array;
   /** SourceState's packed small fields (#small). */
   small: Int32Array;
-  /** Chain (bits 0-1), cls0n (2), tool0n (3), dfPackets (4), DST_TEXT (5: see dst), KEY_TEXT (6: see text), ADDRESS (7: see addr), the protocol's index in `infos` (8-15). */
+  /** Chain (bits 0-1), cls0n (2), tool0n (3), dfPackets (4), DST_TEXT (5: see dst), KEY_TEXT (6: see key), ADDRESS (7: see addrs), the protocol's index in `infos` (8-15). */
   misc: Int32Array;
   /** The inline protocol record (SourceState's #p0x). */
   p0x: Int32Array;
@@ -52,8 +61,8 @@ export class CompactSources {
 
   constructor(capacity = 1024, infos: ProtoInfo[] = [], dstTexts: string[] = []) {
     this.key = new Int32Array(capacity);
-    this.text = new Map();
-    this.addr = new Map();
+    this.texts = [];
+    this.addrs = [];
     this.sec = new Int32Array(capacity);
     this.ms = new Float64Array(capacity);
     this.bits = new Int32Array(capacity);
@@ -101,17 +110,30 @@ export class CompactSources {
     return this.dstTexts.length - 1;
   }
 
-  /** Drops the texts of row `i` (its source was unpacked or deleted). */
+  /** A slot for a key text and its address (addText()); the slot goes in the row's key. */
+  addText(key: string, addr: string | null): number {
+    const i = this.#free.pop();
+    if (i === undefined) {
+      this.texts.push(key);
+      this.addrs.push(addr);
+      return this.texts.length - 1;
+    }
+    this.texts[i] = key;
+    this.addrs[i] = addr;
+    return i;
+  }
+
+  /** Frees the texts of row `i` (its source was unpacked or deleted). */
   forget(i: number): void {
-    if (this.text.size > 0) this.text.delete(i);
-    if (this.addr.size > 0) this.addr.delete(i);
+    if (((this.misc[i] as number) & KEY_TEXT) === 0) return;
+    const t = this.key[i] as number;
+    this.texts[t] = this.addrs[t] = null;
+    this.#free.push(t);
   }
 
   /** Copies row `from` to row `to` (the table's compaction). */
   move(from: number, to: number): void {
     this.key[to] = this.key[from] as number;
-    moveText(this.text, from, to);
-    moveText(this.addr, from, to);
     this.sec[to] = this.sec[from] as number;
     this.ms[to] = this.ms[from] as number;
     this.bits[to] = this.bits[from] as number;
@@ -130,8 +152,8 @@ export class CompactSources {
   copy(n: number): CompactSources {
     const c = new CompactSources(1, [...this.infos], this.dstTexts);
     c.key = this.key.slice(0, n);
-    c.text = new Map(this.text);
-    c.addr = new Map(this.addr);
+    c.texts = this.texts.slice();
+    c.addrs = this.addrs.slice();
     c.sec = this.sec.slice(0, n);
     c.ms = this.ms.slice(0, n);
     c.bits = this.bits.slice(0, n);
@@ -168,11 +190,4 @@ export class CompactSources {
     this.portMin = grow(this.portMin, i32);
     this.portMax = grow(this.portMax, i32);
   }
-}
-
-function moveText(m: Map<number, string>, from: number, to: number): void {
-  const t = m.get(from);
-  if (t === undefined) return;
-  m.delete(from);
-  m.set(to, t);
 }

@@ -18,7 +18,7 @@ import type { ServiceMap } from './service-evidence.js';
 import { CLASS_COUNT } from './scan-class.js';
 import { formatIPv4, parseIPv4 } from '../net/address.js';
 import { TOOL_COUNT } from './tool-evidence.js';
-import type { CompactSources } from './compact-sources.js';
+import { ADDRESS, DST_TEXT, KEY_TEXT, type CompactSources } from './compact-sources.js';
 
 export interface SignatureTally {
   msg: string;
@@ -48,11 +48,6 @@ const FAMILY6 = 1 << (PEAK_SHIFT + 3);
 /** osTries in #small (bits 25-30; it only counts up to OS_TRIES in scan-tracker.ts, a saved larger count is kept as 63). */
 const OS_SHIFT = 25;
 const OS_MAX = 63;
-/** In a packed row's misc: the destination is an index into dstTexts (compact-sources.ts). */
-const DST_TEXT = 32;
-/** In misc: the key is text (CompactSources.text), the source has an address (addr). */
-const KEY_TEXT = 64;
-const ADDRESS = 128;
 
 export const MAX_ADDRESSES = 64;
 export const MAX_REASONS = 16;
@@ -241,9 +236,7 @@ export class SourceState extends DestinationTable {
     const info = c.infoIndex(p instanceof ProtoStat ? protoInfo(p.name, p.num, p.hasPorts) : p);
     if (info < 0 || (d4 < 0 && d < 0)) return false;
     c.ensure(i + 1);
-    if (typeof k === 'number') c.key[i] = k;
-    else c.text.set(i, k);
-    if (a !== null) c.addr.set(i, a[0] as string);
+    c.key[i] = typeof k === 'number' ? k : c.addText(k, a === null ? null : (a[0] as string));
     c.sec[i] = sec;
     c.ms[i] = ms;
     c.bits[i] = bits;
@@ -262,8 +255,8 @@ export class SourceState extends DestinationTable {
   /** The source packed in row `i` of `c` (packInto()), as an object again; `savedIn` as given. */
   static unpack(c: CompactSources, i: number, savedIn = 0): SourceState {
     const m = c.misc[i] as number;
-    const text = (m & KEY_TEXT) !== 0 ? (c.text.get(i) as string) : null;
-    const addr = (m & ADDRESS) !== 0 ? (c.addr.get(i) as string) : null;
+    const text = (m & KEY_TEXT) !== 0 ? (c.texts[c.key[i] as number] as string) : null;
+    const addr = (m & ADDRESS) !== 0 ? (c.addrs[c.key[i] as number] as string) : null;
     const bits = c.bits[i] as number;
     const s = new SourceState(text ?? '', (bits & FAMILY6) !== 0 ? 6 : 4, addr !== null, EPOCH_MS, false, text === null ? (c.key[i] as number) >>> 0 : -1);
     if (addr !== null) (s.addresses as string[]).push(addr);
