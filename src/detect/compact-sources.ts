@@ -1,16 +1,40 @@
 /**
- * One-packet sources kept as columns of typed arrays instead of objects.
+ * One-packet sources kept as rows of typed arrays instead of objects.
  *
  * A flood of spoofed SYNs makes a million sources of one packet each. As
  * objects they are what the garbage collector copies and promotes over and
  * over (GC was the largest cost of analysing a million distinct sources);
- * as a row of these columns they are ~50 bytes outside the heap. A source
- * is packed after its first packet when all it holds fits a row (see
+ * as a row here they are 64 bytes outside the heap. A source is packed
+ * after its first packet when all it holds fits a row (see
  * SourceState.packInto) and made an object again (SourceState.unpack) when
  * a second packet, a raise or a lookup needs it. Rows are indexed like the
  * source table's first-seen order.
+ *
+ * A row is one cache line of 16 int32 slots (the fields below; the
+ * millisecond, a double, in slots 12-13), in chunks of CHUNK rows made as
+ * they are needed: growing never copies (copying arrays of a million rows
+ * as they doubled cost more than packing them).
  */
 import type { ProtoInfo } from './proto-stat.js';
+
+/** Int32 slots of a row. */
+export const KEY = 0;
+export const SEC = 1;
+export const BITS = 2;
+export const SMALL = 3;
+export const MISC = 4;
+export const P0X = 5;
+export const SIG = 6;
+export const SIG1 = 7;
+export const DST = 8;
+export const DST_SEEN = 9;
+export const PORT_MIN = 10;
+export const PORT_MAX = 11;
+/** The millisecond: the float64 at this index from the row's start / 2 (int32 slots 12-13). */
+export const MS = 6;
+const ROW_BITS = 4;
+const CHUNK_BITS = 12;
+const CHUNK = 1 << CHUNK_BITS;
 
 /** In a row's misc: the destination is an index into dstTexts; the key is text (in texts); there is an address (in addrs). */
 export const DST_TEXT = 32;
@@ -20,36 +44,34 @@ export const ADDRESS = 128;
 /** Most distinct destinations other than IPv4 addresses named by rows (IPv6 ones are a handful of this host's). */
 const MAX_DST_TEXTS = 65536;
 
+/** Where row i starts in its chunk (int32 index). */
+export function rowAt(i: number): number {
+  return (i & (CHUNK - 1)) << ROW_BITS;
+}
+
+/**
+ * The fields of a row (int32 slots, SourceState.packInto writes them):
+ * KEY the key as an IPv4 address (int32), or with KEY_TEXT in MISC the index
+ * of its text in `texts`; SEC the event second (event-seconds.ts) and MS the
+ * millisecond within it (with any fraction); BITS SourceState.bits (flags,
+ * levels, proto0); SMALL its packed small fields; MISC the chain (bits 0-1),
+ * cls0n (2), tool0n (3), dfPackets (4), DST_TEXT, KEY_TEXT, ADDRESS (5-7),
+ * the protocol's index in `infos` (8-15); P0X the inline protocol record;
+ * SIG, SIG1 the first two signature codes (-1: none; their hits are 1); DST
+ * the destination (IPv4 as int32, or with DST_TEXT its index in dstTexts),
+ * DST_SEEN its last second, PORT_MIN, PORT_MAX its port range.
+ */
 export class CompactSources {
-  /** The key as an IPv4 address (int32); with KEY_TEXT in misc, the index of the key's text in `texts`. */
-  key: Int32Array;
+  #ints: Int32Array[] = [];
+  #floats: Float64Array[] = [];
   /**
    * Keys that are not plain IPv4 addresses (IPv6, prefixes), and beside each
    * the address seen when the key is a prefix (SourceState.addresses; ADDRESS
    * in misc). Slots of rows unpacked or deleted are reused.
    */
-  texts: Array<string | null>;
-  addrs: Array<string | null>;
+  texts: Array<string | null> = [];
+  addrs: Array<string | null> = [];
   #free: number[] = [];
-  /** The packet's time: event second (event-seconds.ts) and the millisecond within it (with any fraction). */
-  sec: Int32Array;
-  ms: Float64Array;
-  /** SourceState.bits (destination, table and source flags, levels, proto0). */
-  bits: Int32Array;
-  /** SourceState's packed small fields (#small). */
-  small: Int32Array;
-  /** Chain (bits 0-1), cls0n (2), tool0n (3), dfPackets (4), DST_TEXT (5: see dst), KEY_TEXT (6: see key), ADDRESS (7: see addrs), the protocol's index in `infos` (8-15). */
-  misc: Int32Array;
-  /** The inline protocol record (SourceState's #p0x). */
-  p0x: Int32Array;
-  /** The first two signature matches' codes, -1 when none (SourceState's #g0 and #g1; their hits are 1). */
-  sig: Int32Array;
-  sig1: Int32Array;
-  /** The destination (IPv4 as int32, or with DST_TEXT in misc its index in dstTexts), its last second and port range. */
-  dst: Int32Array;
-  dstSeen: Int32Array;
-  portMin: Int32Array;
-  portMax: Int32Array;
   /** The protocols the rows name (a handful: tcp, udp, icmp, icmp6). */
   readonly infos: ProtoInfo[];
   /** Destinations that are not IPv4 addresses, by index (only added to: a copy may share it). */
@@ -59,36 +81,36 @@ export class CompactSources {
   lastDst = '';
   lastDst4 = -1;
 
-  constructor(capacity = 1024, infos: ProtoInfo[] = [], dstTexts: string[] = []) {
-    this.key = new Int32Array(capacity);
-    this.texts = [];
-    this.addrs = [];
-    this.sec = new Int32Array(capacity);
-    this.ms = new Float64Array(capacity);
-    this.bits = new Int32Array(capacity);
-    this.small = new Int32Array(capacity);
-    this.misc = new Int32Array(capacity);
-    this.p0x = new Int32Array(capacity);
-    this.sig = new Int32Array(capacity);
-    this.sig1 = new Int32Array(capacity);
-    this.dst = new Int32Array(capacity);
-    this.dstSeen = new Int32Array(capacity);
-    this.portMin = new Int32Array(capacity);
-    this.portMax = new Int32Array(capacity);
+  constructor(infos: ProtoInfo[] = [], dstTexts: string[] = []) {
     this.infos = infos;
     this.dstTexts = dstTexts;
   }
 
-  get capacity(): number {
-    return this.key.length;
+  /** The int32 slots of row i's chunk (made when new); the row starts at rowAt(i). */
+  ints(i: number): Int32Array {
+    const c = i >>> CHUNK_BITS;
+    return this.#ints[c] ?? this.#make(c);
   }
 
-  /** Makes room for rows 0 .. n-1. */
-  ensure(n: number): void {
-    if (n <= this.key.length) return;
-    let cap = this.key.length;
-    while (cap < n) cap *= 2;
-    this.#resize(cap, this.key.length);
+  /** The same chunk as float64 (the millisecond: index rowAt(i) / 2 + MS). */
+  floats(i: number): Float64Array {
+    const c = i >>> CHUNK_BITS;
+    if (this.#floats[c] === undefined) this.#make(c);
+    return this.#floats[c] as Float64Array;
+  }
+
+  /** One int32 field of row i. */
+  get(i: number, slot: number): number {
+    return this.ints(i)[rowAt(i) + slot] as number;
+  }
+
+  #make(c: number): Int32Array {
+    while (this.#ints.length <= c) {
+      const buf = new ArrayBuffer(CHUNK << (ROW_BITS + 2));
+      this.#ints.push(new Int32Array(buf));
+      this.#floats.push(new Float64Array(buf));
+    }
+    return this.#ints[c] as Int32Array;
   }
 
   /** The index of a protocol in `infos`, added when new; -1 when the list is full. */
@@ -110,7 +132,7 @@ export class CompactSources {
     return this.dstTexts.length - 1;
   }
 
-  /** A slot for a key text and its address (addText()); the slot goes in the row's key. */
+  /** A slot for a key text and its address; the slot goes in the row's KEY. */
   addText(key: string, addr: string | null): number {
     const i = this.#free.pop();
     if (i === undefined) {
@@ -125,69 +147,30 @@ export class CompactSources {
 
   /** Frees the texts of row `i` (its source was unpacked or deleted). */
   forget(i: number): void {
-    if (((this.misc[i] as number) & KEY_TEXT) === 0) return;
-    const t = this.key[i] as number;
+    if ((this.get(i, MISC) & KEY_TEXT) === 0) return;
+    const t = this.get(i, KEY);
     this.texts[t] = this.addrs[t] = null;
     this.#free.push(t);
   }
 
   /** Copies row `from` to row `to` (the table's compaction). */
   move(from: number, to: number): void {
-    this.key[to] = this.key[from] as number;
-    this.sec[to] = this.sec[from] as number;
-    this.ms[to] = this.ms[from] as number;
-    this.bits[to] = this.bits[from] as number;
-    this.small[to] = this.small[from] as number;
-    this.misc[to] = this.misc[from] as number;
-    this.p0x[to] = this.p0x[from] as number;
-    this.sig[to] = this.sig[from] as number;
-    this.sig1[to] = this.sig1[from] as number;
-    this.dst[to] = this.dst[from] as number;
-    this.dstSeen[to] = this.dstSeen[from] as number;
-    this.portMin[to] = this.portMin[from] as number;
-    this.portMax[to] = this.portMax[from] as number;
+    if (from === to) return;
+    const at = rowAt(from);
+    this.ints(to).set(this.ints(from).subarray(at, at + (1 << ROW_BITS)), rowAt(to));
   }
 
   /** A copy of rows 0 .. n-1 that later changes do not touch (a state snapshot). */
   copy(n: number): CompactSources {
-    const c = new CompactSources(1, [...this.infos], this.dstTexts);
-    c.key = this.key.slice(0, n);
+    const c = new CompactSources([...this.infos], this.dstTexts);
+    const chunks = Math.ceil(n / CHUNK);
+    for (let k = 0; k < chunks && k < this.#ints.length; k++) {
+      const ints = (this.#ints[k] as Int32Array).slice();
+      c.#ints.push(ints);
+      c.#floats.push(new Float64Array(ints.buffer));
+    }
     c.texts = this.texts.slice();
     c.addrs = this.addrs.slice();
-    c.sec = this.sec.slice(0, n);
-    c.ms = this.ms.slice(0, n);
-    c.bits = this.bits.slice(0, n);
-    c.small = this.small.slice(0, n);
-    c.misc = this.misc.slice(0, n);
-    c.p0x = this.p0x.slice(0, n);
-    c.sig = this.sig.slice(0, n);
-    c.sig1 = this.sig1.slice(0, n);
-    c.dst = this.dst.slice(0, n);
-    c.dstSeen = this.dstSeen.slice(0, n);
-    c.portMin = this.portMin.slice(0, n);
-    c.portMax = this.portMax.slice(0, n);
     return c;
-  }
-
-  #resize(cap: number, keep: number): void {
-    const grow = <T extends Int32Array | Float64Array>(a: T, make: (n: number) => T): T => {
-      const b = make(cap);
-      b.set(a.subarray(0, Math.min(keep, cap)));
-      return b;
-    };
-    const i32 = (n: number): Int32Array => new Int32Array(n);
-    this.key = grow(this.key, i32);
-    this.sec = grow(this.sec, i32);
-    this.ms = grow(this.ms, (n) => new Float64Array(n));
-    this.bits = grow(this.bits, i32);
-    this.small = grow(this.small, i32);
-    this.misc = grow(this.misc, i32);
-    this.p0x = grow(this.p0x, i32);
-    this.sig = grow(this.sig, i32);
-    this.sig1 = grow(this.sig1, i32);
-    this.dst = grow(this.dst, i32);
-    this.dstSeen = grow(this.dstSeen, i32);
-    this.portMin = grow(this.portMin, i32);
-    this.portMax = grow(this.portMax, i32);
   }
 }

@@ -18,7 +18,9 @@ import type { ServiceMap } from './service-evidence.js';
 import { CLASS_COUNT } from './scan-class.js';
 import { formatIPv4, parseIPv4 } from '../net/address.js';
 import { TOOL_COUNT } from './tool-evidence.js';
-import { ADDRESS, DST_TEXT, KEY_TEXT, type CompactSources } from './compact-sources.js';
+import {
+  ADDRESS, BITS, DST, DST_SEEN, DST_TEXT, KEY, KEY_TEXT, MISC, MS, P0X, PORT_MAX, PORT_MIN, SEC, SIG, SIG1, SMALL, rowAt, type CompactSources,
+} from './compact-sources.js';
 
 export interface SignatureTally {
   msg: string;
@@ -235,33 +237,37 @@ export class SourceState extends DestinationTable {
     const d = d4 >= 0 ? d4 | 0 : c.dstIndex(dst);
     const info = c.infoIndex(p instanceof ProtoStat ? protoInfo(p.name, p.num, p.hasPorts) : p);
     if (info < 0 || (d4 < 0 && d < 0)) return false;
-    c.ensure(i + 1);
-    c.key[i] = typeof k === 'number' ? k : c.addText(k, a === null ? null : (a[0] as string));
-    c.sec[i] = sec;
-    c.ms[i] = ms;
-    c.bits[i] = bits;
-    c.small[i] = this.#small;
-    c.misc[i] = chain | (this.cls0n << 2) | (this.tool0n << 3) | (this.dfPackets << 4) | (d4 < 0 ? DST_TEXT : 0) | (typeof k === 'number' ? 0 : KEY_TEXT) | (a === null ? 0 : ADDRESS) | (info << 8);
-    c.p0x[i] = x;
-    c.sig[i] = this.#g0;
-    c.sig1[i] = this.#g1;
-    c.dst[i] = d;
-    c.dstSeen[i] = this.dstSeen;
-    c.portMin[i] = this.portMin;
-    c.portMax[i] = this.portMax;
+    const w = c.ints(i);
+    const r = rowAt(i);
+    w[r + KEY] = typeof k === 'number' ? k : c.addText(k, a === null ? null : (a[0] as string));
+    w[r + SEC] = sec;
+    c.floats(i)[(r >>> 1) + MS] = ms;
+    w[r + BITS] = bits;
+    w[r + SMALL] = this.#small;
+    w[r + MISC] = chain | (this.cls0n << 2) | (this.tool0n << 3) | (this.dfPackets << 4) | (d4 < 0 ? DST_TEXT : 0) | (typeof k === 'number' ? 0 : KEY_TEXT) | (a === null ? 0 : ADDRESS) | (info << 8);
+    w[r + P0X] = x;
+    w[r + SIG] = this.#g0;
+    w[r + SIG1] = this.#g1;
+    w[r + DST] = d;
+    w[r + DST_SEEN] = this.dstSeen;
+    w[r + PORT_MIN] = this.portMin;
+    w[r + PORT_MAX] = this.portMax;
     return true;
   }
 
   /** The source packed in row `i` of `c` (packInto()), as an object again; `savedIn` as given. */
   static unpack(c: CompactSources, i: number, savedIn = 0): SourceState {
-    const m = c.misc[i] as number;
-    const text = (m & KEY_TEXT) !== 0 ? (c.texts[c.key[i] as number] as string) : null;
-    const addr = (m & ADDRESS) !== 0 ? (c.addrs[c.key[i] as number] as string) : null;
-    const bits = c.bits[i] as number;
-    const s = new SourceState(text ?? '', (bits & FAMILY6) !== 0 ? 6 : 4, addr !== null, EPOCH_MS, false, text === null ? (c.key[i] as number) >>> 0 : -1);
+    const w = c.ints(i);
+    const r = rowAt(i);
+    const m = w[r + MISC] as number;
+    const key = w[r + KEY] as number;
+    const text = (m & KEY_TEXT) !== 0 ? (c.texts[key] as string) : null;
+    const addr = (m & ADDRESS) !== 0 ? (c.addrs[key] as string) : null;
+    const bits = w[r + BITS] as number;
+    const s = new SourceState(text ?? '', (bits & FAMILY6) !== 0 ? 6 : 4, addr !== null, EPOCH_MS, false, text === null ? key >>> 0 : -1);
     if (addr !== null) (s.addresses as string[]).push(addr);
-    s.#firstSec = s.#lastSec = c.sec[i] as number;
-    s.#firstMs = s.#lastMs = c.ms[i] as number;
+    s.#firstSec = s.#lastSec = w[r + SEC] as number;
+    s.#firstMs = s.#lastMs = c.floats(i)[(r >>> 1) + MS] as number;
     s.packets = 1;
     if ((m & 3) !== 0) {
       const ch = (s.#chains = new Chains(0));
@@ -269,17 +275,17 @@ export class SourceState extends DestinationTable {
       else ch.forward = 1;
     }
     s.#p0 = c.infos[(m >>> 8) & 255] as ProtoInfo;
-    s.#p0x = c.p0x[i] as number;
+    s.#p0x = w[r + P0X] as number;
     s.cls0n = (m >>> 2) & 1;
     s.tool0n = (m >>> 3) & 1;
     s.dfPackets = (m >>> 4) & 1;
-    s.#small = c.small[i] as number;
-    const g = c.sig[i] as number;
+    s.#small = w[r + SMALL] as number;
+    const g = w[r + SIG] as number;
     if (g >= 0) {
       s.#g0 = g;
       s.#h0 = 1;
     }
-    const g1 = c.sig1[i] as number;
+    const g1 = w[r + SIG1] as number;
     if (g1 >= 0) {
       s.#g1 = g1;
       s.#h1 = 1;
@@ -287,10 +293,10 @@ export class SourceState extends DestinationTable {
     s.savedIn = savedIn;
     s.bits = bits;
     s.dstPackets = 1;
-    s.portMin = c.portMin[i] as number;
-    s.portMax = c.portMax[i] as number;
-    s.dstSeen = c.dstSeen[i] as number;
-    const d = c.dst[i] as number;
+    s.portMin = w[r + PORT_MIN] as number;
+    s.portMax = w[r + PORT_MAX] as number;
+    s.dstSeen = w[r + DST_SEEN] as number;
+    const d = w[r + DST] as number;
     s.restoreSole((m & DST_TEXT) !== 0 ? (c.dstTexts[d] as string) : formatIPv4(d >>> 0));
     return s;
   }

@@ -17,7 +17,7 @@
  * for reading (and remove()) only.
  */
 import { v4Hash } from './address-set.js';
-import { CompactSources, KEY_TEXT } from './compact-sources.js';
+import { CompactSources, KEY, KEY_TEXT, MISC } from './compact-sources.js';
 import { SourceState } from './source-state.js';
 
 /** A free slot of the integer table (slots hold indexes into the order, 0 or more). */
@@ -234,8 +234,8 @@ export class SourceTable {
     for (let i = 0; i < order.length; i++) {
       const s = order[i] as SourceState | typeof PACKED;
       const c = this.#packed;
-      const text = s === PACKED && ((c.misc[i] as number) & KEY_TEXT) !== 0 ? (c.texts[c.key[i] as number] as string) : null;
-      const v4 = s !== PACKED ? s.v4Key : text === null ? (c.key[i] as number) >>> 0 : -1;
+      const text = s === PACKED && (c.get(i, MISC) & KEY_TEXT) !== 0 ? (c.texts[c.get(i, KEY)] as string) : null;
+      const v4 = s !== PACKED ? s.v4Key : text === null ? c.get(i, KEY) >>> 0 : -1;
       if (v4 >= 0) this.#insert(v4, i);
       else this.#other.set(s === PACKED ? (text as string) : s.key, i);
     }
