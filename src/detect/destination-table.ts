@@ -311,6 +311,12 @@ export class DestinationTable extends DestinationState {
     return this.#more === null && this.#hasOne ? this.#oneKey : null;
   }
 
+  /** Forgets the destinations and the table's counters (SourceState.renew(): `bits` are cleared there). */
+  clearTable(): void {
+    this.#more = null;
+    this.#oneKey = '';
+  }
+
   /** Makes the table its own first destination `key` alone (its fields already set: a packed source, compact-sources.ts). */
   restoreSole(key: string): void {
     this.#more = null;

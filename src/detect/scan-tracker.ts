@@ -43,7 +43,9 @@ export interface TrackerOptions {
   /**
    * Keep one-packet sources packed (compact-sources.ts; default true). The
    * SourceState observe() returns for a new source is then not the one a
-   * later packet returns: off when a caller keys anything by the object.
+   * later packet returns, and is reused for the next new source: read it
+   * before the next observe(), and turn packing off when a caller keys
+   * anything by the object.
    */
   packSources?: boolean;
 }
@@ -98,6 +100,8 @@ export class ScanTracker {
   readonly #pack: boolean;
   /** #source() made a new source. */
   #fresh = false;
+  /** The object of the source packed last, to be renewed for the next new one (see SourceState.renew). */
+  #spare: SourceState | null = null;
 
   constructor(cfg: Config, opts: TrackerOptions = {}) {
     this.#rules = dangerRules(cfg);
@@ -176,6 +180,7 @@ export class ScanTracker {
     if (ts > this.#clock) this.#clock = ts;
   }
 
+  /** Scores a packet; returns its source, as it is until the next observe() (see packSources). */
   observe(p: Packet, hits: readonly SignatureHit[] | null): SourceState {
     let ts = p.ts;
     if (Number.isNaN(ts)) ts = this.#clock;
@@ -200,7 +205,7 @@ export class ScanTracker {
     if (this.#slow) this.#slowScan(s);
     if (this.#serviceLevels && s.matched) this.#serviceFloor(s);
     // A new source that stays at one packet in the end of a flood is a row, not an object (compact-sources.ts).
-    if (this.#pack && this.#fresh) this.#sources.pack(s);
+    if (this.#pack && this.#fresh && this.#sources.pack(s)) this.#spare = s;
     return s;
   }
 
@@ -372,7 +377,9 @@ export class ScanTracker {
       if (this.#sources.size >= this.#maxSources) {
         this.stats.evicted += evictBatch(this.#sources, this.#levels, Math.max(1, Math.ceil(this.#maxSources / 20)));
       }
-      s = new SourceState(key, family, key !== src, ts, this.#home.contains(src), v4);
+      const spare = this.#spare;
+      this.#spare = null;
+      s = spare !== null ? spare.renew(key, family, key !== src, ts, this.#home.contains(src), v4) : new SourceState(key, family, key !== src, ts, this.#home.contains(src), v4);
       if (s.local && this.#slow) s.beginInside(false);
       this.#snap?.exclude(s);
       this.#sources.add(s, v4);

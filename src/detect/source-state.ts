@@ -103,12 +103,12 @@ class Chains {
  */
 export class SourceState extends DestinationTable {
   /** Addresses seen, when the key is a prefix (first MAX_ADDRESSES); null otherwise. */
-  addresses: string[] | null;
+  addresses!: string[] | null;
   /** First and last packet, seconds since EPOCH_MS plus the millisecond (see event-seconds.ts). */
-  #firstSec: number;
-  #firstMs: number;
-  #lastSec: number;
-  #lastMs: number;
+  #firstSec!: number;
+  #firstMs!: number;
+  #lastSec!: number;
+  #lastMs!: number;
   packets = 0;
   /** Null while every packet came in on the INPUT chain (inbound = packets). */
   #chains: Chains | null = null;
@@ -151,11 +151,16 @@ export class SourceState extends DestinationTable {
    * The tracking key: a plain IPv4 address as its int32 value (no string per
    * source; `key` formats it when asked), any other key as text.
    */
-  readonly #k: string | number;
+  #k!: string | number;
 
   /** `v4`: SourceTable.v4(key) when the caller has it. */
   constructor(key: string, family: 4 | 6, aggregated: boolean, ts: number, local: boolean, v4 = SourceState.v4(key)) {
     super();
+    this.#begin(key, family, aggregated, ts, local, v4);
+  }
+
+  /** What the constructor sets from its arguments (the fields not set here have their initial values). */
+  #begin(key: string, family: 4 | 6, aggregated: boolean, ts: number, local: boolean, v4: number): void {
     this.#k = v4 >= 0 ? v4 | 0 : key;
     if (family === 6) this.bits |= FAMILY6;
     this.addresses = aggregated ? [] : null;
@@ -164,6 +169,28 @@ export class SourceState extends DestinationTable {
     this.#firstSec = this.#lastSec = sec;
     this.#firstMs = this.#lastMs = ms;
     this.local = local;
+  }
+
+  /**
+   * Makes this object what `new SourceState(key, ...)` makes, to stand for
+   * another new source (the tracker reuses the object of a source it just
+   * packed: a flood would otherwise make and drop one per packet).
+   */
+  renew(key: string, family: 4 | 6, aggregated: boolean, ts: number, local: boolean, v4 = SourceState.v4(key)): this {
+    this.dstPackets = this.portMax = this.dstSeen = this.bits = 0;
+    this.portMin = 65536;
+    this.protoBits = null;
+    this.clearTable();
+    this.packets = this.#p0x = this.cls0n = this.tool0n = this.dfPackets = this.savedIn = this.#h0 = this.#h1 = 0;
+    this.#chains = null;
+    this.#p0 = null;
+    this.#small = 256 << 7;
+    this.#g0 = this.#g1 = -1;
+    this.#gMore = null;
+    this.#notes = null;
+    this.#why = null;
+    this.#begin(key, family, aggregated, ts, local, v4);
+    return this;
   }
 
   /** Counts a packet and its chain. */

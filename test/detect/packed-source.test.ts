@@ -78,6 +78,21 @@ describe('packed one-packet sources', () => {
     expectSame(both.packed, both.plain, slow);
   });
 
+  test('the object of a packed source is renewed for the next new source, as new', () => {
+    const { packed, plain, feed } = pair(cfg);
+    const first = packed.observe(pkt({ src: '192.0.2.1' }), [hit(7, 2, 'label'), hit(8, 1, 'label')]);
+    plain.observe(pkt({ src: '192.0.2.1' }), [hit(7, 2, 'label'), hit(8, 1, 'label')]);
+    expect(packed.packedSources).toBe(1);
+    const next = packed.observe(icmp({ src: '2001:db8:5::1', dst: '2001:db8::1', ts: T0 + 1500.5 }), null);
+    plain.observe(icmp({ src: '2001:db8:5::1', dst: '2001:db8::1', ts: T0 + 1500.5 }), null);
+    expect(next).toBe(first);
+    expect(next.key).toBe('2001:db8:5::/64');
+    expect(next.signatures).toBeNull();
+    expect(next.packets).toBe(1);
+    for (let i = 0; i < 50; i++) feed(...variety(i));
+    expectSame(packed, plain, cfg);
+  });
+
   test('a second packet makes the row an object again, which stays the tracked one', () => {
     const { packed, plain, feed } = pair(cfg);
     for (let i = 0; i < 200; i++) feed(...variety(i));
