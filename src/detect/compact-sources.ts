@@ -7,8 +7,9 @@
  * as a row here they are 64 bytes outside the heap. A source is packed
  * after its first packet when all it holds fits a row (see
  * SourceState.packInto) and made an object again (SourceState.unpack) when
- * a second packet, a raise or a lookup needs it. Rows are indexed like the
- * source table's first-seen order.
+ * a second packet, a raise or a lookup needs it. The source table's order
+ * holds a packed source's row number; rows of sources unpacked or deleted
+ * are reused.
  *
  * A row is one cache line of 16 int32 slots (the fields below; the
  * millisecond, a double, in slots 12-13), in chunks of CHUNK rows made as
@@ -72,6 +73,9 @@ export class CompactSources {
   texts: Array<string | null> = [];
   addrs: Array<string | null> = [];
   #free: number[] = [];
+  /** Rows handed out so far, and those given back (reused first). */
+  #rows = 0;
+  #freeRows: number[] = [];
   /** The protocols the rows name (a handful: tcp, udp, icmp, icmp6). */
   readonly infos: ProtoInfo[];
   /** Destinations that are not IPv4 addresses, by index (only added to: a copy may share it). */
@@ -84,6 +88,32 @@ export class CompactSources {
   constructor(infos: ProtoInfo[] = [], dstTexts: string[] = []) {
     this.infos = infos;
     this.dstTexts = dstTexts;
+  }
+
+  /** The row the next packed source goes to (take() it once packed). */
+  nextRow(): number {
+    const free = this.#freeRows;
+    return free.length > 0 ? (free[free.length - 1] as number) : this.#rows;
+  }
+
+  /** Takes the row nextRow() named. */
+  take(): void {
+    if (this.#freeRows.pop() === undefined) this.#rows++;
+  }
+
+  /** Rows in use. */
+  get used(): number {
+    return this.#rows - this.#freeRows.length;
+  }
+
+  /** Gives row `i` back (its source was unpacked or deleted), with its texts. */
+  release(i: number): void {
+    if ((this.get(i, MISC) & KEY_TEXT) !== 0) {
+      const t = this.get(i, KEY);
+      this.texts[t] = this.addrs[t] = null;
+      this.#free.push(t);
+    }
+    this.#freeRows.push(i);
   }
 
   /** The int32 slots of row i's chunk (made when new); the row starts at rowAt(i). */
@@ -145,26 +175,10 @@ export class CompactSources {
     return i;
   }
 
-  /** Frees the texts of row `i` (its source was unpacked or deleted). */
-  forget(i: number): void {
-    if ((this.get(i, MISC) & KEY_TEXT) === 0) return;
-    const t = this.get(i, KEY);
-    this.texts[t] = this.addrs[t] = null;
-    this.#free.push(t);
-  }
-
-  /** Copies row `from` to row `to` (the table's compaction). */
-  move(from: number, to: number): void {
-    if (from === to) return;
-    const at = rowAt(from);
-    this.ints(to).set(this.ints(from).subarray(at, at + (1 << ROW_BITS)), rowAt(to));
-  }
-
-  /** A copy of rows 0 .. n-1 that later changes do not touch (a state snapshot). */
-  copy(n: number): CompactSources {
+  /** A copy of the rows that later changes do not touch (a state snapshot). */
+  copy(): CompactSources {
     const c = new CompactSources([...this.infos], this.dstTexts);
-    const chunks = Math.ceil(n / CHUNK);
-    for (let k = 0; k < chunks && k < this.#ints.length; k++) {
+    for (let k = 0; k < this.#ints.length; k++) {
       const ints = (this.#ints[k] as Int32Array).slice();
       c.#ints.push(ints);
       c.#floats.push(new Float64Array(ints.buffer));

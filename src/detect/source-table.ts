@@ -11,10 +11,9 @@
  * holes outnumber sources and the array is compacted.
  *
  * A source of one packet is kept packed (compact-sources.ts): its place in
- * the order holds PACKED instead of an object and its fields are row i of
- * the columns. get() makes it an object again for good (it is about to
- * change); values() hands out a fresh object for it each time, which is
- * for reading (and remove()) only.
+ * the order holds the number of its row instead of an object. get() makes
+ * it an object again for good (it is about to change); values() hands out
+ * a fresh object for it each time, which is for reading (and remove()) only.
  */
 import { v4Hash } from './address-set.js';
 import { CompactSources, KEY, KEY_TEXT, MISC } from './compact-sources.js';
@@ -22,16 +21,13 @@ import { SourceState } from './source-state.js';
 
 /** A free slot of the integer table (slots hold indexes into the order, 0 or more). */
 const FREE = -1;
-/** In the order: a packed source (its row has the same index). */
-export const PACKED = 0;
-
-/** A place in the order: a source, PACKED, or null where one was deleted. */
-export type OrderEntry = SourceState | typeof PACKED | null;
+/** A place in the order: a source, a packed source's row number, or null where one was deleted. */
+export type OrderEntry = SourceState | number | null;
 
 export class SourceTable {
   /** Sources in first-seen order, null where one was deleted. */
   #order: OrderEntry[] = [];
-  /** The packed sources' fields, row i for #order[i] === PACKED. */
+  /** The packed sources' rows (a number in #order names one). */
   #packed = new CompactSources();
   /** SourceState.savedIn of a source unpacked by get() (the state snapshot being written, see ScanTracker.beginSnapshot). */
   stamp = 0;
@@ -65,10 +61,10 @@ export class SourceTable {
   get(key: string, v4 = SourceTable.v4(key)): SourceState | undefined {
     const i = v4 >= 0 ? this.#slotOf(v4) : this.#other.get(key) ?? -1;
     if (i < 0) return undefined;
-    const s = this.#order[i] as SourceState | typeof PACKED;
-    if (s !== PACKED) return s;
-    const made = (this.#order[i] = SourceState.unpack(this.#packed, i, this.stamp));
-    this.#packed.forget(i);
+    const s = this.#order[i] as SourceState | number;
+    if (typeof s !== 'number') return s;
+    const made = (this.#order[i] = SourceState.unpack(this.#packed, s, this.stamp));
+    this.#packed.release(s);
     return made;
   }
 
@@ -80,8 +76,11 @@ export class SourceTable {
   /** Packs `s` when it is the source added last and fits a row (SourceState.packInto); whether it did. */
   pack(s: SourceState): boolean {
     const i = this.#order.length - 1;
-    if (i < 0 || this.#order[i] !== s || !s.packInto(this.#packed, i)) return false;
-    this.#order[i] = PACKED;
+    const c = this.#packed;
+    const row = c.nextRow();
+    if (i < 0 || this.#order[i] !== s || !s.packInto(c, row)) return false;
+    c.take();
+    this.#order[i] = row;
     return true;
   }
 
@@ -112,7 +111,8 @@ export class SourceTable {
       if (i >= 0) this.#other.delete(key);
     }
     if (i < 0) return false;
-    if (this.#order[i] === PACKED) this.#packed.forget(i);
+    const s = this.#order[i];
+    if (typeof s === 'number') this.#packed.release(s);
     this.#order[i] = null;
     this.#holes++;
     return true;
@@ -127,26 +127,24 @@ export class SourceTable {
     const order = this.#order;
     for (let i = 0; i < order.length; i++) {
       const s = order[i];
-      if (s === PACKED) {
-        if (minPeak <= 0) yield SourceState.unpack(this.#packed, i);
+      if (typeof s === 'number') {
+        if (minPeak <= 0) yield SourceState.unpack(this.#packed, s);
       } else if (s !== null && s !== undefined) yield s;
     }
   }
 
   /** Sources packed now (a row each rather than an object). */
   get packedCount(): number {
-    let n = 0;
-    for (const s of this.#order) if (s === PACKED) n++;
-    return n;
+    return this.#packed.used;
   }
 
   /**
    * The sources in first-seen order as of now, for a state snapshot: a copy
-   * of the references (null where one was deleted, PACKED for a packed one)
-   * and of the packed rows, which later packets do not change.
+   * of the references (null where one was deleted, a row number for a packed
+   * one) and of the packed rows, which later packets do not change.
    */
   orderCopy(): { order: OrderEntry[]; packed: CompactSources } {
-    return { order: this.#order.slice(), packed: this.#packed.copy(this.#order.length) };
+    return { order: this.#order.slice(), packed: this.#packed.copy() };
   }
 
   #slotOf(v4: number): number {
@@ -215,16 +213,10 @@ export class SourceTable {
     }
   }
 
-  /** Drops the holes from #order and renumbers the indexes (packed rows move with their sources). */
+  /** Drops the holes from #order and renumbers the indexes. */
   #compact(): void {
-    const order: Array<SourceState | typeof PACKED> = [];
-    const old = this.#order;
-    for (let i = 0; i < old.length; i++) {
-      const s = old[i];
-      if (s === null || s === undefined) continue;
-      if (s === PACKED) this.#packed.move(i, order.length);
-      order.push(s);
-    }
+    const order: Array<SourceState | number> = [];
+    for (const s of this.#order) if (s !== null) order.push(s);
     this.#order = order;
     this.#holes = 0;
     this.#missAt = -1;
@@ -232,12 +224,12 @@ export class SourceTable {
     this.#v4 = 0;
     this.#other.clear();
     for (let i = 0; i < order.length; i++) {
-      const s = order[i] as SourceState | typeof PACKED;
+      const s = order[i] as SourceState | number;
       const c = this.#packed;
-      const text = s === PACKED && (c.get(i, MISC) & KEY_TEXT) !== 0 ? (c.texts[c.get(i, KEY)] as string) : null;
-      const v4 = s !== PACKED ? s.v4Key : text === null ? c.get(i, KEY) >>> 0 : -1;
+      const text = typeof s === 'number' && (c.get(s, MISC) & KEY_TEXT) !== 0 ? (c.texts[c.get(s, KEY)] as string) : null;
+      const v4 = typeof s !== 'number' ? s.v4Key : text === null ? c.get(s, KEY) >>> 0 : -1;
       if (v4 >= 0) this.#insert(v4, i);
-      else this.#other.set(s === PACKED ? (text as string) : s.key, i);
+      else this.#other.set(typeof s === 'number' ? (text as string) : s.key, i);
     }
   }
 }

@@ -13,13 +13,13 @@
  * sources tracked afterwards are not in the snapshot, and sources forgotten
  * meanwhile are still written (the list holds them until their turn: in a
  * flood soon, as eviction and the writer both walk first-seen order). Each
- * source is encoded once. Packed sources (compact-sources.ts) are PACKED in
- * the list and read from a copy of the packed rows taken with it; the tracker
+ * source is encoded once. Packed sources (compact-sources.ts) are row numbers
+ * in the list, read from a copy of the packed rows taken with it; the tracker
  * marks a packed source it unpacks meanwhile as already in this snapshot.
  */
 import type { CompactSources } from '../compact-sources.js';
 import { SourceState } from '../source-state.js';
-import { PACKED, type OrderEntry } from '../source-table.js';
+import type { OrderEntry } from '../source-table.js';
 import { encodeSource } from './source-codec.js';
 import { SCAN_STATE_FORMAT, SCAN_STATE_VERSION, type ScanStateHead } from './tracker-state.js';
 
@@ -27,7 +27,7 @@ export class ScanSnapshot {
   readonly head: ScanStateHead;
   /** The sources of the moment, dropped (null) once written. */
   #list: OrderEntry[];
-  /** The packed rows as they were when the snapshot began (row i for a PACKED at i in the list). */
+  /** The packed rows as they were when the snapshot began (a number in the list names one). */
   #packed: CompactSources | null;
   #at = 0;
   /** Sources encoded ahead of their turn (keep()), as JSON text. */
@@ -66,13 +66,13 @@ export class ScanSnapshot {
     const epoch = this.epoch;
     let chars = 0;
     while (this.#at < list.length && out.length < max && chars < maxChars) {
-      const row = this.#at++;
-      const s = list[row];
-      list[row] = null;
+      const at = this.#at++;
+      const s = list[at];
+      list[at] = null;
       if (s === null || s === undefined) continue;
-      if (s === PACKED) {
+      if (typeof s === 'number') {
         if (this.#packed === null) continue;
-        const text = JSON.stringify(encodeSource(SourceState.unpack(this.#packed, row)));
+        const text = JSON.stringify(encodeSource(SourceState.unpack(this.#packed, s)));
         chars += text.length;
         out.push(text);
         continue;
