@@ -5,7 +5,7 @@ import { parseSetElements, structureComplete } from '../../src/actions/block/bac
 import { parseIpsetSave } from '../../src/actions/block/backends/ipset.js';
 import { chainsHooked, parseSave } from '../../src/actions/block/backends/xtables.js';
 import { denyPattern, parseDenyLine } from '../../src/actions/block/backends/hosts-deny.js';
-import { canonicalCidr, mappedIPv4, overlaps } from '../../src/actions/block/cidr.js';
+import { byAddress, canonicalCidr, mappedIPv4, overlaps, radixOrder } from '../../src/actions/block/cidr.js';
 import { NeverBlock } from '../../src/actions/block/never-block.js';
 import { displayCommand } from '../../src/actions/block/runner.js';
 import type { Runner } from '../../src/actions/block/types.js';
@@ -155,5 +155,42 @@ describe('tool output parsers', () => {
     expect(overlaps(c('::/0'), c('198.51.100.1'))).toBe(false);
     expect(mappedIPv4(c('::ffff:198.51.100.0/120'))).toEqual(c('198.51.100.0/24'));
     expect(displayCommand('nft', ['-f', '-', "it's"])).toBe(`nft -f - 'it'\\''s'`);
+  });
+});
+
+describe('address order (the order nft is given interval set elements in)', () => {
+  it('orders IPv4 by number (not as text), then IPv6 by value, prefixes by their network, ties in their first order', () => {
+    const items = ['2001:db8::1', '10.0.0.2', '9.255.255.255', '2001:db8::/64', '198.51.100.0/24', '255.255.255.255', '0.0.0.0/0', '2001:db8:0:1::', 'fe80::1', '::', '10.0.0.2', '100.64.0.1', '2001:db8::1'].map((cidr, i) => ({ cidr, i }));
+    expect(byAddress(items, (x) => x.cidr).map((x) => `${x.cidr}#${x.i}`)).toEqual([
+      '0.0.0.0/0#6',
+      '9.255.255.255#2',
+      '10.0.0.2#1',
+      '10.0.0.2#10',
+      '100.64.0.1#11',
+      '198.51.100.0/24#4',
+      '255.255.255.255#5',
+      '::#9',
+      '2001:db8::/64#3',
+      '2001:db8::1#0',
+      '2001:db8::1#12',
+      '2001:db8:0:1::#7',
+      'fe80::1#8',
+    ]);
+    expect(byAddress([], (x: string) => x)).toEqual([]);
+  });
+
+  it('sorts keys of 16-bit digits like a comparison sort would, on every digit', () => {
+    let seed = 7;
+    const rnd = (): number => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) & 0xffff;
+    const n = 5000;
+    const keys = new Uint16Array(3 * n);
+    // Few values per digit, so ties on the high digits are decided by the lower ones.
+    for (let i = 0; i < keys.length; i++) keys[i] = i % 3 === 2 ? rnd() : rnd() % 4;
+    const order = [...radixOrder(keys, 3)];
+    const want = [...Array(n).keys()].sort((a, b) => {
+      for (let d = 0; d < 3; d++) if (keys[a * 3 + d] !== keys[b * 3 + d]) return (keys[a * 3 + d] as number) - (keys[b * 3 + d] as number);
+      return a - b;
+    });
+    expect(order).toEqual(want);
   });
 });

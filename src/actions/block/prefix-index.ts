@@ -39,32 +39,45 @@ function within(k: Key, outer: Key, len: number): boolean {
   return rest === 0 || (k.charCodeAt(full) & ((0xffff << (16 - rest)) & 0xffff)) === o.charCodeAt(full);
 }
 
+/** One family's levels: a map per prefix length present, and those lengths in ascending order. */
+interface Levels {
+  maps: Array<Map<Key, string> | undefined>;
+  lens: number[];
+}
+
 export class PrefixIndex {
-  /** family -> prefix length -> network key -> cidr text */
-  readonly #levels = new Map<number, Map<number, Map<Key, string>>>();
+  /** family -> prefix length -> network key -> cidr text (arrays, not Maps: covering() runs once per block at a restore, a million times). */
+  readonly #levels: Record<number, Levels> = { 4: { maps: [], lens: [] }, 6: { maps: [], lens: [] } };
 
   add(c: Cidr, text: string): void {
-    let fam = this.#levels.get(c.family);
-    if (!fam) this.#levels.set(c.family, (fam = new Map()));
-    let lvl = fam.get(c.len);
-    if (!lvl) fam.set(c.len, (lvl = new Map()));
+    const fam = this.#levels[c.family] as Levels;
+    let lvl = fam.maps[c.len];
+    if (lvl === undefined) {
+      fam.maps[c.len] = lvl = new Map();
+      fam.lens.push(c.len);
+      fam.lens.sort((a, b) => a - b);
+    }
     lvl.set(key(c, c.len), text);
   }
 
   delete(c: Cidr): void {
-    const lvl = this.#levels.get(c.family)?.get(c.len);
-    if (!lvl) return;
+    const fam = this.#levels[c.family] as Levels;
+    const lvl = fam.maps[c.len];
+    if (lvl === undefined) return;
     lvl.delete(key(c, c.len));
-    if (lvl.size === 0) this.#levels.get(c.family)?.delete(c.len);
+    if (lvl.size === 0) {
+      fam.maps[c.len] = undefined;
+      fam.lens.splice(fam.lens.indexOf(c.len), 1);
+    }
   }
 
   /** The indexed prefix equal to or containing `c`, if any. */
   covering(c: Cidr): string | undefined {
-    const fam = this.#levels.get(c.family);
-    if (!fam) return undefined;
-    for (const [len, lvl] of fam) {
-      if (len > c.len) continue;
-      const hit = lvl.get(key(c, len));
+    const fam = this.#levels[c.family] as Levels;
+    for (let i = 0; i < fam.lens.length; i++) {
+      const len = fam.lens[i] as number;
+      if (len > c.len) break;
+      const hit = (fam.maps[len] as Map<Key, string>).get(key(c, len));
       if (hit !== undefined) return hit;
     }
     return undefined;
@@ -73,12 +86,11 @@ export class PrefixIndex {
   /** The indexed prefixes strictly inside `c` (longer, and starting with its bits). */
   inside(c: Cidr): string[] {
     const out: string[] = [];
-    const fam = this.#levels.get(c.family);
-    if (!fam) return out;
+    const fam = this.#levels[c.family] as Levels;
     const outer = key(c, c.len);
-    for (const [len, lvl] of fam) {
+    for (const len of fam.lens) {
       if (len <= c.len) continue;
-      for (const [k, text] of lvl) if (within(k, outer, c.len)) out.push(text);
+      for (const [k, text] of fam.maps[len] as Map<Key, string>) if (within(k, outer, c.len)) out.push(text);
     }
     return out;
   }

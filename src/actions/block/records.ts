@@ -6,7 +6,7 @@
  * are installed again if that one goes first. Every change returns the
  * firewall work it implies; BlockManager carries it out.
  */
-import type { Cidr } from '../../net/address.js';
+import { parseIPv4, type Cidr } from '../../net/address.js';
 import { canonicalCidr, isSingleAddress } from './cidr.js';
 import { PrefixIndex } from './prefix-index.js';
 import type { Family } from './types.js';
@@ -40,9 +40,85 @@ export function emptyChange(): RecordChange {
 
 export type NewRecord = Omit<BlockRecord, 'coveredBy' | 'family'>;
 
+/**
+ * Records by cidr: IPv4 single addresses (nearly every block) in a Map on
+ * the address as an int32, the rest on their text. A million string keys
+ * fresh from blocks.json cost a restart 1.2 s of hashing and probing; int32
+ * keys are small integers to V8, hashed for free.
+ */
+class RecordMap {
+  readonly #v4 = new Map<number, BlockRecord>();
+  readonly #other = new Map<string, BlockRecord>();
+
+  get size(): number {
+    return this.#v4.size + this.#other.size;
+  }
+
+  get(cidr: string): BlockRecord | undefined {
+    const k = v4Key(cidr);
+    return k === null ? this.#other.get(cidr) : this.#v4.get(k);
+  }
+
+  /** `c` is `cidr` parsed (saves parsing the text again). */
+  set(cidr: string, c: Cidr, rec: BlockRecord): void {
+    if (c.family === 4 && c.len === 32) this.#v4.set(int32(c.bytes), rec);
+    else this.#other.set(cidr, rec);
+  }
+
+  /** The record of `cidr`, `c` being it parsed. */
+  find(cidr: string, c: Cidr): BlockRecord | undefined {
+    return c.family === 4 && c.len === 32 ? this.#v4.get(int32(c.bytes)) : this.#other.get(cidr);
+  }
+
+  delete(cidr: string): void {
+    const k = v4Key(cidr);
+    if (k === null) this.#other.delete(cidr);
+    else this.#v4.delete(k);
+  }
+
+  /** The record of IPv4 address `c` (a /32). */
+  single4(c: Cidr): BlockRecord | undefined {
+    return this.#v4.get(int32(c.bytes));
+  }
+
+  /** Records of IPv4 addresses inside IPv4 prefix `c` that the firewall carries. */
+  installed4Within(c: Cidr): BlockRecord[] {
+    const mask = c.len === 0 ? 0 : -1 << (32 - c.len);
+    const net = int32(c.bytes) & mask;
+    const out: BlockRecord[] = [];
+    for (const [k, r] of this.#v4) if ((k & mask) === net && r.coveredBy === null) out.push(r);
+    return out;
+  }
+
+  *values(): IterableIterator<BlockRecord> {
+    yield* this.#v4.values();
+    yield* this.#other.values();
+  }
+
+  clear(): void {
+    this.#v4.clear();
+    this.#other.clear();
+  }
+}
+
+function int32(b: Uint8Array): number {
+  return ((b[0] as number) << 24) | ((b[1] as number) << 16) | ((b[2] as number) << 8) | (b[3] as number);
+}
+
+/** The int32 key of an IPv4 address in canonical text (no prefix length, no leading zeros); null for any other cidr. */
+function v4Key(cidr: string): number | null {
+  const n = cidr.length <= 15 ? parseIPv4(cidr) : null;
+  return n === null ? null : n | 0;
+}
+
 export class RecordStore {
-  readonly #records = new Map<string, BlockRecord>();
-  /** No parsed prefix is kept per record (a million Cidr objects cost seconds of GC at a restore); the rare paths parse again. */
+  readonly #records = new RecordMap();
+  /**
+   * The installed blocks but IPv4 addresses: an IPv4 address's record is its
+   * entry (installed when coveredBy is null), which saves a million index
+   * entries at a restore. No parsed prefix is kept per record (a million
+   * Cidr objects cost seconds of GC at a restore); the rare paths parse again.
+   */
   #installed = new PrefixIndex();
   /** No block expires before this (epoch ms); lets expired() skip the scan. */
   #nextExpiry = Number.POSITIVE_INFINITY;
@@ -73,7 +149,7 @@ export class RecordStore {
   put(rec: NewRecord, outerFirst = false, change: RecordChange = emptyChange(), known?: Cidr, firstWins = false): RecordChange {
     const parsed = known !== undefined ? { text: rec.cidr, cidr: known } : canonicalCidr(rec.cidr);
     if (parsed === null || parsed.text !== rec.cidr) throw new Error(`not a canonical cidr: ${rec.cidr}`);
-    const existing = this.#records.get(rec.cidr);
+    const existing = this.#records.find(rec.cidr, parsed.cidr);
     if (existing && firstWins) return change;
     if (rec.expiresAt !== null && rec.expiresAt < this.#nextExpiry) this.#nextExpiry = rec.expiresAt;
     if (existing) {
@@ -83,14 +159,14 @@ export class RecordStore {
       return change;
     }
     const record: BlockRecord = { cidr: rec.cidr, family: parsed.cidr.family, createdAt: rec.createdAt, expiresAt: rec.expiresAt, reason: rec.reason, dl: rec.dl, manual: rec.manual, coveredBy: null };
-    this.#records.set(rec.cidr, record);
+    this.#records.set(rec.cidr, parsed.cidr, record);
     const outer = this.#installed.covering(parsed.cidr);
     if (outer !== undefined) {
       record.coveredBy = outer;
       return change;
     }
     if (!outerFirst && !isSingleAddress(parsed.cidr)) {
-      for (const inner of this.#installed.inside(parsed.cidr)) {
+      for (const inner of this.#inside(parsed.cidr)) {
         const other = this.#records.get(inner) as BlockRecord;
         other.coveredBy = record.cidr;
         this.#installed.delete(cidrOf(inner));
@@ -98,7 +174,7 @@ export class RecordStore {
         change.forced.add(other.cidr);
       }
     }
-    this.#installed.add(parsed.cidr, record.cidr);
+    if (!single4(parsed.cidr)) this.#installed.add(parsed.cidr, record.cidr);
     change.install.push(record);
     return change;
   }
@@ -136,7 +212,7 @@ export class RecordStore {
         rec.coveredBy = outer;
         continue;
       }
-      this.#installed.add(pc, rec.cidr);
+      if (!single4(pc)) this.#installed.add(pc, rec.cidr);
       change.install.push(rec);
     }
     // The firewall may still hold a container (its kernel timeout rounds up): clear it before the nested ones go in.
@@ -160,13 +236,28 @@ export class RecordStore {
 
   /** Is `c` inside (or equal to) an installed block? */
   covered(c: Cidr): boolean {
-    return this.#installed.covering(c) !== undefined;
+    return this.#covering(c) !== undefined;
   }
 
   /** Installed blocks equal to, containing or inside `c` (the nested blocks under them overlap it only through them). */
   overlapping(c: Cidr): string[] {
-    const outer = this.#installed.covering(c);
-    return outer === undefined ? this.#installed.inside(c) : [outer];
+    const outer = this.#covering(c);
+    return outer === undefined ? this.#inside(c) : [outer];
+  }
+
+  /** The installed block equal to or containing `c`. */
+  #covering(c: Cidr): string | undefined {
+    const hit = this.#installed.covering(c);
+    if (hit !== undefined || !single4(c)) return hit;
+    const r = this.#records.single4(c);
+    return r !== undefined && r.coveredBy === null ? r.cidr : undefined;
+  }
+
+  /** The installed blocks strictly inside `c`. */
+  #inside(c: Cidr): string[] {
+    const out = this.#installed.inside(c);
+    if (c.family === 4 && c.len < 32) for (const r of this.#records.installed4Within(c)) out.push(r.cidr);
+    return out;
   }
 
   /** Blocks the firewall carries. */
@@ -182,6 +273,11 @@ export class RecordStore {
     this.#installed = new PrefixIndex();
     return installed;
   }
+}
+
+/** IPv4 addresses are not in the installed index (see RecordStore.#installed). */
+function single4(c: Cidr): boolean {
+  return c.family === 4 && c.len === 32;
 }
 
 /** The prefix of a stored (canonical) cidr. */

@@ -12,11 +12,13 @@
  *   ]}
  *
  * Blocks are written by family, outer prefixes first, so a restore can
- * install each as it comes. A damaged line costs that block only (counted);
+ * install each as it comes, and by address within a prefix length (nft
+ * loads a set given in order faster). A file in another order still reads. A damaged line costs that block only (counted);
  * a file cut short keeps the blocks before the cut. Version 1 (one
  * document of objects with ISO times) and a version 2 file in any other
  * layout are read whole by state.ts.
  */
+import { byAddress } from './cidr.js';
 import type { BlockRecord } from './records.js';
 import { RowReader } from './saved-row.js';
 import { readBlockRow, readOffenderRow, type BlockStateJson, type Offender, type ReadRecord } from './state.js';
@@ -35,11 +37,15 @@ function prefixLen(cidr: string): number {
   return slash < 0 ? (cidr.includes(':') ? 128 : 32) : Number(cidr.slice(slash + 1));
 }
 
-/** The records by family, then prefix length (counting buckets, no sort of a million). */
+/**
+ * The records by family, then prefix length (counting buckets), each bucket
+ * in address order: a restart streams the blocks to nft in file order, and
+ * nft loads an interval set given in order for a third of the CPU.
+ */
 function outerFirst(records: Iterable<BlockRecord>): BlockRecord[][] {
   const buckets: BlockRecord[][] = Array.from({ length: 33 + 129 }, () => []);
   for (const r of records) (buckets[(r.family === 4 ? 0 : 33) + prefixLen(r.cidr)] as BlockRecord[]).push(r);
-  return buckets.filter((b) => b.length > 0);
+  return buckets.filter((b) => b.length > 0).map((b) => byAddress(b, (r) => r.cidr));
 }
 
 /**
