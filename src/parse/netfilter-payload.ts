@@ -13,7 +13,8 @@ import {
   IP_CE, IP_DF, IP_MF, TCP_ACK, TCP_CWR, TCP_ECE, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TCP_URG,
   type InnerPacket, type Packet, type SkipReason,
 } from '../model/packet.js';
-import { asciiLine, at, bytesAre, indexIn, Interner, isDigit, sameText, str } from './line-bytes.js';
+import { asciiLine, at, bytesAre, indexIn, Interner, isDigit, str } from './line-bytes.js';
+import { FULL_IPV6, fullIPv6 } from './ipv6-bytes.js';
 
 /** Field maxima: nf_log prints u8, u16, u32 and the 20-bit flow label. */
 const U8 = 0xff;
@@ -145,26 +146,36 @@ const addresses = new Ipv4Strings();
  * ip6tables writes every address in full (2001:0db8:0000:...); normalizing one
  * costs far more than a probe, and a log repeats the same few addresses.
  * Bounded: a direct-mapped table looked up by the line's bytes (as Interner
- * does), holding the normalized form.
+ * does), holding the token's bytes (no string of them) and the normalized form.
  */
 const V6_SLOTS = 1 << 14;
+/** Tokens up to this long are kept (an IPv6 address has at most 45 characters; a longer token is no address). */
+const V6_TEXT = 48;
 
 class LongAddresses {
   readonly #hashes = new Int32Array(V6_SLOTS);
-  readonly #texts: string[] = new Array<string>(V6_SLOTS).fill('');
+  readonly #lengths = new Uint8Array(V6_SLOTS);
+  readonly #texts = new Uint8Array(V6_SLOTS * V6_TEXT);
   readonly #values: string[] = new Array<string>(V6_SLOTS).fill('');
 
   /** The normalized address the bytes [from, to) spell ('' when invalid): looked up by the bytes, so a repeated address makes no string. */
   get(b: Buffer, from: number, to: number): string {
-    if (!asciiLine()) return normalizedAddress(str(b, from, to), b, from, to);
+    const len = to - from;
+    if (!asciiLine() || len > V6_TEXT) return normalizedAddress(str(b, from, to), b, from, to);
     let h = 0x811c9dc5 | 0;
     for (let i = from; i < to; i++) h = Math.imul(h ^ (b[i] as number), 0x01000193);
     const slot = (h ^ (h >>> 15)) & (V6_SLOTS - 1);
-    if (this.#hashes[slot] === h && sameText(this.#texts[slot] as string, b, from, to)) return this.#values[slot] as string;
-    const text = b.latin1Slice(from, to);
-    const v = normalizedAddress(text, b, from, to);
+    const texts = this.#texts;
+    const at0 = slot * V6_TEXT;
+    if (this.#hashes[slot] === h && this.#lengths[slot] === len) {
+      let k = 0;
+      while (k < len && texts[at0 + k] === b[from + k]) k++;
+      if (k === len) return this.#values[slot] as string;
+    }
+    const v = (len === FULL_IPV6 ? fullIPv6(b, from) : null) ?? normalizedAddress(b.latin1Slice(from, to), b, from, to);
     this.#hashes[slot] = h;
-    this.#texts[slot] = text;
+    this.#lengths[slot] = len;
+    for (let k = 0; k < len; k++) texts[at0 + k] = b[from + k] as number;
     this.#values[slot] = v;
     return v;
   }
