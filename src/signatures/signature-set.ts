@@ -52,6 +52,9 @@ export class SignatureSet {
   #firedCount = 0;
   /** Each rule's hit as a one-element list: what match() returns when only that rule fires (most matches), shared and never changed. */
   readonly #alone = new Map<CompiledRule, SignatureHit[]>();
+  /** The last log prefix looked at for an fwsnort sid, and its sid (-1: none): consecutive lines nearly always share a prefix. */
+  #sidPrefix = '';
+  #sidOfPrefix = -1;
   /** The same for two rules firing together, by the rule first in order, then the other (see #pair). */
   readonly #pairs = new Map<CompiledRule, Map<CompiledRule, SignatureHit[]>>();
   /** Whether a match can mean "ignore the packet" (a rule or snort_rule_dl level of 0): only then can a match drop a packet. */
@@ -82,7 +85,11 @@ export class SignatureSet {
   /** Hits in rule order, or null when nothing matched (read-only: a single hit's list is shared). A hit with dl 0 means: ignore the packet. */
   match(p: Packet): readonly SignatureHit[] | null {
     if (this.#sids.enabled) {
-      const sid = prefixSid(p.prefix, this.#sids.marker);
+      if (p.prefix !== this.#sidPrefix) {
+        this.#sidOfPrefix = prefixSid(p.prefix, this.#sids.marker);
+        this.#sidPrefix = p.prefix;
+      }
+      const sid = this.#sidOfPrefix;
       if (sid >= 0) return [this.#fwsnort.hit(sid)];
     }
     this.#ctx.reset(p);
