@@ -97,11 +97,13 @@ export class SignatureSet {
     if (this.#index === null) this.#collect(this.#rules, 0, p);
     else {
       const idx = this.#index;
-      const key = p.proto === 'icmp' || p.proto === 'icmp6' ? p.icmpType : p.dport;
+      const pi = idx.proto(p.proto);
       // Index candidates have the packet's protocol (or are `ip` rules): skip that check.
-      this.#collect(idx.keyed(p.proto, key), AFTER_PROTOCOL, p);
-      if (p.sport >= 0) this.#collect(idx.bySport(p.proto, p.sport), AFTER_PROTOCOL, p);
-      this.#collect(idx.unkeyed(p.proto), AFTER_PROTOCOL, p);
+      if (pi !== undefined) {
+        this.#collect(pi.keyed(p.proto === 'icmp' || p.proto === 'icmp6' ? p.icmpType : p.dport), AFTER_PROTOCOL, p);
+        if (p.sport >= 0) this.#collect(pi.bySport(p.sport), AFTER_PROTOCOL, p);
+        this.#collect(pi.any, AFTER_PROTOCOL, p);
+      }
       this.#collect(idx.ip, AFTER_PROTOCOL, p);
     }
     const n = this.#firedCount;
