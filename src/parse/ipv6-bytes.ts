@@ -7,7 +7,7 @@
  * net/address.ts's normalizeIPv6, whose output this matches exactly.
  */
 import { Buffer } from 'node:buffer';
-import { formatIPv6 } from '../net/address.js';
+import { formatIPv6, zeroRun } from '../net/address.js';
 
 /** Length of the full form: eight groups of four hex digits and seven colons. */
 export const FULL_IPV6 = 39;
@@ -43,20 +43,9 @@ export function fullIPv6(b: Uint8Array, from: number): string | null {
 
 /** formatIPv6(g) written into one buffer and decoded once. */
 function formatGroups(g: Uint16Array): string {
-  // The longest run of zero groups (at least two; the first of equal runs) becomes `::`.
-  let bestStart = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (g[i] === 0) {
-      let j = i;
-      while (j < 8 && g[j] === 0) j++;
-      if (j - i > bestLen) {
-        bestStart = i;
-        bestLen = j - i;
-      }
-      i = j;
-    } else i++;
-  }
+  const run = zeroRun(g);
+  const bestStart = run < 0 ? -1 : run >> 4;
+  const bestLen = run < 0 ? 1 : run & 15;
   // IPv4-mapped addresses keep their dotted tail: rare, left to the general formatter.
   if (bestStart === 0 && bestLen === 5 && g[5] === 0xffff) return formatIPv6(g);
   let n = 0;
