@@ -218,6 +218,8 @@ export class Daemon {
         for (const e of this.packetExts) e.onPacket?.(p, s);
       },
       onService: (_ev, s) => this.notes.serviceLine(s, this.currentLine()),
+      // The notes keep log prefixes by SourceState, which a packed one-packet source would not keep.
+      packSources: !this.notes.keepsPrefixes,
     });
     // The daemon runs unattended: its sources stay within MEMORY_BUDGET (analyze uses MAX_TRACKED_SOURCES alone).
     a.tracker.limit(budgetSources(cfg.MEMORY_BUDGET, cfg.MAX_TRACKED_SOURCES));

@@ -33,6 +33,11 @@ export class SourceNotes {
 
   constructor(private readonly o: SourceNotesOptions) {}
 
+  /** Log prefixes are collected for every source (keyed by its SourceState, so also at level 0). */
+  get keepsPrefixes(): boolean {
+    return this.o.prefixes;
+  }
+
   /** One scored packet of `s`, read from the line `line()` returns (asked for only when it is kept). */
   packet(p: Packet, s: SourceState, line: () => string): void {
     const keepLine = this.#keeps(s) && line() !== '';

@@ -306,6 +306,25 @@ export class DestinationTable extends DestinationState {
     }
   }
 
+  /** The only destination when the table is just its own first one (no window kept apart: see More), else null. */
+  get soleKey(): string | null {
+    return this.#more === null && this.#hasOne ? this.#oneKey : null;
+  }
+
+  /** Forgets the destinations and the table's counters (SourceState.renew(): `bits` are cleared there). */
+  clearTable(): void {
+    this.#more = null;
+    this.#oneKey = '';
+  }
+
+  /** Makes the table its own first destination `key` alone (its fields already set: a packed source, compact-sources.ts). */
+  restoreSole(key: string): void {
+    this.#more = null;
+    this.#hasOne = true;
+    this.#oneKey = key;
+    this.#maxDirty = false;
+  }
+
   /** Destination addresses in the window. */
   *keys(): IterableIterator<string> {
     const m = this.#more;

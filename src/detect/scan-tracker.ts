@@ -40,6 +40,14 @@ export interface TrackerOptions {
   onLevelChange?: LevelChangeHandler;
   /** Most sources tracked (default MAX_TRACKED_SOURCES; a thread of a partitioned analysis keeps its share). */
   maxSources?: number;
+  /**
+   * Keep one-packet sources packed (compact-sources.ts; default true). The
+   * SourceState observe() returns for a new source is then not the one a
+   * later packet returns, and is reused for the next new source: read it
+   * before the next observe(), and turn packing off when a caller keys
+   * anything by the object.
+   */
+  packSources?: boolean;
 }
 
 export interface TrackerStats {
@@ -89,6 +97,11 @@ export class ScanTracker {
   readonly #slowMs: number;
   /** Latest event time seen: the clock for lines without a timestamp. */
   #clock = 0;
+  readonly #pack: boolean;
+  /** #source() made a new source. */
+  #fresh = false;
+  /** The object of the source packed last, to be renewed for the next new one (see SourceState.renew). */
+  #spare: SourceState | null = null;
 
   constructor(cfg: Config, opts: TrackerOptions = {}) {
     this.#rules = dangerRules(cfg);
@@ -105,6 +118,7 @@ export class ScanTracker {
     this.#roles = cfg.SIGNATURE_ROLES;
     this.#slow = cfg.SLOW_SCAN_WINDOW > 0;
     this.#slowMs = Math.max(86_400, cfg.SLOW_SCAN_WINDOW) * 1000;
+    this.#pack = opts.packSources ?? true;
   }
 
   /** The key a source address is tracked under (itself, or its aggregation prefix). */
@@ -116,8 +130,18 @@ export class ScanTracker {
     return this.#sources.get(key);
   }
 
-  sources(): IterableIterator<SourceState> {
-    return this.#sources.values();
+  /**
+   * The tracked sources in first-seen order, those below peak level `minPeak`
+   * possibly left out. A one-packet source may come as a fresh copy each
+   * time (source-table.ts): read it, do not change it.
+   */
+  sources(minPeak = 0): IterableIterator<SourceState> {
+    return this.#sources.values(minPeak);
+  }
+
+  /** Sources kept packed now (compact-sources.ts). */
+  get packedSources(): number {
+    return this.#sources.packedCount;
   }
 
   get size(): number {
@@ -156,11 +180,13 @@ export class ScanTracker {
     if (ts > this.#clock) this.#clock = ts;
   }
 
+  /** Scores a packet; returns its source, as it is until the next observe() (see packSources). */
   observe(p: Packet, hits: readonly SignatureHit[] | null): SourceState {
     let ts = p.ts;
     if (Number.isNaN(ts)) ts = this.#clock;
     else if (ts > this.#clock) this.#clock = ts;
     const sec = toSeconds(ts);
+    this.#fresh = false;
     const s = this.#source(p.src, p.family, ts, sec);
     s.addPacket(p.dir);
     s.seenAt(ts, sec);
@@ -178,6 +204,8 @@ export class ScanTracker {
     if (hits !== null) this.#signatures(s, p, hits, cls);
     if (this.#slow) this.#slowScan(s);
     if (this.#serviceLevels && s.matched) this.#serviceFloor(s);
+    // A new source that stays at one packet in the end of a flood is a row, not an object (compact-sources.ts).
+    if (this.#pack && this.#fresh && this.#sources.pack(s)) this.#spare = s;
     return s;
   }
 
@@ -265,8 +293,11 @@ export class ScanTracker {
    */
   beginSnapshot(): ScanSnapshot {
     this.#snap?.end('a newer snapshot of the scan state began');
-    const snap = new ScanSnapshot(++this.#snaps, this.#clock, this.stats, this.#sources.orderCopy());
+    const { order, packed } = this.#sources.orderCopy();
+    const snap = new ScanSnapshot(++this.#snaps, this.#clock, this.stats, order, packed);
     this.#snap = snap;
+    // A packed source unpacked from now on is in the snapshot's copy of the rows (or was tracked after it began).
+    this.#sources.stamp = snap.epoch;
     return snap;
   }
 
@@ -297,7 +328,7 @@ export class ScanTracker {
    */
   exportPart(minDl: number): TrackerPart {
     const listed: SourceState[] = [];
-    for (const s of this.#sources.values()) if (s.peakDl >= minDl) listed.push(s);
+    for (const s of this.#sources.values(minDl)) if (s.peakDl >= minDl) listed.push(s);
     return { stats: { ...this.stats }, levels: [...this.#levels], scan: encodeScanState(this.#clock, this.stats, listed) };
   }
 
@@ -312,6 +343,7 @@ export class ScanTracker {
     for (const s of d.sources.values()) {
       if (this.#sources.has(s.key)) throw new Error(`source ${s.key} tracked by two threads`);
       this.#sources.add(s);
+      if (this.#pack) this.#sources.pack(s);
     }
     for (let i = 0; i < 6; i++) this.#levels[i]! += part.levels[i] ?? 0;
     if (d.clock > this.#clock) this.#clock = d.clock;
@@ -322,6 +354,7 @@ export class ScanTracker {
 
   #adopt(d: DecodedScanState): void {
     this.#sources = d.sources;
+    this.#sources.stamp = this.#snap?.epoch ?? 0;
     this.#levels.fill(0);
     for (const s of d.sources.values()) {
       this.#levels[s.peakDl]!++;
@@ -344,10 +377,13 @@ export class ScanTracker {
       if (this.#sources.size >= this.#maxSources) {
         this.stats.evicted += evictBatch(this.#sources, this.#levels, Math.max(1, Math.ceil(this.#maxSources / 20)));
       }
-      s = new SourceState(key, family, key !== src, ts, this.#home.contains(src), v4);
+      const spare = this.#spare;
+      this.#spare = null;
+      s = spare !== null ? spare.renew(key, family, key !== src, ts, this.#home.contains(src), v4) : new SourceState(key, family, key !== src, ts, this.#home.contains(src), v4);
       if (s.local && this.#slow) s.beginInside(false);
       this.#snap?.exclude(s);
       this.#sources.add(s, v4);
+      this.#fresh = true;
       this.#levels[0]!++;
       this.stats.tracked = this.#sources.size;
       return s;

@@ -238,7 +238,7 @@ export function listedSources(tracker: ScanTracker, minDl: number, keep?: (key: 
   let longest = 0;
   let maxPackets = 0;
   let exotic = false;
-  for (const s of tracker.sources()) {
+  for (const s of tracker.sources(minDl)) {
     const dl = s.peakDl;
     if (dl < minDl) continue;
     const key = s.key;

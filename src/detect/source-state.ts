@@ -18,6 +18,9 @@ import type { ServiceMap } from './service-evidence.js';
 import { CLASS_COUNT } from './scan-class.js';
 import { formatIPv4, parseIPv4 } from '../net/address.js';
 import { TOOL_COUNT } from './tool-evidence.js';
+import {
+  ADDRESS, BITS, DST, DST_SEEN, DST_TEXT, KEY, KEY_TEXT, MISC, MS, P0X, PORT_MAX, PORT_MIN, SEC, SIG, SIG1, SMALL, rowAt, type CompactSources,
+} from './compact-sources.js';
 
 export interface SignatureTally {
   msg: string;
@@ -100,12 +103,12 @@ class Chains {
  */
 export class SourceState extends DestinationTable {
   /** Addresses seen, when the key is a prefix (first MAX_ADDRESSES); null otherwise. */
-  addresses: string[] | null;
+  addresses!: string[] | null;
   /** First and last packet, seconds since EPOCH_MS plus the millisecond (see event-seconds.ts). */
-  #firstSec: number;
-  #firstMs: number;
-  #lastSec: number;
-  #lastMs: number;
+  #firstSec!: number;
+  #firstMs!: number;
+  #lastSec!: number;
+  #lastMs!: number;
   packets = 0;
   /** Null while every packet came in on the INPUT chain (inbound = packets). */
   #chains: Chains | null = null;
@@ -148,11 +151,16 @@ export class SourceState extends DestinationTable {
    * The tracking key: a plain IPv4 address as its int32 value (no string per
    * source; `key` formats it when asked), any other key as text.
    */
-  readonly #k: string | number;
+  #k!: string | number;
 
   /** `v4`: SourceTable.v4(key) when the caller has it. */
   constructor(key: string, family: 4 | 6, aggregated: boolean, ts: number, local: boolean, v4 = SourceState.v4(key)) {
     super();
+    this.#begin(key, family, aggregated, ts, local, v4);
+  }
+
+  /** What the constructor sets from its arguments (the fields not set here have their initial values). */
+  #begin(key: string, family: 4 | 6, aggregated: boolean, ts: number, local: boolean, v4: number): void {
     this.#k = v4 >= 0 ? v4 | 0 : key;
     if (family === 6) this.bits |= FAMILY6;
     this.addresses = aggregated ? [] : null;
@@ -161,6 +169,28 @@ export class SourceState extends DestinationTable {
     this.#firstSec = this.#lastSec = sec;
     this.#firstMs = this.#lastMs = ms;
     this.local = local;
+  }
+
+  /**
+   * Makes this object what `new SourceState(key, ...)` makes, to stand for
+   * another new source (the tracker reuses the object of a source it just
+   * packed: a flood would otherwise make and drop one per packet).
+   */
+  renew(key: string, family: 4 | 6, aggregated: boolean, ts: number, local: boolean, v4 = SourceState.v4(key)): this {
+    this.dstPackets = this.portMax = this.dstSeen = this.bits = 0;
+    this.portMin = 65536;
+    this.protoBits = null;
+    this.clearTable();
+    this.packets = this.#p0x = this.cls0n = this.tool0n = this.dfPackets = this.savedIn = this.#h0 = this.#h1 = 0;
+    this.#chains = null;
+    this.#p0 = null;
+    this.#small = 256 << 7;
+    this.#g0 = this.#g1 = -1;
+    this.#gMore = null;
+    this.#notes = null;
+    this.#why = null;
+    this.#begin(key, family, aggregated, ts, local, v4);
+    return this;
   }
 
   /** Counts a packet and its chain. */
@@ -199,6 +229,103 @@ export class SourceState extends DestinationTable {
       c.outbound = outbound;
       c.forward = forward;
     }
+  }
+
+  /**
+   * Packs this source into row `i` of `c` when all it holds fits a row (one
+   * packet of tcp, udp or icmp to one destination, level 0, at most two signature matches, none of the rare parts);
+   * false, changing nothing, when it does not. unpack() gives it back as it was.
+   */
+  packInto(c: CompactSources, i: number): boolean {
+    const k = this.#k;
+    const p = this.#p0;
+    const a = this.addresses;
+    if (this.packets !== 1 || (a !== null && a.length !== 1) || this.#notes !== null || this.#why !== null || p === null) return false;
+    // A restored source has its record made; one that holds what an inline packet would is packed as that packet.
+    const x = p instanceof ProtoStat ? inlineOf(p) : this.#p0x;
+    if (x < 0) return false;
+    if (this.#gMore !== null || (this.#g0 >= 0 && this.#h0 !== 1) || (this.#g1 >= 0 && this.#h1 !== 1) || this.cls0n > 1 || this.tool0n > 1 || this.dfPackets > 1) return false;
+    const bits = this.bits;
+    if ((bits | 0) !== bits || ((bits >>> DL_SHIFT) & 63) !== 0 || (this.#small | 0) !== this.#small) return false;
+    let chain = 0;
+    const ch = this.#chains;
+    if (ch !== null) {
+      if (ch.inbound !== 0 || ch.outbound + ch.forward !== 1) return false;
+      chain = ch.outbound === 1 ? 1 : 2;
+    }
+    const dst = this.soleKey;
+    if (dst === null || this.dstPackets !== 1 || this.protoBits !== null || (this.dstSeen | 0) !== this.dstSeen) return false;
+    const sec = this.#firstSec;
+    const ms = this.#firstMs;
+    if (sec !== this.#lastSec || ms !== this.#lastMs || (sec | 0) !== sec) return false;
+    const d4 = c.lastDst === dst ? c.lastDst4 : SourceState.v4(dst);
+    c.lastDst = dst;
+    c.lastDst4 = d4;
+    const d = d4 >= 0 ? d4 | 0 : c.dstIndex(dst);
+    const info = c.infoIndex(p instanceof ProtoStat ? protoInfo(p.name, p.num, p.hasPorts) : p);
+    if (info < 0 || (d4 < 0 && d < 0)) return false;
+    const w = c.ints(i);
+    const r = rowAt(i);
+    w[r + KEY] = typeof k === 'number' ? k : c.addText(k, a === null ? null : (a[0] as string));
+    w[r + SEC] = sec;
+    c.floats(i)[(r >>> 1) + MS] = ms;
+    w[r + BITS] = bits;
+    w[r + SMALL] = this.#small;
+    w[r + MISC] = chain | (this.cls0n << 2) | (this.tool0n << 3) | (this.dfPackets << 4) | (d4 < 0 ? DST_TEXT : 0) | (typeof k === 'number' ? 0 : KEY_TEXT) | (a === null ? 0 : ADDRESS) | (info << 8);
+    w[r + P0X] = x;
+    w[r + SIG] = this.#g0;
+    w[r + SIG1] = this.#g1;
+    w[r + DST] = d;
+    w[r + DST_SEEN] = this.dstSeen;
+    w[r + PORT_MIN] = this.portMin;
+    w[r + PORT_MAX] = this.portMax;
+    return true;
+  }
+
+  /** The source packed in row `i` of `c` (packInto()), as an object again; `savedIn` as given. */
+  static unpack(c: CompactSources, i: number, savedIn = 0): SourceState {
+    const w = c.ints(i);
+    const r = rowAt(i);
+    const m = w[r + MISC] as number;
+    const key = w[r + KEY] as number;
+    const text = (m & KEY_TEXT) !== 0 ? (c.texts[key] as string) : null;
+    const addr = (m & ADDRESS) !== 0 ? (c.addrs[key] as string) : null;
+    const bits = w[r + BITS] as number;
+    const s = new SourceState(text ?? '', (bits & FAMILY6) !== 0 ? 6 : 4, addr !== null, EPOCH_MS, false, text === null ? key >>> 0 : -1);
+    if (addr !== null) (s.addresses as string[]).push(addr);
+    s.#firstSec = s.#lastSec = w[r + SEC] as number;
+    s.#firstMs = s.#lastMs = c.floats(i)[(r >>> 1) + MS] as number;
+    s.packets = 1;
+    if ((m & 3) !== 0) {
+      const ch = (s.#chains = new Chains(0));
+      if ((m & 3) === 1) ch.outbound = 1;
+      else ch.forward = 1;
+    }
+    s.#p0 = c.infos[(m >>> 8) & 255] as ProtoInfo;
+    s.#p0x = w[r + P0X] as number;
+    s.cls0n = (m >>> 2) & 1;
+    s.tool0n = (m >>> 3) & 1;
+    s.dfPackets = (m >>> 4) & 1;
+    s.#small = w[r + SMALL] as number;
+    const g = w[r + SIG] as number;
+    if (g >= 0) {
+      s.#g0 = g;
+      s.#h0 = 1;
+    }
+    const g1 = w[r + SIG1] as number;
+    if (g1 >= 0) {
+      s.#g1 = g1;
+      s.#h1 = 1;
+    }
+    s.savedIn = savedIn;
+    s.bits = bits;
+    s.dstPackets = 1;
+    s.portMin = w[r + PORT_MIN] as number;
+    s.portMax = w[r + PORT_MAX] as number;
+    s.dstSeen = w[r + DST_SEEN] as number;
+    const d = w[r + DST] as number;
+    s.restoreSole((m & DST_TEXT) !== 0 ? (c.dstTexts[d] as string) : formatIPv4(d >>> 0));
+    return s;
   }
 
   /** Whether a key is a plain IPv4 address in canonical form (kept as a number): its value, else -1. */
@@ -835,6 +962,18 @@ function inlinePacket(hasPorts: boolean, num: number, port: number, kind: number
   if ((num === 6 && kind < 0) || kind > 0xffff) return -1;
   if (!hasPorts) return kind + 1;
   return kind + 1 >= KIND_MAX ? -1 : (port >= 0 ? port + 1 : 0) + (kind + 1) * (PORT_MASK + 1);
+}
+
+/** The inline form (#p0x) of a record that holds what one inline packet would, else -1 (as the record reads and saves the same). */
+function inlineOf(ps: ProtoStat): number {
+  if (ps.packets !== 1) return -1;
+  const kinds = ps.kinds();
+  const k = kinds[0];
+  if (kinds.length > 1 || (k !== undefined && k[1] !== 1)) return -1;
+  const ports = ps.portSnapshot();
+  if (ports !== null && !('port' in ports)) return -1;
+  if (ports !== null && !ps.hasPorts) return -1;
+  return inlinePacket(ps.hasPorts, ps.num, ports === null ? -1 : ports.port, k === undefined ? -1 : k[0]);
 }
 
 /** The record an inline packet stands for. */

@@ -9,16 +9,28 @@
  * half full), and other keys (IPv6, prefixes) through a Map. Both point into
  * one array in first-seen order; a deleted source leaves a hole there until
  * holes outnumber sources and the array is compacted.
+ *
+ * A source of one packet is kept packed (compact-sources.ts): its place in
+ * the order holds the number of its row instead of an object. get() makes
+ * it an object again for good (it is about to change); values() hands out
+ * a fresh object for it each time, which is for reading (and remove()) only.
  */
 import { v4Hash } from './address-set.js';
+import { CompactSources, KEY, KEY_TEXT, MISC } from './compact-sources.js';
 import { SourceState } from './source-state.js';
 
 /** A free slot of the integer table (slots hold indexes into the order, 0 or more). */
 const FREE = -1;
+/** A place in the order: a source, a packed source's row number, or null where one was deleted. */
+export type OrderEntry = SourceState | number | null;
 
 export class SourceTable {
   /** Sources in first-seen order, null where one was deleted. */
-  #order: Array<SourceState | null> = [];
+  #order: OrderEntry[] = [];
+  /** The packed sources' rows (a number in #order names one). */
+  #packed = new CompactSources();
+  /** SourceState.savedIn of a source unpacked by get() (the state snapshot being written, see ScanTracker.beginSnapshot). */
+  stamp = 0;
   #holes = 0;
   /**
    * IPv4 keys, open addressing: cell h is [2h] the address as int32, [2h + 1]
@@ -48,11 +60,28 @@ export class SourceTable {
   /** The source under `key`; `v4` is SourceTable.v4(key) when the caller has it. */
   get(key: string, v4 = SourceTable.v4(key)): SourceState | undefined {
     const i = v4 >= 0 ? this.#slotOf(v4) : this.#other.get(key) ?? -1;
-    return i < 0 ? undefined : (this.#order[i] as SourceState);
+    if (i < 0) return undefined;
+    const s = this.#order[i] as SourceState | number;
+    if (typeof s !== 'number') return s;
+    const made = (this.#order[i] = SourceState.unpack(this.#packed, s, this.stamp));
+    this.#packed.release(s);
+    return made;
   }
 
   has(key: string): boolean {
-    return this.get(key) !== undefined;
+    const v4 = SourceTable.v4(key);
+    return (v4 >= 0 ? this.#slotOf(v4) : this.#other.get(key) ?? -1) >= 0;
+  }
+
+  /** Packs `s` when it is the source added last and fits a row (SourceState.packInto); whether it did. */
+  pack(s: SourceState): boolean {
+    const i = this.#order.length - 1;
+    const c = this.#packed;
+    const row = c.nextRow();
+    if (i < 0 || this.#order[i] !== s || !s.packInto(c, row)) return false;
+    c.take();
+    this.#order[i] = row;
+    return true;
   }
 
   /** Adds a source whose key is not in the table. */
@@ -82,23 +111,40 @@ export class SourceTable {
       if (i >= 0) this.#other.delete(key);
     }
     if (i < 0) return false;
+    const s = this.#order[i];
+    if (typeof s === 'number') this.#packed.release(s);
     this.#order[i] = null;
     this.#holes++;
     return true;
   }
 
-  /** Sources in first-seen order; deleting the current one while iterating is allowed. */
-  *values(): IterableIterator<SourceState> {
+  /**
+   * Sources in first-seen order; deleting the current one while iterating is
+   * allowed. A packed source comes as a fresh object (to read, or remove());
+   * with `minPeak` above 0 packed sources (all at level 0) are skipped unmade.
+   */
+  *values(minPeak = 0): IterableIterator<SourceState> {
     const order = this.#order;
     for (let i = 0; i < order.length; i++) {
       const s = order[i];
-      if (s !== null && s !== undefined) yield s;
+      if (typeof s === 'number') {
+        if (minPeak <= 0) yield SourceState.unpack(this.#packed, s);
+      } else if (s !== null && s !== undefined) yield s;
     }
   }
 
-  /** The sources in first-seen order as of now (null where one was deleted): a copy of the references only, for a state snapshot. */
-  orderCopy(): Array<SourceState | null> {
-    return this.#order.slice();
+  /** Sources packed now (a row each rather than an object). */
+  get packedCount(): number {
+    return this.#packed.used;
+  }
+
+  /**
+   * The sources in first-seen order as of now, for a state snapshot: a copy
+   * of the references (null where one was deleted, a row number for a packed
+   * one) and of the packed rows, which later packets do not change.
+   */
+  orderCopy(): { order: OrderEntry[]; packed: CompactSources } {
+    return { order: this.#order.slice(), packed: this.#packed.copy() };
   }
 
   #slotOf(v4: number): number {
@@ -169,7 +215,7 @@ export class SourceTable {
 
   /** Drops the holes from #order and renumbers the indexes. */
   #compact(): void {
-    const order: SourceState[] = [];
+    const order: Array<SourceState | number> = [];
     for (const s of this.#order) if (s !== null) order.push(s);
     this.#order = order;
     this.#holes = 0;
@@ -178,10 +224,12 @@ export class SourceTable {
     this.#v4 = 0;
     this.#other.clear();
     for (let i = 0; i < order.length; i++) {
-      const s = order[i] as SourceState;
-      const v4 = s.v4Key;
+      const s = order[i] as SourceState | number;
+      const c = this.#packed;
+      const text = typeof s === 'number' && (c.get(s, MISC) & KEY_TEXT) !== 0 ? (c.texts[c.get(s, KEY)] as string) : null;
+      const v4 = typeof s !== 'number' ? s.v4Key : text === null ? c.get(s, KEY) >>> 0 : -1;
       if (v4 >= 0) this.#insert(v4, i);
-      else this.#other.set(s.key, i);
+      else this.#other.set(typeof s === 'number' ? (text as string) : s.key, i);
     }
   }
 }

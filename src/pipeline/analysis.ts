@@ -35,6 +35,8 @@ export interface AnalysisOptions {
   since?: number | undefined;
   until?: number | undefined;
   onPacket?: (p: Packet, s: SourceState) => void;
+  /** Keep one-packet sources packed (ScanTracker's packSources; default true): off when onPacket keys anything by the SourceState. */
+  packSources?: boolean;
   /** Called for every scored service-log event (the daemon's log samples). */
   onService?: (ev: ServiceEvent, s: SourceState) => void;
   /** Called when a source's danger level rises (the daemon's alerting and blocking hooks). */
@@ -149,7 +151,7 @@ export async function buildAnalysis(o: AnalysisOptions): Promise<Analysis> {
   const fingerprints = configuredFingerprints(cfg);
   for (const p of fingerprints.problems) o.warn(`${p.file}:${p.line}: ${p.reason}`);
   const count = o.partition?.count ?? 1;
-  const tracker = new ScanTracker(cfg, { autoDl, osFingerprints: fingerprints.db, onLevelChange: o.onLevelChange, maxSources: threadShare(cfg.MAX_TRACKED_SOURCES, count) });
+  const tracker = new ScanTracker(cfg, { autoDl, osFingerprints: fingerprints.db, onLevelChange: o.onLevelChange, maxSources: threadShare(cfg.MAX_TRACKED_SOURCES, count), packSources: o.packSources });
   const light = count > 1 && o.partition?.light === true;
   const counters = new GlobalCounters(cfg, { prefixes: count <= 1 || o.partition?.index === 0 || light, prefixOrder: light });
   const traffic = new TrafficClassifier(cfg);

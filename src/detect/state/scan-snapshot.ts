@@ -13,16 +13,22 @@
  * sources tracked afterwards are not in the snapshot, and sources forgotten
  * meanwhile are still written (the list holds them until their turn: in a
  * flood soon, as eviction and the writer both walk first-seen order). Each
- * source is encoded once.
+ * source is encoded once. Packed sources (compact-sources.ts) are row numbers
+ * in the list, read from a copy of the packed rows taken with it; the tracker
+ * marks a packed source it unpacks meanwhile as already in this snapshot.
  */
-import type { SourceState } from '../source-state.js';
+import type { CompactSources } from '../compact-sources.js';
+import { SourceState } from '../source-state.js';
+import type { OrderEntry } from '../source-table.js';
 import { encodeSource } from './source-codec.js';
 import { SCAN_STATE_FORMAT, SCAN_STATE_VERSION, type ScanStateHead } from './tracker-state.js';
 
 export class ScanSnapshot {
   readonly head: ScanStateHead;
   /** The sources of the moment, dropped (null) once written. */
-  #list: Array<SourceState | null>;
+  #list: OrderEntry[];
+  /** The packed rows as they were when the snapshot began (a number in the list names one). */
+  #packed: CompactSources | null;
   #at = 0;
   /** Sources encoded ahead of their turn (keep()), as JSON text. */
   #early = new Map<SourceState, string>();
@@ -30,10 +36,11 @@ export class ScanSnapshot {
   /** Most sources held encoded at once (a slice, and those kept early): what a save holds beyond the live state. */
   maxHeld = 0;
 
-  /** `sources`: the tracker's sources now, in its order (nulls are skipped); the snapshot owns the array. */
-  constructor(readonly epoch: number, clock: number, stats: { evicted: number; expired: number }, sources: Array<SourceState | null>) {
+  /** `sources`: the tracker's sources now, in its order (nulls are skipped), with `packed` its packed rows; the snapshot owns both. */
+  constructor(readonly epoch: number, clock: number, stats: { evicted: number; expired: number }, sources: OrderEntry[], packed: CompactSources | null = null) {
     this.head = { format: SCAN_STATE_FORMAT, version: SCAN_STATE_VERSION, clock, stats: { evicted: stats.evicted, expired: stats.expired } };
     this.#list = sources;
+    this.#packed = packed;
   }
 
   /** Marks a source tracked after the snapshot began: it is not in it. */
@@ -59,9 +66,17 @@ export class ScanSnapshot {
     const epoch = this.epoch;
     let chars = 0;
     while (this.#at < list.length && out.length < max && chars < maxChars) {
-      const s = list[this.#at];
-      list[this.#at++] = null;
+      const at = this.#at++;
+      const s = list[at];
+      list[at] = null;
       if (s === null || s === undefined) continue;
+      if (typeof s === 'number') {
+        if (this.#packed === null) continue;
+        const text = JSON.stringify(encodeSource(SourceState.unpack(this.#packed, s)));
+        chars += text.length;
+        out.push(text);
+        continue;
+      }
       if (s.savedIn !== epoch) {
         s.savedIn = epoch;
         const text = JSON.stringify(encodeSource(s));
@@ -83,6 +98,7 @@ export class ScanSnapshot {
   end(why = 'the snapshot of the scan state has ended'): void {
     this.#ended ??= why;
     this.#list = [];
+    this.#packed = null;
     this.#early.clear();
   }
 

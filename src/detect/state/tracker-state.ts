@@ -58,6 +58,7 @@ export function decodeScanState(v: unknown, resolve: FingerprintResolver): Decod
       const s = decodeAt(a[i], i, resolve);
       if (out.sources.has(s.key)) throw new StateError(`sources[${i}]`, `source ${s.key} twice`);
       out.sources.add(s);
+      out.sources.pack(s);
     }
     return out;
   } catch (err) {
@@ -93,6 +94,7 @@ export class ScanStateReader {
       const s = decodeAt(v, i, this.#resolve);
       if (this.#sources.has(s.key)) throw new StateError(`sources[${i}]`, `source ${s.key} twice`);
       this.#sources.add(s);
+      this.#sources.pack(s);
       if (s.lastSeen > this.#latest) this.#latest = s.lastSeen;
     } catch (err) {
       this.problems.push(err instanceof Error ? err.message : String(err));
