@@ -64,6 +64,21 @@ export class GlobalCounters {
   readonly #moreSources = new Map<number, number>();
   /** The line being counted (set by a partitioned pipeline), for #firstHit. */
   seq = -1;
+  /**
+   * Runs of packets with the same log prefix, and with the same protocol:
+   * consecutive lines nearly always share both, so a run is counted here and
+   * added to its Map entry when it ends or before a Map is read (#settle):
+   * one Map update per run instead of one per packet. The run's prefix was
+   * counted under #runKey (itself, or OTHER_PREFIX past the cap).
+   */
+  #runPrefix = '';
+  #runKey = '';
+  #runPrefixCount = 0;
+  #runProto = '';
+  #runProtoCount = 0;
+  /** The port counts of the last protocol counted (#ports' entry for #portsProto). */
+  #portsProto = '';
+  #portsOf: Float64Array | null = null;
 
   /** The configuration is accepted for symmetry with the other stage objects; nothing in it applies yet. */
   constructor(_cfg?: Config, o: CounterOptions = {}) {
@@ -73,6 +88,7 @@ export class GlobalCounters {
 
   /** All counters as JSON data sharing nothing with this object (state/counters-state.ts). */
   exportState(): SavedCounters {
+    this.#settle();
     return encodeCounters({ ports: this.#ports, protocols: this.#protocols, prefixes: this.#prefixes, sigs: this.#sigs, skips: this.#skips });
   }
 
@@ -88,6 +104,10 @@ export class GlobalCounters {
   }
 
   #adopt(m: CounterMaps): void {
+    // The runs' counts belong to the counters being replaced.
+    this.#runPrefix = this.#runKey = this.#runProto = this.#portsProto = '';
+    this.#runPrefixCount = this.#runProtoCount = 0;
+    this.#portsOf = null;
     this.#ports = m.ports;
     this.#protocols = m.protocols;
     this.#prefixes = m.prefixes;
@@ -115,24 +135,64 @@ export class GlobalCounters {
 
   /** Counts the packet's log prefix (observe() and skipped() do, unless prefixes are counted apart). */
   prefix(p: Packet): void {
-    if (p.prefix === '') return;
-    const m = this.#prefixes;
-    if (this.#prefixOrder) {
-      const n = m.get(p.prefix);
-      m.set(p.prefix, (n ?? 0) + 1);
-      if (n === undefined) this.#prefixFirst.set(p.prefix, this.seq);
+    const prefix = p.prefix;
+    if (prefix === '') return;
+    if (prefix === this.#runPrefix) {
+      this.#runPrefixCount++;
       return;
     }
-    const key = m.has(p.prefix) || m.size < MAX_PREFIXES ? p.prefix : OTHER_PREFIX;
-    m.set(key, (m.get(key) ?? 0) + 1);
+    this.#settlePrefixes();
+    const m = this.#prefixes;
+    let key = prefix;
+    if (this.#prefixOrder) {
+      const n = m.get(prefix);
+      m.set(prefix, (n ?? 0) + 1);
+      if (n === undefined) this.#prefixFirst.set(prefix, this.seq);
+    } else {
+      if (!(m.has(prefix) || m.size < MAX_PREFIXES)) key = OTHER_PREFIX;
+      m.set(key, (m.get(key) ?? 0) + 1);
+    }
+    this.#runPrefix = prefix;
+    this.#runKey = key;
+  }
+
+  #settlePrefixes(): void {
+    if (this.#runPrefixCount === 0) return;
+    const m = this.#prefixes;
+    m.set(this.#runKey, (m.get(this.#runKey) ?? 0) + this.#runPrefixCount);
+    this.#runPrefixCount = 0;
+  }
+
+  #settleProtocols(): void {
+    if (this.#runProtoCount === 0) return;
+    const m = this.#protocols;
+    m.set(this.#runProto, (m.get(this.#runProto) ?? 0) + this.#runProtoCount);
+    this.#runProtoCount = 0;
+  }
+
+  /** Adds the runs' counts to the Maps (before anything reads them). */
+  #settle(): void {
+    this.#settlePrefixes();
+    this.#settleProtocols();
   }
 
   #traffic(p: Packet): void {
-    this.#protocols.set(p.proto, (this.#protocols.get(p.proto) ?? 0) + 1);
+    const proto = p.proto;
+    if (proto === this.#runProto) this.#runProtoCount++;
+    else {
+      this.#settleProtocols();
+      this.#protocols.set(proto, (this.#protocols.get(proto) ?? 0) + 1);
+      this.#runProto = proto;
+    }
     const pn = p.protoNum;
     if ((pn === 6 || pn === 17 || pn === 136 || pn === 132) && p.dport >= 0 && p.dport <= 65535) {
-      let arr = this.#ports.get(p.proto);
-      if (arr === undefined) this.#ports.set(p.proto, (arr = new Float64Array(65536)));
+      let arr = this.#portsOf;
+      if (proto !== this.#portsProto || arr === null) {
+        arr = this.#ports.get(proto) ?? null;
+        if (arr === null) this.#ports.set(proto, (arr = new Float64Array(65536)));
+        this.#portsProto = proto;
+        this.#portsOf = arr;
+      }
       arr[p.dport]!++;
     }
   }
@@ -168,11 +228,13 @@ export class GlobalCounters {
 
   /** Distinct log prefixes counted by name. */
   get prefixNames(): number {
+    // A run's prefix is in the Map already: its count does not change the size.
     return this.#prefixes.size;
   }
 
   /** This thread's counters of a partitioned analysis, to be absorbed by the thread that reports. */
   part(): CounterPart {
+    this.#settle();
     const prefixes = [...this.#prefixes];
     return {
       ports: [...this.#ports],
@@ -191,6 +253,7 @@ export class GlobalCounters {
    * sources are disjoint, so the sum is the number of distinct sources).
    */
   absorb(o: CounterPart): void {
+    this.#settle();
     for (const [proto, arr] of o.ports) {
       const mine = this.#ports.get(proto);
       if (mine === undefined) this.#ports.set(proto, arr);
@@ -231,6 +294,7 @@ export class GlobalCounters {
 
   /** Log prefix -> lines, most frequent first (after 1000 distinct prefixes the rest are pooled). */
   logPrefixes(): Record<string, number> {
+    this.#settlePrefixes();
     if (this.#orderedPrefixes.size === 0) return sortedRecord(this.#prefixes);
     // As prefix() would have counted them in the log's order: the first MAX_PREFIXES by name, the rest pooled.
     const m = new Map(this.#prefixes);
@@ -244,6 +308,7 @@ export class GlobalCounters {
 
   /** Protocol -> packets (psad's "Total protocol packet counters"). */
   protocols(): Record<string, number> {
+    this.#settleProtocols();
     return sortedRecord(this.#protocols);
   }
 

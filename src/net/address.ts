@@ -92,8 +92,11 @@ function readGroups(s: string, from: number, to: number, v4Last: boolean, out: U
   }
 }
 
-/** RFC 5952 text for 8 groups: lowercase, no leading zeros, longest zero run (>= 2) as `::`. */
-export function formatIPv6(g: Uint16Array): string {
+/**
+ * The run of zero groups RFC 5952 writes as `::` (the longest, of at least
+ * two; the first of equal ones) as start * 16 + length, or -1 for none.
+ */
+export function zeroRun(g: Uint16Array): number {
   let bestStart = -1;
   let bestLen = 1;
   for (let i = 0; i < 8; ) {
@@ -107,6 +110,14 @@ export function formatIPv6(g: Uint16Array): string {
       i = j;
     } else i++;
   }
+  return bestStart < 0 ? -1 : bestStart * 16 + bestLen;
+}
+
+/** RFC 5952 text for 8 groups: lowercase, no leading zeros, longest zero run (>= 2) as `::`. */
+export function formatIPv6(g: Uint16Array): string {
+  const run = zeroRun(g);
+  const bestStart = run < 0 ? -1 : run >> 4;
+  const bestLen = run < 0 ? 1 : run & 15;
   let out = '';
   for (let i = 0; i < 8; i++) {
     if (i === bestStart) {

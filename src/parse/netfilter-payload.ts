@@ -13,7 +13,8 @@ import {
   IP_CE, IP_DF, IP_MF, TCP_ACK, TCP_CWR, TCP_ECE, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TCP_URG,
   type InnerPacket, type Packet, type SkipReason,
 } from '../model/packet.js';
-import { asciiLine, at, bytesAre, indexIn, Interner, isDigit, sameText, str } from './line-bytes.js';
+import { asciiLine, at, bytesAre, indexIn, Interner, isDigit, str } from './line-bytes.js';
+import { FULL_IPV6, fullIPv6 } from './ipv6-bytes.js';
 
 /** Field maxima: nf_log prints u8, u16, u32 and the 20-bit flow label. */
 const U8 = 0xff;
@@ -105,7 +106,14 @@ export function clearPacket(p: Packet): void {
   p.uid = -1; p.gid = -1; p.mark = -1;
 }
 
-/** Interface names and MAC headers: a few distinct values repeated on every line. */
+/**
+ * Interface names and MAC headers: a few distinct values repeated on every
+ * line. One interner per field, so that each one's last value (tried first)
+ * is the previous line's value of the same field.
+ */
+const inIfs = new Interner();
+const outIfs = new Interner();
+const macs = new Interner();
 const names = new Interner();
 /** Destination addresses: mostly this host's few, kept by every source it scans (one string, not one per source). */
 const destinations = new Interner();
@@ -117,15 +125,15 @@ const destinations = new Interner();
  * looks the address up reuse the string's hash.
  */
 class Ipv4Strings {
+  /** Every slot starts as address 0 with its text (so a hit needs no look at the string, whose memory is seldom in cache). */
   readonly #nums = new Int32Array(1 << 16);
-  readonly #strings: string[] = new Array<string>(1 << 16).fill('');
+  readonly #strings: string[] = new Array<string>(1 << 16).fill('0.0.0.0');
 
   /** The text of address `n`, which the bytes [from, to) spell. */
   get(n: number, b: Buffer, from: number, to: number): string {
     if (!asciiLine()) return str(b, from, to);
     const slot = Math.imul(n | 0, 0x9e3779b1) >>> 16;
-    const cached = this.#strings[slot] as string;
-    if (this.#nums[slot] === (n | 0) && cached !== '') return cached;
+    if (this.#nums[slot] === (n | 0)) return this.#strings[slot] as string;
     const fresh = b.latin1Slice(from, to);
     this.#nums[slot] = n | 0;
     this.#strings[slot] = fresh;
@@ -138,26 +146,36 @@ const addresses = new Ipv4Strings();
  * ip6tables writes every address in full (2001:0db8:0000:...); normalizing one
  * costs far more than a probe, and a log repeats the same few addresses.
  * Bounded: a direct-mapped table looked up by the line's bytes (as Interner
- * does), holding the normalized form.
+ * does), holding the token's bytes (no string of them) and the normalized form.
  */
 const V6_SLOTS = 1 << 14;
+/** Tokens up to this long are kept (an IPv6 address has at most 45 characters; a longer token is no address). */
+const V6_TEXT = 48;
 
 class LongAddresses {
   readonly #hashes = new Int32Array(V6_SLOTS);
-  readonly #texts: string[] = new Array<string>(V6_SLOTS).fill('');
+  readonly #lengths = new Uint8Array(V6_SLOTS);
+  readonly #texts = new Uint8Array(V6_SLOTS * V6_TEXT);
   readonly #values: string[] = new Array<string>(V6_SLOTS).fill('');
 
   /** The normalized address the bytes [from, to) spell ('' when invalid): looked up by the bytes, so a repeated address makes no string. */
   get(b: Buffer, from: number, to: number): string {
-    if (!asciiLine()) return normalizedAddress(str(b, from, to), b, from, to);
+    const len = to - from;
+    if (!asciiLine() || len > V6_TEXT) return normalizedAddress(str(b, from, to), b, from, to);
     let h = 0x811c9dc5 | 0;
     for (let i = from; i < to; i++) h = Math.imul(h ^ (b[i] as number), 0x01000193);
     const slot = (h ^ (h >>> 15)) & (V6_SLOTS - 1);
-    if (this.#hashes[slot] === h && sameText(this.#texts[slot] as string, b, from, to)) return this.#values[slot] as string;
-    const text = b.latin1Slice(from, to);
-    const v = normalizedAddress(text, b, from, to);
+    const texts = this.#texts;
+    const at0 = slot * V6_TEXT;
+    if (this.#hashes[slot] === h && this.#lengths[slot] === len) {
+      let k = 0;
+      while (k < len && texts[at0 + k] === b[from + k]) k++;
+      if (k === len) return this.#values[slot] as string;
+    }
+    const v = (len === FULL_IPV6 ? fullIPv6(b, from) : null) ?? normalizedAddress(b.latin1Slice(from, to), b, from, to);
     this.#hashes[slot] = h;
-    this.#texts[slot] = text;
+    this.#lengths[slot] = len;
+    for (let k = 0; k < len; k++) texts[at0 + k] = b[from + k] as number;
     this.#values[slot] = v;
     return v;
   }
@@ -198,6 +216,18 @@ function address(s: Buffer, from: number, to: number, end: number, kept?: Intern
     return n < 0 ? '' : kept !== undefined ? kept.get(s, from, to) : addresses.get(n, s, from, to);
   }
   return longAddresses.get(s, from, to);
+}
+
+/**
+ * Whether address text `a` (from address(), not '') is IPv6: a normalized
+ * IPv6 address has a colon within its first five characters (a group has at
+ * most four digits), a dotted quad has none. Read only for the rare long
+ * token: a dotted quad short enough for address()'s first branch is IPv4
+ * without a look at the string (whose memory is seldom in cache).
+ */
+function isV6(a: string): boolean {
+  for (let k = 0; k < 5 && k < a.length; k++) if (a.charCodeAt(k) === 58) return true;
+  return false;
 }
 
 /**
@@ -315,6 +345,7 @@ export function parsePayload(s: Buffer, start: number, end: number, p: Packet): 
   let afterUrgp = false;
   let incomplete = false;
   let seen = 0;
+  let srcV6 = false;
   while (i < end) {
     const c0 = s[i] as number;
     if (c0 === 32) { i++; continue; }
@@ -338,6 +369,7 @@ export function parsePayload(s: Buffer, start: number, end: number, p: Packet): 
           dup = p.src !== '';
           j = wordEnd(s, i + 4, end);
           if ((p.src = address(s, i + 4, j, end)) === '') return 'bad-address';
+          srcV6 = j - i - 4 > 15 || at(s, i + 5, end) === 58 || at(s, i + 6, end) === 58 || at(s, i + 7, end) === 58 || at(s, i + 8, end) === 58 ? isV6(p.src) : false;
         } else if (c1 === 80 && at(s, i + 3, end) === 61) {
           if (at(s, i + 2, end) === 73) { dup = (seen & SEEN_SPI) !== 0; seen |= SEEN_SPI; v = hexNum(s, i + 4, end, U32); } // SPI= (AH, ESP)
           else { dup = p.sport !== -1; v = p.sport = num(s, i + 4, end, U16); } // SPT=
@@ -386,7 +418,7 @@ export function parsePayload(s: Buffer, start: number, end: number, p: Packet): 
         else if (c1 === 79 && at(s, i + 7, end) === 61) { dup = p.icmpParam !== -1; v = p.icmpParam = hexNum(s, i + 8, end, U32); j = numEnd; } // POINTER= (ICMPv6, hex)
         break;
       case 73: // I
-        if (c1 === 78 && at(s, i + 2, end) === 61) { dup = (seen & SEEN_IN) !== 0; seen |= SEEN_IN; j = wordEnd(s, i + 3, end); p.inIf = names.get(s, i + 3, j); } // IN=
+        if (c1 === 78 && at(s, i + 2, end) === 61) { dup = (seen & SEEN_IN) !== 0; seen |= SEEN_IN; j = wordEnd(s, i + 3, end); p.inIf = inIfs.get(s, i + 3, j); } // IN=
         else if (c1 === 68 && at(s, i + 2, end) === 61) { // ID= (the IP ID; after PROTO= the ICMP echo ID)
           if (protoSeen) { dup = p.icmpId !== -1; v = p.icmpId = num(s, i + 3, end, U16); }
           else { dup = p.id !== -1; v = p.id = num(s, i + 3, end, U16); }
@@ -403,7 +435,7 @@ export function parsePayload(s: Buffer, start: number, end: number, p: Packet): 
         }
         break;
       case 79: // O
-        if (c1 === 85 && at(s, i + 3, end) === 61) { dup = (seen & SEEN_OUT) !== 0; seen |= SEEN_OUT; j = wordEnd(s, i + 4, end); p.outIf = names.get(s, i + 4, j); } // OUT=
+        if (c1 === 85 && at(s, i + 3, end) === 61) { dup = (seen & SEEN_OUT) !== 0; seen |= SEEN_OUT; j = wordEnd(s, i + 4, end); p.outIf = outIfs.get(s, i + 4, j); } // OUT=
         else if (c1 === 80 && at(s, i + 2, end) === 84 && at(s, i + 3, end) === 32) { // OPT (HEX)
           // IP options / IPv6 extension headers before PROTO=, TCP options after URGP=.
           if (at(s, i + 4, end) !== 40 /* ( */) return 'malformed';
@@ -416,7 +448,7 @@ export function parsePayload(s: Buffer, start: number, end: number, p: Packet): 
         }
         break;
       case 77: // M
-        if (c1 === 65 && at(s, i + 3, end) === 61) { dup = (seen & SEEN_MAC) !== 0; seen |= SEEN_MAC; j = wordEnd(s, i + 4, end); p.mac = names.get(s, i + 4, j); } // MAC=
+        if (c1 === 65 && at(s, i + 3, end) === 61) { dup = (seen & SEEN_MAC) !== 0; seen |= SEEN_MAC; j = wordEnd(s, i + 4, end); p.mac = macs.get(s, i + 4, j); } // MAC=
         else if (c1 === 65 && at(s, i + 4, end) === 61) { dup = p.mark !== -1; v = p.mark = hexNum(s, i + 5, end, U32); j = numEnd; } // MARK=
         else if (c1 === 65 && at(s, i + 6, end) === 61 && at(s, i + 3, end) === 83) { j = wordEnd(s, i + 7, end); if (p.mac === '') p.mac = names.get(s, i + 7, j); } // MACSRC= (bridge)
         else if (c1 === 84 && at(s, i + 3, end) === 61) { dup = p.icmpMtu !== -1; v = p.icmpMtu = num(s, i + 4, end, p.protoNum === 1 ? U16 : U32); j = numEnd; } // MTU= (ICMPv6: 32 bits)
@@ -470,7 +502,7 @@ export function parsePayload(s: Buffer, start: number, end: number, p: Packet): 
     i = (j < 0 ? wordEnd(s, i, end) : j) + 1; // unknown tokens are skipped whole
   }
   p.inner = inner;
-  return validate(p, incomplete);
+  return validate(p, incomplete, srcV6);
 }
 
 /** The quoted packet of an ICMP error, `[SRC=... DST=... ]`, between from and close. */
@@ -490,9 +522,9 @@ function parseInner(s: Buffer, from: number, close: number, end: number, q: Inne
 }
 
 /** Checks what every scored packet needs; a line cut short loses its trailing fields. */
-function validate(p: Packet, incomplete: boolean): SkipReason | null {
+function validate(p: Packet, incomplete: boolean, srcV6: boolean): SkipReason | null {
   if (p.src === '' || p.dst === '') return 'truncated';
-  if (p.src.indexOf(':') >= 0) p.family = 6;
+  if (srcV6) p.family = 6;
   if (p.proto === '') return 'truncated';
   // IPv4 widths the shared key reading above allows for IPv6: LEN= (IPv6 adds its header) and the 13-bit fragment offset.
   if (p.family === 4 && (p.len > U16 || p.frag > IPV4_FRAG)) return 'bad-number';

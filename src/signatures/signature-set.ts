@@ -52,6 +52,9 @@ export class SignatureSet {
   #firedCount = 0;
   /** Each rule's hit as a one-element list: what match() returns when only that rule fires (most matches), shared and never changed. */
   readonly #alone = new Map<CompiledRule, SignatureHit[]>();
+  /** The last log prefix looked at for an fwsnort sid, and its sid (-1: none): consecutive lines nearly always share a prefix. */
+  #sidPrefix = '';
+  #sidOfPrefix = -1;
   /** The same for two rules firing together, by the rule first in order, then the other (see #pair). */
   readonly #pairs = new Map<CompiledRule, Map<CompiledRule, SignatureHit[]>>();
   /** Whether a match can mean "ignore the packet" (a rule or snort_rule_dl level of 0): only then can a match drop a packet. */
@@ -82,7 +85,11 @@ export class SignatureSet {
   /** Hits in rule order, or null when nothing matched (read-only: a single hit's list is shared). A hit with dl 0 means: ignore the packet. */
   match(p: Packet): readonly SignatureHit[] | null {
     if (this.#sids.enabled) {
-      const sid = prefixSid(p.prefix, this.#sids.marker);
+      if (p.prefix !== this.#sidPrefix) {
+        this.#sidOfPrefix = prefixSid(p.prefix, this.#sids.marker);
+        this.#sidPrefix = p.prefix;
+      }
+      const sid = this.#sidOfPrefix;
       if (sid >= 0) return [this.#fwsnort.hit(sid)];
     }
     this.#ctx.reset(p);
@@ -90,11 +97,13 @@ export class SignatureSet {
     if (this.#index === null) this.#collect(this.#rules, 0, p);
     else {
       const idx = this.#index;
-      const key = p.proto === 'icmp' || p.proto === 'icmp6' ? p.icmpType : p.dport;
+      const pi = idx.proto(p.proto);
       // Index candidates have the packet's protocol (or are `ip` rules): skip that check.
-      this.#collect(idx.keyed(p.proto, key), AFTER_PROTOCOL, p);
-      if (p.sport >= 0) this.#collect(idx.bySport(p.proto, p.sport), AFTER_PROTOCOL, p);
-      this.#collect(idx.unkeyed(p.proto), AFTER_PROTOCOL, p);
+      if (pi !== undefined) {
+        this.#collect(pi.keyed(p.proto === 'icmp' || p.proto === 'icmp6' ? p.icmpType : p.dport), AFTER_PROTOCOL, p);
+        if (p.sport >= 0) this.#collect(pi.bySport(p.sport), AFTER_PROTOCOL, p);
+        this.#collect(pi.any, AFTER_PROTOCOL, p);
+      }
       this.#collect(idx.ip, AFTER_PROTOCOL, p);
     }
     const n = this.#firedCount;

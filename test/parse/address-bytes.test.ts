@@ -1,0 +1,141 @@
+/**
+ * Addresses read from a line's bytes (netfilter-payload.ts, ipv6-bytes.ts):
+ * dotted quads are accepted and refused exactly as parseIPv4 does, the
+ * full-form IPv6 fast path gives normalizeIPv6's text, the caches answer
+ * repeats and collisions with the right address, and the family follows
+ * the source address.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Packet } from '../../src/model/packet.js';
+import { normalizeIPv6, parseIPv4 } from '../../src/net/address.js';
+import { createParseContext, parseBytes, parseLine, type ParseResult } from '../../src/parse/index.js';
+import { fullIPv6 } from '../../src/parse/ipv6-bytes.js';
+
+const ctx = () => createParseContext({ year: 2026, refTime: Date.UTC(2026, 11, 1) });
+
+function line(src: string, dst = '198.51.100.2'): string {
+  return `Nov 21 03:00:00 fw1 kernel: [172800.000014] DROP IN=eth0 OUT= MAC=00:16:3e:aa:bb:cc:00:16:3e:dd:ee:ff:08:00 SRC=${src} DST=${dst} LEN=44 TOS=0x00 PREC=0x00 TTL=53 ID=34173 PROTO=TCP SPT=59638 DPT=23 WINDOW=1024 RES=0x00 SYN URGP=0 `;
+}
+
+/** The line parsed from bytes (as archives are read), with the record copied out. */
+function fromBytes(text: string): ParseResult {
+  const b = Buffer.from(text, 'latin1');
+  const r = parseBytes(b, 0, b.length, ctx(), true);
+  return r !== null && typeof r === 'object' ? { ...r } : r;
+}
+
+function packet(r: ParseResult): Packet {
+  if (r === null || typeof r !== 'object') throw new Error(`not a packet: ${String(r)}`);
+  return r;
+}
+
+/** A small deterministic generator (xorshift32). */
+function rng(seed: number): () => number {
+  let x = seed | 0 || 1;
+  return () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return x >>> 0;
+  };
+}
+
+const hex4 = (v: number, upper = false): string => {
+  const t = v.toString(16).padStart(4, '0');
+  return upper ? t.toUpperCase() : t;
+};
+
+describe('dotted quads from bytes', () => {
+  const cases = [
+    '0.0.0.0', '1.2.3.4', '255.255.255.255', '10.0.0.1', '192.0.2.255',
+    '256.1.1.1', '1.2.3.256', '01.2.3.4', '1.02.3.4', '1.2.3.004', '00.1.2.3', '1.2.3', '1.2.3.4.5',
+    '1.2.3.4x', 'x1.2.3.4', '1..2.3', '.1.2.3', '1.2.3.', '1.2.3.4 ', '1234.1.1.1', '1.2.3.-4', '+1.2.3.4',
+    '999.999.999.999', '1.2.3.4.', '0.0.0.00',
+  ];
+  for (const a of cases) {
+    it(`SRC=${JSON.stringify(a)} is ${parseIPv4(a.trim()) === null ? 'refused' : 'kept'} as parseIPv4 says`, () => {
+      const text = line(a.trim());
+      for (const r of [fromBytes(text), parseLine(text, ctx())]) {
+        if (parseIPv4(a.trim()) === null) expect(r).toBe('bad-address');
+        else {
+          expect(packet(r).src).toBe(a.trim());
+          expect(packet(r).family).toBe(4);
+        }
+      }
+    });
+  }
+
+  it('many addresses through the cache (collisions included) keep their own text', () => {
+    const next = rng(7);
+    const c = ctx();
+    for (let i = 0; i < 200_000; i++) {
+      const n = next();
+      const a = `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+      const b = Buffer.from(line(a), 'latin1');
+      const r = packet(parseBytes(b, 0, b.length, c, true));
+      if (r.src !== a) expect(r.src).toBe(a);
+    }
+    const z = Buffer.from(line('0.0.0.0'), 'latin1');
+    expect(packet(parseBytes(z, 0, z.length, c, true)).src).toBe('0.0.0.0');
+  });
+});
+
+describe('full-form IPv6 from bytes', () => {
+  it('matches normalizeIPv6 on random groups, zero runs, ties and IPv4-mapped addresses', () => {
+    const next = rng(42);
+    const shapes: Array<(i: number) => number> = [
+      () => next() & 0xffff,
+      () => (next() & 3) === 0 ? next() & 0xffff : 0,
+      () => (next() & 1) === 0 ? 0 : next() & 0xf,
+      () => [0, 1, 0x10, 0x100, 0x1000, 0xffff, 0xabc][next() % 7] as number,
+    ];
+    for (let t = 0; t < 20_000; t++) {
+      const shape = shapes[t % shapes.length] as (i: number) => number;
+      const g = Array.from({ length: 8 }, (_, i) => shape(i));
+      if (t % 97 === 0) g.splice(0, 6, 0, 0, 0, 0, 0, 0xffff);
+      const text = g.map((v) => hex4(v, t % 5 === 0)).join(':');
+      const b = Buffer.from(`x${text}y`, 'latin1');
+      expect(fullIPv6(b, 1)).toBe(normalizeIPv6(text));
+    }
+    expect(fullIPv6(Buffer.from('0000:0000:0000:0000:0000:0000:0000:0000'), 0)).toBe('::');
+    expect(fullIPv6(Buffer.from('0000:0000:0000:0000:0000:ffff:c000:0201'), 0)).toBe('::ffff:192.0.2.1');
+    expect(fullIPv6(Buffer.from('2001:0db8:0000:0000:0001:0000:0000:0001'), 0)).toBe('2001:db8::1:0:0:1');
+  });
+
+  it('leaves every other 39-byte token to the general parser', () => {
+    for (const t of [
+      '2001:0db8:0000:0000:0000:0000:0000:000g', '2001:0db8:0000:0000:0000:0000:0000-0001', '2001:0db8::0000:0000:0000:0000:00001',
+      '2001:0db8:0000:0000:0000:0000:0000.0001', ':001:0db8:0000:0000:0000:0000:0000:0001', '2001.0db8.0000.0000.0000.0000.0000.0001',
+    ]) expect(fullIPv6(Buffer.from(t), 0)).toBeNull();
+  });
+
+  const v6 = [
+    '2001:0db8:d8dd:389c:0000:0000:0000:0020', '2001:0DB8:0000:0000:0000:0000:0000:0002', '::1', '2001:db8::2', '::ffff:192.0.2.1',
+    'fe80:0000:0000:0000:0000:0000:0000:0001', '2001:0db8:0000:0000:0000:0000:0000:00001', '2001:0db8:0000:0000:0000:0000:0000:000g',
+    '2001:db8:::1', '2001:0db8:0000:0000:0000:0000:0000', '1:2:3:4:5:6:7:8:9', '::ffff:256.1.1.1', '12345::1', 'a:b', ':',
+    '0000:0000:0000:0000:0000:0000:0000:0000', '2001:0db8:0000:0000:0000:0000:0000:0002:', '2001:0db8:0000:0000:0000:0000:0000:0002x',
+  ];
+  for (const a of v6) {
+    it(`SRC=${a} parses as normalizeIPv6 says, twice (the second from the cache)`, () => {
+      const want = normalizeIPv6(a);
+      const c = ctx();
+      const b = Buffer.from(line(a, '2001:0db8:0000:0000:0000:0000:0000:0002'), 'latin1');
+      for (let k = 0; k < 2; k++) {
+        const r = parseBytes(b, 0, b.length, c, true);
+        if (want === null) expect(r).toBe('bad-address');
+        else {
+          expect(packet(r).src).toBe(want);
+          expect(packet(r).family).toBe(6);
+          expect(packet(r).dst).toBe('2001:db8::2');
+        }
+      }
+      const t = parseLine(line(a, '2001:0db8:0000:0000:0000:0000:0000:0002'), ctx());
+      if (want === null) expect(t).toBe('bad-address');
+      else expect(packet(t).src).toBe(want);
+    });
+  }
+
+  it('a token longer than any address is refused', () => {
+    expect(fromBytes(line(`2001:${'0'.repeat(60)}::1`))).toBe('bad-address');
+  });
+});
