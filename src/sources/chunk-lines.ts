@@ -91,28 +91,45 @@ export function readLineBytes(input: Readable, sink: ByteLineSink, maxLength: nu
       if (from < chunk.length) keepTail(chunk.subarray(from));
     };
 
-    input.on('data', (chunk: Buffer | string) => {
-      try {
-        feed(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
-      } catch (err) {
-        // The sink gave up (a partitioned analysis that must start over): stop reading, and say why.
-        input.destroy();
-        reject(err as Error);
-        return;
-      }
-      const wait = sink.wait?.();
-      if (wait !== undefined) {
-        input.pause();
-        wait.then(() => input.resume(), reject);
-      }
-    });
-    input.once('end', () => {
+    const finish = (): void => {
       if (tailBytes > 0 && !skipping) {
         const line = Buffer.concat(tail);
         dropTail();
         emit(line, 0, line.length, false);
       }
       resolve();
+    };
+
+    // Each chunk is split on the next turn of the event loop, with the stream paused: the stream
+    // then reads the next chunk while this one is scored. Split inside 'data', the next read would
+    // start only after the scoring and the loop would wait for it (about a tenth of an analysis).
+    let busy = false; // a chunk is taken and not yet done with (split, and the sink ready for more)
+    let ended = false;
+    const next = (): void => {
+      busy = false;
+      if (ended) finish();
+      else input.resume();
+    };
+    input.on('data', (chunk: Buffer | string) => {
+      input.pause();
+      busy = true;
+      setImmediate(() => {
+        try {
+          feed(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+        } catch (err) {
+          // The sink gave up (a partitioned analysis that must start over): stop reading, and say why.
+          input.destroy();
+          reject(err as Error);
+          return;
+        }
+        const wait = sink.wait?.();
+        if (wait !== undefined) wait.then(next, reject);
+        else next();
+      });
+    });
+    input.once('end', () => {
+      ended = true;
+      if (!busy) finish();
     });
     input.once('error', reject);
   });

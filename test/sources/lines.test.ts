@@ -75,6 +75,44 @@ describe.each([
   });
 });
 
+describe('readLineBytes: a chunk is split after the stream was paused (the next read overlaps the scoring)', () => {
+  const collect = (lines: string[]) => (b: Buffer, start: number, end: number) => void lines.push(b.toString('utf8', start, end));
+
+  it('when the input ends while the sink waits after the last chunk, the last line comes once and only after the wait', async () => {
+    const lines: string[] = [];
+    let open: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (open = r));
+    let resolved = false;
+    const done = readLineBytes(Readable.from([Buffer.from('a\nb\n'), Buffer.from('c\nlast')]), {
+      bytes: collect(lines),
+      tooLong: () => undefined,
+      wait: () => (lines.length === 3 ? gate : undefined),
+    }, 100).then(() => (resolved = true));
+    for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+    expect(lines).toEqual(['a', 'b', 'c']);
+    expect(resolved).toBe(false);
+    open();
+    await done;
+    expect(lines).toEqual(['a', 'b', 'c', 'last']);
+  });
+
+  it('a sink that throws rejects the read with its error and stops the stream', async () => {
+    const input = Readable.from(['x\n', 'boom\n', 'y\n', 'z\n'].map((c) => Buffer.from(c)));
+    const lines: string[] = [];
+    const done = readLineBytes(input, {
+      bytes: (b, start, end) => {
+        const l = b.toString('utf8', start, end);
+        if (l === 'boom') throw new Error('sink gave up');
+        lines.push(l);
+      },
+      tooLong: () => undefined,
+    }, 100);
+    await expect(done).rejects.toThrow('sink gave up');
+    expect(lines).toEqual(['x']);
+    expect(input.destroyed).toBe(true);
+  });
+});
+
 describe('archives', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tsad-src-'));
   it('reads gzip by magic bytes, whatever the name', async () => {
