@@ -19,6 +19,9 @@ import { connect, whenReady } from '../../src/fleet/connection.js';
 import { fleetOptions } from '../../src/fleet/options.js';
 import { requireRedis, sensorConf, until } from './helpers.js';
 
+/** Every sensor's block clock: one time base read once, so expiries are exact (no assertion depends on time passing). */
+const CLOCK = Date.now();
+
 interface Host {
   manager: BlockManager;
   fleet: Fleet;
@@ -31,8 +34,8 @@ describe.skipIf(!requireRedis())('fleet decisions through BlockManager and Never
 
   async function host(name: string, extra: Record<string, string> = {}, manager?: BlockManager, position: string | null = null): Promise<Host> {
     const cfg = buildConfig(parseConfigText(sensorConf(redis.url, name, { BLOCK_BACKEND: 'none', ...extra }), 't'), 't');
-    const m = manager ?? new BlockManager({ backends: [new NoneBackend()], policy: policyFromConfig(cfg), guard: await NeverBlock.discover(cfg, { resolvConf: '/dev/null' }) });
-    const fleet = (await openFleet(cfg, { onDecisions: (batch, kind) => applyFleetDecisions(m, batch, kind), deferStart: true }))!;
+    const m = manager ?? new BlockManager({ backends: [new NoneBackend()], policy: policyFromConfig(cfg), guard: await NeverBlock.discover(cfg, { resolvConf: '/dev/null' }), now: () => CLOCK });
+    const fleet = (await openFleet(cfg, { onDecisions: (batch, kind) => applyFleetDecisions(m, batch, kind, CLOCK), deferStart: true }))!;
     const h = { manager: m, fleet, transport: shareBlocks(managerTransport(m), fleet.decisions) };
     hosts.push(h); // closed in afterAll even when it never connects
     fleet.start(position);
@@ -58,12 +61,14 @@ describe.skipIf(!requireRedis())('fleet decisions through BlockManager and Never
     await until('y blocked it', () => y.manager.get('198.51.100.30') !== undefined, 3000);
     const got = y.manager.get('198.51.100.30')!;
     expect(got.reason).toBe(`${FLEET_REASON}x: manual`);
-    expect(Math.abs((got.expiresAt ?? 0) - (x.manager.get('198.51.100.30')!.expiresAt ?? 0))).toBeLessThan(1500);
+    // On one clock the receiver keeps exactly the end the deciding sensor set (its timeout is that end less its now).
+    expect(got.expiresAt).toBe(CLOCK + 600_000);
+    expect(x.manager.get('198.51.100.30')!.expiresAt).toBe(CLOCK + 600_000);
     await until('z refused it', () => z.fleet.stats().decisions.refused === 1, 3000);
     expect(z.manager.get('198.51.100.30')).toBeUndefined();
 
     // A sensor without the hard rules (or a hostile one) shares a loopback block: nobody applies it.
-    const bad = x.fleet.decisions.block({ cidr: '127.0.0.1', expiresAt: Date.now() + 60_000, reason: 'oops' });
+    const bad = x.fleet.decisions.block({ cidr: '127.0.0.1', expiresAt: CLOCK + 60_000, reason: 'oops' });
     await until('y refused the loopback block', () => y.fleet.stats().decisions.refused === 1, 3000);
     expect(y.manager.get(bad.cidr)).toBeUndefined();
 
@@ -86,7 +91,7 @@ describe.skipIf(!requireRedis())('fleet decisions through BlockManager and Never
     await Promise.all([
       raw.call('CLIENT', 'KILL', 'ID', readerId!),
       raw.call('XTRIM', 'tsad:{blocks}:log', 'MAXLEN', 0),
-      raw.call('XADD', 'tsad:{blocks}:log', '*', 'id', 'r1', 'op', 'block', 'cidr', '198.51.100.51', 'exp', String(Date.now() + 60_000), 'by', 'raw', 'at', '1'),
+      raw.call('XADD', 'tsad:{blocks}:log', '*', 'id', 'r1', 'op', 'block', 'cidr', '198.51.100.51', 'exp', String(CLOCK + 60_000), 'by', 'raw', 'at', '1'),
     ]);
     await raw.close();
     await until('y reloaded the live set', () => y.fleet.stats().decisions.snapshots === snapshots + 1, 5000);

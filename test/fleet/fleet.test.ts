@@ -66,7 +66,6 @@ describe.skipIf(!requireRedis())('a fleet of three sensor processes', () => {
     const onC = await c.waitFor((e) => e.ev === 'applied' && e.id === sent.id, 15_000);
     expect(onB).toMatchObject({ op: 'block', cidr: SCANNER, by: 'a', accepted: true, kind: 'live' });
     expect(onC).toMatchObject({ op: 'block', cidr: SCANNER, accepted: false });
-    console.log(`fleet: decision on a -> applied on b ${(onB.t as number) - (sent.t as number)} ms, on c ${(onC.t as number) - (sent.t as number)} ms`);
     expect(a.applied((e) => e.id === sent.id)).toEqual([]); // its own decision is already in force there
     expect((await b.send('blocks')).blocks).toHaveProperty([SCANNER]);
     expect((await c.send('blocks')).blocks).not.toHaveProperty([SCANNER]);
