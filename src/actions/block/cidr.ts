@@ -1,5 +1,5 @@
 /** CIDR text handling for blocks: one canonical spelling per block, and overlap tests between prefixes. */
-import { cidrContains, formatCidr, parseCidr, parseIPv6, type Cidr } from '../../net/address.js';
+import { cidrContains, formatCidr, parseCidr, parseIPv4, parseIPv6, type Cidr } from '../../net/address.js';
 
 export interface ParsedCidr {
   /** Canonical text: host bits cleared, IPv6 compressed, no `/32` or `/128` for single addresses. */
@@ -74,20 +74,10 @@ export function byAddress<T>(items: readonly T[], cidrOf: (item: T) => string): 
   return out;
 }
 
-/** The address of a canonical IPv4 cidr (`a.b.c.d` or `a.b.c.d/len`) as a number; -1 for anything else (IPv6). */
+/** The address of an IPv4 cidr (`a.b.c.d` or `a.b.c.d/len`) as a number; -1 for anything else (IPv6). */
 function ipv4Number(c: string): number {
-  let n = 0;
-  let part = 0;
-  for (let i = 0; i < c.length; i++) {
-    const ch = c.charCodeAt(i);
-    if (ch === 46) {
-      n = n * 256 + part;
-      part = 0;
-    } else if (ch === 47) break;
-    else if (ch >= 48 && ch <= 57) part = part * 10 + (ch - 48);
-    else return -1;
-  }
-  return n * 256 + part;
+  const slash = c.indexOf('/');
+  return parseIPv4(slash < 0 ? c : c.slice(0, slash)) ?? -1;
 }
 
 /**
