@@ -186,7 +186,9 @@ export class PortSet {
     const joinsNext = i < this.#nRanges && r[i * 2]! === port + 1;
     if (joinsPrev && joinsNext) {
       r[i * 2 - 1] = r[i * 2 + 1]!;
-      r.copyWithin(i * 2, i * 2 + 2, this.#nRanges * 2);
+      // Plain loops: Array.prototype.copyWithin on a plain array is a slow generic builtin.
+      const end = this.#nRanges * 2 - 2;
+      for (let j = i * 2; j < end; j++) r[j] = r[j + 2]!;
       this.#nRanges--;
     } else if (joinsPrev) r[i * 2 - 1] = port;
     else if (joinsNext) r[i * 2] = port;
@@ -197,7 +199,7 @@ export class PortSet {
         for (let j = 0; j < r.length; j++) bigger[j] = r[j] as number;
         this.#store = r = bigger;
       }
-      r.copyWithin(i * 2 + 2, i * 2, this.#nRanges * 2);
+      for (let j = this.#nRanges * 2 - 1; j >= i * 2; j--) r[j + 2] = r[j]!;
       r[i * 2] = r[i * 2 + 1] = port;
       this.#nRanges++;
     }
