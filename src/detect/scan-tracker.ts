@@ -28,6 +28,8 @@ import { addServiceEvent, ServiceRules } from './service-evidence.js';
 import { SourceKeys } from './source-key.js';
 import { SourceState, type SignatureTally } from './source-state.js';
 import { SourceTable } from './source-table.js';
+import { sharedText } from './shared-text.js';
+import { signatureKey } from './signature-keys.js';
 import { toolEvidence } from './tool-evidence.js';
 import { ScanSnapshot } from './state/scan-snapshot.js';
 import { decodeScanState, encodeScanState, fingerprintResolver, ScanStateReader, type DecodedScanState, type SavedScanState } from './state/tracker-state.js';
@@ -102,6 +104,10 @@ export class ScanTracker {
   #fresh = false;
   /** The object of the source packed last, to be renewed for the next new one (see SourceState.renew). */
   #spare: SourceState | null = null;
+  /** The reason and its line (see #raise) of a service-floor raise, by the match's code (topServiceCode()). */
+  readonly #serviceWhy = new Map<number, readonly [string, string]>();
+  /** The same for a signature's own raise (#signatures), by its key, level and form. */
+  readonly #signatureWhy = new Map<number, readonly [string, string]>();
 
   constructor(cfg: Config, opts: TrackerOptions = {}) {
     this.#rules = dangerRules(cfg);
@@ -455,6 +461,7 @@ export class ScanTracker {
   #signatures(s: SourceState, p: Packet, hits: readonly SignatureHit[], cls: number): void {
     let best: SignatureHit | null = null;
     let bestDl = 0;
+    let bestRole: SignatureHit['role'] = 'level';
     for (const h of hits) {
       if (h.dl <= 0) continue;
       const role = this.#roles ? h.role : 'level';
@@ -464,9 +471,19 @@ export class ScanTracker {
       if (dl > bestDl) {
         best = h;
         bestDl = dl;
+        bestRole = role;
       }
     }
-    if (best !== null && bestDl > s.dl) this.#raise(s, bestDl, `signature ${best.sid} "${best.msg}"${bestDl < best.dl ? ' (a single packet)' : ''}`);
+    if (best !== null && bestDl > s.dl) {
+      // The same few texts for every source a rule raises: made once per match, level and form.
+      const key = (signatureKey(best.sid, best.msg, bestRole) * 8 + bestDl) * 2 + (bestDl < best.dl ? 1 : 0);
+      let why = this.#signatureWhy.get(key);
+      if (why === undefined) {
+        why = reasonPair(bestDl, `signature ${best.sid} "${best.msg}"${bestDl < best.dl ? ' (a single packet)' : ''}`);
+        this.#signatureWhy.set(key, why);
+      }
+      this.#raise(s, bestDl, why[0], why[1]);
+    }
   }
 
   /**
@@ -497,12 +514,20 @@ export class ScanTracker {
    * not matter.
    */
   #serviceFloor(s: SourceState): void {
-    // The level first: the match itself is made only when it raises the source.
-    if (s.topServiceDl() <= s.dl) return;
+    // The level first: the match itself is looked up only when it raises the source.
+    const dl = s.topServiceDl();
+    if (dl <= s.dl) return;
     const n = this.#rules.packets[0];
     if (s.dl >= 1 || s.dsts.maxActivePackets() >= n || s.dsts.active >= n || distinctPorts(s) >= n) {
-      const top = s.topServiceMatch() as SignatureTally;
-      this.#raise(s, top.dl, `signature ${top.sid} "${top.msg}" with scan evidence`);
+      const code = s.topServiceCode();
+      // Every episode of every such source raises again: its texts are made once per match.
+      let why = this.#serviceWhy.get(code);
+      if (why === undefined) {
+        const top = s.topServiceMatch() as SignatureTally;
+        why = reasonPair(top.dl, `signature ${top.sid} "${top.msg}" with scan evidence`);
+        this.#serviceWhy.set(code, why);
+      }
+      this.#raise(s, dl, why[0], why[1]);
     }
   }
 
@@ -589,7 +614,8 @@ export class ScanTracker {
     if (pn >= 0) d.addProtocol(pn);
   }
 
-  #raise(s: SourceState, to: number, reason: string): void {
+  /** `line`: the reason as the source keeps it, `DL${to}: ${reason}`, when the caller has it made. */
+  #raise(s: SourceState, to: number, reason: string, line?: string): void {
     if (to <= s.dl) return;
     const from = s.dl;
     s.dl = to;
@@ -598,9 +624,14 @@ export class ScanTracker {
       this.#levels[to]!++;
       s.peakDl = to;
     }
-    s.addReason(`DL${to}: ${reason}`);
+    s.addReason(line ?? `DL${to}: ${reason}`);
     this.#onChange?.(s, from, to, reason);
   }
+}
+
+/** A reason and the line a source keeps of it (sharedText: flat and shared, so a later lookup of it hashes once). */
+function reasonPair(to: number, reason: string): readonly [string, string] {
+  return [sharedText(reason), sharedText(`DL${to}: ${reason}`)];
 }
 
 /** Distinct destination ports (TCP, UDP, UDP-Lite, SCTP) over a source's tracked life. */

@@ -47,6 +47,9 @@ const DL_SHIFT = TABLE_BITS + 4;
 const PEAK_SHIFT = DL_SHIFT + 3;
 /** An IPv6 source. */
 const FAMILY6 = 1 << (PEAK_SHIFT + 3);
+/** The highest level of the 'service' role matches (topServiceDl(), checked per packet), 3 bits above FAMILY6 (bits stay an int32 for packing). */
+const SVC_SHIFT = PEAK_SHIFT + 4;
+const SVC_MASK = 7 << SVC_SHIFT;
 /** osTries in #small (bits 25-30; it only counts up to OS_TRIES in scan-tracker.ts, a saved larger count is kept as 63). */
 const OS_SHIFT = 25;
 const OS_MAX = 63;
@@ -645,13 +648,21 @@ export class SourceState extends DestinationTable {
     this.#g0 = this.#g1 = -1;
     this.#h0 = this.#h1 = 0;
     this.#gMore = null;
-    this.bits &= ~SERVICE_SIG;
+    this.bits &= ~(SERVICE_SIG | SVC_MASK);
     if (list === null) return;
     for (let i = 0; i < list.length; i++) {
       const t = list[i] as SignatureTally;
       this.#setSig(i, signatureKey(t.sid, t.msg, t.role) * 8 + t.dl, t.hits);
-      if (t.role === 'service') this.bits |= SERVICE_SIG;
+      if (t.role === 'service') {
+        this.bits |= SERVICE_SIG;
+        this.#noteServiceDl(t.dl);
+      }
     }
+  }
+
+  /** Keeps the highest level of the service matches (SVC_SHIFT) at least `dl`. */
+  #noteServiceDl(dl: number): void {
+    if (dl > ((this.bits & SVC_MASK) >>> SVC_SHIFT)) this.bits = (this.bits & ~SVC_MASK) | ((dl & 7) << SVC_SHIFT);
   }
 
   get invalidIcmp(): ReadonlyMap<string, number> | null {
@@ -862,12 +873,14 @@ export class SourceState extends DestinationTable {
     if (i >= 0) {
       const code = this.#sigCode(i);
       this.#setSig(i, dl > (code & 7) ? code - (code & 7) + dl : code, this.#sigHits(i) + 1);
+      if (dl > (code & 7) && keyRole(code >>> 3) === 'service') this.#noteServiceDl(dl);
       return;
     }
     if (role === 'service') this.bits |= SERVICE_SIG;
     const n = this.#sigCount();
     if (n >= MAX_SIGNATURES) return;
     const code = signatureKey(sid, msg, role) * 8 + dl;
+    if (role === 'service') this.#noteServiceDl(dl);
     const m = this.#gMore;
     if (n < 2) this.#setSig(n, code, 1);
     else if (m === null) this.#gMore = [code, 1];
@@ -892,10 +905,15 @@ export class SourceState extends DestinationTable {
     return best;
   }
 
-  /** The level of topServiceMatch() (0 when none), without making it. */
+  /** The level of topServiceMatch() (0 when none), without making it (kept up to date by addSignature: checked per packet). */
   topServiceDl(): number {
+    return (this.bits & SVC_MASK) >>> SVC_SHIFT;
+  }
+
+  /** The code of topServiceMatch() (signatureKey() * 8 + its level), -1 when none: for a caller that keeps what it makes of one. */
+  topServiceCode(): number {
     const i = this.#topService();
-    return i < 0 ? 0 : this.#sigCode(i) & 7;
+    return i < 0 ? -1 : this.#sigCode(i);
   }
 
   /** The service-role match with the highest level (what scan evidence would raise the source to), or null. */

@@ -188,3 +188,24 @@ describe('source parts', () => {
     expect([s.osTries, s.ttlMin]).toEqual([63, 12]);
   });
 });
+
+describe('service level kept with the matches', () => {
+  test('topServiceDl() is the level of topServiceMatch() for any matches, also after a restore', () => {
+    const roles = ['level', 'label', 'service', 'anomaly'] as const;
+    const match = fc.record({ sid: fc.integer({ min: 1, max: 6 }), dl: fc.integer({ min: 1, max: 5 }), role: fc.constantFrom(...roles) });
+    fc.assert(fc.property(fc.array(match, { maxLength: 40 }), (ms) => {
+      const s = source('192.0.2.9');
+      for (const m of ms) {
+        s.addSignature(m.sid, `rule ${m.sid}`, m.dl, m.role);
+        expect(s.topServiceDl()).toBe(s.topServiceMatch()?.dl ?? 0);
+      }
+      const top = s.topServiceMatch();
+      expect(s.topServiceCode() >= 0).toBe(top !== null);
+      const copy = source('192.0.2.10');
+      copy.restoreSignatures(s.signatures);
+      expect(copy.topServiceDl()).toBe(top?.dl ?? 0);
+      copy.restoreSignatures(null);
+      expect(copy.topServiceDl()).toBe(0);
+    }), { numRuns: 200 });
+  });
+});
