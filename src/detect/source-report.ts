@@ -13,6 +13,7 @@ import { dangerRules, isSweep } from './danger-rules.js';
 import { ScanClass, scanTypes } from './scan-class.js';
 import type { ScanTracker } from './scan-tracker.js';
 import type { ServiceMap, ServiceTally } from './service-evidence.js';
+import type { ProtoStat } from './proto-stat.js';
 import type { SourceState } from './source-state.js';
 import { nmapTtlPattern, Tool, TOOL_NAMES } from './tool-evidence.js';
 import { isoTime } from '../text/iso-time.js';
@@ -44,11 +45,11 @@ function kindTexts(kinds: Array<[number, number]>, text: (k: number) => string):
 
 const icmpKindText = (k: number): string => `${k >> 8}/${k & 255}`;
 
-function protocols(s: SourceState): { protocols: Record<string, ProtoReport>; portsScanned: Record<string, string>; icmpTypes: Record<string, number> | undefined } {
+function protocols(stats: readonly ProtoStat[]): { protocols: Record<string, ProtoReport>; portsScanned: Record<string, string>; icmpTypes: Record<string, number> | undefined } {
   const out: Record<string, ProtoReport> = {};
   const portsScanned: Record<string, string> = {};
   let icmpTypes: Record<string, number> | undefined;
-  for (const ps of s.protocolStats()) {
+  for (const ps of stats) {
     const r: ProtoReport = { packets: ps.packets };
     if (ps.hasPorts && ps.count > 0) {
       r.portRange = [ps.min, ps.max];
@@ -91,9 +92,8 @@ export function toolOf(s: SourceState): string | null {
  * discovery sends an ACK to 80 and a SYN to 443 next to ICMP echo and
  * timestamp requests), those TCP probes are part of the ping scan.
  */
-function classCounts(s: SourceState): Uint32Array {
+function classCounts(s: SourceState, tcp: ProtoStat | null): Uint32Array {
   const c = Uint32Array.from(s.classCounts());
-  const tcp = s.tcp;
   if (c[ScanClass.IcmpProbe]! > 0 && tcp !== null && tcp.count <= 2 && tcp.min >= 80 && tcp.max <= 443 && (tcp.count === 1 || (tcp.min === 80 && tcp.max === 443))) {
     c[ScanClass.IcmpProbe] = c[ScanClass.IcmpProbe]! + c[ScanClass.Syn]! + c[ScanClass.AckProbe]!;
     c[ScanClass.Syn] = c[ScanClass.AckProbe] = 0;
@@ -103,7 +103,7 @@ function classCounts(s: SourceState): Uint32Array {
 
 function role(s: SourceState): 'external' | 'local' | 'infected-local' {
   if (!s.local) return 'external';
-  return s.peakDl >= 1 || s.signatures !== null ? 'infected-local' : 'local';
+  return s.peakDl >= 1 || s.matched ? 'infected-local' : 'local';
 }
 
 /**
@@ -112,17 +112,16 @@ function role(s: SourceState): 'external' | 'local' | 'infected-local' {
  * retransmissions, a DNS query, or pings of one host are not scans and get
  * no scan type (psad labelled every alert "Nmap -sT or -sS scan").
  */
-function probedSeveral(s: SourceState): boolean {
+function probedSeveral(s: SourceState, stats: readonly ProtoStat[]): boolean {
   if (s.dsts.distinct() >= 2 || s.protoScan) return true;
   let ports = 0;
-  for (const ps of s.protocolStats()) if (ps.hasPorts) ports += ps.count;
+  for (const ps of stats) if (ps.hasPorts) ports += ps.count;
   return ports >= 2;
 }
 
 /** In a protocol scan each protocol gets a probe or two: a class needs clearly more to be a scan of its own. */
-function protoScanFloor(s: SourceState): number {
+function protoScanFloor(s: SourceState, protocols: number): number {
   if (!s.protoScan) return 0;
-  const protocols = s.protocolStats().length;
   return Math.ceil((2.5 * s.packets) / Math.max(1, protocols));
 }
 
@@ -133,9 +132,15 @@ function protoScanFloor(s: SourceState): number {
  * paths); JSON leaves undefined fields out, so the text is the same.
  */
 export function sourceReport(s: SourceState, cfg: Config): SourceReport {
-  const p = protocols(s);
-  const counts = classCounts(s);
-  const sigs = s.signatures === null ? [] : [...s.signatures.values()].sort((a, b) => b.hits - a.hits || a.sid - b.sid);
+  // The records once (each call makes an array, and a record for one held inline).
+  const stats = s.protocolStats();
+  const first = stats[0];
+  const p = protocols(stats);
+  const counts = classCounts(s, first !== undefined && first.num === 6 ? first : null);
+  const matches = s.signatures;
+  const sigs = matches === null ? [] : matches.slice().sort((a, b) => b.hits - a.hits || a.sid - b.sid);
+  const reasons = s.reasons;
+  const osGuess = s.osGuess;
   const dsts = s.dsts;
   return {
     src: s.key,
@@ -145,11 +150,11 @@ export function sourceReport(s: SourceState, cfg: Config): SourceReport {
     destinations: dsts.distinct(),
     direction: direction(s),
     protocols: p.protocols,
-    scanTypes: probedSeveral(s) ? scanTypes(counts, s.sweep || isSweep(dangerRules(cfg), dsts.active, dsts.sweepLike), s.protoScan, protoScanFloor(s)) : [],
+    scanTypes: probedSeveral(s, stats) ? scanTypes(counts, s.sweep || isSweep(dangerRules(cfg), dsts.active, dsts.sweepLike), s.protoScan, protoScanFloor(s, stats.length)) : [],
     tool: toolOf(s),
     signatures: sigs.map((g) => ({ msg: g.msg, sid: g.sid, dl: g.dl, hits: g.hits })),
     invalidIcmp: s.invalidIcmp === null ? [] : [...s.invalidIcmp.keys()].sort(),
-    os: s.osGuess?.fp.label ?? null,
+    os: osGuess?.fp.label ?? null,
     country: null,
     asn: null,
     reputation: [],
@@ -167,9 +172,9 @@ export function sourceReport(s: SourceState, cfg: Config): SourceReport {
     portsScanned: p.portsScanned,
     icmpTypes: p.icmpTypes,
     chains: { INPUT: s.inbound, OUTPUT: s.outbound, FORWARD: s.forward },
-    reasons: s.reasons === null ? [] : [...s.reasons],
+    reasons: reasons === null ? [] : [...reasons],
     ipOptions: s.ipOptions === null ? [] : [...s.ipOptions],
-    osBasis: s.osGuess === null ? null : s.osGuess.score === 2 ? 'tcp-options' : 'length',
+    osBasis: osGuess === null ? null : osGuess.score === 2 ? 'tcp-options' : 'length',
     services: s.services !== null ? servicesReport(s.services) : undefined,
     // Filled by the enrichment (enrichSource) when it has them; declared here to keep the shape.
     asOrg: undefined,
