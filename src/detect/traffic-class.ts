@@ -105,6 +105,10 @@ export class TrafficClassifier {
   #flows = new Map<string, number>();
   #oldFlows = new Map<string, number>();
   readonly #budgets = new Map<string, ReplyBudget>();
+  /** The scope of the current packet's source (#direction() works it out first for every packet). */
+  #srcScope: Scope = Scope.Public;
+  /** The destination last added to #locals (most packets go to the same few: no hash of its text per packet). */
+  #lastLocal = '';
 
   constructor(cfg: Config) {
     this.#o = {
@@ -162,9 +166,14 @@ export class TrafficClassifier {
 
   #direction(p: Packet): Direction {
     const src = addressScope(p.src, p.family);
+    this.#srcScope = src;
     if (p.family === 4 && src === Scope.Public && p.inIf !== '') this.#countPublic(p.inIf);
     if (p.chain === 'INPUT') {
-      if (!this.#toGroup(p)) this.addLocalAddress(p.dst);
+      // #toGroup() has no effect beyond its answer: not needed when the address is the one added last.
+      if (p.dst !== this.#lastLocal && !this.#toGroup(p)) {
+        this.addLocalAddress(p.dst);
+        this.#lastLocal = p.dst;
+      }
       return 'inbound';
     }
     if (p.chain === 'OUTPUT') {
@@ -231,7 +240,7 @@ export class TrafficClassifier {
       if (this.#o.lanDiscovery && this.#toGroup(p)) return 'lan-discovery';
       return null;
     }
-    const scope = addressScope(p.src, p.family);
+    const scope = this.#srcScope;
     if (this.#o.lanDiscovery) {
       if (this.#toGroup(p)) return 'lan-discovery';
       if (isLanScope(scope) && (DISCOVERY_PORTS.has(p.dport) || DISCOVERY_PORTS.has(p.sport))) return 'lan-discovery';
@@ -249,7 +258,7 @@ export class TrafficClassifier {
     const t = p.icmpType;
     if (invalidIcmp(p.family, t, p.icmpCode) !== null) return null; // psad's invalid-ICMP level still applies
     if (v6 && ICMP6_LINK.has(t) && this.#o.lanDiscovery) {
-      const scope = addressScope(p.src, 6);
+      const scope = this.#srcScope;
       // A router advertisement or redirect must come from a link-local address; others go to the signatures.
       if ((t === 134 || t === 137) && scope !== Scope.LinkLocal) return null;
       if (scope === Scope.LinkLocal || scope === Scope.Unspecified || p.ttl === 255 || p.ttl === 1) return 'lan-discovery';
@@ -273,7 +282,7 @@ export class TrafficClassifier {
     const d = addressScope(p.dst, p.family);
     if (d === Scope.Multicast || d === Scope.Broadcast) return true;
     if (p.mac !== '' && (isBroadcastMac(p.mac) || isMulticastMac(p.mac))) return true;
-    if (p.family !== 4 || !isLanScope(addressScope(p.src, 4))) return false;
+    if (p.family !== 4 || !isLanScope(this.#srcScope)) return false;
     const s = parseIPv4(p.src);
     const t = parseIPv4(p.dst);
     return s !== null && t !== null && looksLikeSubnetBroadcast(s, t);
