@@ -62,11 +62,45 @@ function someLayoutBytes(layouts: readonly string[][], optBytes: number): boolea
   return false;
 }
 
+/** Most packet forms guess() remembers (then it starts over). */
+const MEMO_MAX = 4096;
+
 export class FingerprintDb {
+  /**
+   * Guesses by what they depend on: family, DF, TTL and window as one
+   * number, then the logged options (or, without them, the options' length).
+   * Scanners and clients send the same few forms over and over; the guesses
+   * are shared and never changed.
+   */
+  readonly #memo = new Map<number, Map<string | number, FingerprintGuess | null>>();
+  #memoSize = 0;
+
   constructor(readonly entries: readonly Fingerprint[], private readonly maxHops: number) {}
 
-  /** Best guess for one SYN packet, or null. */
+  /** Best guess for one SYN packet, or null (an object shared by packets of the same form: read it, do not change it). */
   guess(p: Packet): FingerprintGuess | null {
+    const ttl = p.ttl;
+    const win = p.window;
+    if (!(ttl >= 0 && ttl <= 255 && win >= 0 && win <= 0xffff && Number.isInteger(ttl) && Number.isInteger(win))) return this.#guess(p);
+    const key = (p.family === 6 ? 1 << 25 : 0) + (hasDf(p) ? 1 << 24 : 0) + ttl * 65_536 + win;
+    const form = p.tcpOpts !== '' ? p.tcpOpts : tcpOptionBytes(p);
+    let m = this.#memo.get(key);
+    let g = m?.get(form);
+    if (g !== undefined) return g;
+    g = this.#guess(p);
+    if (this.#memoSize >= MEMO_MAX) {
+      this.#memo.clear();
+      this.#memoSize = 0;
+      m = undefined;
+    }
+    if (m === undefined) this.#memo.set(key, (m = new Map()));
+    m.set(form, g);
+    this.#memoSize++;
+    return g;
+  }
+
+  /** guess() worked out. */
+  #guess(p: Packet): FingerprintGuess | null {
     const ittl = initialTtl(p.ttl);
     if (ittl === 0) return null;
     const opts = p.tcpOpts === '' ? null : parseTcpOptions(p.tcpOpts);

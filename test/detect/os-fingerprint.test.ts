@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { configuredFingerprints, loadFingerprints, parseFingerprints, shippedFingerprintsPath, ScanTracker, sourceReport } from '../../src/detect/index.js';
 import { IP_DF } from '../../src/model/packet.js';
@@ -67,4 +68,22 @@ test('bad fingerprint lines are reported with their line', () => {
   const r = parseFingerprints('os * 64 1 * M,S,T,N,W Linux\nbogus line\nos 5 64 1 * M x\nos * 63 1 * M x\nos * 64 2 * M x\nos * 64 1 abc M x\nos * 64 1 * Q x\n', 'fp', 30);
   expect(r.db.entries.length).toBe(1);
   expect(r.problems.map((p) => p.line)).toEqual([2, 3, 4, 5, 6, 7]);
+});
+
+test('a remembered guess is the guess worked out afresh, for any packet form', () => {
+  const opts = ['', '020405B4', '020405B40402080A61A19162000000000103030A', '020405B40103030801010402', '020405B401010402', 'zz'];
+  const form = fc.record({
+    v6: fc.boolean(), df: fc.boolean(), ttl: fc.oneof(fc.integer({ min: -1, max: 256 }), fc.constantFrom(64, 128, 255)),
+    window: fc.oneof(fc.integer({ min: -1, max: 65_536 }), fc.constantFrom(1024, 29_200, 64_240, 65_535)),
+    tcpOpts: fc.constantFrom(...opts), len: fc.integer({ min: 40, max: 100 }),
+  });
+  const memo = loadFingerprints(shippedFingerprintsPath(), 30).db;
+  fc.assert(fc.property(fc.array(form, { minLength: 1, maxLength: 30 }), (forms) => {
+    // Twice over: the second round is answered from memory.
+    for (const f of [...forms, ...forms]) {
+      const p = pkt({ ...(f.v6 ? { src: '2001:db8::1', dst: '2001:db8::2' } : {}), ipFlags: f.df ? IP_DF : 0, ttl: f.ttl, window: f.window, tcpOpts: f.tcpOpts, len: f.len });
+      const fresh = loadFingerprints(shippedFingerprintsPath(), 30).db.guess(p);
+      expect(memo.guess(p)).toEqual(fresh);
+    }
+  }), { numRuns: 60 });
 });
