@@ -624,7 +624,8 @@ export class ScanTracker {
       this.#levels[to]!++;
       s.peakDl = to;
     }
-    s.addReason(line ?? `DL${to}: ${reason}`);
+    if (line !== undefined) s.addReason(line, true);
+    else s.addReason(`DL${to}: ${reason}`);
     this.#onChange?.(s, from, to, reason);
   }
 }

@@ -852,9 +852,10 @@ export class SourceState extends DestinationTable {
     return out;
   }
 
-  addReason(text: string): void {
+  /** `shared`: the text is sharedText()'s copy already (a caller that keeps its texts). */
+  addReason(text: string, shared = false): void {
     const r = this.#why;
-    const reason = sharedText(text);
+    const reason = shared ? text : sharedText(text);
     if (r === null) this.#why = reason;
     else if (typeof r === 'string') this.#why = [r, reason];
     else if (r.length < MAX_REASONS) this.#why = grown(r, reason);
