@@ -214,6 +214,8 @@ export class TrafficClassifier {
 
   /** The packet answers a flow an inside host opened (from its remote end's view). */
   #answersFlow(p: Packet): boolean {
+    // No key text to build while no inside host opened anything (a drop log of inbound probes).
+    if (this.#flows.size === 0 && this.#oldFlows.size === 0) return false;
     const k = flowKey(p.src, p.sport, p.dport, p.protoNum);
     const t = this.#flows.get(k) ?? this.#oldFlows.get(k);
     if (t === undefined) return false;
