@@ -89,7 +89,14 @@ export function scanTypes(counts: ArrayLike<number>, sweep: boolean, protoScan: 
   }
   const order: number[] = [];
   for (let c = 0; c < CLASS_COUNT; c++) if ((counts[c] ?? 0) > 0 && (LABELS[c] as readonly ScanType[]).length > 0) order.push(c);
-  order.sort((a, b) => (counts[b] as number) - (counts[a] as number) || a - b);
+  // By count, then class: an insertion sort in place (a dozen classes at most; sort() allocates a copy per call, per reported source).
+  for (let i = 1; i < order.length; i++) {
+    const c = order[i] as number;
+    const n = counts[c] as number;
+    let j = i - 1;
+    for (; j >= 0 && (counts[order[j] as number] as number) < n; j--) order[j + 1] = order[j] as number;
+    order[j + 1] = c;
+  }
   for (const c of order) {
     const n = counts[c] as number;
     if (n < minCount || (n !== top && n * 20 < total)) continue;

@@ -138,13 +138,14 @@ export function sourceReport(s: SourceState, cfg: Config): SourceReport {
   const p = protocols(stats);
   const counts = classCounts(s, first !== undefined && first.num === 6 ? first : null);
   const matches = s.signatures;
-  const sigs = matches === null ? [] : matches.slice().sort((a, b) => b.hits - a.hits || a.sid - b.sid);
+  // sort() copies even a one-element list (most sources match one rule or none).
+  const sigs = matches === null ? [] : matches.length > 1 ? matches.slice().sort((a, b) => b.hits - a.hits || a.sid - b.sid) : matches;
   const reasons = s.reasons;
   const osGuess = s.osGuess;
   const dsts = s.dsts;
   return {
     src: s.key,
-    addresses: s.addresses !== null ? [...s.addresses].sort() : undefined,
+    addresses: s.addresses !== null ? (s.addresses.length > 1 ? [...s.addresses].sort() : [...s.addresses]) : undefined,
     dl: s.peakDl as DangerLevel,
     packets: s.packets,
     destinations: dsts.distinct(),

@@ -124,3 +124,28 @@ test('arbitrary field values never throw', () => {
     expect(() => sourceReports(t, cfg, 0)).not.toThrow();
   }), { numRuns: 200 });
 });
+
+test('scan types: the in-place class order agrees with a sort by count, then class', async () => {
+  const { scanTypes, CLASS_COUNT } = await import('../../src/detect/scan-class.js');
+  const labels = [['SYN'], ['CONNECT'], ['FIN'], ['NULL'], ['XMAS'], ['ACK'], ['ACK', 'WINDOW'], ['MAIMON'], ['UDP'], ['ICMP'], [], []];
+  // The order as it was worked out with Array.prototype.sort.
+  const reference = (counts: number[], sweep: boolean, proto: boolean, minCount: number): string[] => {
+    const out: string[] = [];
+    if (sweep) out.push('SWEEP');
+    if (proto) out.push('PROTO');
+    const total = counts.reduce((a, b) => a + b, 0);
+    const top = Math.max(0, ...counts);
+    const order = counts.map((_, c) => c).filter((c) => counts[c]! > 0 && labels[c]!.length > 0);
+    order.sort((a, b) => counts[b]! - counts[a]! || a - b);
+    for (const c of order) {
+      const n = counts[c]!;
+      if (n < minCount || (n !== top && n * 20 < total)) continue;
+      for (const t of labels[c]!) if (!out.includes(t)) out.push(t);
+    }
+    return out;
+  };
+  const count = fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 5 }), fc.integer({ min: 0, max: 1000 }));
+  fc.assert(fc.property(fc.array(count, { minLength: CLASS_COUNT, maxLength: CLASS_COUNT }), fc.boolean(), fc.boolean(), fc.integer({ min: 0, max: 10 }), (counts, sweep, proto, min) => {
+    expect(scanTypes(Uint32Array.from(counts), sweep, proto, min)).toEqual(reference(counts, sweep, proto, min));
+  }), { numRuns: 500 });
+});
