@@ -1,8 +1,8 @@
 /**
- * A set of ports (0-65535) that costs little for the common cases: one port
- * inline, a sorted list of ranges for a handful of ports or contiguous
- * scans (1-1024 is one range), and an 8 KiB bitmap once the ranges get
- * fragmented. Memory per set is bounded by the bitmap.
+ * A set of ports (0-65535) that costs little for the common cases: one
+ * range inline (a port, or a contiguous scan such as 1-1024: min to max), a
+ * sorted list of ranges for a handful of ports, and an 8 KiB bitmap once the
+ * ranges get fragmented. Memory per set is bounded by the bitmap.
  */
 
 export const MAX_RANGES = 128;
@@ -24,7 +24,8 @@ export class PortSet {
    * Sorted [lo, hi] pairs while ranges are used (a plain array), the bitmap
    * (an Int32Array), or null with one port: one field for both, as every
    * protocol of every source has one. #nRanges tells which: the ranges in
-   * use (1 or more), -1 for the bitmap, 0 for neither.
+   * use (1 or more), -1 for the bitmap, 0 for neither (the set is then
+   * the one range min-max: a sequential scan's next port touches no array).
    */
   #store: number[] | Int32Array | null = null;
   #nRanges = 0;
@@ -62,11 +63,21 @@ export class PortSet {
       this.min = this.max = port;
       return true;
     }
-    if (this.count === 1 && this.#store === null) {
-      if (port === this.min) return false;
-      // A plain array of small integers: a Uint16Array of 8 cost an ArrayBuffer and a view, ~200 bytes (tens of thousands of sources have one).
-      this.#store = [this.min, this.min, 0, 0];
-      this.#nRanges = 1;
+    if (this.#store === null) {
+      const lo = this.min;
+      const hi = this.max;
+      if (port >= lo && port <= hi) return false;
+      if (port === hi + 1) this.max = port;
+      else if (port === lo - 1) this.min = port;
+      else {
+        // A second range: a plain array of small integers (a Uint16Array of 8 cost an ArrayBuffer and a view, ~200 bytes; tens of thousands of sources have one).
+        this.#store = port < lo ? [port, port, lo, hi] : [lo, hi, port, port];
+        this.#nRanges = 2;
+        if (port < lo) this.min = port;
+        else this.max = port;
+      }
+      this.count++;
+      return true;
     }
     const added = this.#bits !== null ? this.#addBit(port) : this.#addRange(port);
     if (added) {
@@ -82,7 +93,7 @@ export class PortSet {
     if (this.count === 0) return null;
     if (this.#bits !== null) return { bits: this.#bits.slice() };
     if (this.#ranges !== null) return { ranges: Uint16Array.from(this.#ranges.slice(0, this.#nRanges * 2)) };
-    return { port: this.min };
+    return this.count === 1 ? { port: this.min } : { ranges: Uint16Array.of(this.min, this.max) };
   }
 
   /** Replaces the contents (taken over; the caller has checked that ranges are sorted and disjoint). */
@@ -125,7 +136,7 @@ export class PortSet {
   has(port: number): boolean {
     if (this.count === 0) return false;
     if (this.#bits !== null) return (this.#bits[port >>> 5]! & (1 << (port & 31))) !== 0;
-    if (this.#ranges === null) return port === this.min;
+    if (this.#ranges === null) return port >= this.min && port <= this.max;
     const i = this.#find(port);
     return i < this.#nRanges && this.#ranges[i * 2]! <= port;
   }
@@ -140,7 +151,10 @@ export class PortSet {
     if (this.#bits === null) {
       // Walk the stored ranges (never every port between min and max: a source
       // probing 22 and 8443 would cost thousands of lookups).
-      if (this.#ranges === null) return String(this.min);
+      if (this.#ranges === null) {
+        push(this.min, this.max);
+        return parts.join(',');
+      }
       const r = this.#ranges;
       for (let i = 0; i < this.#nRanges && parts.length <= limit; i++) push(r[i * 2]!, r[i * 2 + 1]!);
     } else {

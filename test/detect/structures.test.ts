@@ -23,6 +23,40 @@ describe('PortSet', () => {
     }), { numRuns: 60 });
   });
 
+  test('text and saved form agree with a Set, also for runs of adjacent ports and after a restore', () => {
+    const text = (ports: Set<number>): string => {
+      const sorted = [...ports].sort((x, y) => x - y);
+      const parts: string[] = [];
+      for (let i = 0; i < sorted.length; ) {
+        let j = i;
+        while (j + 1 < sorted.length && sorted[j + 1] === sorted[j]! + 1) j++;
+        parts.push(i === j ? String(sorted[i]) : `${sorted[i]}-${sorted[j]}`);
+        i = j + 1;
+      }
+      return parts.length > 64 ? `${parts.slice(0, 64).join(',')},...` : parts.join(',');
+    };
+    const run = fc.tuple(fc.integer({ min: 0, max: 65_500 }), fc.integer({ min: 1, max: 30 }), fc.boolean());
+    fc.assert(fc.property(fc.array(run, { maxLength: 40 }), (runs) => {
+      const a = new PortSet();
+      const b = new Set<number>();
+      for (const [start, len, down] of runs) {
+        for (let k = 0; k < len; k++) {
+          const p = down ? start + len - 1 - k : start + k;
+          expect(a.add(p)).toBe(!b.has(p) && (b.add(p), true));
+        }
+        expect(a.toString()).toBe(text(b));
+      }
+      const copy = new PortSet();
+      copy.restorePorts(a.portSnapshot());
+      expect(copy.toString()).toBe(text(b));
+      expect(copy.count).toBe(b.size);
+      for (const p of b) expect(copy.has(p)).toBe(true);
+      const snap = a.portSnapshot();
+      if (b.size === 1) expect(snap).toEqual({ port: [...b][0] });
+      if (b.size > 1 && text(b).split(',').length === 1) expect(snap).toEqual({ ranges: Uint16Array.of(a.min, a.max) });
+    }), { numRuns: 200 });
+  });
+
   test('contiguous scans stay one range; text form', () => {
     const s = new PortSet();
     for (let p = 1000; p <= 1500; p++) s.add(p);
