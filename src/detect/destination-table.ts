@@ -441,7 +441,10 @@ export class DestinationTable extends DestinationState {
   #ensureHll(m: More): void {
     if (m.hll !== null) return;
     const h = new HyperLogLog();
-    for (const k of this.keys()) h.add(k);
+    // What keys() yields, without a generator (every new episode of a source comes here).
+    if (m.map !== null) for (const k of m.map.keys()) h.add(k);
+    else if (m.keys !== null) for (let i = 0; i < m.keys.length; i++) h.add(m.keys[i] as string);
+    else if (this.#hasOne) h.add(this.#oneKey);
     m.hll = h;
   }
 }
