@@ -1,0 +1,53 @@
+/**
+ * line-bytes.ts helpers kept for speed, against the plain forms they stand
+ * for: shortText against latin1Slice, and the Interner (which compares a
+ * value to the last one by its bytes) against the text of the bytes.
+ */
+import { describe, expect, it } from 'vitest';
+import { bytesLine, Interner, shortText } from '../../src/parse/line-bytes.js';
+
+/** A small deterministic generator (xorshift32). */
+function rng(seed: number): () => number {
+  let x = seed | 0 || 1;
+  return () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return x >>> 0;
+  };
+}
+
+describe('shortText', () => {
+  it('is latin1Slice for every length, short tokens and others', () => {
+    const next = rng(3);
+    const b = Buffer.alloc(4096);
+    for (let i = 0; i < b.length; i++) b[i] = 32 + (next() % 95);
+    for (let i = 0; i < 20_000; i++) {
+      const from = next() % 4000;
+      const to = from + (next() % 24);
+      const s = shortText(b, from, to);
+      if (s !== b.latin1Slice(from, to)) expect(s).toBe(b.latin1Slice(from, to));
+    }
+  });
+});
+
+describe('Interner', () => {
+  it('answers the text of the bytes for repeats, changes, equal lengths, long values and slot collisions', () => {
+    bytesLine();
+    const next = rng(11);
+    const names = new Interner();
+    // A few values (some longer than the bytes kept for the last one), mostly repeated, some differing in one late byte.
+    const values = ['eth0', 'eth1', 'eth10', '00:16:3e:aa:bb:cc:00:16:3e:dd:ee:ff:08:00', '00:16:3e:aa:bb:cc:00:16:3e:dd:ee:ff:08:01', 'x'.repeat(64), `${'x'.repeat(64)}y`, `${'x'.repeat(64)}z`, 'DROP', 'DROQ'];
+    const b = Buffer.alloc(256);
+    let last = values[0] as string;
+    for (let i = 0; i < 20_000; i++) {
+      const v = next() % 3 === 0 ? (values[next() % values.length] as string) : next() % 7 === 0 ? `v${next() % 10_000}` : last;
+      const at = next() % 100;
+      b.fill(120);
+      b.write(v, at, 'latin1');
+      const got = names.get(b, at, at + v.length);
+      if (got !== v) expect(got).toBe(v);
+      last = v;
+    }
+  });
+});
