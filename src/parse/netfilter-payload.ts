@@ -14,7 +14,7 @@ import {
   type InnerPacket, type Packet, type SkipReason,
 } from '../model/packet.js';
 import { asciiLine, at, bytesAre, indexIn, Interner, isDigit, shortText, str } from './line-bytes.js';
-import { FULL_IPV6, fullIPv6 } from './ipv6-bytes.js';
+import { compressedIPv6, FULL_IPV6, fullIPv6 } from './ipv6-bytes.js';
 
 /** Field maxima: nf_log prints u8, u16, u32 and the 20-bit flow label. */
 const U8 = 0xff;
@@ -172,7 +172,7 @@ class LongAddresses {
       while (k < len && texts[at0 + k] === b[from + k]) k++;
       if (k === len) return this.#values[slot] as string;
     }
-    const v = (len === FULL_IPV6 ? fullIPv6(b, from) : null) ?? normalizedAddress(b.latin1Slice(from, to), b, from, to);
+    const v = (len === FULL_IPV6 ? fullIPv6(b, from) : compressedIPv6(b, from, to)) ?? normalizedAddress(b.latin1Slice(from, to), b, from, to);
     this.#hashes[slot] = h;
     this.#lengths[slot] = len;
     for (let k = 0; k < len; k++) texts[at0 + k] = b[from + k] as number;
