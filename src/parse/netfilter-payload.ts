@@ -188,32 +188,16 @@ function normalizedAddress(text: string, b: Buffer, from: number, to: number): s
 
 /** A dotted quad in [from, to) as parseIPv4 reads it (no leading zeros, 0-255, four parts); -1 when invalid. */
 export function ipv4(s: Uint8Array, from: number, to: number): number {
-  let value = 0;
-  let part = -1;
-  let dots = 0;
-  let digits = 0;
-  for (let i = from; i < to; i++) {
-    const c = s[i] as number;
-    if (c >= 48 && c <= 57) {
-      if (digits > 0 && part === 0) return -1; // leading zero: ambiguous (octal in some tools)
-      part = part < 0 ? c - 48 : part * 10 + (c - 48);
-      if (part > 255 || ++digits > 3) return -1;
-    } else if (c === 46 && part >= 0 && dots < 3) {
-      value = value * 256 + part;
-      part = -1;
-      digits = 0;
-      dots++;
-    } else return -1;
-  }
-  if (dots !== 3 || part < 0) return -1;
-  return value * 256 + part;
+  const n = quadWord(s, from, to);
+  return n >= 0 && numEnd === to ? n : -1;
 }
 
 /**
  * The dotted quad that starts at `from` and runs to the next space (or end),
- * read as ipv4() reads it, with numEnd set to the token's end; -1 (numEnd
- * unset) when the token is anything else, which address() then decides.
- * One pass: the token's end is found while its value is read.
+ * read as parseIPv4 reads it (no leading zeros, 0-255, four parts), with
+ * numEnd set to the token's end; -1 (numEnd unset) when the token is
+ * anything else, which address() then decides. One pass: the token's end
+ * is found while its value is read.
  */
 function quadWord(s: Uint8Array, from: number, end: number): number {
   let value = 0;
@@ -224,7 +208,7 @@ function quadWord(s: Uint8Array, from: number, end: number): number {
   for (; i < end; i++) {
     const c = s[i] as number;
     if (c >= 48 && c <= 57) {
-      if (digits > 0 && part === 0) return -1;
+      if (digits > 0 && part === 0) return -1; // leading zero: ambiguous (octal in some tools)
       part = part < 0 ? c - 48 : part * 10 + (c - 48);
       if (part > 255 || ++digits > 3) return -1;
     } else if (c === 46 && part >= 0 && dots < 3) {

@@ -10,6 +10,7 @@ import type { Packet } from '../../src/model/packet.js';
 import { normalizeIPv6, parseIPv4 } from '../../src/net/address.js';
 import { createParseContext, parseBytes, parseLine, type ParseResult } from '../../src/parse/index.js';
 import { compressedIPv6, fullIPv6 } from '../../src/parse/ipv6-bytes.js';
+import { rng } from '../helpers/rng.js';
 
 const ctx = () => createParseContext({ year: 2026, refTime: Date.UTC(2026, 11, 1) });
 
@@ -27,17 +28,6 @@ function fromBytes(text: string): ParseResult {
 function packet(r: ParseResult): Packet {
   if (r === null || typeof r !== 'object') throw new Error(`not a packet: ${String(r)}`);
   return r;
-}
-
-/** A small deterministic generator (xorshift32). */
-function rng(seed: number): () => number {
-  let x = seed | 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return x >>> 0;
-  };
 }
 
 const hex4 = (v: number, upper = false): string => {

@@ -6,17 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { bytesLine, findText, Interner, shortText } from '../../src/parse/line-bytes.js';
-
-/** A small deterministic generator (xorshift32). */
-function rng(seed: number): () => number {
-  let x = seed | 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return x >>> 0;
-  };
-}
+import { rng } from '../helpers/rng.js';
 
 describe('shortText', () => {
   it('is latin1Slice for every length, short tokens and others', () => {
