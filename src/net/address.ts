@@ -6,8 +6,30 @@
 
 export type Family = 4 | 6;
 
+/**
+ * The last two addresses the log parser read as dotted quads, with their
+ * values (rememberIPv4): a packet's source and destination are parsed again
+ * by several stages, and the same string answers here without being read.
+ */
+const knownText: Array<string | null> = [null, null];
+const knownValue = [0, 0];
+let knownNext = 0;
+
+/** Tells parseIPv4 that `text` reads as `value` (which must be what parseIPv4 makes of it). */
+export function rememberIPv4(text: string, value: number): void {
+  knownText[knownNext] = text;
+  knownValue[knownNext] = value;
+  knownNext ^= 1;
+}
+
 /** Parses a dotted quad to an unsigned 32-bit number; null when invalid. */
 export function parseIPv4(s: string): number | null {
+  if (s === knownText[0]) return knownValue[0] as number;
+  if (s === knownText[1]) return knownValue[1] as number;
+  return readIPv4(s);
+}
+
+function readIPv4(s: string): number | null {
   let value = 0;
   let part = -1;
   let dots = 0;

@@ -41,6 +41,55 @@ export function fullIPv6(b: Uint8Array, from: number): string | null {
   return formatGroups(groups);
 }
 
+/**
+ * The normalized text of an address written in hex groups and colons with
+ * at most one `::` (a compressed form: `2a04:958:ef34:2::ea22`), read from
+ * b[from, to); null for any other token, including every form parseIPv6
+ * refuses and the dotted-tail form it takes (the caller then uses the
+ * general parser). One pass over the bytes, no string of the token.
+ */
+export function compressedIPv6(b: Uint8Array, from: number, to: number): string | null {
+  if (to - from < 2 || to - from > FULL_IPV6) return null;
+  let n = 0;
+  let gap = -1; // where `::` stands: the number of groups before it
+  let v = 0;
+  let digits = 0;
+  let i = from;
+  if (b[i] === 58) {
+    if (b[i + 1] !== 58) return null;
+    gap = 0;
+    i += 2;
+  }
+  if (i < to) {
+    for (;; i++) {
+      const c = i < to ? (b[i] as number) : 58; // the end closes the last group
+      if (c === 58) {
+        if (digits === 0 || n === 8) return null;
+        groups[n++] = v;
+        v = 0;
+        digits = 0;
+        if (i >= to) break;
+        if (i + 1 < to && b[i + 1] === 58) {
+          if (gap >= 0) return null;
+          gap = n;
+          if (++i + 1 === to) break;
+        }
+        continue;
+      }
+      const d = hexDigit(c);
+      if (d < 0 || ++digits > 4) return null;
+      v = v * 16 + d;
+    }
+  }
+  if (gap < 0) return n === 8 ? formatGroups(groups) : null;
+  if (n > 7) return null;
+  // The groups after `::` move to the end; the ones it stands for are zero.
+  const tail = n - gap;
+  for (let k = 0; k < tail; k++) groups[7 - k] = groups[n - 1 - k] as number;
+  for (let k = gap; k < 8 - tail; k++) groups[k] = 0;
+  return formatGroups(groups);
+}
+
 /** formatIPv6(g) written into one buffer and decoded once. */
 function formatGroups(g: Uint16Array): string {
   const run = zeroRun(g);

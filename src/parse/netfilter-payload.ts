@@ -8,13 +8,13 @@
  * One pass over the line's bytes (line-bytes.ts): no regex, and no
  * substring for numbers or IPv4 addresses.
  */
-import { normalizeIPv6 } from '../net/address.js';
+import { normalizeIPv6, rememberIPv4 } from '../net/address.js';
 import {
   IP_CE, IP_DF, IP_MF, TCP_ACK, TCP_CWR, TCP_ECE, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TCP_URG,
   type InnerPacket, type Packet, type SkipReason,
 } from '../model/packet.js';
-import { asciiLine, at, bytesAre, indexIn, Interner, isDigit, str } from './line-bytes.js';
-import { FULL_IPV6, fullIPv6 } from './ipv6-bytes.js';
+import { asciiLine, at, bytesAre, indexIn, Interner, isDigit, shortText, str } from './line-bytes.js';
+import { compressedIPv6, FULL_IPV6, fullIPv6 } from './ipv6-bytes.js';
 
 /** Field maxima: nf_log prints u8, u16, u32 and the 20-bit flow label. */
 const U8 = 0xff;
@@ -134,7 +134,7 @@ class Ipv4Strings {
     if (!asciiLine()) return str(b, from, to);
     const slot = Math.imul(n | 0, 0x9e3779b1) >>> 16;
     if (this.#nums[slot] === (n | 0)) return this.#strings[slot] as string;
-    const fresh = b.latin1Slice(from, to);
+    const fresh = shortText(b, from, to);
     this.#nums[slot] = n | 0;
     this.#strings[slot] = fresh;
     return fresh;
@@ -172,7 +172,7 @@ class LongAddresses {
       while (k < len && texts[at0 + k] === b[from + k]) k++;
       if (k === len) return this.#values[slot] as string;
     }
-    const v = (len === FULL_IPV6 ? fullIPv6(b, from) : null) ?? normalizedAddress(b.latin1Slice(from, to), b, from, to);
+    const v = (len === FULL_IPV6 ? fullIPv6(b, from) : compressedIPv6(b, from, to)) ?? normalizedAddress(b.latin1Slice(from, to), b, from, to);
     this.#hashes[slot] = h;
     this.#lengths[slot] = len;
     for (let k = 0; k < len; k++) texts[at0 + k] = b[from + k] as number;
@@ -188,11 +188,24 @@ function normalizedAddress(text: string, b: Buffer, from: number, to: number): s
 
 /** A dotted quad in [from, to) as parseIPv4 reads it (no leading zeros, 0-255, four parts); -1 when invalid. */
 export function ipv4(s: Uint8Array, from: number, to: number): number {
+  const n = quadWord(s, from, to);
+  return n >= 0 && numEnd === to ? n : -1;
+}
+
+/**
+ * The dotted quad that starts at `from` and runs to the next space (or end),
+ * read as parseIPv4 reads it (no leading zeros, 0-255, four parts), with
+ * numEnd set to the token's end; -1 (numEnd unset) when the token is
+ * anything else, which address() then decides. One pass: the token's end
+ * is found while its value is read.
+ */
+function quadWord(s: Uint8Array, from: number, end: number): number {
   let value = 0;
   let part = -1;
   let dots = 0;
   let digits = 0;
-  for (let i = from; i < to; i++) {
+  let i = from;
+  for (; i < end; i++) {
     const c = s[i] as number;
     if (c >= 48 && c <= 57) {
       if (digits > 0 && part === 0) return -1; // leading zero: ambiguous (octal in some tools)
@@ -203,10 +216,29 @@ export function ipv4(s: Uint8Array, from: number, to: number): number {
       part = -1;
       digits = 0;
       dots++;
-    } else return -1;
+    } else if (c === 32) break;
+    else return -1;
   }
   if (dots !== 3 || part < 0) return -1;
+  numEnd = i;
   return value * 256 + part;
+}
+
+/**
+ * The SRC=/DST= value at `from` (its end in numEnd); '' when invalid. A
+ * dotted quad is read in one pass and its text is remembered with its value
+ * (net/address.ts rememberIPv4: later stages parse it again); anything else
+ * goes through address().
+ */
+function hostAddress(s: Buffer, from: number, end: number, kept?: Interner): string {
+  const n = quadWord(s, from, end);
+  if (n < 0) {
+    numEnd = wordEnd(s, from, end);
+    return address(s, from, numEnd, end, kept);
+  }
+  const text = kept !== undefined ? kept.get(s, from, numEnd) : addresses.get(n, s, from, numEnd);
+  rememberIPv4(text, n);
+  return text;
 }
 
 /** Address token value in [from, to), normalized; '' when invalid. Dotted quads are already canonical (and interned when `kept` is given). */
@@ -367,8 +399,8 @@ export function parsePayload(s: Buffer, start: number, end: number, p: Packet): 
       case 83: // S
         if (c1 === 82 && at(s, i + 3, end) === 61) { // SRC=
           dup = p.src !== '';
-          j = wordEnd(s, i + 4, end);
-          if ((p.src = address(s, i + 4, j, end)) === '') return 'bad-address';
+          if ((p.src = hostAddress(s, i + 4, end)) === '') return 'bad-address';
+          j = numEnd;
           srcV6 = j - i - 4 > 15 || at(s, i + 5, end) === 58 || at(s, i + 6, end) === 58 || at(s, i + 7, end) === 58 || at(s, i + 8, end) === 58 ? isV6(p.src) : false;
         } else if (c1 === 80 && at(s, i + 3, end) === 61) {
           if (at(s, i + 2, end) === 73) { dup = (seen & SEEN_SPI) !== 0; seen |= SEEN_SPI; v = hexNum(s, i + 4, end, U32); } // SPI= (AH, ESP)
@@ -383,8 +415,8 @@ export function parsePayload(s: Buffer, start: number, end: number, p: Packet): 
       case 68: // D
         if (c1 === 83 && at(s, i + 3, end) === 61) { // DST=
           dup = p.dst !== '';
-          j = wordEnd(s, i + 4, end);
-          if ((p.dst = address(s, i + 4, j, end, destinations)) === '') return 'bad-address';
+          if ((p.dst = hostAddress(s, i + 4, end, destinations)) === '') return 'bad-address';
+          j = numEnd;
         } else if (c1 === 80 && at(s, i + 3, end) === 61) { dup = p.dport !== -1; v = p.dport = num(s, i + 4, end, U16); j = numEnd; } // DPT=
         else if (c1 === 70 && tokenIs(s, i, 2, end)) { p.ipFlags |= IP_DF; j = i + 2; } // DF
         break;

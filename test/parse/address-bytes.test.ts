@@ -9,7 +9,8 @@ import { describe, expect, it } from 'vitest';
 import type { Packet } from '../../src/model/packet.js';
 import { normalizeIPv6, parseIPv4 } from '../../src/net/address.js';
 import { createParseContext, parseBytes, parseLine, type ParseResult } from '../../src/parse/index.js';
-import { fullIPv6 } from '../../src/parse/ipv6-bytes.js';
+import { compressedIPv6, fullIPv6 } from '../../src/parse/ipv6-bytes.js';
+import { rng } from '../helpers/rng.js';
 
 const ctx = () => createParseContext({ year: 2026, refTime: Date.UTC(2026, 11, 1) });
 
@@ -29,21 +30,13 @@ function packet(r: ParseResult): Packet {
   return r;
 }
 
-/** A small deterministic generator (xorshift32). */
-function rng(seed: number): () => number {
-  let x = seed | 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return x >>> 0;
-  };
-}
-
 const hex4 = (v: number, upper = false): string => {
   const t = v.toString(16).padStart(4, '0');
   return upper ? t.toUpperCase() : t;
 };
+
+/** A valid dotted quad's value, computed apart from parseIPv4. */
+const quadValue = (a: string): number => a.split('.').reduce((v, part) => v * 256 + Number(part), 0);
 
 describe('dotted quads from bytes', () => {
   const cases = [
@@ -78,6 +71,37 @@ describe('dotted quads from bytes', () => {
     const z = Buffer.from(line('0.0.0.0'), 'latin1');
     expect(packet(parseBytes(z, 0, z.length, c, true)).src).toBe('0.0.0.0');
   });
+
+  it('random tokens of digits and dots as SRC= and DST= are read as parseIPv4 reads them, and parseIPv4 of the text read agrees', () => {
+    const next = rng(19);
+    const alphabet = '0123456789..........1259x:';
+    const c = ctx();
+    let kept = 0;
+    for (let i = 0; i < 50_000; i++) {
+      let a = '';
+      const len = 1 + (next() % 17);
+      for (let k = 0; k < len; k++) a += alphabet[next() % alphabet.length];
+      // Most random tokens are refused: every fourth is made a valid quad, with leading zeros now and then.
+      if (i % 4 === 0) a = [next() % 300, next() % 256, next() % 256, next() % 256].map((v) => (next() % 9 === 0 ? `0${v}` : String(v))).join('.');
+      const want = parseIPv4(a);
+      const other = `${next() % 256}.${next() % 256}.0.${next() % 256}`;
+      for (const [src, dst] of [[a, other], [other, a]] as const) {
+        const b = Buffer.from(line(src, dst), 'latin1');
+        const r = parseBytes(b, 0, b.length, c, true);
+        if (want === null) {
+          // A refused token may still be another address form (IPv6 with a colon); it is never read as a quad.
+          if (typeof r === 'object' && r !== null) expect(parseIPv4(src === a ? r.src : r.dst)).toBeNull();
+          continue;
+        }
+        const p = packet(r);
+        expect([p.src, p.dst]).toEqual([src, dst]);
+        // The texts just read are remembered with their values (net/address.ts): the answers stay exact.
+        expect([parseIPv4(p.src), parseIPv4(p.dst)]).toEqual([quadValue(src), quadValue(dst)]);
+        kept++;
+      }
+    }
+    expect(kept).toBeGreaterThan(10_000);
+  });
 });
 
 describe('full-form IPv6 from bytes', () => {
@@ -100,6 +124,38 @@ describe('full-form IPv6 from bytes', () => {
     expect(fullIPv6(Buffer.from('0000:0000:0000:0000:0000:0000:0000:0000'), 0)).toBe('::');
     expect(fullIPv6(Buffer.from('0000:0000:0000:0000:0000:ffff:c000:0201'), 0)).toBe('::ffff:192.0.2.1');
     expect(fullIPv6(Buffer.from('2001:0db8:0000:0000:0001:0000:0000:0001'), 0)).toBe('2001:db8::1:0:0:1');
+  });
+
+  it('compressed forms read from bytes match normalizeIPv6, and random tokens are never read differently', () => {
+    const next = rng(77);
+    for (let t = 0; t < 20_000; t++) {
+      const g = Array.from({ length: 8 }, () => ((next() & 1) === 0 ? 0 : next() & [0xf, 0xff, 0xffff][next() % 3]!));
+      if (t % 97 === 0) g.splice(0, 6, 0, 0, 0, 0, 0, 0xffff);
+      // Compress a random run (possibly empty or of nonzero groups, which is still a valid token for a parser) with `::`.
+      const at = next() % 9;
+      const len = Math.min(8 - at, next() % 9);
+      const parts = g.map((v) => (t % 5 === 0 ? v.toString(16).toUpperCase() : v.toString(16)));
+      const text = len === 0 && t % 2 === 0 ? parts.join(':') : `${parts.slice(0, at).join(':')}::${parts.slice(at + len).join(':')}`;
+      const b = Buffer.from(`x${text}y`, 'latin1');
+      const got = compressedIPv6(b, 1, 1 + text.length);
+      const want = normalizeIPv6(text);
+      if (want !== null && text.length <= 39) expect([text, got]).toEqual([text, want]);
+      else if (got !== null) expect([text, got]).toEqual([text, want]);
+    }
+    const alphabet = '0123456789abcdefABCDEF:::::.%';
+    for (let t = 0; t < 50_000; t++) {
+      let text = '';
+      const n = 1 + (next() % 20);
+      for (let k = 0; k < n; k++) text += alphabet[next() % alphabet.length];
+      const got = compressedIPv6(Buffer.from(text, 'latin1'), 0, text.length);
+      if (got !== null && got !== normalizeIPv6(text)) expect([text, got]).toEqual([text, normalizeIPv6(text)]);
+    }
+    for (const [t, want] of [['::', '::'], ['::1', '::1'], ['1::', '1::'], ['2a04:958:ef34:2::ea22', '2a04:958:ef34:2::ea22'], ['1:0:0:2::', '1:0:0:2::'], ['0:0::0:1', '::1']] as const) {
+      expect(compressedIPv6(Buffer.from(t), 0, t.length)).toBe(want);
+    }
+    for (const t of [':', ':::', '1:::2', '1::2::3', '1:2:3:4:5:6:7', '1:2:3:4:5:6:7:8:9', '1:2:3:4::5:6:7:8', '12345::1', '::1:', ':1::', '::ffff:1.2.3.4', 'fe80::1%eth0']) {
+      expect(compressedIPv6(Buffer.from(t), 0, t.length)).toBeNull();
+    }
   });
 
   it('leaves every other 39-byte token to the general parser', () => {
