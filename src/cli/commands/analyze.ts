@@ -5,7 +5,6 @@
  */
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { setFlagsFromString } from 'node:v8';
 import { loadConfig } from '../../config/load.js';
 import { fileTime, openJournal, orderRotated, pipeLines, type LineSink } from '../../sources/index.js';
 import { createParseContext, journalIdentifiers, type ParseContext } from '../../parse/index.js';
@@ -39,19 +38,6 @@ async function wholeReport(r: ReportStream): Promise<Report> {
   for await (const batch of r.batches) sources.push(...batch);
   return withSources(r.head, sources);
 }
-
-/**
- * While the logs are read: how far V8 lets the old generation grow past what
- * survived the last full collection before it collects again, in percent.
- * Scoring promotes much that dies soon after (grown port sets and lists,
- * replaced per-destination tables): with V8's own factor (up to 4x while
- * collections are cheap) that garbage sat uncollected, and a 1M-line mixed
- * log ended its reading with ~175 MB of heap in use around ~107 MB live and
- * peaked at 295-320 MiB RSS; with 30 it peaks at 259-267 MiB for ~5% more
- * CPU. Set for the process (threads share V8's flags) and only by analyze,
- * a run with a known end; the daemon keeps V8's default.
- */
-const HEAP_GROWING_PERCENT = 30;
 
 interface AnalyzeOpts {
   config?: string;
@@ -121,7 +107,6 @@ async function analyze(files: string[], opts: AnalyzeOpts): Promise<void> {
   const until = opts.until !== undefined ? parseTimeOption(opts.until, '--until') : undefined;
 
   const cfg = loadConfig(opts.config);
-  setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
   const out = process.stdout;
   const aopts: AnalysisOptions = {
     cfg,
@@ -228,9 +213,6 @@ async function analyze(files: string[], opts: AnalyzeOpts): Promise<void> {
     }
 
     progress?.done();
-    // The live set no longer grows and the report's objects die young: V8's own factor again (0),
-    // which spares a report of a million sources the extra full collections (distinct, text: ~+20% CPU).
-    setFlagsFromString('--heap-growing-percent=0');
     // Nothing could be read at all: an empty report would only mislead.
     if (failures > 0 && failures === inputs.length) {
       process.exitCode = 1;
