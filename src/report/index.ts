@@ -4,5 +4,5 @@ export { renderText, topLimits, type TextOptions } from './text-report.js';
 export { CSV_FIELDS, DEFAULT_CSV_FIELDS, csvHeader, csvRow, unknownCsvFields } from './csv-rows.js';
 export { BlockWriter, writeJsonPieces, writeJsonReport, writeTextReport, type ReportStream } from './report-writer.js';
 export { HourlyTimeline } from './timeline.js';
-export { jsonSource } from './json-report.js';
+export { jsonSource, jsonSources } from './json-report.js';
 export { CSP, HTML_TOP, renderHtmlReport, renderMailHtml, type MailImage, type PageOptions } from './html/index.js';

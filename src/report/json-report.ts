@@ -44,7 +44,26 @@ const NEST_CLOSE = '\n  ]\n]'.length;
  * `first`: the source opens the array (no comma before it).
  */
 export function jsonSource(s: SourceReport, first: boolean): string {
-  return `${first ? '\n    ' : ',\n    '}${JSON.stringify([[s]], null, 2).slice(NEST_OPEN, -NEST_CLOSE)}`;
+  return `${first ? '\n    ' : ',\n    '}${nested([s])}`;
+}
+
+/** Sources at the depth of the report's array, joined as JSON.stringify joins them. */
+function nested(sources: readonly SourceReport[]): string {
+  return JSON.stringify([sources], null, 2).slice(NEST_OPEN, -NEST_CLOSE);
+}
+
+/**
+ * Sources per JSON.stringify call in jsonSources: one call for several is
+ * cheaper than one each (about a sixth less time), and sixteen sources of
+ * a few KiB keep the string well below 128 KiB.
+ */
+const GROUP = 16;
+
+/** The text of `sources.map((s) => jsonSource(s, false)).join('')`, in pieces of several sources. */
+export function jsonSources(sources: readonly SourceReport[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < sources.length; i += GROUP) out.push(`,\n    ${nested(sources.slice(i, i + GROUP))}`);
+  return out;
 }
 
 /** Between the last source and the frame's tail: the array's closing line, when it has elements. */

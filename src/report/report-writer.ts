@@ -8,7 +8,7 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import type { ReportHead, SourceReport } from '../model/report.js';
-import { jsonFrame, jsonSource, jsonSourcesEnd } from './json-report.js';
+import { jsonFrame, jsonSources, jsonSourcesEnd } from './json-report.js';
 import { isAttacker, textHead, textSourceDetail, textTail, type TextOptions } from './text-report.js';
 
 const BLOCK = 64 * 1024;
@@ -66,15 +66,15 @@ export interface ReportStream {
 /** `--json`: the same bytes as `JSON.stringify(report, null, 2)` and a newline. */
 export async function writeJsonReport(out: Writable, report: ReportStream): Promise<void> {
   async function* pieces(): AsyncGenerator<string[]> {
-    for await (const batch of report.batches) yield batch.map((s) => jsonSource(s, false));
+    for await (const batch of report.batches) yield jsonSources(batch);
   }
   await writeJsonPieces(out, report.head, pieces());
 }
 
 /**
  * `--json` from sources already stringified as `jsonSource(s, false)`, in
- * the report's order (a partitioned analysis builds them in its threads, as
- * UTF-8 bytes: a piece may then hold several sources).
+ * the report's order; a piece may hold several sources (jsonSources, and a
+ * partitioned analysis's threads, which send them as UTF-8 bytes).
  */
 export async function writeJsonPieces(out: Writable, head: ReportHead, batches: AsyncIterable<ReadonlyArray<string | Uint8Array>>): Promise<void> {
   const w = new BlockWriter(out);

@@ -12,7 +12,7 @@ import { defaultConfig } from '../../src/config/load.js';
 import { buildAnalysis, type Analysis } from '../../src/pipeline/analysis.js';
 import type { ReportHead, SourceReport } from '../../src/model/report.js';
 import { createParseContext } from '../../src/parse/index.js';
-import { renderText, topLimits, writeJsonReport, writeTextReport, type ReportStream, type TextOptions } from '../../src/report/index.js';
+import { jsonSource, jsonSources, renderText, topLimits, writeJsonReport, writeTextReport, type ReportStream, type TextOptions } from '../../src/report/index.js';
 import { openLog, readLineBytes } from '../../src/sources/index.js';
 
 const FILES = [
@@ -117,5 +117,16 @@ describe('report writers', () => {
     expect(text.maxBuffered).toBeLessThan(256 * 1024);
     expect(text.text).toContain('    Total scan sources: 10000\n');
     expect(text.text).toBe(renderText({ ...r.head, sources: r.sources }, textOptions(0, 5)));
+  });
+
+  it('stringify several sources per piece exactly as one each', () => {
+    const { sources } = synthetic(50);
+    sources[7] = { ...sources[7] as SourceReport, addresses: ['192.0.2.7'], asOrg: undefined, city: 'Zürich \u2028 "x"' };
+    for (const n of [0, 1, 15, 16, 17, 33, 50]) {
+      const some = sources.slice(0, n);
+      const pieces = jsonSources(some);
+      expect(pieces.length).toBe(Math.ceil(n / 16));
+      expect(pieces.join('')).toBe(some.map((s) => jsonSource(s, false)).join(''));
+    }
   });
 });
