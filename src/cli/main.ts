@@ -7,7 +7,7 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError, EX_CONFIG } from '../config/errors.js';
 import { UsageError } from './usage-error.js';
-import { COMMANDS } from './commands/index.js';
+import { commandsFor } from './commands/index.js';
 import { VERSION } from './version.js';
 import { setDefaultConfigLoader } from '../config/load.js';
 import { applyPsadConf } from '../config/psad-import.js';
@@ -19,7 +19,11 @@ function say(text: string): void {
   process.stderr.write(`tsad: ${escapeLines(text)}\n`);
 }
 
-export function buildProgram(): Command {
+/** Top-level options that take a value (so the word after one is not a command). */
+const VALUED = ['--psad-conf'];
+
+/** The program with the commands `args` (argv without node and the script) need: the one it names, or all. */
+export async function buildProgram(args: readonly string[]): Promise<Command> {
   const program = new Command('tsad')
     .description('Port-scan attack detector for Linux firewalls (iptables, ip6tables, nftables LOG lines)')
     .version(VERSION, '-V, --version')
@@ -40,13 +44,13 @@ export function buildProgram(): Command {
       return cfg;
     });
   });
-  for (const register of COMMANDS) register(program);
+  for (const register of await commandsFor(args, VALUED)) register(program);
   return program;
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
   try {
+    const program = await buildProgram(argv.slice(2));
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
