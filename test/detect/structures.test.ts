@@ -57,6 +57,22 @@ describe('PortSet', () => {
     }), { numRuns: 200 });
   });
 
+  test('a second range below or above the first, then up to five ranges: order, text and saved form', () => {
+    // The array made for a second range has room for four; the fifth grows it.
+    for (const [ports, text, ranges] of [
+      [[500, 501, 100], '100,500-501', [100, 100, 500, 501]],
+      [[500, 499, 900], '499-500,900', [499, 500, 900, 900]],
+      [[500, 900, 100, 700], '100,500,700,900', [100, 100, 500, 500, 700, 700, 900, 900]],
+      [[500, 900, 100, 700, 300], '100,300,500,700,900', [100, 100, 300, 300, 500, 500, 700, 700, 900, 900]],
+      [[500, 900, 100, 700, 300, 800, 600, 400, 200], '100,200,300,400,500,600,700,800,900', null],
+    ] as const) {
+      const s = new PortSet();
+      for (const p of ports) s.add(p);
+      expect(s.toString(), ports.join()).toBe(text);
+      expect(s.portSnapshot()).toEqual({ ranges: Uint16Array.from(ranges ?? [100, 100, 200, 200, 300, 300, 400, 400, 500, 500, 600, 600, 700, 700, 800, 800, 900, 900]) });
+    }
+  });
+
   test('contiguous scans stay one range; text form', () => {
     const s = new PortSet();
     for (let p = 1000; p <= 1500; p++) s.add(p);
