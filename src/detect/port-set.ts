@@ -6,8 +6,8 @@
  */
 
 export const MAX_RANGES = 128;
-/** Array slots (two per range) when a second range appears. */
-const FIRST_SLOTS = 8;
+/** Ranges the array made for a second range has room for. */
+const FIRST_SLOTS = 4;
 /** 32-bit words of the bitmap. */
 export const PORT_WORDS = 2048;
 
@@ -23,7 +23,9 @@ export class PortSet {
   /** The lowest port in the high 16 bits, the highest in the low 16 (one field for two: every protocol record has a set). */
   #mm = 0;
   /**
-   * Sorted [lo, hi] pairs while ranges are used (a plain array), the bitmap
+   * Sorted ranges while ranges are used (a plain array, one element a range:
+   * lo in the high 16 bits, hi in the low 16, an int32 small integer, half
+   * the memory of a pair and of the garbage copies leave), the bitmap
    * (an Int32Array), or null with one port: one field for both, as every
    * protocol of every source has one. #nRanges tells which: the ranges in
    * use (1 or more), -1 for the bitmap, 0 for neither (the set is then
@@ -77,13 +79,13 @@ export class PortSet {
         // two-range array copied then was garbage promoted to the old generation (~5 MB there).
         const r = new Array<number>(FIRST_SLOTS).fill(0);
         if (port < lo) {
-          r[0] = r[1] = this.min = port;
-          r[2] = lo;
-          r[3] = hi;
+          r[0] = range(port, port);
+          r[1] = range(lo, hi);
+          this.min = port;
         } else {
-          r[0] = lo;
-          r[1] = hi;
-          r[2] = r[3] = this.max = port;
+          r[0] = range(lo, hi);
+          r[1] = range(port, port);
+          this.max = port;
         }
         this.#store = r;
         this.#nRanges = 2;
@@ -104,7 +106,15 @@ export class PortSet {
   portSnapshot(): PortSetSnapshot {
     if (this.count === 0) return null;
     if (this.#bits !== null) return { bits: this.#bits.slice() };
-    if (this.#ranges !== null) return { ranges: Uint16Array.from(this.#ranges.slice(0, this.#nRanges * 2)) };
+    const r = this.#ranges;
+    if (r !== null) {
+      const out = new Uint16Array(this.#nRanges * 2);
+      for (let i = 0; i < this.#nRanges; i++) {
+        out[i * 2] = r[i]! >>> 16;
+        out[i * 2 + 1] = r[i]! & 0xffff;
+      }
+      return { ranges: out };
+    }
     return this.count === 1 ? { port: this.min } : { ranges: Uint16Array.of(this.min, this.max) };
   }
 
@@ -124,8 +134,8 @@ export class PortSet {
 
   #restoreRanges(r: Uint16Array): void {
     const n = r.length >>> 1;
-    const ranges = new Array<number>(n * 2);
-    for (let i = 0; i < n * 2; i++) ranges[i] = r[i] as number;
+    const ranges = new Array<number>(n);
+    for (let i = 0; i < n; i++) ranges[i] = range(r[i * 2]!, r[i * 2 + 1]!);
     this.#store = n > 0 ? ranges : null;
     this.#nRanges = n;
     for (let i = 0; i < n; i++) this.count += r[i * 2 + 1]! - r[i * 2]! + 1;
@@ -150,7 +160,7 @@ export class PortSet {
     if (this.#bits !== null) return (this.#bits[port >>> 5]! & (1 << (port & 31))) !== 0;
     if (this.#ranges === null) return port >= this.min && port <= this.max;
     const i = this.#find(port);
-    return i < this.#nRanges && this.#ranges[i * 2]! <= port;
+    return i < this.#nRanges && this.#ranges[i]! >>> 16 <= port;
   }
 
   /** Compact text such as "22,80,1000-1500"; at most `limit` items, then "...". */
@@ -168,7 +178,7 @@ export class PortSet {
         return parts.join(',');
       }
       const r = this.#ranges;
-      for (let i = 0; i < this.#nRanges && parts.length <= limit; i++) push(r[i * 2]!, r[i * 2 + 1]!);
+      for (let i = 0; i < this.#nRanges && parts.length <= limit; i++) push(r[i]! >>> 16, r[i]! & 0xffff);
     } else {
       // Bitmap: visit set bits only, a 32-port word at a time.
       const bits = this.#bits;
@@ -198,7 +208,7 @@ export class PortSet {
     let hi = this.#nRanges;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (r[mid * 2 + 1]! < port) lo = mid + 1;
+      if ((r[mid]! & 0xffff) < port) lo = mid + 1;
       else hi = mid;
     }
     return lo;
@@ -207,26 +217,26 @@ export class PortSet {
   #addRange(port: number): boolean {
     let r = this.#ranges as number[];
     const i = this.#find(port);
-    if (i < this.#nRanges && r[i * 2]! <= port) return false;
-    const joinsPrev = i > 0 && r[i * 2 - 1]! === port - 1;
-    const joinsNext = i < this.#nRanges && r[i * 2]! === port + 1;
+    if (i < this.#nRanges && r[i]! >>> 16 <= port) return false;
+    const joinsPrev = i > 0 && (r[i - 1]! & 0xffff) === port - 1;
+    const joinsNext = i < this.#nRanges && r[i]! >>> 16 === port + 1;
     if (joinsPrev && joinsNext) {
-      r[i * 2 - 1] = r[i * 2 + 1]!;
+      r[i - 1] = (r[i - 1]! & ~0xffff) | (r[i]! & 0xffff);
       // Plain loops: Array.prototype.copyWithin on a plain array is a slow generic builtin.
-      const end = this.#nRanges * 2 - 2;
-      for (let j = i * 2; j < end; j++) r[j] = r[j + 2]!;
+      const end = this.#nRanges - 1;
+      for (let j = i; j < end; j++) r[j] = r[j + 1]!;
       this.#nRanges--;
-    } else if (joinsPrev) r[i * 2 - 1] = port;
-    else if (joinsNext) r[i * 2] = port;
+    } else if (joinsPrev) r[i - 1] = (r[i - 1]! & ~0xffff) | port;
+    else if (joinsNext) r[i] = range(port, r[i]! & 0xffff);
     else {
       if (this.#nRanges === MAX_RANGES) return this.#toBitmap(port);
-      if ((this.#nRanges + 1) * 2 > r.length) {
-        const bigger = new Array<number>(Math.max(4, r.length * 2)).fill(0);
+      if (this.#nRanges + 1 > r.length) {
+        const bigger = new Array<number>(r.length * 2).fill(0);
         for (let j = 0; j < r.length; j++) bigger[j] = r[j] as number;
         this.#store = r = bigger;
       }
-      for (let j = this.#nRanges * 2 - 1; j >= i * 2; j--) r[j + 2] = r[j]!;
-      r[i * 2] = r[i * 2 + 1] = port;
+      for (let j = this.#nRanges - 1; j >= i; j--) r[j + 1] = r[j]!;
+      r[i] = range(port, port);
       this.#nRanges++;
     }
     return true;
@@ -235,7 +245,7 @@ export class PortSet {
   #toBitmap(port: number): boolean {
     const bits = new Int32Array(PORT_WORDS);
     const r = this.#ranges as number[];
-    for (let i = 0; i < this.#nRanges; i++) for (let p = r[i * 2]!; p <= r[i * 2 + 1]!; p++) bits[p >>> 5] = bits[p >>> 5]! | (1 << (p & 31));
+    for (let i = 0; i < this.#nRanges; i++) for (let p = r[i]! >>> 16; p <= (r[i]! & 0xffff); p++) bits[p >>> 5] = bits[p >>> 5]! | (1 << (p & 31));
     this.#store = bits;
     this.#nRanges = -1;
     return this.#addBit(port);
@@ -249,4 +259,9 @@ export class PortSet {
     bits[w] = bits[w]! | m;
     return true;
   }
+}
+
+/** One range as an array element: lo in the high 16 bits, hi in the low 16 (an int32, so a small integer for V8). */
+function range(lo: number, hi: number): number {
+  return (lo << 16) | hi;
 }

@@ -73,6 +73,21 @@ describe('PortSet', () => {
     }
   });
 
+  test('ranges of high ports (the top bit of a packed range) join, save and restore', () => {
+    const s = new PortSet();
+    for (const p of [65535, 40000, 65533, 32767, 32768, 65534, 0, 40001]) s.add(p);
+    expect(s.toString()).toBe('0,32767-32768,40000-40001,65533-65535');
+    expect([s.min, s.max, s.count]).toEqual([0, 65535, 8]);
+    expect(s.has(65534) && s.has(32768) && !s.has(32769) && !s.has(65532)).toBe(true);
+    const snap = s.portSnapshot();
+    expect(snap).toEqual({ ranges: Uint16Array.of(0, 0, 32767, 32768, 40000, 40001, 65533, 65535) });
+    const copy = new PortSet();
+    copy.restorePorts(snap);
+    copy.add(32769);
+    copy.add(65532);
+    expect(copy.toString()).toBe('0,32767-32769,40000-40001,65532-65535');
+  });
+
   test('contiguous scans stay one range; text form', () => {
     const s = new PortSet();
     for (let p = 1000; p <= 1500; p++) s.add(p);
