@@ -36,8 +36,14 @@ export class SourceTable {
    * IPv4 keys, open addressing: cell h is [2h] the address as int32, [2h + 1]
    * the source's index in #order (FREE: an empty cell). Side by side, a probe
    * of a new address (a cache miss in a table of millions) costs one miss, not two.
+   * An address's home cell is the top bits of its hash (#home), so that
+   * doubling the table sends cell h to 2h or 2h + 1: #grow reads the old
+   * cells and writes the new ones in order (low bits would scatter a
+   * million writes over the new table, each a cache miss).
    */
   #cells = new Int32Array(2048).fill(FREE);
+  /** 32 minus log2 of the number of cells: the hash shifted right by this many bits is a cell. */
+  #shift = 32 - 10;
   #v4 = 0;
   /**
    * Where the last lookup of an absent IPv4 key (#missKey) stopped: the free
@@ -147,11 +153,16 @@ export class SourceTable {
     return { order: this.#order.slice(), packed: this.#packed.copy() };
   }
 
+  /** The home cell of an IPv4 key (the top bits of its hash). */
+  #home(v4: number): number {
+    return v4Hash(v4) >>> this.#shift;
+  }
+
   #slotOf(v4: number): number {
     const c = this.#cells;
     const mask = (c.length >>> 1) - 1;
     const want = v4 | 0;
-    for (let h = v4Hash(v4) & mask; ; h = (h + 1) & mask) {
+    for (let h = this.#home(v4); ; h = (h + 1) & mask) {
       const i = c[2 * h + 1] as number;
       if (i === FREE) {
         this.#missAt = h;
@@ -168,7 +179,7 @@ export class SourceTable {
     const mask = (c.length >>> 1) - 1;
     let h: number;
     if (this.#missAt >= 0 && this.#missKey === (v4 | 0)) h = this.#missAt;
-    else for (h = v4Hash(v4) & mask; c[2 * h + 1] !== FREE; h = (h + 1) & mask);
+    else for (h = this.#home(v4); c[2 * h + 1] !== FREE; h = (h + 1) & mask);
     this.#missAt = -1;
     c[2 * h] = v4 | 0;
     c[2 * h + 1] = index;
@@ -181,7 +192,7 @@ export class SourceTable {
     const c = this.#cells;
     const mask = (c.length >>> 1) - 1;
     const want = v4 | 0;
-    let h = v4Hash(v4) & mask;
+    let h = this.#home(v4);
     while (c[2 * h] !== want || c[2 * h + 1] === FREE) {
       if (c[2 * h + 1] === FREE) return -1;
       h = (h + 1) & mask;
@@ -189,7 +200,7 @@ export class SourceTable {
     const index = c[2 * h + 1] as number;
     let hole = h;
     for (let j = (h + 1) & mask; c[2 * j + 1] !== FREE; j = (j + 1) & mask) {
-      const home = v4Hash(c[2 * j] as number) & mask;
+      const home = this.#home(c[2 * j] as number);
       // Move j into the hole unless its home lies cyclically in (hole, j].
       if ((j > hole && (home <= hole || home > j)) || (j < hole && home <= hole && home > j)) {
         c[2 * hole] = c[2 * j] as number;
@@ -206,6 +217,7 @@ export class SourceTable {
     this.#missAt = -1;
     const old = this.#cells;
     this.#cells = new Int32Array(old.length * 2).fill(FREE);
+    this.#shift--;
     this.#v4 = 0;
     for (let h = 0; h < old.length; h += 2) {
       const i = old[h + 1] as number;

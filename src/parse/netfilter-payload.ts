@@ -123,11 +123,19 @@ const destinations = new Interner();
  * cache: a log repeats its sources, and one string per address rather than
  * one per line spares an allocation per packet and lets every map that
  * looks the address up reuse the string's hash.
+ *
+ * An address is cached the second time its slot sees it (the first time
+ * only its number is noted): a log of a million addresses seen once each
+ * would otherwise keep every fresh string alive in the cache (an old-space
+ * array) past the next scavenge or two, which then copies and promotes
+ * strings that no one else holds.
  */
 class Ipv4Strings {
   /** Every slot starts as address 0 with its text (so a hit needs no look at the string, whose memory is seldom in cache). */
   readonly #nums = new Int32Array(1 << 16);
   readonly #strings: string[] = new Array<string>(1 << 16).fill('0.0.0.0');
+  /** The address last seen once in each slot (not cached yet). */
+  readonly #seen = new Int32Array(1 << 16);
 
   /** The text of address `n`, which the bytes [from, to) spell. */
   get(n: number, b: Buffer, from: number, to: number): string {
@@ -135,6 +143,10 @@ class Ipv4Strings {
     const slot = Math.imul(n | 0, 0x9e3779b1) >>> 16;
     if (this.#nums[slot] === (n | 0)) return this.#strings[slot] as string;
     const fresh = shortText(b, from, to);
+    if (this.#seen[slot] !== (n | 0)) {
+      this.#seen[slot] = n | 0;
+      return fresh;
+    }
     this.#nums[slot] = n | 0;
     this.#strings[slot] = fresh;
     return fresh;

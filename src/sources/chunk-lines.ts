@@ -51,8 +51,13 @@ export function readLineBytes(input: Readable, sink: ByteLineSink, maxLength: nu
       tailDecoder = new StringDecoder('utf8');
     };
 
-    /** Keeps the unterminated end of a chunk; drops it (and the rest of its line) once it is too long. */
-    const keepTail = (piece: Buffer): void => {
+    /**
+     * Keeps the unterminated end of a chunk (a copy: the input may read its
+     * next chunks into the same buffer, archive-files.ts FileChunks); drops it
+     * (and the rest of its line) once it is too long.
+     */
+    const keepTail = (chunkEnd: Buffer): void => {
+      const piece = Buffer.from(chunkEnd);
       tail.push(piece);
       tailBytes += piece.length;
       tailChars += tailDecoder.write(piece).length;

@@ -72,6 +72,20 @@ describe('dotted quads from bytes', () => {
     expect(packet(parseBytes(z, 0, z.length, c, true)).src).toBe('0.0.0.0');
   });
 
+  it('addresses seen once, twice and often (noted, then cached, then answered from the cache) keep their own text', () => {
+    // A pool small enough that addresses repeat and large enough that slots collide (1 << 16 slots).
+    const next = rng(11);
+    const pool = Array.from({ length: 150_000 }, () => next());
+    const c = ctx();
+    for (let i = 0; i < 400_000; i++) {
+      const n = pool[next() % (i < 200_000 ? pool.length : 500)] as number;
+      const a = `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+      const b = Buffer.from(line(a), 'latin1');
+      const r = packet(parseBytes(b, 0, b.length, c, true));
+      if (r.src !== a) expect(r.src).toBe(a);
+    }
+  });
+
   it('random tokens of digits and dots as SRC= and DST= are read as parseIPv4 reads them, and parseIPv4 of the text read agrees', () => {
     const next = rng(19);
     const alphabet = '0123456789..........1259x:';

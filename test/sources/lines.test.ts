@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openLog, orderRotated, pipeLines, readLineBytes, journalArgs, type LineSink } from '../../src/sources/index.js';
+import { FileChunks } from '../../src/sources/archive-files.js';
 
 type Reader = typeof pipeLines;
 
@@ -121,6 +122,46 @@ describe('archives', () => {
     const lines: string[] = [];
     await readLinesFast(openLog(p), { line: (l) => lines.push(l), tooLong: () => undefined }, 100);
     expect(lines).toEqual(['one', 'two']);
+  });
+
+  it('reads a plain file through reused buffers (FileChunks) to the same lines as a string split, whatever the chunk size', async () => {
+    // Random lines (empty ones, CRLF, multi-byte characters) against the file's text split by hand,
+    // with chunks down to one byte (lines and characters span many chunks, each read into a buffer used again)
+    // and a sink that waits on random lines (the stream stays paused meanwhile).
+    let seed = 7;
+    const rand = (n: number): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8) % n;
+    const pieces = ['a', 'SRC=10.0.0.1 ', 'é', '€', ' ', 'DPT=22', 'x'.repeat(9)];
+    for (const chunk of [1, 3, 7, 64, 1 << 18]) {
+      const lines: string[] = [];
+      for (let n = 0; n < 300; n++) {
+        let l = '';
+        for (let k = rand(8); k > 0; k--) l += pieces[rand(pieces.length)];
+        lines.push(l);
+      }
+      const text = lines.map((l, i) => (i % 5 === 0 ? `${l}\r\n` : `${l}\n`)).join('') + 'last';
+      const p = join(dir, `plain-${chunk}.log`);
+      writeFileSync(p, text);
+      const input = new FileChunks(p, chunk);
+      let bytes = 0;
+      input.on('data', (c: Buffer) => (bytes += c.length));
+      const got: string[] = [];
+      await readLineBytes(input, {
+        bytes: (b, start, end) => got.push(b.toString('utf8', start, end)),
+        tooLong: () => undefined,
+        wait: () => (rand(4) === 0 ? new Promise<void>((r) => setTimeout(r, 0)) : undefined),
+      }, 1000);
+      expect(got).toEqual([...lines, 'last']);
+      expect(bytes).toBe(Buffer.byteLength(text));
+      expect(input.destroyed).toBe(true); // its file is closed
+    }
+  });
+
+  it('reads a plain file with openLog through FileChunks', () => {
+    const p = join(dir, 'plain.log');
+    writeFileSync(p, 'one\n');
+    const input = openLog(p);
+    expect(input).toBeInstanceOf(FileChunks);
+    input.destroy();
   });
 
   it('reports a missing file with its path', () => {
