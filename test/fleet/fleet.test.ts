@@ -57,13 +57,13 @@ describe.skipIf(!requireRedis())('a fleet of three sensor processes', () => {
     expect(level).toMatchObject({ dl: 1, destinations: 12, sensors: 3, ports: 1, packets: 12, maxLocalDl: 0 });
     expect(level.bySensor.map((x) => x.destinations)).toEqual([4, 4, 4]);
     // The sensor whose publish crossed DL1 reports the rise, and announces it: the other two learn it too.
-    for (const s of [a, b, c]) expect(await s.waitFor((e) => e.ev === 'rise' && e.src === SCANNER, 3000)).toMatchObject({ dl: 1, previous: 0, sensors: 3 });
+    for (const s of [a, b, c]) expect(await s.waitFor((e) => e.ev === 'rise' && e.src === SCANNER)).toMatchObject({ dl: 1, previous: 0, sensors: 3 });
   });
 
   it('applies a block decided on one sensor on every other, refused by a never-block rule', async () => {
     const sent = await a.send('block', { cidr: SCANNER, timeoutSec: 3600, dl: 1, reason: 'fleet sweep' });
-    const onB = await b.waitFor((e) => e.ev === 'applied' && e.id === sent.id, 15_000);
-    const onC = await c.waitFor((e) => e.ev === 'applied' && e.id === sent.id, 15_000);
+    const onB = await b.waitFor((e) => e.ev === 'applied' && e.id === sent.id);
+    const onC = await c.waitFor((e) => e.ev === 'applied' && e.id === sent.id);
     expect(onB).toMatchObject({ op: 'block', cidr: SCANNER, by: 'a', accepted: true, kind: 'live' });
     expect(onC).toMatchObject({ op: 'block', cidr: SCANNER, accepted: false });
     expect(a.applied((e) => e.id === sent.id)).toEqual([]); // its own decision is already in force there
@@ -71,7 +71,7 @@ describe.skipIf(!requireRedis())('a fleet of three sensor processes', () => {
     expect((await c.send('blocks')).blocks).not.toHaveProperty([SCANNER]);
 
     const lifted = await b.send('unblock', { cidr: SCANNER });
-    await a.waitFor((e) => e.ev === 'applied' && e.id === lifted.id, 3000);
+    await a.waitFor((e) => e.ev === 'applied' && e.id === lifted.id);
     expect((await a.send('blocks')).blocks).not.toHaveProperty([SCANNER]);
   });
 
@@ -97,7 +97,7 @@ describe.skipIf(!requireRedis())('a fleet of three sensor processes', () => {
     const asked = now + 60 * 86_400_000;
     await entry({ id: 'ok1', cidr: '198.51.100.77', future: 'field', exp: String(asked), why: 'long\nblock' });
     // The stream is applied in order: once every sensor applied ok1, it has judged every hostile entry before it.
-    const [ok] = await Promise.all([b, a, c].map((s) => s.waitFor((e) => e.ev === 'applied' && e.id === 'ok1', 10_000)));
+    const [ok] = await Promise.all([b, a, c].map((s) => s.waitFor((e) => e.ev === 'applied' && e.id === 'ok1')));
     // Cut, not the 60 days asked for (the exact rule, now + FLEET_MAX_BLOCK_TIMEOUT, is checked on a fixed clock in units.test.ts).
     expect(ok!.expiresAt as number).toBeLessThan(asked);
     for (const s of [a, b, c]) {
@@ -116,10 +116,11 @@ describe.skipIf(!requireRedis())('a fleet of three sensor processes', () => {
 
   it('tsad status --fleet: sensors with lag, fleet-level sources, shared blocks', async () => {
     await a.send('block', { cidr: '198.51.100.99', timeoutSec: 600, dl: 3, reason: 'danger level 3' });
-    await b.waitFor((e) => e.ev === 'applied' && e.cidr === '198.51.100.99', 3000);
+    await b.waitFor((e) => e.ev === 'applied' && e.cidr === '198.51.100.99');
     // Each sensor reports its position with its next heartbeat: wait until all three have (no fixed sleep).
+    // The poll's only bound is the test's own timeout: how long heartbeats take on a loaded machine is not what this checks.
     let r = await fleetStatus(cfgOf('a'));
-    for (let tries = 0; tries < 300 && !r.sensors.every((s) => s.behind === 0); tries++) {
+    while (!r.sensors.every((s) => s.behind === 0)) {
       await sleep(50);
       r = await fleetStatus(cfgOf('a'));
     }

@@ -14,6 +14,8 @@ const execFileP = promisify(execFile);
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const RUNNER = fileURLToPath(new URL('./sensor-runner.mjs', import.meta.url));
+/** A wait's guard against a hang: just under vitest's testTimeout (60 s), so the failure says which sensor. */
+const HANG_GUARD_MS = 55_000;
 
 /** redis-server is a prerequisite: skip without it on a laptop, fail under CI=true. */
 export function requireRedis(): boolean {
@@ -66,8 +68,13 @@ export class Sensor {
     return s;
   }
 
-  /** Resolves with the first event (already seen or future) matching `pred`. */
-  waitFor(pred: (e: Event) => boolean, timeoutMs = 10_000): Promise<Event> {
+  /**
+   * Resolves with the first event (already seen or future) matching `pred`.
+   * The default limit is only a guard against a hang, just under vitest's
+   * test timeout so the failure names the sensor and its stderr: how fast
+   * an event comes is for src/bench/fleet-bench.ts, not for a test.
+   */
+  waitFor(pred: (e: Event) => boolean, timeoutMs = HANG_GUARD_MS): Promise<Event> {
     const seen = this.events.find(pred);
     if (seen) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
@@ -78,7 +85,7 @@ export class Sensor {
 
   async send(cmd: string, args: Record<string, unknown> = {}): Promise<Event> {
     const seq = ++this.#seq;
-    const reply = this.waitFor((e) => e.ev === 'reply' && e.seq === seq, 15_000);
+    const reply = this.waitFor((e) => e.ev === 'reply' && e.seq === seq);
     this.child.stdin.write(`${JSON.stringify({ seq, cmd, ...args })}\n`);
     const r = await reply;
     if (typeof r.error === 'string') throw new Error(`sensor ${this.name}: ${cmd}: ${r.error}`);
