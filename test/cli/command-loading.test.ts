@@ -49,8 +49,11 @@ describe('the command line with commands loaded on demand', () => {
     expect(r.stderr).toMatch(/analyze/);
   });
 
-  it('a command after --psad-conf FILE runs', async () => {
-    const r = await runCli(['--psad-conf', '/nonexistent/psad.conf', 'config', 'check']);
-    expect(r.stderr).toContain('/nonexistent/psad.conf');
+  it('a command after --psad-conf FILE runs, even when FILE is spelt like a command', async () => {
+    // Were the option's value taken for the command, only analyze would be loaded and `config` be unknown.
+    const r = await runCli(['--psad-conf', 'analyze', 'config', 'check']);
+    expect(r.stderr).not.toMatch(/unknown command/);
+    expect(r.stderr).toMatch(/psad\.conf|analyze/);
+    expect(r.code).toBe(78);
   });
 });
