@@ -8,6 +8,7 @@ import type { Config } from '../config/keys/index.js';
 import type { Packet } from '../model/packet.js';
 import type { ServiceEvent } from '../model/service.js';
 import type { Report, ReportHead, SourceReport } from '../model/report.js';
+import type { GeoInfo } from '../model/enrichment.js';
 import {
   configuredFingerprints, createPacketFilter, GlobalCounters, listedSources, loadAutoDl, ScanTracker, sourceReport, topDestinations, TrafficClassifier, type AutoDl, type LevelChangeHandler, type SourceState,
 } from '../detect/index.js';
@@ -111,11 +112,20 @@ export function lookupAddress(s: SourceReport): string {
   return s.addresses?.[0] ?? s.src.replace(/\/\d+$/, '');
 }
 
-/** Fills a source's country, AS and reputation feeds (the report's and the alert mails' enrichment). */
-export function enrichSource(s: SourceReport, geo: GeoLookup | null, feeds: FeedSet | null): void {
+/** lookupAddress of the report a state makes, without making it (its addresses sorted: the least). */
+function stateLookupAddress(st: SourceState): string {
+  const a = st.addresses;
+  if (a === null || a.length === 0) return st.key.replace(/\/\d+$/, '');
+  let least = a[0] as string;
+  for (const x of a) if (x < least) least = x;
+  return least;
+}
+
+/** Fills a source's country, AS and reputation feeds (the report's and the alert mails' enrichment); `place`: its GeoIP answer when already looked up. */
+export function enrichSource(s: SourceReport, geo: GeoLookup | null, feeds: FeedSet | null, place?: GeoInfo): void {
   const addr = lookupAddress(s);
   if (geo) {
-    const g = geo.lookup(addr);
+    const g = place ?? geo.lookup(addr);
     s.country = g.country;
     s.asn = g.asn;
     if (g.asOrg) s.asOrg = g.asOrg;
@@ -215,6 +225,8 @@ export async function buildAnalysis(o: AnalysisOptions): Promise<Analysis> {
   const sourcesOf = async (minDl: number, ro: ReportOptions): Promise<ListedSources> => {
     const { geo } = await enrichers();
     const listed = listedSources(tracker, minDl, ro.keep);
+    // All at once: a lookup for one report then lets its databases go before the report is built (GeoLookup.lookupAll).
+    const places = geo?.lookupAll(listed.length, (i) => stateLookupAddress(listed[i] as SourceState)) ?? null;
     return {
       listed,
       build(from, to) {
@@ -222,7 +234,7 @@ export async function buildAnalysis(o: AnalysisOptions): Promise<Analysis> {
         for (let i = from; i < to; i++) {
           const st = listed[i] as SourceState;
           const s = sourceReport(st, cfg);
-          enrichSource(s, geo, feeds);
+          enrichSource(s, geo, feeds, places?.[i]);
           if (ro.destinations !== undefined && ro.destinations > 0) {
             const d = topDestinations(st, ro.destinations);
             s.topDestinations = d.list;

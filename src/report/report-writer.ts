@@ -2,8 +2,10 @@
  * Writes reports to a stream as their sources are generated: a report with
  * a million sources is never one string, and a slow reader (a pipe into
  * `less`) holds the writer back instead of filling memory. Pieces are
- * gathered into blocks of about 64 KiB so the pipe sees few large writes,
- * and no string grows past V8's young generation limit (128 KiB).
+ * encoded (UTF-8) straight into blocks of 64 KiB, so the pipe sees few large
+ * writes and the text is never joined, flattened or copied into a fresh
+ * Buffer per write (for a 130 MB report those copies were most of what the
+ * report allocated, and the garbage that raised the peak memory).
  */
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
@@ -11,26 +13,59 @@ import type { ReportHead, SourceReport } from '../model/report.js';
 import { jsonFrame, jsonSources, jsonSourcesEnd } from './json-report.js';
 import { isAttacker, textHead, textSourceDetail, textTail, type TextOptions } from './text-report.js';
 
+/** A block is written once it holds this much. */
 const BLOCK = 64 * 1024;
+
+/** Room in a block: a piece that does not fit in what is left starts the next one. */
+const ROOM = 2 * BLOCK;
+
+/** UTF-8 bytes per UTF-16 code unit, at most (a surrogate pair is 4 bytes for 2 units). */
+const MAX_UTF8_PER_UNIT = 3;
 
 /** Sources kept for the next-steps hint: nextSteps names the first five at DL >= 1, and listed sources come sorted by DL. */
 const NEXT_STEPS_SOURCES = 5;
 
 /** Text gathered into blocks and written with backpressure. */
 export class BlockWriter {
-  #buf = '';
+  #block = Buffer.allocUnsafeSlow(ROOM);
+  #used = 0;
 
-  constructor(private readonly out: Writable) {}
+  /**
+   * `reuse`: the stream is done with a block once it has nothing buffered
+   * (true of process.stdout: files, terminals and pipes copy each write
+   * into the kernel), so a written block can be filled again. Other streams
+   * may keep a chunk after taking it (a Transform passes it on): every
+   * block is then a new Buffer.
+   */
+  constructor(
+    private readonly out: Writable,
+    private readonly reuse = out === process.stdout,
+  ) {}
 
-  /** Adds text; writes a block when enough has gathered. Bytes (UTF-8) are written as they are, after the text before them. */
+  /**
+   * Adds text; writes a block when enough has gathered. Bytes are written as
+   * they are, after the text before them. Text is encoded as Buffer.from(text)
+   * encodes it (a lone surrogate becomes U+FFFD).
+   */
   push(text: string | Uint8Array): void {
     if (typeof text !== 'string') {
       this.#flush();
       this.out.write(text);
       return;
     }
-    this.#buf += text;
-    if (this.#buf.length >= BLOCK) this.#flush();
+    // The exact size is counted only when the bound (3 bytes a unit) does not fit.
+    if (this.#used + text.length * MAX_UTF8_PER_UNIT > ROOM) {
+      const bytes = Buffer.byteLength(text);
+      if (this.#used + bytes > ROOM) {
+        this.#flush();
+        if (bytes > ROOM) {
+          this.out.write(text);
+          return;
+        }
+      }
+    }
+    this.#used += this.#block.write(text, this.#used);
+    if (this.#used >= BLOCK) this.#flush();
   }
 
   /** Resolves when the stream can take more: await it between pieces of work. */
@@ -50,9 +85,11 @@ export class BlockWriter {
   }
 
   #flush(): void {
-    if (this.#buf === '') return;
-    this.out.write(this.#buf);
-    this.#buf = '';
+    if (this.#used === 0) return;
+    this.out.write(this.#block.subarray(0, this.#used));
+    this.#used = 0;
+    // A block the stream still holds (a write not yet done) is left to it.
+    if (!this.reuse || this.out.writableLength !== 0) this.#block = Buffer.allocUnsafeSlow(ROOM);
   }
 }
 
