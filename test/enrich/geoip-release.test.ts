@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtinAsnDbPath, builtinCountryDbPath, GeoLookup } from '../../src/enrich/geoip.js';
 import { MmdbFile } from '../../src/enrich/mmdb-file.js';
 import { configFrom } from './helpers/config.js';
+import { rng } from '../helpers/rng.js';
 
 let dir: string;
 beforeAll(() => {
@@ -21,21 +22,8 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** A small deterministic generator (xorshift32): failures can be replayed. */
-function random(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x;
-  };
-}
-
 function addresses(n: number, seed: number): string[] {
-  const next = random(seed);
+  const next = rng(seed);
   const out: string[] = [];
   for (let i = 0; i < n; i++) {
     if (i % 4 === 3) {

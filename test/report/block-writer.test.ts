@@ -7,6 +7,7 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { BlockWriter } from '../../src/report/index.js';
+import { rng } from '../helpers/rng.js';
 
 /** Keeps every chunk it is given as it is (no copy), like a Transform passing chunks on. */
 class Keeper extends Writable {
@@ -27,22 +28,10 @@ class Keeper extends Writable {
   }
 }
 
-function random(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x;
-  };
-}
-
 const ALPHABET = ['a', 'Z', '0', '\n', ' ', '"', 'é', 'ÿ', 'Ω', '€', '中', '\uffff', '😀', '\u{10ffff}', '\ud800', '\udfff', '\u0000'];
 
 function pieces(seed: number, n: number): Array<string | Uint8Array> {
-  const next = random(seed);
+  const next = rng(seed);
   const out: Array<string | Uint8Array> = [];
   for (let i = 0; i < n; i++) {
     const kind = next() % 20;
