@@ -8,6 +8,7 @@ import { Option } from 'commander';
 import { loadConfig } from '../../config/load.js';
 import { fileTime, openJournal, orderRotated, pipeLines, type LineSink } from '../../sources/index.js';
 import { createParseContext, journalIdentifiers, type ParseContext } from '../../parse/index.js';
+import { collectGarbage, COLLECT_BEFORE_REPORT_OF, listedCount } from './analyze-memory.js';
 import { BlockWriter, csvHeader, csvRow, DEFAULT_CSV_FIELDS, renderText, topLimits, unknownCsvFields, withSources, writeJsonPieces, writeJsonReport, writeTextReport, type ReportStream } from '../../report/index.js';
 import { UsageError } from '../usage-error.js';
 import { buildAnalysis, type AnalysisOptions } from '../../pipeline/analysis.js';
@@ -220,6 +221,8 @@ async function analyze(files: string[], opts: AnalyzeOpts): Promise<void> {
     }
     if (csv) await csv.end();
     else {
+      // One thread's heap holds the garbage of the whole read: collected before a big report is built in it.
+      if (threaded === null && listedCount(analysis.tracker.levelCounts(), minDl) >= COLLECT_BEFORE_REPORT_OF) collectGarbage();
       // Like psad's listings, sources below MIN_DANGER_LEVEL are counted (summary.tracked) but not listed.
       const textOpts = { mode: 'analyze' as const, top: topLimits(cfg, opts.top), minDl, inputs, blocking: { enabled: cfg.ENABLE_AUTO_IDS, level: cfg.AUTO_IDS_DANGER_LEVEL } };
       // Streamed: sources are built, enriched, written and dropped a batch at a time.
