@@ -639,8 +639,16 @@ export class SourceState extends DestinationTable {
 
   /** Index of the match of signature `sid`, -1 when none. */
   #sigIndex(sid: number): number {
-    const n = this.#sigCount();
-    for (let i = 0; i < n; i++) if (keySid(this.#sigCode(i) >>> 3) === sid) return i;
+    // Most sources match one or two rules: those first, without the general walk.
+    const g0 = this.#g0;
+    if (g0 < 0) return -1;
+    if (keySid(g0 >>> 3) === sid) return 0;
+    const g1 = this.#g1;
+    if (g1 < 0) return -1;
+    if (keySid(g1 >>> 3) === sid) return 1;
+    const m = this.#gMore;
+    if (m === null) return -1;
+    for (let j = 0; j < m.length; j += 2) if (keySid((m[j] as number) >>> 3) === sid) return 2 + (j >>> 1);
     return -1;
   }
 
@@ -825,18 +833,23 @@ export class SourceState extends DestinationTable {
   }
 
   addClass(c: number): void {
-    if (this.classes !== null) {
-      this.classes[c]!++;
+    // Per packet: the notes and the counts read once.
+    const n = this.#notes;
+    const counts = n === null ? null : n.classes;
+    if (counts !== null) {
+      counts[c]!++;
       return;
     }
-    if (c === this.cls0 || this.cls0 < 0) {
-      this.cls0 = c;
+    const c0 = this.cls0;
+    if (c === c0 || c0 < 0) {
+      if (c0 < 0) this.cls0 = c;
       this.cls0n++;
       return;
     }
-    this.classes = new Uint32Array(CLASS_COUNT);
-    this.classes[this.cls0] = this.cls0n;
-    this.classes[c]!++;
+    const made = new Uint32Array(CLASS_COUNT);
+    made[c0] = this.cls0n;
+    made[c]!++;
+    this.classes = made;
   }
 
   /** Packets per scan class. */
