@@ -48,8 +48,7 @@ const groupsArb = fc.array(fc.record({
   items: fc.array(fc.tuple(packetArb, hitsArb), { minLength: 1, maxLength: 12 }),
 }), { minLength: 1, maxLength: 25 });
 
-function run(groups: Array<{ gap: number; items: Array<[Packet, SignatureHit[] | null]> }>, onStep?: (t: ScanTracker, p: Packet) => void): ScanTracker {
-  const t = new ScanTracker(cfg, { osFingerprints: db });
+function run(groups: Array<{ gap: number; items: Array<[Packet, SignatureHit[] | null]> }>, onStep?: (t: ScanTracker, p: Packet) => void, t = new ScanTracker(cfg, { osFingerprints: db })): ScanTracker {
   const filter = createPacketFilter(cfg);
   let ts = T0;
   for (const g of groups) {
@@ -155,20 +154,10 @@ test('the slow-scan ladder, checked only on packets that add a port, raises as c
   fc.assert(fc.property(groupsArb, (groups) => {
     const seen: string[][] = [[], []];
     const make = (i: number): ScanTracker => new ScanTracker(cfg, { osFingerprints: db, onLevelChange: (s, from, to, why) => seen[i]!.push(`${s.key} ${from}>${to} ${why}`) });
-    const gated = make(0);
-    const every = make(1);
-    every.importState(new ScanTracker(cfg).exportState());
-    const filter = createPacketFilter(cfg);
-    let ts = T0;
-    for (const g of groups) {
-      ts += g.gap;
-      for (const [p, hits] of g.items) {
-        const q = { ...p, ts };
-        if (filter(q) !== null) continue;
-        gated.observe({ ...q }, hits);
-        every.observe({ ...q }, hits);
-      }
-    }
+    const gated = run(groups, undefined, make(0));
+    const reference = make(1);
+    reference.importState(new ScanTracker(cfg).exportState());
+    const every = run(groups, undefined, reference);
     expect(seen[0]).toEqual(seen[1]);
     expect(sourceReports(gated, cfg, 0)).toEqual(sourceReports(every, cfg, 0));
     expect(gated.exportState()).toEqual(every.exportState());
