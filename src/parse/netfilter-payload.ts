@@ -13,7 +13,7 @@ import {
   IP_CE, IP_DF, IP_MF, TCP_ACK, TCP_CWR, TCP_ECE, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TCP_URG,
   type InnerPacket, type Packet, type SkipReason,
 } from '../model/packet.js';
-import { asciiLine, at, bytesAre, indexIn, Interner, isDigit, shortText, str } from './line-bytes.js';
+import { asciiLine, at, bytesAre, hashBytes, indexIn, Interner, isDigit, RecentTokens, sameBytes, shortText, str, tokenEnd, wordsOf } from './line-bytes.js';
 import { compressedIPv6, FULL_IPV6, fullIPv6 } from './ipv6-bytes.js';
 
 /** Field maxima: nf_log prints u8, u16, u32 and the 20-bit flow label. */
@@ -168,28 +168,39 @@ class LongAddresses {
   readonly #hashes = new Int32Array(V6_SLOTS);
   readonly #lengths = new Uint8Array(V6_SLOTS);
   readonly #texts = new Uint8Array(V6_SLOTS * V6_TEXT);
+  readonly #textView = new DataView(this.#texts.buffer);
   readonly #values: string[] = new Array<string>(V6_SLOTS).fill('');
+  /** The last two tokens looked up (a line's IPv6 source and destination; the destination is mostly this host's one). */
+  readonly #recent = new RecentTokens();
 
   /** The normalized address the bytes [from, to) spell ('' when invalid): looked up by the bytes, so a repeated address makes no string. */
   get(b: Buffer, from: number, to: number): string {
     const len = to - from;
     if (!asciiLine() || len > V6_TEXT) return normalizedAddress(str(b, from, to), b, from, to);
-    let h = 0x811c9dc5 | 0;
-    for (let i = from; i < to; i++) h = Math.imul(h ^ (b[i] as number), 0x01000193);
-    const slot = (h ^ (h >>> 15)) & (V6_SLOTS - 1);
+    const bv = wordsOf(b);
+    const h = hashBytes(bv, b, from, to);
+    const slot = h & (V6_SLOTS - 1);
     const texts = this.#texts;
     const at0 = slot * V6_TEXT;
-    if (this.#hashes[slot] === h && this.#lengths[slot] === len) {
-      let k = 0;
-      while (k < len && texts[at0 + k] === b[from + k]) k++;
-      if (k === len) return this.#values[slot] as string;
+    let v = this.#values[slot] as string;
+    if (this.#hashes[slot] !== h || this.#lengths[slot] !== len || !sameBytes(this.#textView, texts, at0, bv, b, from, len)) {
+      v = (len === FULL_IPV6 ? fullIPv6(b, from) : compressedIPv6(b, from, to)) ?? normalizedAddress(b.latin1Slice(from, to), b, from, to);
+      this.#hashes[slot] = h;
+      this.#lengths[slot] = len;
+      for (let k = 0; k < len; k++) texts[at0 + k] = b[from + k] as number;
+      this.#values[slot] = v;
     }
-    const v = (len === FULL_IPV6 ? fullIPv6(b, from) : compressedIPv6(b, from, to)) ?? normalizedAddress(b.latin1Slice(from, to), b, from, to);
-    this.#hashes[slot] = h;
-    this.#lengths[slot] = len;
-    for (let k = 0; k < len; k++) texts[at0 + k] = b[from + k] as number;
-    this.#values[slot] = v;
+    this.#recent.keep(b, from, to, v);
     return v;
+  }
+
+  /**
+   * get() of the token at `from` (up to a space or `end`) when it is one of
+   * the last two looked up, found without scanning for its end (tokenEnd is
+   * set there); null otherwise.
+   */
+  recent(b: Buffer, from: number, end: number): string | null {
+    return asciiLine() ? this.#recent.token(b, from, end) : null;
   }
 }
 const longAddresses = new LongAddresses();
@@ -245,6 +256,12 @@ function quadWord(s: Uint8Array, from: number, end: number): number {
 function hostAddress(s: Buffer, from: number, end: number, kept?: Interner): string {
   const n = quadWord(s, from, end);
   if (n < 0) {
+    // A token address() sent to longAddresses before (same bytes, same way): its value again.
+    const again = longAddresses.recent(s, from, end);
+    if (again !== null) {
+      numEnd = tokenEnd;
+      return again;
+    }
     numEnd = wordEnd(s, from, end);
     return address(s, from, numEnd, end, kept);
   }
@@ -462,7 +479,7 @@ export function parsePayload(s: Buffer, start: number, end: number, p: Packet): 
         else if (c1 === 79 && at(s, i + 7, end) === 61) { dup = p.icmpParam !== -1; v = p.icmpParam = hexNum(s, i + 8, end, U32); j = numEnd; } // POINTER= (ICMPv6, hex)
         break;
       case 73: // I
-        if (c1 === 78 && at(s, i + 2, end) === 61) { dup = (seen & SEEN_IN) !== 0; seen |= SEEN_IN; j = wordEnd(s, i + 3, end); p.inIf = inIfs.get(s, i + 3, j); } // IN=
+        if (c1 === 78 && at(s, i + 2, end) === 61) { dup = (seen & SEEN_IN) !== 0; seen |= SEEN_IN; p.inIf = inIfs.token(s, i + 3, end); j = tokenEnd; } // IN=
         else if (c1 === 68 && at(s, i + 2, end) === 61) { // ID= (the IP ID; after PROTO= the ICMP echo ID)
           if (protoSeen) { dup = p.icmpId !== -1; v = p.icmpId = num(s, i + 3, end, U16); }
           else { dup = p.id !== -1; v = p.id = num(s, i + 3, end, U16); }
@@ -479,7 +496,7 @@ export function parsePayload(s: Buffer, start: number, end: number, p: Packet): 
         }
         break;
       case 79: // O
-        if (c1 === 85 && at(s, i + 3, end) === 61) { dup = (seen & SEEN_OUT) !== 0; seen |= SEEN_OUT; j = wordEnd(s, i + 4, end); p.outIf = outIfs.get(s, i + 4, j); } // OUT=
+        if (c1 === 85 && at(s, i + 3, end) === 61) { dup = (seen & SEEN_OUT) !== 0; seen |= SEEN_OUT; p.outIf = outIfs.token(s, i + 4, end); j = tokenEnd; } // OUT=
         else if (c1 === 80 && at(s, i + 2, end) === 84 && at(s, i + 3, end) === 32) { // OPT (HEX)
           // IP options / IPv6 extension headers before PROTO=, TCP options after URGP=.
           if (at(s, i + 4, end) !== 40 /* ( */) return 'malformed';
@@ -492,7 +509,7 @@ export function parsePayload(s: Buffer, start: number, end: number, p: Packet): 
         }
         break;
       case 77: // M
-        if (c1 === 65 && at(s, i + 3, end) === 61) { dup = (seen & SEEN_MAC) !== 0; seen |= SEEN_MAC; j = wordEnd(s, i + 4, end); p.mac = macs.get(s, i + 4, j); } // MAC=
+        if (c1 === 65 && at(s, i + 3, end) === 61) { dup = (seen & SEEN_MAC) !== 0; seen |= SEEN_MAC; p.mac = macs.token(s, i + 4, end); j = tokenEnd; } // MAC=
         else if (c1 === 65 && at(s, i + 4, end) === 61) { dup = p.mark !== -1; v = p.mark = hexNum(s, i + 5, end, U32); j = numEnd; } // MARK=
         else if (c1 === 65 && at(s, i + 6, end) === 61 && at(s, i + 3, end) === 83) { j = wordEnd(s, i + 7, end); if (p.mac === '') p.mac = names.get(s, i + 7, j); } // MACSRC= (bridge)
         else if (c1 === 84 && at(s, i + 3, end) === 61) { dup = p.icmpMtu !== -1; v = p.icmpMtu = num(s, i + 4, end, p.protoNum === 1 ? U16 : U32); j = numEnd; } // MTU= (ICMPv6: 32 bits)
