@@ -111,7 +111,8 @@ export function testCheck(kind: number, c: Conditions, p: Packet, ctx: MatchCont
     case K.addresses:
       return (c.srcAny || addressIn(c.src, ctx.src())) && (c.dstAny || addressIn(c.dst, ctx.dst()));
     case K.bidir: return headerWay(c, p, ctx, false) || headerWay(c, p, ctx, true);
-    case K.sameip: return p.src === p.dst && p.inIf !== 'lo' && p.outIf !== 'lo';
+    // Lengths first: two different addresses' texts are compared by a call, their lengths inline.
+    case K.sameip: return p.src.length === p.dst.length && p.src === p.dst && p.inIf !== 'lo' && p.outIf !== 'lo';
     case K.ipopts: return p.family === 4 && hasIpOption(p.ipOpts, c.ipopt);
     default: return false;
   }
