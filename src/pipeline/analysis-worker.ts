@@ -150,7 +150,8 @@ async function serve(): Promise<void> {
 
 const debug = process.env.TSAD_DEBUG_THREADS !== undefined;
 const t0 = performance.now();
+if (debug) process.stderr.write(`tsad: thread ${job.index} ready to read ${(t0 / 1000).toFixed(2)} s after it started, ${threadCpu()}\n`);
 if (await read()) {
-  if (debug) process.stderr.write(`tsad: thread ${job.index} (${job.light ? 'light' : 'full'}) read in ${((performance.now() - t0) / 1000).toFixed(2)} s, ${threadCpu()}\n`);
+  if (debug) process.stderr.write(`tsad: thread ${job.index} (${job.light ? 'light' : 'full'}) read in ${((performance.now() - t0) / 1000).toFixed(2)} s (${analysis.pipeline.skippedLines} lines skipped unparsed), ${threadCpu()}\n`);
   await serve();
 }
