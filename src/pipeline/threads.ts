@@ -141,6 +141,45 @@ class PartWorker {
     this.#failure ??= new Error('analysis thread stopped');
     await this.#w.terminate();
   }
+
+  /** Whether the thread keeps the process alive. */
+  hold(yes: boolean): void {
+    if (yes) this.#w.ref();
+    else this.#w.unref();
+  }
+}
+
+/** What every thread of a partitioned analysis is given (and its index). */
+export type ThreadsJob = Omit<WorkerJob, 'index' | 'light' | 'progress'>;
+
+/** Light partitions (pipeline.ts) and the reader that hands them their lines. */
+export interface LightThreads {
+  count: number;
+  workers: PartWorker[];
+  feeder: LineFeeder;
+}
+
+function lightThreads(job: Omit<ThreadsJob, 'files'>): LightThreads {
+  const workers: PartWorker[] = [];
+  const feeder = new LineFeeder(job.count, (m) => workers.forEach((w) => w.send(m)));
+  for (let index = 0; index < job.count; index++) {
+    // A light partition reads no file itself: the files are the feeder's.
+    workers.push(new PartWorker({ ...job, files: [], index, light: true, progress: false }, undefined, { ack: () => feeder.ack(index), gone: () => feeder.abort() }));
+  }
+  return { count: job.count, workers, feeder };
+}
+
+/**
+ * Starts the threads of a partitioned analysis (light partitions waiting
+ * for their lines) before the calling thread builds its own analysis, so
+ * that their start-up overlaps it; give them to analyzeInThreads. Until
+ * then they do not keep the process alive (an error on the way ends it).
+ */
+export function startThreads(job: Omit<ThreadsJob, 'files'>): LightThreads {
+  debug('threads started early');
+  const t = lightThreads(job);
+  for (const w of t.workers) w.hold(false);
+  return t;
 }
 
 /** A partitioned analysis that has read its input: the report's head, and its sources from the threads. */
@@ -178,7 +217,9 @@ async function runParts(workers: PartWorker[]): Promise<WorkerDone[] | null> {
  * `analysis` (which reads nothing itself). Throws when a thread failed or
  * the threads did not read the same files.
  */
-export async function analyzeInThreads(analysis: Analysis, job: Omit<WorkerJob, 'index' | 'light' | 'progress'>, onProgress?: (m: { file?: string; bytes: number }) => void): Promise<ThreadedReport> {
+export async function analyzeInThreads(analysis: Analysis, job: ThreadsJob, onProgress?: (m: { file?: string; bytes: number }) => void, started?: LightThreads): Promise<ThreadedReport> {
+  debug('threads start');
+  if (started !== undefined && started.count !== job.count) throw new Error('analysis threads: started for another job');
   let workers: PartWorker[] = [];
   let done: WorkerDone[] | null = null;
   /** Files the calling thread could not read (light partitions), else null. */
@@ -187,10 +228,14 @@ export async function analyzeInThreads(analysis: Analysis, job: Omit<WorkerJob, 
     for (const light of [true, false]) {
       workers = [];
       fed = null;
-      const feeder = light ? new LineFeeder(job.count, (m) => workers.forEach((w) => w.send(m))) : null;
-      for (let index = 0; index < job.count; index++) {
-        const feed = feeder === null ? undefined : { ack: () => feeder.ack(index), gone: () => feeder.abort() };
-        workers.push(new PartWorker({ ...job, index, light, progress: !light && index === 0 && onProgress !== undefined }, onProgress, feed));
+      let feeder: LineFeeder | null = null;
+      if (light) {
+        const t = started ?? lightThreads(job);
+        workers = t.workers;
+        feeder = t.feeder;
+        for (const w of workers) w.hold(true);
+      } else {
+        for (let index = 0; index < job.count; index++) workers.push(new PartWorker({ ...job, index, light, progress: index === 0 && onProgress !== undefined }, onProgress));
       }
       const reading = feeder?.run(job.files, job.read.maxLineLength, onProgress === undefined ? undefined : (file, input) => {
         onProgress({ file, bytes: 0 });
