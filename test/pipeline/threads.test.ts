@@ -168,6 +168,16 @@ describe('analyze --threads N equals one thread', { timeout: 300_000 }, () => {
     expect(skipped.reduce((a, b) => a + b, 0)).toBeGreaterThan(0.9 * 2000);
   });
 
+  it('the text report (the threads send report objects) equals one thread\'s', async () => {
+    const args = ['analyze', '--min-dl', '0', join(tmp, 'mixed.log')];
+    const one = await runCli([...args, '--threads', '1']);
+    expect(one.code).toBe(0);
+    expect(one.stdout).toContain('IP Status Detail');
+    const two = await runCli([...args, '--threads', '2']);
+    expect(two.stderr).toBe(one.stderr);
+    expect(two.stdout).toBe(one.stdout);
+  });
+
   it('a thread started early ends with the analysis when its setup fails (no hang)', async () => {
     const bad = ['--auto-dl', join(tmp, 'no-such-auto-dl'), join(tmp, 'mixed.log')];
     const one = await runCli(['analyze', '--json', '--threads', '1', ...bad]);
