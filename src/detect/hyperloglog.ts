@@ -26,6 +26,10 @@ export function hash32(s: string): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
+/** The text HyperLogLog.add() hashed last, and its hash. */
+let lastText = '';
+let lastHash = hash32('');
+
 /** Distinct hashes kept exactly before switching to registers (most sources reach few hosts). */
 export const SPARSE_MAX = 32;
 
@@ -51,7 +55,12 @@ export class HyperLogLog {
   }
 
   add(s: string): void {
-    const h = hash32(s);
+    // Most sources reach the same few hosts: the last text's hash is kept (a comparison, not a hash, per add).
+    if (s !== lastText) {
+      lastHash = hash32(s);
+      lastText = s;
+    }
+    const h = lastHash;
     if (this.#reg === null) {
       if (this.#sparse.includes(h)) return;
       if (this.#sparse.length < SPARSE_MAX) {

@@ -102,6 +102,14 @@ export class ScanTracker {
   readonly #pack: boolean;
   /** #source() made a new source. */
   #fresh = false;
+  /**
+   * The packet may have raised the long-horizon port count (#slowScan):
+   * after each packet a source's level is at least its #slowLevel(), which
+   * changes only with that count, so packets that add no port skip it.
+   */
+  #slowDue = false;
+  /** Sources came from saved state or another thread (their levels were not set here): check every packet. */
+  #slowAlways = false;
   /** The object of the source packed last, to be renewed for the next new one (see SourceState.renew). */
   #spare: SourceState | null = null;
   /** The reason and its line (see #raise) of a service-floor raise, by the match's code (topServiceCode()). */
@@ -193,6 +201,7 @@ export class ScanTracker {
     else if (ts > this.#clock) this.#clock = ts;
     const sec = toSeconds(ts);
     this.#fresh = false;
+    this.#slowDue = false;
     const s = this.#source(p.src, p.family, ts, sec);
     s.addPacket(p.dir);
     s.seenAt(ts, sec);
@@ -201,6 +210,7 @@ export class ScanTracker {
       if (!s.local) {
         if (this.#slow) s.beginInside(true);
         s.local = true;
+        this.#slowDue = true;
       }
     }
     if (s.addresses !== null) s.addAddress(p.src);
@@ -208,7 +218,7 @@ export class ScanTracker {
     this.#perPacket(s, p);
     this.#destination(s, p, ts, sec, cls);
     if (hits !== null) this.#signatures(s, p, hits, cls);
-    if (this.#slow) this.#slowScan(s);
+    if (this.#slow && (this.#slowDue || this.#fresh || this.#slowAlways)) this.#slowScan(s);
     if (this.#serviceLevels && s.matched) this.#serviceFloor(s);
     // A new source that stays at one packet in the end of a flood is a row, not an object (compact-sources.ts).
     if (this.#pack && this.#fresh && this.#sources.pack(s)) this.#spare = s;
@@ -352,6 +362,7 @@ export class ScanTracker {
       if (this.#pack) this.#sources.pack(s);
     }
     for (let i = 0; i < 6; i++) this.#levels[i]! += part.levels[i] ?? 0;
+    this.#slowAlways = true;
     if (d.clock > this.#clock) this.#clock = d.clock;
     this.stats.tracked += part.stats.tracked;
     this.stats.evicted += part.stats.evicted;
@@ -360,6 +371,7 @@ export class ScanTracker {
 
   #adopt(d: DecodedScanState): void {
     this.#sources = d.sources;
+    this.#slowAlways = true;
     this.#sources.stamp = this.#snap?.epoch ?? 0;
     this.#levels.fill(0);
     for (const s of d.sources.values()) {
@@ -410,7 +422,8 @@ export class ScanTracker {
   #count(s: SourceState, p: Packet): number {
     const kind = p.protoNum === 6 ? p.tcpFlags : p.icmpType >= 0 ? p.icmpType * 256 + (p.icmpCode & 255) : -1;
     const ps = s.countProtocol(p.proto, p.protoNum, p.dport, kind);
-    if (ps.hasPorts && p.dport >= 0 && s.local && p.dir === 'inbound') s.addOutsidePort(ps.name, ps.num, p.dport);
+    if (SourceState.portAdded) this.#slowDue = true;
+    if (ps.hasPorts && p.dport >= 0 && s.local && p.dir === 'inbound' && s.addOutsidePort(ps.name, ps.num, p.dport)) this.#slowDue = true;
     const cls = classify(p);
     s.addClass(cls);
     const tool = toolEvidence(p, cls);

@@ -147,8 +147,13 @@ export class SourceState extends DestinationTable {
   #h1 = 0;
   #gMore: number[] | null = null;
   #notes: SourceNotes | null = null;
-  /** Why the level rose: one reason inline (most sources that rise rise once), more in an array. */
-  #why: string | string[] | null = null;
+  /**
+   * Why the level rose: one reason inline (most sources that rise rise once),
+   * more in an array of 2, 4, 8 or 16 slots, the unused ones at the end
+   * undefined (a source of a long log rises every episode: an exactly sized
+   * copy per reason was the tracker's largest garbage).
+   */
+  #why: string | Array<string | undefined> | null = null;
 
   /**
    * The tracking key: a plain IPv4 address as its int32 value (no string per
@@ -482,14 +487,24 @@ export class SourceState extends DestinationTable {
       if (x >= 0) {
         this.#p0 = info;
         this.#p0x = x;
+        portAdded = info.hasPorts && port >= 0;
         return info;
       }
     }
     const ps = this.proto(name, num);
     ps.packets++;
-    if (ps.hasPorts && port >= 0) ps.add(port);
+    portAdded = ps.hasPorts && port >= 0 && ps.add(port);
     if (num === 6 || kind >= 0) ps.addKind(kind);
     return ps;
+  }
+
+  /**
+   * Whether the last countProtocol() (of any source) added a distinct port:
+   * the tracker's cue that the long-horizon port count may have grown (a
+   * flag for all sources, read right after the call: no field per source).
+   */
+  static get portAdded(): boolean {
+    return portAdded;
   }
 
   #setSlot(slot: number, v: ProtoStat | null): void {
@@ -562,7 +577,10 @@ export class SourceState extends DestinationTable {
   /** Why the level rose, oldest first (at most 16). */
   get reasons(): readonly string[] | null {
     const w = this.#why;
-    return w === null || typeof w !== 'string' ? w : [w];
+    if (w === null) return null;
+    if (typeof w === 'string') return [w];
+    const n = reasonCount(w);
+    return (n === w.length ? w : w.slice(0, n)) as string[];
   }
 
   /** Protocols other than tcp, udp, icmp/icmp6, by number. */
@@ -621,8 +639,16 @@ export class SourceState extends DestinationTable {
 
   /** Index of the match of signature `sid`, -1 when none. */
   #sigIndex(sid: number): number {
-    const n = this.#sigCount();
-    for (let i = 0; i < n; i++) if (keySid(this.#sigCode(i) >>> 3) === sid) return i;
+    // Most sources match one or two rules: those first, without the general walk.
+    const g0 = this.#g0;
+    if (g0 < 0) return -1;
+    if (keySid(g0 >>> 3) === sid) return 0;
+    const g1 = this.#g1;
+    if (g1 < 0) return -1;
+    if (keySid(g1 >>> 3) === sid) return 1;
+    const m = this.#gMore;
+    if (m === null) return -1;
+    for (let j = 0; j < m.length; j += 2) if (keySid((m[j] as number) >>> 3) === sid) return 2 + (j >>> 1);
     return -1;
   }
 
@@ -710,13 +736,13 @@ export class SourceState extends DestinationTable {
     }
   }
 
-  /** A port probed from outside by a source that is also local (see outside). */
-  addOutsidePort(name: string, num: number, port: number): void {
+  /** A port probed from outside by a source that is also local (see outside); true when new. */
+  addOutsidePort(name: string, num: number, port: number): boolean {
     const m = this.#notes?.outside;
-    if (m === null || m === undefined) return;
+    if (m === null || m === undefined) return false;
     let ps = m.get(num);
     if (ps === undefined) m.set(num, (ps = new ProtoStat(name, num, true)));
-    ps.add(port);
+    return ps.add(port);
   }
 
   /** Distinct destination ports (TCP, UDP, UDP-Lite, SCTP) probed from outside over the tracked life. */
@@ -807,18 +833,23 @@ export class SourceState extends DestinationTable {
   }
 
   addClass(c: number): void {
-    if (this.classes !== null) {
-      this.classes[c]!++;
+    // Per packet: the notes and the counts read once.
+    const n = this.#notes;
+    const counts = n === null ? null : n.classes;
+    if (counts !== null) {
+      counts[c]!++;
       return;
     }
-    if (c === this.cls0 || this.cls0 < 0) {
-      this.cls0 = c;
+    const c0 = this.cls0;
+    if (c === c0 || c0 < 0) {
+      if (c0 < 0) this.cls0 = c;
       this.cls0n++;
       return;
     }
-    this.classes = new Uint32Array(CLASS_COUNT);
-    this.classes[this.cls0] = this.cls0n;
-    this.classes[c]!++;
+    const made = new Uint32Array(CLASS_COUNT);
+    made[c0] = this.cls0n;
+    made[c]!++;
+    this.classes = made;
   }
 
   /** Packets per scan class. */
@@ -858,8 +889,16 @@ export class SourceState extends DestinationTable {
     const reason = shared ? text : sharedText(text);
     if (r === null) this.#why = reason;
     else if (typeof r === 'string') this.#why = [r, reason];
-    else if (r.length < MAX_REASONS) this.#why = grown(r, reason);
-    else r[MAX_REASONS - 1] = reason;
+    else {
+      const n = reasonCount(r);
+      if (n < r.length) r[n] = reason;
+      else if (n < MAX_REASONS) {
+        const more = new Array<string | undefined>(Math.min(MAX_REASONS, n * 2));
+        for (let i = 0; i < n; i++) more[i] = r[i];
+        more[n] = reason;
+        this.#why = more;
+      } else r[MAX_REASONS - 1] = reason;
+    }
   }
 
   addAddress(addr: string): void {
@@ -962,6 +1001,16 @@ export class SourceState extends DestinationTable {
     return out;
   }
 }
+
+/** Reasons in use in a #why array (the slots before the first undefined one). */
+function reasonCount(r: ReadonlyArray<string | undefined>): number {
+  let n = r.length;
+  while (n > 0 && r[n - 1] === undefined) n--;
+  return n;
+}
+
+/** See SourceState.portAdded. */
+let portAdded = false;
 
 /** The fixed record slot of tcp (6), udp (17) and icmp/icmp6 (1). */
 function slotOf(num: number): number {

@@ -5,6 +5,7 @@
  * Detection uses it to tell LAN chatter and inside hosts from outside
  * sources; it allocates nothing.
  */
+import { knownIPv4 } from './address.js';
 
 export const Scope = {
   Public: 0,
@@ -36,7 +37,24 @@ function octet(s: string, i: number): number {
   return n === 0 ? -1 : v;
 }
 
+/** scope4() of a dotted quad whose value is n (unsigned). */
+function scope4Of(n: number): Scope {
+  const a = n >>> 24;
+  const b = (n >>> 16) & 255;
+  if (a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168)) return Scope.Private;
+  if (a === 127) return Scope.Loopback;
+  if (a === 169 && b === 254) return Scope.LinkLocal;
+  if (a >= 224 && a <= 239) return Scope.Multicast;
+  if (n === 0xffffffff) return Scope.Broadcast;
+  if (a === 0) return Scope.Unspecified;
+  if (a === 100 && b >= 64 && b <= 127) return Scope.SharedNat;
+  return Scope.Public;
+}
+
 function scope4(s: string): Scope {
+  // A packet's addresses were just read by the log parser, which remembered their values: no look at the text.
+  const n = knownIPv4(s);
+  if (n >= 0) return scope4Of(n);
   const a = octet(s, 0);
   const dot = s.indexOf('.');
   const b = dot < 0 ? -1 : octet(s, dot + 1);

@@ -22,6 +22,13 @@ export function rememberIPv4(text: string, value: number): void {
   knownNext ^= 1;
 }
 
+/** The value of `s` when it is one of the two dotted quads last remembered (rememberIPv4), else -1 (unknown, not invalid). */
+export function knownIPv4(s: string): number {
+  if (s === knownText[0]) return knownValue[0] as number;
+  if (s === knownText[1]) return knownValue[1] as number;
+  return -1;
+}
+
 /** Parses a dotted quad to an unsigned 32-bit number; null when invalid. */
 export function parseIPv4(s: string): number | null {
   if (s === knownText[0]) return knownValue[0] as number;

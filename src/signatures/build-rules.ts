@@ -4,7 +4,7 @@
  * another rule's psad_id) by reporting the later rule instead of dying.
  */
 import type { SignatureHit } from '../model/signature.js';
-import { checksFor, withoutFlags } from './checks.js';
+import { AFTER_PROTOCOL, checkProgram, checksFor, withoutFlags } from './checks.js';
 import { classtypePriority, dlFromPriority } from './classtype.js';
 import { compileRuleText, type CompiledText } from './compile-rule.js';
 import type { RuleProblem } from './problems.js';
@@ -43,7 +43,8 @@ export function compileOne(src: RuleSource, vars: VarTable, overrides: ReadonlyM
   const checks = checksFor(t.cond);
   const pre = flagPrefilter(t.cond.flags);
   const fastChecks = pre.decides && t.cond.proto === 'tcp' ? withoutFlags(checks) : checks;
-  return { rule, cond: t.cond, ord, checks, fastChecks, hit, flagMask: pre.flagMask, flagWant: pre.flagWant };
+  const program = checkProgram(fastChecks, AFTER_PROTOCOL, t.cond);
+  return { rule, cond: t.cond, ord, checks, fastChecks, program, hit, flagMask: pre.flagMask, flagWant: pre.flagWant };
 }
 
 /**

@@ -111,7 +111,8 @@ export function testCheck(kind: number, c: Conditions, p: Packet, ctx: MatchCont
     case K.addresses:
       return (c.srcAny || addressIn(c.src, ctx.src())) && (c.dstAny || addressIn(c.dst, ctx.dst()));
     case K.bidir: return headerWay(c, p, ctx, false) || headerWay(c, p, ctx, true);
-    case K.sameip: return p.src === p.dst && p.inIf !== 'lo' && p.outIf !== 'lo';
+    // Lengths first: two different addresses' texts are compared by a call, their lengths inline.
+    case K.sameip: return p.src.length === p.dst.length && p.src === p.dst && p.inIf !== 'lo' && p.outIf !== 'lo';
     case K.ipopts: return p.family === 4 && hasIpOption(p.ipOpts, c.ipopt);
     default: return false;
   }
@@ -178,5 +179,48 @@ export const AFTER_PROTOCOL = 1;
 /** True when every check from `from` on passes. */
 export function runChecks(kinds: Uint8Array, from: number, c: Conditions, p: Packet, ctx: MatchContext): boolean {
   for (let i = from; i < kinds.length; i++) if (!testCheck(kinds[i] as number, c, p, ctx)) return false;
+  return true;
+}
+
+/** A program entry's fourth number for a check that is not an integer range (testCheck decides it). */
+const NOT_INT = -1;
+
+/**
+ * The checks `kinds[from...]` as a flat program for runProgram(): four
+ * numbers per check, [kind, lo, hi, neg], the range inline for integer
+ * checks (neg 0 or 1), NOT_INT in the fourth place for the others. Reading
+ * the range from the program instead of the rule's conditions object makes
+ * an integer check a few comparisons (most checks of most rules are one).
+ */
+export function checkProgram(kinds: Uint8Array, from: number, c: Conditions): Float64Array {
+  const out: number[] = [];
+  for (let i = from; i < kinds.length; i++) {
+    const kind = kinds[i] as Kind;
+    const field = INT_FIELD[kind];
+    const r = field === undefined ? null : (c[field] as IntRange | null);
+    if (r === null) out.push(kind, 0, 0, NOT_INT);
+    else out.push(kind, r.lo, r.hi, r.neg ? 1 : 0);
+  }
+  return Float64Array.from(out);
+}
+
+/** What runChecks(kinds, from, c, ...) answers, for the program checkProgram(kinds, from, c) made. */
+export function runProgram(prog: Float64Array, c: Conditions, p: Packet, ctx: MatchContext): boolean {
+  return runCode(prog, 0, prog.length, c, p, ctx);
+}
+
+/** runProgram() of the program in code[from, to) (a rule's part of a list's programs, see rule-index.ts). */
+export function runCode(prog: Float64Array, from: number, to: number, c: Conditions, p: Packet, ctx: MatchContext): boolean {
+  for (let i = from; i < to; i += 4) {
+    const kind = prog[i] as Kind;
+    const neg = prog[i + 3] as number;
+    if (neg === NOT_INT) {
+      if (!testCheck(kind, c, p, ctx)) return false;
+      continue;
+    }
+    // intOk(): the field is there and its value is in the range (outside it when negated).
+    const v = intValue(kind, p, ctx);
+    if (v < 0 || (v >= (prog[i + 1] as number) && v <= (prog[i + 2] as number)) === (neg === 1)) return false;
+  }
   return true;
 }

@@ -110,6 +110,8 @@ export interface CompiledRule {
   readonly checks: Uint8Array;
   /** The same without the checks the flag prefilter already decides; match() runs these after it. */
   readonly fastChecks: Uint8Array;
+  /** fastChecks after the protocol check (which the rule index decides), as checks.ts runProgram() reads them. */
+  readonly program: Float64Array;
   /**
    * A necessary condition on the TCP flag byte, tested inline before the
    * checks: (tcpFlags & flagMask) === flagWant. 0/0 when the rule has none.

@@ -1,15 +1,15 @@
 /**
  * A loaded, indexed rule set. match() is the per-packet hot path: it looks
- * at four short candidate lists (see rule-index.ts) and allocates nothing
+ * at three short candidate lists (see rule-index.ts) and allocates nothing
  * when no rule fires. explain() runs every check of every candidate and says
  * why each rule fired or not.
  */
 import type { Packet } from '../model/packet.js';
 import type { SignatureHit } from '../model/signature.js';
-import { AFTER_PROTOCOL, checkName, describeCheck, runChecks, testCheck } from './checks.js';
+import { checkName, describeCheck, runChecks, runCode, runProgram, testCheck } from './checks.js';
 import { FwsnortHits, prefixSid } from './fwsnort.js';
 import { MatchContext } from './match-context.js';
-import { RuleIndex } from './rule-index.js';
+import { RuleIndex, type RuleList } from './rule-index.js';
 import type { CompiledRule, Rule } from './rule.js';
 
 export interface SidOptions {
@@ -94,17 +94,13 @@ export class SignatureSet {
     }
     this.#ctx.reset(p);
     this.#firedCount = 0;
-    if (this.#index === null) this.#collect(this.#rules, 0, p);
+    if (this.#index === null) this.#collectAll(p);
     else {
-      const idx = this.#index;
-      const pi = idx.proto(p.proto);
-      // Index candidates have the packet's protocol (or are `ip` rules): skip that check.
-      if (pi !== undefined) {
-        this.#collect(pi.keyed(p.proto === 'icmp' || p.proto === 'icmp6' ? p.icmpType : p.dport), AFTER_PROTOCOL, p);
-        if (p.sport >= 0) this.#collect(pi.bySport(p.sport), AFTER_PROTOCOL, p);
-        this.#collect(pi.any, AFTER_PROTOCOL, p);
-      }
-      this.#collect(idx.ip, AFTER_PROTOCOL, p);
+      // Index candidates have the packet's protocol (or are `ip` rules): their programs skip that check.
+      const pi = this.#index.lists(p.proto);
+      this.#collect(pi.keyed(p.proto === 'icmp' || p.proto === 'icmp6' ? p.icmpType : p.dport), p);
+      if (p.sport >= 0) this.#collect(pi.bySport(p.sport), p);
+      this.#collectPassed(pi.rest(p.tcpFlags), p);
     }
     const n = this.#firedCount;
     if (n === 0) return null;
@@ -130,14 +126,37 @@ export class SignatureSet {
     return hits;
   }
 
-  /** Appends the rules of `list` that fire to #fired. */
-  #collect(list: readonly CompiledRule[], from: number, p: Packet): void {
+  /** Appends the rules of index list `list` that fire to #fired. */
+  #collect(list: readonly CompiledRule[], p: Packet): void {
     const ctx = this.#ctx;
     const flags = p.tcpFlags;
     for (let i = 0; i < list.length; i++) {
       const r = list[i] as CompiledRule;
       if ((flags & r.flagMask) !== r.flagWant) continue;
-      if (runChecks(r.fastChecks, from, r.cond, p, ctx)) this.#fired[this.#firedCount++] = r;
+      if (runProgram(r.program, r.cond, p, ctx)) this.#fired[this.#firedCount++] = r;
+    }
+  }
+
+  /** The same for a list whose rules the packet's flags already pass (ProtoIndex.rest). */
+  #collectPassed(list: RuleList, p: Packet): void {
+    const ctx = this.#ctx;
+    const { rules, code } = list;
+    let at = 0;
+    for (let i = 0; i < rules.length; i++) {
+      const from = at + 1;
+      at = from + (code[at] as number);
+      const r = rules[i] as CompiledRule;
+      if (runCode(code, from, at, r.cond, p, ctx)) this.#fired[this.#firedCount++] = r;
+    }
+  }
+
+  /** Every rule with every check (no index: the reference the index is tested against). */
+  #collectAll(p: Packet): void {
+    const ctx = this.#ctx;
+    const flags = p.tcpFlags;
+    for (const r of this.#rules) {
+      if ((flags & r.flagMask) !== r.flagWant) continue;
+      if (runChecks(r.fastChecks, 0, r.cond, p, ctx)) this.#fired[this.#firedCount++] = r;
     }
   }
 

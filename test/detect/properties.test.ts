@@ -48,8 +48,7 @@ const groupsArb = fc.array(fc.record({
   items: fc.array(fc.tuple(packetArb, hitsArb), { minLength: 1, maxLength: 12 }),
 }), { minLength: 1, maxLength: 25 });
 
-function run(groups: Array<{ gap: number; items: Array<[Packet, SignatureHit[] | null]> }>, onStep?: (t: ScanTracker, p: Packet) => void): ScanTracker {
-  const t = new ScanTracker(cfg, { osFingerprints: db });
+function run(groups: Array<{ gap: number; items: Array<[Packet, SignatureHit[] | null]> }>, onStep?: (t: ScanTracker, p: Packet) => void, t = new ScanTracker(cfg, { osFingerprints: db })): ScanTracker {
   const filter = createPacketFilter(cfg);
   let ts = T0;
   for (const g of groups) {
@@ -148,4 +147,34 @@ test('scan types: the in-place class order agrees with a sort by count, then cla
   fc.assert(fc.property(fc.array(count, { minLength: CLASS_COUNT, maxLength: CLASS_COUNT }), fc.boolean(), fc.boolean(), fc.integer({ min: 0, max: 10 }), (counts, sweep, proto, min) => {
     expect(scanTypes(Uint32Array.from(counts), sweep, proto, min)).toEqual(reference(counts, sweep, proto, min));
   }), { numRuns: 500 });
+});
+
+test('the slow-scan ladder, checked only on packets that add a port, raises as checking every packet does', () => {
+  // A tracker that imported state checks every packet (its sources' levels were not set by it): the reference.
+  fc.assert(fc.property(groupsArb, (groups) => {
+    const seen: string[][] = [[], []];
+    const make = (i: number): ScanTracker => new ScanTracker(cfg, { osFingerprints: db, onLevelChange: (s, from, to, why) => seen[i]!.push(`${s.key} ${from}>${to} ${why}`) });
+    const gated = run(groups, undefined, make(0));
+    const reference = make(1);
+    reference.importState(new ScanTracker(cfg).exportState());
+    const every = run(groups, undefined, reference);
+    expect(seen[0]).toEqual(seen[1]);
+    expect(sourceReports(gated, cfg, 0)).toEqual(sourceReports(every, cfg, 0));
+    expect(gated.exportState()).toEqual(every.exportState());
+  }), { numRuns: 200 });
+});
+
+test('reasons: the first 15 and the latest are kept, as a list appended to and then capped would', async () => {
+  const { SourceState, MAX_REASONS } = await import('../../src/detect/source-state.js');
+  fc.assert(fc.property(fc.array(fc.string({ maxLength: 6 }), { maxLength: 40 }), (texts) => {
+    const s = new SourceState('203.0.113.9', 4, false, T0, false);
+    const model: string[] = [];
+    for (const t of texts) {
+      s.addReason(t);
+      if (model.length < MAX_REASONS) model.push(t);
+      else model[MAX_REASONS - 1] = t;
+      expect(s.reasons).toEqual(model.length === 0 ? null : model);
+    }
+    if (texts.length === 0) expect(s.reasons).toBeNull();
+  }), { numRuns: 300 });
 });

@@ -209,3 +209,40 @@ describe('full-form IPv6 from bytes', () => {
     expect(fromBytes(line(`2001:${'0'.repeat(60)}::1`))).toBe('bad-address');
   });
 });
+
+describe('IPv6 tokens seen just before', () => {
+  it('lines of one chunk, IPv6 and IPv4 interleaved, repeats and look-alikes (one a prefix of another), read as normalizeIPv6 says', () => {
+    const next = rng(29);
+    const full = (g: number[]): string => g.map((v) => hex4(v)).join(':');
+    const pool = [
+      full([0x2001, 0xdb8, 0, 0, 0, 0, 0, 2]), full([0x2001, 0xdb8, 0xd8dd, 0x389c, 0, 0, 0, 0x20]), '2001:db8::1', '2001:db8::12', '2001:db8::123',
+      '2001:DB8::1', 'fe80::1', '::1', '2001:db8::1x', '2001:db8:::1', full([0xfe80, 0, 0, 0, 0, 0, 0, 1]),
+    ];
+    const texts: Array<[string, string]> = [];
+    for (let i = 0; i < 4000; i++) {
+      const v4 = next() % 4 === 0;
+      const rand = (): string => (next() % 3 === 0 ? full(Array.from({ length: 8 }, () => (next() % 3 === 0 ? 0 : next() & 0xffff))) : (pool[next() % pool.length] as string));
+      texts.push(v4 ? [`10.0.${next() & 255}.${next() & 255}`, '198.51.100.2'] : [rand(), rand()]);
+    }
+    const lines = texts.map(([s, d]) => line(s, d).replace('MAC=00:16:3e:aa:bb:cc:00:16:3e:dd:ee:ff:08:00 ', s.includes(':') ? 'MAC=00:16:3e:aa:bb:cc:00:16:3e:dd:ee:ff:86:dd ' : 'MAC=00:16:3e:aa:bb:cc:00:16:3e:dd:ee:ff:08:00 '));
+    const chunk = Buffer.from(`${lines.join('\n')}\n`, 'latin1');
+    const c = ctx();
+    let start = 0;
+    for (let i = 0; i < lines.length; i++) {
+      const end = chunk.indexOf(10, start);
+      const r = parseBytes(chunk, start, end, c, true);
+      start = end + 1;
+      const [s, d] = texts[i] as [string, string];
+      const want = (a: string): string | null => (a.includes(':') ? normalizeIPv6(a) : parseIPv4(a) === null ? null : a);
+      if (want(s) === null || want(d) === null) {
+        if (r !== 'bad-address') expect([s, d, r]).toEqual([s, d, 'bad-address']);
+        continue;
+      }
+      const p = packet(r);
+      if (p.src !== want(s) || p.dst !== want(d) || p.mac !== (s.includes(':') ? '00:16:3e:aa:bb:cc:00:16:3e:dd:ee:ff:86:dd' : '00:16:3e:aa:bb:cc:00:16:3e:dd:ee:ff:08:00')) {
+        expect([s, d, p.src, p.dst, p.mac]).toEqual([s, d, want(s), want(d), 'the MAC of the line']);
+      }
+      expect(p.dport).toBe(23);
+    }
+  });
+});

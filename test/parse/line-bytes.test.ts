@@ -5,7 +5,7 @@
  * by its bytes) against the text of the bytes.
  */
 import { describe, expect, it } from 'vitest';
-import { bytesLine, findText, Interner, shortText } from '../../src/parse/line-bytes.js';
+import { bytesLine, findText, Interner, shortText, tokenEnd } from '../../src/parse/line-bytes.js';
 import { rng } from '../helpers/rng.js';
 
 describe('shortText', () => {
@@ -72,6 +72,30 @@ describe('Interner', () => {
       const got = names.get(b, at, at + v.length);
       if (got !== v) expect(got).toBe(v);
       last = v;
+    }
+  });
+});
+
+describe('Interner.token', () => {
+  it('answers the token up to the next space or the end, and where it ends, as a scan does (recent values, look-alikes, prefixes of each other)', () => {
+    bytesLine();
+    const next = rng(13);
+    const names = new Interner();
+    const values = ['eth0', 'eth01', 'eth', 'e', '00:16:3e:aa:bb:cc:00:16:3e:dd:ee:ff:08:00', '00:16:3e:aa:bb:cc:00:16:3e:dd:ee:ff:86:dd', '00:16:3e:aa:bb:cc:00:16:3e:dd:ee:ff:86:dd:01', 'x'.repeat(70), 'x'.repeat(64)];
+    const b = Buffer.alloc(256);
+    for (let i = 0; i < 30_000; i++) {
+      const v = next() % 9 === 0 ? `v${next() % 50}` : (values[next() % values.length] as string);
+      const at = next() % 100;
+      b.fill(120);
+      // Followed by a space, by more text (a longer token), or cut by the line's end.
+      const after = next() % 3;
+      b.write(v, at, 'latin1');
+      if (after === 0) b[at + v.length] = 32;
+      const end = after === 2 ? at + v.length : at + v.length + 1 + (next() % 5);
+      let want = at;
+      while (want < end && b[want] !== 32) want++;
+      const got = names.token(b, at, end);
+      if (got !== b.latin1Slice(at, want) || tokenEnd !== want) expect([got, tokenEnd]).toEqual([b.latin1Slice(at, want), want]);
     }
   });
 });
