@@ -131,8 +131,8 @@ async function analyze(files: string[], opts: AnalyzeOpts): Promise<void> {
   const list = journal ? [] : orderRotated(files.length > 0 ? files : [cfg.IPT_SYSLOG_FILE]);
   const minDl = opts.minDl ?? cfg.MIN_DANGER_LEVEL;
   // Threads read files: CSV rows follow the log's packet order, and a pipe can be read only once.
-  // One thread unless asked: two threads take about 1.3 times the CPU of one (the reading thread's
-  // scan, a second heap and its garbage collector), which a busy machine does not have to spare.
+  // One thread unless asked: two threads take about 1.3-1.5 times the CPU of one (the reading thread's
+  // scan, a second heap, its garbage collector and compiler), which a busy machine does not have to spare.
   const threads = opts.csv || journal || list.includes('-') || !THREADS_AVAILABLE ? 1 : Math.max(1, opts.threads ?? 1);
   if (!THREADS_AVAILABLE && (opts.threads ?? 1) > 1) process.stderr.write('tsad: warning: --threads: this build (a single-file package) scores in one thread\n');
   if (threads > 1) aopts.partition = { index: 0, count: threads };
