@@ -1,8 +1,8 @@
 /**
  * A cheap look at a line for a partitioned analysis (pipeline/pipeline.ts):
  * the source address of a firewall line with a plain IPv4 source (or the
- * first 64 bits of an IPv6 one written in full, as ip6tables writes them),
- * read from the bytes without parsing the line, and whether the packet is an INPUT
+ * first 64 bits of an IPv6 one, in full as ip6tables writes them or
+ * shortened with `::`), read from the bytes without parsing the line, and whether the packet is an INPUT
  * TCP or ICMP packet, or UDP that cannot be a late answer (not from port 53
  * or 123, nor from a LAN address: the classifier keeps reply budgets only
  * for those), whose only lessons for the traffic classifier are then its
@@ -55,28 +55,70 @@ function hexDigit(c: number): number {
   return -1;
 }
 
-/** Length of an IPv6 address written in full (eight groups of four hex digits). */
-const FULL_V6 = 39;
+/** Groups of an IPv6 address before and after its `::` (one more than 8 shows too many). */
+const groups = new Int32Array(20);
 
-/** The group at i of an address in full form, or -1. */
-function group(b: Uint8Array, i: number): number {
+/**
+ * The colon-separated groups of b[from, to) into groups[at...], as
+ * parseIPv6 (net/address.ts) reads them but without a dotted quad: 1-4 hex
+ * digits each. Returns how many, 0 for an empty range, -1 when invalid or
+ * more than 8.
+ */
+function readGroups(b: Uint8Array, from: number, to: number, at: number): number {
+  if (from === to) return 0;
+  let n = 0;
   let v = 0;
-  for (let k = i; k < i + 4; k++) {
-    const d = hexDigit(b[k] as number);
-    if (d < 0) return -1;
+  let digits = 0;
+  for (let i = from; i <= to; i++) {
+    if (i === to || b[i] === 58) {
+      if (digits === 0 || n > 8) return -1;
+      groups[at + n++] = v;
+      v = digits = 0;
+      continue;
+    }
+    const d = hexDigit(b[i] as number);
+    if (d < 0 || ++digits > 4) return -1;
     v = v * 16 + d;
   }
-  return v;
+  return n > 8 ? -1 : n;
 }
 
-/** Whether [from, to) is an IPv6 address in full form. */
-function fullIPv6(b: Uint8Array, from: number, to: number): boolean {
-  if (to - from !== FULL_V6) return false;
-  for (let g = 0; g < 8; g++) {
-    if (group(b, from + g * 5) < 0) return false;
-    if (g < 7 && b[from + g * 5 + 4] !== 58) return false;
+/** Where `::` first is in b[from, to), or -1. */
+function doubleColon(b: Uint8Array, from: number, to: number): number {
+  for (let i = from; i + 1 < to; i++) if (b[i] === 58 && b[i + 1] === 58) return i;
+  return -1;
+}
+
+/** The first 64 bits of the IPv6 address read by ipv6Head, in two halves. */
+let v6Hi = 0;
+let v6Lo = 0;
+
+/**
+ * Whether b[from, to) is an IPv6 address as parseIPv6 accepts one (without
+ * a dotted quad at its end), in full or shortened with `::`; its first 64
+ * bits (what picks a source's thread) into v6Hi and v6Lo.
+ */
+export function ipv6Head(b: Uint8Array, from: number, to: number): boolean {
+  if (to - from < 2 || to - from > 45) return false;
+  const dbl = doubleColon(b, from, to);
+  if (dbl >= 0 && doubleColon(b, dbl + 1, to) >= 0) return false;
+  const head = readGroups(b, from, dbl >= 0 ? dbl : to, 0);
+  if (head < 0) return false;
+  let tail = 0;
+  if (dbl < 0) {
+    if (head !== 8) return false;
+  } else {
+    tail = readGroups(b, dbl + 2, to, head);
+    if (tail < 0 || head + tail > 7) return false;
   }
+  v6Hi = ((groupAt(0, head, tail) << 16) | groupAt(1, head, tail)) >>> 0;
+  v6Lo = ((groupAt(2, head, tail) << 16) | groupAt(3, head, tail)) >>> 0;
   return true;
+}
+
+/** Group i (0-7) of the address whose `head` groups before `::` and `tail` after are in `groups`. */
+function groupAt(i: number, head: number, tail: number): number {
+  return i < head ? (groups[i] as number) : i >= 8 - tail ? (groups[head + i - (8 - tail)] as number) : 0;
 }
 
 function tokenEnd(b: Uint8Array, from: number, end: number): number {
@@ -103,10 +145,10 @@ export function scanLine(b: Uint8Array, start: number, end: number, out: LineSca
   if (src >= 0) {
     out.family = 4;
     out.src = src;
-  } else if (fullIPv6(b, v0, v1)) {
+  } else if (ipv6Head(b, v0, v1)) {
     out.family = 6;
-    out.src = ((group(b, v0) << 16) | group(b, v0 + 5)) >>> 0;
-    out.lo = ((group(b, v0 + 10) << 16) | group(b, v0 + 15)) >>> 0;
+    out.src = v6Hi;
+    out.lo = v6Lo;
   } else return false;
   out.plainInbound = false;
   // INPUT: `IN=<name> OUT= ` (the parser's chain: no output interface).
@@ -114,7 +156,7 @@ export function scanLine(b: Uint8Array, start: number, end: number, out: LineSca
   const inTo = tokenEnd(b, payload + 3, end);
   if (inTo === payload + 3 || !bytesAre(b, inTo, end, ' OUT= ') || !bytesAre(b, v1, end, ' DST=')) return true;
   const d1 = tokenEnd(b, v1 + 5, end);
-  if (out.family === 4 ? ipv4(b, v1 + 5, d1) < 0 : !fullIPv6(b, v1 + 5, d1)) return true;
+  if (out.family === 4 ? ipv4(b, v1 + 5, d1) < 0 : !ipv6Head(b, v1 + 5, d1)) return true;
   const proto = findText(b, ' PROTO=', d1, end);
   if (proto < 0) return true;
   if (bytesAre(b, proto + 7, end, 'UDP ')) {

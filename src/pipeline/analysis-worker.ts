@@ -8,12 +8,12 @@
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import type { Readable } from 'node:stream';
 import { loadConfig } from '../config/load.js';
-import { jsonSource } from '../report/index.js';
+import { jsonSources } from '../report/index.js';
 import { buildAnalysis } from './analysis.js';
 import { readArchives } from './archives.js';
 import { PartitionRestart } from './pipeline.js';
 import { LineTaker, type FeedMessage } from './shared-lines.js';
-import { threadCpu, type FailedFile, type SourceBatch, type WorkerDone, type WorkerJob, type WorkerMessage, type WorkerRequest } from './threads.js';
+import { debug, type FailedFile, type SourceBatch, type WorkerDone, type WorkerJob, type WorkerMessage, type WorkerRequest } from './threads.js';
 
 /** Sources built per batch: enough to keep the merge busy, few enough to keep memory flat. */
 const BATCH = 1024;
@@ -78,16 +78,28 @@ function takeLines(): Promise<boolean> {
   });
 }
 
-/** The texts as UTF-8 in a buffer of their own (to be moved to the calling thread), the end of each in `ends`. */
-function utf8(texts: readonly string[], ends: number[]): ArrayBuffer {
+/** Where each source of `jsonSources` text starts: the only line indented four spaces that opens an object (deeper lines are indented further, strings hold no newline). */
+const SOURCE_START = Buffer.from(',\n    {');
+
+/**
+ * The sources' JSON (`jsonSources`: several sources to a string, cheaper
+ * than one each) as UTF-8 in a buffer of their own, to be moved to the
+ * calling thread; the end of each of the `count` sources in `ends`.
+ */
+function utf8Sources(texts: readonly string[], count: number, ends: number[]): ArrayBuffer {
   let size = 0;
   for (const t of texts) size += Buffer.byteLength(t);
   const buf = Buffer.allocUnsafeSlow(size);
   let at = 0;
-  for (const t of texts) {
-    at += buf.write(t, at);
-    ends.push(at);
+  for (const t of texts) at += buf.write(t, at);
+  // The first source starts at 0; each next one ends the one before.
+  let start = count > 0 && buf.indexOf(SOURCE_START) === 0 ? 0 : -1;
+  for (let i = 1; i < count && start >= 0; i++) {
+    start = buf.indexOf(SOURCE_START, start + 1);
+    ends.push(start);
   }
+  if (count > 0 && (start < 0 || buf.indexOf(SOURCE_START, start + 1) >= 0)) throw new Error('analysis thread: the sources\' JSON is not as expected');
+  if (count > 0) ends.push(size);
   return buf.buffer as ArrayBuffer;
 }
 
@@ -95,14 +107,14 @@ function utf8(texts: readonly string[], ends: number[]): ArrayBuffer {
 async function serve(): Promise<void> {
   if (unposted > 0) post({ type: 'progress', bytes: unposted });
   const { listed, build } = await analysis.listedSources(job.minDl);
-  if (debug) process.stderr.write(`tsad: thread ${job.index}: ${listed.length} sources listed at ${((performance.now() - t0) / 1000).toFixed(2)} s\n`);
+  debug(`thread ${job.index}: ${listed.length} sources listed`);
   const levels = [0, 0, 0, 0, 0, 0];
   for (const st of listed) levels[st.peakDl]!++;
   const counters = analysis.counters.part();
   // exportPart above every level: counts only, the sources are built here.
   const done: WorkerDone = { type: 'done', pipeline: analysis.pipeline.part(), counters, tracker: analysis.tracker.exportPart(6), listed: levels, failed };
   post(done, counters.ports.map(([, a]) => a.buffer as ArrayBuffer));
-  if (debug) process.stderr.write(`tsad: thread ${job.index}: counts posted at ${((performance.now() - t0) / 1000).toFixed(2)} s, ${threadCpu()}\n`);
+  debug(`thread ${job.index}: counts posted`);
 
   let next = 0;
   /** Batches the calling thread has room for: built ahead of its asking, so the threads do not wait on each other batch by batch. */
@@ -117,23 +129,23 @@ async function serve(): Promise<void> {
     credits--;
     const to = Math.min(listed.length, next + BATCH);
     const batch: SourceBatch = { type: 'sources', dl: [], packets: [], keys: [], items: [], bytes: null, ends: [], last: to >= listed.length };
-    const json: string[] = [];
-    for (const s of build(next, to)) {
+    const sources = build(next, to);
+    for (const s of sources) {
       batch.dl.push(s.dl);
       batch.packets.push(s.packets);
       batch.keys.push(s.src);
-      if (job.form === 'json') json.push(jsonSource(s, false));
-      else batch.items.push(s);
     }
     next = to;
-    if (job.form === 'json') batch.bytes = utf8(json, batch.ends);
+    if (job.form === 'json') batch.bytes = utf8Sources(jsonSources(sources), sources.length, batch.ends);
+    else batch.items = sources;
+    if (batch.last) debug(`thread ${job.index}: last sources built`);
     post(batch, batch.bytes === null ? [] : [batch.bytes]);
     // Between batches: let a request (or the end) in.
     setImmediate(pump);
   };
   port.on('message', (r: WorkerRequest) => {
     if (r.type === 'end') {
-      if (debug) process.stderr.write(`tsad: thread ${job.index}: ended, ${threadCpu()}\n`);
+      debug(`thread ${job.index}: ended`);
       port.close();
       return;
     }
@@ -148,9 +160,8 @@ async function serve(): Promise<void> {
   });
 }
 
-const debug = process.env.TSAD_DEBUG_THREADS !== undefined;
-const t0 = performance.now();
+debug(`thread ${job.index}: ready to read`);
 if (await read()) {
-  if (debug) process.stderr.write(`tsad: thread ${job.index} (${job.light ? 'light' : 'full'}) read in ${((performance.now() - t0) / 1000).toFixed(2)} s, ${threadCpu()}\n`);
+  debug(`thread ${job.index}: ${job.light ? 'light' : 'full'} partition read (${analysis.pipeline.skippedLines} lines skipped unparsed)`);
   await serve();
 }

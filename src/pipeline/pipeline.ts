@@ -12,7 +12,7 @@
  * add up to those of a single pipeline.
  *
  * A light partition does not parse every line: a line with a plain IPv4
- * source, or an IPv6 one written in full (source-scan.ts), belongs to the
+ * source, or an IPv6 one (in full or with `::`, source-scan.ts), belongs to the
  * thread its address hashes to (the bits its source key keeps, see Owners),
  * which counts everything about it (also when it does not parse: its skip
  * reason). Another thread skips it when it could learn nothing from it: an
@@ -170,6 +170,8 @@ export class Pipeline {
   #owner = -1;
   /** A line was skipped: the clock may be behind one thread's. */
   #skipped = false;
+  /** Lines skipped unparsed (light partitions; TSAD_DEBUG_THREADS prints it). */
+  skippedLines = 0;
   /** An address the classifier knows is this host's (the destination of nearly every line), and an IPv6 one as the log writes it. */
   #local = '';
   #local6 = '';
@@ -241,6 +243,7 @@ export class Pipeline {
       const owner = sc.family === 4 ? owners.ofIPv4(sc.src) : owners.ofIPv6(sc.src, sc.lo);
       if (owner !== part.index && this.#teachesNothing(b, sc)) {
         this.#skipped = true;
+        this.skippedLines++;
         return;
       }
       this.#owner = owner;

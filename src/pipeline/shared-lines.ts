@@ -73,6 +73,10 @@ export class LineFeeder {
   #outFrom = 0;
   readonly #taken: number[];
   #batch: Batch | null = null;
+  /** The read chunk whose bytes from `#srcEnd - n` to `#srcEnd` are in the current batch, `#delta` further on. */
+  #src: Buffer | null = null;
+  #srcEnd = 0;
+  #delta = 0;
   #aborted = false;
   #resume: (() => void) | null = null;
 
@@ -146,12 +150,30 @@ export class LineFeeder {
     return b;
   }
 
+  /**
+   * Where `src`'s bytes [start, end) are in the current batch (start + the
+   * result), copying `src` from `start` to its end (as much as fits) when
+   * they are not there yet: one copy per read chunk, not one per line (a
+   * copy per line cost the calling thread more than scanning the lines).
+   */
+  #place(src: Buffer, start: number, end: number): number {
+    const b = this.#batch;
+    if (b !== null && src === this.#src && end <= this.#srcEnd && b.lines < BATCH_LINES) return this.#delta;
+    const into = this.#room(end - start);
+    const n = Math.min(src.length - start, into.data.length - into.bytes);
+    src.copy(into.data, into.bytes, start, start + n);
+    this.#src = src;
+    this.#srcEnd = start + n;
+    this.#delta = into.bytes - start;
+    into.bytes += n;
+    return this.#delta;
+  }
+
   #line(src: Buffer, start: number, end: number, ascii: boolean): void {
+    const delta = this.#place(src, start, end);
+    const b = this.#batch as Batch;
+    const at = start + delta;
     const len = end - start;
-    const b = this.#room(len);
-    const at = b.bytes;
-    src.copy(b.data, at, start, end);
-    b.bytes += len;
     const r = b.lines++ * REC;
     const recs = b.recs;
     recs[r] = at;
@@ -178,6 +200,7 @@ export class LineFeeder {
   #flush(): void {
     const b = this.#batch;
     this.#batch = null;
+    this.#src = null;
     if (b === null) return;
     if (b.lines === 0) {
       this.#pool.push(b);
@@ -189,6 +212,8 @@ export class LineFeeder {
 
   /** After each chunk read: a promise while too many batches are out (reading pauses). */
   #wait(): Promise<void> | undefined {
+    // The chunk is done with: its buffer may be read into again.
+    this.#src = null;
     if (this.#out.length < IN_FLIGHT || this.#aborted) return undefined;
     return new Promise((resolve) => {
       this.#resume = resolve;

@@ -141,6 +141,45 @@ class PartWorker {
     this.#failure ??= new Error('analysis thread stopped');
     await this.#w.terminate();
   }
+
+  /** Whether the thread keeps the process alive. */
+  hold(yes: boolean): void {
+    if (yes) this.#w.ref();
+    else this.#w.unref();
+  }
+}
+
+/** What every thread of a partitioned analysis is given (and its index). */
+export type ThreadsJob = Omit<WorkerJob, 'index' | 'light' | 'progress'>;
+
+/** Light partitions (pipeline.ts) and the reader that hands them their lines. */
+export interface LightThreads {
+  count: number;
+  workers: PartWorker[];
+  feeder: LineFeeder;
+}
+
+function lightThreads(job: Omit<ThreadsJob, 'files'>): LightThreads {
+  const workers: PartWorker[] = [];
+  const feeder = new LineFeeder(job.count, (m) => workers.forEach((w) => w.send(m)));
+  for (let index = 0; index < job.count; index++) {
+    // A light partition reads no file itself: the files are the feeder's.
+    workers.push(new PartWorker({ ...job, files: [], index, light: true, progress: false }, undefined, { ack: () => feeder.ack(index), gone: () => feeder.abort() }));
+  }
+  return { count: job.count, workers, feeder };
+}
+
+/**
+ * Starts the threads of a partitioned analysis (light partitions waiting
+ * for their lines) before the calling thread builds its own analysis, so
+ * that their start-up overlaps it; give them to analyzeInThreads. Until
+ * then they do not keep the process alive (an error on the way ends it).
+ */
+export function startThreads(job: Omit<ThreadsJob, 'files'>): LightThreads {
+  debug('threads started early');
+  const t = lightThreads(job);
+  for (const w of t.workers) w.hold(false);
+  return t;
 }
 
 /** A partitioned analysis that has read its input: the report's head, and its sources from the threads. */
@@ -178,7 +217,9 @@ async function runParts(workers: PartWorker[]): Promise<WorkerDone[] | null> {
  * `analysis` (which reads nothing itself). Throws when a thread failed or
  * the threads did not read the same files.
  */
-export async function analyzeInThreads(analysis: Analysis, job: Omit<WorkerJob, 'index' | 'light' | 'progress'>, onProgress?: (m: { file?: string; bytes: number }) => void): Promise<ThreadedReport> {
+export async function analyzeInThreads(analysis: Analysis, job: ThreadsJob, onProgress?: (m: { file?: string; bytes: number }) => void, started?: LightThreads): Promise<ThreadedReport> {
+  debug('threads start');
+  if (started !== undefined && started.count !== job.count) throw new Error('analysis threads: started for another job');
   let workers: PartWorker[] = [];
   let done: WorkerDone[] | null = null;
   /** Files the calling thread could not read (light partitions), else null. */
@@ -187,10 +228,14 @@ export async function analyzeInThreads(analysis: Analysis, job: Omit<WorkerJob, 
     for (const light of [true, false]) {
       workers = [];
       fed = null;
-      const feeder = light ? new LineFeeder(job.count, (m) => workers.forEach((w) => w.send(m))) : null;
-      for (let index = 0; index < job.count; index++) {
-        const feed = feeder === null ? undefined : { ack: () => feeder.ack(index), gone: () => feeder.abort() };
-        workers.push(new PartWorker({ ...job, index, light, progress: !light && index === 0 && onProgress !== undefined }, onProgress, feed));
+      let feeder: LineFeeder | null = null;
+      if (light) {
+        const t = started ?? lightThreads(job);
+        workers = t.workers;
+        feeder = t.feeder;
+        for (const w of workers) w.hold(true);
+      } else {
+        for (let index = 0; index < job.count; index++) workers.push(new PartWorker({ ...job, index, light, progress: index === 0 && onProgress !== undefined }, onProgress));
       }
       const reading = feeder?.run(job.files, job.read.maxLineLength, onProgress === undefined ? undefined : (file, input) => {
         onProgress({ file, bytes: 0 });
@@ -228,11 +273,10 @@ export async function analyzeInThreads(analysis: Analysis, job: Omit<WorkerJob, 
   return {
     failed,
     head,
-    jsonPieces: () => jsonBlocks(merged(workers, true) as AsyncIterable<Buffer[]>),
+    jsonPieces: () => merged(workers, true, new JsonTaker()),
     stream() {
       async function* batches(): AsyncGenerator<SourceReport[]> {
-        for await (const batch of merged(workers, true)) {
-          const sources = batch as SourceReport[];
+        for await (const sources of merged(workers, true, new ObjectTaker())) {
           await analysis.resolveNames(sources);
           yield sources;
         }
@@ -249,10 +293,9 @@ export async function analyzeInThreads(analysis: Analysis, job: Omit<WorkerJob, 
   };
 }
 
-const started = performance.now();
-/** TSAD_DEBUG_THREADS: how the threads' time went, on standard error. */
-function debug(what: string): void {
-  if (process.env.TSAD_DEBUG_THREADS !== undefined) process.stderr.write(`tsad: ${((performance.now() - started) / 1000).toFixed(2)} s: ${what} (${threadCpu()})\n`);
+/** TSAD_DEBUG_THREADS: how the threads' time went, on standard error (seconds since the process started, in every thread). */
+export function debug(what: string): void {
+  if (process.env.TSAD_DEBUG_THREADS !== undefined) process.stderr.write(`tsad: ${process.uptime().toFixed(2)} s: ${what} (${threadCpu()})\n`);
 }
 
 const mib = (n: number): string => (n / 1048576).toFixed(0);
@@ -278,6 +321,8 @@ function* levelsOf(listed: readonly number[]): Generator<number> {
 /** One thread's sources as they arrive, the next batch asked for while this one is merged. */
 class Feed {
   #batch: SourceBatch | null = null;
+  /** The batch's JSON bytes (form 'json'). */
+  #bytes: Buffer | null = null;
   #at = 0;
 
   #ended = false;
@@ -298,6 +343,7 @@ class Feed {
       const m = await this.w.next();
       if (m.type !== 'sources') throw new Error(`analysis thread: unexpected ${m.type} message`);
       this.#batch = m;
+      this.#bytes = m.bytes === null ? null : Buffer.from(m.bytes);
       this.#at = 0;
       if (m.last) this.#ended = true;
       else this.w.send({ type: 'more', rewind: false, credits: 1 });
@@ -317,25 +363,45 @@ class Feed {
     return (this.#batch as SourceBatch).keys[this.#at] as string;
   }
 
-  take(): Buffer | SourceReport {
-    const b = this.#batch as SourceBatch;
-    const i = this.#at++;
-    if (b.bytes === null) return b.items[i] as SourceReport;
-    const from = i === 0 ? 0 : (b.ends[i - 1] as number);
-    return Buffer.from(b.bytes, from, (b.ends[i] as number) - from);
+  /** Takes the source at hand: its report object (form 'object'). */
+  take(): SourceReport {
+    return (this.#batch as SourceBatch).items[this.#at++] as SourceReport;
+  }
+
+  /** Takes the source at hand (form 'json'): its bytes are `bytes` from `from` to the result. */
+  takeJson(): number {
+    return (this.#batch as SourceBatch).ends[this.#at++] as number;
+  }
+
+  /** Where the source at hand starts in `bytes` (form 'json'). */
+  get from(): number {
+    return this.#at === 0 ? 0 : ((this.#batch as SourceBatch).ends[this.#at - 1] as number);
+  }
+
+  get bytes(): Buffer {
+    return this.#bytes as Buffer;
   }
 }
 
-/** Sources per merged batch handed on. */
+/** What the merge does with each source it takes, and hands on between turns. */
+interface Taker<T> {
+  take(f: Feed): void;
+  /** What was taken since the last call (`last`: all of it), or null for nothing yet; called before a feed's batch is replaced. */
+  flush(last: boolean): T | null;
+}
+
+/** Sources per turn of the merge: between turns it awaits (the writer, the next batches). */
 const MERGED_BATCH = 256;
 
 /** The threads' sources merged in the report's order (compareSourceStates: level, packets, key; keys are never shared). */
-async function* merged(workers: PartWorker[], rewind: boolean): AsyncGenerator<Array<Buffer | SourceReport>> {
+async function* merged<T>(workers: PartWorker[], rewind: boolean, taker: Taker<T>): AsyncGenerator<T> {
   let feeds = workers.map((w) => new Feed(w, rewind));
-  let out: Array<Buffer | SourceReport> = [];
+  let n = 0;
   for (;;) {
     // Awaited only between batches: a million sources must not cost a million turns of the event loop.
     if (!feeds.every((f) => f.has)) {
+      const out = taker.flush(false);
+      if (out !== null) yield out;
       const live: Feed[] = [];
       for (const f of feeds) if (f.has || (await f.fill())) live.push(f);
       feeds = live;
@@ -346,33 +412,89 @@ async function* merged(workers: PartWorker[], rewind: boolean): AsyncGenerator<A
       const f = feeds[i] as Feed;
       if (f.dl > best.dl || (f.dl === best.dl && (f.packets > best.packets || (f.packets === best.packets && f.key < best.key)))) best = f;
     }
-    out.push(best.take());
-    if (out.length >= MERGED_BATCH) {
-      yield out;
-      out = [];
+    taker.take(best);
+    if (++n >= MERGED_BATCH) {
+      n = 0;
+      const out = taker.flush(false);
+      if (out !== null) yield out;
     }
   }
-  if (out.length > 0) yield out;
+  const out = taker.flush(true);
+  if (out !== null) yield out;
+}
+
+/** The merged sources as report objects. */
+class ObjectTaker implements Taker<SourceReport[]> {
+  #out: SourceReport[] = [];
+
+  take(f: Feed): void {
+    this.#out.push(f.take());
+  }
+
+  flush(last: boolean): SourceReport[] | null {
+    const out = this.#out;
+    if (out.length === 0 || (!last && out.length < MERGED_BATCH)) return null;
+    this.#out = [];
+    return out;
+  }
 }
 
 /** Bytes per block of JSON handed to the writer. */
 const JSON_BLOCK = 64 * 1024;
 
-/** The merged sources' JSON copied into blocks: the writer sees few large writes, and no string is made of them. */
-async function* jsonBlocks(pieces: AsyncIterable<Buffer[]>): AsyncGenerator<Buffer[]> {
-  let block = Buffer.allocUnsafe(JSON_BLOCK);
-  let at = 0;
-  for await (const batch of pieces) {
-    const out: Buffer[] = [];
-    for (const p of batch) {
-      if (at + p.length > block.length) {
-        if (at > 0) out.push(block.subarray(0, at));
-        block = Buffer.allocUnsafe(Math.max(JSON_BLOCK, p.length));
-        at = 0;
-      }
-      at += p.copy(block, at);
+/**
+ * The merged sources' JSON copied into blocks: the writer sees few large
+ * writes, no string is made of them, and sources that follow each other in
+ * a thread's batch (a run) are copied at once.
+ */
+class JsonTaker implements Taker<Buffer[]> {
+  #blocks: Buffer[] = [];
+  #block = Buffer.allocUnsafe(JSON_BLOCK);
+  #at = 0;
+  /** The run not yet copied: feed, from, to. */
+  #feed: Feed | null = null;
+  #from = 0;
+  #to = 0;
+
+  take(f: Feed): void {
+    const from = f.from;
+    const to = f.takeJson();
+    if (f === this.#feed && from === this.#to) {
+      this.#to = to;
+      return;
     }
-    if (out.length > 0) yield out;
+    this.#copyRun();
+    this.#feed = f;
+    this.#from = from;
+    this.#to = to;
   }
-  if (at > 0) yield [block.subarray(0, at)];
+
+  #copyRun(): void {
+    const f = this.#feed;
+    if (f === null) return;
+    this.#feed = null;
+    const bytes = f.bytes;
+    for (let from = this.#from; from < this.#to; ) {
+      if (this.#at === this.#block.length) {
+        this.#blocks.push(this.#block);
+        this.#block = Buffer.allocUnsafe(JSON_BLOCK);
+        this.#at = 0;
+      }
+      const n = bytes.copy(this.#block, this.#at, from, this.#to);
+      this.#at += n;
+      from += n;
+    }
+  }
+
+  flush(last: boolean): Buffer[] | null {
+    this.#copyRun();
+    if (last && this.#at > 0) {
+      this.#blocks.push(this.#block.subarray(0, this.#at));
+      this.#at = 0;
+    }
+    const out = this.#blocks;
+    if (out.length === 0) return null;
+    this.#blocks = [];
+    return out;
+  }
 }

@@ -7,8 +7,8 @@
  * log order), a signature at level 0 (a dropped packet must not move the
  * clock), replies and flows (the traffic classifier), --since/--until.
  * Light partitions (threads skip other threads' lines unparsed) are shown to
- * run without starting over on logs with IPv4, IPv6 (also aggregated by
- * prefix), UDP, other programs' lines and unparsable firewall lines, and to
+ * run without starting over on logs with IPv4, IPv6 (in full and shortened,
+ * also aggregated by prefix), UDP, other programs' lines and unparsable firewall lines, and to
  * start over as full partitions on lines without a time (TSAD_DEBUG_THREADS
  * says which happened). Light partitions take their lines from the
  * calling thread, which reads for all (shared-lines.ts): several files in
@@ -62,6 +62,8 @@ function mixedLog(): string {
     const mac = 'MAC=00:16:3e:aa:bb:cc:00:16:3e:dd:ee:ff:08:00';
     out.push(`${env(i)}DROP IN=eth0 OUT= ${mac} SRC=${v4} DST=198.51.100.2 LEN=44 TOS=0x00 PREC=0x00 TTL=51 ID=1 PROTO=TCP SPT=40000 DPT=${1 + (i % 700)} WINDOW=1024 RES=0x00 SYN URGP=0`);
     out.push(`${env(i)}DROP IN=eth0 OUT= ${mac} SRC=${v6} DST=2001:0db8:0000:0000:0000:0000:0000:0002 LEN=80 TC=0 HOPLIMIT=53 FLOWLBL=0 PROTO=TCP SPT=40001 DPT=${1 + (i % 300)} WINDOW=1024 RES=0x00 SYN URGP=0`);
+    // IPv6 shortened with `::`, also the destination.
+    if (i % 2 === 0) out.push(`${env(i)}DROP IN=eth0 OUT= ${mac} SRC=2a01:${(i % 997).toString(16)}:0:${(i % 5).toString(16)}::${(i % 31 + 1).toString(16)} DST=2001:db8::2 LEN=80 TC=0 HOPLIMIT=53 FLOWLBL=0 PROTO=TCP SPT=40001 DPT=${1 + (i % 200)} WINDOW=1024 RES=0x00 SYN URGP=0`);
     out.push(`${env(i)}DROP IN=eth0 OUT= ${mac} SRC=${v4} DST=198.51.100.2 LEN=40 TOS=0x00 PREC=0x00 TTL=51 ID=1 PROTO=UDP SPT=${i % 4 === 0 ? 53 : 41000} DPT=${1024 + (i % 900)} LEN=20`);
     if (i % 10 === 0) out.push(`${env(i)}DROP IN=eth0 OUT= ${mac} SRC=${v4} DST=198.51.100.2 LEN=44 TOS=0x00 PREC=0x00 TTL=51 ID=1 PROTO=TCP SPT=40000 DPT=9x9 WINDOW=1024 RES=0x00 SYN URGP=0`);
     if (i % 10 === 5) out.push(`${env(i)}DROP IN=eth0 OUT= ${mac} SRC=${v4} DST=198.51.100.2 LEN=44 TOS=0x00 PREC=0x00 TTL=51 ID=1 PROTO=TCP SPT=40000 SPT=40001 DPT=22 WINDOW=1024 RES=0x00 SYN URGP=0`);
@@ -149,6 +151,40 @@ describe('analyze --threads N equals one thread', { timeout: 300_000 }, () => {
     await sameInThreads(['-c', join(tmp, 'prefix.conf'), mixed], [2]);
     expect(await startsOver([join(tmp, 'bench.log')])).toBe(false);
     expect(await startsOver([join(tmp, 'stress.log')])).toBe(true);
+  });
+
+  it('light partitions skip other threads\' lines unparsed, IPv6 shortened with :: too', async () => {
+    const log = join(tmp, 'v6.log');
+    // IPv4 lines first: a thread skips only once it knows the public interface (from IPv4 sources).
+    const all = mixedLog().split('\n');
+    const v4 = all.filter((l) => l.includes('SRC=198.18.') && l.includes('PROTO=TCP SPT=40000 DPT=') && !l.includes('9x9') && !l.includes('SPT=40001')).slice(0, 100);
+    writeFileSync(log, `${[...v4, ...all.filter((l) => l.includes('SRC=2a01:'))].join('\n')}\n`);
+    const r = await runCli(['analyze', '--json', '--min-dl', '0', '--threads', '2', log], { env: { TSAD_DEBUG_THREADS: '1' } });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(await analyze(1, [log]));
+    // Each thread says how many lines it skipped: about the other thread's share, once the interface and the address are known.
+    const skipped = [...r.stderr.matchAll(/\((\d+) lines skipped unparsed\)/g)].map((m) => Number(m[1]));
+    expect(skipped).toHaveLength(2);
+    expect(skipped.reduce((a, b) => a + b, 0)).toBeGreaterThan(0.9 * 2000);
+  });
+
+  it('the text report (the threads send report objects) equals one thread\'s', async () => {
+    const args = ['analyze', '--min-dl', '0', join(tmp, 'mixed.log')];
+    const one = await runCli([...args, '--threads', '1']);
+    expect(one.code).toBe(0);
+    expect(one.stdout).toContain('IP Status Detail');
+    const two = await runCli([...args, '--threads', '2']);
+    expect(two.stderr).toBe(one.stderr);
+    expect(two.stdout).toBe(one.stdout);
+  });
+
+  it('a thread started early ends with the analysis when its setup fails (no hang)', async () => {
+    const bad = ['--auto-dl', join(tmp, 'no-such-auto-dl'), join(tmp, 'mixed.log')];
+    const one = await runCli(['analyze', '--json', '--threads', '1', ...bad]);
+    const two = await runCli(['analyze', '--json', '--threads', '2', ...bad]);
+    expect(one.code).not.toBe(0);
+    expect(two.code).toBe(one.code);
+    expect(two.stderr).toBe(one.stderr);
   });
 
   it('one read for all threads: several files, gzip, lines across batches, no last newline, CRLF, an over-long line, an empty and a missing file', async () => {

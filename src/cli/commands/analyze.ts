@@ -13,7 +13,7 @@ import { BlockWriter, csvHeader, csvRow, DEFAULT_CSV_FIELDS, renderText, topLimi
 import { UsageError } from '../usage-error.js';
 import { buildAnalysis, type AnalysisOptions } from '../../pipeline/analysis.js';
 import { readArchives, type ArchiveFile, type ArchiveHooks } from '../../pipeline/archives.js';
-import { analyzeInThreads, THREADS_AVAILABLE, type ThreadedReport } from '../../pipeline/threads.js';
+import { analyzeInThreads, startThreads, THREADS_AVAILABLE, type ThreadedReport } from '../../pipeline/threads.js';
 import { bootTimeMs } from '../../daemon/boot-time.js';
 import { parseIntOption, parseTimeOption } from '../option-parsers.js';
 import { mailReport } from '../../daemon/mail-report.js';
@@ -132,11 +132,18 @@ async function analyze(files: string[], opts: AnalyzeOpts): Promise<void> {
   const list = journal ? [] : orderRotated(files.length > 0 ? files : [cfg.IPT_SYSLOG_FILE]);
   const minDl = opts.minDl ?? cfg.MIN_DANGER_LEVEL;
   // Threads read files: CSV rows follow the log's packet order, and a pipe can be read only once.
-  // One thread unless asked: two threads take about 1.3 times the CPU of one (the reading thread's
-  // scan, a second heap and its garbage collector), which a busy machine does not have to spare.
+  // One thread unless asked: two threads take about 1.3-1.5 times the CPU of one (the reading thread's
+  // scan, a second heap, its garbage collector and compiler), which a busy machine does not have to spare.
   const threads = opts.csv || journal || list.includes('-') || !THREADS_AVAILABLE ? 1 : Math.max(1, opts.threads ?? 1);
   if (!THREADS_AVAILABLE && (opts.threads ?? 1) > 1) process.stderr.write('tsad: warning: --threads: this build (a single-file package) scores in one thread\n');
   if (threads > 1) aopts.partition = { index: 0, count: threads };
+  const year = opts.year ?? (cfg.SYSLOG_YEAR > 0 ? cfg.SYSLOG_YEAR : undefined);
+  const read = { year, bootTime: bootTimeMs(), maxLineLength: cfg.MAX_LINE_LENGTH };
+  /** Only --json is written: threads serialise their sources (else they send report objects). */
+  const jsonForm = opts.json === true && opts.html === undefined && opts.email !== true;
+  const threadsJob = { configPath: opts.config, analysis: { autoDlFile: opts.autoDl, signaturesPath: opts.signatures, signatures: opts.sigs, since, until, geoip: opts.geoip }, read, count: threads, minDl, form: jsonForm ? 'json' : 'object' } as const;
+  // The threads start up while this one builds its analysis.
+  const started = threads > 1 ? startThreads(threadsJob) : undefined;
   const analysis = await buildAnalysis(aopts);
   // Progress only for a person at a terminal; the journal's size is not known beforehand.
   const progress = process.stderr.isTTY === true && opts.quiet !== true ? new Progress(process.stderr, journal ? null : totalBytes(list)) : null;
@@ -150,11 +157,8 @@ async function analyze(files: string[], opts: AnalyzeOpts): Promise<void> {
     };
     return wait ? { ...s, line, wait } : { ...s, line };
   };
-  const year = opts.year ?? (cfg.SYSLOG_YEAR > 0 ? cfg.SYSLOG_YEAR : undefined);
   let failures = 0;
   const inputs: string[] = [];
-  /** Only --json is written: threads serialise their sources (else they send report objects). */
-  const jsonForm = opts.json === true && opts.html === undefined && opts.email !== true;
   /** A partitioned analysis: its threads hold the sources until the report is written. */
   let threaded = null as ThreadedReport | null;
   const readError = (f: string, code: string | undefined, message: string): void => {
@@ -181,7 +185,6 @@ async function analyze(files: string[], opts: AnalyzeOpts): Promise<void> {
     } else {
       inputs.push(...list);
       const archive: ArchiveFile[] = list.map((f) => ({ path: f, refTime: fileTime(f) }));
-      const read = { year, bootTime: bootTimeMs(), maxLineLength: cfg.MAX_LINE_LENGTH };
       const failed: string[] = [];
       const hooks: ArchiveHooks = {};
       if (wait) hooks.wait = wait;
@@ -200,11 +203,10 @@ async function analyze(files: string[], opts: AnalyzeOpts): Promise<void> {
         return failed;
       };
       if (threads > 1) {
-          const job = { configPath: opts.config, analysis: { autoDlFile: opts.autoDl, signaturesPath: opts.signatures, signatures: opts.sigs, since, until, geoip: opts.geoip }, files: archive, read, count: threads, minDl, form: jsonForm ? 'json' : 'object' } as const;
-        threaded = await analyzeInThreads(analysis, job, progress === null ? undefined : (m) => {
+        threaded = await analyzeInThreads(analysis, { ...threadsJob, files: archive }, progress === null ? undefined : (m) => {
           if (m.file !== undefined) progress.file(m.file);
           progress.bytes(m.bytes);
-        });
+        }, started);
         for (const f of threaded.failed) {
           failed.push(f.path);
           readError(f.path, f.code, f.message);
