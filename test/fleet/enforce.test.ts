@@ -40,8 +40,8 @@ describe.skipIf(!usable)('a shared block enforced by nftables in three namespace
     const [s1, s2, s3] = sensors as [Sensor, Sensor, Sensor];
     const sent = await s1.send('block', { cidr: ATTACKER, timeoutSec: 600, reason: 'fleet test' });
     expect(sent.ok).toBe(true);
-    const onS2 = await s2.waitFor((e) => e.ev === 'applied' && e.cidr === ATTACKER, 15_000);
-    const onS3 = await s3.waitFor((e) => e.ev === 'applied' && e.cidr === ATTACKER, 15_000);
+    const onS2 = await s2.waitFor((e) => e.ev === 'applied' && e.cidr === ATTACKER);
+    const onS3 = await s3.waitFor((e) => e.ev === 'applied' && e.cidr === ATTACKER);
     expect(onS2.accepted).toBe(true);
     expect(onS3).toMatchObject({ accepted: false });
     expect(String(onS3.reason)).toMatch(/whitelist/i);
@@ -52,7 +52,7 @@ describe.skipIf(!usable)('a shared block enforced by nftables in three namespace
     expect(await net.reaches(2)).toBe(true);
 
     await s2.send('unblock', { cidr: ATTACKER });
-    await until('s1 lifted the block', async () => !Object.hasOwn((await s1.send('blocks')).blocks as object, ATTACKER), 3000);
+    await until('s1 lifted the block', async () => !Object.hasOwn((await s1.send('blocks')).blocks as object, ATTACKER));
     expect(await net.reaches(0)).toBe(true);
     expect(await net.reaches(1)).toBe(true);
   }, 60_000);

@@ -33,10 +33,10 @@ describe.skipIf(!requireRedis())('fleet faults', () => {
     return s;
   };
   const saved = (name: string): SavedState => JSON.parse(readFileSync(stateOf(name), 'utf8')) as SavedState;
-  const appliedOn = (s: Sensor, id: unknown) => s.waitFor((e) => e.ev === 'applied' && e.id === id, 8000);
+  const appliedOn = (s: Sensor, id: unknown) => s.waitFor((e) => e.ev === 'applied' && e.id === id);
   /** The snapshot batch, once it has been handed over (all its events are written in one go). */
   const snapshotOf = async (s: Sensor) => {
-    await s.waitFor((e) => e.ev === 'applied' && e.kind === 'snapshot', 8000);
+    await s.waitFor((e) => e.ev === 'applied' && e.kind === 'snapshot');
     await sleep(300);
     return s.applied((e) => e.kind === 'snapshot');
   };
@@ -82,7 +82,7 @@ describe.skipIf(!requireRedis())('fleet faults', () => {
     expect(c2.applied().map((e) => e.id)).not.toContain(x1.id); // applied before it left: not again
 
     // The evidence queued during the outage arrived too.
-    await until('the queued evidence arrived', async () => ((await b.send('level', { src: '198.51.100.50' })).level as { destinations: number }).destinations === 2, 5000);
+    await until('the queued evidence arrived', async () => ((await b.send('level', { src: '198.51.100.50' })).level as { destinations: number }).destinations === 2);
 
     await sleep(300);
     const want = { '198.51.100.2': expect.any(Number), '2001:db8:bad::/48': expect.any(Number) };

@@ -5,6 +5,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { onTestFailed } from 'vitest';
 import { haveRedisServer } from '../../src/fleet/local-server.js';
 import { openFleet, type Fleet } from '../../src/fleet/fleet.js';
 import type { FleetDecision } from '../../src/fleet/decision.js';
@@ -14,8 +15,18 @@ const execFileP = promisify(execFile);
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const RUNNER = fileURLToPath(new URL('./sensor-runner.mjs', import.meta.url));
-/** A wait's guard against a hang: just under vitest's testTimeout (60 s), so the failure says which sensor. */
-const HANG_GUARD_MS = 55_000;
+/**
+ * What a failing test was still waiting for (a wait has no clock limit of its
+ * own: vitest's test timeout ends a hang, and this says what hung). Outside a
+ * test (a beforeAll) vitest has no test to attach it to.
+ */
+function explainIfFailed(what: () => string): void {
+  try {
+    onTestFailed(() => console.error(what()));
+  } catch {
+    // not inside a test
+  }
+}
 
 /** redis-server is a prerequisite: skip without it on a laptop, fail under CI=true. */
 export function requireRedis(): boolean {
@@ -45,7 +56,7 @@ export class Sensor {
   readonly events: Event[] = [];
   stderr = '';
   #seq = 0;
-  #waiters: Array<{ pred: (e: Event) => boolean; resolve: (e: Event) => void }> = [];
+  #waiters: Array<{ pred: (e: Event) => boolean; resolve: (e: Event) => void; reject: (err: Error) => void }> = [];
 
   private constructor(readonly name: string, private readonly child: ChildProcessWithoutNullStreams) {
     createInterface({ input: child.stdout }).on('line', (line) => {
@@ -54,6 +65,11 @@ export class Sensor {
       this.#waiters = this.#waiters.filter((w) => (w.pred(e) ? (w.resolve(e), false) : true));
     });
     child.stderr.setEncoding('utf8').on('data', (d: string) => (this.stderr += d));
+    // A sensor that exits answers nothing more: its waits fail now, with what it said.
+    child.once('exit', (code) => {
+      for (const w of this.#waiters) w.reject(new Error(`sensor ${name} exited (${code}) while awaited; stderr: ${this.stderr}`));
+      this.#waiters = [];
+    });
     // A sensor killed on purpose (kill()) makes a later write fail with EPIPE; its exit is reported instead.
     child.stdin.on('error', () => undefined);
   }
@@ -64,22 +80,24 @@ export class Sensor {
     const s = new Sensor(name, child);
     const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`sensor ${name} exited (${code}): ${s.stderr}`))));
     exited.catch(() => undefined);
-    await Promise.race([s.waitFor((e) => e.ev === 'ready', 10_000), exited]);
+    await Promise.race([s.waitFor((e) => e.ev === 'ready'), exited]);
     return s;
   }
 
   /**
-   * Resolves with the first event (already seen or future) matching `pred`.
-   * The default limit is only a guard against a hang, just under vitest's
-   * test timeout so the failure names the sensor and its stderr: how fast
-   * an event comes is for src/bench/fleet-bench.ts, not for a test.
+   * Resolves with the first event (already seen or future) matching `pred`;
+   * rejects when the sensor exits first. No clock limit: how fast an event
+   * comes is for src/bench/fleet-bench.ts, and a hang is ended by vitest's
+   * test timeout (the failure then names the sensor and its stderr).
    */
-  waitFor(pred: (e: Event) => boolean, timeoutMs = HANG_GUARD_MS): Promise<Event> {
+  waitFor(pred: (e: Event) => boolean): Promise<Event> {
     const seen = this.events.find(pred);
     if (seen) return Promise.resolve(seen);
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return Promise.reject(new Error(`sensor ${this.name} has exited; stderr: ${this.stderr}`));
+    let done = false;
+    explainIfFailed(() => (done ? '' : `sensor ${this.name}: still waiting for an event; stderr: ${this.stderr}`));
     return new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`sensor ${this.name}: no matching event within ${timeoutMs} ms; stderr: ${this.stderr}`)), timeoutMs);
-      this.#waiters.push({ pred, resolve: (e) => (clearTimeout(t), resolve(e)) });
+      this.#waiters.push({ pred, resolve: (e) => ((done = true), resolve(e)), reject });
     });
   }
 
@@ -135,17 +153,24 @@ export async function openTestFleet(conf: string): Promise<TestFleet> {
   return { fleet, got, log };
 }
 
-/** Polls `fn` until it returns true (an error counts as not yet: servers restart under it); throws after `timeoutMs`. */
-export async function until(what: string, fn: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+/**
+ * Polls `fn` until it returns true (an error counts as not yet: servers
+ * restart under it). No clock limit: vitest's test timeout ends a hang, and
+ * the failure says what was awaited and the last error.
+ */
+export async function until(what: string, fn: () => boolean | Promise<boolean>): Promise<void> {
   let last = '';
+  let done = false;
+  explainIfFailed(() => (done ? '' : `still waiting for ${what}${last}`));
   for (;;) {
     try {
-      if (await fn()) return;
+      if (await fn()) {
+        done = true;
+        return;
+      }
     } catch (err) {
       last = ` (last error: ${(err as Error).message})`;
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last}`);
     await sleep(50);
   }
 }

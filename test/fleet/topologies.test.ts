@@ -42,7 +42,7 @@ describe.skipIf(!requireRedis())('Redis Cluster', () => {
   beforeAll(async () => {
     for (let i = 0; i < 3; i++) nodes.push(await LocalRedis.start({ args: ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '2000'] }));
     await redisCli(['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', '0', '--cluster-yes']);
-    for (const n of nodes) await until('cluster_state:ok', async () => (await redisCli(['-p', String(n.port), 'cluster', 'info'])).includes('cluster_state:ok'), 20_000);
+    for (const n of nodes) await until('cluster_state:ok', async () => (await redisCli(['-p', String(n.port), 'cluster', 'info'])).includes('cluster_state:ok'));
     const seeds = nodes.slice(0, 2).map((n) => `127.0.0.1:${n.port}`).join(',');
     [x, y] = await pair((name) => sensorConf(`redis://${seeds}`, name, { FLEET_REDIS_CLUSTER: 'Y' }));
   });
@@ -67,7 +67,7 @@ describe.skipIf(!requireRedis())('Redis Cluster', () => {
 
   it('shares decisions through the stream and the live set on their own slot', async () => {
     const d = x.fleet.decisions.block({ cidr: '2001:db8:1:2::/64', expiresAt: hour(), dl: 2, reason: 'cluster' });
-    await until('y applied the block', () => y.got.some((g) => g.id === d.id), 5000);
+    await until('y applied the block', () => y.got.some((g) => g.id === d.id));
     const cfg = buildConfig(parseConfigText(sensorConf(`redis://127.0.0.1:${nodes[2]!.port}`, 'x', { FLEET_REDIS_CLUSTER: 'Y' }), 't'), 't');
     const r = await fleetStatus(cfg);
     expect(r.blocks.list.map((b) => b.cidr)).toEqual(['2001:db8:1:2::/64']);
@@ -91,7 +91,7 @@ describe.skipIf(!requireRedis())('Redis Sentinel', () => {
     const conf = join(dir, 'sentinel.conf');
     writeFileSync(conf, `port ${port}\nsentinel monitor tsadm 127.0.0.1 ${master.port} 1\nsentinel down-after-milliseconds tsadm 1000\nsentinel failover-timeout tsadm 5000\n`);
     sentinel = await LocalRedis.start({ configFile: conf, port, args: ['--sentinel'] });
-    await until('replica in sync', async () => (await redisCli(['-p', String(replica.port), 'info', 'replication'])).includes('master_link_status:up'), 20_000);
+    await until('replica in sync', async () => (await redisCli(['-p', String(replica.port), 'info', 'replication'])).includes('master_link_status:up'));
     [x, y] = await pair((name) => sensorConf(`sentinel://127.0.0.1:${port}/tsadm`, name));
   });
 
@@ -103,15 +103,15 @@ describe.skipIf(!requireRedis())('Redis Sentinel', () => {
 
   it('follows a failover: decisions keep flowing, none lost or applied twice', async () => {
     const before = x.fleet.decisions.block({ cidr: '198.51.100.10', expiresAt: hour() });
-    await until('y applied the first block', () => y.got.some((g) => g.id === before.id), 5000);
+    await until('y applied the first block', () => y.got.some((g) => g.id === before.id));
     await redisCli(['-p', String(master.port), 'WAIT', '1', '2000']);
     await master.kill();
     // Decided while there is no master: queued, sent to the promoted replica.
     const during = x.fleet.decisions.block({ cidr: '198.51.100.11', expiresAt: hour() });
-    await until('the replica was promoted', async () => (await redisCli(['-p', String(replica.port), 'role'])).startsWith('master'), 30_000);
-    await until('y applied the block decided during the failover', () => y.got.some((g) => g.id === during.id), 15_000);
+    await until('the replica was promoted', async () => (await redisCli(['-p', String(replica.port), 'role'])).startsWith('master'));
+    await until('y applied the block decided during the failover', () => y.got.some((g) => g.id === during.id));
     const after = y.fleet.decisions.block({ cidr: '198.51.100.12', expiresAt: hour() });
-    await until('x applied a block decided after it', () => x.got.some((g) => g.id === after.id), 5000);
+    await until('x applied a block decided after it', () => x.got.some((g) => g.id === after.id));
     const ids = y.got.filter((g) => g.kind === 'live').map((g) => g.id);
     expect(new Set(ids).size).toBe(ids.length);
     expect(y.got.filter((g) => g.kind === 'live').map((g) => g.cidr)).toEqual(['198.51.100.10', '198.51.100.11']);
@@ -160,7 +160,7 @@ describe.skipIf(!requireRedis())('TLS with client certificates and an ACL user',
 
   it('works end to end inside the key prefix', async () => {
     const d = x.fleet.decisions.block({ cidr: '198.51.100.20', expiresAt: hour() });
-    await until('y applied the block', () => y.got.some((g) => g.id === d.id), 5000);
+    await until('y applied the block', () => y.got.some((g) => g.id === d.id));
     x.fleet.evidence.publish([{ src: '198.51.100.21', dsts: ['203.0.113.1'], packets: 1, dl: 0 }]);
     expect(await x.fleet.evidence.flush()).toBe(1);
     const r = await fleetStatus(buildConfig(parseConfigText(conf('x'), 't'), 't'));
