@@ -107,17 +107,21 @@ export interface ReportOptions {
 /** Sources per batch of a streamed report (one round of rDNS lookups each); small, so report objects die young. */
 const REPORT_BATCH = 64;
 
-/** The address to look up for a source key (`2001:db8:1:2::/64` -> its first seen address). */
+/** The address to look up for a source (`2001:db8:1:2::/64` -> the least address seen in it, else the key without its length). */
 export function lookupAddress(s: SourceReport): string {
-  return s.addresses?.[0] ?? s.src.replace(/\/\d+$/, '');
+  return addressToLookUp(s.src, s.addresses);
 }
 
-/** lookupAddress of the report a state makes, without making it (its addresses sorted: the least). */
+/** lookupAddress of the report a state makes, without making it. */
 function stateLookupAddress(st: SourceState): string {
-  const a = st.addresses;
-  if (a === null || a.length === 0) return st.key.replace(/\/\d+$/, '');
-  let least = a[0] as string;
-  for (const x of a) if (x < least) least = x;
+  return addressToLookUp(st.key, st.addresses);
+}
+
+/** The least of `addresses` (a report lists them sorted, a state as seen), or the key without its prefix length. */
+function addressToLookUp(key: string, addresses: readonly string[] | null | undefined): string {
+  if (addresses === null || addresses === undefined || addresses.length === 0) return key.replace(/\/\d+$/, '');
+  let least = addresses[0] as string;
+  for (const x of addresses) if (x < least) least = x;
   return least;
 }
 

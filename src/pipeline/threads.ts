@@ -188,7 +188,7 @@ export interface ThreadedReport {
   failed: FailedFile[];
   head: ReportHead;
   /** The sources as JSON text (form 'json'), in the report's order. */
-  jsonPieces(): AsyncIterable<Buffer[]>;
+  jsonPieces(): AsyncIterable<Uint8Array[]>;
   /** The sources as report objects (form 'object'), reverse DNS names resolved; each call starts from the first. */
   stream(): ReportStream;
   /** Ends the threads (always call it). */
@@ -439,19 +439,15 @@ class ObjectTaker implements Taker<SourceReport[]> {
   }
 }
 
-/** Bytes per block of JSON handed to the writer. */
-const JSON_BLOCK = 64 * 1024;
-
 /**
- * The merged sources' JSON copied into blocks: the writer sees few large
- * writes, no string is made of them, and sources that follow each other in
- * a thread's batch (a run) are copied at once.
+ * The merged sources' JSON as views of the threads' batches: sources that
+ * follow each other in one batch (a run) are one view. The views are valid
+ * until the merge goes on (a batch is replaced only after a flush), and the
+ * writer copies them into its blocks before that (BlockWriter.push).
  */
-class JsonTaker implements Taker<Buffer[]> {
-  #blocks: Buffer[] = [];
-  #block = Buffer.allocUnsafe(JSON_BLOCK);
-  #at = 0;
-  /** The run not yet copied: feed, from, to. */
+class JsonTaker implements Taker<Uint8Array[]> {
+  #runs: Uint8Array[] = [];
+  /** The run not yet handed on: feed, from, to. */
   #feed: Feed | null = null;
   #from = 0;
   #to = 0;
@@ -463,38 +459,24 @@ class JsonTaker implements Taker<Buffer[]> {
       this.#to = to;
       return;
     }
-    this.#copyRun();
+    this.#endRun();
     this.#feed = f;
     this.#from = from;
     this.#to = to;
   }
 
-  #copyRun(): void {
+  #endRun(): void {
     const f = this.#feed;
     if (f === null) return;
     this.#feed = null;
-    const bytes = f.bytes;
-    for (let from = this.#from; from < this.#to; ) {
-      if (this.#at === this.#block.length) {
-        this.#blocks.push(this.#block);
-        this.#block = Buffer.allocUnsafe(JSON_BLOCK);
-        this.#at = 0;
-      }
-      const n = bytes.copy(this.#block, this.#at, from, this.#to);
-      this.#at += n;
-      from += n;
-    }
+    this.#runs.push(f.bytes.subarray(this.#from, this.#to));
   }
 
-  flush(last: boolean): Buffer[] | null {
-    this.#copyRun();
-    if (last && this.#at > 0) {
-      this.#blocks.push(this.#block.subarray(0, this.#at));
-      this.#at = 0;
-    }
-    const out = this.#blocks;
+  flush(): Uint8Array[] | null {
+    this.#endRun();
+    const out = this.#runs;
     if (out.length === 0) return null;
-    this.#blocks = [];
+    this.#runs = [];
     return out;
   }
 }

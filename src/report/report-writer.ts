@@ -2,7 +2,7 @@
  * Writes reports to a stream as their sources are generated: a report with
  * a million sources is never one string, and a slow reader (a pipe into
  * `less`) holds the writer back instead of filling memory. Pieces are
- * encoded (UTF-8) straight into blocks of 64 KiB, so the pipe sees few large
+ * encoded (text) or copied (bytes) straight into blocks of 64 KiB, so the pipe sees few large
  * writes and the text is never joined, flattened or copied into a fresh
  * Buffer per write (for a 130 MB report those copies were most of what the
  * report allocated, and the garbage that raised the peak memory).
@@ -43,14 +43,14 @@ export class BlockWriter {
   ) {}
 
   /**
-   * Adds text; writes a block when enough has gathered. Bytes are written as
-   * they are, after the text before them. Text is encoded as Buffer.from(text)
-   * encodes it (a lone surrogate becomes U+FFFD).
+   * Adds text; writes a block when enough has gathered. Text is encoded as
+   * Buffer.from(text) encodes it (a lone surrogate becomes U+FFFD). Bytes are
+   * copied before push returns, so the caller may reuse or drop them (the
+   * threads' merge hands views of batches it replaces next).
    */
   push(text: string | Uint8Array): void {
     if (typeof text !== 'string') {
-      this.#flush();
-      this.out.write(text);
+      this.#copy(text);
       return;
     }
     // The exact size is counted only when the bound (3 bytes a unit) does not fit.
@@ -82,6 +82,17 @@ export class BlockWriter {
   async end(): Promise<void> {
     this.#flush();
     await this.ready();
+  }
+
+  #copy(bytes: Uint8Array): void {
+    for (let from = 0; from < bytes.length; ) {
+      // After a flush at BLOCK, at least ROOM - BLOCK bytes are free.
+      const n = Math.min(bytes.length - from, ROOM - this.#used);
+      this.#block.set(from === 0 && n === bytes.length ? bytes : bytes.subarray(from, from + n), this.#used);
+      this.#used += n;
+      from += n;
+      if (this.#used >= BLOCK) this.#flush();
+    }
   }
 
   #flush(): void {

@@ -90,10 +90,37 @@ describe('BlockWriter', () => {
     for (const p of list) w.push(p);
     await w.end();
     expect(Buffer.concat(got).equals(expected(list))).toBe(true);
-    // Texts go through one block (the long ones and the bytes are written as they are).
-    const longOrBytes = list.filter((p) => typeof p !== 'string' || p.length > 40_000).length;
-    expect(got.length).toBeGreaterThan(longOrBytes + 10);
-    expect(blocks.size).toBeLessThanOrEqual(longOrBytes + 1);
+    // Everything goes through one block, except texts longer than it (written as they are).
+    const long = list.filter((p) => typeof p === 'string' && p.length > 40_000).length;
+    expect(got.length).toBeGreaterThan(long + 10);
+    expect(blocks.size).toBeLessThanOrEqual(long + 1);
+  });
+
+  it('copies bytes before push returns: the caller may overwrite them at once (the threads\' merge hands views of batches it refills)', async () => {
+    for (const reuse of [false, true]) {
+      const next = rng(11);
+      const out = new Keeper(true);
+      const w = new BlockWriter(out, reuse);
+      const want: Buffer[] = [];
+      // One batch buffer, refilled after each turn as the merge refills a thread's batch; runs of every size up to three blocks.
+      const batch = new Uint8Array(200_000);
+      for (let turn = 0; turn < 40; turn++) {
+        for (let i = 0; i < batch.length; i++) batch[i] = next() & 255;
+        for (let r = 0; r < 8; r++) {
+          const len = r === 0 && turn % 4 === 0 ? 70_000 + (next() % 130_000) : next() % 5000;
+          const from = next() % (batch.length - len);
+          const run = batch.subarray(from, from + len);
+          want.push(Buffer.from(run));
+          w.push(run);
+        }
+        // Overwritten before the stream has taken every block: a writer that kept a view writes the zeros.
+        batch.fill(0);
+        await w.ready();
+      }
+      await w.end();
+      await new Promise<void>((resolve) => out.end(resolve));
+      expect(out.bytes().equals(Buffer.concat(want))).toBe(true);
+    }
   });
 
   it('reuses nothing by default for a stream that is not process.stdout', async () => {
