@@ -152,8 +152,10 @@ describe.skipIf(!ok)('automatic blocking with nftables, the daemon in namespace 
       await (taps as LatencyTaps).latency(s, 'block_v4'); // resolves once nft monitor saw the element added
       expect(elements('block_v4').has(s)).toBe(true);
     }
-    const own = [...(daemon?.log() ?? '').matchAll(/198\.51\.100\.(?:6[5-9]|7[0-2]): in the firewall \d+ ms after/g)];
-    expect(own).toHaveLength(LATENCY_SOURCES.length);
+    // The daemon logs a block once its nft command has returned: that can come after nft monitor saw the element.
+    const own = (): RegExpMatchArray[] => [...(daemon?.log() ?? '').matchAll(/198\.51\.100\.(?:6[5-9]|7[0-2]): in the firewall \d+ ms after/g)];
+    await waitFor(() => `the daemon to log ${LATENCY_SOURCES.length} blocks (${own().length} so far)`, () => own().length >= LATENCY_SOURCES.length, { watch: daemon });
+    expect(own()).toHaveLength(LATENCY_SOURCES.length);
   });
 
   it('lets the kernel expire the block', async () => {
