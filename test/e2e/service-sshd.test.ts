@@ -58,9 +58,12 @@ async function failedLogin(user: string, to: string, bind: string): Promise<void
     '-o', 'NumberOfPasswordPrompts=3', '-o', 'ConnectTimeout=3', '-o', `BindAddress=${bind}`, `${user}@${to}`, 'true']).catch(() => undefined);
 }
 
-/** Whether `from` gets sshd's banner from B's `addr` within 2 s. */
+/**
+ * Whether `from` gets sshd's banner from B's `addr`: false when the TCP handshake has no answer in 2 s (a DROP);
+ * once connected, the banner is awaited however long a loaded sshd takes.
+ */
 async function banner(ns: string, addr: string): Promise<boolean> {
-  const code = `const s=require('net').connect({host:${JSON.stringify(addr)},port:22});s.setTimeout(2000,()=>process.exit(1));s.on('data',(d)=>process.exit(String(d).startsWith('SSH-')?0:1));s.on('error',()=>process.exit(1));`;
+  const code = `const s=require('net').connect({host:${JSON.stringify(addr)},port:22});s.setTimeout(2000,()=>process.exit(1));s.on('connect',()=>s.setTimeout(0));s.on('data',(d)=>process.exit(String(d).startsWith('SSH-')?0:1));s.on('error',()=>process.exit(1));`;
   try {
     await exec('ip', ['netns', 'exec', ns, process.execPath, '-e', code]);
     return true;
