@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADDR, netnsAvailable, Topology } from './netns.js';
 import { cfg, nsManager } from './helpers.js';
 import { NeverBlock } from '../../src/actions/block/never-block.js';
+import { waitFor } from '../helpers/wait.js';
 
 const ok = await netnsAvailable();
 
@@ -191,8 +192,7 @@ describe.skipIf(!ok)('nftables backend in namespaces', () => {
       // A new default gateway (A's address) and an address without brd, whose broadcast only the local table knows.
       await t.inB('ip', ['route', 'replace', 'default', 'via', ADDR.a4]);
       await t.inB('ip', ['addr', 'add', '192.0.2.1/24', 'dev', 'vbc']);
-      const until = Date.now() + 10_000;
-      while ((nb.check(ADDR.a4) === null || nb.check('192.0.2.255', { force: true }) === null) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+      await waitFor('ip monitor to report the new gateway and broadcast', () => nb.check(ADDR.a4) !== null && nb.check('192.0.2.255', { force: true }) !== null);
       expect(nb.check(ADDR.a4)).toBe(`default gateway (${ADDR.a4})`);
       expect(nb.check('192.0.2.255', { force: true })).toBe('broadcast (192.0.2.255)');
       expect(nb.check('192.0.2.1', { force: true })).toMatch(/^own address on vbc/);

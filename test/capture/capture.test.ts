@@ -2,7 +2,7 @@
 // nftables and ip6tables rules, nmap scans, /dev/kmsg. Needs root; skipped
 // without it unless CI=true, where a missing prerequisite fails the test.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile, execFileSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,12 +26,17 @@ const V6_LINE = new RegExp(
 
 interface Run { pid: number; code: number | null; stderr: string }
 
+/** The running capture.sh: a hook that timed out leaves it to afterAll, whose SIGTERM runs its cleanup trap. */
+let capturing: ChildProcess | null = null;
+
 function runCapture(outDir: string): Promise<Run> {
   return new Promise((resolve) => {
-    const child = execFile('bash', [SCRIPT, '--quick', outDir], { timeout: 55_000 }, (err, _out, stderr) => {
+    const child = execFile('bash', [SCRIPT, '--quick', outDir], (err, _out, stderr) => {
+      capturing = null;
       const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
       resolve({ pid: child.pid ?? -1, code, stderr });
     });
+    capturing = child;
   });
 }
 
@@ -49,9 +54,11 @@ describe.skipIf(!runIt)('capture.sh --quick (root, namespaces, nmap)', () => {
     nflogBefore = fs.readFileSync(NFLOG_ALL, 'utf8');
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsad-capture-'));
     run = await runCapture(dir);
-  }, 60_000);
+  }, 300_000);
 
-  afterAll(() => {
+  afterAll(async () => {
+    const child = capturing as ChildProcess | null;
+    if (child !== null) await new Promise((r) => (child.once('exit', r), child.kill('SIGTERM')));
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runTsad, startDaemon, summaryOf, waitStatus, type DaemonProc } from './helpers/daemon-proc.js';
 import { writeTestConfig } from './helpers/config.js';
+import { waitFor } from '../helpers/wait.js';
 
 const ULOGD = readFileSync(new URL('./fixtures/ulogd-nflog.json', import.meta.url), 'utf8');
 const SCAN = readFileSync(new URL('../../fixtures/captured/ipt/syn.kern.log', import.meta.url), 'utf8');
@@ -156,8 +157,9 @@ describe('the running daemon', () => {
     const d = daemon as DaemonProc;
     writeFileSync(conf, `${readFileSync(conf, 'utf8')}DANGER_LEVEL1 lots;\n`);
     d.proc.kill('SIGHUP');
-    await new Promise((r) => setTimeout(r, 700));
-    expect(d.log()).toMatch(/reload refused, the running configuration stays: .*tsad\.conf.*DANGER_LEVEL1/);
+    const refusedLine = /reload refused, the running configuration stays: .*tsad\.conf.*DANGER_LEVEL1/;
+    await waitFor('the refused reload in the daemon log', () => refusedLine.test(d.log()), { watch: d });
+    expect(d.log()).toMatch(refusedLine);
     expect((await d.request('status')).ok).toBe(true);
     const refused = await d.request('reload');
     expect(refused.ok).toBe(false);

@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireRoot, runCli } from '../helpers/run-cli.js';
 import { startDaemon, waitStatus, type DaemonProc } from './helpers/daemon-proc.js';
 import { writeTestConfig } from './helpers/config.js';
+import { waitFor } from '../helpers/wait.js';
 
 const TORN = '{"version":1,"savedAt":"2026-12-01T10:00:00.000Z","blocks":[{"cidr":"198.51.100.2';
 
@@ -79,7 +80,7 @@ describe('a corrupt blocks.json', () => {
     const text = await cli(s, ['status']);
     expect(text.stdout).toMatch(/^ {4}Warning: .*blocks\.json: not valid JSON/m);
     // A good blocks.json is written again.
-    for (let i = 0; i < 100 && !existsSync(join(s.stateDir, 'blocks.json')); i++) await new Promise((r) => setTimeout(r, 50));
+    await waitFor('a new blocks.json', () => existsSync(join(s.stateDir, 'blocks.json')), { watch: d });
     const again = JSON.parse(readFileSync(join(s.stateDir, 'blocks.json'), 'utf8')) as { version: number; blocks: Array<[string]> };
     expect(again.version).toBe(2);
     expect(again.blocks.map((b) => b[0])).toEqual(['198.51.100.20']);

@@ -16,6 +16,7 @@ import { controlRequest } from '../../src/daemon/control-client.js';
 import type { DaemonExtension, ExtensionContext, LevelChange } from '../../src/daemon/hooks.js';
 import type { BlockView } from '../../src/actions/block/control.js';
 import { writeTestConfig } from './helpers/config.js';
+import { waitFor } from '../helpers/wait.js';
 
 const SCAN = readFileSync(new URL('../../fixtures/captured/ipt/syn.kern.log', import.meta.url), 'utf8');
 let dir: string;
@@ -74,11 +75,10 @@ describe('daemon extension hooks', () => {
     expect(rec.ctx?.saved('recorder')).toBeUndefined();
     stdin.write(SCAN);
     const lines = SCAN.trim().split('\n').length;
-    let summary = { lines: 0 };
-    for (let i = 0; i < 100 && summary.lines < lines; i++) {
-      summary = ((await controlRequest(socket, 'status')) as unknown as { report: { summary: { lines: number } } }).report.summary;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    const summary = await waitFor(`${lines} lines read`, async () => {
+      const s = ((await controlRequest(socket, 'status')) as unknown as { report: { summary: { lines: number } } }).report.summary;
+      return s.lines >= lines ? s : null;
+    }, { every: 50 });
     expect(summary.lines).toBe(lines);
     // In log order, each change starting where the last one ended, each with the report of the source at that moment.
     expect(rec.changes.length).toBeGreaterThanOrEqual(2);

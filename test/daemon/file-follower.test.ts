@@ -12,6 +12,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FileFollower, type FileFollowerPosition } from '../../src/sources/file-follower.js';
 import type { LiveSink } from '../../src/sources/live-source.js';
 import { sequenceProblems, startWriter } from './helpers/writer.js';
+import { waitFor } from '../helpers/wait.js';
 
 let dir: string;
 beforeEach(() => {
@@ -48,12 +49,9 @@ function range(from: number, to: number): number[] {
   return Array.from({ length: to - from }, (_, i) => from + i);
 }
 
-async function until(cond: () => boolean, ms: number): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
+/** Waits until `got` holds `n` lines or more (the test then checks which); no clock limit. */
+function lines(got: readonly string[], n: number): Promise<true> {
+  return waitFor(() => `${n} lines (${got.length} so far)`, () => got.length >= n);
 }
 
 describe('file source under rotation', () => {
@@ -68,7 +66,7 @@ describe('file source under rotation', () => {
     const w = startWriter(path, { total, perTick: 20, rotateEvery: 1000, mode, prefix: 'DROP' });
     const r = await w.done;
     expect(r.rotations).toBe(5);
-    await until(() => c.lines.length >= total, 10_000).catch(() => undefined);
+    await waitFor(() => `all ${total} lines; so far: ${sequenceProblems(c.lines, total).slice(0, 5).join(', ')}`, () => c.lines.length >= total);
     await new Promise((res) => setTimeout(res, 700)); // a late duplicate would show up here
     f.stop();
     await running;
@@ -89,7 +87,7 @@ describe('file source under rotation', () => {
     let f = follower(path, c.sink);
     let running = f.run();
     for (let k = 10; k < 20; k++) appendFileSync(path, line(k));
-    await until(() => c.lines.length === 10, 5000);
+    await lines(c.lines, 10);
     f.stop();
     await running;
     const saved = f.position();
@@ -100,7 +98,7 @@ describe('file source under rotation', () => {
     const logs: string[] = [];
     f = follower(path, c.sink, saved, logs);
     running = f.run();
-    await until(() => c.lines.length === 20, 5000);
+    await lines(c.lines, 20);
     f.stop();
     await running;
     expect(seqsOf(c.lines)).toEqual(range(10, 30));
@@ -115,7 +113,7 @@ describe('file source under rotation', () => {
     let f = follower(path, c.sink);
     let running = f.run();
     for (let k = 0; k < 10; k++) appendFileSync(path, line(k));
-    await until(() => c.lines.length === 10, 5000);
+    await lines(c.lines, 10);
     f.stop();
     await running;
     const saved = f.position();
@@ -126,7 +124,7 @@ describe('file source under rotation', () => {
     for (let k = 15; k < 40; k++) appendFileSync(path, line(k));
     f = follower(path, c.sink, saved);
     running = f.run();
-    await until(() => c.lines.length === 40, 5000);
+    await lines(c.lines, 40);
     f.stop();
     await running;
     expect(seqsOf(c.lines)).toEqual(range(0, 40));
@@ -140,7 +138,7 @@ describe('file source under rotation', () => {
     let f = follower(path, first.sink);
     let running = f.run();
     for (let k = 0; k < 10; k++) appendFileSync(path, line(k));
-    await until(() => first.lines.length === 10, 5000);
+    await lines(first.lines, 10);
     f.stop();
     await running;
     const saved = f.position();
@@ -164,7 +162,7 @@ describe('file source under rotation', () => {
     const third = collector();
     f = follower(path, third.sink, mid);
     running = f.run();
-    await until(() => first.lines.length + second.length + third.lines.length >= N + 10, 20_000);
+    await waitFor(() => `all ${N + 10} lines`, () => first.lines.length + second.length + third.lines.length >= N + 10);
     await new Promise((r) => setTimeout(r, 300));
     f.stop();
     await running;
@@ -178,7 +176,7 @@ describe('file source under rotation', () => {
     const f = new FileFollower({ name: 'f', path, sink: c.sink, maxLineLength: 100, pollMs: 1000, resume: null, log: () => undefined });
     const running = f.run();
     appendFileSync(path, `a seq=0 \n${'z'.repeat(5000)}\nb seq=1 \n`);
-    await until(() => c.lines.length === 2, 5000);
+    await lines(c.lines, 2);
     f.stop();
     await running;
     expect(c.lines).toEqual(['a seq=0 ', 'b seq=1 ']);
@@ -193,7 +191,8 @@ describe('file source under rotation', () => {
     const fs = [bytes, text].map((c) => new FileFollower({ name: 'f', path, sink: c.sink, maxLineLength: 100, pollMs: 1000, resume: null, log: () => undefined }));
     const running = fs.map((f) => f.run());
     appendFileSync(path, `a seq=0 \r\nb seq=1 h\u00f4te=\u00e9t\u00e9 \n${'z'.repeat(500)}\n\r\nc seq=2 \n`);
-    await until(() => bytes.lines.length === 4 && text.lines.length === 4, 5000);
+    await lines(bytes.lines, 4);
+    await lines(text.lines, 4);
     for (const f of fs) f.stop();
     await Promise.all(running);
     expect(text.lines).toEqual(['a seq=0 ', 'b seq=1 h\u00f4te=\u00e9t\u00e9 ', '', 'c seq=2 ']);

@@ -10,23 +10,21 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireRoot } from '../helpers/run-cli.js';
-import { cliScript, waitStatus, type DaemonProc } from './helpers/daemon-proc.js';
+import { killDaemon, startDaemon, waitStatus, type DaemonProc } from './helpers/daemon-proc.js';
 import { writeTestConfig } from './helpers/config.js';
 import { sh } from './helpers/netns.js';
-import { spawn } from 'node:child_process';
-import { controlRequest } from '../../src/daemon/control-client.js';
 
 const root = requireRoot('the health test (a namespace with an nftables log rule)');
 const NS = `dmnhl-${randomBytes(3).toString('hex')}`;
 let dir: string;
-let proc: ReturnType<typeof spawn> | null = null;
+let d: DaemonProc | null = null;
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'tsad-daemon-health-'));
   if (root) sh('ip', ['netns', 'add', NS]);
 });
-afterAll(() => {
-  proc?.kill('SIGKILL');
+afterAll(async () => {
+  await killDaemon(d);
   if (root) {
     try {
       sh('ip', ['netns', 'del', NS]);
@@ -44,26 +42,14 @@ describe.skipIf(!root)('no firewall lines', () => {
     const log = join(dir, 'kern.log');
     writeFileSync(log, '');
     const socket = join(dir, 'tsad.sock');
-    let stderr = '';
-    proc = spawn('ip', ['netns', 'exec', NS, process.execPath, cliScript(), 'daemon', '-c', conf, '--source', `file:${log}`, '--state-dir', join(dir, 'state'), '--socket', socket], { stdio: ['ignore', 'ignore', 'pipe'] });
-    proc.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const d = { request: (cmd: 'status') => controlRequest(socket, cmd), log: () => stderr } as unknown as DaemonProc;
-    for (let i = 0; ; i++) {
-      const up = await controlRequest(socket, 'status').then((r) => r.ok, () => false);
-      if (up) break;
-      if (i > 200) throw new Error(`the daemon did not start: ${stderr}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    const warned = await waitStatus(d, (r) => ((r.daemon as { warnings: string[] }).warnings.length > 0), 20_000);
+    d = await startDaemon(['-c', conf, '--source', `file:${log}`, '--state-dir', join(dir, 'state')], socket, { ns: NS });
+    const warned = await waitStatus(d, (r) => ((r.daemon as { warnings: string[] }).warnings.length > 0));
     expect((warned.daemon as { warnings: string[] }).warnings[0]).toMatch(/^no firewall lines since \S+ although the firewall has log rules/);
-    expect(stderr).toMatch(/warning: no firewall lines since .* although the firewall has log rules/);
+    expect(d.log()).toMatch(/warning: no firewall lines since .* although the firewall has log rules/);
     appendFileSync(log, '2026-11-21T08:00:00Z fw1 kernel: IN IN=eth0 OUT= SRC=203.0.113.7 DST=198.51.100.2 LEN=44 TOS=0x00 PREC=0x00 TTL=50 ID=1 PROTO=UDP SPT=5000 DPT=53 LEN=24 \n');
-    const cleared = await waitStatus(d, (r) => ((r.daemon as { warnings: string[] }).warnings.length === 0), 10_000);
+    const cleared = await waitStatus(d, (r) => ((r.daemon as { warnings: string[] }).warnings.length === 0));
     expect((cleared.report as { summary: { firewallLines: number } }).summary.firewallLines).toBe(1);
-    const text = await new Promise<string>((resolve) => {
-      proc?.once('exit', () => resolve(stderr));
-      proc?.kill('SIGTERM');
-    });
-    expect(text).toContain('firewall lines are arriving again');
+    await d.stop();
+    expect(d.log()).toContain('firewall lines are arriving again');
   });
 });

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDaemon, summaryOf, waitStatus, type DaemonProc } from './helpers/daemon-proc.js';
+import { journalFollowed, startDaemon, summaryOf, waitStatus, type DaemonProc } from './helpers/daemon-proc.js';
 import { writeTestConfig } from './helpers/config.js';
 import { appendJournal, journalAvailable as available } from '../helpers/journal-file.js';
 
@@ -55,7 +55,7 @@ describe.skipIf(!available)('journald source', () => {
     const socket = join(dir, 'tsad.sock');
     const args = ['-c', conf, '--source', `journald:${jfile}`, '--state-dir', join(dir, 'state')];
     daemon = await startDaemon(args, socket);
-    await new Promise((r) => setTimeout(r, 500));
+    await journalFollowed(daemon);
     append(jfile, 40);
     await waitStatus(daemon, (r) => summaryOf(r).lines >= 40);
 

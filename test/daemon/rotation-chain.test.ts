@@ -69,7 +69,7 @@ async function start(c: Case): Promise<DaemonProc> {
 
 /** Counts `n` lines, then nothing more for a moment (a line read twice would show up late). */
 async function counted(d: DaemonProc, n: number): Promise<{ lines: number; firewallLines: number; packets: number }> {
-  await waitStatus(d, (r) => summaryOf(r).lines >= n, 20_000);
+  await waitStatus(d, (r) => summaryOf(r).lines >= n);
   await new Promise((r) => setTimeout(r, 700));
   const r = (await d.request('status', { minDl: 0 })) as Record<string, unknown>;
   const s = summaryOf(r);

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { StateSaver, type DaemonSnapshot } from '../../src/daemon/state-saver.js';
 import type { DaemonState } from '../../src/daemon/state-file.js';
+import { waitFor } from '../helpers/wait.js';
 
 interface Pending {
   snap: DaemonSnapshot;
@@ -67,7 +68,7 @@ describe('StateSaver', () => {
     h.saver.request();
     expect(h.writes).toHaveLength(1);
     // The retry (after 1 s) takes a fresh snapshot.
-    for (let i = 0; i < 200 && h.writes.length < 2; i++) await new Promise((r) => setTimeout(r, 50));
+    await waitFor('the retry\'s write', () => h.writes.length >= 2);
     expect(h.writes).toHaveLength(2);
     expect(h.takes()).toBe(2);
     h.writes[1]?.done();

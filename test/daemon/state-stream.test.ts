@@ -23,6 +23,7 @@ import { openState, readState, SAVE_SLICE, statePath, writeState, type DaemonSta
 import { GlobalCounters, ScanTracker } from '../../src/detect/index.js';
 import { pkt, T0 } from '../detect/packet-builder.js';
 import { writeTestConfig } from './helpers/config.js';
+import { waitFor } from '../helpers/wait.js';
 
 let dir: string;
 beforeEach(() => {
@@ -198,7 +199,7 @@ describe('the daemon with a streamed state.json', () => {
     if (input !== null) {
       stdin.write(input);
       const want = input.split('\n').length - 1;
-      for (let i = 0; i < 400 && d.analysis.pipeline.lines < want; i++) await new Promise((r) => setTimeout(r, 25));
+      await waitFor(() => `${want} lines read (${d.analysis.pipeline.lines} so far)`, () => d.analysis.pipeline.lines >= want);
     }
     const t = d.analysis.tracker;
     let packets = 0;

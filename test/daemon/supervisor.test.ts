@@ -54,7 +54,7 @@ describe('source supervision', () => {
     const { mkdirSync } = await import('node:fs');
     mkdirSync(join(dir, 'later'));
     writeFileSync(missing, line(7) + line(8));
-    const up = await waitStatus(daemon, (r) => summaryOf(r).lines === 7, 15_000);
+    const up = await waitStatus(daemon, (r) => summaryOf(r).lines === 7);
     expect((up.daemon as { sources: Src[] }).sources[1]?.state).toBe('running');
     expect(await daemon.stop()).toBe(0);
     daemon = null;

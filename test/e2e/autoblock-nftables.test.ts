@@ -97,7 +97,7 @@ describe.skipIf(!ok)('automatic blocking with nftables, the daemon in namespace 
     await waitFor('the refreshed feed blocks', () => {
       const e = elements('block_v4');
       return e.has('198.51.100.98') && !e.has('198.51.100.99') && !e.has('192.0.2.0/28');
-    }, 8000, 100);
+    }, { every: 100, watch: daemon });
     expect(daemon?.log()).toMatch(/reputation feeds \(block=Y\): 1 blocked, 2 no longer listed and unblocked/);
     expect(await topo.reach(topo.c, topo.v4.bc)).toBe('open');
   });
@@ -107,7 +107,7 @@ describe.skipIf(!ok)('automatic blocking with nftables, the daemon in namespace 
     expect(await topo.reach(topo.a, topo.v4.b)).toBe('open');
     const first = await topo.scan(topo.v4.b, '1000-1100');
     expect((first.closed ?? 0) + (first.filtered ?? 0)).toBe(101);
-    const timeout = await waitFor('A in block_v4', () => elements('block_v4').get(topo.v4.a), 5000);
+    const timeout = await waitFor('A in block_v4', () => elements('block_v4').get(topo.v4.a), { watch: daemon });
     expect(timeout).toBe(TIMEOUT); // a kernel timeout: the kernel expires it
     expect(await topo.scan(topo.v4.b, '1000-1019,8080')).toEqual({ filtered: 21 });
     expect(await topo.reach(topo.a, topo.v4.b)).toBe('filtered');
@@ -137,7 +137,7 @@ describe.skipIf(!ok)('automatic blocking with nftables, the daemon in namespace 
   it('IPv6: blocks the scanner\'s /64; a second scan sees every port filtered, C still reaches B', async () => {
     const topo = t as Topology;
     await topo.scan(topo.v6.b, '1000-1100');
-    const timeout = await waitFor('A\'s /64 in block_v6', () => elements('block_v6').get(topo.v6.aNet), 5000);
+    const timeout = await waitFor('A\'s /64 in block_v6', () => elements('block_v6').get(topo.v6.aNet), { watch: daemon });
     expect(timeout).toBe(TIMEOUT);
     expect(await topo.scan(topo.v6.b, '1000-1019,8080')).toEqual({ filtered: 21 });
     expect(await topo.reach(topo.c, topo.v6.bc)).toBe('open');
@@ -152,13 +152,15 @@ describe.skipIf(!ok)('automatic blocking with nftables, the daemon in namespace 
       await (taps as LatencyTaps).latency(s, 'block_v4'); // resolves once nft monitor saw the element added
       expect(elements('block_v4').has(s)).toBe(true);
     }
-    const own = [...(daemon?.log() ?? '').matchAll(/198\.51\.100\.(?:6[5-9]|7[0-2]): in the firewall \d+ ms after/g)];
-    expect(own).toHaveLength(LATENCY_SOURCES.length);
+    // The daemon logs a block once its nft command has returned: that can come after nft monitor saw the element.
+    const own = (): RegExpMatchArray[] => [...(daemon?.log() ?? '').matchAll(/198\.51\.100\.(?:6[5-9]|7[0-2]): in the firewall \d+ ms after/g)];
+    await waitFor(() => `the daemon to log ${LATENCY_SOURCES.length} blocks (${own().length} so far)`, () => own().length >= LATENCY_SOURCES.length, { watch: daemon });
+    expect(own()).toHaveLength(LATENCY_SOURCES.length);
   });
 
   it('lets the kernel expire the block', async () => {
     const topo = t as Topology;
-    await waitFor('A to leave block_v4', () => !elements('block_v4').has(topo.v4.a), (TIMEOUT + 3) * 1000, 200);
+    await waitFor('A to leave block_v4', () => !elements('block_v4').has(topo.v4.a), { every: 200, watch: daemon });
     expect(await topo.reach(topo.a, topo.v4.b)).toBe('open');
   });
 
@@ -167,7 +169,7 @@ describe.skipIf(!ok)('automatic blocking with nftables, the daemon in namespace 
     // nmap -S needs a route from the spoofed address: A holds it on lo, B sees it arrive from A's side.
     topo.exec(topo.a, 'ip', ['addr', 'add', `${topo.v4.gw}/32`, 'dev', 'lo']);
     await topo.scan(topo.v4.b, '3000-3100', ['-e', 'va', '-S', topo.v4.gw]);
-    await waitFor('the refusal in the daemon log', () => daemon?.log().includes(`not blocking ${topo.v4.gw}: default gateway (${topo.v4.gw})`), 5000);
+    await waitFor('the refusal in the daemon log', () => daemon?.log().includes(`not blocking ${topo.v4.gw}: default gateway (${topo.v4.gw})`), { watch: daemon });
     const status = JSON.parse((await cli(['status', '--json'], false)).stdout) as { sources: Array<{ src: string; dl: number; blocked: unknown }> };
     const gw = status.sources.find((s) => s.src === topo.v4.gw);
     expect(gw?.dl).toBeGreaterThanOrEqual(2);
@@ -189,7 +191,7 @@ describe.skipIf(!ok)('automatic blocking with nftables, the daemon in namespace 
 
     topo.exec(topo.b, 'nft', ['flush', 'ruleset']);
     expect(elements('block_v4').size).toBe(0);
-    await waitFor('the repaired set', () => elements('block_v4').has('198.51.100.77'), 4000, 100);
+    await waitFor('the repaired set', () => elements('block_v4').has('198.51.100.77'), { every: 100, watch: daemon });
     topo.logRules();
   });
 

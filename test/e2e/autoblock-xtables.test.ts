@@ -68,7 +68,7 @@ for (const backend of ['ipset', 'iptables'] as const) {
 
       await topo.scan(topo.v4.b, '1000-1100');
       const pattern = backend === 'ipset' ? new RegExp(`^${topo.v4.a.replace(/\./g, '\\.')} timeout \\d+$`, 'm') : new RegExp(`^-A TSAD_BLOCK_INPUT -s ${topo.v4.a.replace(/\./g, '\\.')}/32 -j DROP$`, 'm');
-      await waitFor(`A in the ${backend} backend`, () => pattern.test(held(backend)), 5000);
+      await waitFor(`A in the ${backend} backend`, () => pattern.test(held(backend)), { watch: daemon });
       expect(await topo.scan(topo.v4.b, '1000-1019,8080')).toEqual({ filtered: 21 });
       expect(await topo.reach(topo.c, topo.v4.bc)).toBe('open');
       const ms = /198\.51\.100\.1: in the firewall (\d+) ms after the line/.exec(daemon.log())?.[1];
@@ -80,7 +80,7 @@ for (const backend of ['ipset', 'iptables'] as const) {
       const topo = t as Topology;
       await topo.scan(topo.v6.b, '1000-1100');
       const net = topo.v6.aNet;
-      await waitFor(`A's /64 in the ${backend} backend`, () => held(backend, true).includes(net.replace('/64', backend === 'ipset' ? '/64 timeout' : '/64 -j DROP')), 5000);
+      await waitFor(`A's /64 in the ${backend} backend`, () => held(backend, true).includes(net.replace('/64', backend === 'ipset' ? '/64 timeout' : '/64 -j DROP')), { watch: daemon });
       expect(await topo.scan(topo.v6.b, '1000-1019,8080')).toEqual({ filtered: 21 });
       expect(await topo.reach(topo.c, topo.v6.bc)).toBe('open');
     });

@@ -43,10 +43,10 @@ describe.skipIf(!ok)('tsad daemon --dry-run', () => {
     writeFileSync(log, SCAN);
     const src = /SRC=(\S+)/.exec(SCAN)?.[1] as string;
     const esc = src.replace(/\./g, '\\.');
-    await waitFor('the dry-run script', () => new RegExp(`dry run: nft -f - <<'EOF'\\n.*dry run: table inet tsad \\{\\n.*dry run: +set block_v4 \\{ .*elements = \\{ ${esc} timeout 3600s \\}`).test(daemon?.log() ?? ''), 10_000);
+    await waitFor('the dry-run script', () => new RegExp(`dry run: nft -f - <<'EOF'\\n.*dry run: table inet tsad \\{\\n.*dry run: +set block_v4 \\{ .*elements = \\{ ${esc} timeout 3600s \\}`).test(daemon?.log() ?? ''), { watch: daemon });
     // Logged once the (dry-run) apply has resolved, which can come after the script's lines: wait for it rather than race it.
     const applied = new RegExp(`${esc}: in the firewall \\d+ ms after the line that raised it to DL[23] \\(dry run\\)`);
-    await waitFor('the dry-run block reported', () => applied.test(daemon?.log() ?? ''), 10_000);
+    await waitFor('the dry-run block reported', () => applied.test(daemon?.log() ?? ''), { watch: daemon });
     expect(daemon.log()).toMatch(applied);
     const blocks = await tsad(['blocks', '--json', '-c', conf, '--socket', socket, '--state-dir', state], ns);
     expect((JSON.parse(blocks.stdout) as Array<{ cidr: string }>).map((b) => b.cidr)).toContain(src);

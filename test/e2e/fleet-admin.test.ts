@@ -72,7 +72,7 @@ describe.skipIf(!need('/usr/bin/redis-server (Debian package redis-server)', hav
       const r = await tsad(['fleet', 'status', '--json', '-c', s.u.conf]);
       const j = JSON.parse(r.stdout || '{}') as { sources?: Array<{ src: string; packets: number; maxLocalDl: number; sensorNames: string[] }> };
       return j.sources?.find((x) => x.src === SCANNER && x.packets > 0) ?? null;
-    }, 20_000, 200);
+    }, { every: 200, watch: [s.u.p, s.d.p] });
     expect(shown).toMatchObject({ src: SCANNER, packets: 12, sensorNames: ['u'] });
     // The highest level the sensor gave it on its own: what its own status says.
     const local = (await s.u.p?.request('status', { ip: SCANNER })) as { report: { sources: Array<{ dl: number }> } };
@@ -88,7 +88,7 @@ describe.skipIf(!need('/usr/bin/redis-server (Debian package redis-server)', hav
     const listed = await waitFor('the shared block on the dry-run sensor', async () => {
       const r = await tsad(['blocks', '-c', s.d.conf, '--socket', s.d.socket]);
       return r.stdout.includes('198.51.100.77') ? r.stdout : null;
-    }, 10_000, 100);
+    }, { every: 100, watch: [s.u.p, s.d.p] });
     expect(listed).toMatch(/^198\.51\.100\.77 +\d+m\d+s +20\S+ +- +fleet:u: manual \[dry run: not in the firewall\]$/m);
     const st = (await s.d.p?.request('status')) as { daemon: { notes: string[] } };
     expect(st.daemon.notes.join('\n')).toMatch(/applied 1, refused 0/);

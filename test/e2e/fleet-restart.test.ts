@@ -74,13 +74,13 @@ describe.skipIf(!ready)('a fleet sensor restarted during a Redis outage', () => 
 
   it('keeps the decisions and evidence queued for the fleet through kill -9 and SIGTERM', async () => {
     const [s1, s2] = sensors as [Sensor, Sensor];
-    await waitFor('both sensors connected', async () => (await Promise.all(sensors.map(fleetNote))).every((n) => /, connected;/.test(n)), 30_000, 100);
+    await waitFor('both sensors connected', async () => (await Promise.all(sensors.map(fleetNote))).every((n) => /, connected;/.test(n)), { every: 100, watch: sensors.map((x) => x.d) });
     await redis?.kill();
-    await waitFor('both sensors to notice the outage', async () => (await Promise.all(sensors.map(fleetNote))).every((n) => n.includes('NOT CONNECTED')), 30_000, 100);
+    await waitFor('both sensors to notice the outage', async () => (await Promise.all(sensors.map(fleetNote))).every((n) => n.includes('NOT CONNECTED')), { every: 100, watch: sensors.map((x) => x.d) });
 
     // During the outage s1 sees half the sweep and blocks an address: both wait in its queue.
     slice(s1.log, 120);
-    await waitFor('s1 to count its half of the sweep', async () => (await status(s1)).sources.find((x) => x.src === ATTACKER)?.packets === 6);
+    await waitFor('s1 to count its half of the sweep', async () => (await status(s1)).sources.find((x) => x.src === ATTACKER)?.packets === 6, { watch: sensors.map((x) => x.d) });
     const b1 = await tsad(['block', BLOCK_KILLED, '--socket', s1.socket, '-c', s1.conf]);
     expect(b1.code, b1.stderr).toBe(0);
     expect(b1.stdout).toMatch(new RegExp(`^blocked ${BLOCK_KILLED} `));
@@ -102,13 +102,13 @@ describe.skipIf(!ready)('a fleet sensor restarted during a Redis outage', () => 
     await waitFor('both blocks on s2', async () => {
       const b = await blocks(s2);
       return b.includes(BLOCK_KILLED) && b.includes(BLOCK_STOPPED);
-    }, 30_000, 100);
+    }, { every: 100, watch: sensors.map((x) => x.d) });
     // s2's half of the sweep: only with s1's saved evidence does the fleet see 12 destinations.
     slice(s2.log, 120 + 1);
     for (const s of sensors) {
-      await waitFor(`${s.name} to see ${ATTACKER} at fleet level`, async () => ((await status(s)).sources.find((x) => x.src === ATTACKER)?.dl ?? 0) >= 1, 30_000, 100);
+      await waitFor(`${s.name} to see ${ATTACKER} at fleet level`, async () => ((await status(s)).sources.find((x) => x.src === ATTACKER)?.dl ?? 0) >= 1, { every: 100, watch: sensors.map((x) => x.d) });
     }
-    await waitFor('s1 to send everything', async () => /, connected; queued 0 source\(s\), 0 decision\(s\)/.test(await fleetNote(s1)), 30_000, 100);
+    await waitFor('s1 to send everything', async () => /, connected; queued 0 source\(s\), 0 decision\(s\)/.test(await fleetNote(s1)), { every: 100, watch: sensors.map((x) => x.d) });
     expect(await fleetNote(s2)).toMatch(/applied 2,/);
     expect((await blocks(s2)).filter((c) => c === BLOCK_KILLED)).toHaveLength(1);
   }, 180_000);

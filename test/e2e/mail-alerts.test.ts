@@ -82,11 +82,11 @@ describe('alert mails from the daemon through a real SMTP server', () => {
   it('mails once when a source reaches EMAIL_ALERT_DANGER_LEVEL and once when its level rises', async () => {
     const t0 = Date.now();
     appendFileSync(log, lines(0, 20));
-    await waitFor('the first alert', () => alerts().length === 1, 10_000, 5);
+    await waitFor('the first alert', () => alerts().length === 1, { every: 5, watch: daemon });
     const latency = [Date.now() - t0];
     const t1 = Date.now();
     appendFileSync(log, lines(20, 100));
-    await waitFor('the second alert', () => alerts().length === 2, 10_000, 5);
+    await waitFor('the second alert', () => alerts().length === 2, { every: 5, watch: daemon });
     latency.push(Date.now() - t1);
     await new Promise((r) => setTimeout(r, 1500));
     const got = alerts();
@@ -108,9 +108,9 @@ describe('alert mails from the daemon through a real SMTP server', () => {
   it('keeps alerts in the queue while the server is down, across a restart, and sends each exactly once', async () => {
     await smtp.stop();
     appendFileSync(log, lines(0, 20, Y));
-    await waitFor('the DL2 alert queued', () => daemon?.log().includes(`${Y}: DL2 alert queued`), 10_000);
+    await waitFor('the DL2 alert queued', () => daemon?.log().includes(`${Y}: DL2 alert queued`), { watch: daemon });
     appendFileSync(log, lines(20, 100, Y));
-    await waitFor('the DL3 alert queued', () => daemon?.log().includes(`${Y}: DL3 alert queued`), 10_000);
+    await waitFor('the DL3 alert queued', () => daemon?.log().includes(`${Y}: DL3 alert queued`), { watch: daemon });
     const st = (await daemon?.request('status')) as { daemon: { notes: string[] } };
     expect(st.daemon.notes.join('\n')).toMatch(/Mail: 4 alert\(s\) since start, 2 mail\(s\) sent, 2 waiting in the queue; last error: .*ECONNREFUSED/);
 
@@ -119,7 +119,7 @@ describe('alert mails from the daemon through a real SMTP server', () => {
     await new Promise((r) => setTimeout(r, 500)); // its first attempt fails: the server is still down
     await smtp.start(); // same port
     // The failed attempt backs off 30 s before the next.
-    await waitFor('the queued alerts', () => alerts().length === 4, 60_000, 50);
+    await waitFor('the queued alerts', () => alerts().length === 4, { every: 50, watch: daemon });
     await new Promise((r) => setTimeout(r, 2000));
     const got = alerts();
     expect(got.map((r) => r.subject.split(' ').slice(0, 3).join(' '))).toEqual([`[tsad-alert] DL2 ${X}`, `[tsad-alert] DL3 ${X}`, `[tsad-alert] DL2 ${Y}`, `[tsad-alert] DL3 ${Y}`]);
@@ -139,7 +139,7 @@ describe('alert mails from the daemon through a real SMTP server', () => {
     const reports = (): Received[] => smtp.received.filter((r) => r.subject.startsWith('[tsad-status]'));
     const r1 = await tsad(['report', '--email', ...args]);
     expect(r1).toMatchObject({ code: 0, stdout: '' });
-    await waitFor('the report mailed by the daemon', () => reports().length === 1, 15_000, 50);
+    await waitFor('the report mailed by the daemon', () => reports().length === 1, { every: 50, watch: daemon });
     const mail = reports()[0] as Received;
     expect(mail.subject).toMatch(/^\[tsad-status\] status report on \S+: 2 sources, max DL3$/);
     expect(text(mail)).toContain('[+] IP Status Detail:');

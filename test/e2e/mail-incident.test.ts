@@ -51,7 +51,7 @@ const alerts = (): Received[] => smtp.received.filter((r) => r.subject.startsWit
  */
 async function settledThrough(mark: string, at: number): Promise<void> {
   appendFileSync(log, lines(0, 1, at, mark));
-  await waitFor(`the alert about marker ${mark}`, () => alerts().some((a) => a.subject.includes(` ${mark} `)), 15_000, 20);
+  await waitFor(`the alert about marker ${mark}`, () => alerts().some((a) => a.subject.includes(` ${mark} `)), { every: 20, watch: daemon });
 }
 const text = (r: Received): string => findPart(r.mail, 'text/plain')?.body ?? '';
 /** The value of a "Label: value" row of the alert's text part. */
@@ -93,7 +93,7 @@ describe('alert mails for one incident', () => {
   it('mails a scan that climbs DL1, DL2, DL3 at once one time, at the level it reached, naming the host', async () => {
     const t0 = START - 200_000;
     appendFileSync(log, lines(0, 100, t0));
-    await waitFor('the alert', () => alerts().length === 1, 15_000, 20);
+    await waitFor('the alert', () => alerts().length === 1, { every: 20, watch: daemon });
     await settledThrough(MARKS[0] as string, START);
     const about = alerts().filter((a) => a.subject.includes(` ${X} `));
     expect(about).toHaveLength(1);
@@ -115,7 +115,7 @@ describe('alert mails for one incident', () => {
 
   it('says "Scanned destinations: 1" for a 1-packet source that auto_dl puts at level 3', async () => {
     appendFileSync(log, lines(0, 1, START + 1000, ONE));
-    await waitFor('the alert about the 1-packet source', () => alerts().find((a) => a.subject.includes(` ${ONE} `)), 15_000, 20);
+    await waitFor('the alert about the 1-packet source', () => alerts().find((a) => a.subject.includes(` ${ONE} `)), { every: 20, watch: daemon });
     const mail = alerts().find((a) => a.subject.includes(` ${ONE} `)) as Received;
     expect(mail.subject).toMatch(/^\[tsad-alert\] DL3 203\.0\.113\.77 /);
     expect(row(text(mail), 'Scanned destinations')).toBe('1');
@@ -125,7 +125,7 @@ describe('alert mails for one incident', () => {
   it('mails again on a later rise, after the settle time', async () => {
     // 100 more probes of the same host (200 packets >= DANGER_LEVEL4 150): level 4.
     appendFileSync(log, lines(0, 100, START - 100_000));
-    await waitFor('the DL4 alert', () => alerts().find((a) => a.subject.startsWith(`[tsad-alert] DL4 ${X} `)), 15_000, 20);
+    await waitFor('the DL4 alert', () => alerts().find((a) => a.subject.startsWith(`[tsad-alert] DL4 ${X} `)), { every: 20, watch: daemon });
     await settledThrough(MARKS[1] as string, START + 2000);
     const about = alerts().filter((a) => a.subject.includes(` ${X} `));
     expect(about.map((a) => a.subject.slice(0, 16))).toEqual(['[tsad-alert] DL3', '[tsad-alert] DL4']);

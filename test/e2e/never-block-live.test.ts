@@ -69,7 +69,7 @@ describe.skipIf(!ok)('never-block rules that follow the host', () => {
     // nmap -S needs a route from the spoofed address: A holds it on lo.
     topo.exec(topo.a, 'ip', ['addr', 'add', `${BROADCAST}/32`, 'dev', 'lo']);
     await topo.scan(B_NOBRD, '3000-3100', ['-e', 'va', '-S', BROADCAST]);
-    await waitFor('the refusal in the daemon log', () => daemon?.log().includes(`not blocking ${BROADCAST}: broadcast (${BROADCAST})`), 15_000);
+    await waitFor('the refusal in the daemon log', () => daemon?.log().includes(`not blocking ${BROADCAST}: broadcast (${BROADCAST})`), { watch: daemon });
     const st = await daemon?.request('status', { minDl: 0 });
     const src = ((st?.ok ? st.report : { sources: [] }) as { sources: Array<{ src: string; dl: number }> }).sources.find((s) => s.src === BROADCAST);
     expect(src?.dl).toBeGreaterThanOrEqual(2);
@@ -80,7 +80,7 @@ describe.skipIf(!ok)('never-block rules that follow the host', () => {
     const topo = t as Topology;
     topo.exec(topo.b, 'ip', ['route', 'replace', 'default', 'via', topo.v4.a]);
     await topo.scan(topo.v4.b, '4000-4100');
-    await waitFor('the refusal in the daemon log', () => daemon?.log().includes(`not blocking ${topo.v4.a}: default gateway (${topo.v4.a})`), 15_000);
+    await waitFor('the refusal in the daemon log', () => daemon?.log().includes(`not blocking ${topo.v4.a}: default gateway (${topo.v4.a})`), { watch: daemon });
     expect(inSet(topo.v4.a)).toBe(false);
     expect(await topo.reach(topo.a, topo.v4.b)).toBe('open');
     expect(daemon?.log()).not.toMatch(/cannot follow address and route changes/);

@@ -128,15 +128,6 @@ export function source(over: Partial<SourceReport> = {}): SourceReport {
   };
 }
 
-/** Polls until `cond` holds or `ms` pass. */
-export async function waitFor(cond: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 /** A movable clock for digest ends, backoff and the hourly limit. */
 export function clock(start = Date.parse('2024-05-01T10:05:00Z')): { now: () => number; advance: (ms: number) => void } {
   let t = start;

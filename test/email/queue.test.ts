@@ -10,7 +10,8 @@ import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Mailer } from '../../src/actions/email/mailer.js';
 import { header } from './mime.js';
-import { clock, smtpConfig, source, tempDir, TestSmtp, waitFor, openMailEnv, closeMailEnv } from './helpers.js';
+import { clock, smtpConfig, source, tempDir, TestSmtp, openMailEnv, closeMailEnv } from './helpers.js';
+import { waitFor } from '../helpers/wait.js';
 
 let smtp: TestSmtp;
 let tmp: { dir: string; cleanup: () => void };
@@ -51,7 +52,7 @@ describe('mail server outage', () => {
     m.start();
     alertAll(m);
     m.report('daily report', 'nothing happened');
-    await waitFor(() => m.stats.failedAttempts >= 1);
+    await waitFor('a failed attempt', () => m.stats.failedAttempts >= 1);
     expect(queueFiles()).toHaveLength(4);
     expect(m.stats.retryAt).toBe(c.now() + 30_000);
     expect(logs.some((l) => /cannot send mail through smtp:\/\/127\.0\.0\.1:\d+: .*ECONNREFUSED.*4 mail\(s\) queued, next try in 30 s/.test(l))).toBe(true);
@@ -61,7 +62,7 @@ describe('mail server outage', () => {
     await new Promise((r) => setTimeout(r, 150));
     expect(smtp.received).toHaveLength(0);
     c.advance(30_000);
-    await waitFor(() => smtp.received.length === 4);
+    await waitFor('4 mails received', () => smtp.received.length === 4);
     await new Promise((r) => setTimeout(r, 200));
     c.advance(3_600_000);
     await new Promise((r) => setTimeout(r, 100));
@@ -115,7 +116,7 @@ describe('mail server outage', () => {
       // alert() is synchronous: each one is queued before it returns, whatever the server does.
       const outcomes = Array.from({ length: 50 }, (_, i) => m.alert(source({ src: `198.51.100.${i + 1}` }), { host: 'fw1', previousDl: 0 }));
       expect(new Set(outcomes)).toEqual(new Set(['queued']));
-      await waitFor(() => sockets.length > 0);
+      await waitFor('a connection to the silent server', () => sockets.length > 0);
       // stop() gives up on the hanging send after stopTimeoutMs instead of waiting for the server.
       await m.stop();
       expect(sockets.some((s) => !s.destroyed)).toBe(true);
@@ -225,13 +226,16 @@ describe('crash', () => {
       setInterval(() => {}, 1000);
     `);
     smtp.hold = true;
-    const child = spawn(process.execPath, [script, String(smtp.port), join(tmp.dir, 'q'), JSON.stringify(source())], { stdio: 'ignore' });
+    const child = spawn(process.execPath, [script, String(smtp.port), join(tmp.dir, 'q'), JSON.stringify(source())], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const exited = new Promise((r) => child.once('exit', r));
     try {
       // The first mail is on the wire, the server has not answered: kill the process now.
-      await waitFor(() => smtp.held.length === 1, 15_000);
+      await waitFor('the first mail held on the wire', () => smtp.held.length === 1, { watch: { exited, log: () => stderr } });
       expect(queueFiles()).toHaveLength(3);
       child.kill('SIGKILL');
-      await new Promise((r) => child.once('exit', r));
+      await exited;
     } finally {
       child.kill('SIGKILL');
     }

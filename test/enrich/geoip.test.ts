@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GeoLookup, builtinCountryDbPath } from '../../src/enrich/geoip.js';
 import { configFrom } from './helpers/config.js';
 import { asnRecord, buildMmdb, cityRecord, countryRecord } from './helpers/mmdb-writer.js';
+import { waitFor } from '../helpers/wait.js';
 
 let dir: string;
 beforeAll(() => {
@@ -18,14 +19,6 @@ function writeDb(name: string, buf: Buffer): string {
   const p = join(dir, name);
   writeFileSync(p, buf);
   return p;
-}
-
-async function waitFor(check: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe('embedded CC0 country database (no download, no key)', () => {
@@ -162,8 +155,8 @@ describe('re-opening a database that changes on disk', () => {
     writeFileSync(`${path}.new`, db('FR', 'France'));
     renameSync(`${path}.new`, path);
     expect(geo.lookup('81.2.69.1').country).toBe('DE'); // not checked yet: no stat per lookup
-    await new Promise((r) => setTimeout(r, 1100));
-    await waitFor(() => geo.lookup('81.2.69.1').country === 'FR');
+    // The next check, GEOIP_RECHECK_INTERVAL (1 s) on, sees the new file.
+    await waitFor('the replaced database', () => geo.lookup('81.2.69.1').country === 'FR', { every: 50 });
     expect(geo.databases()[0]?.lastError).toBeNull();
   });
 

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ReverseDns, cleanHostname } from '../../src/enrich/reverse-dns.js';
-import { startPtrServer, startSilentServer, type DnsServer } from './helpers/dns-server.js';
+import { ptrName, startPtrServer, startSilentServer, type DnsServer } from './helpers/dns-server.js';
 
 let ns: DnsServer;
 let silent: DnsServer;
@@ -82,12 +82,12 @@ describe('ReverseDns', () => {
 
   it('a server that never answers costs the timeout, then null, never a rejection', async () => {
     const dns = new ReverseDns({ timeoutMs: 300, servers: [silent.address] });
-    const t0 = Date.now();
+    expect(dns.peek('198.51.100.7')).toBeUndefined();
     expect(await dns.lookup('198.51.100.7')).toBeNull();
-    // A lower bound only: a loaded machine makes it longer, never shorter.
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(250);
+    // The timeout's effect, not its duration: the query reached the server, and the failure is now the cached answer.
+    expect(silent.queries).toContain(ptrName('198.51.100.7'));
+    expect(dns.peek('198.51.100.7')).toBeNull();
     const asked = silent.queries.length;
-    expect(asked).toBeGreaterThan(0);
     // The failure is remembered briefly: no second query, so no second wait.
     expect(await dns.lookup('198.51.100.7')).toBeNull();
     expect(silent.queries.length).toBe(asked);

@@ -39,7 +39,10 @@ export async function launchChromium(opts: { width?: number; httpCredentials?: {
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
     viewport: { width: opts.width ?? 1100, height: 900 },
     httpCredentials: opts.httpCredentials,
+    timeout: 0,
   });
+  // No clock limits of playwright's own (30 s an action): a slow machine waits, vitest's test timeout ends a hang.
+  context.setDefaultTimeout(0);
   return {
     context,
     async open() {

@@ -16,6 +16,7 @@ import { findPart, header, leafParts } from '../email/mime.js';
 import { artifactPath, haveChromium, launchChromium, type TestBrowser } from '../helpers/browser.js';
 import { ROOT } from '../helpers/run-cli.js';
 import { expectFitsPhone, expectSampleReport, SAMPLE } from './page-checks.js';
+import { waitFor } from '../helpers/wait.js';
 
 const LOG = readFileSync(`${ROOT}fixtures/sample/kern.log`, 'utf8');
 const PORT = 20000 + Math.floor(Math.random() * 20000);
@@ -100,7 +101,7 @@ describe.skipIf(!run)('live report page and status report', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     // The running daemon owns the mail queue: it sends the report.
-    await expect.poll(() => smtp.received.length, { timeout: 20_000 }).toBeGreaterThan(0);
+    await waitFor('the report mail at the SMTP server', () => smtp.received.length > 0);
     const m = smtp.received.find((x) => /status report/.test(x.subject));
     expect(m).toBeDefined();
     const mail = (m as NonNullable<typeof m>).mail;

@@ -1,6 +1,7 @@
 /** What every rendering of the HTML report must satisfy in a real browser, for the sample fixture. */
 import { expect } from 'vitest';
 import type { Page } from 'playwright-core';
+import { waitFor } from '../helpers/wait.js';
 
 /**
  * fixtures/sample/kern.log (nmap scans of every kind and an sshd password
@@ -37,7 +38,7 @@ export async function expectSampleReport(page: Page, errors: string[]): Promise<
   expect(await first.evaluate((d) => (d as HTMLDetailsElement).open)).toBe(false);
   await page.locator('#attackers-table tbody tr').first().locator('a').click();
   expect(await first.evaluate((d) => (d as HTMLDetailsElement).open)).toBe(true);
-  await expect.poll(() => first.locator('table').first().isVisible()).toBe(true);
+  await waitFor('the opened detail\'s table to show', () => first.locator('table').first().isVisible());
   expect(await first.innerText()).toMatch(/Protocol[\s\S]*Flags/);
 }
 

@@ -16,7 +16,7 @@ import { runCli } from '../helpers/run-cli.js';
 import { journalArgs } from '../../src/sources/index.js';
 import { journalIdentifiers } from '../../src/parse/index.js';
 import { defaultConfig } from '../../src/config/load.js';
-import { startDaemon, summaryOf, waitStatus, type DaemonProc } from '../daemon/helpers/daemon-proc.js';
+import { journalFollowed, startDaemon, summaryOf, waitStatus, type DaemonProc } from '../daemon/helpers/daemon-proc.js';
 
 
 let dir = '';
@@ -64,7 +64,7 @@ describe.skipIf(!available)('service records from the journal', () => {
     const conf = writeTestConfig(dir, { SERVICE_PATTERNS_DIR: join(dir, 'none') });
     const socket = join(dir, 'tsad.sock');
     daemon = await startDaemon(['-c', conf, '--source', `journald:${jfile}`, '--state-dir', join(dir, 'state')], socket);
-    await new Promise((r) => setTimeout(r, 500));
+    await journalFollowed(daemon);
     const recs: string[] = [];
     for (let i = 0; i < 6; i++) {
       recs.push(record(i % 2 === 0 ? 'sshd' : 'sshd-session', 'syslog', `Failed password for invalid user u${i} from 2001:db8:5:6::${i + 1} port ${40000 + i} ssh2`));

@@ -4,10 +4,11 @@
  * daemon commands in dist/cli/main.js, the commands are run through
  * helpers/harness.mjs (same modules from dist/, same exit codes).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { CLI, ROOT, runCli, type CliResult } from '../../helpers/run-cli.js';
 import { controlRequest } from '../../../src/daemon/control-client.js';
 import type { ControlResponse } from '../../../src/daemon/control-protocol.js';
+import { waitFor } from '../../helpers/wait.js';
 
 /** The built CLI (dist/cli/main.js): the tests always run the real program. */
 export function cliScript(): string {
@@ -28,15 +29,6 @@ export interface DaemonProc {
   /** SIGTERM and wait; returns the exit code. */
   stop(): Promise<number | null>;
   kill9(): Promise<void>;
-}
-
-async function waitFor(cond: () => Promise<boolean>, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms;
-  for (;;) {
-    if (await cond()) return;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 export interface StartOptions {
@@ -63,17 +55,10 @@ export async function startDaemon(args: string[], socket: string, opts: StartOpt
   const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
   let gone = false;
   void exited.then(() => (gone = true));
-  const request: DaemonProc['request'] = (c, a = {}) => controlRequest(socket, c, a, 20_000);
-  await waitFor(async () => {
-    if (gone) throw new Error(`daemon exited during start: ${log}`);
-    // The socket answers while extensions are still being set up; "started" comes after them.
-    if (!/ tsad: started: /.test(log)) return false;
-    try {
-      return (await request('status')).ok;
-    } catch {
-      return false;
-    }
-  }, 20_000, `the daemon socket (${log})`);
+  // Idle timeout 0: no clock limit of the test's own on an answer (a daemon that exits closes the socket).
+  const request: DaemonProc['request'] = (c, a = {}) => controlRequest(socket, c, a, 0);
+  // The socket answers while extensions are still being set up; "started" comes after them.
+  await waitFor('the daemon to start (its "started" line and a status answer)', async () => / tsad: started: /.test(log) && (await request('status').catch(() => null))?.ok === true, { every: 50, watch: { exited, log: () => log } });
   return {
     proc,
     socket,
@@ -91,25 +76,39 @@ export async function startDaemon(args: string[], socket: string, opts: StartOpt
   };
 }
 
-/** Polls the daemon's status until `cond` holds on its report. */
-export async function waitStatus(d: DaemonProc, cond: (r: Record<string, unknown>) => boolean, ms = 20_000): Promise<Record<string, unknown>> {
+/** Kills a daemon that a failed test left running. */
+export async function killDaemon(d: DaemonProc | null): Promise<void> {
+  if (d === null || d.proc.exitCode !== null || d.proc.signalCode !== null) return;
+  d.proc.kill('SIGKILL');
+  await d.exited;
+}
+
+/**
+ * Polls the daemon's status until `cond` holds on its report (no clock limit:
+ * vitest's test timeout ends a hang; a daemon that exits fails it at once).
+ */
+export async function waitStatus(d: DaemonProc, cond: (r: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> {
   let last: Record<string, unknown> = {};
   let error = '';
-  try {
-    await waitFor(async () => {
-      const r = await d.request('status');
-      if (!r.ok) {
-        error = r.error;
-        return false;
-      }
-      last = r;
-      return cond(r);
-    }, ms, 'a status condition');
-  } catch (err) {
-    const summary = (last.report as { summary?: unknown } | undefined)?.summary ?? null;
-    throw new Error(`${(err as Error).message}; last summary ${JSON.stringify(summary)}${error ? `; last error: ${error}` : ''}; daemon log:\n${d.log().slice(-2000)}`);
-  }
-  return last;
+  const what = (): string => `a status condition; last summary ${JSON.stringify((last.report as { summary?: unknown } | undefined)?.summary ?? null)}${error ? `; last error: ${error}` : ''}`;
+  return waitFor(what, async () => {
+    const r = await d.request('status');
+    if (!r.ok) {
+      error = r.error;
+      return null;
+    }
+    last = r;
+    return cond(r) ? r : null;
+  }, { every: 50, watch: d });
+}
+
+/**
+ * Waits until the daemon's journald source follows: it took the newest
+ * record's cursor and runs `journalctl -f --after-cursor`, so every record
+ * appended from now on is read (one appended before could fall behind that cursor).
+ */
+export function journalFollowed(d: DaemonProc): Promise<true> {
+  return waitFor('the daemon\'s journalctl -f --after-cursor', () => spawnSync('pgrep', ['-P', String(d.proc.pid), '-f', 'journalctl .*--after-cursor']).status === 0, { every: 50, watch: d });
 }
 
 export interface Summary {

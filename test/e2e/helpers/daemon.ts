@@ -11,6 +11,9 @@ import { runCli, type CliResult } from '../../helpers/run-cli.js';
 import { writeTestConfig } from '../../daemon/helpers/config.js';
 import { startDaemon as startDaemonProcess, type DaemonProc } from '../../daemon/helpers/daemon-proc.js';
 
+export { killDaemon } from '../../daemon/helpers/daemon-proc.js';
+export { waitFor } from '../../helpers/wait.js';
+
 export const IS_CI = process.env.CI === 'true';
 
 /** True when `what` can run here; false (skip) locally, an error under CI=true. */
@@ -66,24 +69,7 @@ export interface FleetSensor {
   d: DaemonProc | null;
 }
 
-export async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false> | T | null | undefined | false, ms = 20_000, every = 25): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== null && v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, every));
-  }
-}
-
 /** Starts `tsad daemon ARGS --socket SOCKET` (in `ns` when given) and waits until it has started. */
 export function startDaemon(args: string[], socket: string, ns: string | null = null): Promise<DaemonProc> {
   return startDaemonProcess(args, socket, ns === null ? {} : { ns });
-}
-
-/** Kills a daemon that a failed test left running. */
-export async function killDaemon(d: DaemonProc | null): Promise<void> {
-  if (d === null || d.proc.exitCode !== null || d.proc.signalCode !== null) return;
-  d.proc.kill('SIGKILL');
-  await d.exited;
 }

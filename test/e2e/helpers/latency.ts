@@ -51,18 +51,22 @@ export class LatencyTaps {
     const taps = new LatencyTaps([k, m]);
     collect(k, taps.kmsg, () => (kmsgReady = true));
     collect(m, taps.monitor);
-    await waitFor('the kmsg reader', () => kmsgReady, 10_000);
-    await new Promise((r) => setTimeout(r, 300)); // nft monitor subscribes
+    await waitFor('the kmsg reader', () => kmsgReady);
+    // nft monitor prints nothing when it has subscribed: a throw-away table it reports shows that it has.
+    await waitFor('nft monitor to report a probe table', () => {
+      t.exec(t.b, 'nft', ['add table inet tsad_monitor_probe; delete table inet tsad_monitor_probe']);
+      return taps.monitor.some((s) => s.text.includes('tsad_monitor_probe'));
+    }, { every: 100 });
     return taps;
   }
 
   /**
    * Milliseconds from the first kernel line with `SRC=addr ` to the first
-   * `add element` of `addr` into `set` (waits up to 5 s for both).
+   * `add element` of `addr` into `set` (waits for both, with no clock limit).
    */
   async latency(addr: string, set: string): Promise<number> {
-    const line = await waitFor(`a kernel line from ${addr}`, () => this.kmsg.find((s) => s.text.includes(` SRC=${addr} `)), 5000);
-    const add = await waitFor(`"add element" of ${addr} to ${set}`, () => this.monitor.find((s) => s.text.includes(`add element inet tsad ${set} { ${addr} `)), 5000);
+    const line = await waitFor(`a kernel line from ${addr}`, () => this.kmsg.find((s) => s.text.includes(` SRC=${addr} `)));
+    const add = await waitFor(`"add element" of ${addr} to ${set}`, () => this.monitor.find((s) => s.text.includes(`add element inet tsad ${set} { ${addr} `)));
     return Number(add.ns - line.ns) / 1e6;
   }
 
