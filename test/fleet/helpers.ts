@@ -10,6 +10,7 @@ import { haveRedisServer } from '../../src/fleet/local-server.js';
 import { openFleet, type Fleet } from '../../src/fleet/fleet.js';
 import type { FleetDecision } from '../../src/fleet/decision.js';
 import { buildConfig, parseConfigText } from '../../src/config/load.js';
+import { waitFor } from '../helpers/wait.js';
 
 const execFileP = promisify(execFile);
 
@@ -160,19 +161,14 @@ export async function openTestFleet(conf: string): Promise<TestFleet> {
  */
 export async function until(what: string, fn: () => boolean | Promise<boolean>): Promise<void> {
   let last = '';
-  let done = false;
-  explainIfFailed(() => (done ? '' : `still waiting for ${what}${last}`));
-  for (;;) {
+  await waitFor(() => `${what}${last}`, async () => {
     try {
-      if (await fn()) {
-        done = true;
-        return;
-      }
+      return await fn();
     } catch (err) {
       last = ` (last error: ${(err as Error).message})`;
+      return false;
     }
-    await sleep(50);
-  }
+  }, { every: 50 });
 }
 
 /** redis-cli with arguments (no shell); stdout. */
