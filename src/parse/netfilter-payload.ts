@@ -135,7 +135,14 @@ const destinations = new Interner();
  * addresses seen once each would otherwise keep every fresh string alive in
  * the cache (an old-space array) past the next scavenge or two, which then
  * copies and promotes strings that no one else holds.
+ *
+ * A flood of spoofed sources (every address new) finds nothing here, and
+ * each look is a cache miss (a 512 KiB table): when a window of WINDOW
+ * looks finds under 1 in 16, the next SKIP addresses are made without
+ * looking, then a window looks again. The strings are the same either way.
  */
+const WINDOW = 4096;
+const SKIP = 8 * WINDOW;
 const SET_BITS = 14;
 const WAYS = 4;
 /** Int32 slots of a set: its ways' numbers, then the two seen once, then two unused (32 bytes: two sets a cache line). */
@@ -150,20 +157,38 @@ class Ipv4Strings {
    */
   readonly #nums = new Int32Array(SET_INTS << SET_BITS);
   readonly #strings: string[] = new Array<string>(WAYS << SET_BITS).fill('0.0.0.0');
+  /** Looks left in this window and hits in it; addresses still to make without a look. */
+  #looks = WINDOW;
+  #hits = 0;
+  #skip = 0;
 
   /** The text of address `n`, which the bytes [from, to) spell. */
   get(n: number, b: Buffer, from: number, to: number): string {
     if (!asciiLine()) return str(b, from, to);
+    if (this.#skip > 0) {
+      this.#skip--;
+      return shortText(b, from, to);
+    }
+    if (--this.#looks === 0) {
+      if (this.#hits * 16 < WINDOW) this.#skip = SKIP;
+      this.#looks = WINDOW;
+      this.#hits = 0;
+    }
     const x = n | 0;
     const set = Math.imul(x, 0x9e3779b1) >>> (32 - SET_BITS);
     const nums = this.#nums;
     const strings = this.#strings;
     const k = set * SET_INTS;
     const w = set * WAYS;
-    if (nums[k] === x) return strings[w] as string;
-    if (nums[k + 1] === x) return strings[w + 1] as string;
-    if (nums[k + 2] === x) return strings[w + 2] as string;
-    if (nums[k + 3] === x) return strings[w + 3] as string;
+    let way = -1;
+    if (nums[k] === x) way = 0;
+    else if (nums[k + 1] === x) way = 1;
+    else if (nums[k + 2] === x) way = 2;
+    else if (nums[k + 3] === x) way = 3;
+    if (way >= 0) {
+      this.#hits++;
+      return strings[w + way] as string;
+    }
     const fresh = shortText(b, from, to);
     if (nums[k + SEEN] !== x && nums[k + SEEN + 1] !== x) {
       nums[k + SEEN + 1] = nums[k + SEEN] as number;
