@@ -3,14 +3,22 @@
  * signature (global-counters.ts). A Set of address strings cost about a
  * microsecond and 40 bytes per address (a million sources matching a rule
  * was a second of CPU); dotted quads are kept here as int32 numbers in an
- * open-addressing table (8 bytes each at most half full) and other addresses
- * (IPv6) in a Set.
+ * open-addressing table (8 bytes each at most half full) and in a list in
+ * insertion order, other addresses (IPv6) in a Set and a list.
  */
 import { formatIPv4, parseIPv4 } from '../net/address.js';
 
 export class AddressSet {
-  /** Every address in insertion order: an IPv4 address as its int32 value, others as text. */
-  readonly #order: Array<number | string> = [];
+  /**
+   * IPv4 addresses in insertion order as int32 values, in a typed array
+   * grown by doubling (4 bytes an address outside the heap: an array of
+   * numbers took 8 in the heap, and its copies as it grew were garbage).
+   */
+  #v4Order = new Int32Array(16);
+  #v4Count = 0;
+  /** Other addresses (IPv6) in insertion order, and where each stands in the whole order. */
+  readonly #others: string[] = [];
+  readonly #othersAt: number[] = [];
   /** IPv4 table of uint32 values; 0 marks an empty slot, so 0.0.0.0 is kept apart in #zero. */
   #v4 = new Uint32Array(0);
   #v4n = 0;
@@ -18,7 +26,7 @@ export class AddressSet {
   readonly #other = new Set<string>();
 
   get size(): number {
-    return this.#order.length;
+    return this.#v4Count + this.#others.length;
   }
 
   /** Adds an address (text as the log or saved state gave it); true when new. */
@@ -28,16 +36,20 @@ export class AddressSet {
     if (n !== null) return this.#addV4(n);
     if (this.#other.has(addr)) return false;
     this.#other.add(addr);
-    this.#order.push(addr);
+    this.#othersAt.push(this.size);
+    this.#others.push(addr);
     return true;
   }
 
   /** The addresses as text, in insertion order. */
   values(): string[] {
-    const out = new Array<string>(this.#order.length);
+    const out = new Array<string>(this.size);
+    const at = this.#othersAt;
+    let v = 0;
+    let o = 0;
     for (let i = 0; i < out.length; i++) {
-      const v = this.#order[i] as number | string;
-      out[i] = typeof v === 'number' ? formatIPv4(v >>> 0) : v;
+      if (o < at.length && at[o] === i) out[i] = this.#others[o++] as string;
+      else out[i] = formatIPv4((this.#v4Order[v++] as number) >>> 0);
     }
     return out;
   }
@@ -55,7 +67,13 @@ export class AddressSet {
       t[h] = n;
       this.#v4n++;
     }
-    this.#order.push(n | 0);
+    let order = this.#v4Order;
+    if (this.#v4Count === order.length) {
+      order = new Int32Array(order.length * 2);
+      order.set(this.#v4Order);
+      this.#v4Order = order;
+    }
+    order[this.#v4Count++] = n | 0;
     return true;
   }
 

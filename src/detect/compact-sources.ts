@@ -4,17 +4,19 @@
  * A flood of spoofed SYNs makes a million sources of one packet each. As
  * objects they are what the garbage collector copies and promotes over and
  * over (GC was the largest cost of analysing a million distinct sources);
- * as a row here they are 64 bytes outside the heap. A source is packed
+ * as a row here they are 48 bytes outside the heap. A source is packed
  * after its first packet when all it holds fits a row (see
  * SourceState.packInto) and made an object again (SourceState.unpack) when
  * a second packet, a raise or a lookup needs it. The source table's order
  * holds a packed source's row number; rows of sources unpacked or deleted
  * are reused.
  *
- * A row is one cache line of 16 int32 slots (the fields below; the
- * millisecond, a double, in slots 12-13), in chunks of CHUNK rows made as
- * they are needed: growing never copies (copying arrays of a million rows
- * as they doubled cost more than packing them).
+ * A row is 12 int32 slots (the fields below; the millisecond, a double,
+ * in slots 10-11), in chunks of CHUNK rows made as they are needed: growing
+ * never copies (copying arrays of a million rows as they doubled cost more
+ * than packing them). Every row is fresh memory, a page fault per 85 rows
+ * (some 13 us each on the bench VM: 64-byte rows cost a million sources
+ * 0.2 s of faults), so a row holds no field that another one gives.
  */
 import type { ProtoInfo } from './proto-stat.js';
 
@@ -28,12 +30,11 @@ export const P0X = 5;
 export const SIG = 6;
 export const SIG1 = 7;
 export const DST = 8;
-export const DST_SEEN = 9;
-export const PORT_MIN = 10;
-export const PORT_MAX = 11;
-/** The millisecond: the float64 at this index from the row's start / 2 (int32 slots 12-13). */
-export const MS = 6;
-const ROW_BITS = 4;
+export const PORT = 9;
+/** The millisecond: the float64 at this index from the row's start / 2 (int32 slots 10-11). */
+export const MS = 5;
+/** Int32 slots per row (even: the millisecond stays 8-byte aligned). */
+const ROW = 12;
 const CHUNK_BITS = 12;
 const CHUNK = 1 << CHUNK_BITS;
 
@@ -41,13 +42,15 @@ const CHUNK = 1 << CHUNK_BITS;
 export const DST_TEXT = 32;
 export const KEY_TEXT = 64;
 export const ADDRESS = 128;
+/** In a row's misc: the destination's last second is 0 (else it is the row's SEC). */
+export const SEEN_ZERO = 1 << 16;
 
 /** Most distinct destinations other than IPv4 addresses named by rows (IPv6 ones are a handful of this host's). */
 const MAX_DST_TEXTS = 65536;
 
 /** Where row i starts in its chunk (int32 index). */
 export function rowAt(i: number): number {
-  return (i & (CHUNK - 1)) << ROW_BITS;
+  return (i & (CHUNK - 1)) * ROW;
 }
 
 /**
@@ -57,10 +60,11 @@ export function rowAt(i: number): number {
  * millisecond within it (with any fraction); BITS SourceState.bits (flags,
  * levels, proto0); SMALL its packed small fields; MISC the chain (bits 0-1),
  * cls0n (2), tool0n (3), dfPackets (4), DST_TEXT, KEY_TEXT, ADDRESS (5-7),
- * the protocol's index in `infos` (8-15); P0X the inline protocol record;
- * SIG, SIG1 the first two signature codes (-1: none; their hits are 1); DST
- * the destination (IPv4 as int32, or with DST_TEXT its index in dstTexts),
- * DST_SEEN its last second, PORT_MIN, PORT_MAX its port range.
+ * the protocol's index in `infos` (8-15), SEEN_ZERO (16); P0X the inline
+ * protocol record; SIG, SIG1 the first two signature codes (-1: none; their
+ * hits are 1); DST the destination (IPv4 as int32, or with DST_TEXT its
+ * index in dstTexts), whose last second is SEC (0 with SEEN_ZERO); PORT its
+ * one port (its range is that port alone), -1 for none (65536-0).
  */
 export class CompactSources {
   #ints: Int32Array[] = [];
@@ -136,7 +140,7 @@ export class CompactSources {
 
   #make(c: number): Int32Array {
     while (this.#ints.length <= c) {
-      const buf = new ArrayBuffer(CHUNK << (ROW_BITS + 2));
+      const buf = new ArrayBuffer(CHUNK * ROW * 4);
       this.#ints.push(new Int32Array(buf));
       this.#floats.push(new Float64Array(buf));
     }

@@ -15,6 +15,8 @@ import { COUNTER_LIMITS, decodeCounters, encodeCounters, type CounterMaps, type 
 const MAX_PREFIXES = COUNTER_LIMITS.prefixes;
 const OTHER_PREFIX = '(other prefixes)';
 const MAX_SIG_SOURCES = COUNTER_LIMITS.sigSources;
+/** Slots of the signature counters' cache (a power of two). */
+const SIG_SLOTS = 64;
 
 /**
  * One thread's counters of a partitioned analysis (see absorb()): plain data
@@ -79,6 +81,12 @@ export class GlobalCounters {
   /** The port counts of the last protocol counted (#ports' entry for #portsProto). */
   #portsProto = '';
   #portsOf: Float64Array | null = null;
+  /**
+   * Counters of signatures counted before, direct-mapped on the low bits of
+   * the sid (SIG_SLOTS), tried before the Map: every packet of a flood hits
+   * a rule or two, each a Map lookup otherwise.
+   */
+  readonly #sigOf: Array<SigCounter | null> = new Array<SigCounter | null>(SIG_SLOTS).fill(null);
 
   /** The configuration is accepted for symmetry with the other stage objects; nothing in it applies yet. */
   constructor(_cfg?: Config, o: CounterOptions = {}) {
@@ -108,6 +116,7 @@ export class GlobalCounters {
     this.#runPrefix = this.#runKey = this.#runProto = this.#portsProto = '';
     this.#runPrefixCount = this.#runProtoCount = 0;
     this.#portsOf = null;
+    this.#sigOf.fill(null);
     this.#ports = m.ports;
     this.#protocols = m.protocols;
     this.#prefixes = m.prefixes;
@@ -198,11 +207,15 @@ export class GlobalCounters {
   }
 
   #signature(p: Packet, h: SignatureHit): void {
-    let c = this.#sigs.get(h.sid);
+    const sid = h.sid;
+    const slot = sid & (SIG_SLOTS - 1);
+    const cached = this.#sigOf[slot] as SigCounter | null;
+    let c = cached !== null && cached.sid === sid ? cached : this.#sigs.get(sid);
     if (c === undefined) {
-      this.#sigs.set(h.sid, (c = { msg: h.msg, sid: h.sid, dl: h.dl, hits: 0, proto: p.proto, sources: new AddressSet() }));
-      if (this.seq >= 0) this.#firstHit.set(h.sid, this.seq);
+      this.#sigs.set(sid, (c = { msg: h.msg, sid, dl: h.dl, hits: 0, proto: p.proto, sources: new AddressSet() }));
+      if (this.seq >= 0) this.#firstHit.set(sid, this.seq);
     }
+    this.#sigOf[slot] = c;
     c.hits++;
     if (h.dl > c.dl) c.dl = h.dl;
     if (c.sources.size < MAX_SIG_SOURCES) c.sources.add(p.src);

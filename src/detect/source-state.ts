@@ -19,7 +19,7 @@ import { CLASS_COUNT } from './scan-class.js';
 import { formatIPv4, parseIPv4 } from '../net/address.js';
 import { TOOL_COUNT } from './tool-evidence.js';
 import {
-  ADDRESS, BITS, DST, DST_SEEN, DST_TEXT, KEY, KEY_TEXT, MISC, MS, P0X, PORT_MAX, PORT_MIN, SEC, SIG, SIG1, SMALL, rowAt, type CompactSources,
+  ADDRESS, BITS, DST, DST_TEXT, KEY, KEY_TEXT, MISC, MS, P0X, PORT, SEC, SEEN_ZERO, SIG, SIG1, SMALL, rowAt, type CompactSources,
 } from './compact-sources.js';
 
 export interface SignatureTally {
@@ -262,10 +262,15 @@ export class SourceState extends DestinationTable {
       chain = ch.outbound === 1 ? 1 : 2;
     }
     const dst = this.soleKey;
-    if (dst === null || this.dstPackets !== 1 || this.protoBits !== null || (this.dstSeen | 0) !== this.dstSeen) return false;
+    if (dst === null || this.dstPackets !== 1 || this.protoBits !== null) return false;
     const sec = this.#firstSec;
     const ms = this.#firstMs;
     if (sec !== this.#lastSec || ms !== this.#lastMs || (sec | 0) !== sec) return false;
+    // The destination's last second and port range as one packet leaves them (a row has no room for others).
+    const seen = this.dstSeen;
+    const pMin = this.portMin;
+    const port = pMin === 65536 && this.portMax === 0 ? -1 : pMin === this.portMax ? pMin : -2;
+    if ((seen !== sec && seen !== 0) || port < -1) return false;
     const d4 = c.lastDst === dst ? c.lastDst4 : SourceState.v4(dst);
     c.lastDst = dst;
     c.lastDst4 = d4;
@@ -279,14 +284,12 @@ export class SourceState extends DestinationTable {
     c.floats(i)[(r >>> 1) + MS] = ms;
     w[r + BITS] = bits;
     w[r + SMALL] = this.#small;
-    w[r + MISC] = chain | (this.cls0n << 2) | (this.tool0n << 3) | (this.dfPackets << 4) | (d4 < 0 ? DST_TEXT : 0) | (typeof k === 'number' ? 0 : KEY_TEXT) | (a === null ? 0 : ADDRESS) | (info << 8);
+    w[r + MISC] = chain | (this.cls0n << 2) | (this.tool0n << 3) | (this.dfPackets << 4) | (d4 < 0 ? DST_TEXT : 0) | (typeof k === 'number' ? 0 : KEY_TEXT) | (a === null ? 0 : ADDRESS) | (info << 8) | (seen !== sec ? SEEN_ZERO : 0);
     w[r + P0X] = x;
     w[r + SIG] = this.#g0;
     w[r + SIG1] = this.#g1;
     w[r + DST] = d;
-    w[r + DST_SEEN] = this.dstSeen;
-    w[r + PORT_MIN] = this.portMin;
-    w[r + PORT_MAX] = this.portMax;
+    w[r + PORT] = port;
     return true;
   }
 
@@ -328,9 +331,9 @@ export class SourceState extends DestinationTable {
     s.savedIn = savedIn;
     s.bits = bits;
     s.dstPackets = 1;
-    s.portMin = w[r + PORT_MIN] as number;
-    s.portMax = w[r + PORT_MAX] as number;
-    s.dstSeen = w[r + DST_SEEN] as number;
+    const port = w[r + PORT] as number;
+    if (port >= 0) s.portMin = s.portMax = port;
+    s.dstSeen = (m & SEEN_ZERO) !== 0 ? 0 : s.#firstSec;
     const d = w[r + DST] as number;
     s.restoreSole((m & DST_TEXT) !== 0 ? (c.dstTexts[d] as string) : formatIPv4(d >>> 0));
     return s;

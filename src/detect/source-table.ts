@@ -16,6 +16,7 @@
  * a fresh object for it each time, which is for reading (and remove()) only.
  */
 import { v4Hash } from './address-set.js';
+import { ChunkedList } from './chunked-list.js';
 import { CompactSources, KEY, KEY_TEXT, MISC } from './compact-sources.js';
 import { SourceState } from './source-state.js';
 
@@ -25,8 +26,8 @@ const FREE = -1;
 export type OrderEntry = SourceState | number | null;
 
 export class SourceTable {
-  /** Sources in first-seen order, null where one was deleted. */
-  #order: OrderEntry[] = [];
+  /** Sources in first-seen order, null where one was deleted (chunks: a million entries are never copied). */
+  #order = new ChunkedList<OrderEntry>();
   /** The packed sources' rows (a number in #order names one). */
   #packed = new CompactSources();
   /** SourceState.savedIn of a source unpacked by get() (the state snapshot being written, see ScanTracker.beginSnapshot). */
@@ -67,9 +68,10 @@ export class SourceTable {
   get(key: string, v4 = SourceTable.v4(key)): SourceState | undefined {
     const i = v4 >= 0 ? this.#slotOf(v4) : this.#other.get(key) ?? -1;
     if (i < 0) return undefined;
-    const s = this.#order[i] as SourceState | number;
+    const s = this.#order.at(i) as SourceState | number;
     if (typeof s !== 'number') return s;
-    const made = (this.#order[i] = SourceState.unpack(this.#packed, s, this.stamp));
+    const made = SourceState.unpack(this.#packed, s, this.stamp);
+    this.#order.set(i, made);
     this.#packed.release(s);
     return made;
   }
@@ -84,9 +86,9 @@ export class SourceTable {
     const i = this.#order.length - 1;
     const c = this.#packed;
     const row = c.nextRow();
-    if (i < 0 || this.#order[i] !== s || !s.packInto(c, row)) return false;
+    if (i < 0 || this.#order.at(i) !== s || !s.packInto(c, row)) return false;
     c.take();
-    this.#order[i] = row;
+    this.#order.set(i, row);
     return true;
   }
 
@@ -117,9 +119,9 @@ export class SourceTable {
       if (i >= 0) this.#other.delete(key);
     }
     if (i < 0) return false;
-    const s = this.#order[i];
+    const s = this.#order.at(i);
     if (typeof s === 'number') this.#packed.release(s);
-    this.#order[i] = null;
+    this.#order.set(i, null);
     this.#holes++;
     return true;
   }
@@ -132,7 +134,7 @@ export class SourceTable {
   *values(minPeak = 0): IterableIterator<SourceState> {
     const order = this.#order;
     for (let i = 0; i < order.length; i++) {
-      const s = order[i];
+      const s = order.at(i);
       if (typeof s === 'number') {
         if (minPeak <= 0) yield SourceState.unpack(this.#packed, s);
       } else if (s !== null && s !== undefined) yield s;
@@ -150,7 +152,7 @@ export class SourceTable {
    * one) and of the packed rows, which later packets do not change.
    */
   orderCopy(): { order: OrderEntry[]; packed: CompactSources } {
-    return { order: this.#order.slice(), packed: this.#packed.copy() };
+    return { order: this.#order.toArray(), packed: this.#packed.copy() };
   }
 
   /** The home cell of an IPv4 key (the top bits of its hash). */
@@ -227,8 +229,12 @@ export class SourceTable {
 
   /** Drops the holes from #order and renumbers the indexes. */
   #compact(): void {
-    const order: Array<SourceState | number> = [];
-    for (const s of this.#order) if (s !== null) order.push(s);
+    const old = this.#order;
+    const order = new ChunkedList<OrderEntry>();
+    for (let i = 0; i < old.length; i++) {
+      const s = old.at(i);
+      if (s !== null && s !== undefined) order.push(s);
+    }
     this.#order = order;
     this.#holes = 0;
     this.#missAt = -1;
@@ -236,7 +242,7 @@ export class SourceTable {
     this.#v4 = 0;
     this.#other.clear();
     for (let i = 0; i < order.length; i++) {
-      const s = order[i] as SourceState | number;
+      const s = order.at(i) as SourceState | number;
       const c = this.#packed;
       const text = typeof s === 'number' && (c.get(s, MISC) & KEY_TEXT) !== 0 ? (c.texts[c.get(s, KEY)] as string) : null;
       const v4 = typeof s !== 'number' ? s.v4Key : text === null ? c.get(s, KEY) >>> 0 : -1;

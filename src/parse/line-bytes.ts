@@ -287,15 +287,18 @@ export class Interner {
 
   /** The token at `from`, up to the next space or `end` (tokenEnd is set to its end): get() of it, found without a scan when recent. */
   token(b: Buffer, from: number, end: number): string {
-    if (asciiLine() && from < end) {
-      const s = this.#recent.token(b, from, end);
-      if (s !== null) return s;
-    }
+    const r = this.recent(b, from, end);
+    if (r !== null) return r;
     let to = from;
     while (to < end && b[to] !== 32) to++;
     const s = this.get(b, from, to);
     tokenEnd = to;
     return s;
+  }
+
+  /** get() of the token at `from` (up to a space or `end`; tokenEnd is set there) when it is one of the two kept last, else null. */
+  recent(b: Buffer, from: number, end: number): string | null {
+    return asciiLine() && from < end ? this.#recent.token(b, from, end) : null;
   }
 
   #lookUp(b: Buffer, from: number, to: number): string {

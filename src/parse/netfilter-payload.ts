@@ -135,43 +135,72 @@ const destinations = new Interner();
  * addresses seen once each would otherwise keep every fresh string alive in
  * the cache (an old-space array) past the next scavenge or two, which then
  * copies and promotes strings that no one else holds.
+ *
+ * A flood of spoofed sources (every address new) finds nothing here, and
+ * each look is a cache miss (a 512 KiB table): when a window of WINDOW
+ * looks finds under 1 in 16, the next SKIP addresses are made without
+ * looking, then a window looks again. The strings are the same either way.
  */
+const WINDOW = 4096;
+const SKIP = 8 * WINDOW;
 const SET_BITS = 14;
 const WAYS = 4;
+/** Int32 slots of a set: its ways' numbers, then the two seen once, then two unused (32 bytes: two sets a cache line). */
+const SET_INTS = 8;
+const SEEN = WAYS;
 
 class Ipv4Strings {
-  /** Every way starts as address 0 with its text (so a hit needs no look at the string, whose memory is seldom in cache); newest first in a set. */
-  readonly #nums = new Int32Array(WAYS << SET_BITS);
+  /**
+   * Per set, the ways' numbers (every way starts as address 0 with its text, so a hit needs no look at the string,
+   * whose memory is seldom in cache; newest first) and the two addresses last seen once (not cached yet): one cache
+   * line, so a new address (a miss in every way) costs one cache miss, not one here and one in a table of its own.
+   */
+  readonly #nums = new Int32Array(SET_INTS << SET_BITS);
   readonly #strings: string[] = new Array<string>(WAYS << SET_BITS).fill('0.0.0.0');
-  /** The two addresses last seen once in each set (not cached yet). */
-  readonly #seen = new Int32Array(2 << SET_BITS);
+  /** Looks left in this window and hits in it; addresses still to make without a look. */
+  #looks = WINDOW;
+  #hits = 0;
+  #skip = 0;
 
   /** The text of address `n`, which the bytes [from, to) spell. */
   get(n: number, b: Buffer, from: number, to: number): string {
     if (!asciiLine()) return str(b, from, to);
+    if (this.#skip > 0) {
+      this.#skip--;
+      return shortText(b, from, to);
+    }
+    if (--this.#looks === 0) {
+      if (this.#hits * 16 < WINDOW) this.#skip = SKIP;
+      this.#looks = WINDOW;
+      this.#hits = 0;
+    }
     const x = n | 0;
     const set = Math.imul(x, 0x9e3779b1) >>> (32 - SET_BITS);
     const nums = this.#nums;
     const strings = this.#strings;
+    const k = set * SET_INTS;
     const w = set * WAYS;
-    if (nums[w] === x) return strings[w] as string;
-    if (nums[w + 1] === x) return strings[w + 1] as string;
-    if (nums[w + 2] === x) return strings[w + 2] as string;
-    if (nums[w + 3] === x) return strings[w + 3] as string;
+    let way = -1;
+    if (nums[k] === x) way = 0;
+    else if (nums[k + 1] === x) way = 1;
+    else if (nums[k + 2] === x) way = 2;
+    else if (nums[k + 3] === x) way = 3;
+    if (way >= 0) {
+      this.#hits++;
+      return strings[w + way] as string;
+    }
     const fresh = shortText(b, from, to);
-    const seen = this.#seen;
-    const k = set * 2;
-    if (seen[k] !== x && seen[k + 1] !== x) {
-      seen[k + 1] = seen[k] as number;
-      seen[k] = x;
+    if (nums[k + SEEN] !== x && nums[k + SEEN + 1] !== x) {
+      nums[k + SEEN + 1] = nums[k + SEEN] as number;
+      nums[k + SEEN] = x;
       return fresh;
     }
     // In first, the oldest out.
-    for (let i = w + WAYS - 1; i > w; i--) {
-      nums[i] = nums[i - 1] as number;
-      strings[i] = strings[i - 1] as string;
+    for (let i = WAYS - 1; i > 0; i--) {
+      nums[k + i] = nums[k + i - 1] as number;
+      strings[w + i] = strings[w + i - 1] as string;
     }
-    nums[w] = x;
+    nums[k] = x;
     strings[w] = fresh;
     return fresh;
   }
@@ -278,6 +307,16 @@ function quadWord(s: Uint8Array, from: number, end: number): number {
  * goes through address().
  */
 function hostAddress(s: Buffer, from: number, end: number, kept?: Interner): string {
+  if (kept !== undefined) {
+    // A destination kept last (this host's few addresses): its value known, the token neither scanned nor read again.
+    const t = kept.recent(s, from, end);
+    const v = t === null ? -1 : t === keptTexts[0] ? (keptValues[0] as number) : t === keptTexts[1] ? (keptValues[1] as number) : -1;
+    if (v >= 0) {
+      numEnd = tokenEnd;
+      rememberIPv4(t as string, v);
+      return t as string;
+    }
+  }
   const n = quadWord(s, from, end);
   if (n < 0) {
     // A token address() sent to longAddresses before (same bytes, same way): its value again.
@@ -290,9 +329,19 @@ function hostAddress(s: Buffer, from: number, end: number, kept?: Interner): str
     return address(s, from, numEnd, end, kept);
   }
   const text = kept !== undefined ? kept.get(s, from, numEnd) : addresses.get(n, s, from, numEnd);
+  if (kept !== undefined && text !== keptTexts[0]) {
+    keptTexts[1] = keptTexts[0] as string;
+    keptValues[1] = keptValues[0] as number;
+    keptTexts[0] = text;
+    keptValues[0] = n;
+  }
   rememberIPv4(text, n);
   return text;
 }
+
+/** The last two dotted quads hostAddress() took through `kept` (destinations), with their values (-1: none yet). */
+const keptTexts = ['', ''];
+const keptValues = [-1, -1];
 
 /** Address token value in [from, to), normalized; '' when invalid. Dotted quads are already canonical (and interned when `kept` is given). */
 function address(s: Buffer, from: number, to: number, end: number, kept?: Interner): string {
