@@ -19,13 +19,13 @@ export interface ReadAheadOptions {
   sliceChars: number;
   /** Sources per slice read ahead. */
   sliceSources: number;
-  /** Text read ahead and not yet taken, at most (about: the last slice may pass it). */
+  /** Text read ahead and not yet taken, at most (about: the last slice may pass it); held in the young generation, so kept small. */
   maxChars: number;
   /** Slices read ahead in one event-loop turn while this has not passed (ms): the writer must outrun the lines, one slice a turn did not. */
   turnMs: number;
 }
 
-export const READ_AHEAD: ReadAheadOptions = { sliceChars: 16 * 1024, sliceSources: 256, maxChars: 2 << 20, turnMs: 1 };
+export const READ_AHEAD: ReadAheadOptions = { sliceChars: 16 * 1024, sliceSources: 256, maxChars: 512 * 1024, turnMs: 1 };
 
 /** `src` read ahead on the event loop until stop() (call it once the writer is done, written or not). */
 export function readAhead(src: SourceLines, o: ReadAheadOptions = READ_AHEAD): SourceLines & { stop(): void } {
