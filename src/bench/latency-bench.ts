@@ -33,8 +33,11 @@
  * level change logged, with the lines it handled before the probe; logged ->
  * seen here), and the daemon's garbage collections, state snapshots and loop
  * stalls over 10 ms are listed with this process's clock (latency-daemon.ts),
- * as is the time its main thread waited for a CPU (/proc schedstat). The
- * slowest 1% of the probes are printed one by one with what overlapped them.
+ * as is the time its main thread waited for a CPU (/proc schedstat), and
+ * what each save cost the loop by part (taking the snapshot; sources copied
+ * in a line's turn because the writer had not reached them; the writer's
+ * slices). The slowest 1% of the probes are printed one by one with what
+ * overlapped them.
  * `--node-flags` passes flags to the daemon's node (heap sizing experiments),
  * `--cpu-weight N` gives the daemon the CPU weight a systemd unit's
  * CPUWeight=N gives its cgroup (100: every unit's default), `--cpu-weight
@@ -140,6 +143,15 @@ interface Span {
   kind: string;
 }
 
+/** One save's work in the daemon's loop (BENCH_SAVE): taking the snapshot, copies of sources about to change, slices written. */
+interface Save {
+  /** When it ended (ms, wall clock). */
+  at: number;
+  taken: number;
+  keeps: { count: number; totalMs: number; maxMs: number };
+  slices: { count: number; totalMs: number; maxMs: number };
+}
+
 /** The unit's CPUWeight= (etc/tsad.service), or null when it sets none. */
 function unitCpuWeight(): number | null {
   const m = /^CPUWeight=(\d+)\s*$/m.exec(readFileSync(join(here, '..', '..', 'etc', 'tsad.service'), 'utf8'));
@@ -197,6 +209,7 @@ async function main(): Promise<void> {
   const stalls: Span[] = [];
   const snapshots: Span[] = [];
   let turns = null as Turns | null;
+  const saves: Save[] = [];
   let ready: () => void = () => undefined;
   const started = new Promise<void>((r) => (ready = r));
   let failed = '';
@@ -217,7 +230,10 @@ async function main(): Promise<void> {
       } else if (tag === 'BENCH_SNAPSHOT') snapshots.push({ at: Number(a), ms: Number(b), kind: 'snapshot' });
       else if (tag === 'BENCH_GC') held.push({ at: Number(a), ms: Number(b), kind: c as string });
       else if (tag === 'BENCH_STALL') stalls.push({ at: Number(a), ms: Number(b), kind: 'stall' });
-      else if (tag === 'BENCH_TURNS') turns = JSON.parse(line.slice(tag.length + 1)) as Turns;
+      else if (tag === 'BENCH_SAVE') {
+        const [at, taken, keeps, keepMs, keepMax, slices, sliceMs, sliceMax] = line.split(' ').slice(1).map(Number) as number[];
+        saves.push({ at: at ?? 0, taken: taken ?? 0, keeps: { count: keeps ?? 0, totalMs: keepMs ?? 0, maxMs: keepMax ?? 0 }, slices: { count: slices ?? 0, totalMs: sliceMs ?? 0, maxMs: sliceMax ?? 0 } });
+      } else if (tag === 'BENCH_TURNS') turns = JSON.parse(line.slice(tag.length + 1)) as Turns;
       else {
         const m = / tsad: (\S+): danger level 0 -> /.exec(line);
         const p = m ? probes.get(m[1] as string) : undefined;
@@ -329,6 +345,8 @@ async function main(): Promise<void> {
     gc: { minor: gcBy('minor'), major: gcBy('major'), incremental: gcBy('incremental'), weakcb: gcBy('weakcb') },
     /** The daemon's state snapshots while the lines were written (each level change asks for one, at most every 5 s), and the longest time one held the event loop (taking and serialising it). */
     snapshots: { count: during.length, maxMs: Math.max(0, ...during.map((x) => x.ms)) },
+    /** Each save that ended while the lines were written: ms taking its snapshot held the loop; sources copied in a packet's turn because the writer had not reached them (keep), and the writer's slices (count, ms in all, longest). */
+    saves: saves.filter((x) => x.at >= tSteady && x.at <= tEnd + 5000).map((x) => ({ takenMs: x.taken, keeps: x.keeps, slices: x.slices })),
     /** Probes in flight while a snapshot was taken, and the latency of all the others. */
     probesMeetingSnapshot: seen.length - clear.length,
     latencyOthersMs: percentiles(clear),
@@ -385,6 +403,7 @@ async function main(): Promise<void> {
     `state snapshots during the run: ${result.snapshots.count} (longest held the loop ${f(result.snapshots.maxMs)} ms); ${result.probesMeetingSnapshot} probes met one; the other ${clear.length}: ${pc(result.latencyOthersMs)} ms`,
     `garbage collections during the run: ${g('minor', result.gc.minor)}, ${g('major', result.gc.major)}, ${g('incremental', result.gc.incremental)}`,
     `daemon event loop stalls over 10 ms: ${result.daemonStalls.count}, longest ${f(result.daemonStalls.maxMs)} ms, ${f(result.daemonStalls.totalMs)} ms in all; main thread on a CPU ${f(result.mainThread.runMs)} ms, waiting for one ${f(result.mainThread.waitMs)} ms (${result.mainThread.slices} slices)`,
+    `saves ended during the run (taking the snapshot; copies of sources about to change, made in a line's turn; the writer's slices): ${result.saves.map((x) => `${f(x.takenMs)} ms; ${x.keeps.count} copies ${f(x.keeps.totalMs)} ms (longest ${f(x.keeps.maxMs)}); ${x.slices.count} slices ${f(x.slices.totalMs)} ms (longest ${f(x.slices.maxMs)})`).join(' | ')}`,
     `measuring process loop delay p99 ${f(result.measurerLoopDelayMs.p99)} ms, max ${f(result.measurerLoopDelayMs.max)} ms`,
     `slowest 1%: ${result.slowest.map((x) => `${f(x.ms)} ms [wake ${x.toWake === null ? '?' : f(x.toWake)}, turn ${x.inTurn === null ? '?' : f(x.inTurn)} after ${x.linesBefore ?? '?'} lines, pipe ${x.toMeasurer === null ? '?' : f(x.toMeasurer)}${x.overlapping.length > 0 ? `; ${x.overlapping.join(', ')}` : ''}]`).join('; ')}`,
     `daemon CPU: ${f(result.cpuUnderLoadPercent)}% of one core under load, ${f(result.idleCpuPercent)}% idle (over ${idleSec} s)${nodeFlags.length > 0 ? `; node flags ${nodeFlags.join(' ')}` : ''}${weight === null ? '' : `; CPU weight ${weight.cpuWeight} (session nice ${weight.nice})`}`,

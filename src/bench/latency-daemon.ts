@@ -10,6 +10,11 @@
  *   the file follower) and how many lines that turn had handed over before it;
  * - `BENCH_SNAPSHOT at ms`: each state snapshot and the time to the next
  *   setImmediate (taking it and serialising its head);
+ * - `BENCH_SAVE at taken keeps keepMs keepMax slices sliceMs sliceMax`, as
+ *   each save's scan snapshot ends: the time taking it held the loop, the
+ *   sources a packet was about to change while they were still unwritten
+ *   (copied then, in that packet's turn: ScanSnapshot.keep) and the slices
+ *   the writer encoded, each with the ms in all and the longest;
  * - `BENCH_GC at ms kind`: every garbage collection (kind: minor, major,
  *   incremental, weakcb);
  * - `BENCH_STALL at ms`: every stall of its event loop over 10 ms;
@@ -19,6 +24,7 @@
 import { constants, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import { Daemon } from '../daemon/daemon.js';
 import { createLogger } from '../daemon/log.js';
+import { ScanSnapshot } from '../detect/state/scan-snapshot.js';
 import { FileFollower } from '../sources/file-follower.js';
 import type { LiveSink } from '../sources/live-source.js';
 
@@ -68,10 +74,51 @@ const d = await Daemon.start({
   },
 });
 
+// A save's work in the loop, by part (ScanSnapshot's methods, wrapped like pump above).
+interface SnapshotParts {
+  epoch: number;
+  ended: boolean;
+  keep(s: { savedIn: number }): void;
+  next(max: number, maxChars?: number): string[] | null;
+  end(why?: string): void;
+}
+const snap = ScanSnapshot.prototype as unknown as SnapshotParts;
+for (const m of ['keep', 'next', 'end'] as const) if (typeof snap[m] !== 'function') throw new Error(`latency-daemon: ScanSnapshot has no ${m}() any more; update the instrumentation`);
+let taken = 0;
+const work = { keeps: 0, keepMs: 0, keepMax: 0, slices: 0, sliceMs: 0, sliceMax: 0 };
+const { keep, next, end } = snap;
+snap.keep = function (this: SnapshotParts, s: { savedIn: number }): void {
+  if (s.savedIn === this.epoch) return keep.call(this, s);
+  const t = performance.now();
+  keep.call(this, s);
+  const ms = performance.now() - t;
+  work.keeps++;
+  work.keepMs += ms;
+  work.keepMax = Math.max(work.keepMax, ms);
+};
+snap.next = function (this: SnapshotParts, max: number, maxChars?: number): string[] | null {
+  const t = performance.now();
+  const r = next.call(this, max, maxChars);
+  const ms = performance.now() - t;
+  work.slices++;
+  work.sliceMs += ms;
+  work.sliceMax = Math.max(work.sliceMax, ms);
+  return r;
+};
+snap.end = function (this: SnapshotParts, why?: string): void {
+  if (!this.ended) {
+    const w = work;
+    out(`BENCH_SAVE ${clock()} ${taken} ${w.keeps} ${w.keepMs} ${w.keepMax} ${w.slices} ${w.sliceMs} ${w.sliceMax}`);
+    Object.assign(work, { keeps: 0, keepMs: 0, keepMax: 0, slices: 0, sliceMs: 0, sliceMax: 0 });
+  }
+  end.call(this, why);
+};
+
 const snapshot = d.snapshot.bind(d);
 d.snapshot = () => {
   const t = clock();
   const s = snapshot();
+  taken = clock() - t;
   setImmediate(() => out(`BENCH_SNAPSHOT ${t} ${clock() - t}`));
   return s;
 };

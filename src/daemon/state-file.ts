@@ -258,16 +258,14 @@ export function writeState(dir: string, s: DaemonState, sources?: SourceLines): 
   const from = sources ?? listedLines(listed ?? []);
   const { scan: _scan, ...rest } = s;
   // `{...,"scan":{...}}`: the scan state is last; its list of sources opens where it closes.
-  const top = JSON.stringify({ ...rest, scan: head });
-  let piece: string | null = `${top.slice(0, -2)}${Object.keys(head).length > 0 ? ',' : ''}${SOURCES_OPEN}`;
+  const top = headPieces({ ...rest, scan: head }, 'counters');
+  const scanHead = JSON.stringify(head);
+  top.push(`${scanHead.slice(0, -1)}${Object.keys(head).length > 0 ? ',' : ''}${SOURCES_OPEN}`);
   let wrote = false;
   let closed = false;
   return writeFileAtomicPieces(path, () => {
-    if (piece !== null) {
-      const out = piece;
-      piece = null;
-      return out;
-    }
+    const piece = top.shift();
+    if (piece !== undefined) return typeof piece === 'string' ? piece : piece();
     if (closed) return null;
     const lines = from.next(SAVE_SLICE, SAVE_SLICE_CHARS);
     if (lines === null) {
@@ -279,6 +277,42 @@ export function writeState(dir: string, s: DaemonState, sources?: SourceLines): 
     wrote = true;
     return out;
   }, 0o600);
+}
+
+/**
+ * JSON.stringify(o) of the saved state as pieces, byte for byte, without
+ * the closing `}` of its last value (the scan state's head, whose list of
+ * sources follows) and that value itself: the caller ends the line. The
+ * value of `apart` (the detect counters: some 700 KB of text once a TCP
+ * port table is dense) is serialised in a piece of its own, when the writer
+ * comes to it: taking a snapshot then does not also hold the loop for it
+ * (it is a fresh export, nothing changes it meanwhile). The other values
+ * are serialised now, as they are at the snapshot.
+ */
+function headPieces(o: Record<string, unknown>, apart: string): Array<string | (() => string)> {
+  const keys = Object.keys(o);
+  const last = keys.pop();
+  const out: Array<string | (() => string)> = [];
+  let text = '{';
+  let first = true;
+  for (const k of keys) {
+    const v = o[k];
+    const lazy = k === apart && v !== null && typeof v === 'object';
+    const json = lazy ? '' : (JSON.stringify(v) as string | undefined);
+    // Skipped by JSON.stringify: undefined, functions, symbols.
+    if (json === undefined) continue;
+    text += `${first ? '' : ','}${JSON.stringify(k)}:`;
+    first = false;
+    if (!lazy) {
+      text += json;
+      continue;
+    }
+    out.push(text);
+    out.push(() => JSON.stringify(v));
+    text = '';
+  }
+  out.push(`${text}${first ? '' : ','}${JSON.stringify(last)}:`);
+  return out;
 }
 
 function pieces(list: string[]): () => string | null {

@@ -8,6 +8,7 @@
  * second copy of the state.
  */
 import type { Logger } from './hooks.js';
+import { readAhead } from './read-ahead.js';
 import { RetryingSave } from './retrying-save.js';
 import { statePath, writeState, type DaemonState, type SourceLines } from './state-file.js';
 
@@ -17,11 +18,13 @@ export interface DaemonSnapshot {
   sources: (SourceLines & { end(): void }) | null;
 }
 
-/** Writes a snapshot and lets go of its sources, written or not. */
+/** Writes a snapshot and lets go of its sources, written or not; they are encoded from now on, while the file is opened (read-ahead.ts). */
 export async function writeSnapshot(dir: string, snap: DaemonSnapshot): Promise<void> {
+  const sources = snap.sources === null ? null : readAhead(snap.sources);
   try {
-    await writeState(dir, snap.state, snap.sources ?? undefined);
+    await writeState(dir, snap.state, sources ?? undefined);
   } finally {
+    sources?.stop();
     snap.sources?.end();
   }
 }
