@@ -131,13 +131,18 @@ export function doublesFromBase64(v: unknown, path: string, n: number): Float64A
 
 /** 32-bit words as little-endian bytes (the same file on any machine). */
 export function wordsToBase64(w: Int32Array): string {
+  // A save encodes a dense port bitmap (8 KiB) per busy source: the bytes as they are, not word by word (2 against 23 µs).
+  if (LITTLE_ENDIAN) return toBase64(new Uint8Array(w.buffer, w.byteOffset, w.byteLength));
   const b = Buffer.alloc(w.length * 4);
   for (let i = 0; i < w.length; i++) b.writeInt32LE(w[i]!, i * 4);
   return b.toString('base64');
 }
 
 export function wordsFromBase64(v: unknown, path: string, words: number): Int32Array {
-  const b = Buffer.from(fromBase64(v, path, words * 4));
+  const bytes = fromBase64(v, path, words * 4);
+  // A copy into an aligned buffer of its own (the decoded bytes may start anywhere in a shared one).
+  if (LITTLE_ENDIAN) return new Int32Array(Uint8Array.from(bytes).buffer);
+  const b = Buffer.from(bytes);
   const w = new Int32Array(words);
   for (let i = 0; i < words; i++) w[i] = b.readInt32LE(i * 4);
   return w;
