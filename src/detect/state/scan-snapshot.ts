@@ -20,7 +20,7 @@
 import type { CompactSources } from '../compact-sources.js';
 import { SourceState } from '../source-state.js';
 import type { OrderEntry } from '../source-table.js';
-import { encodeSource } from './source-codec.js';
+import { encodeSource, type SavedSource } from './source-codec.js';
 import { SCAN_STATE_FORMAT, SCAN_STATE_VERSION, type ScanStateHead } from './tracker-state.js';
 
 export class ScanSnapshot {
@@ -30,8 +30,8 @@ export class ScanSnapshot {
   /** The packed rows as they were when the snapshot began (a number in the list names one). */
   #packed: CompactSources | null;
   #at = 0;
-  /** Sources encoded ahead of their turn (keep()), as JSON text. */
-  #early = new Map<SourceState, string>();
+  /** Sources encoded ahead of their turn (keep()): tuples of copied values, made JSON text in their turn (not in the line's). */
+  #early = new Map<SourceState, SavedSource>();
   #ended: string | null = null;
   /** Most sources held encoded at once (a slice, and those kept early): what a save holds beyond the live state. */
   maxHeld = 0;
@@ -52,7 +52,7 @@ export class ScanSnapshot {
   keep(s: SourceState): void {
     if (s.savedIn === this.epoch) return;
     s.savedIn = this.epoch;
-    this.#early.set(s, JSON.stringify(encodeSource(s)));
+    this.#early.set(s, encodeSource(s));
     if (this.#early.size > this.maxHeld) this.maxHeld = this.#early.size;
   }
 
@@ -84,9 +84,10 @@ export class ScanSnapshot {
         out.push(text);
         continue;
       }
-      const text = early.get(s);
-      if (text === undefined) continue;
+      const saved = early.get(s);
+      if (saved === undefined) continue;
       early.delete(s);
+      const text = JSON.stringify(saved);
       chars += text.length;
       out.push(text);
     }
