@@ -14,11 +14,10 @@ import { BackendSet, entriesFor, type RetryOptions } from './backend-set.js';
 import { decideBlock, type BlockCandidate, type BlockPolicy, type SkipCode } from './policy.js';
 import { emptyChange, RecordStore, type BlockRecord, type NewRecord } from './records.js';
 import { OffenderLog } from './offender-log.js';
-import { OrderedScan } from './ordered-scan.js';
 import { RestoreRules } from './restore-rules.js';
 import { blockLinePieces, BlockLines, type LineVisitor } from './saved-lines.js';
 import { readOffenderRow, readState, writeState, type BlockStateJson, type Offender } from './state.js';
-import type { BlockBackend, EntryStream, Family, Logger } from './types.js';
+import type { BlockBackend, EntryStream, Logger } from './types.js';
 
 /** What the manager needs from NeverBlock (a fake is enough for pure unit tests). */
 export interface BlockGuard {
@@ -121,12 +120,8 @@ export class BlockManager {
    * backends that stream (nftables) as soon as it is read, so the tool
    * parses while tsad is still reading (two cores at work instead of one
    * after the other); each backend's load stays one transaction, committed
-   * after the last line. A file in the saver's order is streamed from
-   * OrderedScan's decisions and the records are built after its last line,
-   * while the tool evaluates and commits; from a row out of that order on (a
-   * hand-edited file), the records are built as the rows are read. `ok` is
-   * false when a backend failed: it is reported, keeps its old contents and
-   * is retried, as after reconcile().
+   * after the last line. `ok` is false when a backend failed: it is
+   * reported, keeps its old contents and is retried, as after reconcile().
    */
   static async restore(data: unknown, opts: BlockManagerOptions): Promise<{ manager: BlockManager; ok: boolean }> {
     const m = new BlockManager(opts);
@@ -137,81 +132,24 @@ export class BlockManager {
     }
     const now = m.#now();
     const list = [...streams.values()];
-    const send = (cidr: string, family: Family, expiresAt: number | null): void => {
-      const timeoutSec = expiresAt === null ? 0 : Math.ceil((expiresAt - now) / 1000);
-      if (expiresAt === null || timeoutSec > 0) for (const s of list) s.add(cidr, family, timeoutSec);
-    };
-    const ready = async (): Promise<void> => {
-      await Promise.all(list.map((s) => s.ready()));
-    };
-    const scan = new OrderedScan(new RestoreRules(m.#o.guard.restoreRules?.() ?? []));
-    // The records, built behind the streamed rows (never past them) while the tool is behind, and after the last row while it commits.
-    const load = m.#lineLoader(data);
-    const records = data.cursor(now, load.visitor, data.start, data.start);
-    const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-    const waitBuilding = async (): Promise<void> => {
-      let waiting = true;
-      const caught = ready().then(() => {
-        waiting = false;
-      });
-      await turn();
-      while (waiting && records.step(1024)) await turn();
-      await caught;
-    };
-    let ordered = true;
-    let differs = false;
+    const load = m.#lineLoader(data, (r) => {
+      const timeoutSec = r.expiresAt === null ? 0 : Math.ceil((r.expiresAt - now) / 1000);
+      if (r.expiresAt === null || timeoutSec > 0) for (const s of list) s.add(r.cidr, r.family, timeoutSec);
+    });
     try {
-      const rows = data.cursor(now, {
-        block: (r) => {
-          if (r === null || r === 'expired') return undefined;
-          const d = scan.take(r.parsed, r.cidr, r.manual);
-          if (d === 'disorder') return false;
-          if (d === 'install') send(r.cidr, r.parsed.family, r.expiresAt);
-          return undefined;
-        },
-        offender: () => undefined,
-        bad: () => undefined,
+      await data.eachAsync(now, load.visitor, async () => {
+        await Promise.all(list.map((s) => s.ready()));
       });
-      for (;;) {
-        const more = rows.step(4096);
-        records.to = rows.at;
-        if (!more || rows.stopped) break;
-        await waitBuilding();
-      }
-      if (rows.stopped) {
-        // A row out of the saver's order (a hand-edited file): the records of the rows before it (streamed already, decided alike), then the records decide as the rows are read.
-        ordered = false;
-        while (records.step(4096)) await ready();
-        differs = load.installs() !== scan.installed;
-        load.emit = (r) => send(r.cidr, r.family, r.expiresAt);
-        records.to = data.bytes.length;
-        while (records.step(4096)) await ready();
-      }
     } catch (err) {
       for (const s of list) s.abort(err as Error);
       throw err;
     }
-    m.#lastPresentCheck = now;
-    if (ordered) {
-      // All in order: the tool commits while the rest of the records are built (a turn of the event loop every 1,024 lines, so the last of the script still reaches it).
-      const committed = m.#serial(() => m.#set.endStreams(streams, now));
-      records.to = data.bytes.length;
-      while (records.step(1024)) await turn();
-      load.finish();
-      const same = m.#dropProtected() === 0 && !load.nestedLate() && load.installs() === scan.installed;
-      const streamed = await committed;
-      if (!same) {
-        m.#log('error', `internal: the streamed load (${scan.installed} blocks) differs from the records (${load.installs()}); loading the records whole`);
-        return { manager: m, ok: await m.#serial(() => m.#set.syncAll(entriesFor(m.#store.installed(), now), now)) };
-      }
-      if (m.#set.backends.every((b) => streams.has(b))) return { manager: m, ok: streamed };
-      return { manager: m, ok: (await m.#serial(() => m.#set.syncAll(entriesFor(m.#store.installed(), now), now, new Set(streams.keys())))) && streamed };
-    }
     load.finish();
-    const redo = m.#dropProtected() > 0 || load.nestedLate() || differs;
+    const redo = m.#dropProtected() > 0 || load.nestedLate();
+    m.#lastPresentCheck = now;
     const ok = await m.#serial(async () => {
       if (redo) {
-        // A block arrived after blocks inside it (a hand-edited file), or a rule dropped one: what was streamed is not what the records say.
+        // A block arrived after blocks inside it (a hand-edited file): what was streamed is not what the records say.
         for (const s of list) s.abort(new Error('superseded by a full load'));
         await Promise.all(list.map((s) => s.end().catch(() => undefined)));
         return m.#set.syncAll(entriesFor(m.#store.installed(), now), now);
@@ -260,14 +198,12 @@ export class BlockManager {
    * no list of a million in between. The file lists outer prefixes first;
    * a row out of that order is stored the slow, scanning way. A block the
    * firewall is to carry is held to the never-block rules before it is
-   * stored (so a streamed load never sees it), counted, and handed to
-   * `emit` when one is set. finish() logs what was skipped and loads the
-   * offenders; nestedLate() says a row came after blocks inside it, which
-   * then left the firewall.
+   * stored (so a streamed load never sees it), and handed to `installed`.
+   * finish() logs what was skipped and loads the offenders; nestedLate()
+   * says a row came after blocks inside it, which then left the firewall.
    */
-  #lineLoader(data: BlockLines): LineLoader {
+  #lineLoader(data: BlockLines, installed?: (r: BlockRecord) => void): { visitor: LineVisitor; finish(): void; nestedLate(): boolean } {
     let skipped = 0;
-    let installs = 0;
     let nestedLate = false;
     const change = emptyChange(); // reconcile() or the streams load the firewall
     const longest = { 4: -1, 6: -1 };
@@ -299,8 +235,7 @@ export class BlockManager {
           nestedLate = true;
           change.uninstall.length = 0;
         }
-        installs += change.install.length;
-        if (loader.emit !== undefined) for (const rec of change.install) loader.emit(rec);
+        if (installed !== undefined) for (const rec of change.install) installed(rec);
         change.install.length = 0;
       },
       offender: (row) => {
@@ -312,10 +247,8 @@ export class BlockManager {
         else this.#log('warn', problem);
       },
     };
-    const loader: LineLoader = {
+    return {
       visitor,
-      emit: undefined,
-      installs: () => installs,
       nestedLate: () => nestedLate,
       finish: () => {
         if (skipped > 0) this.#log('warn', `ignored ${skipped} unreadable saved block(s) in ${data.path}`);
@@ -325,7 +258,6 @@ export class BlockManager {
         this.#offenders.load(offenders);
       },
     };
-    return loader;
   }
 
   /** Saved blocks that could not be read at the restore (damaged lines or entries). */
@@ -568,17 +500,6 @@ export class BlockManager {
     this.#queue = run.catch(() => undefined);
     return run;
   }
-}
-
-/** BlockManager's reader of blocks.json rows into its records (#lineLoader). */
-interface LineLoader {
-  visitor: LineVisitor;
-  /** Told each block the firewall is to carry, as it is stored (a streamed load). */
-  emit: ((r: BlockRecord) => void) | undefined;
-  /** Blocks stored as installed so far. */
-  installs(): number;
-  finish(): void;
-  nestedLate(): boolean;
 }
 
 function prefixLen(cidr: string): number {

@@ -108,12 +108,8 @@ export function blockLinesText(records: Iterable<BlockRecord>, offenders: Iterab
 
 /** What BlockLines.each() reports, line by line. */
 export interface LineVisitor {
-  /**
-   * A block row checked at the reader's time; its `parsed` may be shared with
-   * the next row (not to be kept). `false` stops a cursor before this row
-   * (LineCursor.stopped): another visitor reads on from the cursor's `at`.
-   */
-  block(r: ReadRecord | 'expired' | null): void | false;
+  /** A block row checked at the reader's time; its `parsed` may be shared with the next row (not to be kept). */
+  block(r: ReadRecord | 'expired' | null): void;
   /** An offender row, parsed but unchecked (readOffenderRow). */
   offender(row: unknown): void;
   /** A damaged line (`line` true), or the file cut short. */
@@ -137,24 +133,65 @@ export class BlockLines {
    * line that is not one, or with the file as a whole (cut short).
    */
   each(now: number, v: LineVisitor): void {
-    const c = this.cursor(now, v);
-    while (c.step(Number.POSITIVE_INFINITY) && !c.stopped);
+    const next = this.#reader(now, v);
+    while (next(Number.POSITIVE_INFINITY));
   }
 
   /** each(), with `pause()` awaited after every `every` lines (a restart feeding the firewall as it reads). */
   async eachAsync(now: number, v: LineVisitor, pause: () => Promise<void>, every = 4096): Promise<void> {
-    const c = this.cursor(now, v);
-    while (c.step(every) && !c.stopped) await pause();
+    const next = this.#reader(now, v);
+    while (next(every)) await pause();
   }
 
-  /**
-   * The lines from byte offset `from` (a line's start: the first block line,
-   * or another cursor's `at`) up to offset `to` (the same kind of offset,
-   * movable; at the end of the file, a file cut short is reported), read a
-   * step at a time.
-   */
-  cursor(now: number, v: LineVisitor, from = this.start, to = this.bytes.length): LineCursor {
-    return new LineCursor(this, now, v, from, to);
+  /** A reader of up to `max` lines per call; false once the file is read. */
+  #reader(now: number, v: LineVisitor): (max: number) => boolean {
+    const buf = this.bytes;
+    const rows = new RowReader();
+    let inOffenders = false;
+    let closed = false;
+    let from = this.start;
+    return (max) => {
+      for (let n = 0; n < max; n++) {
+        if (closed || from >= buf.length) {
+          if (!closed) v.bad(`${this.path}: the file ends before its list of blocks does (cut short: what followed the cut is lost)`, false);
+          closed = true;
+          return false;
+        }
+        let nl = buf.indexOf(10, from);
+        if (nl < 0) nl = buf.length;
+        let end = nl;
+        while (end > from && (buf[end - 1] === 44 || buf[end - 1] === 13 || buf[end - 1] === 32)) end--; // trailing comma
+        const lineFrom = from;
+        from = nl + 1;
+        if (!inOffenders) {
+          const fast = rows.read(buf, lineFrom, end, now);
+          if (fast !== undefined) {
+            v.block(fast);
+            continue;
+          }
+        }
+        const text = buf.toString('utf8', lineFrom, end);
+        if (text === '') continue;
+        if (text === OFFENDERS_OPEN) {
+          inOffenders = true;
+          continue;
+        }
+        if (text === CLOSE || text === `]${CLOSE}`) {
+          closed = true;
+          return false;
+        }
+        let row: unknown;
+        try {
+          row = JSON.parse(text);
+        } catch {
+          v.bad('a damaged line (not JSON)', true);
+          continue;
+        }
+        if (inOffenders) v.offender(row);
+        else v.block(readBlockRow(row, now));
+      }
+      return true;
+    };
   }
 
   /** The readable blocks as the state.json copy keeps them (version 1), for a daemon that keeps them without a manager. */
@@ -171,94 +208,6 @@ export class BlockLines {
       bad: () => undefined,
     });
     return out;
-  }
-}
-
-/** BlockLines' lines read a step at a time (BlockLines.cursor). */
-export class LineCursor {
-  readonly #lines: BlockLines;
-  readonly #now: number;
-  readonly #v: LineVisitor;
-  /** Where reading stops for now (a line's start, or the file's end); may be moved on, as another cursor reads ahead. */
-  to: number;
-  readonly #rows = new RowReader();
-  #inOffenders = false;
-  #closed = false;
-  #stopped = false;
-  #from: number;
-
-  constructor(lines: BlockLines, now: number, v: LineVisitor, from: number, to: number) {
-    this.#lines = lines;
-    this.#now = now;
-    this.#v = v;
-    this.#from = from;
-    this.to = to;
-  }
-
-  /** Offset of the next line to read. */
-  get at(): number {
-    return this.#from;
-  }
-
-  /** The visitor refused a row (returned false): `at` is that row's line, and step() reads no further. */
-  get stopped(): boolean {
-    return this.#stopped;
-  }
-
-  /** Reads up to `max` lines; false once the lines up to `to` are read (or the list's closing line seen). */
-  step(max: number): boolean {
-    if (this.#stopped) return true;
-    const buf = this.#lines.bytes;
-    const v = this.#v;
-    const now = this.#now;
-    for (let n = 0; n < max; n++) {
-      const lineFrom = this.#from;
-      if (this.#closed) return false;
-      if (lineFrom >= this.to) {
-        if (this.to < buf.length) return false; // until `to` is moved on
-        v.bad(`${this.#lines.path}: the file ends before its list of blocks does (cut short: what followed the cut is lost)`, false);
-        this.#closed = true;
-        return false;
-      }
-      let nl = buf.indexOf(10, lineFrom);
-      if (nl < 0) nl = buf.length;
-      let end = nl;
-      while (end > lineFrom && (buf[end - 1] === 44 || buf[end - 1] === 13 || buf[end - 1] === 32)) end--; // trailing comma
-      this.#from = nl + 1;
-      if (!this.#inOffenders) {
-        const fast = this.#rows.read(buf, lineFrom, end, now);
-        if (fast !== undefined) {
-          if (v.block(fast) === false) return this.#stop(lineFrom);
-          continue;
-        }
-      }
-      const text = buf.toString('utf8', lineFrom, end);
-      if (text === '') continue;
-      if (text === OFFENDERS_OPEN) {
-        this.#inOffenders = true;
-        continue;
-      }
-      if (text === CLOSE || text === `]${CLOSE}`) {
-        this.#closed = true;
-        return false;
-      }
-      let row: unknown;
-      try {
-        row = JSON.parse(text);
-      } catch {
-        v.bad('a damaged line (not JSON)', true);
-        continue;
-      }
-      if (this.#inOffenders) v.offender(row);
-      else if (v.block(readBlockRow(row, now)) === false) return this.#stop(lineFrom);
-    }
-    return true;
-  }
-
-  #stop(lineFrom: number): boolean {
-    this.#from = lineFrom;
-    this.#stopped = true;
-    return true;
   }
 }
 
