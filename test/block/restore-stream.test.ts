@@ -1,13 +1,13 @@
 /**
- * A restart streams blocks.json to nft from OrderedScan's decisions while
- * the file is in the saver's order, and builds the records behind (and
- * after) the streamed rows. What is streamed must be exactly what the
- * records say the firewall carries, with the same timeouts, for nested
- * prefixes, both families, never-block rules (hard and soft, manual
- * blocks), expired and damaged rows, and a file that leaves the saver's
- * order midway; a tool that fails at the commit is reported and the retry
- * loads every block. Against a fake streaming backend (no root), then into
- * the real nftables sets of a namespace this test creates.
+ * A restart (BlockManager.restore) streams blocks.json to nft as it reads
+ * it: what is streamed must be exactly what the records say the firewall
+ * carries, with the same timeouts, for nested prefixes, both families,
+ * never-block rules (hard and soft, manual blocks), expired and damaged
+ * rows, a file that leaves the saver's order midway and a cidr saved twice,
+ * in one load (no second, whole one); a tool that fails at the commit is
+ * reported and the retry loads every block. Against a fake streaming
+ * backend (no root), then into the real nftables sets of a namespace this
+ * test creates.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -128,7 +128,7 @@ async function restoreWith(path: string, backend: BlockBackend, logs: string[] =
   return BlockManager.restore(readSavedBlocks(path), { backends: [backend], policy, guard, now: () => now, log: (l, m) => logs.push(`${l}: ${m}`), retry: { initialMs: 0, maxMs: 0 } });
 }
 
-describe('a streamed restart without records while the file is in order (fake backend)', () => {
+describe('a streamed restart (fake backend)', () => {
   it.each([1, 2, 3, 4, 5])('streams exactly what the records carry, in one load and no whole one (seed %i)', async (seed) => {
     const recs = randomRecords(3000, seed);
     const text = blockLinesText(recs, [{ cidr: '10.0.0.1', count: 2, last: now - 5000 }], now);
@@ -223,7 +223,7 @@ describe('a streamed restart without records while the file is in order (fake ba
 
 const ok = await netnsAvailable();
 
-describe.skipIf(!ok)('a streamed restart in order into the real nftables sets (namespace)', () => {
+describe.skipIf(!ok)('a streamed restart into the real nftables sets (namespace)', () => {
   const ns = `tsadrstream${process.pid}`;
   beforeAll(async () => {
     await exec('ip', ['netns', 'add', ns]);
