@@ -225,42 +225,30 @@ const ok = await netnsAvailable();
 
 describe.skipIf(!ok)('a streamed restart into the real nftables sets (namespace)', () => {
   const ns = `tsadrstream${process.pid}`;
-  beforeAll(async () => {
-    await exec('ip', ['netns', 'add', ns]);
-  });
-  afterAll(async () => {
-    await exec('ip', ['netns', 'del', ns]).catch(() => undefined);
-  });
+  beforeAll(() => exec('ip', ['netns', 'add', ns]).then(() => undefined));
+  afterAll(() => exec('ip', ['netns', 'del', ns]).then(() => undefined, () => undefined));
 
-  /** Each element of `set` with the timeout the kernel holds for it (seconds; 0 without one). */
-  async function setTimeouts(set: string): Promise<Map<string, number>> {
-    const { stdout } = await exec('ip', ['netns', 'exec', ns, 'nft', '-j', 'list', 'set', 'inet', 'tsad', set]);
-    const doc = JSON.parse(stdout) as { nftables: Array<{ set?: { elem?: unknown[] } }> };
+  /** Every element of tsad's sets with the timeout the kernel holds for it (seconds; 0 without one), from one listing of the table. */
+  async function kernel(): Promise<Map<string, number>> {
+    const { stdout } = await exec('ip', ['netns', 'exec', ns, 'nft', '-j', 'list', 'table', 'inet', 'tsad']);
     const out = new Map<string, number>();
-    for (const e of doc.nftables.find((x) => x.set)?.set?.elem ?? []) {
-      const el = (e as { elem?: { val: unknown; timeout?: number } }).elem;
-      const v = el?.val ?? e;
-      out.set(typeof v === 'string' ? v : `${(v as { prefix: { addr: string } }).prefix.addr}/${(v as { prefix: { len: number } }).prefix.len}`, el?.timeout ?? 0);
+    for (const item of (JSON.parse(stdout) as { nftables: Array<{ set?: { elem?: unknown[] } }> }).nftables) {
+      for (const e of item.set?.elem ?? []) {
+        const el = (e as { elem?: { val: unknown; timeout?: number } }).elem;
+        const v = el?.val ?? e;
+        const p = (v as { prefix?: { addr: string; len: number } }).prefix;
+        out.set(typeof v === 'string' ? v : `${p?.addr}/${p?.len}`, el?.timeout ?? 0);
+      }
     }
     return out;
   }
 
-  const kernel = async (): Promise<Map<string, number>> => new Map([...(await setTimeouts('block_v4')), ...(await setTimeouts('block_v6'))]);
-
-  /** `base` with a bad line put into a streamed script after its second piece (nft refuses the whole script). */
-  const garbage =
-    (base: Runner): Runner =>
-    (cmd, args, input) => {
-      if (input === undefined || typeof input === 'string') return base(cmd, args, input);
-      async function* cut(): AsyncGenerator<string> {
-        let n = 0;
-        for await (const text of input as AsyncIterable<string>) {
-          yield text;
-          if (++n === 2) yield '\nthis is not nft syntax\n';
-        }
-      }
-      return base(cmd, args, cut());
-    };
+  /** A streamed script with a line nft cannot parse after its second piece (nft refuses the whole script). */
+  async function* spoiled(input: AsyncIterable<string>): AsyncGenerator<string> {
+    let n = 0;
+    for await (const text of input) yield n++ === 1 ? `${text}\nthis is not nft syntax\n` : text;
+  }
+  const garbage = (base: Runner): Runner => (cmd, args, input) => base(cmd, args, input === undefined || typeof input === 'string' ? input : spoiled(input));
 
   it('loads exactly the carried blocks with their timeouts; a refused script leaves the old contents and the retry loads them all', async () => {
     const recs = randomRecords(6000, 77);
