@@ -14,9 +14,10 @@
  * sets up to 200,000 blocks (ipset: always; nftables above that only with
  * --count-all, as listing an interval set of a million takes the kernel
  * minutes), and a sample looked up by address (a few at a million: nft
- * walks the whole set for each lookup). Needs root.
+ * walks the whole set for each lookup; --skip-lookups leaves them out, as at a
+ * million they take minutes of kernel time). Needs root.
  *
- *   node dist/bench/block-bench.js [COUNT] [--backend nftables|ipset] [--load-runs N] [--count-all]
+ *   node dist/bench/block-bench.js [COUNT] [--backend nftables|ipset] [--load-runs N] [--count-all] [--skip-lookups]
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -46,6 +47,8 @@ export interface BlockBenchOptions {
   backend?: BenchBackend;
   /** List every element to count them even above 200,000 (nftables: minutes of kernel time at a million). */
   countAll?: boolean;
+  /** No lookups of a sample in the kernel after the restart (`sampled` is then 0 of 0). */
+  skipLookups?: boolean;
   /** Told each result as soon as it is measured. */
   progress?: (msg: string) => void;
 }
@@ -291,6 +294,7 @@ export async function runBlockBench(ns: string, o: BlockBenchOptions = {}): Prom
     let found = 0;
     let checked = 0;
     for (const fam of [4, 6] as const) {
+      if (o.skipLookups === true) break;
       const mine = sample(entries, fam, kind === 'ipset' ? 50 : 10);
       checked += mine.length;
       await s.lookup(netnsRunner(ns, patientRunner), fam, mine);
@@ -335,7 +339,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const backend = flag('--backend') ?? 'nftables';
   if (backend !== 'nftables' && backend !== 'ipset') throw new Error(`--backend: nftables or ipset, not "${backend}"`);
   const count = Number(argv.find((a, i) => /^\d+$/.test(a) && !(argv[i - 1] ?? '').startsWith('--')) ?? 100_000);
-  runBlockBench(`blkbench${process.pid}`, { count, backend, loadRuns: Number(flag('--load-runs') ?? 3), countAll: argv.includes('--count-all'), progress: (m) => process.stderr.write(`${m}\n`) }).then(
+  runBlockBench(`blkbench${process.pid}`, { count, backend, loadRuns: Number(flag('--load-runs') ?? 3), countAll: argv.includes('--count-all'), skipLookups: argv.includes('--skip-lookups'), progress: (m) => process.stderr.write(`${m}\n`) }).then(
     (r) => process.stdout.write(`${JSON.stringify(r, null, 2)}\n`),
     (err: unknown) => {
       process.stderr.write(`block-bench: ${(err as Error).message}\n`);
