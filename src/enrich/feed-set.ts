@@ -62,6 +62,8 @@ export interface FeedLoadOptions {
   fetchRemote?: boolean;
   /** Only the saved copies: no file read, no download. */
   cacheOnly?: boolean;
+  /** Clock for due checks and fetch times (tests). */
+  now?: number;
 }
 
 export interface FeedUpdateOptions {
@@ -154,7 +156,8 @@ export class FeedSet {
       await set.#loadCache(st);
       if (opts.cacheOnly === true) continue;
       const url = isUrl(st.source);
-      if (!url || (opts.fetchRemote === true && (st.origin === 'none' || set.#isDue(st, Date.now())))) await set.#refresh(st, Date.now());
+      const now = opts.now ?? Date.now();
+      if (!url || (opts.fetchRemote === true && (st.origin === 'none' || set.#isDue(st, now)))) await set.#refresh(st, now);
     }
     return set;
   }

@@ -100,19 +100,24 @@ describe('tsad status with psad -S\'s depth', () => {
 
   it('fills blocks and savedAt truthfully', async () => {
     // Automatic blocking is off: `tsad block` goes direct, recording the block in blocks.json.
-    const blockedAt = Date.now();
+    type Json = { blocks: Array<{ cidr: string }> | null; daemon: { savedAt: string | null; scanStateSaved: boolean } };
+    const read = async (): Promise<Json> => JSON.parse((await status('--json')).stdout) as Json;
+    const before = (await read()).daemon.savedAt;
     const b = await runTsad(['block', '198.51.100.99', '--timeout', '3600', '-c', conf, '--socket', socket, '--state-dir', stateDir]);
     expect(b).toMatchObject({ code: 0 });
     expect(b.stdout).toMatch(/^blocked 198\.51\.100\.99 until 20/);
-    // STATE_SAVE_INTERVAL 1: a snapshot made after the block is written.
-    type Json = { blocks: Array<{ cidr: string }> | null; daemon: { savedAt: string | null; scanStateSaved: boolean } };
-    const json = await waitFor('a state save after the block', async () => {
-      const j = JSON.parse((await status('--json')).stdout) as Json;
-      return Date.parse(j.daemon.savedAt ?? '') >= blockedAt ? j : null;
-    }, { every: 100, watch: daemon as DaemonProc });
+    // STATE_SAVE_INTERVAL 1: saves keep coming. The first new savedAt may be of a save begun before the
+    // block; the one after it began later. No clock is read: only the daemon's own times are compared.
+    const newer = (than: string | null) => async (): Promise<Json | null> => {
+      const j = await read();
+      return j.daemon.savedAt !== null && (than === null || j.daemon.savedAt > than) ? j : null;
+    };
+    const first = await waitFor('a state save after the block command', newer(before), { every: 100, watch: daemon as DaemonProc });
+    const json = await waitFor('a second state save after the block command', newer(first.daemon.savedAt), { every: 100, watch: daemon as DaemonProc });
     expect(json.blocks?.map((x) => x.cidr)).toEqual(['198.51.100.99']);
     expect(json.daemon.scanStateSaved).toBe(true);
-    expect(Date.parse(json.daemon.savedAt ?? '')).toBeLessThanOrEqual(Date.now()); // a real time: after the block, not ahead
+    // A real ISO time (the report prints it as such).
+    expect(new Date(Date.parse(json.daemon.savedAt ?? '')).toISOString()).toBe(json.daemon.savedAt);
     const text = (await status()).stdout;
     expect(text).toMatch(/^ {4}State: saved at 20\d\d-\d\d-\d\dT.* in .*state\.json$/m);
     expect(text).toMatch(/^ {6}198\.51\.100\.99 \(\d+ seconds remaining\) \[manual\]$/m);

@@ -164,24 +164,25 @@ describe('remote feed over HTTP', () => {
 describe('refresh schedule', () => {
   it('update() without force only checks feeds whose interval has passed', async () => {
     srv.set('/a.txt', { body: LIST_A, etag: '"v1"' });
-    const before = Date.now();
-    const set = await FeedSet.load(conf([`name=feed-a source=${srv.url('/a.txt')} refresh=2h`, `name=manual source=${srv.url('/a.txt')} refresh=0`]), { fetchRemote: true });
-    const now = Date.now();
-    expect(await set.update({ now })).toEqual([]);
-    // Due 2 h after the load's fetch, which came between `before` and `now` (however long the load took).
-    expect(set.msUntilDue(now)).toBeGreaterThanOrEqual(2 * 3600_000 - (now - before));
-    expect(set.msUntilDue(now)).toBeLessThanOrEqual(2 * 3600_000);
-    const later = await set.update({ now: now + 2 * 3600_000 + 1000 });
+    // The test's own clock (a fixed moment): nothing depends on how long the fetch takes.
+    const at = Date.UTC(2026, 0, 1);
+    const set = await FeedSet.load(conf([`name=feed-a source=${srv.url('/a.txt')} refresh=2h`, `name=manual source=${srv.url('/a.txt')} refresh=0`]), { fetchRemote: true, now: at });
+    expect(set.list().find((f) => f.name === 'feed-a')?.checkedAt).toBe(new Date(at).toISOString());
+    expect(set.msUntilDue(at)).toBe(2 * 3600_000);
+    expect(set.msUntilDue(at + 2 * 3600_000 - 1)).toBe(1);
+    expect(await set.update({ now: at + 2 * 3600_000 - 1 })).toEqual([]);
+    const later = await set.update({ now: at + 2 * 3600_000 });
     expect(later.map((r) => [r.feed, r.status])).toEqual([['feed-a', 'unchanged']]);
     expect((await set.update({ force: true, names: ['manual'] })).map((r) => r.feed)).toEqual(['manual']);
   });
 
   it('a failed feed is retried after 15 minutes, not at its full interval', async () => {
     srv.set('/f.txt', { body: '', status: 503 });
-    const set = await FeedSet.load(conf([`name=f source=${srv.url('/f.txt')} refresh=1d`]), { fetchRemote: true });
-    const now = Date.now();
-    expect(await set.update({ now: now + 60_000 })).toEqual([]);
-    expect((await set.update({ now: now + 901_000 }))[0]?.status).toBe('failed');
+    const at = Date.UTC(2026, 0, 1);
+    const set = await FeedSet.load(conf([`name=f source=${srv.url('/f.txt')} refresh=1d`]), { fetchRemote: true, now: at });
+    expect(set.msUntilDue(at)).toBe(900_000);
+    expect(await set.update({ now: at + 899_999 })).toEqual([]);
+    expect((await set.update({ now: at + 900_000 }))[0]?.status).toBe('failed');
   });
 
   it('concurrent updates run one after the other', async () => {

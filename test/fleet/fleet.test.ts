@@ -76,6 +76,7 @@ describe.skipIf(!requireRedis())('a fleet of three sensor processes', () => {
   });
 
   it('validates entries written by others: bad addresses, /0, host bits, huge timeouts, bad levels are ignored', async () => {
+    // The entries' own times (a sensor stamps `at` and `exp` from its clock): data for the validator, no elapsed time is measured.
     const now = Date.now();
     const entry = (f: Record<string, string>) => raw.call('XADD', keys.log, '*', ...Object.entries({ op: 'block', by: 'mallory', at: String(now), dl: '5', exp: String(now + 60_000), ...f }).flat());
     const hostile: Array<Record<string, string>> = [
