@@ -8,7 +8,7 @@
  * One pass over the line's bytes (line-bytes.ts): no regex, and no
  * substring for numbers or IPv4 addresses.
  */
-import { normalizeIPv6, rememberIPv4 } from '../net/address.js';
+import { knownIPv4, normalizeIPv6, rememberIPv4 } from '../net/address.js';
 import {
   IP_CE, IP_DF, IP_MF, TCP_ACK, TCP_CWR, TCP_ECE, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TCP_URG,
   type InnerPacket, type Packet, type SkipReason,
@@ -308,9 +308,10 @@ function quadWord(s: Uint8Array, from: number, end: number): number {
  */
 function hostAddress(s: Buffer, from: number, end: number, kept?: Interner): string {
   if (kept !== undefined) {
-    // A destination kept last (this host's few addresses): its value known, the token neither scanned nor read again.
+    // A destination kept last (this host's few addresses) whose value is still remembered (the previous line's,
+    // rememberIPv4): the token neither scanned nor read again.
     const t = kept.recent(s, from, end);
-    const v = t === null ? -1 : t === keptTexts[0] ? (keptValues[0] as number) : t === keptTexts[1] ? (keptValues[1] as number) : -1;
+    const v = t === null ? -1 : knownIPv4(t);
     if (v >= 0) {
       numEnd = tokenEnd;
       rememberIPv4(t as string, v);
@@ -329,19 +330,9 @@ function hostAddress(s: Buffer, from: number, end: number, kept?: Interner): str
     return address(s, from, numEnd, end, kept);
   }
   const text = kept !== undefined ? kept.get(s, from, numEnd) : addresses.get(n, s, from, numEnd);
-  if (kept !== undefined && text !== keptTexts[0]) {
-    keptTexts[1] = keptTexts[0] as string;
-    keptValues[1] = keptValues[0] as number;
-    keptTexts[0] = text;
-    keptValues[0] = n;
-  }
   rememberIPv4(text, n);
   return text;
 }
-
-/** The last two dotted quads hostAddress() took through `kept` (destinations), with their values (-1: none yet). */
-const keptTexts = ['', ''];
-const keptValues = [-1, -1];
 
 /** Address token value in [from, to), normalized; '' when invalid. Dotted quads are already canonical (and interned when `kept` is given). */
 function address(s: Buffer, from: number, to: number, end: number, kept?: Interner): string {
